@@ -1,0 +1,3 @@
+// Adds cdktf's Jest matchers (toHaveResourceWithProperties, toBeValidTerraform, ...).
+import { Testing } from "cdktf";
+Testing.setupJest();

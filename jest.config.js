@@ -1,0 +1,23 @@
+// One Jest project per suite, run in this order by .ci/run:
+//   unit      - synth-only construct tests, no Docker (`npm test`)
+//   apps      - the apps against real brokers in the local Docker engine
+//   validate  - every example stack through `terraform validate` with the real provider
+//   e2e       - `cdktf deploy` of the default stack on the local engine
+// @swc/jest strips types without type-checking (fast); `npm run typecheck` checks them.
+const swc = ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }];
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": swc },
+  testMatch: [`<rootDir>/__tests__/${name}/**/*.test.ts`],
+  setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  ...extra,
+});
+module.exports = {
+  projects: [
+    project("unit"),
+    project("apps", { testTimeout: 180_000 }),
+    project("validate", { testTimeout: 300_000 }),
+    project("e2e", { testTimeout: 900_000 }),
+  ],
+};

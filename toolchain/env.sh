@@ -1,0 +1,10 @@
+# Sourced by every toolchain script, by .ci/run and by hand:
+#   . toolchain/env.sh
+# Where the cached builds live and how Terraform finds the local provider.
+export TOOLCHAIN_CACHE="${TOOLCHAIN_CACHE:-$HOME/.cache/cdktf-docker-messaging}"
+export TF_CLI_CONFIG_FILE="$TOOLCHAIN_CACHE/terraformrc"
+export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-$TOOLCHAIN_CACHE/tf-plugin-cache}"
+export CHECKPOINT_DISABLE=1
+export CDKTF_DISABLE_TELEMETRY=1
+export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+mkdir -p "$TOOLCHAIN_CACHE" "$TF_PLUGIN_CACHE_DIR"
