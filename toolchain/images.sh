@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Builds the local images the constructs default to, under the official
+# images' names and layouts (constructs/images/default-images.ts), from
+# Debian packages and Maven Central jars: no registry pull anywhere.
+#   rabbitmq  Debian 12 rabbitmq-server (3.10), management plugin enabled
+#   kafka     org.apache.kafka jars on Debian's OpenJDK 17 JRE
+#   node      Debian 12 nodejs (18), user node (1000)
+# Each image is rebuilt only when its recipe (this script + its folder under
+# toolchain/images/) changes: the recipe hash is a label on the image.
+# Usage: toolchain/images.sh [rabbitmq|kafka|node ...]   (default: all)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/env.sh"
+
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+label=cdktf-docker-messaging.recipe
+debs="$TOOLCHAIN_CACHE/debootstrap-debs"
+mkdir -p "$debs"
+
+image_name() { # the name constructs/images/default-images.ts gives the image
+  sed -n "s/^ *$1: \"\\([^\"]*\\)\",.*/\\1/p" "$root/constructs/images/default-images.ts"
+}
+
+recipe_hash() {
+  (cd "$here" && cat images.sh && find "images/$1" -type f | LC_ALL=C sort | xargs sha256sum) \
+    | sha256sum | cut -c1-16
+}
+
+rootfs() { # rootfs DIR PACKAGES: a minimal Debian with PACKAGES installed
+  debootstrap --variant=minbase --include="$2" --cache-dir="$debs" \
+    "$suite" "$1" "$mirror" >"$1.log" 2>&1 \
+    || { tail -n 30 "$1.log" >&2; return 1; }
+}
+
+finish() { # finish DIR: drop the package caches from the image
+  rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*
+}
+
+import() { # import DIR NAME HASH [docker import -c changes...]
+  local dir=$1 name=$2 hash=$3; shift 3
+  local changes=(-c "LABEL $label=$hash")
+  for c in "$@"; do changes+=(-c "$c"); done
+  tar -C "$dir" --numeric-owner --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* -c . \
+    | docker import "${changes[@]}" - "$name" >/dev/null
+}
+
+build_rabbitmq() {
+  local dir=$1
+  rootfs "$dir" rabbitmq-server
+  mkdir -p "$dir/etc/rabbitmq/conf.d"
+  install -m 644 "$here/images/rabbitmq/10-defaults.conf" "$dir/etc/rabbitmq/conf.d/"
+  chroot "$dir" /bin/sh -s < "$here/images/rabbitmq/customize.sh"
+  finish "$dir"
+  import "$dir" "$2" "$3" \
+    'ENV HOME=/var/lib/rabbitmq RABBITMQ_DATA_DIR=/var/lib/rabbitmq PATH=/usr/lib/rabbitmq/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'USER rabbitmq' 'WORKDIR /var/lib/rabbitmq' \
+    'EXPOSE 4369 5671 5672 15671 15672 15691 15692 25672' \
+    'VOLUME /var/lib/rabbitmq' 'CMD ["rabbitmq-server"]'
+}
+
+build_kafka() {
+  local dir=$1
+  rootfs "$dir" openjdk-17-jre-headless
+  mkdir -p "$dir/opt/kafka/libs" "$dir/opt/kafka/bin" "$dir/etc/kafka/docker"
+  mvn -q -B -f "$here/images/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dir/opt/kafka/libs"
+  install -m 755 "$here"/images/kafka/bin/* "$dir/opt/kafka/bin/"
+  install -m 755 "$here/images/kafka/docker/run" "$dir/etc/kafka/docker/run"
+  install -m 644 "$here"/images/kafka/docker/*.properties "$here"/images/kafka/docker/*.yaml "$dir/etc/kafka/docker/"
+  chroot "$dir" /bin/sh -s < "$here/images/kafka/customize.sh"
+  finish "$dir"
+  import "$dir" "$2" "$3" \
+    'ENV PATH=/opt/kafka/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'USER appuser' 'WORKDIR /opt/kafka' 'EXPOSE 9092' \
+    'VOLUME ["/etc/kafka/secrets", "/var/lib/kafka/data", "/mnt/shared/config"]' \
+    'CMD ["/etc/kafka/docker/run"]'
+}
+
+build_node() {
+  local dir=$1
+  rootfs "$dir" nodejs
+  chroot "$dir" /bin/sh -s < "$here/images/node/customize.sh"
+  finish "$dir"
+  import "$dir" "$2" "$3" 'ENV NODE_ENV=production' 'CMD ["node"]'
+}
+
+build() {
+  local kind=$1 name hash current
+  name=$(image_name "$kind"); hash=$(recipe_hash "$kind")
+  [ -n "$name" ] || { echo "images: no default image for $kind" >&2; return 1; }
+  current=$(docker image inspect -f "{{ index .Config.Labels \"$label\" }}" "$name" 2>/dev/null || true)
+  if [ "$current" = "$hash" ]; then echo "images: $name is current ($hash)"; return; fi
+  echo "images: building $name (recipe $hash)"
+  local start=$SECONDS work
+  work=$(mktemp -d "$TOOLCHAIN_CACHE/rootfs-$kind.XXXX")
+  "build_$kind" "$work/rootfs" "$name" "$hash"
+  rm -rf "$work"
+  echo "images: built $name in $((SECONDS - start)) s"
+}
+
+kinds=("$@"); [ ${#kinds[@]} -gt 0 ] || kinds=(rabbitmq kafka node)
+for kind in "${kinds[@]}"; do build "$kind"; done
