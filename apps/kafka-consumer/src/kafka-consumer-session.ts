@@ -1,0 +1,185 @@
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import { ConsumerConfig } from "../../shared/app-config";
+import { ConsumerSession } from "../../shared/consumer-loop";
+import { ConsumerTally } from "../../shared/consumer-tally";
+import { Envelope, parseEnvelope } from "../../shared/envelope";
+import { describeError, Logger } from "../../shared/logger";
+import { processMessage } from "../../shared/processing";
+import { sleep } from "../../shared/shutdown";
+
+/** Commit processed offsets at least this often inside a long batch. */
+const COMMIT_INTERVAL_MS = 1000;
+/**
+ * kafkajs defaults to 30 s: a killed consumer's partitions would sit idle that
+ * long. 10 s (Kafka's minimum is 6 s) moves them sooner at the cost of a
+ * little more heartbeat traffic.
+ */
+const SESSION_TIMEOUT_MS = 10_000;
+const HEARTBEAT_INTERVAL_MS = 3_000;
+/** How long to wait for the first group assignment before calling the attempt failed. */
+const JOIN_TIMEOUT_MS = 45_000;
+
+export interface KafkaConsumerSessionOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly consumer: ConsumerConfig;
+  readonly tally: ConsumerTally;
+  readonly log: Logger;
+}
+
+/**
+ * One kafkajs consumer group membership. Offsets are committed only for
+ * messages processed (autoCommit off, offsets resolved one by one), including
+ * when a batch is cut short by a rebalance or a stop, so the partition's next
+ * owner starts right after the last processed message: at-least-once, with
+ * few duplicates.
+ */
+export class KafkaConsumerSession implements ConsumerSession {
+  readonly lost: Promise<string>;
+  private markLost!: (reason: string) => void;
+  private inFlight = 0;
+
+  private constructor(
+    private readonly kafkaConsumer: Consumer,
+    private readonly options: KafkaConsumerSessionOptions,
+  ) {
+    this.lost = new Promise((resolve) => (this.markLost = resolve));
+  }
+
+  /** Connects, subscribes and resolves once the group has given this member its partitions. */
+  static async open(options: KafkaConsumerSessionOptions): Promise<KafkaConsumerSession> {
+    const { kafka, groupId, topic, log } = options;
+    const kafkaConsumer = kafka.consumer({
+      groupId,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      allowAutoTopicCreation: false,
+      // On a crash kafkajs would restart on its own schedule; the app's loop
+      // restarts instead, within BROKER_RETRY_SECONDS.
+      retry: { restartOnFailure: async () => false },
+    });
+    const session = new KafkaConsumerSession(kafkaConsumer, options);
+    kafkaConsumer.on(kafkaConsumer.events.CRASH, ({ payload }) =>
+      session.markLost(`consumer crashed: ${describeError(payload.error)}`),
+    );
+    const joined = new Promise<void>((resolve) =>
+      kafkaConsumer.on(kafkaConsumer.events.GROUP_JOIN, ({ payload }) => {
+        log.info("group-joined", {
+          groupId,
+          memberId: payload.memberId,
+          isLeader: payload.isLeader,
+          partitions: payload.memberAssignment[topic] ?? [],
+        });
+        resolve();
+      }),
+    );
+
+    try {
+      await kafkaConsumer.connect();
+      await kafkaConsumer.subscribe({ topics: [topic], fromBeginning: true }).catch((err: unknown) => {
+        throw new Error(`topic "${topic}": ${describeError(err)}`);
+      });
+      await kafkaConsumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => session.eachBatch(payload),
+      });
+      const failed = session.lost.then((reason) => Promise.reject(new Error(reason)));
+      const timedOut = sleep(JOIN_TIMEOUT_MS).then(() =>
+        Promise.reject(new Error(`no partitions assigned within ${JOIN_TIMEOUT_MS / 1000} s`)),
+      );
+      await Promise.race([joined, failed, timedOut]);
+      return session;
+    } catch (err) {
+      await kafkaConsumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get messagesInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * kafkajs's disconnect stops fetching, waits for the running batch (which
+   * sees isRunning() turn false, stops after the current message and commits),
+   * then leaves the group so its partitions move at once.
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    await Promise.race([this.kafkaConsumer.disconnect().catch(() => undefined), sleep(timeoutMs)]);
+    return this.inFlight;
+  }
+
+  async abandon(): Promise<void> {
+    await this.kafkaConsumer.disconnect().catch(() => undefined);
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } =
+      payload;
+    let lastCommitAt = Date.now();
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        this.inFlight = 1;
+        await this.handle(message, batch.partition);
+        this.inFlight = 0;
+        resolveOffset(message.offset);
+        if (Date.now() - lastCommitAt >= COMMIT_INTERVAL_MS) {
+          await commitOffsetsIfNecessary(uncommittedOffsets());
+          lastCommitAt = Date.now();
+        }
+        // Throws when the group is rebalancing: the finally below still
+        // commits what was processed (allowed until the rebalance completes).
+        await heartbeat();
+      }
+    } finally {
+      this.inFlight = 0;
+      await commitOffsetsIfNecessary(uncommittedOffsets()).catch((err: unknown) =>
+        this.options.log.warn("commit-failed", { partition: batch.partition, error: describeError(err) }),
+      );
+    }
+  }
+
+  /**
+   * Processes one message, retrying in place up to CONSUMER_MAX_DELIVERIES
+   * attempts: a partition is a queue in order, so a failing message cannot be
+   * set aside and retried later. Kafka has no dead-letter exchange; poison is
+   * logged (`poison-skipped`) and skipped so the partition moves on.
+   */
+  private async handle(message: KafkaMessage, partition: number): Promise<void> {
+    const { tally, consumer, log } = this.options;
+    tally.received(false);
+    let envelope: Envelope;
+    try {
+      envelope = parseEnvelope(message.value ?? Buffer.alloc(0));
+    } catch (err) {
+      tally.deadLettered();
+      log.warn("poison-skipped", { partition, offset: message.offset, reason: describeError(err) });
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await processMessage(envelope, consumer);
+        tally.acked(envelope, { partition, offset: message.offset, delivery: attempt });
+        return;
+      } catch (err) {
+        if (attempt >= consumer.maxDeliveries) {
+          tally.deadLettered();
+          log.warn("poison-skipped", {
+            id: envelope.id,
+            seq: envelope.seq,
+            partition,
+            offset: message.offset,
+            deliveries: attempt,
+            reason: describeError(err),
+          });
+          return;
+        }
+        tally.received(true);
+        await sleep(Math.min(100 * attempt, 1000));
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * kafka-consumer: consumes KAFKA_TOPIC in group KAFKA_GROUP_ID, committing
+ * offsets only after processing. Settings and log events: apps/README.md.
+ */
+import { ConnectionEnv } from "../../../constructs/connection-env";
+import { readCommonConfig, readConsumerConfig, readKafkaBrokers } from "../../shared/app-config";
+import { requiredString } from "../../shared/config";
+import { runConsumerLoop } from "../../shared/consumer-loop";
+import { createKafkaClient } from "../../shared/kafka-client";
+import { runApp } from "../../shared/run-app";
+import { KafkaConsumerSession } from "./kafka-consumer-session";
+
+const APP = "kafka-consumer";
+
+function readConfig(env: NodeJS.ProcessEnv) {
+  return {
+    common: readCommonConfig(env, "kafka"),
+    consumer: readConsumerConfig(env),
+    brokers: readKafkaBrokers(env),
+    topic: requiredString(env, ConnectionEnv.KAFKA_TOPIC),
+    groupId: requiredString(env, ConnectionEnv.KAFKA_GROUP_ID),
+  };
+}
+
+runApp(APP, readConfig, (config, context) => {
+  const kafka = createKafkaClient(APP, config.brokers, context.log);
+  return runConsumerLoop(
+    {
+      common: config.common,
+      what: `consume Kafka topic "${config.topic}" in group "${config.groupId}"`,
+      describe: {
+        brokers: config.brokers,
+        topic: config.topic,
+        groupId: config.groupId,
+        maxDeliveries: config.consumer.maxDeliveries,
+      },
+      openSession: (tally) => KafkaConsumerSession.open({ ...config, kafka, tally, log: context.log }),
+    },
+    context,
+  );
+});

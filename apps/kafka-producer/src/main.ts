@@ -1,0 +1,37 @@
+/**
+ * kafka-producer: writes PRODUCER_COUNT (0 = endless) JSON messages at
+ * PRODUCER_RATE to KAFKA_TOPIC with an idempotent, acks=all producer.
+ * Settings and log events: apps/README.md.
+ */
+import { ConnectionEnv } from "../../../constructs/connection-env";
+import { readCommonConfig, readKafkaBrokers, readProducerConfig } from "../../shared/app-config";
+import { requiredString } from "../../shared/config";
+import { createKafkaClient } from "../../shared/kafka-client";
+import { runProducerLoop } from "../../shared/producer-loop";
+import { runApp } from "../../shared/run-app";
+import { KafkaPublisher } from "./kafka-publisher";
+
+const APP = "kafka-producer";
+
+function readConfig(env: NodeJS.ProcessEnv) {
+  return {
+    common: readCommonConfig(env, "kafka"),
+    producer: readProducerConfig(env),
+    brokers: readKafkaBrokers(env),
+    topic: requiredString(env, ConnectionEnv.KAFKA_TOPIC),
+  };
+}
+
+runApp(APP, readConfig, (config, context) => {
+  const kafka = createKafkaClient(APP, config.brokers, context.log);
+  return runProducerLoop(
+    {
+      app: APP,
+      ...config,
+      what: `produce to Kafka topic "${config.topic}"`,
+      describe: { brokers: config.brokers, topic: config.topic },
+      openSession: (latency) => KafkaPublisher.open({ kafka, topic: config.topic, latency }),
+    },
+    context,
+  );
+});

@@ -1,0 +1,156 @@
+import type { Channel, ConsumeMessage } from "amqplib";
+import { ConsumerConfig } from "../../shared/app-config";
+import { ConsumerSession } from "../../shared/consumer-loop";
+import { ConsumerTally } from "../../shared/consumer-tally";
+import { Envelope, parseEnvelope } from "../../shared/envelope";
+import { describeError, Logger } from "../../shared/logger";
+import { processMessage } from "../../shared/processing";
+import { RabbitConnection } from "../../shared/rabbitmq-connection";
+import { waitUntil } from "../../shared/shutdown";
+import { DeliveryCounter } from "./delivery-count";
+
+export interface RabbitConsumerSessionOptions {
+  readonly app: string;
+  readonly url: string;
+  readonly queue: string;
+  readonly prefetch: number;
+  readonly consumer: ConsumerConfig;
+  readonly tally: ConsumerTally;
+  readonly deliveries: DeliveryCounter;
+  readonly log: Logger;
+}
+
+/**
+ * One connection's worth of consuming: manual acks after processing, at most
+ * `prefetch` unacknowledged messages, failed messages requeued until they hit
+ * CONSUMER_MAX_DELIVERIES and are then rejected without requeue, so that the
+ * queue's dead-letter exchange takes them.
+ */
+export class RabbitConsumerSession implements ConsumerSession {
+  private inFlight = 0;
+  private consumerTag = "";
+
+  private constructor(
+    private readonly connection: RabbitConnection,
+    private readonly channel: Channel,
+    private readonly options: RabbitConsumerSessionOptions,
+  ) {}
+
+  /** Connects, checks the queue exists and starts consuming. */
+  static async open(options: RabbitConsumerSessionOptions): Promise<RabbitConsumerSession> {
+    const connection = await RabbitConnection.open(options.url, options.app);
+    try {
+      const channel = connection.watch(await connection.model.createChannel());
+      // The topology belongs to the broker construct: never declare, only
+      // check, so a typo in the queue name fails loudly instead of
+      // consuming from a fresh empty queue that nobody publishes to.
+      await channel.checkQueue(options.queue);
+      await channel.prefetch(options.prefetch);
+      const session = new RabbitConsumerSession(connection, channel, options);
+      const { consumerTag } = await channel.consume(options.queue, (message) => session.onDelivery(message), {
+        noAck: false,
+      });
+      session.consumerTag = consumerTag;
+      return session;
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
+  }
+
+  /** Resolves with a reason when the connection or channel is gone. */
+  get lost(): Promise<string> {
+    return this.connection.lost;
+  }
+
+  get messagesInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Graceful end: stop deliveries, let every message already delivered finish
+   * and be acked (bounded by `timeoutMs`), then close. Anything still unacked
+   * when the connection closes goes back to the queue for another consumer.
+   * Returns how many were still in flight at the deadline.
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    await this.channel.cancel(this.consumerTag).catch(() => undefined);
+    await waitUntil(() => this.inFlight === 0, timeoutMs);
+    const abandoned = this.inFlight;
+    await this.channel.close().catch(() => undefined);
+    await this.connection.close();
+    return abandoned;
+  }
+
+  /** Closes without draining (the connection is already lost). */
+  async abandon(): Promise<void> {
+    await this.connection.close();
+  }
+
+  private onDelivery(message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled us (queue deleted): end the session; the
+      // reconnect's checkQueue reports why.
+      void this.connection.close();
+      return;
+    }
+    this.inFlight++;
+    this.handle(message).finally(() => this.inFlight--);
+  }
+
+  private async handle(message: ConsumeMessage): Promise<void> {
+    const { tally, deliveries, consumer, log } = this.options;
+    tally.received(message.fields.redelivered);
+
+    let envelope: Envelope;
+    try {
+      envelope = parseEnvelope(message.content);
+    } catch (err) {
+      // Retrying cannot fix a body we cannot read: dead-letter at once.
+      this.settle(() => this.channel.reject(message, false));
+      tally.deadLettered();
+      log.warn("dead-lettered", { messageId: message.properties.messageId, reason: describeError(err) });
+      return;
+    }
+
+    const delivery = deliveries.deliveryNumber(message, envelope.id);
+    try {
+      await processMessage(envelope, consumer);
+    } catch (err) {
+      if (delivery >= consumer.maxDeliveries) {
+        this.settle(() => this.channel.reject(message, false));
+        deliveries.forget(envelope.id);
+        tally.deadLettered();
+        log.warn("dead-lettered", {
+          id: envelope.id,
+          seq: envelope.seq,
+          deliveries: delivery,
+          reason: describeError(err),
+        });
+      } else {
+        this.settle(() => this.channel.nack(message, false, true));
+        log.debug("requeued", { id: envelope.id, seq: envelope.seq, delivery, reason: describeError(err) });
+      }
+      return;
+    }
+
+    if (this.settle(() => this.channel.ack(message))) {
+      deliveries.forget(envelope.id);
+      tally.acked(envelope, { delivery });
+    }
+  }
+
+  /**
+   * Runs an ack/nack/reject. On a channel that has closed meanwhile it throws;
+   * the broker then redelivers the message to whoever consumes next, which is
+   * what at-least-once means, so this is not an error worth more than a flag.
+   */
+  private settle(operation: () => void): boolean {
+    try {
+      operation();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

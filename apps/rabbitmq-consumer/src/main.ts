@@ -1,0 +1,42 @@
+/**
+ * rabbitmq-consumer: consumes RABBITMQ_QUEUE with manual acks and
+ * dead-letters poison messages. Settings and log events: apps/README.md.
+ */
+import { AppEnv, ConnectionEnv } from "../../../constructs/connection-env";
+import { readCommonConfig, readConsumerConfig, readRabbitUrl, redactUrl } from "../../shared/app-config";
+import { positiveInt, requiredString } from "../../shared/config";
+import { runConsumerLoop } from "../../shared/consumer-loop";
+import { runApp } from "../../shared/run-app";
+import { DeliveryCounter } from "./delivery-count";
+import { RabbitConsumerSession } from "./consumer-session";
+
+const APP = "rabbitmq-consumer";
+
+function readConfig(env: NodeJS.ProcessEnv) {
+  return {
+    common: readCommonConfig(env, "rabbitmq"),
+    consumer: readConsumerConfig(env),
+    url: readRabbitUrl(env),
+    queue: requiredString(env, ConnectionEnv.RABBITMQ_QUEUE),
+    prefetch: positiveInt(env, AppEnv.CONSUMER_PREFETCH, 50),
+  };
+}
+
+runApp(APP, readConfig, (config, context) => {
+  // Outlives sessions: a message failed before a reconnect keeps its count.
+  const deliveries = new DeliveryCounter();
+  return runConsumerLoop(
+    {
+      common: config.common,
+      what: `consume from RabbitMQ queue "${config.queue}"`,
+      describe: {
+        url: redactUrl(config.url),
+        queue: config.queue,
+        prefetch: config.prefetch,
+        maxDeliveries: config.consumer.maxDeliveries,
+      },
+      openSession: (tally) => RabbitConsumerSession.open({ ...config, app: APP, tally, deliveries, log: context.log }),
+    },
+    context,
+  );
+});

@@ -1,0 +1,36 @@
+/**
+ * rabbitmq-producer: publishes PRODUCER_COUNT (0 = endless) persistent JSON
+ * messages at PRODUCER_RATE with publisher confirms. Settings and log events:
+ * apps/README.md.
+ */
+import { ConnectionEnv } from "../../../constructs/connection-env";
+import { readCommonConfig, readProducerConfig, readRabbitUrl, redactUrl } from "../../shared/app-config";
+import { optionalString, requiredString } from "../../shared/config";
+import { runProducerLoop } from "../../shared/producer-loop";
+import { runApp } from "../../shared/run-app";
+import { RabbitPublisherSession } from "./publisher-session";
+
+const APP = "rabbitmq-producer";
+
+function readConfig(env: NodeJS.ProcessEnv) {
+  return {
+    common: readCommonConfig(env, "rabbitmq"),
+    producer: readProducerConfig(env),
+    url: readRabbitUrl(env),
+    exchange: optionalString(env, ConnectionEnv.RABBITMQ_EXCHANGE, ""),
+    routingKey: requiredString(env, ConnectionEnv.RABBITMQ_ROUTING_KEY),
+  };
+}
+
+runApp(APP, readConfig, (config, context) =>
+  runProducerLoop(
+    {
+      app: APP,
+      ...config,
+      what: `publish to RabbitMQ ${config.exchange === "" ? "(default exchange)" : `exchange "${config.exchange}"`} with routing key "${config.routingKey}"`,
+      describe: { url: redactUrl(config.url), exchange: config.exchange, routingKey: config.routingKey },
+      openSession: (latency) => RabbitPublisherSession.open({ ...config, app: APP, latency, log: context.log }),
+    },
+    context,
+  ),
+);

@@ -1,0 +1,102 @@
+import { AppEnv, BrokerKind, ConnectionEnv } from "../../constructs/connection-env";
+import { AppOnlyEnv, DEFAULT_HEALTH_FILE } from "./app-only-env";
+import { boolean, ConfigError, nonNegativeInt, oneOf, optionalString, positiveInt, requiredString } from "./config";
+import { LogLevel } from "./logger";
+
+/**
+ * The settings the four apps share, read from the variables named in the
+ * construct <-> app contract. Defaults here are the documented defaults
+ * (apps/README.md); the constructs may set every one of them.
+ */
+
+export interface CommonConfig {
+  readonly statsIntervalSeconds: number;
+  readonly brokerRetrySeconds: number;
+  readonly logLevel: LogLevel;
+  readonly healthFile: string;
+}
+
+export function readCommonConfig(env: NodeJS.ProcessEnv, kind: BrokerKind): CommonConfig {
+  // BROKER_KIND is optional, but a consumer wired to the wrong kind of broker
+  // would otherwise fail later with a confusing protocol error.
+  oneOf(env, ConnectionEnv.BROKER_KIND, [kind], kind);
+  return {
+    statsIntervalSeconds: positiveInt(env, AppEnv.STATS_INTERVAL_SECONDS, 5),
+    brokerRetrySeconds: nonNegativeInt(env, AppEnv.BROKER_RETRY_SECONDS, 120),
+    logLevel: oneOf(env, AppOnlyEnv.LOG_LEVEL, ["info", "debug"], "info"),
+    healthFile: optionalString(env, AppOnlyEnv.HEALTH_FILE, DEFAULT_HEALTH_FILE),
+  };
+}
+
+export interface ProducerConfig {
+  /** Messages per second; 0 = as fast as the broker confirms. */
+  readonly rate: number;
+  /** Messages to send; 0 = forever. */
+  readonly count: number;
+  readonly messageSizeBytes: number;
+  readonly exitWhenDone: boolean;
+}
+
+export function readProducerConfig(env: NodeJS.ProcessEnv): ProducerConfig {
+  return {
+    rate: nonNegativeInt(env, AppEnv.PRODUCER_RATE, 10),
+    count: nonNegativeInt(env, AppEnv.PRODUCER_COUNT, 0),
+    messageSizeBytes: nonNegativeInt(env, AppEnv.MESSAGE_SIZE_BYTES, 256),
+    exitWhenDone: boolean(env, AppEnv.EXIT_WHEN_DONE, false),
+  };
+}
+
+export interface ConsumerConfig {
+  /** Processing attempts of one message before it is given up on as poison. */
+  readonly maxDeliveries: number;
+  /** Test hook: processing fails for payloads containing this. */
+  readonly failMarker: string | undefined;
+  /** Test/bench hook: simulated work per message. */
+  readonly workMs: number;
+}
+
+export function readConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
+  const failMarker = env[AppOnlyEnv.CONSUMER_FAIL_MARKER];
+  return {
+    maxDeliveries: positiveInt(env, AppEnv.CONSUMER_MAX_DELIVERIES, 5),
+    failMarker: failMarker === undefined || failMarker === "" ? undefined : failMarker,
+    workMs: nonNegativeInt(env, AppOnlyEnv.CONSUMER_WORK_MS, 0),
+  };
+}
+
+/** RABBITMQ_URL: required, and an amqp:// or amqps:// URL. */
+export function readRabbitUrl(env: NodeJS.ProcessEnv): string {
+  const url = requiredString(env, ConnectionEnv.RABBITMQ_URL);
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "amqp:" && protocol !== "amqps:") {
+    // The value may hold a password: say what is wrong without echoing it.
+    throw new ConfigError(ConnectionEnv.RABBITMQ_URL, "an amqp:// or amqps:// URL", "<redacted>");
+  }
+  return url;
+}
+
+/** KAFKA_BOOTSTRAP_SERVERS: `host:port[,host:port...]`. */
+export function readKafkaBrokers(env: NodeJS.ProcessEnv): string[] {
+  const raw = requiredString(env, ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS);
+  const brokers = raw.split(",").map((entry) => entry.trim());
+  if (brokers.some((broker) => !/^[^\s:/]+:\d{1,5}$/.test(broker))) {
+    throw new ConfigError(ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS, "a comma-separated list of host:port", raw);
+  }
+  return brokers;
+}
+
+/** A URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparseable url>";
+  }
+}

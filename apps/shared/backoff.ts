@@ -1,0 +1,72 @@
+import { AppEnv } from "../../constructs/connection-env";
+import { describeError, Logger } from "./logger";
+import { sleep } from "./shutdown";
+
+/**
+ * Retrying a broker connection: exponential backoff with jitter, bounded by a
+ * time budget (BROKER_RETRY_SECONDS) rather than a number of attempts, since
+ * operators think in "how long may the broker be down".
+ *
+ * When the budget is spent the caller gets a RetryBudgetExhausted and the app
+ * exits 1 with a `fatal` line: a container that restarts (or a human who
+ * looks) beats one that hangs forever or exits 0 as if it had done its job.
+ */
+
+export class RetryBudgetExhausted extends Error {
+  constructor(what: string, budgetSeconds: number, attempts: number, lastError: unknown) {
+    super(
+      `gave up trying to ${what} after ${budgetSeconds} s and ${attempts} attempt${attempts === 1 ? "" : "s"} ` +
+        `(${AppEnv.BROKER_RETRY_SECONDS}=${budgetSeconds}): ${describeError(lastError)}`,
+    );
+    this.name = "RetryBudgetExhausted";
+  }
+}
+
+export interface BackoffOptions {
+  /** Total time to keep trying, from the first failure. */
+  readonly budgetSeconds: number;
+  readonly log: Logger;
+  /** Stops the retries early (shutdown requested); `retryWithBackoff` then returns undefined. */
+  readonly signal: AbortSignal;
+  /** First delay; doubles on each failure up to `maxDelayMs`. @default 250 */
+  readonly initialDelayMs?: number;
+  /** @default 10000 */
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * Calls `attempt` until it succeeds. Returns its result, or undefined when a
+ * shutdown was requested meanwhile; throws RetryBudgetExhausted when the
+ * budget is spent.
+ */
+export async function retryWithBackoff<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  options: BackoffOptions,
+): Promise<T | undefined> {
+  const { budgetSeconds, log, signal } = options;
+  const maxDelayMs = options.maxDelayMs ?? 10_000;
+  const deadline = Date.now() + budgetSeconds * 1000;
+  let delayMs = options.initialDelayMs ?? 250;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    if (signal.aborted) return undefined;
+    try {
+      return await attempt();
+    } catch (err) {
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) throw new RetryBudgetExhausted(what, budgetSeconds, attemptNumber, err);
+      // "Equal jitter": half the delay fixed, half random, so restarted
+      // replicas spread out but none retries immediately.
+      const waitMs = Math.min(remainingMs, Math.round(delayMs / 2 + Math.random() * (delayMs / 2)));
+      log.warn("reconnect-scheduled", {
+        what,
+        attempt: attemptNumber,
+        delayMs: waitMs,
+        remainingSeconds: Math.round(remainingMs / 100) / 10,
+        error: describeError(err),
+      });
+      await sleep(waitMs, signal);
+      delayMs = Math.min(delayMs * 2, maxDelayMs);
+    }
+  }
+}

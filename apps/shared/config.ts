@@ -1,0 +1,84 @@
+/**
+ * Reading an app's settings from its environment.
+ *
+ * Every reader throws a ConfigError that names the variable, what it expects
+ * and what it got; `loadConfig` turns the first one into the single stderr
+ * line and exit status 2 that operators and the tests rely on. Status 2 (not
+ * 1) tells "fix your settings" apart from "the broker was unreachable".
+ */
+
+export class ConfigError extends Error {
+  constructor(variable: string, expected: string, received: string | undefined) {
+    const got = received === undefined ? "it is not set" : `got ${JSON.stringify(received)}`;
+    super(`${variable} must be ${expected}, ${got}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Runs `read` over the environment; on a ConfigError prints one line and exits 2. */
+export function loadConfig<T>(read: (env: NodeJS.ProcessEnv) => T, env: NodeJS.ProcessEnv = process.env): T {
+  try {
+    return read(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`config error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** A variable that must be set to a non-empty string. */
+export function requiredString(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") {
+    throw new ConfigError(name, "a non-empty string", value);
+  }
+  return value;
+}
+
+/** A string with a default; an empty value is kept (it can mean something, like the default exchange). */
+export function optionalString(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  return env[name] ?? fallback;
+}
+
+/** A whole number >= 0 written in decimal digits only (no sign, exponent or fraction). */
+export function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(name, "a non-negative integer", value);
+  }
+  return Number(value);
+}
+
+/** A whole number >= 1. */
+export function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined) return fallback;
+  const parsed = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new ConfigError(name, "a positive integer", value);
+  }
+  return parsed;
+}
+
+/** One of a fixed set of words, compared exactly (case matters, as in the docs). */
+export function oneOf<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = env[name];
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `one of ${allowed.join(", ")}`, value);
+  }
+  return value as T;
+}
+
+/** `true` or `false`, nothing else: a typo like `yes` must not silently mean false. */
+export function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  return oneOf(env, name, ["true", "false"], fallback ? "true" : "false") === "true";
+}

@@ -1,0 +1,51 @@
+import { BoundedMap } from "./bounded-map";
+import { Envelope } from "./envelope";
+import { LatencyWindow } from "./latency-window";
+import { Logger } from "./logger";
+
+/** How many message ids a consumer remembers to recognise duplicates (about 100 bytes each). */
+const REMEMBERED_IDS = 200_000;
+
+/**
+ * The consumer side of the counters both consumer apps report, in one place
+ * so that RabbitMQ and Kafka numbers mean the same thing to a benchmark.
+ */
+export class ConsumerTally {
+  readonly counters = {
+    /** Deliveries handed to the app, redeliveries included. */
+    received: 0,
+    /** Messages processed and acknowledged (RabbitMQ ack / Kafka offset resolved). */
+    acked: 0,
+    /** Deliveries that were a second or later attempt of the same message. */
+    redelivered: 0,
+    /** Processed messages whose id had already been processed: at-least-once at work. */
+    duplicates: 0,
+    /** Messages given up on as poison: dead-lettered (RabbitMQ) or skipped (Kafka). */
+    deadLettered: 0,
+  };
+  readonly latency = new LatencyWindow();
+  private readonly processedIds = new BoundedMap<string, true>(REMEMBERED_IDS);
+
+  constructor(private readonly log: Logger) {}
+
+  received(redelivered: boolean): void {
+    this.counters.received++;
+    if (redelivered) this.counters.redelivered++;
+  }
+
+  /** A message was processed and acknowledged. */
+  acked(envelope: Envelope, extra?: Record<string, unknown>): void {
+    this.counters.acked++;
+    const duplicate = this.processedIds.has(envelope.id);
+    if (duplicate) this.counters.duplicates++;
+    else this.processedIds.set(envelope.id, true);
+    this.latency.add(Math.max(0, Date.now() - envelope.sentAt));
+    if (this.log.debugEnabled) {
+      this.log.debug("message", { id: envelope.id, seq: envelope.seq, producer: envelope.producer, duplicate, ...extra });
+    }
+  }
+
+  deadLettered(): void {
+    this.counters.deadLettered++;
+  }
+}
