@@ -1,0 +1,44 @@
+import { TerraformStack, type IAspect } from "cdktf";
+import type { IConstruct } from "constructs";
+import { Container, DockerNetwork, DockerVolume, Image } from "../private/bindings";
+import { Labels } from "../private/labels";
+
+export interface CommonLabelsProps {
+  /**
+   * Labels to add everywhere (a resource's own label of the same name wins).
+   * @default - none besides the stack and managed-by labels
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * Adds the same labels to every container, network, volume and built image
+ * in scope, plus `cdktf-docker-messaging.stack` (the stack name) and
+ * `cdktf-docker-messaging.managed-by` = `cdktf`, so
+ * `docker ps --filter label=cdktf-docker-messaging.stack=<stack>` finds them.
+ * Pulled images and data sources carry no labels (the provider has none).
+ */
+export class CommonLabels implements IAspect {
+  constructor(private readonly props: CommonLabelsProps = {}) {}
+
+  public visit(node: IConstruct): void {
+    const common = (): Record<string, string> => ({
+      [Labels.managedBy]: "cdktf",
+      [Labels.stack]: TerraformStack.of(node).node.id,
+      ...(this.props.labels ?? {}),
+    });
+    if (node instanceof Container || node instanceof DockerNetwork || node instanceof DockerVolume) {
+      const current = node.labelsInput;
+      if (current !== undefined && !Array.isArray(current)) return; // a Token: leave it to its author
+      const merged = new Map<string, string>();
+      for (const [label, value] of Object.entries(common())) merged.set(label, value);
+      for (const l of current ?? []) merged.set(l.label, l.value);
+      const list = [...merged.keys()].sort().map((label) => ({ label, value: merged.get(label)! }));
+      node.putLabels(list);
+    } else if (node instanceof Image) {
+      const build = node.buildAttributeInput;
+      if (build === undefined) return;
+      node.putBuildAttribute({ ...build, label: { ...common(), ...(build.label ?? {}) } });
+    }
+  }
+}

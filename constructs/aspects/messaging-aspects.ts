@@ -1,0 +1,20 @@
+import { Aspects } from "cdktf";
+import type { IConstruct } from "constructs";
+import { CommonLabels } from "./common-labels";
+import { ImageTagWarning } from "./image-tag-warning";
+import { UniqueHostPorts } from "./unique-host-ports";
+
+export interface MessagingAspectsOptions {
+  /**
+   * Labels added to every container, network, volume and built image.
+   * @default - only the stack and managed-by labels
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** Adds the three cross-cutting rules to `scope` (usually a stack). */
+export function addMessagingAspects(scope: IConstruct, options: MessagingAspectsOptions = {}): void {
+  Aspects.of(scope).add(new CommonLabels({ labels: options.labels }));
+  Aspects.of(scope).add(new UniqueHostPorts());
+  Aspects.of(scope).add(new ImageTagWarning());
+}

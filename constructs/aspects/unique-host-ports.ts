@@ -1,0 +1,45 @@
+import type { IAspect } from "cdktf";
+import type { IConstruct } from "constructs";
+import { Container } from "../private/bindings";
+import { isToken, reject } from "../private/validation";
+
+interface Publication {
+  key: string; // port/protocol
+  ip: string;
+  path: string;
+}
+
+/**
+ * Fails synth when two containers (or one container twice) publish the same
+ * host port on the same address, or one of them on every address: Docker
+ * would fail the second at deploy, halfway through the apply.
+ */
+export class UniqueHostPorts implements IAspect {
+  /** Publications by container path; a container visited again replaces its own. */
+  private readonly byContainer = new Map<string, Publication[]>();
+
+  public visit(node: IConstruct): void {
+    if (!(node instanceof Container)) return;
+    const ports = node.portsInput;
+    if (!Array.isArray(ports)) return;
+    const path = node.node.path;
+    this.byContainer.delete(path);
+    const mine: Publication[] = [];
+    for (const p of ports) {
+      if (p.external === undefined || isToken(p.external)) continue;
+      const pub = { key: `${p.external}/${p.protocol ?? "tcp"}`, ip: p.ip ?? "0.0.0.0", path };
+      const others = [...this.byContainer.values()].flat().concat(mine);
+      const clash = others.find((o) => o.key === pub.key && (o.ip === pub.ip || o.ip === "0.0.0.0" || pub.ip === "0.0.0.0"));
+      if (clash) {
+        reject(
+          node,
+          `host port ${pub.key} on ${pub.ip} is already published by ${clash.path}`,
+          p.external,
+          "publish each host port once: pick another host port for one of them",
+        );
+      }
+      mine.push(pub);
+    }
+    this.byContainer.set(path, mine);
+  }
+}

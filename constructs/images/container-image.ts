@@ -1,0 +1,227 @@
+import * as fs from "fs";
+import * as path from "path";
+import { TerraformStack } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
+import { DataDockerImage, Image } from "../private/bindings";
+import { hashBuildContext } from "../private/build-context-hash";
+import { reject } from "../private/validation";
+
+/** Options of {@link ContainerImage.fromRegistry}. */
+export interface RegistryImageOptions {
+  /**
+   * Keep the image on the host when the stack is destroyed. With `false` the
+   * next deploy must pull it again, which an offline host cannot do.
+   * @default true
+   */
+  readonly keepLocally?: boolean;
+}
+
+/** Options of {@link ContainerImage.fromBuild}. */
+export interface BuildImageOptions {
+  /**
+   * Repository part of the image name.
+   * @default - the folder's base name
+   */
+  readonly name?: string;
+  /**
+   * Tag of the built image.
+   * @default - the first 12 hex digits of the build context hash
+   */
+  readonly tag?: string;
+  /**
+   * Dockerfile path, relative to the folder.
+   * @default "Dockerfile"
+   */
+  readonly dockerfile?: string;
+  /**
+   * Build arguments (`--build-arg`).
+   * @default - none
+   */
+  readonly buildArgs?: Record<string, string>;
+  /**
+   * Keep the image on the host when the stack is destroyed or the image is
+   * rebuilt.
+   * @default false - built images are removed with the stack, as they can be rebuilt offline
+   */
+  readonly keepLocally?: boolean;
+}
+
+/** An image bound into a stack: what a docker_container needs. */
+export interface BoundImage {
+  /** The image ID (`sha256:...`) for `docker_container.image`. */
+  readonly imageId: string;
+  /** The image name (`repo:tag`), for humans and for the tag checks. */
+  readonly imageName: string;
+}
+
+/**
+ * Where a container's image comes from. Pick one with a static factory:
+ * `fromRegistry` (pulled when missing), `fromLocal` (already on the host,
+ * never pulled) or `fromBuild` (built from a folder with a Dockerfile).
+ *
+ * An image is declared once a stack however many containers use it: two
+ * containers on the same image share one docker_image, so destroying one
+ * never deletes the other's image.
+ */
+export abstract class ContainerImage {
+  /**
+   * An image from a registry, such as an official image (`rabbitmq:3.10-management`).
+   * The provider looks for it on the host first and pulls only when it is missing.
+   */
+  public static fromRegistry(name: string, options: RegistryImageOptions = {}): ContainerImage {
+    return new RegistryImage(name, options);
+  }
+
+  /**
+   * An image that is already on the Docker host (built or loaded out of
+   * band). It is read with the `docker_image` data source, which never pulls:
+   * planning fails with `did not find docker image` when it is missing.
+   */
+  public static fromLocal(name: string): ContainerImage {
+    return new LocalImage(name);
+  }
+
+  /**
+   * An image built from a folder holding a Dockerfile. The build's
+   * `triggers` hold a hash of every file in the folder (node_modules and .git
+   * skipped), so a source change rebuilds the image and nothing else does.
+   */
+  public static fromBuild(directory: string, options: BuildImageOptions = {}): ContainerImage {
+    return new BuiltImage(path.resolve(directory), options);
+  }
+
+  /** Construct id of the image under the stack's `images` scope; stable across deploys. */
+  protected abstract readonly constructId: string;
+
+  /**
+   * Declares the image in `consumer`'s stack (once a stack) and returns
+   * what a container needs. Errors name `consumer`'s path.
+   */
+  public bind(consumer: IConstruct): BoundImage {
+    const images = imagesScope(consumer);
+    const existing = images.node.tryFindChild(this.constructId);
+    if (existing) {
+      const bound = (existing as BoundImageHolder).bound;
+      const fresh = this.describe();
+      if (bound === undefined || bound.key !== fresh) {
+        reject(
+          consumer,
+          "two different images resolve to the same image construct",
+          fresh,
+          `give each image its own name (existing: ${bound?.key})`,
+        );
+      }
+      return bound.image;
+    }
+    const holder = new BoundImageHolder(images, this.constructId);
+    holder.bound = { key: this.describe(), image: this.declare(holder, consumer) };
+    return holder.bound.image;
+  }
+
+  /** Identity of the image, used to detect two sources sharing one construct id. */
+  protected abstract describe(): string;
+
+  /** Creates the Terraform element under `scope`. */
+  protected abstract declare(scope: Construct, consumer: IConstruct): BoundImage;
+}
+
+class BoundImageHolder extends Construct {
+  public bound?: { key: string; image: BoundImage };
+}
+
+const IMAGES_ID = "images";
+
+function imagesScope(consumer: IConstruct): Construct {
+  const stack = TerraformStack.of(consumer);
+  const found = stack.node.tryFindChild(IMAGES_ID);
+  if (found instanceof ImagesScope) return found;
+  if (found) {
+    reject(stack, `the construct id "${IMAGES_ID}" is reserved for container images`, found.node.path, "rename that construct");
+  }
+  return new ImagesScope(stack, IMAGES_ID);
+}
+
+class ImagesScope extends Construct {}
+
+function idFor(prefix: string, name: string): string {
+  return `${prefix}-${name.replace(/[^A-Za-z0-9_-]+/g, "-")}`;
+}
+
+class RegistryImage extends ContainerImage {
+  protected readonly constructId: string;
+
+  constructor(private readonly name: string, private readonly options: RegistryImageOptions) {
+    super();
+    this.constructId = idFor("registry", name);
+  }
+
+  protected describe(): string {
+    return `registry ${this.name} keepLocally=${this.options.keepLocally ?? true}`;
+  }
+
+  protected declare(scope: Construct): BoundImage {
+    const image = new Image(scope, "image", {
+      name: this.name,
+      keepLocally: this.options.keepLocally ?? true,
+    });
+    return { imageId: image.imageId, imageName: this.name };
+  }
+}
+
+class LocalImage extends ContainerImage {
+  protected readonly constructId: string;
+
+  constructor(private readonly name: string) {
+    super();
+    this.constructId = idFor("local", name);
+  }
+
+  protected describe(): string {
+    return `local ${this.name}`;
+  }
+
+  protected declare(scope: Construct): BoundImage {
+    const image = new DataDockerImage(scope, "image", { name: this.name });
+    return { imageId: image.id, imageName: this.name };
+  }
+}
+
+class BuiltImage extends ContainerImage {
+  protected readonly constructId: string;
+  private readonly repository: string;
+
+  constructor(private readonly directory: string, private readonly options: BuildImageOptions) {
+    super();
+    this.repository = options.name ?? path.basename(directory).toLowerCase();
+    this.constructId = idFor("build", this.repository);
+  }
+
+  protected describe(): string {
+    return `build ${this.directory} ${JSON.stringify(this.options)}`;
+  }
+
+  protected declare(scope: Construct, consumer: IConstruct): BoundImage {
+    const dockerfile = this.options.dockerfile ?? "Dockerfile";
+    if (!fs.existsSync(path.join(this.directory, dockerfile))) {
+      reject(
+        consumer,
+        `the image build folder has no ${dockerfile}`,
+        this.directory,
+        "pass ContainerImage.fromBuild() a folder that holds a Dockerfile (or set options.dockerfile)",
+      );
+    }
+    const contextHash = hashBuildContext(this.directory);
+    const imageName = `${this.repository}:${this.options.tag ?? contextHash.slice(0, 12)}`;
+    const image = new Image(scope, "image", {
+      name: imageName,
+      keepLocally: this.options.keepLocally ?? false,
+      triggers: { context_sha256: contextHash },
+      buildAttribute: {
+        context: this.directory,
+        ...(this.options.dockerfile ? { dockerfile: this.options.dockerfile } : {}),
+        ...(this.options.buildArgs ? { buildArgs: this.options.buildArgs } : {}),
+      },
+    });
+    return { imageId: image.imageId, imageName };
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The one place that imports the Docker provider bindings.
+ *
+ * Per-resource entry points, never the package barrel: loading the barrel
+ * costs every resource's module at synth. A later rename of the bindings
+ * package (`@cdktf/*` -> `@cdktn/*`) changes only this file.
+ */
+export { Container } from "@cdktf/provider-docker/lib/container";
+export type {
+  ContainerConfig,
+  ContainerHealthcheck,
+  ContainerLabels,
+  ContainerNetworksAdvanced,
+  ContainerPorts,
+  ContainerUpload,
+  ContainerVolumes,
+} from "@cdktf/provider-docker/lib/container";
+export { Image } from "@cdktf/provider-docker/lib/image";
+export type { ImageBuild } from "@cdktf/provider-docker/lib/image";
+export { DataDockerImage } from "@cdktf/provider-docker/lib/data-docker-image";
+export { Network as DockerNetwork } from "@cdktf/provider-docker/lib/network";
+export type { NetworkLabels } from "@cdktf/provider-docker/lib/network";
+export { Volume as DockerVolume } from "@cdktf/provider-docker/lib/volume";
+export type { VolumeLabels } from "@cdktf/provider-docker/lib/volume";
+export { DockerProvider } from "@cdktf/provider-docker/lib/provider";

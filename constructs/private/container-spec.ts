@@ -1,0 +1,105 @@
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { HealthCheck } from "../apps/health-check";
+import type { BoundImage } from "../images/container-image";
+import type { INetwork } from "../networking/network";
+import { Container, type ContainerNetworksAdvanced, type ContainerPorts, type ContainerUpload, type ContainerVolumes } from "./bindings";
+import { Labels, labelList } from "./labels";
+import { escapeTemplate } from "./terraform-text";
+
+/** A port published on the host; `hostIp` defaults to loopback. */
+export interface PublishedPort {
+  readonly containerPort: number;
+  readonly hostPort: number;
+  readonly hostIp?: string;
+}
+
+/** Everything the constructs set on a docker_container, in one shape. */
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: BoundImage;
+  readonly component: string;
+  readonly hostname?: string;
+  readonly networks: { network: INetwork; aliases?: string[] }[];
+  readonly env?: Record<string, string>;
+  readonly ports?: PublishedPort[];
+  readonly volumes?: { volumeName: string; containerPath: string }[];
+  readonly uploads?: { file: string; content: string }[];
+  readonly healthCheck?: HealthCheck;
+  /** Poll until healthy on create (needs a healthCheck). */
+  readonly waitTimeoutSeconds?: number;
+  readonly memoryMb: number;
+  readonly restart: string;
+  readonly destroyGraceSeconds: number;
+  readonly labels?: Record<string, string>;
+  readonly entrypoint?: string[];
+  readonly command?: string[];
+  readonly mustRun?: boolean;
+  /** Wait for the container to exit on create (one-shot jobs). */
+  readonly attach?: boolean;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * Declares a docker_container the way every construct here does: image by
+ * ID, no `cpus` (it crashes provider 3.6.x), a destroy grace period, ports on
+ * loopback unless told otherwise, and a label carrying the healthcheck's hash.
+ */
+export function declareContainer(scope: Construct, id: string, spec: ContainerSpec): Container {
+  const labels: Record<string, string> = { ...(spec.labels ?? {}), [Labels.component]: spec.component };
+  if (spec.healthCheck) labels[Labels.healthcheck] = spec.healthCheck.hash();
+  return new Container(scope, id, {
+    name: spec.name,
+    image: spec.image.imageId,
+    ...(spec.hostname ? { hostname: spec.hostname } : {}),
+    ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
+    ...(spec.command ? { command: spec.command } : {}),
+    env: renderEnv(spec.env ?? {}),
+    networksAdvanced: renderNetworks(spec.networks),
+    ...(spec.ports?.length ? { ports: renderPorts(spec.ports) } : {}),
+    ...(spec.volumes?.length
+      ? {
+          volumes: spec.volumes.map(
+            (v): ContainerVolumes => ({ volumeName: v.volumeName, containerPath: v.containerPath }),
+          ),
+        }
+      : {}),
+    ...(spec.uploads?.length
+      ? { upload: spec.uploads.map((u): ContainerUpload => ({ file: u.file, content: u.content })) }
+      : {}),
+    ...(spec.healthCheck ? { healthcheck: spec.healthCheck.render() } : {}),
+    ...(spec.healthCheck && spec.waitTimeoutSeconds !== undefined
+      ? { wait: true, waitTimeout: spec.waitTimeoutSeconds }
+      : {}),
+    memory: spec.memoryMb,
+    restart: spec.restart,
+    destroyGraceSeconds: spec.destroyGraceSeconds,
+    ...(spec.mustRun === false ? { mustRun: false } : {}),
+    ...(spec.attach ? { attach: true } : {}),
+    labels: labelList(labels),
+    ...(spec.dependsOn && spec.dependsOn.length > 0 ? { dependsOn: spec.dependsOn } : {}),
+  });
+}
+
+/** `KEY=value` pairs in name order; literal values escaped for Terraform. */
+export function renderEnv(env: Record<string, string>): string[] {
+  return Object.keys(env)
+    .sort()
+    .map((name) => `${name}=${escapeTemplate(env[name])}`);
+}
+
+export function renderNetworks(networks: { network: INetwork; aliases?: string[] }[]): ContainerNetworksAdvanced[] {
+  return networks.map((n) => ({
+    name: n.network.networkName,
+    ...(n.aliases && n.aliases.length > 0 ? { aliases: n.aliases } : {}),
+  }));
+}
+
+export function renderPorts(ports: PublishedPort[]): ContainerPorts[] {
+  return ports.map((p) => ({
+    internal: p.containerPort,
+    external: p.hostPort,
+    ip: p.hostIp ?? "127.0.0.1",
+    protocol: "tcp",
+  }));
+}

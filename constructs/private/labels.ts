@@ -1,0 +1,19 @@
+/** Prefix of every label these constructs set (Docker's reverse-DNS convention, shortened). */
+export const LABEL_PREFIX = "cdktf-docker-messaging";
+
+export const Labels = {
+  /** What a container is: `rabbitmq-broker`, `kafka-broker`, `kafka-topics`, `app`. */
+  component: `${LABEL_PREFIX}.component`,
+  /** Hash of the healthcheck; see HealthCheck.hash(). */
+  healthcheck: `${LABEL_PREFIX}.healthcheck-sha256`,
+  /** The stack a resource belongs to (CommonLabels aspect). */
+  stack: `${LABEL_PREFIX}.stack`,
+  /** The tool that manages the resource (CommonLabels aspect). */
+  managedBy: `${LABEL_PREFIX}.managed-by`,
+} as const;
+
+export function labelList(labels: Record<string, string>): { label: string; value: string }[] {
+  return Object.keys(labels)
+    .sort()
+    .map((label) => ({ label, value: labels[label] }));
+}

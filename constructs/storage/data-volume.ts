@@ -1,0 +1,61 @@
+import { Construct } from "constructs";
+import { DockerVolume } from "../private/bindings";
+import { checkDockerName } from "../private/validation";
+
+/**
+ * What `cdktf destroy` does to a data volume.
+ *
+ * - `"retain"`: the volume is not a Terraform resource. Docker creates it,
+ *   empty, the first time a container mounts it by name; `cdktf destroy`
+ *   removes the containers and leaves the volume and its data, and the next
+ *   deploy mounts the same data again. Remove it by hand
+ *   (`docker volume rm <name>`) to start fresh. Retained volumes carry no
+ *   Terraform labels (Terraform does not manage them).
+ * - `"destroy"`: the volume is a `docker_volume` resource, deleted with the
+ *   stack (and only then: replacing the container keeps it).
+ *
+ * Neither uses `prevent_destroy`, which would make `cdktf destroy` fail.
+ */
+export type RemovalPolicy = "retain" | "destroy";
+
+export interface DataVolumeProps {
+  /** Name of the volume on the Docker host. */
+  readonly name: string;
+  /**
+   * What `cdktf destroy` does to the volume and its data.
+   * @default "retain"
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Labels of the volume (only when it is managed, `"destroy"`).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * A named volume that holds a broker's data. It outlives its container: a
+ * container replaced by a configuration change mounts the same data again.
+ */
+export class DataVolume extends Construct {
+  /** The name to mount (a Token carrying the dependency when managed). */
+  public readonly volumeName: string;
+  public readonly removalPolicy: RemovalPolicy;
+  /** The docker_volume resource, when the removal policy is `"destroy"`. */
+  public readonly resource?: DockerVolume;
+
+  constructor(scope: Construct, id: string, props: DataVolumeProps) {
+    super(scope, id);
+    checkDockerName(this, "name", props.name);
+    this.removalPolicy = props.removalPolicy ?? "retain";
+    if (this.removalPolicy === "destroy") {
+      this.resource = new DockerVolume(this, "volume", {
+        name: props.name,
+        labels: Object.entries(props.labels ?? {}).map(([label, value]) => ({ label, value })),
+      });
+      this.volumeName = this.resource.name;
+    } else {
+      this.volumeName = props.name;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import * as path from "path";
+import { App, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import {
+  addMessagingAspects,
+  AppContainer,
+  AppEnv,
+  ContainerImage,
+  DefaultImages,
+  DockerHost,
+  HealthCheck,
+  KafkaBroker,
+  Network,
+  RabbitMqBroker,
+} from "./constructs";
+
+export interface DefaultStackOptions {
+  /**
+   * Folder holding the apps (`<folder>/<app>/Dockerfile`).
+   * @default - `apps/` next to this file
+   */
+  readonly appsDirectory?: string;
+}
+
+/** Name of the default stack (its folder under cdktf.out/stacks/). */
+export const DEFAULT_STACK_NAME = "messaging";
+
+/**
+ * The default stack: one network; RabbitMQ with a queue and its dead-letter
+ * queue; Kafka with a topic; a producer and a consumer for each broker, built
+ * from `apps/`; all on the local Docker engine ($DOCKER_HOST or
+ * unix:///var/run/docker.sock).
+ */
+export function buildDefaultStack(scope: Construct, options: DefaultStackOptions = {}): TerraformStack {
+  const appsDirectory = options.appsDirectory ?? path.join(__dirname, "apps");
+  const stack = new TerraformStack(scope, DEFAULT_STACK_NAME);
+  new DockerHost(stack, "docker");
+  addMessagingAspects(stack, { labels: { "cdktf-docker-messaging.example": "default" } });
+
+  const network = new Network(stack, "network", { name: "messaging" });
+
+  const rabbitmq = new RabbitMqBroker(stack, "rabbitmq", {
+    network,
+    amqpHostPort: 5672,
+    managementHostPort: 15672,
+    // A demo: `cdktf destroy` removes its data too. Brokers default to "retain".
+    dataRemovalPolicy: "destroy",
+  });
+  rabbitmq.addQueue("orders.dead-letter", { type: "quorum" });
+  rabbitmq.addQueue("orders", { type: "quorum", deadLetterQueue: "orders.dead-letter" });
+
+  const kafka = new KafkaBroker(stack, "kafka", {
+    network,
+    hostPort: 29092,
+    dataRemovalPolicy: "destroy",
+  });
+  kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 7 * 24 * 3600 * 1000 } });
+
+  const app = (id: string, folder: string, environment: Record<string, string>): AppContainer =>
+    new AppContainer(stack, id, {
+      image: ContainerImage.fromBuild(path.join(appsDirectory, folder), {
+        buildArgs: { NODE_IMAGE: DefaultImages.node },
+      }),
+      environment,
+      memoryMb: 128,
+      // The apps keep /tmp/app-healthy while they hold a broker connection.
+      healthCheck: HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 }),
+    });
+  // Producers send a finite batch at a modest rate, then idle (no drift, no restart loop).
+  const producerSettings = { [AppEnv.PRODUCER_COUNT]: "1000", [AppEnv.PRODUCER_RATE]: "20" };
+
+  rabbitmq.connect(app("rabbitmq-producer", "rabbitmq-producer", producerSettings), { queue: "orders" });
+  rabbitmq.connect(app("rabbitmq-consumer", "rabbitmq-consumer", {}), { queue: "orders" });
+  kafka.connect(app("kafka-producer", "kafka-producer", producerSettings), { topic: "events" });
+  kafka.connect(app("kafka-consumer", "kafka-consumer", {}), { topic: "events", groupId: "events-consumer" });
+
+  return stack;
+}
+
+if (require.main === module) {
+  const app = new App();
+  buildDefaultStack(app);
+  app.synth();
+}
