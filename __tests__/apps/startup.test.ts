@@ -1,0 +1,180 @@
+/**
+ * What the apps do before any broker answers: refuse bad settings with exit 2
+ * and one line, give up on an unreachable broker with exit 1 in bounded time.
+ * No broker container needed.
+ */
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
+import { AppOnlyEnv } from "../../apps/shared/app-only-env";
+import { AppName, AppProcesses, bundleApps, bundlePath } from "./helpers/app-process";
+
+const apps = new AppProcesses();
+let bundleRun: ReturnType<typeof bundleApps>;
+
+beforeAll(() => {
+  bundleRun = bundleApps();
+});
+afterAll(() => apps.stopAll());
+
+const rabbitProducer = {
+  [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:5672",
+  [ConnectionEnv.RABBITMQ_ROUTING_KEY]: "orders",
+};
+const rabbitConsumer = { [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:5672", [ConnectionEnv.RABBITMQ_QUEUE]: "orders" };
+const kafkaProducer = { [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: "127.0.0.1:9092", [ConnectionEnv.KAFKA_TOPIC]: "orders" };
+const kafkaConsumer = { ...kafkaProducer, [ConnectionEnv.KAFKA_GROUP_ID]: "billing" };
+
+describe("bad settings", () => {
+  const cases: Array<[string, AppName, Record<string, string>, string]> = [
+    [
+      "a missing RABBITMQ_URL",
+      "rabbitmq-consumer",
+      { [ConnectionEnv.RABBITMQ_QUEUE]: "orders" },
+      "config error: RABBITMQ_URL must be a non-empty string, it is not set",
+    ],
+    [
+      "a negative PRODUCER_RATE",
+      "rabbitmq-producer",
+      { ...rabbitProducer, [AppEnv.PRODUCER_RATE]: "-1" },
+      'config error: PRODUCER_RATE must be a non-negative integer, got "-1"',
+    ],
+    [
+      "a fractional PRODUCER_COUNT",
+      "kafka-producer",
+      { ...kafkaProducer, [AppEnv.PRODUCER_COUNT]: "1.5" },
+      'config error: PRODUCER_COUNT must be a non-negative integer, got "1.5"',
+    ],
+    [
+      "an EXIT_WHEN_DONE that is neither true nor false",
+      "kafka-producer",
+      { ...kafkaProducer, [AppEnv.EXIT_WHEN_DONE]: "yes" },
+      'config error: EXIT_WHEN_DONE must be one of true, false, got "yes"',
+    ],
+    [
+      "a BROKER_KIND of the other broker",
+      "rabbitmq-consumer",
+      { ...rabbitConsumer, [ConnectionEnv.BROKER_KIND]: "kafka" },
+      'config error: BROKER_KIND must be one of rabbitmq, got "kafka"',
+    ],
+    [
+      "an unknown LOG_LEVEL",
+      "kafka-consumer",
+      { ...kafkaConsumer, [AppOnlyEnv.LOG_LEVEL]: "verbose" },
+      'config error: LOG_LEVEL must be one of info, debug, got "verbose"',
+    ],
+    [
+      "a zero CONSUMER_PREFETCH",
+      "rabbitmq-consumer",
+      { ...rabbitConsumer, [AppEnv.CONSUMER_PREFETCH]: "0" },
+      'config error: CONSUMER_PREFETCH must be a positive integer, got "0"',
+    ],
+    [
+      "a missing KAFKA_GROUP_ID",
+      "kafka-consumer",
+      kafkaProducer,
+      "config error: KAFKA_GROUP_ID must be a non-empty string, it is not set",
+    ],
+    [
+      "KAFKA_BOOTSTRAP_SERVERS without ports",
+      "kafka-consumer",
+      { ...kafkaConsumer, [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: "kafka-1,kafka-2" },
+      'config error: KAFKA_BOOTSTRAP_SERVERS must be a comma-separated list of host:port, got "kafka-1,kafka-2"',
+    ],
+  ];
+
+  test.each(cases)("rejects %s: %s exits 2 with one line naming the variable", async (_what, app, env, message) => {
+    const started = Date.now();
+    const process = apps.start(app, env);
+    const exit = await process.waitForExit(5000);
+    expect(exit.code).toBe(2);
+    expect(process.stderr).toBe(`${message}\n`);
+    expect(process.lines).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  test("rejects a RABBITMQ_URL that is not amqp:// without echoing its password", async () => {
+    const process = apps.start("rabbitmq-producer", {
+      ...rabbitProducer,
+      [ConnectionEnv.RABBITMQ_URL]: "http://user:hunter2@rabbit:5672",
+    });
+    expect((await process.waitForExit(5000)).code).toBe(2);
+    expect(process.stderr).toMatch(/^config error: RABBITMQ_URL must be an amqp:\/\/ or amqps:\/\/ URL/);
+    expect(process.stderr).not.toContain("hunter2");
+  });
+});
+
+describe("unreachable broker", () => {
+  // Port 1 on the loopback: nothing listens there, connections are refused at once.
+  const unreachable: Array<[AppName, Record<string, string>]> = [
+    ["rabbitmq-consumer", { ...rabbitConsumer, [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:1" }],
+    ["rabbitmq-producer", { ...rabbitProducer, [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:1" }],
+    ["kafka-consumer", { ...kafkaConsumer, [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: "127.0.0.1:1" }],
+    ["kafka-producer", { ...kafkaProducer, [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: "127.0.0.1:1" }],
+  ];
+
+  test.each(unreachable)(
+    "rejects a broker that stays down for BROKER_RETRY_SECONDS=3: %s retries with backoff, then exits 1",
+    async (app, env) => {
+      const started = Date.now();
+      const process = apps.start(app, { ...env, [AppEnv.BROKER_RETRY_SECONDS]: "3" });
+      const exit = await process.waitForExit(15_000);
+      const seconds = (Date.now() - started) / 1000;
+
+      expect(exit.code).toBe(1);
+      expect(seconds).toBeGreaterThanOrEqual(3);
+      expect(seconds).toBeLessThan(10);
+      expect(process.events("reconnect-scheduled").length).toBeGreaterThanOrEqual(1);
+      const fatal = process.events("fatal");
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0].error).toMatch(/^gave up trying to .+ after 3 s and \d+ attempts? \(BROKER_RETRY_SECONDS=3\): .*ECONNREFUSED/);
+      expect(process.stderr).toMatch(new RegExp(`^${app}: fatal: gave up trying to `));
+      expect(process.stderr).not.toContain("secret");
+      expect(process.healthy).toBe(false);
+    },
+  );
+
+  test("a SIGTERM while waiting to reconnect ends the retries with exit 0 and a shutdown line", async () => {
+    const process = apps.start("rabbitmq-consumer", {
+      ...rabbitConsumer,
+      [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:1",
+    });
+    await process.waitForEvent("reconnect-scheduled", 5000);
+    process.kill("SIGTERM");
+    expect(await process.waitForExit(5000)).toEqual({ code: 0, signal: null });
+    expect(process.events("shutdown")).toEqual([expect.objectContaining({ reason: "SIGTERM", received: 0 })]);
+  });
+});
+
+describe("apps/bundle.mjs", () => {
+  const apps: AppName[] = ["rabbitmq-producer", "rabbitmq-consumer", "kafka-producer", "kafka-consumer"];
+  const digest = () => apps.map((app) => createHash("sha256").update(readFileSync(bundlePath(app))).digest("hex"));
+
+  test("is quiet on success and writes the same bytes on every run, from any working directory", () => {
+    expect(bundleRun.stdout + bundleRun.stderr).toBe("");
+    const first = digest();
+    const again = spawnSync(process.execPath, [path.resolve(__dirname, "../../apps/bundle.mjs")], {
+      cwd: "/",
+      encoding: "utf8",
+    });
+    expect(again.status).toBe(0);
+    expect(again.stdout + again.stderr).toBe("");
+    expect(digest()).toEqual(first);
+  });
+
+  test("bundles run on the Node 18 of the node:18-bookworm-slim image the Dockerfiles use", () => {
+    // No network: a config error proves the bundle loads and runs its startup on Node 18.
+    const result = spawnSync(
+      "docker",
+      ["run", "--rm", "--network", "none", "-v", `${path.resolve(__dirname, "../../apps")}:/apps:ro`,
+       "node:18-bookworm-slim", "sh", "-c",
+       "for app in rabbitmq-producer rabbitmq-consumer kafka-producer kafka-consumer; do node /apps/$app/dist/main.js; echo \"$app=$?\"; done"],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(result.stdout.trim().split("\n")).toEqual(apps.map((app) => `${app}=2`));
+    expect(result.stderr).toContain("config error: RABBITMQ_URL must be a non-empty string");
+    expect(result.stderr).toContain("config error: KAFKA_BOOTSTRAP_SERVERS must be a non-empty string");
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Throwaway brokers for the apps suite: one container per test file, from the
+ * local images, ports published on 127.0.0.1 only, removed in afterAll.
+ * Containers carry the label below so a crashed run's leftovers can be found:
+ *   docker rm -f $(docker ps -aq --filter label=cdktf-docker-messaging.test=apps)
+ */
+import { randomBytes } from "crypto";
+import { createServer } from "net";
+import { run, waitFor } from "./commands";
+
+export const TEST_LABEL = "cdktf-docker-messaging.test=apps";
+const RABBITMQ_IMAGE = "rabbitmq:3.10-management";
+const KAFKA_IMAGE = "apache/kafka:4.1.1";
+
+export interface TestBroker {
+  readonly container: string;
+  /** Stops and deletes the container (and its anonymous volumes). */
+  remove(): void;
+}
+
+export interface TestRabbitMq extends TestBroker {
+  /** `amqp://user:pass@127.0.0.1:<port>` as a host process reaches it. */
+  readonly url: string;
+}
+
+export interface TestKafka extends TestBroker {
+  /** `127.0.0.1:<port>`, the listener advertised for host clients. */
+  readonly bootstrap: string;
+}
+
+function containerName(kind: string): string {
+  return `apps-test-${kind}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
+
+function removeContainer(name: string): void {
+  run("docker", ["rm", "-f", "-v", name], { okCodes: [0, 1] });
+}
+
+/** Runs `docker run -d ...` and returns a remover; removes the container if `ready` fails. */
+async function startContainer(name: string, args: string[], ready: () => Promise<void>): Promise<() => void> {
+  run("docker", ["run", "-d", "--name", name, "--label", TEST_LABEL, ...args]);
+  const remove = () => removeContainer(name);
+  try {
+    await ready();
+  } catch (err) {
+    const logs = run("docker", ["logs", "--tail", "40", name], { okCodes: [0, 1] });
+    remove();
+    throw new Error(`${String(err)}\n--- container logs\n${logs.stdout}${logs.stderr}`);
+  }
+  return remove;
+}
+
+/** The host port Docker picked for `-p 127.0.0.1:0:<containerPort>`. */
+function publishedPort(name: string, containerPort: number): number {
+  const out = run("docker", ["port", name, `${containerPort}/tcp`]).stdout;
+  const match = /127\.0\.0\.1:(\d+)/.exec(out);
+  if (!match) throw new Error(`no 127.0.0.1 port published for ${name}:${containerPort}: ${out}`);
+  return Number(match[1]);
+}
+
+/** A currently free TCP port on 127.0.0.1 (for Kafka, which must know its published port in advance). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export async function startRabbitMq(): Promise<TestRabbitMq> {
+  const name = containerName("rabbitmq");
+  const user = "apps";
+  const password = randomBytes(9).toString("base64url");
+  const remove = await startContainer(
+    name,
+    [
+      // A fixed hostname is the node name (rabbit@rabbit): RabbitMQ keys its data by it.
+      "--hostname", "rabbit",
+      "-e", `RABBITMQ_DEFAULT_USER=${user}`,
+      "-e", `RABBITMQ_DEFAULT_PASS=${password}`,
+      "-p", "127.0.0.1:0:5672",
+      RABBITMQ_IMAGE,
+    ],
+    async () => {
+      // `ping` answers as soon as the Erlang node runs; the listeners open later.
+      await waitFor("rabbitmq-diagnostics check_port_connectivity", 120, () => {
+        run("docker", ["exec", name, "rabbitmq-diagnostics", "-q", "check_port_connectivity"], { timeoutSeconds: 30 });
+        return true;
+      });
+    },
+  );
+  const port = publishedPort(name, 5672);
+  return { container: name, url: `amqp://${user}:${password}@127.0.0.1:${port}`, remove };
+}
+
+export async function startKafka(): Promise<TestKafka> {
+  const name = containerName("kafka");
+  const port = await freePort();
+  const env = {
+    KAFKA_NODE_ID: "1",
+    KAFKA_PROCESS_ROLES: "broker,controller",
+    // PLAINTEXT for the broker itself and the CLI tools inside the container;
+    // HOST advertised as the published 127.0.0.1 port for the apps on the host.
+    KAFKA_LISTENERS: "PLAINTEXT://:9092,CONTROLLER://:9093,HOST://:9094",
+    KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:9092,HOST://127.0.0.1:${port}`,
+    KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,HOST:PLAINTEXT",
+    KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+    KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
+    KAFKA_CONTROLLER_QUORUM_VOTERS: "1@localhost:9093",
+    // One broker: internal topics with replication factor 3 would hang consumer groups.
+    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
+    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
+    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+    KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
+    KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
+    KAFKA_LOG_DIRS: "/tmp/kraft-combined-logs",
+    CLUSTER_ID: "5L6g3nShT-eMCtK--X86sw", // a base64url UUID, as kafka-storage.sh random-uuid prints
+  };
+  const remove = await startContainer(
+    name,
+    [
+      ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
+      "-p", `127.0.0.1:${port}:9094`,
+      KAFKA_IMAGE,
+    ],
+    async () => {
+      // Watch the log first (cheap), then ask the broker itself (a JVM start per try).
+      await waitFor("Kafka to start", 120, () =>
+        /Kafka Server started/.test(run("docker", ["logs", name]).stdout) ? true : undefined,
+      );
+      await waitFor("kafka-broker-api-versions", 60, () => {
+        run("docker", ["exec", name, "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092"], {
+          timeoutSeconds: 30,
+        });
+        return true;
+      });
+    },
+  );
+  return { container: name, bootstrap: `127.0.0.1:${port}`, remove };
+}
