@@ -8,7 +8,8 @@ import { createHash } from "crypto";
  */
 export function escapeTemplate(value: string): string {
   if (Token.isUnresolved(value)) return value;
-  return value.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // A function replacement: in a replacement string "$$" means one "$".
+  return value.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
 
 /** Hex SHA-256 of a string, shortened when `length` is given. */

@@ -1,0 +1,62 @@
+import { Testing, TerraformStack } from "cdktf";
+import { DockerHost } from "../../constructs";
+
+/** A stack with a Docker provider, as every user stack has. */
+export function newStack(id = "test"): TerraformStack {
+  const stack = new TerraformStack(Testing.app(), id);
+  new DockerHost(stack, "docker", { host: "unix:///var/run/docker.sock" });
+  return stack;
+}
+
+/** Synthesized JSON (string, for the cdktf matchers) and parsed. */
+export function synth(stack: TerraformStack): { text: string; json: any } {
+  const text = Testing.synth(stack);
+  return { text, json: JSON.parse(text) };
+}
+
+/** All configs of a resource type. */
+export function resources(json: any, type: string): any[] {
+  return Object.values(json.resource?.[type] ?? {});
+}
+
+/** The docker_container named `name`. */
+export function container(json: any, name: string): any {
+  const found = resources(json, "docker_container").find((c) => c.name === name);
+  if (!found) throw new Error(`no docker_container named ${name}`);
+  return found;
+}
+
+/** The env list of a container as a map. */
+export function envOf(c: any): Record<string, string> {
+  return Object.fromEntries((c.env as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+export function labelsOf(c: any): Record<string, string> {
+  return Object.fromEntries((c.labels ?? []).map((l: any) => [l.label, l.value]));
+}
+
+export function upload(c: any, file: string): string {
+  const u = (c.upload as any[]).find((x) => x.file === file);
+  if (!u) throw new Error(`no upload of ${file}`);
+  return u.content;
+}
+
+/** Reads a Terraform string template back as the text it renders, with `vars` for `${jsonencode(var.x)}`. */
+export function renderTemplate(content: string, vars: Record<string, string> = {}): string {
+  return content
+    .replace(/(?<!\$)\$\{jsonencode\(var\.([A-Za-z0-9_]+)\)\}/g, (_m, name) => JSON.stringify(vars[name] ?? "<unset>"))
+    .replace(/\$\$\{/g, "${")
+    .replace(/%%\{/g, "%{");
+}
+
+/** Every key anywhere in a JSON value. */
+export function allKeys(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => allKeys(v, into));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      into.add(k);
+      allKeys(v, into);
+    }
+  }
+  return into;
+}
