@@ -18,6 +18,7 @@ suite=bookworm
 label=cdktf-docker-messaging.recipe
 debs="$TOOLCHAIN_CACHE/debootstrap-debs"
 mkdir -p "$debs"
+command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq unzip >/dev/null; }
 
 image_name() { # the name constructs/images/default-images.ts gives the image
   sed -n "s/^ *$1: \"\\([^\"]*\\)\",.*/\\1/p" "$root/constructs/images/default-images.ts"
@@ -60,13 +61,23 @@ build_rabbitmq() {
     'VOLUME /var/lib/rabbitmq' 'CMD ["rabbitmq-server"]'
 }
 
+check_kafka_classes() { # every class a bin/ script launches is in libs/
+  local kafka=$1 classes class
+  classes=$(for j in "$kafka"/libs/*.jar; do unzip -Z1 "$j"; done | grep '\.class$')
+  for class in $(sed -n 's/.*kafka-run-class.sh \([A-Za-z0-9_.]*\).*/\1/p' "$kafka"/bin/*.sh "$here/images/kafka/docker/run"); do
+    grep -qx "${class//.//}.class" <<<"$classes" \
+      || { echo "images: kafka class $class (launched from bin/) is in no jar" >&2; return 1; }
+  done
+}
+
 build_kafka() {
   local dir=$1
   rootfs "$dir" openjdk-17-jre-headless
   mkdir -p "$dir/opt/kafka/libs" "$dir/opt/kafka/bin" "$dir/etc/kafka/docker"
-  mvn -q -B -f "$here/images/kafka/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$dir/opt/kafka/libs"
+  mvn -q -B -Dstyle.color=never -f "$here/images/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dir/opt/kafka/libs" >/dev/null
   install -m 755 "$here"/images/kafka/bin/* "$dir/opt/kafka/bin/"
+  check_kafka_classes "$dir/opt/kafka"
   install -m 755 "$here/images/kafka/docker/run" "$dir/etc/kafka/docker/run"
   install -m 644 "$here"/images/kafka/docker/*.properties "$here"/images/kafka/docker/*.yaml "$dir/etc/kafka/docker/"
   chroot "$dir" /bin/sh -s < "$here/images/kafka/customize.sh"
