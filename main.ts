@@ -78,7 +78,9 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
 }
 
 if (require.main === module) {
-  const app = new App();
+  // No stack trace per construct: with esbuild-register's source maps each one costs
+  // a source-map lookup, a large share of synth time; errors still carry theirs.
+  const app = new App({ stackTraces: false });
   buildDefaultStack(app);
   app.synth();
 }
