@@ -12,6 +12,9 @@ import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { AppName, AppProcesses, bundleApps, bundlePath } from "./helpers/app-process";
 
 const apps = new AppProcesses();
+
+// Every test is bounded (the project's testTimeout does not reach tests: Jest reads it only globally).
+jest.setTimeout(30_000);
 let bundleRun: ReturnType<typeof bundleApps>;
 
 beforeAll(() => {

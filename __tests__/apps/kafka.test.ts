@@ -1,0 +1,194 @@
+/**
+ * kafka-producer and kafka-consumer against a real single-node KRaft Kafka
+ * 4.1 in the local Docker engine (one container for the whole file).
+ */
+import { Admin, Kafka, logLevel } from "kafkajs";
+import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
+import { AppOnlyEnv } from "../../apps/shared/app-only-env";
+import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
+import { startKafka, TestKafka } from "../support/brokers";
+import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
+
+let broker: TestKafka;
+let kafka: Kafka;
+let admin: Admin;
+const apps = new AppProcesses();
+
+// Every test is bounded (the project's testTimeout does not reach tests: Jest reads it only globally).
+jest.setTimeout(90_000);
+
+beforeAll(async () => {
+  bundleApps();
+  broker = await startKafka();
+  kafka = new Kafka({ clientId: "apps-test", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  admin = kafka.admin();
+  await admin.connect();
+}, 150_000);
+
+afterAll(async () => {
+  await apps.stopAll();
+  await admin?.disconnect().catch(() => undefined);
+  broker?.remove();
+});
+
+/** Creates a topic (the topology is the broker construct's job; the broker does not auto-create). */
+async function createTopic(topic: string, partitions = 4): Promise<string> {
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  return topic;
+}
+
+/** Messages in the topic: the sum of the partitions' end offsets. */
+async function messagesInTopic(topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, { high }) => sum + Number(high), 0);
+}
+
+/** Messages the group has committed past, summed over the partitions (-1 = nothing committed). */
+async function committed(groupId: string, topic: string): Promise<number> {
+  const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+}
+
+function producerEnv(topic: string, count: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [ConnectionEnv.BROKER_KIND]: "kafka",
+    [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: broker.bootstrap,
+    [ConnectionEnv.KAFKA_TOPIC]: topic,
+    [AppEnv.PRODUCER_RATE]: "0",
+    [AppEnv.PRODUCER_COUNT]: String(count),
+    [AppEnv.MESSAGE_SIZE_BYTES]: "128",
+    [AppEnv.EXIT_WHEN_DONE]: "true",
+    [AppEnv.STATS_INTERVAL_SECONDS]: "1",
+    ...extra,
+  };
+}
+
+function consumerEnv(topic: string, groupId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [ConnectionEnv.BROKER_KIND]: "kafka",
+    [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: broker.bootstrap,
+    [ConnectionEnv.KAFKA_TOPIC]: topic,
+    [ConnectionEnv.KAFKA_GROUP_ID]: groupId,
+    [AppEnv.STATS_INTERVAL_SECONDS]: "1",
+    [AppOnlyEnv.LOG_LEVEL]: "debug", // one `message` line per processed message: the ids we count
+    ...extra,
+  };
+}
+
+async function produce(topic: string, count: number): Promise<void> {
+  const producer = apps.start("kafka-producer", producerEnv(topic, count));
+  expect(await producer.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+  expect(producer.events("done")).toEqual([expect.objectContaining({ confirmed: count })]);
+}
+
+test("delivers every message: 500 acked by the producer are 500 distinct ids processed and committed", async () => {
+  const topic = await createTopic("e2e-500");
+  const consumer = apps.start("kafka-consumer", consumerEnv(topic, "e2e"));
+  await consumer.waitForEvent("connected", 30_000);
+  expect(consumer.events("group-joined")).toEqual([expect.objectContaining({ partitions: [0, 1, 2, 3] })]);
+  expect(consumer.healthy).toBe(true);
+
+  const producer = apps.start("kafka-producer", producerEnv(topic, 500));
+  await consumer.waitFor("500 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 500);
+  expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+  expect(producer.events("done")).toEqual([expect.objectContaining({ sent: 500, confirmed: 500 })]);
+  expect(producer.events("stats").at(-1)).toEqual(expect.objectContaining({ confirmed: 500, latencyKind: "confirm" }));
+  const seqs = consumer.events("message").map((line) => line.seq as number);
+  expect(new Set(seqs)).toEqual(new Set(Array.from({ length: 500 }, (_, i) => i)));
+  // Keys spread the messages over every partition.
+  expect(new Set(consumer.events("message").map((line) => line.partition))).toEqual(new Set([0, 1, 2, 3]));
+
+  consumer.kill("SIGTERM");
+  expect(await consumer.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+  expect(consumer.events("shutdown")).toEqual([expect.objectContaining({ received: 500, acked: 500, duplicates: 0 })]);
+  expect(consumer.healthy).toBe(false);
+  expect(await messagesInTopic(topic)).toBe(500);
+  expect(await committed("e2e", topic)).toBe(500);
+});
+
+test("loses nothing when a consumer is killed with SIGKILL mid-stream: the group's next member gets the rest", async () => {
+  const topic = await createTopic("sigkill-500");
+  await produce(topic, 500);
+
+  const first = apps.start("kafka-consumer", consumerEnv(topic, "sigkill", { [AppOnlyEnv.CONSUMER_WORK_MS]: "10" }));
+  await first.waitFor("100 processed", 40_000, () => first.events("message").length >= 100);
+  first.kill("SIGKILL");
+  expect(await first.waitForExit(5000)).toEqual({ code: null, signal: "SIGKILL" });
+  expect(distinct(first.processedIds())).toBeLessThan(500);
+
+  // The dead member holds its partitions until its session times out (10 s).
+  const second = apps.start("kafka-consumer", consumerEnv(topic, "sigkill"));
+  await second.waitFor("every id across both consumers", 60_000, () =>
+    distinct([...first.processedIds(), ...second.processedIds()]) === 500 ? true : undefined,
+  );
+  second.kill("SIGTERM");
+  expect((await second.waitForExit(15_000)).code).toBe(0);
+  expect(await committed("sigkill", topic)).toBe(500);
+});
+
+test("SIGTERM to a consumer commits what it processed, leaves the group, logs shutdown and exits 0", async () => {
+  const topic = await createTopic("sigterm-consumer");
+  await produce(topic, 300);
+
+  const first = apps.start("kafka-consumer", consumerEnv(topic, "sigterm", { [AppOnlyEnv.CONSUMER_WORK_MS]: "20" }));
+  await first.waitFor("some processed", 40_000, () => first.events("message").length >= 30);
+  first.kill("SIGTERM");
+  expect(await first.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+  const [shutdown] = first.events("shutdown");
+  expect(shutdown).toEqual(expect.objectContaining({ reason: "SIGTERM" }));
+  expect(shutdown.acked).toBe(shutdown.received);
+  const processedByFirst = new Set(first.processedIds());
+  // Exactly what it processed is committed: nothing more (no loss), nothing less (no rework).
+  expect(await committed("sigterm", topic)).toBe(processedByFirst.size);
+
+  // It left the group on the way out, so the next member starts at once, right after.
+  const started = Date.now();
+  const second = apps.start("kafka-consumer", consumerEnv(topic, "sigterm"));
+  await second.waitFor("the rest", 30_000, () => distinct(second.processedIds()) >= 300 - processedByFirst.size);
+  expect(Date.now() - started).toBeLessThan(9000);
+  expect(second.processedIds().filter((id) => processedByFirst.has(id))).toEqual([]);
+  second.kill("SIGTERM");
+  expect((await second.waitForExit(15_000)).code).toBe(0);
+});
+
+test("SIGTERM to a producer waits for the send in flight, logs shutdown and exits 0", async () => {
+  const topic = await createTopic("sigterm-producer");
+  const producer = apps.start("kafka-producer", producerEnv(topic, 0, { [AppEnv.EXIT_WHEN_DONE]: "false" }));
+  await producer.waitForEvent("stats", 20_000, (line) => line.confirmed > 1000);
+  producer.kill("SIGTERM");
+  expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+
+  const [shutdown] = producer.events("shutdown");
+  expect(shutdown).toEqual(expect.objectContaining({ reason: "SIGTERM", unconfirmed: 0 }));
+  expect(shutdown.confirmed).toBe(shutdown.sent);
+  // Idempotent producer, nothing re-sent: the topic holds exactly what was acknowledged.
+  expect(await messagesInTopic(topic)).toBe(shutdown.confirmed);
+});
+
+test("skips a poison message after CONSUMER_MAX_DELIVERIES=3 attempts, logs it, and moves on", async () => {
+  const topic = await createTopic("poison", 1);
+  const good = Array.from({ length: 10 }, (_, seq) => createEnvelope(seq, "test", 16));
+  const poison = { ...createEnvelope(10, "test", 16), payload: "this one is POISON" };
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    messages: [good[0], poison, ...good.slice(1)].map((envelope) => ({ value: encodeEnvelope(envelope) })),
+  });
+  await producer.disconnect();
+
+  const consumer = apps.start(
+    "kafka-consumer",
+    consumerEnv(topic, "poison", { [AppOnlyEnv.CONSUMER_FAIL_MARKER]: "POISON", [AppEnv.CONSUMER_MAX_DELIVERIES]: "3" }),
+  );
+  expect(await consumer.waitForEvent("poison-skipped", 30_000)).toEqual(
+    expect.objectContaining({ id: poison.id, deliveries: 3, offset: "1" }),
+  );
+  await consumer.waitFor("the 10 good ones", 10_000, () => distinct(consumer.processedIds()) === 10);
+  consumer.kill("SIGTERM");
+  expect((await consumer.waitForExit(15_000)).code).toBe(0);
+  expect(consumer.events("shutdown")).toEqual([
+    expect.objectContaining({ acked: 10, deadLettered: 1, received: 13, redelivered: 2 }),
+  ]);
+  expect(await committed("poison", topic)).toBe(11);
+});

@@ -1,0 +1,216 @@
+/**
+ * rabbitmq-producer and rabbitmq-consumer against a real RabbitMQ 3.10 in
+ * the local Docker engine (one container for the whole file).
+ */
+import * as amqp from "amqplib";
+import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
+import { AppOnlyEnv } from "../../apps/shared/app-only-env";
+import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
+import { startRabbitMq, TestRabbitMq } from "../support/brokers";
+import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
+
+let broker: TestRabbitMq;
+let admin: amqp.ChannelModel;
+const apps = new AppProcesses();
+
+// Every test is bounded (the project's testTimeout does not reach tests: Jest reads it only globally).
+jest.setTimeout(60_000);
+
+beforeAll(async () => {
+  bundleApps();
+  broker = await startRabbitMq();
+  admin = await amqp.connect(broker.url);
+}, 150_000);
+
+afterAll(async () => {
+  await apps.stopAll();
+  await admin?.close().catch(() => undefined);
+  broker?.remove();
+});
+
+/** Declares a fresh durable queue (the topology is the broker construct's job, not the apps'). */
+async function declareQueue(name: string, args: Record<string, unknown> = {}): Promise<string> {
+  const channel = await admin.createChannel();
+  await channel.assertQueue(name, { durable: true, arguments: args });
+  await channel.close();
+  return name;
+}
+
+async function queueDepth(name: string): Promise<number> {
+  const channel = await admin.createChannel();
+  const { messageCount } = await channel.checkQueue(name);
+  await channel.close();
+  return messageCount;
+}
+
+function producerEnv(queue: string, count: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [ConnectionEnv.BROKER_KIND]: "rabbitmq",
+    [ConnectionEnv.RABBITMQ_URL]: broker.url,
+    [ConnectionEnv.RABBITMQ_EXCHANGE]: "",
+    [ConnectionEnv.RABBITMQ_ROUTING_KEY]: queue,
+    [AppEnv.PRODUCER_RATE]: "0",
+    [AppEnv.PRODUCER_COUNT]: String(count),
+    [AppEnv.MESSAGE_SIZE_BYTES]: "128",
+    [AppEnv.EXIT_WHEN_DONE]: "true",
+    [AppEnv.STATS_INTERVAL_SECONDS]: "1",
+    ...extra,
+  };
+}
+
+function consumerEnv(queue: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [ConnectionEnv.BROKER_KIND]: "rabbitmq",
+    [ConnectionEnv.RABBITMQ_URL]: broker.url,
+    [ConnectionEnv.RABBITMQ_QUEUE]: queue,
+    [AppEnv.STATS_INTERVAL_SECONDS]: "1",
+    [AppOnlyEnv.LOG_LEVEL]: "debug", // one `message` line per processed message: the ids we count
+    ...extra,
+  };
+}
+
+/** Runs a producer to completion (EXIT_WHEN_DONE) and checks it confirmed all `count`. */
+async function produce(queue: string, count: number): Promise<void> {
+  const producer = apps.start("rabbitmq-producer", producerEnv(queue, count));
+  expect(await producer.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+  expect(producer.events("done")).toEqual([expect.objectContaining({ confirmed: count })]);
+}
+
+test("delivers every message: 500 confirmed by the producer are 500 distinct ids acked by the consumer", async () => {
+  const queue = await declareQueue("e2e-500");
+  const consumer = apps.start("rabbitmq-consumer", consumerEnv(queue));
+  await consumer.waitForEvent("connected", 10_000);
+  expect(consumer.healthy).toBe(true);
+
+  const producer = apps.start("rabbitmq-producer", producerEnv(queue, 500));
+  await consumer.waitFor("500 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 500);
+
+  expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+  const done = producer.events("done");
+  expect(done).toEqual([expect.objectContaining({ sent: 500, confirmed: 500, refused: 0 })]);
+  // The producer's `stats` lines are what a benchmark reads.
+  expect(producer.events("stats").at(-1)).toEqual(
+    expect.objectContaining({ confirmed: 500, latencyKind: "confirm", intervalSeconds: expect.any(Number) }),
+  );
+  const seqs = consumer.events("message").map((line) => line.seq as number);
+  expect(new Set(seqs)).toEqual(new Set(Array.from({ length: 500 }, (_, i) => i)));
+
+  consumer.kill("SIGTERM");
+  expect(await consumer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+  expect(consumer.events("shutdown")).toEqual([expect.objectContaining({ received: 500, acked: 500, duplicates: 0 })]);
+  const lastStats = consumer.events("stats").at(-1)!;
+  expect(lastStats).toEqual(expect.objectContaining({ acked: 500, latencyKind: "end-to-end" }));
+  expect(consumer.healthy).toBe(false);
+  expect(await queueDepth(queue)).toBe(0);
+});
+
+test("loses nothing when a consumer is killed with SIGKILL mid-stream: a new consumer gets the rest", async () => {
+  const queue = await declareQueue("sigkill-500");
+  await produce(queue, 500);
+
+  // 10 ms of work a message, 50 prefetched: ~50 unacked in flight when killed.
+  const first = apps.start("rabbitmq-consumer", consumerEnv(queue, { [AppOnlyEnv.CONSUMER_WORK_MS]: "10" }));
+  await first.waitFor("100 acked", 30_000, () => first.events("message").length >= 100);
+  first.kill("SIGKILL");
+  expect(await first.waitForExit(5000)).toEqual({ code: null, signal: "SIGKILL" });
+  expect(distinct(first.processedIds())).toBeLessThan(500);
+
+  const second = apps.start("rabbitmq-consumer", consumerEnv(queue));
+  await second.waitFor("every id across both consumers", 30_000, () =>
+    distinct([...first.processedIds(), ...second.processedIds()]) === 500 ? true : undefined,
+  );
+  // What the killed consumer held unacked came back flagged as redelivered.
+  await second.waitForEvent("stats", 5000, (line) => line.redelivered > 0);
+  second.kill("SIGTERM");
+  expect((await second.waitForExit(10_000)).code).toBe(0);
+  expect(await queueDepth(queue)).toBe(0);
+});
+
+test("SIGTERM to a consumer finishes and acks its in-flight messages, logs shutdown and exits 0", async () => {
+  const queue = await declareQueue("sigterm-consumer");
+  await produce(queue, 300);
+
+  // 300 ms of work a message, 20 prefetched: 20 in flight at any moment.
+  const consumer = apps.start(
+    "rabbitmq-consumer",
+    consumerEnv(queue, { [AppOnlyEnv.CONSUMER_WORK_MS]: "300", [AppEnv.CONSUMER_PREFETCH]: "20" }),
+  );
+  await consumer.waitFor("some acked", 15_000, () => consumer.events("message").length >= 20);
+  consumer.kill("SIGTERM");
+  expect(await consumer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+
+  const [shutdown] = consumer.events("shutdown");
+  expect(shutdown).toEqual(expect.objectContaining({ reason: "SIGTERM" }));
+  // Every delivery it took was processed and acked: nothing was abandoned mid-work.
+  expect(shutdown.acked).toBe(shutdown.received);
+  expect(consumer.events("drain-timeout")).toEqual([]);
+  // ... and the broker agrees: exactly the unprocessed rest is still queued.
+  expect(await queueDepth(queue)).toBe(300 - distinct(consumer.processedIds()));
+});
+
+test("SIGTERM to a producer waits for the outstanding confirms, logs shutdown and exits 0", async () => {
+  const queue = await declareQueue("sigterm-producer");
+  // Endless and unthrottled: up to 1000 unconfirmed at the moment of the signal.
+  const producer = apps.start("rabbitmq-producer", producerEnv(queue, 0, { [AppEnv.EXIT_WHEN_DONE]: "false" }));
+  await producer.waitForEvent("stats", 15_000, (line) => line.confirmed > 1000);
+  producer.kill("SIGTERM");
+  expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+
+  const [shutdown] = producer.events("shutdown");
+  expect(shutdown).toEqual(expect.objectContaining({ reason: "SIGTERM", unconfirmed: 0 }));
+  expect(shutdown.confirmed).toBe(shutdown.sent);
+  expect(producer.healthy).toBe(false);
+  // Everything confirmed is in the queue.
+  expect(await queueDepth(queue)).toBe(shutdown.confirmed);
+});
+
+describe.each([
+  ["classic", { "x-queue-type": "classic" }],
+  ["quorum", { "x-queue-type": "quorum" }],
+])("poison messages on a %s queue", (kind, queueArgs) => {
+  test(`rejects a message that fails CONSUMER_MAX_DELIVERIES=3 times: the ${kind} queue's dead-letter exchange takes it`, async () => {
+    const channel = await admin.createChannel();
+    const deadLetterExchange = `dlx-${kind}`;
+    await channel.assertExchange(deadLetterExchange, "fanout", { durable: true });
+    const deadLetters = await declareQueue(`dead-letters-${kind}`);
+    await channel.bindQueue(deadLetters, deadLetterExchange, "");
+    const queue = await declareQueue(`work-${kind}`, { ...queueArgs, "x-dead-letter-exchange": deadLetterExchange });
+
+    const good = Array.from({ length: 10 }, (_, seq) => createEnvelope(seq, "test", 16));
+    const poison = { ...createEnvelope(10, "test", 16), payload: "this one is POISON" };
+    for (const envelope of [...good, poison]) {
+      channel.sendToQueue(queue, encodeEnvelope(envelope), { persistent: true, messageId: envelope.id });
+    }
+    await channel.close();
+
+    const consumer = apps.start(
+      "rabbitmq-consumer",
+      consumerEnv(queue, { [AppOnlyEnv.CONSUMER_FAIL_MARKER]: "POISON", [AppEnv.CONSUMER_MAX_DELIVERIES]: "3" }),
+    );
+    const deadLettered = await consumer.waitForEvent("dead-lettered", 20_000);
+    expect(deadLettered).toEqual(expect.objectContaining({ id: poison.id, deliveries: 3 }));
+    await consumer.waitFor("the 10 good ones", 10_000, () => distinct(consumer.processedIds()) === 10);
+
+    // Within a second the dead-letter queue holds the poison message, with RabbitMQ's x-death record.
+    const reader = await admin.createChannel();
+    let dead: amqp.GetMessage | false = false;
+    for (let i = 0; i < 20 && !dead; i++) {
+      dead = await reader.get(deadLetters, { noAck: true });
+      if (!dead) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await reader.close();
+    expect(dead).not.toBe(false);
+    const message = dead as amqp.GetMessage;
+    expect(JSON.parse(message.content.toString()).id).toBe(poison.id);
+    expect(message.properties.headers?.["x-death"]?.[0]).toEqual(
+      expect.objectContaining({ reason: "rejected", queue }),
+    );
+
+    consumer.kill("SIGTERM");
+    expect((await consumer.waitForExit(10_000)).code).toBe(0);
+    expect(consumer.events("shutdown")).toEqual([
+      expect.objectContaining({ acked: 10, deadLettered: 1, received: 13, redelivered: 2 }),
+    ]);
+    expect(await queueDepth(queue)).toBe(0);
+  });
+});
