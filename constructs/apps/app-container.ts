@@ -220,6 +220,13 @@ function validateAppProps(scope: IConstruct, name: string, props: AppContainerPr
     checkPort(scope, "ports[].containerPort", p.containerPort);
     checkPort(scope, "ports[].hostPort", p.hostPort);
   }
+  if (props.healthCheck) {
+    const h = props.healthCheck.settings;
+    checkInteger(scope, "healthCheck.intervalSeconds", h.intervalSeconds, 1, "check at most once a second");
+    checkInteger(scope, "healthCheck.timeoutSeconds", h.timeoutSeconds, 1, "give a check at least a second");
+    checkInteger(scope, "healthCheck.retries", h.retries, 0, "use 0 or more retries");
+    checkInteger(scope, "healthCheck.startPeriodSeconds", h.startPeriodSeconds, 0, "use 0 or more seconds");
+  }
   if ((props.ports ?? []).length > 0 && (props.replicas ?? 1) > 1) {
     reject(scope, "ports cannot be published by more than one replica", props.replicas, "publish ports only with replicas: 1");
   }
