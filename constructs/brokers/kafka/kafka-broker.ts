@@ -139,8 +139,7 @@ export class KafkaBroker extends Construct implements IBroker {
   public readonly clusterId: string;
   public readonly container: Container;
   public readonly dataVolume: DataVolume;
-  /** The one-shot container creating the topics, once a topic is declared. */
-  public topicsJob?: Container;
+  private topicsContainer?: Container;
   private readonly image: BoundImage;
   private readonly autoCreateTopics: boolean;
   private readonly topics: TopicDecl[] = [];
@@ -203,6 +202,11 @@ export class KafkaBroker extends Construct implements IBroker {
         description: `Kafka bootstrap servers of broker ${this.brokerName} from the Docker host`,
       }).overrideLogicalId(`${terraformIdentifier(this.brokerName)}_bootstrap_servers`);
     }
+  }
+
+  /** The one-shot container creating the topics, once a topic is declared. */
+  public get topicsJob(): Container | undefined {
+    return this.topicsContainer;
   }
 
   /** Declares a topic, created after the broker is healthy. */
@@ -280,11 +284,11 @@ export class KafkaBroker extends Construct implements IBroker {
 
   private renderTopicsJob(): void {
     const script = this.topicsScript();
-    if (this.topicsJob) {
-      this.topicsJob.command = [escapeTemplate(script)];
+    if (this.topicsContainer) {
+      this.topicsContainer.command = [escapeTemplate(script)];
       return;
     }
-    this.topicsJob = declareContainer(this, "topics", {
+    const job = declareContainer(this, "topics", {
       name: `${this.brokerName}-topics`,
       image: this.image,
       component: "kafka-topics",
@@ -302,13 +306,15 @@ export class KafkaBroker extends Construct implements IBroker {
       attach: true,
       dependsOn: [this.container],
     });
-    this.topicsJob.addOverride("lifecycle.postcondition", [
+    // The job's exit code becomes a deploy error instead of a silent failure.
+    job.addOverride("lifecycle.postcondition", [
       {
         condition: "${self.exit_code == 0}",
         error_message: `Creating the Kafka topics of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-topics\`.`,
       },
     ]);
-    for (const client of this.clients) client.addStartDependency(this.topicsJob);
+    this.topicsContainer = job;
+    for (const client of this.clients) client.addStartDependency(job);
   }
 
   private topicsScript(): string {
