@@ -72,6 +72,11 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
       ? { wait: true, waitTimeout: spec.waitTimeoutSeconds }
       : {}),
     memory: spec.memoryMb,
+    // memory_swap = memory: no swap. Left unset, the engine (cgroup v1) gives
+    // the container memory_swap = 2 x memory, the provider reads that back
+    // into state, and every later plan shows `memory_swap = N -> null`
+    // (measured on Docker 20.10 with provider 4.6.0).
+    memorySwap: spec.memoryMb,
     restart: spec.restart,
     destroyGraceSeconds: spec.destroyGraceSeconds,
     ...(spec.mustRun === false ? { mustRun: false } : {}),

@@ -1,0 +1,234 @@
+/**
+ * End to end, the users' path: `cdktf deploy` of the default stack (main.ts)
+ * on the local Docker engine, with the provider from the local mirror and the
+ * local images (toolchain/setup.sh). The tests reach the brokers only through
+ * the ports the stack publishes on 127.0.0.1, read from its outputs.
+ *
+ * The steps build on each other (deploy, then change, then destroy), so they
+ * run in file order; each one names what it proves.
+ */
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as amqp from "amqplib";
+import { Kafka, logLevel } from "kafkajs";
+import { DEFAULT_STACK_NAME } from "../../main";
+import { repoRoot, run, waitFor } from "../support/commands";
+import { containersLabelled, jsonLogLines, networksLabelled, volumesLabelled } from "../support/docker";
+
+jest.setTimeout(900_000); // a deploy, a rebuild and a broker replacement each take tens of seconds
+
+const stackLabel = `cdktf-docker-messaging.stack=${DEFAULT_STACK_NAME}`;
+const stackDir = path.join(repoRoot, "cdktf.out", "stacks", DEFAULT_STACK_NAME);
+// A fresh password each run, given the way a user gives it: TF_VAR_<name>.
+const credentials = { TF_VAR_rabbitmq_admin_password: randomBytes(18).toString("base64url") };
+
+const PRODUCERS = ["rabbitmq-producer-1", "kafka-producer-1"];
+const CONSUMER_OF: Record<string, string> = {
+  "rabbitmq-producer-1": "rabbitmq-consumer-1",
+  "kafka-producer-1": "kafka-consumer-1",
+};
+
+function cdktf(verb: "deploy" | "destroy") {
+  // --skip-provider-lock: `cdktf deploy` otherwise runs `terraform providers
+  // lock`, which asks registry.terraform.io for checksums and fails offline;
+  // `terraform init` still writes the lock file from the local mirror.
+  return run("npx", ["cdktf", verb, "--auto-approve", "--skip-provider-lock"], {
+    env: credentials,
+    timeoutSeconds: 900,
+  });
+}
+
+function terraform(args: string[], okCodes = [0]) {
+  return run("terraform", args, { cwd: stackDir, env: credentials, timeoutSeconds: 600, okCodes });
+}
+
+function outputs(): Record<string, string> {
+  const raw = JSON.parse(terraform(["output", "-json"]).stdout) as Record<string, { value: string }>;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
+}
+
+/** Addresses of the resources a plan would change, with their actions. */
+function plannedChanges(): Map<string, string> {
+  terraform(["plan", "-input=false", "-out=e2e.plan"]);
+  const plan = JSON.parse(terraform(["show", "-json", "e2e.plan"]).stdout);
+  const changes = new Map<string, string>();
+  for (const change of plan.resource_changes ?? []) {
+    const actions = (change.change.actions as string[]).join(",");
+    if (actions !== "no-op" && actions !== "read") changes.set(change.address, actions);
+  }
+  return changes;
+}
+
+function containerAddress(name: string): string {
+  const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+  const entry = Object.entries<any>(synthesized.resource.docker_container).find(([, c]) => c.name === name);
+  if (!entry) throw new Error(`no docker_container named ${name} in the default stack`);
+  return `docker_container.${entry[0]}`;
+}
+
+function lastEvent(container: string, event: string): Record<string, any> | undefined {
+  return jsonLogLines(container).filter((line) => line.event === event).pop();
+}
+
+function containerIds(): Map<string, string> {
+  return new Map(containersLabelled(stackLabel).map((c) => [c.name, c.id]));
+}
+
+function allRunningAndHealthy(): true | undefined {
+  const long = containersLabelled(stackLabel).filter((c) => c.name !== "kafka-topics");
+  const ready = long.length > 0 && long.every((c) => c.running && (c.health === "healthy" || c.health === "none"));
+  return ready ? true : undefined;
+}
+
+const measured: Record<string, number> = {};
+
+beforeAll(() => {
+  // A stack left by an earlier, interrupted run would make "deploy" a no-op.
+  if (fs.existsSync(path.join(repoRoot, `terraform.${DEFAULT_STACK_NAME}.tfstate`))) cdktf("destroy");
+});
+
+afterAll(() => {
+  console.log(`e2e measurements: ${JSON.stringify(measured)}`);
+});
+
+describe("given the default stack deployed with cdktf deploy", () => {
+  test("then every container is running and healthy", async () => {
+    const started = Date.now();
+    measured.deploySeconds = cdktf("deploy").seconds;
+    await waitFor("every container of the stack running and healthy", 180, allRunningAndHealthy);
+    measured.deployToHealthySeconds = (Date.now() - started) / 1000;
+
+    const containers = containersLabelled(stackLabel);
+    expect(containers.map((c) => c.name).sort()).toEqual([
+      "kafka",
+      "kafka-consumer-1",
+      "kafka-producer-1",
+      "kafka-topics",
+      "rabbitmq",
+      "rabbitmq-consumer-1",
+      "rabbitmq-producer-1",
+    ]);
+    for (const broker of ["rabbitmq", "kafka"]) {
+      expect(containers.find((c) => c.name === broker)?.health).toBe("healthy");
+    }
+    // The one-shot topic job ran to completion.
+    const topics = JSON.parse(run("docker", ["inspect", "kafka-topics"]).stdout)[0];
+    expect(topics.State.Status).toBe("exited");
+    expect(topics.State.ExitCode).toBe(0);
+  });
+
+  test("then every message each producer sent is consumed, none lost", async () => {
+    for (const producer of PRODUCERS) {
+      const done = await waitFor(`${producer} to report done`, 180, () => lastEvent(producer, "done"));
+      const consumer = CONSUMER_OF[producer];
+      const stats = await waitFor(`${consumer} to consume all ${done.confirmed} messages`, 120, () => {
+        const last = lastEvent(consumer, "stats");
+        return last && last.received - last.duplicates >= done.confirmed ? last : undefined;
+      });
+      expect(done.confirmed).toBe(done.sent);
+      expect(done.confirmed).toBeGreaterThan(0);
+      expect(stats.received - stats.duplicates).toBe(done.confirmed);
+      expect(stats.acked).toBe(stats.received);
+      measured[`${producer}.confirmed`] = done.confirmed;
+      measured[`${consumer}.distinctReceived`] = stats.received - stats.duplicates;
+    }
+  });
+
+  test("then a second plan shows no changes", () => {
+    const plan = terraform(["plan", "-input=false", "-detailed-exitcode", "-no-color"], [0, 2]);
+    expect({ exitCode: plan.code, changes: plan.code === 2 ? plan.stdout : "" }).toEqual({ exitCode: 0, changes: "" });
+  });
+
+  test("when an app's source changes, then that app alone is rebuilt and replaced", () => {
+    const source = path.join(repoRoot, "apps", "rabbitmq-consumer", "src", "main.ts");
+    const original = fs.readFileSync(source, "utf8");
+    const before = containerIds();
+    try {
+      fs.writeFileSync(source, `${original}\n// e2e: a source change ${Date.now()}\n`);
+      run("npm", ["run", "--silent", "synth"], { timeoutSeconds: 120 });
+      const changes = plannedChanges();
+      const changed = [...changes.keys()];
+      expect(changed.length).toBeGreaterThanOrEqual(2);
+      for (const address of changed) expect(address).toMatch(/rabbitmq-consumer/);
+      expect(changed.some((a) => a.startsWith("docker_image."))).toBe(true);
+      expect(changes.get(containerAddress("rabbitmq-consumer-1"))).toMatch(/delete.*create|create.*delete/);
+
+      cdktf("deploy");
+      const after = containerIds();
+      expect(after.get("rabbitmq-consumer-1")).not.toBe(before.get("rabbitmq-consumer-1"));
+      for (const name of ["rabbitmq", "kafka", "rabbitmq-producer-1", "kafka-producer-1", "kafka-consumer-1"]) {
+        expect(after.get(name)).toBe(before.get(name));
+      }
+    } finally {
+      fs.writeFileSync(source, original);
+    }
+    cdktf("deploy"); // back to the committed source
+  });
+
+  test("when the brokers are recreated, then queues, topics and unconsumed persistent messages survive", async () => {
+    const { rabbitmq_amqp_url: amqpUrl, kafka_bootstrap_servers: bootstrap } = outputs();
+    expect(amqpUrl).toMatch(/^amqp:\/\/admin:.+@127\.0\.0\.1:\d+\//);
+    expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+
+    // Given unconsumed persistent messages in a durable queue nobody reads...
+    const parked = "e2e.parked";
+    const connection = await amqp.connect(amqpUrl);
+    const channel = await connection.createConfirmChannel();
+    await channel.assertQueue(parked, { durable: true, arguments: { "x-queue-type": "quorum" } });
+    for (let i = 0; i < 100; i++) channel.sendToQueue(parked, Buffer.from(`parked ${i}`), { persistent: true });
+    await channel.waitForConfirms();
+    await connection.close();
+
+    // ...and Kafka records and committed consumer offsets.
+    const kafka = new Kafka({ clientId: "e2e", brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsetsBefore = await admin.fetchTopicOffsets("events");
+    const committedBefore = await admin.fetchOffsets({ groupId: "events-consumer", topics: ["events"] });
+    await admin.disconnect();
+    const highBefore = offsetsBefore.reduce((sum, p) => sum + Number(p.high), 0);
+    expect(highBefore).toBeGreaterThan(0);
+
+    // When both broker containers are replaced (new containers, same volumes and hostnames)...
+    const before = containerIds();
+    terraform([
+      "apply",
+      "-input=false",
+      "-auto-approve",
+      `-replace=${containerAddress("rabbitmq")}`,
+      `-replace=${containerAddress("kafka")}`,
+    ]);
+    const after = containerIds();
+    expect(after.get("rabbitmq")).not.toBe(before.get("rabbitmq"));
+    expect(after.get("kafka")).not.toBe(before.get("kafka"));
+
+    // ...then the messages, queues, topic, records and offsets are all still there.
+    const again = await amqp.connect(amqpUrl);
+    const check = await again.createChannel();
+    expect((await check.checkQueue(parked)).messageCount).toBe(100);
+    expect((await check.checkQueue("orders")).queue).toBe("orders");
+    expect((await check.checkQueue("orders.dead-letter")).queue).toBe("orders.dead-letter");
+    await check.deleteQueue(parked);
+    await again.close();
+
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    const offsetsAfter = await admin2.fetchTopicOffsets("events");
+    const committedAfter = await admin2.fetchOffsets({ groupId: "events-consumer", topics: ["events"] });
+    await admin2.disconnect();
+    expect(offsetsAfter.reduce((sum, p) => sum + Number(p.high), 0)).toBe(highBefore);
+    expect(committedAfter).toEqual(committedBefore);
+
+    // The apps rode out the outage with their reconnect backoff.
+    await waitFor("every container healthy again after the broker replacement", 180, allRunningAndHealthy);
+  });
+
+  test("when destroyed, then no container, network or volume of the stack is left", () => {
+    measured.destroySeconds = cdktf("destroy").seconds;
+    expect(containersLabelled(stackLabel)).toEqual([]);
+    expect(networksLabelled(stackLabel)).toEqual([]);
+    // The default stack chooses dataRemovalPolicy "destroy" for its brokers.
+    expect(volumesLabelled(stackLabel)).toEqual([]);
+  });
+});
