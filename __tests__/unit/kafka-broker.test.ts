@@ -61,7 +61,7 @@ describe("KafkaBroker", () => {
     expect(c.healthcheck).toEqual({
       test: [
         "CMD-SHELL",
-        "KAFKA_HEAP_OPTS=-Xmx128m /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null",
+        "KAFKA_HEAP_OPTS=-Xmx96m KAFKA_JVM_PERFORMANCE_OPTS='-XX:+UseSerialGC -XX:TieredStopAtLevel=1' /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null",
       ],
       interval: "10s",
       timeout: "30s",
