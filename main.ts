@@ -1,3 +1,5 @@
+// First: lighter module loading for the whole synth (see the file).
+import "./constructs/private/synth-entry";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
