@@ -120,7 +120,9 @@ describe("given the default stack deployed with cdktf deploy", () => {
 
   test("then every message each producer sent is consumed, none lost", async () => {
     for (const producer of PRODUCERS) {
-      const done = await waitFor(`${producer} to report done`, 180, () => lastEvent(producer, "done"));
+      const done = await waitFor(`${producer} to report done`, 300, () => lastEvent(producer, "done")).catch((error) => {
+        throw new Error(`${error.message}; its last stats: ${JSON.stringify(lastEvent(producer, "stats"))}`);
+      });
       const consumer = CONSUMER_OF[producer];
       const stats = await waitFor(`${consumer} to consume all ${done.confirmed} messages`, 120, () => {
         const last = lastEvent(consumer, "stats");
@@ -180,7 +182,8 @@ describe("given the default stack deployed with cdktf deploy", () => {
     await channel.waitForConfirms();
     await connection.close();
 
-    // ...and Kafka records and committed consumer offsets.
+    // ...and Kafka records and committed consumer offsets, once the producer is idle.
+    await waitFor("kafka-producer-1 to report done", 300, () => lastEvent("kafka-producer-1", "done"));
     const kafka = new Kafka({ clientId: "e2e", brokers: [bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
