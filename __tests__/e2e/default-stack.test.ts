@@ -86,6 +86,12 @@ const measured: Record<string, number> = {};
 beforeAll(() => {
   // A stack left by an earlier, interrupted run would make "deploy" a no-op.
   if (fs.existsSync(path.join(repoRoot, `terraform.${DEFAULT_STACK_NAME}.tfstate`))) cdktf("destroy");
+  // Containers of a run whose state is gone (another clone) would hold the
+  // names and host ports: remove what carries this stack's label.
+  const leftovers = containersLabelled(stackLabel).map((c) => c.id);
+  if (leftovers.length > 0) run("docker", ["rm", "-f", ...leftovers]);
+  for (const network of networksLabelled(stackLabel)) run("docker", ["network", "rm", network]);
+  for (const volume of volumesLabelled(stackLabel)) run("docker", ["volume", "rm", volume]);
 });
 
 afterAll(() => {
