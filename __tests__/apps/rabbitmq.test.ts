@@ -6,11 +6,11 @@ import * as amqp from "amqplib";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
+import { run } from "../support/commands";
 import { startRabbitMq, TestRabbitMq } from "../support/brokers";
 import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
 
 let broker: TestRabbitMq;
-let admin: amqp.ChannelModel;
 const apps = new AppProcesses();
 
 // Every test is bounded (the project's testTimeout does not reach tests: Jest reads it only globally).
@@ -19,28 +19,37 @@ jest.setTimeout(60_000);
 beforeAll(async () => {
   bundleApps();
   broker = await startRabbitMq();
-  admin = await amqp.connect(broker.url);
 }, 150_000);
 
 afterAll(async () => {
   await apps.stopAll();
-  await admin?.close().catch(() => undefined);
   broker?.remove();
 });
 
-/** Declares a fresh durable queue (the topology is the broker construct's job, not the apps'). */
-async function declareQueue(name: string, args: Record<string, unknown> = {}): Promise<string> {
-  const channel = await admin.createChannel();
-  await channel.assertQueue(name, { durable: true, arguments: args });
-  await channel.close();
-  return name;
+/**
+ * A test's own short-lived connection (one test closes every connection on
+ * purpose). A confirm channel, waited on before closing: a plain publish
+ * followed at once by close() can be dropped.
+ */
+async function withChannel<T>(use: (channel: amqp.ConfirmChannel) => Promise<T>): Promise<T> {
+  const connection = await amqp.connect(broker.url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    const result = await use(channel);
+    await channel.waitForConfirms();
+    return result;
+  } finally {
+    await connection.close();
+  }
 }
 
-async function queueDepth(name: string): Promise<number> {
-  const channel = await admin.createChannel();
-  const { messageCount } = await channel.checkQueue(name);
-  await channel.close();
-  return messageCount;
+/** Declares a fresh durable queue (the topology is the broker construct's job, not the apps'). */
+function declareQueue(name: string, args: Record<string, unknown> = {}): Promise<string> {
+  return withChannel(async (channel) => (await channel.assertQueue(name, { durable: true, arguments: args })).queue);
+}
+
+function queueDepth(name: string): Promise<number> {
+  return withChannel(async (channel) => (await channel.checkQueue(name)).messageCount);
 }
 
 function producerEnv(queue: string, count: number, extra: Record<string, string> = {}): Record<string, string> {
@@ -102,6 +111,21 @@ test("delivers every message: 500 confirmed by the producer are 500 distinct ids
   expect(lastStats).toEqual(expect.objectContaining({ acked: 500, latencyKind: "end-to-end" }));
   expect(consumer.healthy).toBe(false);
   expect(await queueDepth(queue)).toBe(0);
+});
+
+test("paces publishing to PRODUCER_RATE: 300 messages at 200/s take about 1.5 s, then done", async () => {
+  const queue = await declareQueue("rate-200");
+  const producer = apps.start("rabbitmq-producer", producerEnv(queue, 300, { [AppEnv.PRODUCER_RATE]: "200" }));
+  const connected = await producer.waitForEvent("connected", 10_000);
+  const done = await producer.waitForEvent("done", 10_000);
+  const seconds = (Date.parse(done.ts) - Date.parse(connected.ts)) / 1000;
+  expect(seconds).toBeGreaterThan(1.3);
+  expect(seconds).toBeLessThan(2.5);
+  // A full interval's rate is the configured one.
+  const fullIntervals = producer.events("stats").filter((line) => line.intervalSeconds === 1 && line.sent < 300);
+  for (const line of fullIntervals) expect(line.sentPerSec).toBeGreaterThanOrEqual(180);
+  expect((await producer.waitForExit(5000)).code).toBe(0);
+  expect(await queueDepth(queue)).toBe(300);
 });
 
 test("loses nothing when a consumer is killed with SIGKILL mid-stream: a new consumer gets the rest", async () => {
@@ -169,19 +193,18 @@ describe.each([
   ["quorum", { "x-queue-type": "quorum" }],
 ])("poison messages on a %s queue", (kind, queueArgs) => {
   test(`rejects a message that fails CONSUMER_MAX_DELIVERIES=3 times: the ${kind} queue's dead-letter exchange takes it`, async () => {
-    const channel = await admin.createChannel();
     const deadLetterExchange = `dlx-${kind}`;
-    await channel.assertExchange(deadLetterExchange, "fanout", { durable: true });
     const deadLetters = await declareQueue(`dead-letters-${kind}`);
-    await channel.bindQueue(deadLetters, deadLetterExchange, "");
     const queue = await declareQueue(`work-${kind}`, { ...queueArgs, "x-dead-letter-exchange": deadLetterExchange });
-
     const good = Array.from({ length: 10 }, (_, seq) => createEnvelope(seq, "test", 16));
     const poison = { ...createEnvelope(10, "test", 16), payload: "this one is POISON" };
-    for (const envelope of [...good, poison]) {
-      channel.sendToQueue(queue, encodeEnvelope(envelope), { persistent: true, messageId: envelope.id });
-    }
-    await channel.close();
+    await withChannel(async (channel) => {
+      await channel.assertExchange(deadLetterExchange, "fanout", { durable: true });
+      await channel.bindQueue(deadLetters, deadLetterExchange, "");
+      for (const envelope of [...good, poison]) {
+        channel.sendToQueue(queue, encodeEnvelope(envelope), { persistent: true, messageId: envelope.id });
+      }
+    });
 
     const consumer = apps.start(
       "rabbitmq-consumer",
@@ -192,13 +215,14 @@ describe.each([
     await consumer.waitFor("the 10 good ones", 10_000, () => distinct(consumer.processedIds()) === 10);
 
     // Within a second the dead-letter queue holds the poison message, with RabbitMQ's x-death record.
-    const reader = await admin.createChannel();
-    let dead: amqp.GetMessage | false = false;
-    for (let i = 0; i < 20 && !dead; i++) {
-      dead = await reader.get(deadLetters, { noAck: true });
-      if (!dead) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await reader.close();
+    const dead = await withChannel(async (channel) => {
+      for (let i = 0; i < 20; i++) {
+        const message = await channel.get(deadLetters, { noAck: true });
+        if (message) return message;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    });
     expect(dead).not.toBe(false);
     const message = dead as amqp.GetMessage;
     expect(JSON.parse(message.content.toString()).id).toBe(poison.id);
@@ -213,4 +237,26 @@ describe.each([
     ]);
     expect(await queueDepth(queue)).toBe(0);
   });
+});
+
+test("re-sends what a dropped connection left unconfirmed: both apps reconnect and all 3000 ids arrive", async () => {
+  const queue = await declareQueue("connection-drop");
+  const consumer = apps.start("rabbitmq-consumer", consumerEnv(queue));
+  await consumer.waitForEvent("connected", 10_000);
+  // 500 msg/s for 6 s: the drop (rabbitmqctl takes a second or two to start) lands mid-stream.
+  const producer = apps.start("rabbitmq-producer", producerEnv(queue, 3000, { [AppEnv.PRODUCER_RATE]: "500" }));
+  await producer.waitForEvent("stats", 10_000, (line) => line.confirmed >= 250);
+
+  run("docker", ["exec", broker.container, "rabbitmqctl", "close_all_connections", "test: connection drop"]);
+
+  await producer.waitForEvent("disconnected", 10_000);
+  await consumer.waitForEvent("disconnected", 10_000);
+  expect(await producer.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+  expect(producer.events("connected")).toHaveLength(2);
+  expect(producer.events("done")).toEqual([expect.objectContaining({ confirmed: 3000 })]);
+  await consumer.waitFor("3000 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 3000);
+  expect(consumer.events("connected")).toHaveLength(2);
+  consumer.kill("SIGTERM");
+  expect((await consumer.waitForExit(10_000)).code).toBe(0);
+  expect(await queueDepth(queue)).toBe(0);
 });

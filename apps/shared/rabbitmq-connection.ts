@@ -37,7 +37,9 @@ export class RabbitConnection {
   watch<C extends amqp.Channel>(channel: C): C {
     let channelError: string | undefined;
     channel.on("error", (err: Error) => (channelError = describeError(err)));
-    channel.on("close", () => this.markLost(channelError ?? "channel closed"));
+    // A connection that closes closes its channels first: wait a turn so the
+    // connection's reason (e.g. CONNECTION_FORCED from an operator) wins.
+    channel.on("close", () => setImmediate(() => this.markLost(channelError ?? "channel closed")));
     return channel;
   }
 

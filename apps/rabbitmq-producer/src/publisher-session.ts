@@ -40,6 +40,8 @@ interface InFlight {
 export class RabbitPublisherSession implements ProducerSession {
   private readonly unconfirmed = new Map<string, InFlight>();
   private wakeups: (() => void)[] = [];
+  /** Counts confirms, drains and the like, so a waiter can tell whether one happened since it looked. */
+  private progress = 0;
   private isLost = false;
   private lastReturnAt = 0;
 
@@ -87,6 +89,9 @@ export class RabbitPublisherSession implements ProducerSession {
     stop.addEventListener("abort", wakeOnStop);
     try {
       for (;;) {
+        // Anything that happens from here on (even while the pacer sleeps)
+        // must end a wait below, or the last confirm could be slept through.
+        const seen = this.progress;
         if (stop.aborted) return "stopped";
         if (this.isLost) return "lost";
         if (ledger.done) return "done";
@@ -97,7 +102,7 @@ export class RabbitPublisherSession implements ProducerSession {
         }
         const room = MAX_UNCONFIRMED - this.unconfirmed.size;
         if (room <= 0) {
-          await this.nextProgress();
+          await this.nextProgress(seen);
           continue;
         }
         const allowed = await pacer.take(Math.min(room, BURST), stop);
@@ -111,7 +116,7 @@ export class RabbitPublisherSession implements ProducerSession {
         }
         if (published === 0 || !writable) {
           // Nothing left but confirms to wait for, or the socket buffer is full.
-          await this.nextProgress();
+          await this.nextProgress(seen);
         } else {
           await nextTurn();
         }
@@ -134,7 +139,7 @@ export class RabbitPublisherSession implements ProducerSession {
   async close(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (this.unconfirmed.size > 0 && !this.isLost && Date.now() < deadline) {
-      await Promise.race([this.nextProgress(), sleep(deadline - Date.now())]);
+      await Promise.race([this.nextProgress(this.progress), sleep(deadline - Date.now())]);
     }
     const left = this.unconfirmed.size;
     await this.channel.close().catch(() => undefined);
@@ -203,13 +208,14 @@ export class RabbitPublisherSession implements ProducerSession {
     this.lastReturnAt = Date.now();
   }
 
-  /** Resolves at the next confirm, drain, loss or stop. */
-  private nextProgress(): Promise<void> {
-    if (this.isLost) return Promise.resolve();
+  /** Resolves at the next confirm, drain, loss or stop after the `seen` count, at once if one came already. */
+  private nextProgress(seen: number): Promise<void> {
+    if (this.isLost || this.progress !== seen) return Promise.resolve();
     return new Promise((resolve) => this.wakeups.push(resolve));
   }
 
   private wake(): void {
+    this.progress++;
     const waiting = this.wakeups;
     this.wakeups = [];
     for (const resolve of waiting) resolve();
