@@ -40,7 +40,8 @@ export interface BuildImageOptions {
   readonly buildArgs?: Record<string, string>;
   /**
    * Keep the image on the host when the stack is destroyed or the image is
-   * rebuilt.
+   * rebuilt. Set it when several stacks on one host build the same folder:
+   * otherwise destroying one removes the image the other runs.
    * @default false - built images are removed with the stack, as they can be rebuilt offline
    */
   readonly keepLocally?: boolean;
