@@ -6,6 +6,7 @@ import { Admin, Kafka, logLevel } from "kafkajs";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
+import { run } from "../support/commands";
 import { startKafka, TestKafka } from "../support/brokers";
 import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
 
@@ -192,3 +193,22 @@ test("skips a poison message after CONSUMER_MAX_DELIVERIES=3 attempts, logs it, 
   ]);
   expect(await committed("poison", topic)).toBe(11);
 });
+
+// Last in the file: it restarts the broker under everyone.
+test("rides out a broker restart: both apps reconnect and all 3000 ids arrive", async () => {
+  const topic = await createTopic("broker-restart");
+  const consumer = apps.start("kafka-consumer", consumerEnv(topic, "restart"));
+  await consumer.waitForEvent("connected", 30_000);
+  // 500 msg/s for 6 s: the restart lands mid-stream.
+  const producer = apps.start("kafka-producer", producerEnv(topic, 3000, { [AppEnv.PRODUCER_RATE]: "500" }));
+  await producer.waitForEvent("stats", 10_000, (line) => line.confirmed >= 250);
+
+  run("docker", ["restart", "--time", "10", broker.container], { timeoutSeconds: 60 });
+
+  expect(await producer.waitForExit(60_000)).toEqual({ code: 0, signal: null });
+  expect(producer.events("done")).toEqual([expect.objectContaining({ confirmed: 3000 })]);
+  await consumer.waitFor("3000 distinct ids", 60_000, () => distinct(consumer.processedIds()) === 3000);
+  consumer.kill("SIGTERM");
+  expect((await consumer.waitForExit(15_000)).code).toBe(0);
+  expect(await committed("restart", topic)).toBe(await messagesInTopic(topic));
+}, 150_000);

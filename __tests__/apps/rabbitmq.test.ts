@@ -128,6 +128,21 @@ test("paces publishing to PRODUCER_RATE: 300 messages at 200/s take about 1.5 s,
   expect(await queueDepth(queue)).toBe(300);
 });
 
+test("does not count an unroutable message as sent: it is re-sent until a queue is bound, then confirmed", async () => {
+  // The producer starts before its queue exists (start order is not guaranteed).
+  const producer = apps.start("rabbitmq-producer", producerEnv("not-yet-declared", 5));
+  const unroutable = await producer.waitForEvent("unroutable", 10_000);
+  expect(unroutable).toEqual(expect.objectContaining({ routingKey: "not-yet-declared" }));
+  expect(producer.events("done")).toEqual([]);
+
+  await declareQueue("not-yet-declared");
+  expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+  const [done] = producer.events("done");
+  expect(done).toEqual(expect.objectContaining({ confirmed: 5 }));
+  expect(done.refused).toBeGreaterThanOrEqual(5);
+  expect(await queueDepth("not-yet-declared")).toBe(5);
+});
+
 test("loses nothing when a consumer is killed with SIGKILL mid-stream: a new consumer gets the rest", async () => {
   const queue = await declareQueue("sigkill-500");
   await produce(queue, 500);

@@ -44,22 +44,19 @@ export function optionalString(env: NodeJS.ProcessEnv, name: string, fallback: s
 
 /** A whole number >= 0 written in decimal digits only (no sign, exponent or fraction). */
 export function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = env[name];
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
-    throw new ConfigError(name, "a non-negative integer", value);
-  }
-  return Number(value);
+  return integerAtLeast(env, name, fallback, 0, "a non-negative integer");
 }
 
 /** A whole number >= 1. */
 export function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return integerAtLeast(env, name, fallback, 1, "a positive integer");
+}
+
+function integerAtLeast(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number, expected: string): number {
   const value = env[name];
   if (value === undefined) return fallback;
   const parsed = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < 1) {
-    throw new ConfigError(name, "a positive integer", value);
-  }
+  if (!Number.isSafeInteger(parsed) || parsed < minimum) throw new ConfigError(name, expected, value);
   return parsed;
 }
 

@@ -36,9 +36,14 @@ export interface ConsumerLoopOptions {
 export async function runConsumerLoop(options: ConsumerLoopOptions, { log, shutdown, health }: AppContext): Promise<void> {
   const tally = new ConsumerTally(log);
   let session: ConsumerSession | undefined;
-  const stats = new StatsReporter(log, options.common.statsIntervalSeconds, tally.counters, ["received", "acked"], "end-to-end", tally.latency, () => ({
-    inFlight: session?.messagesInFlight ?? 0,
-  }));
+  const stats = new StatsReporter(log, {
+    intervalSeconds: options.common.statsIntervalSeconds,
+    counters: tally.counters,
+    rated: ["received", "acked"],
+    latencyKind: "end-to-end",
+    latency: tally.latency,
+    gauges: () => ({ inFlight: session?.messagesInFlight ?? 0 }),
+  });
   log.info("starting", options.describe);
   stats.start();
 

@@ -47,10 +47,13 @@ export async function runProducerLoop(options: ProducerLoopOptions, { log, shutd
   const ledger = new PublishLedger(producerName(options.app), producer.count, producer.messageSizeBytes);
   const pacer = new RatePacer(producer.rate);
   let session: ProducerSession | undefined;
-  const stats = new StatsReporter(log, common.statsIntervalSeconds, ledger.counters, ["sent", "confirmed"], "confirm", undefined, () => ({
-    inFlight: session?.unconfirmedCount ?? 0,
-    waitingForResend: ledger.waitingForResend,
-  }));
+  const stats = new StatsReporter(log, {
+    intervalSeconds: common.statsIntervalSeconds,
+    counters: ledger.counters,
+    rated: ["sent", "confirmed"],
+    latencyKind: "confirm",
+    gauges: () => ({ inFlight: session?.unconfirmedCount ?? 0, waitingForResend: ledger.waitingForResend }),
+  });
   log.info("starting", { ...options.describe, ...producer });
   stats.start();
   let doneLogged = false;

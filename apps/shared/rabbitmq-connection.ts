@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import * as amqp from "amqplib";
-import { describeError } from "./logger";
+import { describeError, Logger } from "./logger";
 
 /**
  * One AMQP connection of a RabbitMQ app, with the one thing both apps need
@@ -14,23 +14,29 @@ export class RabbitConnection {
   private markLost!: (reason: string) => void;
   private closing = false;
 
-  private constructor(readonly model: amqp.ChannelModel) {
+  private constructor(
+    readonly model: amqp.ChannelModel,
+    log: Logger,
+  ) {
     this.lost = new Promise((resolve) => (this.markLost = resolve));
     // An 'error' event without a listener would crash the process; the
     // 'close' that always follows is what ends the session.
     model.on("error", () => undefined);
     model.on("close", (err?: Error) => this.markLost(err ? describeError(err) : "connection closed by the broker"));
-    model.on("blocked", () => undefined);
+    // A memory or disk alarm: the broker stops reading our publishes (confirms
+    // stall, the in-flight window fills). Worth a line, not a reconnect.
+    model.on("blocked", (reason: string) => log.warn("blocked", { reason }));
+    model.on("unblocked", () => log.info("unblocked"));
   }
 
-  static async open(url: string, app: string): Promise<RabbitConnection> {
+  static async open(url: string, app: string, log: Logger): Promise<RabbitConnection> {
     const model = await amqp.connect(url, {
       // Shown in the management UI's connection list.
       clientProperties: { connection_name: `${app}@${hostname()}` },
       // Bounds the TCP+AMQP handshake so a black-holed address cannot hang an attempt.
       timeout: 10_000,
     });
-    return new RabbitConnection(model);
+    return new RabbitConnection(model, log);
   }
 
   /** Makes a channel's close end the session too (a channel error does not close the connection). */

@@ -38,7 +38,7 @@ export class RabbitConsumerSession implements ConsumerSession {
 
   /** Connects, checks the queue exists and starts consuming. */
   static async open(options: RabbitConsumerSessionOptions): Promise<RabbitConsumerSession> {
-    const connection = await RabbitConnection.open(options.url, options.app);
+    const connection = await RabbitConnection.open(options.url, options.app, options.log);
     try {
       const channel = connection.watch(await connection.model.createChannel());
       // The topology belongs to the broker construct: never declare, only

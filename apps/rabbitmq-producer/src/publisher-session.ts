@@ -59,7 +59,7 @@ export class RabbitPublisherSession implements ProducerSession {
   }
 
   static async open(options: RabbitPublisherSessionOptions): Promise<RabbitPublisherSession> {
-    const connection = await RabbitConnection.open(options.url, options.app);
+    const connection = await RabbitConnection.open(options.url, options.app, options.log);
     try {
       const channel = connection.watch(await connection.model.createConfirmChannel());
       // Publishing to a missing exchange closes the channel with a 404 on the
