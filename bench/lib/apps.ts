@@ -1,0 +1,135 @@
+/**
+ * Runs our apps (apps/<app>/dist/main.js) as host processes for the
+ * throughput benchmark and reads their JSON log lines as they come.
+ */
+import { spawn, type ChildProcess } from "child_process";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { REPO_ROOT } from "./stats";
+
+export interface AppLine {
+  readonly event: string;
+  /** The app's own timestamp, ms since the epoch. */
+  readonly at: number;
+  readonly [field: string]: unknown;
+}
+
+export class AppProcess {
+  readonly lines: AppLine[] = [];
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private stderr = "";
+  private buffer = "";
+  private waiters: { pred: (l: AppLine) => boolean; resolve: (l: AppLine) => void }[] = [];
+
+  constructor(
+    readonly app: string,
+    env: Record<string, string>,
+  ) {
+    const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+    this.child = spawn(process.execPath, [join(REPO_ROOT, "apps", app, "dist", "main.js")], {
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stdout!.on("data", (d: Buffer) => this.onData(d.toString()));
+    this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on("close", (code) => resolve(code)));
+  }
+
+  private onData(text: string): void {
+    this.buffer += text;
+    let nl: number;
+    while ((nl = this.buffer.indexOf("\n")) >= 0) {
+      const raw = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const line = { ...parsed, event: String(parsed.event), at: Date.parse(String(parsed.ts)) } as AppLine;
+      this.lines.push(line);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(line)) return true;
+        w.resolve(line);
+        return false;
+      });
+    }
+  }
+
+  /** The first line (past or future) matching `pred`; rejects after `timeoutMs` or when the app exits first. */
+  waitFor(pred: (l: AppLine) => boolean, timeoutMs: number, what: string): Promise<AppLine> {
+    const seen = this.lines.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.app}: no ${what} within ${timeoutMs / 1000} s\n${this.tail()}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+      void this.exited.then((code) => {
+        setTimeout(() => {
+          clearTimeout(timer);
+          const late = this.lines.find(pred);
+          if (late) resolve(late);
+          else reject(new Error(`${this.app}: exited ${code} before ${what}\n${this.tail()}`));
+        }, 50);
+      });
+    });
+  }
+
+  event(name: string, timeoutMs: number): Promise<AppLine> {
+    return this.waitFor((l) => l.event === name, timeoutMs, `"${name}" line`);
+  }
+
+  /** SIGTERM, then the exit code (SIGKILL after `timeoutMs`). */
+  async stop(timeoutMs = 30_000): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** The last `stats` line (after shutdown: the summary of the last interval). */
+  lastStats(): AppLine | undefined {
+    return [...this.lines].reverse().find((l) => l.event === "stats");
+  }
+
+  /** CPU seconds (user + system) used so far, from /proc. */
+  cpuSeconds(): number {
+    try {
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    } catch {
+      return NaN;
+    }
+  }
+
+  tail(): string {
+    const last = this.lines.slice(-5).map((l) => JSON.stringify(l));
+    return [...last, this.stderr.slice(-1000)].join("\n");
+  }
+}
+
+/** Resolves once the process has used no CPU for `quietMs` (polled every 100 ms), or after `timeoutMs`. */
+export async function waitUntilIdle(p: AppProcess, quietMs: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let last = p.cpuSeconds();
+  let lastChange = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = p.cpuSeconds();
+    if (now !== last) {
+      last = now;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange >= quietMs) {
+      return true;
+    }
+  }
+  return false;
+}

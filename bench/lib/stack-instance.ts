@@ -1,0 +1,102 @@
+/**
+ * A private instance of the default stack for the deploy and throughput
+ * benchmarks: main.ts synthesized as it is (CDKTF_OUTDIR in a temporary
+ * folder), then renamed so it can never collide with a default stack that
+ * someone else deploys on the same engine:
+ *   - every container, network, volume and built-image name gets `bench-`;
+ *   - host ports 5672 -> 35672, 15672 -> 45672, 29092 -> 39092 (also inside
+ *     strings, e.g. Kafka's advertised HOST listener and the outputs);
+ *   - the local backend's state file moves into the instance's folder.
+ * Hostnames and network aliases stay (they are per network), so the apps'
+ * connection settings are unchanged. Resources, attributes and start order
+ * are exactly main.ts's.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { join } from "path";
+import { run, timeCommand } from "./proc";
+import { REPO_ROOT } from "./stats";
+
+export const BENCH_PORTS: Record<number, number> = { 5672: 35672, 15672: 45672, 29092: 39092 };
+export const PREFIX = "bench-";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface StackInstance {
+  readonly dir: string;
+  /** Names of the containers the stack runs, and of its one-shot jobs. */
+  readonly containers: string[];
+  readonly jobs: string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly synthSeconds: number;
+}
+
+function mapPortsInString(s: string): string {
+  return s.replace(/127\.0\.0\.1:(\d+)\b/g, (m, p: string) => (BENCH_PORTS[Number(p)] ? `127.0.0.1:${BENCH_PORTS[Number(p)]}` : m));
+}
+
+function deepMapStrings(v: Json): Json {
+  if (typeof v === "string") return mapPortsInString(v);
+  if (Array.isArray(v)) return v.map(deepMapStrings);
+  if (v && typeof v === "object") {
+    const out: Record<string, Json> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = deepMapStrings(x);
+    return out;
+  }
+  return v;
+}
+
+/** Synthesizes main.ts into a temporary folder and returns the default stack's JSON. */
+export function synthDefaultStack(tmp: string): { doc: Record<string, Json>; seconds: number } {
+  const outdir = join(tmp, "cdktf.out");
+  rmSync(outdir, { recursive: true, force: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
+  delete env.NODE_OPTIONS;
+  const t = timeCommand("npm", ["run", "--silent", "synth"], { cwd: REPO_ROOT, env });
+  const doc = JSON.parse(readFileSync(join(outdir, "stacks", "messaging", "cdk.tf.json"), "utf8")) as Record<string, Json>;
+  return { doc, seconds: t.seconds };
+}
+
+/** Renames a synthesized default stack into a bench instance (see the file comment). */
+export function toBenchInstance(doc: Record<string, Json>, stateFile: string): { doc: Record<string, Json>; containers: string[]; jobs: string[] } {
+  const out = deepMapStrings(JSON.parse(JSON.stringify(doc)) as Json) as Record<string, Record<string, Record<string, Record<string, Json>>>>;
+  const containers: string[] = [];
+  const jobs: string[] = [];
+  for (const [type, byId] of Object.entries(out.resource ?? {})) {
+    for (const body of Object.values(byId)) {
+      if (type === "docker_container" || type === "docker_network" || type === "docker_volume") {
+        body.name = `${PREFIX}${body.name as string}`;
+      }
+      if (type === "docker_image" && body.build) body.name = `${PREFIX}${body.name as string}`;
+      if (type === "docker_container") {
+        if (body.must_run === false) jobs.push(body.name as string);
+        else containers.push(body.name as string);
+        for (const p of (body.ports as Record<string, Json>[] | undefined) ?? []) {
+          const mapped = BENCH_PORTS[p.external as number];
+          if (mapped) p.external = mapped;
+        }
+      }
+    }
+  }
+  const terraform = out.terraform as unknown as Record<string, Record<string, Record<string, Json>>>;
+  terraform.backend = { local: { path: stateFile } };
+  return { doc: out as unknown as Record<string, Json>, containers: containers.sort(), jobs: jobs.sort() };
+}
+
+/** Synthesizes the default stack, writes the bench instance into `dir` and runs `terraform init`. */
+export function prepareInstance(dir: string, password: string): StackInstance {
+  mkdirSync(dir, { recursive: true });
+  const { doc, seconds } = synthDefaultStack(dir);
+  const inst = toBenchInstance(doc, join(dir, "terraform.tfstate"));
+  const stackDir = join(dir, "stack");
+  mkdirSync(stackDir, { recursive: true });
+  writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(inst.doc, null, 2));
+  const env: NodeJS.ProcessEnv = { ...process.env, TF_VAR_rabbitmq_admin_password: password, TF_IN_AUTOMATION: "1" };
+  run("terraform", ["init", "-input=false", "-no-color"], { cwd: stackDir, env });
+  return { dir: stackDir, containers: inst.containers, jobs: inst.jobs, env, synthSeconds: seconds };
+}
+
+/** The stack's outputs (`terraform output -json`), sensitive ones included. */
+export function outputs(inst: StackInstance): Record<string, string> {
+  const raw = JSON.parse(run("terraform", ["output", "-json", "-no-color"], { cwd: inst.dir, env: inst.env })) as Record<string, { value: string }>;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
+}
