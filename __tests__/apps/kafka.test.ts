@@ -107,6 +107,18 @@ test("delivers every message: 500 acked by the producer are 500 distinct ids pro
   expect(await committed("e2e", topic)).toBe(500);
 });
 
+test("rejects a topic that does not exist (never auto-created): exits 1 naming it once BROKER_RETRY_SECONDS are spent", async () => {
+  const retry = { [AppEnv.BROKER_RETRY_SECONDS]: "2" };
+  const consumer = apps.start("kafka-consumer", consumerEnv("no-such-topic", "nobody", retry));
+  const producer = apps.start("kafka-producer", producerEnv("no-such-topic", 1, retry));
+  expect((await consumer.waitForExit(15_000)).code).toBe(1);
+  expect((await producer.waitForExit(15_000)).code).toBe(1);
+  for (const app of [consumer, producer]) {
+    expect(app.stderr).toMatch(/topic "no-such-topic": This server does not host this topic-partition/);
+  }
+  expect((await admin.listTopics()).includes("no-such-topic")).toBe(false);
+});
+
 test("loses nothing when a consumer is killed with SIGKILL mid-stream: the group's next member gets the rest", async () => {
   const topic = await createTopic("sigkill-500");
   await produce(topic, 500);

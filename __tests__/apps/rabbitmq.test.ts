@@ -143,6 +143,19 @@ test("does not count an unroutable message as sent: it is re-sent until a queue 
   expect(await queueDepth("not-yet-declared")).toBe(5);
 });
 
+test("rejects a queue or exchange that does not exist: exits 1 naming it once BROKER_RETRY_SECONDS are spent", async () => {
+  const consumer = apps.start("rabbitmq-consumer", consumerEnv("no-such-queue", { [AppEnv.BROKER_RETRY_SECONDS]: "2" }));
+  const producer = apps.start(
+    "rabbitmq-producer",
+    producerEnv("q", 1, { [ConnectionEnv.RABBITMQ_EXCHANGE]: "no-such-exchange", [AppEnv.BROKER_RETRY_SECONDS]: "2" }),
+  );
+  expect((await consumer.waitForExit(10_000)).code).toBe(1);
+  expect((await producer.waitForExit(10_000)).code).toBe(1);
+  expect(consumer.stderr).toMatch(/NOT_FOUND - no queue 'no-such-queue'/);
+  expect(producer.stderr).toMatch(/NOT_FOUND - no exchange 'no-such-exchange'/);
+  expect(consumer.events("connected")).toEqual([]);
+});
+
 test("loses nothing when a consumer is killed with SIGKILL mid-stream: a new consumer gets the rest", async () => {
   const queue = await declareQueue("sigkill-500");
   await produce(queue, 500);

@@ -1,10 +1,11 @@
 import { ConsumerConfig } from "./app-config";
+import { AppOnlyEnv } from "./app-only-env";
 import { Envelope } from "./envelope";
 import { sleep } from "./shutdown";
 
 export class SimulatedFailure extends Error {
   constructor() {
-    super("simulated processing failure (payload contains CONSUMER_FAIL_MARKER)");
+    super(`simulated processing failure (payload contains ${AppOnlyEnv.CONSUMER_FAIL_MARKER})`);
     this.name = "SimulatedFailure";
   }
 }

@@ -22,10 +22,11 @@ export class RatePacer {
     if (this.perSecond === 0) return max;
     for (;;) {
       if (signal.aborted) return 0;
-      const dueByNow = Math.floor(((Date.now() - this.startedAt) / 1000) * this.perSecond);
+      // Message k (from 0) is due at start + k/rate: the first one at once.
+      const dueByNow = Math.floor(((Date.now() - this.startedAt) / 1000) * this.perSecond) + 1;
       if (dueByNow - this.granted > this.perSecond) {
         // Fell behind by more than a second: forget the backlog, restart the schedule.
-        this.startedAt = Date.now() - 1000 / this.perSecond;
+        this.startedAt = Date.now();
         this.granted = 0;
         continue;
       }
@@ -35,7 +36,7 @@ export class RatePacer {
         this.granted += granted;
         return granted;
       }
-      const nextDueAt = this.startedAt + ((this.granted + 1) * 1000) / this.perSecond;
+      const nextDueAt = this.startedAt + (this.granted * 1000) / this.perSecond;
       await sleep(Math.max(1, nextDueAt - Date.now()), signal);
     }
   }
