@@ -75,7 +75,8 @@ export function readRabbitUrl(env: NodeJS.ProcessEnv): string {
   }
   if (protocol !== "amqp:" && protocol !== "amqps:") {
     // The value may hold a password: say what is wrong without echoing it.
-    throw new ConfigError(ConnectionEnv.RABBITMQ_URL, "an amqp:// or amqps:// URL", "<redacted>");
+    const shown = protocol === undefined ? "something that is not a URL" : `a ${protocol}// URL`;
+    throw new ConfigError(ConnectionEnv.RABBITMQ_URL, "an amqp:// or amqps:// URL", url, shown);
   }
   return url;
 }

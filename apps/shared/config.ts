@@ -8,8 +8,12 @@
  */
 
 export class ConfigError extends Error {
-  constructor(variable: string, expected: string, received: string | undefined) {
-    const got = received === undefined ? "it is not set" : `got ${JSON.stringify(received)}`;
+  /**
+   * @param received the value as set, or undefined if unset
+   * @param shown what to print instead of the value (a value that may hold a secret)
+   */
+  constructor(variable: string, expected: string, received: string | undefined, shown?: string) {
+    const got = received === undefined ? "it is not set" : `got ${shown ?? JSON.stringify(received)}`;
     super(`${variable} must be ${expected}, ${got}`);
     this.name = "ConfigError";
   }
