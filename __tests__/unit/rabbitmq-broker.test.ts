@@ -38,7 +38,7 @@ describe("RabbitMqBroker", () => {
     const { stack } = broker();
     const c = container(synth(stack).json, "rabbitmq");
     expect(c.healthcheck).toEqual({
-      test: ["CMD", "rabbitmq-diagnostics", "-q", "ping"],
+      test: ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"],
       interval: "10s",
       timeout: "15s",
       retries: 10,
