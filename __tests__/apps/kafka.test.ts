@@ -164,6 +164,32 @@ test("SIGTERM to a consumer commits what it processed, leaves the group, logs sh
   expect((await second.waitForExit(15_000)).code).toBe(0);
 });
 
+test("commits what it processed before a rebalance takes partitions away: a joining member re-processes nothing", async () => {
+  const topic = await createTopic("rebalance-600");
+  await produce(topic, 600);
+  const slow = { [AppOnlyEnv.CONSUMER_WORK_MS]: "10" };
+
+  const first = apps.start("kafka-consumer", consumerEnv(topic, "rebalance", slow));
+  await first.waitFor("100 processed", 40_000, () => first.events("message").length >= 100);
+  const second = apps.start("kafka-consumer", consumerEnv(topic, "rebalance", slow));
+  await second.waitForEvent("connected", 30_000);
+  // The first member gave up partitions in the rebalance and rejoined.
+  await first.waitFor("a second assignment", 10_000, () => first.events("group-joined").length >= 2);
+  expect(first.events("group-joined")[1].partitions.length).toBeLessThan(4);
+  await second.waitFor("every id across both members", 60_000, () =>
+    distinct([...first.processedIds(), ...second.processedIds()]) === 600 ? true : undefined,
+  );
+
+  const processedByFirst = new Set(first.processedIds());
+  expect(second.processedIds().filter((id) => processedByFirst.has(id))).toEqual([]);
+  expect(second.processedIds().length).toBeGreaterThan(0);
+  first.kill("SIGTERM");
+  second.kill("SIGTERM");
+  expect((await first.waitForExit(15_000)).code).toBe(0);
+  expect((await second.waitForExit(15_000)).code).toBe(0);
+  expect(await committed("rebalance", topic)).toBe(600);
+});
+
 test("SIGTERM to a producer waits for the send in flight, logs shutdown and exits 0", async () => {
   const topic = await createTopic("sigterm-producer");
   const producer = apps.start("kafka-producer", producerEnv(topic, 0, { [AppEnv.EXIT_WHEN_DONE]: "false" }));
