@@ -146,7 +146,7 @@ function profileRun(label: string, argv: string[], env: NodeJS.ProcessEnv): Prof
 }
 
 function printProfile(title: string, p: ProfileSummary): void {
-  console.log(`\n#### Profile: ${title} (${p.totalMs} ms sampled)\n`);
+  console.log(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
   console.log("Self time by package / folder:\n");
   console.log(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
   console.log("\nTop self-time functions:\n");

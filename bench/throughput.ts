@@ -23,6 +23,8 @@
  *   ours  apps/kafka-producer, then apps/kafka-consumer (host, HOST listener)
  *   tool  kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh inside
  *         the broker container (docker exec, bootstrap localhost:9092)
+ *   host  control: the same two tools on the host (the image's jars, Java 17)
+ *         through the published port, the network path our apps take
  * and, ours only (no perf tool measures it), producer + consumer at the same
  * time for the end-to-end latency.
  *
@@ -33,12 +35,13 @@
  * found (interpolated inside the last second).
  */
 import { randomBytes, randomUUID } from "crypto";
-import { existsSync, mkdtempSync, rmSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
 import * as amqp from "amqplib";
 import { Kafka, logLevel } from "kafkajs";
 import { AppProcess, waitUntilIdle, type AppLine } from "./lib/apps";
+import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import { run, timeCommandAsync } from "./lib/proc";
 import { outputs, prepareInstance, PREFIX, type StackInstance } from "./lib/stack-instance";
 import { fmt, log, parseArgs, ratio, summarize, table, writeResult, type Summary } from "./lib/stats";
@@ -54,6 +57,7 @@ const QUEUE = "orders";
 const TOPIC_PARTITIONS = 3;
 const TOPIC_CONFIGS = [{ name: "retention.ms", value: String(7 * 24 * 3600 * 1000) }];
 const TARGET_RATIO = 0.5;
+const PROFILE = !args.has("no-profile");
 const KAFKA_CONTAINER = `${PREFIX}kafka`;
 const PERFTEST_HOME = process.env.PERFTEST_HOME ?? join(process.env.TOOLCHAIN_CACHE ?? join(os.homedir(), ".cache", "cdktf-docker-messaging"), "perf-test-2.22.1");
 
@@ -73,6 +77,12 @@ function payloadBytes(app: string, n: number): number {
     payload: "",
   }).length;
   return MESSAGE_BYTES - overhead;
+}
+
+/** The `stats` line a producer writes when it is done: the summary of its whole run. */
+function statsAtDone(p: AppProcess, done: AppLine): AppLine | undefined {
+  const i = p.lines.indexOf(done);
+  return [...p.lines.slice(0, i)].reverse().find((l) => l.event === "stats");
 }
 
 function num(l: AppLine | undefined, field: string): number {
@@ -132,7 +142,7 @@ async function rabbitOurs(url: string, ch: amqp.Channel): Promise<{ pair: Sample
     const empty = await waitQueueEmpty(ch, 300_000);
     await new Promise((r) => setTimeout(r, 300)); // the last prefetched messages
     await consumer.stop();
-    const pStats = producer.lastStats();
+    const pStats = statsAtDone(producer, done);
     const cStats = consumer.lastStats();
     const acked = num(cStats, "acked");
     if (!(acked >= RABBIT_N)) throw new Error(`rabbitmq-consumer acked ${acked} of ${RABBIT_N}\n${consumer.tail()}`);
@@ -240,19 +250,21 @@ async function kafkaOursProduce(bootstrap: string, topic: string): Promise<Sampl
     const done = await producer.event("done", 400_000);
     const code = await producer.exited;
     if (code !== 0) throw new Error(`kafka-producer exited ${code}\n${producer.tail()}`);
-    const s = producer.lastStats();
+    const s = statsAtDone(producer, done);
     return { rate: KAFKA_N / ((done.at - connected.at) / 1000), p50: num(s, "latencyP50Ms"), p99: num(s, "latencyP99Ms") };
   } finally {
     await producer.stop();
   }
 }
 
-async function kafkaOursConsume(bootstrap: string, topic: string): Promise<Sample> {
+async function kafkaOursConsume(bootstrap: string, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const groupId = `bench-consumer-${topic}`;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(), ...kafkaEnv(bootstrap, topic, groupId), STATS_INTERVAL_SECONDS: "1" });
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(), ...kafkaEnv(bootstrap, topic, groupId), STATS_INTERVAL_SECONDS: "1" }, nodeArgs);
   try {
     const joined = await consumer.event("group-joined", 60_000);
+    const cpuAtJoin = consumer.cpuSeconds();
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= KAFKA_N, 400_000, `stats with acked >= ${KAFKA_N}`);
+    const cpuAtEnd = consumer.cpuSeconds();
     const stats = consumer.lines.filter((l) => l.event === "stats");
     const prev = stats[stats.indexOf(last) - 1];
     // The run ended inside the last interval: interpolate at that interval's rate.
@@ -264,7 +276,13 @@ async function kafkaOursConsume(bootstrap: string, topic: string): Promise<Sampl
     const start = joined.at;
     await consumer.stop();
     const committed = await committedOffsets(bootstrap, groupId, topic);
-    return { rate: KAFKA_N / ((end - start) / 1000), committedAfterStop: committed, duplicates: num(consumer.lastStats(), "duplicates") };
+    return {
+      rate: KAFKA_N / ((end - start) / 1000),
+      // Share of one core the consumer used between the join and the stats line that showed it done.
+      cpuShare: (cpuAtEnd - cpuAtJoin) / ((last.at - joined.at) / 1000),
+      committedAfterStop: committed,
+      duplicates: num(consumer.lastStats(), "duplicates"),
+    };
   } finally {
     await consumer.stop();
   }
@@ -286,7 +304,8 @@ async function kafkaOursEndToEnd(bootstrap: string, topic: string): Promise<Samp
     const done = await producer.event("done", 400_000);
     await producer.exited;
     // The consumer has no progress signal between stats lines: it is done
-    // when it stops using CPU (kafkajs's idle heartbeats are far below a tick).
+    // when it stops using CPU (below 10% of a core for 1.5 s); the acked
+    // count checked below proves it.
     await waitUntilIdle(consumer, 1500, 120_000);
     await consumer.stop();
     const s = consumer.lastStats();
@@ -298,22 +317,45 @@ async function kafkaOursEndToEnd(bootstrap: string, topic: string): Promise<Samp
   }
 }
 
-function dockerExecKafka(script: string, argv: string[]): Promise<string> {
-  return timeCommandAsync(
-    "docker",
-    ["exec", "-e", "KAFKA_HEAP_OPTS=-Xmx256m -Xms256m", KAFKA_CONTAINER, `/opt/kafka/bin/${script}`, ...argv],
-    { timeoutMs: 400_000 },
-  ).then((r) => r.stdout + r.stderr);
+type ToolHost = "container" | "host";
+const TOOL_CLASSES: Record<string, string> = {
+  "kafka-producer-perf-test.sh": "org.apache.kafka.tools.ProducerPerformance",
+  "kafka-consumer-perf-test.sh": "org.apache.kafka.tools.ConsumerPerformance",
+};
+const KAFKA_JVM = ["-Xmx256m", "-Xms256m", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-Djava.awt.headless=true"];
+
+/**
+ * A Kafka perf tool: inside the broker container (docker exec, the
+ * comparison the issue asks for), or on the host with the image's own jars
+ * (copied out once) against the published HOST listener: the network path
+ * our apps take, as a control.
+ */
+function kafkaTool(where: ToolHost, script: string, argv: (bootstrap: string) => string[], hostBootstrap: string): Promise<string> {
+  if (where === "container") {
+    return timeCommandAsync(
+      "docker",
+      ["exec", "-e", "KAFKA_HEAP_OPTS=-Xmx256m -Xms256m", KAFKA_CONTAINER, `/opt/kafka/bin/${script}`, ...argv("localhost:9092")],
+      { timeoutMs: 400_000 },
+    ).then((r) => r.stdout + r.stderr);
+  }
+  const libs = join(work, "kafka", "libs");
+  if (!existsSync(libs)) {
+    mkdirSync(join(work, "kafka"), { recursive: true });
+    run("docker", ["cp", `${KAFKA_CONTAINER}:/opt/kafka/libs`, libs]);
+  }
+  return timeCommandAsync("java", [...KAFKA_JVM, "-cp", `${libs}/*`, TOOL_CLASSES[script]!, ...argv(hostBootstrap)], {
+    timeoutMs: 400_000,
+  }).then((r) => r.stdout + r.stderr);
 }
 
-async function kafkaToolProduce(topic: string): Promise<Sample & { line: string }> {
-  const out = await dockerExecKafka("kafka-producer-perf-test.sh", [
+async function kafkaToolProduce(where: ToolHost, topic: string, hostBootstrap: string): Promise<Sample & { line: string }> {
+  const out = await kafkaTool(where, "kafka-producer-perf-test.sh", (bootstrap) => [
     "--topic", topic,
     "--num-records", String(KAFKA_N),
     "--record-size", String(MESSAGE_BYTES),
     "--throughput", "-1",
-    "--producer-props", "bootstrap.servers=localhost:9092", "acks=all", "enable.idempotence=true",
-  ]);
+    "--producer-props", `bootstrap.servers=${bootstrap}`, "acks=all", "enable.idempotence=true",
+  ], hostBootstrap);
   // 100000 records sent, 45000.1 records/sec (43.95 MB/sec), 300.00 ms avg latency, 600.00 ms max latency, 280 ms 50th, 550 ms 95th, 590 ms 99th, 600 ms 99.9th.
   const line = out.split("\n").filter((l) => /records sent/.test(l)).pop() ?? "";
   const m = /records sent, ([\d.]+) records\/sec .* (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/.exec(line);
@@ -321,14 +363,14 @@ async function kafkaToolProduce(topic: string): Promise<Sample & { line: string 
   return { rate: Number(m[1]), p50: Number(m[2]), p99: Number(m[4]), line };
 }
 
-async function kafkaToolConsume(topic: string): Promise<Sample & { line: string }> {
-  const out = await dockerExecKafka("kafka-consumer-perf-test.sh", [
-    "--bootstrap-server", "localhost:9092",
+async function kafkaToolConsume(where: ToolHost, topic: string, hostBootstrap: string): Promise<Sample & { line: string }> {
+  const out = await kafkaTool(where, "kafka-consumer-perf-test.sh", (bootstrap) => [
+    "--bootstrap-server", bootstrap,
     "--topic", topic,
     "--messages", String(KAFKA_N),
-    "--group", `perf-consumer-${topic}`,
+    "--group", `perf-consumer-${where}-${topic}`,
     "--timeout", "60000",
-  ]);
+  ], hostBootstrap);
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const lines = out.split("\n").filter((l) => l.trim());
   const header = lines.findIndex((l) => l.includes("nMsg.sec"));
@@ -366,8 +408,16 @@ async function main(): Promise<void> {
   tf(["apply"]);
   let conn: amqp.ChannelModel | undefined;
   const rabbit = { pair: { ours: [], tool: [] } as Series, producer: { ours: [], tool: [] } as Series, consumer: { ours: [], tool: [] } as Series };
-  const kafka = { producer: { ours: [], tool: [] } as Series, consumer: { ours: [], tool: [] } as Series, e2e: [] as Sample[] };
+  const kafka = {
+    producer: { ours: [], tool: [] } as Series,
+    consumer: { ours: [], tool: [] } as Series,
+    /** Control: the perf tools on the host, through the published port like our apps. */
+    hostProducer: [] as Sample[],
+    hostConsumer: [] as Sample[],
+    e2e: [] as Sample[],
+  };
   const perfToolLines: string[] = [];
+  const profiles: Record<string, ProfileSummary> = {};
   try {
     // The stack's own apps would compete for the queue and write to the broker.
     const apps = inst.containers.filter((n) => /(producer|consumer)/.test(n));
@@ -394,22 +444,30 @@ async function main(): Promise<void> {
       }
     }
 
-    const topics = Array.from({ length: RUNS + 1 }, (_, i) => [`bench-ours-${i}`, `bench-tool-${i}`, `bench-e2e-${i}`]).flat();
+    const topics = Array.from({ length: RUNS + 1 }, (_, i) => [`bench-ours-${i}`, `bench-tool-${i}`, `bench-host-${i}`, `bench-e2e-${i}`]).flat();
     await createTopics(bootstrap, topics);
     for (let i = 0; i <= RUNS; i++) {
-      const order = i % 2 === 0 ? ["ours", "tool"] : ["tool", "ours"];
+      const order = i % 2 === 0 ? ["ours", "tool", "host"] : ["host", "tool", "ours"];
       for (const who of order) {
-        if (who === "ours") {
+        if (who === "host") {
+          const p = await kafkaToolProduce("host", `bench-host-${i}`, bootstrap);
+          const c = await kafkaToolConsume("host", `bench-host-${i}`, bootstrap);
+          if (i > 0) {
+            kafka.hostProducer.push(p);
+            kafka.hostConsumer.push(c);
+          }
+          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools on the host: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`);
+        } else if (who === "ours") {
           const p = await kafkaOursProduce(bootstrap, `bench-ours-${i}`);
           const c = await kafkaOursConsume(bootstrap, `bench-ours-${i}`);
           if (i > 0) {
             kafka.producer.ours.push(p);
             kafka.consumer.ours.push(c);
           }
-          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} ours: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s, committed offsets after stop ${String(c.committedAfterStop)}`);
+          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} ours: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s (CPU ${((c.cpuShare as number) * 100).toFixed(0)}% of a core), committed offsets after stop ${String(c.committedAfterStop)}`);
         } else {
-          const p = await kafkaToolProduce(`bench-tool-${i}`);
-          const c = await kafkaToolConsume(`bench-tool-${i}`);
+          const p = await kafkaToolProduce("container", `bench-tool-${i}`, bootstrap);
+          const c = await kafkaToolConsume("container", `bench-tool-${i}`, bootstrap);
           if (i > 0) {
             kafka.producer.tool.push(p);
             kafka.consumer.tool.push(c);
@@ -423,6 +481,17 @@ async function main(): Promise<void> {
       const e = await kafkaOursEndToEnd(bootstrap, `bench-e2e-${i}`);
       kafka.e2e.push(e);
       log(`throughput: Kafka end-to-end run ${i} ours: ${e.rate.toFixed(0)} msg/s produced, e2e p50 ${e.p50} ms p99 ${e.p99} ms`);
+    }
+    if (PROFILE) {
+      // Where our Kafka consumer's time goes (the perf-tool ratio the target is most at risk on).
+      const dir = join(work, "prof-kafka-consumer");
+      mkdirSync(dir, { recursive: true });
+      await createTopics(bootstrap, ["bench-profile"]);
+      await kafkaOursProduce(bootstrap, "bench-profile");
+      const c = await kafkaOursConsume(bootstrap, "bench-profile", ["--cpu-prof", "--cpu-prof-dir", dir]);
+      const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+      if (file) profiles["kafka-consumer, consume-only run"] = summarizeProfile(join(dir, file));
+      log(`throughput: profiled kafka-consumer (${c.rate.toFixed(0)} msg/s under the profiler)`);
     }
     const oom = run("docker", ["inspect", "--format", "{{.State.OOMKilled}} {{.RestartCount}}", KAFKA_CONTAINER]).trim();
     if (oom !== "false 0") log(`throughput: WARNING: ${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom}`);
@@ -475,10 +544,28 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  const hostRows = [
+    ["Kafka producer (acks=all)", kafka.hostProducer, kafka.producer.ours],
+    ["Kafka consumer", kafka.hostConsumer, kafka.consumer.ours],
+  ] as const;
+  const control = hostRows.map(([name, host, ours]) => ({
+    name,
+    host: { rate: summ([...host], "rate"), p50: summ([...host], "p50"), p99: summ([...host], "p99") },
+    ratio: ratio(summ([...ours], "rate").median, summ([...host], "rate").median),
+  }));
+  console.log(`\nControl: the Kafka perf tools on the host through the published port (the path our apps take):\n`);
+  console.log(
+    table(
+      ["flow", "tool on host msg/s", "ours/tool-on-host", "tool p50 ms", "tool p99 ms"],
+      control.map((c) => [c.name, fmt(c.host.rate, 0), `${c.ratio.toFixed(2)}×`, c.name.includes("producer") ? fmt(c.host.p50, 0) : "–", c.name.includes("producer") ? fmt(c.host.p99, 0) : "–"]),
+    ),
+  );
   console.log(`\nKafka producer + consumer at the same time (ours only; no perf tool reports end-to-end latency):\n`);
   console.log(table(["flow", "produced msg/s", "e2e p50 ms", "e2e p99 ms"], [["Kafka producer + consumer", fmt(e2e.rate, 0), fmt(e2e.p50, 0), fmt(e2e.p99, 0)]]));
   const committed = kafka.consumer.ours.map((c) => c.committedAfterStop as number);
   console.log(`\nKafka consumer (ours): offsets committed for the group after a clean stop: ${committed.join(", ")} of ${KAFKA_N} each run.`);
+  const cpu = summarize(kafka.consumer.ours.map((c) => (c.cpuShare as number) * 100));
+  console.log(`Kafka consumer (ours): CPU while consuming, % of one core: ${fmt(cpu, 0)}.`);
   console.log(`\nLast run's perf tool summaries:\n${perfToolLines.join("\n")}`);
   const targets = results.map((r) => ({
     target: `${r.name}: app throughput ≥ 0.5× the perf tool`,
@@ -488,7 +575,17 @@ async function main(): Promise<void> {
   console.log(`\n### Targets\n`);
   console.log(table(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
 
+  for (const [title, p] of Object.entries(profiles)) {
+    console.log(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
+    console.log(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    console.log("");
+    console.log(table(["top self-time function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    console.log("");
+    console.log(table(["top inclusive-time function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  }
+
   const file = writeResult("throughput", {
+    profiles,
     command: "node -r esbuild-register bench/throughput.ts " + process.argv.slice(2).join(" "),
     runs: RUNS,
     settings: {
@@ -501,7 +598,9 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((Date.now() - started) / 1000),
     results,
     kafkaEndToEnd: e2e,
+    kafkaToolsOnHost: control,
     kafkaCommittedAfterStop: committed,
+    kafkaConsumerCpuPercent: cpu,
     targets,
     raw: { rabbit, kafka },
   });

@@ -98,9 +98,8 @@ install_perftest() {
   <version>1</version>
   <packaging>pom</packaging>
   <dependencies>
+    <!-- its runtime dependencies include logback, the slf4j backend it ships with -->
     <dependency><groupId>com.rabbitmq</groupId><artifactId>perf-test</artifactId><version>$PERFTEST_VERSION</version></dependency>
-    <!-- PerfTest logs through slf4j; without a binding it prints a warning only -->
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>2.0.17</version></dependency>
   </dependencies>
 </project>
 POM

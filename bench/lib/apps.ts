@@ -25,9 +25,11 @@ export class AppProcess {
   constructor(
     readonly app: string,
     env: Record<string, string>,
+    /** Extra node options, e.g. `--cpu-prof`. */
+    nodeArgs: readonly string[] = [],
   ) {
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-    this.child = spawn(process.execPath, [join(REPO_ROOT, "apps", app, "dist", "main.js")], {
+    this.child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, "apps", app, "dist", "main.js")], {
       env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -116,20 +118,22 @@ export class AppProcess {
   }
 }
 
-/** Resolves once the process has used no CPU for `quietMs` (polled every 100 ms), or after `timeoutMs`. */
-export async function waitUntilIdle(p: AppProcess, quietMs: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Resolves once the process has used at most `maxShare` of one core over the
+ * last `windowMs` (polled every 100 ms), or false after `timeoutMs`. An idle
+ * kafkajs consumer still uses about 4% (fetch long-polls, heartbeats); a busy
+ * one uses most of a core.
+ */
+export async function waitUntilIdle(p: AppProcess, windowMs: number, timeoutMs: number, maxShare = 0.1): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  let last = p.cpuSeconds();
-  let lastChange = Date.now();
+  const samples: { at: number; cpu: number }[] = [{ at: Date.now(), cpu: p.cpuSeconds() }];
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
-    const now = p.cpuSeconds();
-    if (now !== last) {
-      last = now;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange >= quietMs) {
-      return true;
-    }
+    const now = { at: Date.now(), cpu: p.cpuSeconds() };
+    samples.push(now);
+    while (samples.length > 1 && now.at - samples[1]!.at >= windowMs) samples.shift();
+    const first = samples[0]!;
+    if (now.at - first.at >= windowMs && now.cpu - first.cpu <= (maxShare * (now.at - first.at)) / 1000) return true;
   }
   return false;
 }

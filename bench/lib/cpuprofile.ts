@@ -33,13 +33,48 @@ export interface ProfileRow {
 
 export interface ProfileSummary {
   readonly totalMs: number;
+  /** Sampled time outside "(idle)": percentages below are of this. */
+  readonly busyMs: number;
   readonly topSelf: ProfileRow[];
   readonly byGroup: ProfileRow[];
   readonly topInclusive: ProfileRow[];
 }
 
-function shortUrl(url: string): string {
+/**
+ * esbuild bundles (apps/<app>/dist/main.js) mark each module with a
+ * `// <path>` comment line: frames in a bundle are attributed to that module.
+ */
+const bundleModules = new Map<string, { line: number; module: string }[]>();
+
+function bundleModuleAt(path: string, line: number): string | undefined {
+  if (!/\/dist\/main\.js$/.test(path)) return undefined;
+  let marks = bundleModules.get(path);
+  if (!marks) {
+    marks = [];
+    try {
+      readFileSync(path, "utf8")
+        .split("\n")
+        .forEach((text, i) => {
+          const m = /^\/\/ ((?:node_modules|apps|constructs)\/\S+)$/.exec(text);
+          if (m) marks!.push({ line: i, module: m[1]! });
+        });
+    } catch {
+      // not readable: no attribution
+    }
+    bundleModules.set(path, marks);
+  }
+  let found: string | undefined;
+  for (const m of marks) {
+    if (m.line > line) break;
+    found = m.module;
+  }
+  return found;
+}
+
+function shortUrl(url: string, line = 0): string {
   const path = url.replace(/^file:\/\//, "");
+  const inBundle = bundleModuleAt(path, line);
+  if (inBundle) return `${inBundle} (bundled)`;
   if (!path) return "";
   const nm = path.lastIndexOf("node_modules/");
   if (nm >= 0) return path.slice(nm + "node_modules/".length);
@@ -49,7 +84,9 @@ function shortUrl(url: string): string {
 
 /** Where a frame belongs: an npm package, one of our folders, Node internals, or V8 pseudo-frames. */
 function groupOf(frame: CallFrame): string {
-  const url = frame.url.replace(/^file:\/\//, "");
+  let url = frame.url.replace(/^file:\/\//, "");
+  const inBundle = bundleModuleAt(url, frame.lineNumber);
+  if (inBundle) url = `${REPO_ROOT}/${inBundle}`;
   if (!url) {
     if (frame.functionName.startsWith("(")) return frame.functionName; // (garbage collector), (program), (idle)
     return "(native)";
@@ -71,8 +108,8 @@ function groupOf(frame: CallFrame): string {
 
 function label(frame: CallFrame): string {
   const fn = frame.functionName || "(anonymous)";
-  const where = shortUrl(frame.url);
-  return where ? `${fn} ${where}:${frame.lineNumber + 1}` : fn;
+  const where = shortUrl(frame.url, frame.lineNumber);
+  return where ? `${fn} ${where.includes("(bundled)") ? where : `${where}:${frame.lineNumber + 1}`}` : fn;
 }
 
 export function summarizeProfile(file: string, top = 15): ProfileSummary {
@@ -85,9 +122,13 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  let idleUs = 0;
+  for (const [id, us] of selfUs) if (byId.get(id)!.callFrame.functionName === "(idle)") idleUs += us;
+  const busyUs = totalUs - idleUs;
   const toRows = (m: Map<string, number>): ProfileRow[] =>
     [...m.entries()]
-      .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, percent: Math.round((us / totalUs) * 1000) / 10 }))
+      .filter(([name]) => name !== "(idle)")
+      .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, percent: Math.round((us / busyUs) * 1000) / 10 }))
       .sort((a, b) => b.ms - a.ms);
 
   const self = new Map<string, number>();
@@ -116,6 +157,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   }
   return {
     totalMs: Math.round(totalUs / 1000),
+    busyMs: Math.round(busyUs / 1000),
     topSelf: toRows(self).slice(0, top),
     byGroup: toRows(groups).slice(0, top),
     topInclusive: toRows(inclusive)
