@@ -28,6 +28,7 @@ import * as os from "os";
 import { join } from "path";
 import { containersMatching, EventRecorder, inspectContainers, timeline, type ContainerTimeline } from "./lib/docker";
 import { run, timeCommandAsync } from "./lib/proc";
+import { compareComposeWithStack } from "./compose/equivalence";
 import { prepareInstance, type StackInstance } from "./lib/stack-instance";
 import { fmt, log, parseArgs, ratio, REPO_ROOT, summarize, table, writeResult, type Summary } from "./lib/stats";
 
@@ -183,6 +184,9 @@ async function main(): Promise<void> {
   const inst = prepareInstance(work, password);
   log(`deploy: synthesized the default stack in ${inst.synthSeconds.toFixed(2)} s; instance in ${inst.dir}`);
   const tools: Record<Tool, Tooling> = { terraform: terraformTool(inst), compose: composeTool(password) };
+  const composeDiffs = compareComposeWithStack(COMPOSE_FILE, inst.doc as Record<string, never>, { ...process.env, RABBITMQ_ADMIN_PASSWORD: password });
+  if (composeDiffs.length) log(`deploy: WARNING: bench/compose/compose.yaml differs from the default stack:\n  ${composeDiffs.join("\n  ")}`);
+  else log("deploy: bench/compose/compose.yaml matches the synthesized default stack (images, env, healthchecks, limits, ports, volumes, order)");
 
   // Leftovers of an earlier, interrupted run of this benchmark (exact names only).
   const leftovers = containersMatching(/^(bench|benchc)-(rabbitmq|kafka)/);
@@ -243,6 +247,7 @@ async function main(): Promise<void> {
     measured: `${summary.deploy.ratio.toFixed(2)}× (${summary.deploy.terraform.median.toFixed(1)} s vs ${summary.deploy.compose.median.toFixed(1)} s)`,
     met: summary.deploy.ratio <= TARGET_RATIO,
   };
+  console.log(`\nCompose file vs synthesized stack: ${composeDiffs.length ? `${composeDiffs.length} DIFFERENCES (see the log)` : "equivalent"}.`);
   console.log(`\n### Target\n`);
   console.log(table(["target", "measured", "met"], [[target.target, target.measured, target.met ? "yes" : "NO"]]));
 
@@ -257,6 +262,7 @@ async function main(): Promise<void> {
     summary,
     target,
     terraformNoChangeDrift: driftSeen,
+    composeDifferences: composeDiffs,
     runs: results,
   });
   log(`deploy: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);

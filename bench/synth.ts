@@ -136,13 +136,13 @@ function benchDefaultStack(): Record<string, Figures> {
   return results;
 }
 
-function profileRun(label: string, argv: string[], env: NodeJS.ProcessEnv): ProfileSummary {
+function profileRun(label: string, argv: string[], env: NodeJS.ProcessEnv, focus?: string): ProfileSummary {
   const dir = join(work, `prof-${label}`);
   mkdirSync(dir, { recursive: true });
   run(NODE, ["--cpu-prof", "--cpu-prof-dir", dir, ...argv], { cwd: REPO_ROOT, env });
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no profile written in ${dir}`);
-  return summarizeProfile(join(dir, file));
+  return summarizeProfile(join(dir, file), 15, focus);
 }
 
 function printProfile(title: string, p: ProfileSummary): void {
@@ -153,6 +153,10 @@ function printProfile(title: string, p: ProfileSummary): void {
   console.log(table(["function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
   console.log("\nTop inclusive-time functions:\n");
   console.log(table(["function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  if (p.focusInclusive.length) {
+    console.log("\nOur constructs (constructs/) by inclusive time:\n");
+    console.log(table(["function", "ms", "%"], p.focusInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  }
 }
 
 function main(): void {
@@ -179,7 +183,7 @@ function main(): void {
     log(`synth: profiling ours and raw at ${largest} apps, and main.ts`);
     const env = cleanEnv({ BENCH_APPS_DIR: appsDir });
     profiles = {
-      [`ours, ${largest} apps`]: profileRun("ours", ["-r", "esbuild-register", RUN_ONE, "ours", String(largest), join(work, "prof-out-ours")], env),
+      [`ours, ${largest} apps`]: profileRun("ours", ["-r", "esbuild-register", RUN_ONE, "ours", String(largest), join(work, "prof-out-ours")], env, join(REPO_ROOT, "constructs") + "/"),
       [`raw, ${largest} apps`]: profileRun("raw", ["-r", "esbuild-register", RUN_ONE, "raw", String(largest), join(work, "prof-out-raw")], env),
       "default stack (node -r esbuild-register main.ts)": profileRun("main", ["-r", "esbuild-register", "main.ts"], cleanEnv({ CDKTF_OUTDIR: join(work, "prof-out-main") })),
     };

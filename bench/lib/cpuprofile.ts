@@ -38,6 +38,8 @@ export interface ProfileSummary {
   readonly topSelf: ProfileRow[];
   readonly byGroup: ProfileRow[];
   readonly topInclusive: ProfileRow[];
+  /** Inclusive time of the functions defined under `focus` (an absolute folder), when given. */
+  readonly focusInclusive: ProfileRow[];
 }
 
 /**
@@ -112,7 +114,7 @@ function label(frame: CallFrame): string {
   return where ? `${fn} ${where.includes("(bundled)") ? where : `${where}:${frame.lineNumber + 1}`}` : fn;
 }
 
-export function summarizeProfile(file: string, top = 15): ProfileSummary {
+export function summarizeProfile(file: string, top = 15, focus?: string): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byId.set(node.id, node);
@@ -144,12 +146,14 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
   const inclusive = new Map<string, number>();
+  const focused = new Set<string>();
   for (const [id, us] of selfUs) {
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const frame = byId.get(cur)!.callFrame;
       if (!frame.functionName || frame.functionName.startsWith("(")) continue;
       const key = label(frame);
+      if (focus && frame.url.replace(/^file:\/\//, "").startsWith(focus)) focused.add(key);
       if (seen.has(key)) continue;
       seen.add(key);
       inclusive.set(key, (inclusive.get(key) ?? 0) + us);
@@ -162,6 +166,9 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     byGroup: toRows(groups).slice(0, top),
     topInclusive: toRows(inclusive)
       .filter((r) => !/^(Module\.|require |Object\.\.js|wrapModuleLoad|executeUserEntryPoint|runMain|compile |Module\._)/.test(r.name))
+      .slice(0, top),
+    focusInclusive: toRows(inclusive)
+      .filter((r) => focused.has(r.name))
       .slice(0, top),
   };
 }

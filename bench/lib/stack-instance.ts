@@ -19,10 +19,12 @@ import { REPO_ROOT } from "./stats";
 export const BENCH_PORTS: Record<number, number> = { 5672: 35672, 15672: 45672, 29092: 39092 };
 export const PREFIX = "bench-";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export interface StackInstance {
   readonly dir: string;
+  /** The renamed stack as written to `dir`/cdk.tf.json. */
+  readonly doc: Record<string, Json>;
   /** Names of the containers the stack runs, and of its one-shot jobs. */
   readonly containers: string[];
   readonly jobs: string[];
@@ -92,7 +94,7 @@ export function prepareInstance(dir: string, password: string): StackInstance {
   writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(inst.doc, null, 2));
   const env: NodeJS.ProcessEnv = { ...process.env, TF_VAR_rabbitmq_admin_password: password, TF_IN_AUTOMATION: "1" };
   run("terraform", ["init", "-input=false", "-no-color"], { cwd: stackDir, env });
-  return { dir: stackDir, containers: inst.containers, jobs: inst.jobs, env, synthSeconds: seconds };
+  return { dir: stackDir, doc: inst.doc, containers: inst.containers, jobs: inst.jobs, env, synthSeconds: seconds };
 }
 
 /** The stack's outputs (`terraform output -json`), sensitive ones included. */

@@ -147,7 +147,7 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
   ).replace('"__PASSWORD__"', Fn.jsonencode(password.stringValue)) + "\n";
 
   const rabbitHealth: ContainerHealthcheck = {
-    test: ["CMD", "rabbitmq-diagnostics", "-q", "ping"],
+    test: ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"],
     interval: "10s",
     timeout: "15s",
     retries: 10,
@@ -172,6 +172,7 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
     wait: true,
     waitTimeout: 180,
     memory: 512,
+    memorySwap: 512,
     restart: "unless-stopped",
     destroyGraceSeconds: 30,
     labels: labels({ [`${P}.component`]: "rabbitmq-broker", [`${P}.healthcheck-sha256`]: healthHash(rabbitHealth) }),
@@ -180,7 +181,7 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
   const kafkaHealth: ContainerHealthcheck = {
     test: [
       "CMD-SHELL",
-      "KAFKA_HEAP_OPTS=-Xmx128m /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null",
+      "KAFKA_HEAP_OPTS=-Xmx96m KAFKA_JVM_PERFORMANCE_OPTS='-XX:+UseSerialGC -XX:TieredStopAtLevel=1' /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null",
     ],
     interval: "10s",
     timeout: "30s",
@@ -199,6 +200,7 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
     wait: true,
     waitTimeout: 180,
     memory: 1024,
+    memorySwap: 1024,
     restart: "unless-stopped",
     destroyGraceSeconds: 30,
     labels: labels({ [`${P}.component`]: "kafka-broker", [`${P}.healthcheck-sha256`]: healthHash(kafkaHealth) }),
@@ -208,9 +210,10 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
     image: kafkaImage.imageId,
     entrypoint: ["/bin/sh", "-c"],
     command: [TOPICS_SCRIPT],
-    env: ["KAFKA_HEAP_OPTS=-Xmx128m"],
+    env: ["KAFKA_HEAP_OPTS=-Xmx96m", "KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1"],
     networksAdvanced: [{ name: network.name }],
     memory: 256,
+    memorySwap: 256,
     restart: "no",
     destroyGraceSeconds: 0,
     mustRun: false,
@@ -294,6 +297,7 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
       wait: true,
       waitTimeout: 120,
       memory: 128,
+      memorySwap: 128,
       restart: "unless-stopped",
       destroyGraceSeconds: 10,
       labels: appLabels,
