@@ -30,7 +30,7 @@ import { containersMatching, EventRecorder, inspectContainers, timeline, type Co
 import { run, timeCommandAsync } from "./lib/proc";
 import { compareComposeWithStack } from "./compose/equivalence";
 import { prepareInstance, type StackInstance } from "./lib/stack-instance";
-import { fmt, log, parseArgs, ratio, REPO_ROOT, summarize, table, writeResult, type Summary } from "./lib/stats";
+import { fmt, out, runHeader, log, parseArgs, ratio, REPO_ROOT, summarize, table, writeReport, writeResult, type Summary } from "./lib/stats";
 
 const args = parseArgs(process.argv.slice(2));
 const ROUNDS = Number(args.get("rounds") ?? 3);
@@ -227,29 +227,29 @@ async function main(): Promise<void> {
     noChange: "no-change apply / up",
     destroy: "destroy / down",
   };
-  console.log(`\n### Deploy: terraform apply vs docker compose ${composeVersion} (median (min–max) of ${ROUNDS} rounds, after a warm-up round)\n`);
-  console.log(
+  out(`\n### Deploy: terraform apply vs docker compose ${composeVersion} (median (min–max) of ${ROUNDS} rounds, after a warm-up round)\n`);
+  out(
     table(
       ["phase", "terraform s", "compose s", "terraform/compose"],
       phases.map((p) => [names[p], fmt(summary[p].terraform, 1), fmt(summary[p].compose, 1), `${summary[p].ratio.toFixed(2)}×`]),
     ),
   );
-  console.log(`\nTimeline of a deploy, terraform (median seconds after the command started):\n`);
-  console.log(timelineTable(results, "terraform"));
-  console.log(`\nTimeline of a deploy, compose (median seconds after the command started):\n`);
-  console.log(timelineTable(results, "compose"));
-  console.log(`\nTimeline of a destroy, terraform (median seconds after the command started):\n`);
-  console.log(destroyTable(results, "terraform"));
-  console.log(`\nTimeline of a destroy / down, compose (median seconds after the command started):\n`);
-  console.log(destroyTable(results, "compose"));
+  out(`\nTimeline of a deploy, terraform (median seconds after the command started):\n`);
+  out(timelineTable(results, "terraform"));
+  out(`\nTimeline of a deploy, compose (median seconds after the command started):\n`);
+  out(timelineTable(results, "compose"));
+  out(`\nTimeline of a destroy, terraform (median seconds after the command started):\n`);
+  out(destroyTable(results, "terraform"));
+  out(`\nTimeline of a destroy / down, compose (median seconds after the command started):\n`);
+  out(destroyTable(results, "compose"));
   const target = {
     target: "deploy ≤ 1.1× compose",
     measured: `${summary.deploy.ratio.toFixed(2)}× (${summary.deploy.terraform.median.toFixed(1)} s vs ${summary.deploy.compose.median.toFixed(1)} s)`,
     met: summary.deploy.ratio <= TARGET_RATIO,
   };
-  console.log(`\nCompose file vs synthesized stack: ${composeDiffs.length ? `${composeDiffs.length} DIFFERENCES (see the log)` : "equivalent"}.`);
-  console.log(`\n### Target\n`);
-  console.log(table(["target", "measured", "met"], [[target.target, target.measured, target.met ? "yes" : "NO"]]));
+  out(`\nCompose file vs synthesized stack: ${composeDiffs.length ? `${composeDiffs.length} DIFFERENCES (see the log)` : "equivalent"}.`);
+  out(`\n### Target\n`);
+  out(table(["target", "measured", "met"], [[target.target, target.measured, target.met ? "yes" : "NO"]]));
 
   const file = writeResult("deploy", {
     command: "node -r esbuild-register bench/deploy.ts " + process.argv.slice(2).join(" "),
@@ -265,6 +265,7 @@ async function main(): Promise<void> {
     composeDifferences: composeDiffs,
     runs: results,
   });
+  writeReport("deploy", runHeader(file, loadStart));
   log(`deploy: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

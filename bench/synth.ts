@@ -24,7 +24,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import { run, timedRun, type TimedRun } from "./lib/proc";
-import { fmt, linearFit, log, parseArgs, ratio, REPO_ROOT, summarize, table, writeResult, type Summary } from "./lib/stats";
+import { fmt, out, runHeader, linearFit, log, parseArgs, ratio, REPO_ROOT, summarize, table, writeReport, writeResult, type Summary } from "./lib/stats";
 import { compareStacks, type Equivalence } from "./synth/equivalence";
 import { APP_KINDS, STACK_NAME } from "./synth/shape";
 
@@ -146,16 +146,16 @@ function profileRun(label: string, argv: string[], env: NodeJS.ProcessEnv, focus
 }
 
 function printProfile(title: string, p: ProfileSummary): void {
-  console.log(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
-  console.log("Self time by package / folder:\n");
-  console.log(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
-  console.log("\nTop self-time functions:\n");
-  console.log(table(["function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
-  console.log("\nTop inclusive-time functions:\n");
-  console.log(table(["function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  out(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
+  out("Self time by package / folder:\n");
+  out(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  out("\nTop self-time functions:\n");
+  out(table(["function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  out("\nTop inclusive-time functions:\n");
+  out(table(["function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
   if (p.focusInclusive.length) {
-    console.log("\nOur constructs (constructs/) by inclusive time:\n");
-    console.log(table(["function", "ms", "%"], p.focusInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out("\nOur constructs (constructs/) by inclusive time:\n");
+    out(table(["function", "ms", "%"], p.focusInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
   }
 }
 
@@ -189,8 +189,8 @@ function main(): void {
     };
   }
 
-  console.log(`\n### Synth: ours vs raw provider-docker classes (median (min–max) of ${RUNS} runs, after a warm-up)\n`);
-  console.log(
+  out(`\n### Synth: ours vs raw provider-docker classes (median (min–max) of ${RUNS} runs, after a warm-up)\n`);
+  out(
     table(
       ["apps", "resources", "ours wall s", "raw wall s", "ours/raw wall", "ours CPU s", "raw CPU s", "ours/raw CPU", "ours peak RSS MiB", "raw peak RSS MiB", "same resources"],
       sizes.map((s) => [
@@ -208,8 +208,8 @@ function main(): void {
       ]),
     ),
   );
-  console.log(`\nGrowth (least-squares line through the medians):\n`);
-  console.log(
+  out(`\nGrowth (least-squares line through the medians):\n`);
+  out(
     table(
       ["", "ms per app", "fixed cost s", "r²", "MiB per app"],
       [
@@ -219,8 +219,8 @@ function main(): void {
       ],
     ),
   );
-  console.log(`\n### Default stack (median (min–max) of ${RUNS} runs, after a warm-up)\n`);
-  console.log(table(["command", "wall s", "CPU s", "peak RSS MiB"], Object.entries(def).map(([k, v]) => [k, fmt(v.wall), fmt(v.cpu), fmt(v.rssMiB, 0)])));
+  out(`\n### Default stack (median (min–max) of ${RUNS} runs, after a warm-up)\n`);
+  out(table(["command", "wall s", "CPU s", "peak RSS MiB"], Object.entries(def).map(([k, v]) => [k, fmt(v.wall), fmt(v.cpu), fmt(v.rssMiB, 0)])));
 
   const at500 = sizes.find((s) => s.apps === 500);
   const maxOverhead = Math.max(...sizes.map((s) => s.overhead));
@@ -234,8 +234,8 @@ function main(): void {
     },
     ...(at500 ? [{ target: "500 apps ≤ 5 s", measured: `${fmt(at500.ours.wall)} s (raw ${fmt(at500.raw.wall)} s)`, met: at500.ours.wall.median <= TARGETS.apps500Seconds }] : []),
   ];
-  console.log(`\n### Targets\n`);
-  console.log(table(["target", "measured (median (min–max))", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
+  out(`\n### Targets\n`);
+  out(table(["target", "measured (median (min–max))", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
   for (const [title, p] of Object.entries(profiles)) printProfile(title, p);
 
   const file = writeResult("synth", {
@@ -250,6 +250,7 @@ function main(): void {
     profiles,
   });
   rmSync(work, { recursive: true, force: true });
+  writeReport("synth", runHeader(file, loadStart));
   log(`synth: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

@@ -44,7 +44,7 @@ import { AppProcess, waitUntilIdle, type AppLine } from "./lib/apps";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import { run, timeCommandAsync } from "./lib/proc";
 import { outputs, prepareInstance, PREFIX, type StackInstance } from "./lib/stack-instance";
-import { fmt, log, parseArgs, ratio, summarize, table, writeResult, type Summary } from "./lib/stats";
+import { fmt, out, runHeader, log, parseArgs, ratio, summarize, table, writeReport, writeResult, type Summary } from "./lib/stats";
 
 const args = parseArgs(process.argv.slice(2));
 const RUNS = Number(args.get("runs") ?? 3);
@@ -527,8 +527,8 @@ async function main(): Promise<void> {
   });
   const e2e = { rate: summ(kafka.e2e, "rate"), p50: summ(kafka.e2e, "p50"), p99: summ(kafka.e2e, "p99") };
 
-  console.log(`\n### Throughput: our apps vs the brokers' perf tools (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} runs after a warm-up)\n`);
-  console.log(
+  out(`\n### Throughput: our apps vs the brokers' perf tools (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} runs after a warm-up)\n`);
+  out(
     table(
       ["flow", "ours msg/s", "perf tool msg/s", "ours/tool", "ours p50 ms", "ours p99 ms", "tool p50 ms", "tool p99 ms", "latency"],
       results.map((r) => [
@@ -553,35 +553,35 @@ async function main(): Promise<void> {
     host: { rate: summ([...host], "rate"), p50: summ([...host], "p50"), p99: summ([...host], "p99") },
     ratio: ratio(summ([...ours], "rate").median, summ([...host], "rate").median),
   }));
-  console.log(`\nControl: the Kafka perf tools on the host through the published port (the path our apps take):\n`);
-  console.log(
+  out(`\nControl: the Kafka perf tools on the host through the published port (the path our apps take):\n`);
+  out(
     table(
       ["flow", "tool on host msg/s", "ours/tool-on-host", "tool p50 ms", "tool p99 ms"],
       control.map((c) => [c.name, fmt(c.host.rate, 0), `${c.ratio.toFixed(2)}×`, c.name.includes("producer") ? fmt(c.host.p50, 0) : "–", c.name.includes("producer") ? fmt(c.host.p99, 0) : "–"]),
     ),
   );
-  console.log(`\nKafka producer + consumer at the same time (ours only; no perf tool reports end-to-end latency):\n`);
-  console.log(table(["flow", "produced msg/s", "e2e p50 ms", "e2e p99 ms"], [["Kafka producer + consumer", fmt(e2e.rate, 0), fmt(e2e.p50, 0), fmt(e2e.p99, 0)]]));
+  out(`\nKafka producer + consumer at the same time (ours only; no perf tool reports end-to-end latency):\n`);
+  out(table(["flow", "produced msg/s", "e2e p50 ms", "e2e p99 ms"], [["Kafka producer + consumer", fmt(e2e.rate, 0), fmt(e2e.p50, 0), fmt(e2e.p99, 0)]]));
   const committed = kafka.consumer.ours.map((c) => c.committedAfterStop as number);
-  console.log(`\nKafka consumer (ours): offsets committed for the group after a clean stop: ${committed.join(", ")} of ${KAFKA_N} each run.`);
+  out(`\nKafka consumer (ours): offsets committed for the group after a clean stop: ${committed.join(", ")} of ${KAFKA_N} each run.`);
   const cpu = summarize(kafka.consumer.ours.map((c) => (c.cpuShare as number) * 100));
-  console.log(`Kafka consumer (ours): CPU while consuming, % of one core: ${fmt(cpu, 0)}.`);
-  console.log(`\nLast run's perf tool summaries:\n${perfToolLines.join("\n")}`);
+  out(`Kafka consumer (ours): CPU while consuming, % of one core: ${fmt(cpu, 0)}.`);
+  out(`\nLast run's perf tool summaries:\n${perfToolLines.join("\n")}`);
   const targets = results.map((r) => ({
     target: `${r.name}: app throughput ≥ 0.5× the perf tool`,
     measured: `${r.ratio.toFixed(2)}× (${r.ours.rate.median.toFixed(0)} vs ${r.tool.rate.median.toFixed(0)} msg/s)`,
     met: r.ratio >= TARGET_RATIO,
   }));
-  console.log(`\n### Targets\n`);
-  console.log(table(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
+  out(`\n### Targets\n`);
+  out(table(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
 
   for (const [title, p] of Object.entries(profiles)) {
-    console.log(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
-    console.log(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
-    console.log("");
-    console.log(table(["top self-time function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
-    console.log("");
-    console.log(table(["top inclusive-time function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
+    out(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out("");
+    out(table(["top self-time function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out("");
+    out(table(["top inclusive-time function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
   }
 
   const file = writeResult("throughput", {
@@ -604,6 +604,7 @@ async function main(): Promise<void> {
     targets,
     raw: { rabbit, kafka },
   });
+  writeReport("throughput", runHeader(file, loadStart));
   log(`throughput: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

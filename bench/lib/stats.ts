@@ -4,7 +4,7 @@
  * ratios of medians measured in the same session.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { join, resolve } from "node:path";
 
@@ -112,4 +112,46 @@ export function parseArgs(argv: readonly string[]): Map<string, string> {
     else out.set(a.slice(2), "true");
   }
   return out;
+}
+
+const reportLines: string[] = [];
+
+/** Prints a line of the result report (Markdown) and keeps it for writeReport(). */
+export function out(text = ""): void {
+  console.log(text);
+  reportLines.push(text);
+}
+
+/**
+ * Writes what out() printed to bench/results/<name>.md and splices it into
+ * BENCHMARKS.md between `<!-- results:<name>:start -->` and
+ * `<!-- results:<name>:end -->`, so the document always shows the latest run.
+ */
+export function writeReport(name: string, header: string): void {
+  const body = [header, "", ...reportLines].join("\n").replace(/\n{3,}/g, "\n\n").trim() + "\n";
+  writeFileSync(join(RESULTS_DIR, `${name}.md`), body);
+  const doc = join(REPO_ROOT, "BENCHMARKS.md");
+  let text: string;
+  try {
+    text = readFileSync(doc, "utf8");
+  } catch {
+    return;
+  }
+  const start = `<!-- results:${name}:start -->`;
+  const end = `<!-- results:${name}:end -->`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  writeFileSync(doc, `${text.slice(0, i + start.length)}\n${body}${text.slice(j)}`);
+}
+
+/** The line above a report: when, how, on what. */
+export function runHeader(resultFile: string, loadStart: number[]): string {
+  const m = machineInfo();
+  const cmd = `node -r esbuild-register ${process.argv.slice(1).map((a) => a.replace(`${REPO_ROOT}/`, "")).join(" ")}`;
+  return (
+    `_Latest run: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, \`${cmd}\`, ` +
+    `${m.nproc} CPUs, ${m.memoryGiB} GiB, load average at start ${loadStart.map((l) => l.toFixed(2)).join(" ")}, ` +
+    `commit ${m.git}; raw data: \`${resultFile.replace(`${REPO_ROOT}/`, "")}\`._`
+  );
 }
