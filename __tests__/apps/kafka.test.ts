@@ -233,8 +233,12 @@ test("skips a poison message after CONSUMER_MAX_DELIVERIES=3 attempts, logs it, 
 });
 
 // Last in the file: it restarts the broker under everyone.
-test("rides out a broker restart: both apps reconnect and all 3000 ids arrive", async () => {
+test("rides out a broker restart: both apps reconnect and all 3000 ids arrive; an idle producer stays up", async () => {
   const topic = await createTopic("broker-restart");
+  // A producer that is done and idles until SIGTERM (the containers' default).
+  const idleTopic = await createTopic("broker-restart-idle", 1);
+  const idle = apps.start("kafka-producer", producerEnv(idleTopic, 10, { [AppEnv.EXIT_WHEN_DONE]: "false" }));
+  await idle.waitForEvent("done", 30_000);
   const consumer = apps.start("kafka-consumer", consumerEnv(topic, "restart"));
   await consumer.waitForEvent("connected", 30_000);
   // 500 msg/s for 6 s: the restart lands mid-stream.
@@ -249,4 +253,13 @@ test("rides out a broker restart: both apps reconnect and all 3000 ids arrive", 
   consumer.kill("SIGTERM");
   expect((await consumer.waitForExit(15_000)).code).toBe(0);
   expect(await committed("restart", topic)).toBe(await messagesInTopic(topic));
+  // The idle producer lived through the outage and still stops cleanly. (In a
+  // container it used to exit 0 silently when its broker went away, and the
+  // restart re-sent its batch; the e2e suite's broker replacement, which
+  // compares topic offsets, is what caught that.)
+  const stillRunning = await Promise.race([idle.exited.then((exit) => exit), Promise.resolve("running")]);
+  expect(stillRunning).toBe("running");
+  idle.kill("SIGTERM");
+  expect(await idle.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+  expect(idle.events("done")).toEqual([expect.objectContaining({ confirmed: 10 })]);
 }, 150_000);
