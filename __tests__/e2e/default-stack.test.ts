@@ -229,8 +229,18 @@ describe("given the default stack deployed with cdktf deploy", () => {
     expect(offsetsAfter.reduce((sum, p) => sum + Number(p.high), 0)).toBe(highBefore);
     expect(committedAfter).toEqual(committedBefore);
 
-    // The apps rode out the outage with their reconnect backoff.
+    // The apps rode out the outage with their reconnect backoff, in the same
+    // process: none exited and was restarted by Docker.
     await waitFor("every container healthy again after the broker replacement", 180, allRunningAndHealthy);
+    const restarts = containersLabelled(stackLabel)
+      .filter((c) => /-(producer|consumer)-\d+$/.test(c.name))
+      .map((c) => [c.name, c.restartCount]);
+    expect(Object.fromEntries(restarts)).toEqual({
+      "kafka-consumer-1": 0,
+      "kafka-producer-1": 0,
+      "rabbitmq-consumer-1": 0,
+      "rabbitmq-producer-1": 0,
+    });
   });
 
   test("when destroyed, then no container, network or volume of the stack is left", () => {
