@@ -1,7 +1,7 @@
 /**
  * Throughput benchmark (issue 5, part 3).
  *
- *   node -r esbuild-register bench/throughput.ts [--runs 3] [--rabbitmq-messages 20000] [--kafka-messages 100000]
+ *   node -r esbuild-register bench/throughput.ts [--runs 3] [--rabbitmq-messages 20000] [--kafka-messages 200000]
  *
  * Deploys a private instance of the default stack (bench/lib/stack-instance.ts,
  * `terraform apply`), stops its four app containers (so nothing else touches
@@ -49,7 +49,7 @@ import { fmt, out, runHeader, log, parseArgs, ratio, summarize, table, writeRepo
 const args = parseArgs(process.argv.slice(2));
 const RUNS = Number(args.get("runs") ?? 3);
 const RABBIT_N = Number(args.get("rabbitmq-messages") ?? 20_000);
-const KAFKA_N = Number(args.get("kafka-messages") ?? 100_000);
+const KAFKA_N = Number(args.get("kafka-messages") ?? 200_000);
 const MESSAGE_BYTES = 1024;
 const PREFETCH = 50;
 const MAX_UNCONFIRMED = 1000; // apps/rabbitmq-producer/src/publisher-session.ts
@@ -262,24 +262,29 @@ async function kafkaOursConsume(bootstrap: string, topic: string, nodeArgs: stri
   const consumer = new AppProcess("kafka-consumer", { ...commonEnv(), ...kafkaEnv(bootstrap, topic, groupId), STATS_INTERVAL_SECONDS: "1" }, nodeArgs);
   try {
     const joined = await consumer.event("group-joined", 60_000);
-    const cpuAtJoin = consumer.cpuSeconds();
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= KAFKA_N, 400_000, `stats with acked >= ${KAFKA_N}`);
-    const cpuAtEnd = consumer.cpuSeconds();
     const stats = consumer.lines.filter((l) => l.event === "stats");
     const prev = stats[stats.indexOf(last) - 1];
-    // The run ended inside the last interval: interpolate at that interval's rate.
+    // The run ended inside the last one-second interval. Extrapolate from the
+    // previous interval's rate (the steady rate); an interval that began
+    // before the group join counts from the join.
     let end = last.at;
-    if (prev) {
-      const rate = (num(last, "acked") - num(prev, "acked")) / (last.at - prev.at);
-      if (rate > 0) end = prev.at + (KAFKA_N - num(prev, "acked")) / rate;
+    if (prev && prev.at > joined.at) {
+      const before = stats[stats.indexOf(prev) - 1];
+      const from = before && before.at > joined.at ? before : joined;
+      const ackedFrom = from === joined ? 0 : num(from, "acked");
+      const rate = (num(prev, "acked") - ackedFrom) / (prev.at - from.at);
+      if (rate > 0) end = Math.min(last.at, prev.at + (KAFKA_N - num(prev, "acked")) / rate);
     }
     const start = joined.at;
+    // CPU share while busy: from the join to the last full interval.
+    const cpuShare = prev && prev.at > joined.at ? (prev.cpu - joined.cpu) / ((prev.at - joined.at) / 1000) : NaN;
     await consumer.stop();
     const committed = await committedOffsets(bootstrap, groupId, topic);
     return {
       rate: KAFKA_N / ((end - start) / 1000),
-      // Share of one core the consumer used between the join and the stats line that showed it done.
-      cpuShare: (cpuAtEnd - cpuAtJoin) / ((last.at - joined.at) / 1000),
+      cpuShare,
+      seconds: (end - start) / 1000,
       committedAfterStop: committed,
       duplicates: num(consumer.lastStats(), "duplicates"),
     };

@@ -11,6 +11,8 @@ export interface AppLine {
   readonly event: string;
   /** The app's own timestamp, ms since the epoch. */
   readonly at: number;
+  /** The app's CPU seconds (user + system) when this process read the line. */
+  readonly cpu: number;
   readonly [field: string]: unknown;
 }
 
@@ -50,7 +52,7 @@ export class AppProcess {
       } catch {
         continue;
       }
-      const line = { ...parsed, event: String(parsed.event), at: Date.parse(String(parsed.ts)) } as AppLine;
+      const line = { ...parsed, event: String(parsed.event), at: Date.parse(String(parsed.ts)), cpu: this.cpuSeconds() } as AppLine;
       this.lines.push(line);
       this.waiters = this.waiters.filter((w) => {
         if (!w.pred(line)) return true;
