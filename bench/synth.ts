@@ -46,11 +46,11 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** One synth of `impl` with `apps` apps in a fresh outdir; returns the timing and the stack file. */
-function synthOnce(impl: "ours" | "raw", apps: number, appsDir: string, keep = false): TimedRun & { stackFile: string; bytes: number } {
+function synthOnce(impl: "ours" | "raw", apps: number, appsDir: string, keep = false, sourceMaps = true): TimedRun & { stackFile: string; bytes: number } {
   const outdir = join(work, `${impl}-${apps}-${Date.now()}`);
   const r = timedRun(NODE, ["-r", "esbuild-register", RUN_ONE, impl, String(apps), outdir], {
     cwd: REPO_ROOT,
-    env: cleanEnv({ BENCH_APPS_DIR: appsDir }),
+    env: cleanEnv({ BENCH_APPS_DIR: appsDir, ...(sourceMaps ? {} : { BENCH_SOURCE_MAPS: "off" }) }),
   });
   const stackFile = join(outdir, "stacks", STACK_NAME, "cdk.tf.json");
   const bytes = statSync(stackFile).size;
@@ -113,18 +113,19 @@ function benchSize(apps: number, appsDir: string): SizeResult {
 function benchDefaultStack(): Record<string, Figures> {
   const outRoot = join(work, "default");
   mkdirSync(outRoot, { recursive: true });
-  const variants: [string, string, string[]][] = [
-    ["npm run synth", "npm", ["run", "--silent", "synth"]],
-    ["  node apps/bundle.mjs", NODE, ["apps/bundle.mjs"]],
-    ["  node -r esbuild-register main.ts", NODE, ["-r", "esbuild-register", "main.ts"]],
+  const variants: [string, string, string[], Record<string, string>][] = [
+    ["npm run synth", "npm", ["run", "--silent", "synth"], {}],
+    ["  node apps/bundle.mjs", NODE, ["apps/bundle.mjs"], {}],
+    ["  node -r esbuild-register main.ts", NODE, ["-r", "esbuild-register", "main.ts"], {}],
+    ["  the same, source maps off (bench/synth/main-variant.ts)", NODE, ["-r", "esbuild-register", "bench/synth/main-variant.ts"], { BENCH_SOURCE_MAPS: "off" }],
   ];
   const results: Record<string, Figures> = {};
   const runs: Record<string, TimedRun[]> = {};
   for (const [name] of variants) runs[name] = [];
   for (let i = -1; i < RUNS; i++) {
-    for (const [name, cmd, argv] of variants) {
+    for (const [name, cmd, argv, extra] of variants) {
       const outdir = join(outRoot, `run-${i}-${runs[name]!.length}-${name.length}`);
-      const t = timedRun(cmd, argv, { cwd: REPO_ROOT, env: cleanEnv({ CDKTF_OUTDIR: outdir }) });
+      const t = timedRun(cmd, argv, { cwd: REPO_ROOT, env: cleanEnv({ CDKTF_OUTDIR: outdir, ...extra }) });
       rmSync(outdir, { recursive: true, force: true });
       if (i >= 0) runs[name]!.push(t); // i = -1: warm-up
     }
@@ -171,6 +172,19 @@ function main(): void {
 
   const sizes = SIZES.map((n) => benchSize(n, appsDir));
   const def = benchDefaultStack();
+
+  // Informational: the same largest synth with source-mapped stack traces off.
+  const largestSize = Math.max(...SIZES);
+  log(`synth: ${largestSize} apps with source maps off`);
+  synthOnce("ours", largestSize, appsDir, false, false);
+  synthOnce("raw", largestSize, appsDir, false, false);
+  const smOurs: TimedRun[] = [];
+  const smRaw: TimedRun[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    smOurs.push(synthOnce("ours", largestSize, appsDir, false, false));
+    smRaw.push(synthOnce("raw", largestSize, appsDir, false, false));
+  }
+  const sourceMapsOff = { apps: largestSize, ours: figures(smOurs), raw: figures(smRaw) };
 
   const fitOurs = linearFit(sizes.map((s) => s.apps), sizes.map((s) => s.ours.wall.median));
   const fitRaw = linearFit(sizes.map((s) => s.apps), sizes.map((s) => s.raw.wall.median));
@@ -219,6 +233,18 @@ function main(): void {
       ],
     ),
   );
+  const on = sizes.find((x) => x.apps === largestSize)!;
+  out(`\nSource maps: \`-r esbuild-register\` turns on source-mapped stack traces (process.setSourceMapsEnabled(true)). The same ${largestSize}-app synth with them off (BENCH_SOURCE_MAPS=off, ${RUNS} runs after a warm-up, measured after the table above):\n`);
+  out(
+    table(
+      ["", "source maps on, wall s", "off, wall s", "off/on"],
+      [
+        ["ours", fmt(on.ours.wall), fmt(sourceMapsOff.ours.wall), `${ratio(sourceMapsOff.ours.wall.median, on.ours.wall.median).toFixed(2)}×`],
+        ["raw", fmt(on.raw.wall), fmt(sourceMapsOff.raw.wall), `${ratio(sourceMapsOff.raw.wall.median, on.raw.wall.median).toFixed(2)}×`],
+        ["ours/raw", `${on.overhead.toFixed(2)}×`, `${ratio(sourceMapsOff.ours.wall.median, sourceMapsOff.raw.wall.median).toFixed(2)}×`, ""],
+      ],
+    ),
+  );
   out(`\n### Default stack (median (min–max) of ${RUNS} runs, after a warm-up)\n`);
   out(table(["command", "wall s", "CPU s", "peak RSS MiB"], Object.entries(def).map(([k, v]) => [k, fmt(v.wall), fmt(v.cpu), fmt(v.rssMiB, 0)])));
 
@@ -246,6 +272,7 @@ function main(): void {
     sizes,
     fit: { ours: fitOurs, raw: fitRaw, rssOurs: fitRssOurs, rssRaw: fitRssRaw },
     defaultStack: def,
+    sourceMapsOff,
     targets,
     profiles,
   });

@@ -3,6 +3,7 @@
  *   node -r esbuild-register bench/synth/run-one.ts <ours|raw> <apps> <outdir>
  * Builds the stack, synthesizes it into <outdir> (App outdir), exits.
  */
+import "./source-maps"; // first: may turn source maps off before cdktf loads
 import { App } from "cdktf";
 import { buildOursStack } from "./ours-stack";
 import { buildRawStack } from "./raw-stack";
