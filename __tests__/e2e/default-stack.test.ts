@@ -19,6 +19,20 @@ import { containersLabelled, jsonLogLines, networksLabelled, volumesLabelled } f
 jest.setTimeout(900_000); // a deploy, a rebuild and a broker replacement each take tens of seconds
 
 const stackLabel = `cdktf-docker-messaging.stack=${DEFAULT_STACK_NAME}`;
+// The default stack's Docker objects: its label and the names main.ts gives
+// them (another deployment of the same stack under other names, like the
+// deploy benchmark's, carries the same label and is not ours to touch).
+const CONTAINERS = [
+  "kafka",
+  "kafka-consumer-1",
+  "kafka-producer-1",
+  "kafka-topics",
+  "rabbitmq",
+  "rabbitmq-consumer-1",
+  "rabbitmq-producer-1",
+];
+const NETWORKS = ["messaging"];
+const VOLUMES = ["kafka-data", "rabbitmq-data"];
 const stackDir = path.join(repoRoot, "cdktf.out", "stacks", DEFAULT_STACK_NAME);
 // A fresh password each run, given the way a user gives it: TF_VAR_<name>.
 const credentials = { TF_VAR_rabbitmq_admin_password: randomBytes(18).toString("base64url") };
@@ -71,12 +85,18 @@ function lastEvent(container: string, event: string): Record<string, any> | unde
   return jsonLogLines(container).filter((line) => line.event === event).pop();
 }
 
+function stackContainers() {
+  return containersLabelled(stackLabel).filter((c) => CONTAINERS.includes(c.name));
+}
+const stackNetworks = () => networksLabelled(stackLabel).filter((n) => NETWORKS.includes(n));
+const stackVolumes = () => volumesLabelled(stackLabel).filter((v) => VOLUMES.includes(v));
+
 function containerIds(): Map<string, string> {
-  return new Map(containersLabelled(stackLabel).map((c) => [c.name, c.id]));
+  return new Map(stackContainers().map((c) => [c.name, c.id]));
 }
 
 function allRunningAndHealthy(): true | undefined {
-  const long = containersLabelled(stackLabel).filter((c) => c.name !== "kafka-topics");
+  const long = stackContainers().filter((c) => c.name !== "kafka-topics");
   const ready = long.length > 0 && long.every((c) => c.running && (c.health === "healthy" || c.health === "none"));
   return ready ? true : undefined;
 }
@@ -88,10 +108,10 @@ beforeAll(() => {
   if (fs.existsSync(path.join(repoRoot, `terraform.${DEFAULT_STACK_NAME}.tfstate`))) cdktf("destroy");
   // Containers of a run whose state is gone (another clone) would hold the
   // names and host ports: remove what carries this stack's label.
-  const leftovers = containersLabelled(stackLabel).map((c) => c.id);
+  const leftovers = stackContainers().map((c) => c.id);
   if (leftovers.length > 0) run("docker", ["rm", "-f", ...leftovers]);
-  for (const network of networksLabelled(stackLabel)) run("docker", ["network", "rm", network]);
-  for (const volume of volumesLabelled(stackLabel)) run("docker", ["volume", "rm", volume]);
+  for (const network of stackNetworks()) run("docker", ["network", "rm", network]);
+  for (const volume of stackVolumes()) run("docker", ["volume", "rm", volume]);
 });
 
 afterAll(() => {
@@ -105,16 +125,8 @@ describe("given the default stack deployed with cdktf deploy", () => {
     await waitFor("every container of the stack running and healthy", 180, allRunningAndHealthy);
     measured.deployToHealthySeconds = (Date.now() - started) / 1000;
 
-    const containers = containersLabelled(stackLabel);
-    expect(containers.map((c) => c.name).sort()).toEqual([
-      "kafka",
-      "kafka-consumer-1",
-      "kafka-producer-1",
-      "kafka-topics",
-      "rabbitmq",
-      "rabbitmq-consumer-1",
-      "rabbitmq-producer-1",
-    ]);
+    const containers = stackContainers();
+    expect(containers.map((c) => c.name).sort()).toEqual(CONTAINERS);
     for (const broker of ["rabbitmq", "kafka"]) {
       expect(containers.find((c) => c.name === broker)?.health).toBe("healthy");
     }
@@ -232,7 +244,7 @@ describe("given the default stack deployed with cdktf deploy", () => {
     // The apps rode out the outage with their reconnect backoff, in the same
     // process: none exited and was restarted by Docker.
     await waitFor("every container healthy again after the broker replacement", 180, allRunningAndHealthy);
-    const restarts = containersLabelled(stackLabel)
+    const restarts = stackContainers()
       .filter((c) => /-(producer|consumer)-\d+$/.test(c.name))
       .map((c) => [c.name, c.restartCount]);
     expect(Object.fromEntries(restarts)).toEqual({
@@ -245,9 +257,9 @@ describe("given the default stack deployed with cdktf deploy", () => {
 
   test("when destroyed, then no container, network or volume of the stack is left", () => {
     measured.destroySeconds = cdktf("destroy").seconds;
-    expect(containersLabelled(stackLabel)).toEqual([]);
-    expect(networksLabelled(stackLabel)).toEqual([]);
+    expect(stackContainers()).toEqual([]);
+    expect(stackNetworks()).toEqual([]);
     // The default stack chooses dataRemovalPolicy "destroy" for its brokers.
-    expect(volumesLabelled(stackLabel)).toEqual([]);
+    expect(stackVolumes()).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ function ids(kind: "container" | "network" | "volume", filters: string[]): strin
   const args =
     kind === "container"
       ? ["ps", "-a", "-q", "--no-trunc", ...filters.flatMap((f) => ["--filter", f])]
-      : [kind, "ls", "-q", ...filters.flatMap((f) => ["--filter", f])];
+      : [kind, "ls", "--format", "{{.Name}}", ...filters.flatMap((f) => ["--filter", f])];
   return run("docker", args).stdout.split("\n").filter(Boolean);
 }
 
@@ -34,10 +34,12 @@ export function containersLabelled(label: string): ContainerState[] {
   }));
 }
 
+/** Names of the networks carrying a label. */
 export function networksLabelled(label: string): string[] {
   return ids("network", [`label=${label}`]);
 }
 
+/** Names of the volumes carrying a label. */
 export function volumesLabelled(label: string): string[] {
   return ids("volume", [`label=${label}`]);
 }
