@@ -121,6 +121,7 @@ interface RoundResult {
   destroy: number;
   timeline: ContainerTimeline[];
   imageEvents: { action: string; name: string; t: number }[];
+  setup: { networkCreated?: number; volumeCreated?: number };
   destroyTimeline: { name: string; kill?: number; died?: number; removed?: number }[];
 }
 
@@ -139,13 +140,18 @@ async function runTool(round: number, tool: Tool, t: Tooling): Promise<RoundResu
   const imageEvents = events
     .filter((e) => e.type === "image")
     .map((e) => ({ action: e.action, name: e.name, t: Math.round(e.t * 10) / 10 }));
+  // Network and volumes of this stack (docker events name volumes by name, networks by name).
+  const prefix = tool === "terraform" ? "bench-" : "benchc-";
+  const firstOf = (type: string, action: string) =>
+    events.find((e) => e.type === type && e.action === action && e.name.startsWith(prefix))?.t;
+  const setup = { networkCreated: firstOf("network", "create"), volumeCreated: firstOf("volume", "create") };
   const names = [...t.containers, ...t.jobs];
   const destroyTimeline = names.map((name) => {
     const mine = destroyEvents.filter((e) => e.type === "container" && e.name === name);
     const first = (action: string) => mine.find((e) => e.action === action)?.t;
     return { name, kill: first("kill"), died: first("die"), removed: first("destroy") };
   });
-  return { round, tool, deploy, noChange, destroy, timeline: timeline(events, names), imageEvents, destroyTimeline };
+  return { round, tool, deploy, noChange, destroy, timeline: timeline(events, names), imageEvents, setup, destroyTimeline };
 }
 
 function destroyTable(results: RoundResult[], tool: Tool): string {
@@ -168,8 +174,14 @@ function timelineTable(results: RoundResult[], tool: Tool): string {
     return vals.length ? summarize(vals).median.toFixed(1) : "–";
   };
   const rows = names.map((n) => [n, med((x) => x.created, n), med((x) => x.started, n), med((x) => x.healthy ?? x.exited, n)]);
-  const lastImage = mine.map((r) => Math.max(0, ...r.imageEvents.map((b) => b.t)));
-  rows.push(["(last image event: build/tag)", "", "", lastImage.some((v) => v > 0) ? summarize(lastImage).median.toFixed(1) : "–"]);
+  const medOf = (vals: (number | undefined)[]) => {
+    const v = vals.filter((x): x is number => x !== undefined);
+    return v.length ? summarize(v).median.toFixed(1) : "–";
+  };
+  rows.unshift(
+    ["(network)", medOf(mine.map((r) => r.setup.networkCreated)), "", ""],
+    ["(first volume)", medOf(mine.map((r) => r.setup.volumeCreated)), "", ""],
+  );
   rows.push(["(command returned)", "", "", summarize(mine.map((r) => r.deploy)).median.toFixed(1)]);
   return table(["container", "created s", "started s", "healthy / exited s"], rows);
 }

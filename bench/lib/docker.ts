@@ -50,9 +50,13 @@ export class EventRecorder {
 
   constructor() {
     this.startUnixNs = BigInt(Date.now()) * 1_000_000n;
-    this.child = spawn("docker", ["events", "--format", "{{json .}}", "--filter", "type=container", "--filter", "type=image"], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    this.child = spawn(
+      "docker",
+      ["events", "--format", "{{json .}}", "--filter", "type=container", "--filter", "type=image", "--filter", "type=network", "--filter", "type=volume"],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
     this.child.stdout!.on("data", (d: Buffer) => {
       this.buffer += d.toString();
       let nl: number;
@@ -60,12 +64,13 @@ export class EventRecorder {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
         try {
-          const e = JSON.parse(line) as { Type: string; Action: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
+          const e = JSON.parse(line) as { Type: string; Action: string; timeNano: number; Actor: { ID: string; Attributes: Record<string, string> } };
           this.events.push({
             t: Number(BigInt(e.timeNano) - this.startUnixNs) / 1e9,
             type: e.Type,
             action: e.Action,
-            name: e.Actor.Attributes.name ?? "",
+            // Volumes carry their name as the actor id, not as an attribute.
+            name: e.Actor.Attributes?.name ?? (e.Type === "volume" ? e.Actor.ID : ""),
           });
         } catch {
           // a partial or foreign line: ignore
