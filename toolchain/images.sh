@@ -75,7 +75,8 @@ build_kafka() {
   rootfs "$dir" openjdk-17-jre-headless
   mkdir -p "$dir/opt/kafka/libs" "$dir/opt/kafka/bin" "$dir/etc/kafka/docker"
   mvn -q -B -Dstyle.color=never -f "$here/images/kafka/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$dir/opt/kafka/libs" >/dev/null
+    -DincludeScope=runtime -DoutputDirectory="$dir/opt/kafka/libs" >"$dir.mvn.log" 2>&1 \
+    || { tail -n 30 "$dir.mvn.log" >&2; return 1; }
   install -m 755 "$here"/images/kafka/bin/* "$dir/opt/kafka/bin/"
   check_kafka_classes "$dir/opt/kafka"
   install -m 755 "$here/images/kafka/docker/run" "$dir/etc/kafka/docker/run"
