@@ -46,6 +46,8 @@ type Phase = "deploy" | "noChange" | "destroy";
 interface Tooling {
   readonly containers: string[];
   readonly jobs: string[];
+  /** Per resource (Terraform only): seconds after the command started when its creation completed. */
+  lastResourceTimes?: Record<string, number>;
   deploy(): Promise<number>;
   noChange(): Promise<number>;
   destroy(): Promise<number>;
@@ -56,10 +58,24 @@ interface Tooling {
 function terraformTool(inst: StackInstance): Tooling {
   const tf = (argv: string[]) =>
     timeCommandAsync("terraform", [...argv, "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS }).then((r) => r.seconds);
-  return {
+  const tool: Tooling = {
     containers: inst.containers,
     jobs: inst.jobs,
-    deploy: () => tf(["apply", "-auto-approve"]),
+    deploy: async () => {
+      // Terraform prints "<address>: Creation complete after Ns": note when each line arrives.
+      const times: Record<string, number> = {};
+      const r = await timeCommandAsync("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], {
+        cwd: inst.dir,
+        env: inst.env,
+        timeoutMs: TIMEOUT_MS,
+        onLine: (line, t) => {
+          const m = /^(docker_[a-z_]+)\.([^:]+): Creation complete/.exec(line);
+          if (m) times[resourceLabel(inst, m[1]!, m[2]!)] = t;
+        },
+      });
+      tool.lastResourceTimes = times;
+      return r.seconds;
+    },
     noChange: async () => {
       const r = await timeCommandAsync("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS });
       if (!/No changes\.|0 added, 0 changed, 0 destroyed/.test(r.stdout)) {
@@ -74,6 +90,13 @@ function terraformTool(inst: StackInstance): Tooling {
       run("terraform", ["destroy", "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, allowFail: true });
     },
   };
+  return tool;
+}
+
+/** `docker_image.<id>` -> `docker_image <name>` (the name is what a reader recognizes). */
+function resourceLabel(inst: StackInstance, type: string, id: string): string {
+  const body = (inst.doc.resource as Record<string, Record<string, Record<string, unknown>>>)[type]?.[id];
+  return `${type} ${String(body?.name ?? id)}`;
 }
 
 function composeTool(password: string): Tooling {
@@ -122,6 +145,7 @@ interface RoundResult {
   timeline: ContainerTimeline[];
   imageEvents: { action: string; name: string; t: number }[];
   setup: { networkCreated?: number; volumeCreated?: number };
+  resourceTimes: Record<string, number>;
   destroyTimeline: { name: string; kill?: number; died?: number; removed?: number }[];
 }
 
@@ -132,6 +156,7 @@ async function runTool(round: number, tool: Tool, t: Tooling): Promise<RoundResu
   checkHealthy(tool, t);
   const noChange = await t.noChange();
   checkHealthy(tool, t);
+  const resourceTimes = t.lastResourceTimes ?? {};
   const destroyRecorder = new EventRecorder();
   const destroy = await t.destroy();
   const destroyEvents = await destroyRecorder.stop();
@@ -151,7 +176,7 @@ async function runTool(round: number, tool: Tool, t: Tooling): Promise<RoundResu
     const first = (action: string) => mine.find((e) => e.action === action)?.t;
     return { name, kill: first("kill"), died: first("die"), removed: first("destroy") };
   });
-  return { round, tool, deploy, noChange, destroy, timeline: timeline(events, names), imageEvents, setup, destroyTimeline };
+  return { round, tool, deploy, noChange, destroy, timeline: timeline(events, names), imageEvents, setup, destroyTimeline, resourceTimes };
 }
 
 function destroyTable(results: RoundResult[], tool: Tool): string {
@@ -262,6 +287,20 @@ async function main(): Promise<void> {
   );
   out(`\nTimeline of a deploy, terraform (median seconds after the command started):\n`);
   out(timelineTable(results, "terraform"));
+  const tfRuns = results.filter((r) => r.tool === "terraform" && r.round > 0);
+  const resources = Object.keys(tfRuns[0]?.resourceTimes ?? {}).filter((k) => !k.startsWith("docker_container"));
+  if (resources.length) {
+    out(`\nTerraform: when the non-container resources reported "Creation complete" (median seconds after the command started):\n`);
+    out(
+      table(
+        ["resource", "complete s"],
+        resources
+          .map((k) => [k, summarize(tfRuns.map((r) => r.resourceTimes[k]).filter((v): v is number => v !== undefined)).median] as const)
+          .sort((a, b) => a[1] - b[1])
+          .map(([k, v]) => [k, v.toFixed(1)]),
+      ),
+    );
+  }
   out(`\nTimeline of a deploy, compose (median seconds after the command started):\n`);
   out(timelineTable(results, "compose"));
   out(`\nTimeline of a destroy, terraform (median seconds after the command started):\n`);

@@ -65,14 +65,23 @@ export function timeCommand(cmd: string, args: readonly string[], options: Spawn
 export function timeCommandAsync(
   cmd: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; onLine?: (line: string, seconds: number) => void } = {},
 ): Promise<{ seconds: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { env: options.env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    let partial = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (!options.onLine) return;
+      partial += d.toString();
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      const now = Number(process.hrtime.bigint() - start) / 1e9;
+      for (const line of lines) options.onLine(line, now);
+    });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000);
     child.on("close", (code, signal) => {
