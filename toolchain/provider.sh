@@ -38,21 +38,13 @@ require github.com/terraform-providers/terraform-provider-docker v0.0.0
 
 replace github.com/terraform-providers/terraform-provider-docker => github.com/kreuzwerker/terraform-provider-docker $pseudo
 MOD
-  cat > "$work/tools.go" <<'GO'
-//go:build tools
-
-package tools
-
-import _ "github.com/terraform-providers/terraform-provider-docker"
-GO
   mkdir -p "$plugin_dir"
-  (cd "$work" \
-    && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
-   cd "$work" \
-    && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
-       -ldflags "-s -w -X main.version=$version" \
-       -o "$binary.tmp" github.com/terraform-providers/terraform-provider-docker)
+  # -mod=mod: go build resolves the provider's own requirements into go.mod.
+  (cd "$work" && GOFLAGS="${GOFLAGS:-} -mod=mod" CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X main.version=$version" \
+    -o "$binary.tmp" github.com/terraform-providers/terraform-provider-docker)
   mv "$binary.tmp" "$binary"
+  echo "provider: built in $SECONDS s"
 else
   echo "provider: cached $binary"
 fi
