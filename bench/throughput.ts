@@ -615,5 +615,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  rmSync(work, { recursive: true, force: true });
   process.exit(1);
 });
