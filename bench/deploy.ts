@@ -37,6 +37,7 @@ const ROUNDS = Number(args.get("rounds") ?? 3);
 const COMPOSE_FILE = join(REPO_ROOT, "bench", "compose", "compose.yaml");
 const TARGET_RATIO = 1.1;
 const TIMEOUT_MS = 420_000;
+const work = mkdtempSync(join(os.tmpdir(), "bench-deploy-"));
 
 type Tool = "terraform" | "compose";
 /** Plans of "no-change" applies that were not empty (a finding in itself). */
@@ -216,7 +217,6 @@ async function main(): Promise<void> {
   const loadStart = os.loadavg();
   const composeVersion = run("docker", ["compose", "version", "--short"]).trim();
   log(`deploy: docker compose ${composeVersion}; ${ROUNDS} rounds after a warm-up round; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
-  const work = mkdtempSync(join(os.tmpdir(), "bench-deploy-"));
   const password = randomBytes(18).toString("base64url");
   const inst = prepareInstance(work, password);
   log(`deploy: synthesized the default stack in ${inst.synthSeconds.toFixed(2)} s; instance in ${inst.dir}`);
@@ -338,5 +338,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  rmSync(work, { recursive: true, force: true });
   process.exit(1);
 });
