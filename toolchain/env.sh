@@ -8,3 +8,7 @@ export CHECKPOINT_DISABLE=1
 export CDKTF_DISABLE_TELEMETRY=1
 export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"
 mkdir -p "$TOOLCHAIN_CACHE" "$TF_PLUGIN_CACHE_DIR"
+# Terraform: the machine's; without one, the OpenTofu toolchain/terraform.sh built.
+if ! command -v terraform >/dev/null 2>&1 && [ -x "$TOOLCHAIN_CACHE/bin/tofu" ]; then
+  export PATH="$TOOLCHAIN_CACHE/bin:$PATH" TERRAFORM_BINARY_NAME=tofu
+fi

@@ -49,16 +49,23 @@ else
   echo "provider: cached $binary"
 fi
 
+# OpenTofu resolves `kreuzwerker/docker` under registry.opentofu.org: the same
+# binary serves both hosts. A hard link, since the mirror scan does not enter
+# symlinked folders.
+tofu_dir="$TOOLCHAIN_CACHE/tf-mirror/registry.opentofu.org/kreuzwerker/docker/$version/linux_amd64"
+mkdir -p "$tofu_dir"
+ln -f "$binary" "$tofu_dir/$(basename "$binary")"
+
 cat > "$TF_CLI_CONFIG_FILE" <<CFG
 # Written by toolchain/provider.sh: providers come from the local mirror only,
 # since this machine cannot reach the Terraform registry.
 provider_installation {
   filesystem_mirror {
     path    = "$TOOLCHAIN_CACHE/tf-mirror"
-    include = ["registry.terraform.io/kreuzwerker/docker"]
+    include = ["registry.terraform.io/kreuzwerker/docker", "registry.opentofu.org/kreuzwerker/docker"]
   }
   direct {
-    exclude = ["registry.terraform.io/kreuzwerker/docker"]
+    exclude = ["registry.terraform.io/kreuzwerker/docker", "registry.opentofu.org/kreuzwerker/docker"]
   }
 }
 CFG

@@ -6,10 +6,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 bash "$here/docker-engine.sh"
-if ! terraform version >/dev/null 2>&1; then
-  echo "setup: no terraform on PATH; install Terraform >= 1.5 (see README)" >&2
-  exit 1
-fi
-echo "setup: $(terraform version | head -n 1)"
+bash "$here/terraform.sh"
 bash "$here/provider.sh"
 bash "$here/images.sh"

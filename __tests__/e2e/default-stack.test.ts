@@ -54,7 +54,9 @@ function cdktf(verb: "deploy" | "destroy") {
 }
 
 function terraform(args: string[], okCodes = [0]) {
-  return run("terraform", args, { cwd: stackDir, env: credentials, timeoutSeconds: 600, okCodes });
+  // The binary cdktf runs: terraform, or OpenTofu where toolchain/terraform.sh built it.
+  const binary = process.env.TERRAFORM_BINARY_NAME || "terraform";
+  return run(binary, args, { cwd: stackDir, env: credentials, timeoutSeconds: 600, okCodes });
 }
 
 function outputs(): Record<string, string> {

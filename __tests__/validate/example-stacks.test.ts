@@ -32,7 +32,7 @@ describe.each(exampleStacks)("example stack $name", ({ name, build }) => {
 
     // The provider terraform resolved is the mirrored one the stack pins.
     const lock = fs.readFileSync(path.join(outdir, "stacks", name, ".terraform.lock.hcl"), "utf8");
-    expect(lock).toMatch(/provider "registry.terraform.io\/kreuzwerker\/docker"[\s\S]*version\s*=\s*"4\.6\.0"/);
+    expect(lock).toMatch(/provider "registry\.(terraform\.io|opentofu\.org)\/kreuzwerker\/docker"[\s\S]*version\s*=\s*"4\.6\.0"/);
   });
 });
 
