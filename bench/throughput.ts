@@ -40,6 +40,8 @@ import * as os from "os";
 import { join } from "path";
 import * as amqp from "amqplib";
 import { Kafka, logLevel } from "kafkajs";
+import { AppEnv, ConnectionEnv } from "../constructs/connection-env";
+import { AppOnlyEnv } from "../apps/shared/app-only-env";
 import { AppProcess, waitUntilIdle, type AppLine } from "./lib/apps";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import { run, timeCommandAsync } from "./lib/proc";
@@ -98,11 +100,22 @@ interface Sample {
   [extra: string]: unknown;
 }
 
+// Variable names from the contract the constructs and the apps share.
 function commonEnv(): Record<string, string> {
   return {
-    STATS_INTERVAL_SECONDS: "3600",
-    BROKER_RETRY_SECONDS: "30",
-    HEALTH_FILE: join(work, `health-${randomUUID()}`),
+    [AppEnv.STATS_INTERVAL_SECONDS]: "3600",
+    [AppEnv.BROKER_RETRY_SECONDS]: "30",
+    [AppOnlyEnv.HEALTH_FILE]: join(work, `health-${randomUUID()}`),
+  };
+}
+
+/** A producer's own settings: `count` messages, unthrottled, exit once all are confirmed. */
+function producerEnv(app: "rabbitmq-producer" | "kafka-producer", count: number): Record<string, string> {
+  return {
+    [AppEnv.PRODUCER_COUNT]: String(count),
+    [AppEnv.PRODUCER_RATE]: "0",
+    [AppEnv.MESSAGE_SIZE_BYTES]: String(payloadBytes(app, count)),
+    [AppEnv.EXIT_WHEN_DONE]: "true",
   };
 }
 
@@ -123,17 +136,20 @@ async function waitQueueEmpty(ch: amqp.Channel, timeoutMs: number): Promise<numb
 
 async function rabbitOurs(url: string, ch: amqp.Channel): Promise<{ pair: Sample; producer: Sample; consumer: Sample }> {
   await ch.purgeQueue(QUEUE);
-  const rabbitEnv = { BROKER_KIND: "rabbitmq", RABBITMQ_URL: url, RABBITMQ_QUEUE: QUEUE, RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: QUEUE };
-  const consumer = new AppProcess("rabbitmq-consumer", { ...commonEnv(), ...rabbitEnv, CONSUMER_PREFETCH: String(PREFETCH) });
+  const rabbitEnv = {
+    [ConnectionEnv.BROKER_KIND]: "rabbitmq",
+    [ConnectionEnv.RABBITMQ_URL]: url,
+    [ConnectionEnv.RABBITMQ_QUEUE]: QUEUE,
+    [ConnectionEnv.RABBITMQ_EXCHANGE]: "",
+    [ConnectionEnv.RABBITMQ_ROUTING_KEY]: QUEUE,
+  };
+  const consumer = new AppProcess("rabbitmq-consumer", { ...commonEnv(), ...rabbitEnv, [AppEnv.CONSUMER_PREFETCH]: String(PREFETCH) });
   try {
     await consumer.event("connected", 30_000);
     const producer = new AppProcess("rabbitmq-producer", {
       ...commonEnv(),
       ...rabbitEnv,
-      PRODUCER_COUNT: String(RABBIT_N),
-      PRODUCER_RATE: "0",
-      MESSAGE_SIZE_BYTES: String(payloadBytes("rabbitmq-producer", RABBIT_N)),
-      EXIT_WHEN_DONE: "true",
+      ...producerEnv("rabbitmq-producer", RABBIT_N),
     });
     const connected = await producer.event("connected", 30_000);
     const done = await producer.event("done", 300_000);
@@ -233,17 +249,19 @@ async function committedOffsets(bootstrap: string, groupId: string, topic: strin
 }
 
 function kafkaEnv(bootstrap: string, topic: string, groupId: string): Record<string, string> {
-  return { BROKER_KIND: "kafka", KAFKA_BOOTSTRAP_SERVERS: bootstrap, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: groupId };
+  return {
+    [ConnectionEnv.BROKER_KIND]: "kafka",
+    [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: bootstrap,
+    [ConnectionEnv.KAFKA_TOPIC]: topic,
+    [ConnectionEnv.KAFKA_GROUP_ID]: groupId,
+  };
 }
 
 async function kafkaOursProduce(bootstrap: string, topic: string): Promise<Sample> {
   const producer = new AppProcess("kafka-producer", {
     ...commonEnv(),
     ...kafkaEnv(bootstrap, topic, `bench-producer-${topic}`),
-    PRODUCER_COUNT: String(KAFKA_N),
-    PRODUCER_RATE: "0",
-    MESSAGE_SIZE_BYTES: String(payloadBytes("kafka-producer", KAFKA_N)),
-    EXIT_WHEN_DONE: "true",
+    ...producerEnv("kafka-producer", KAFKA_N),
   });
   try {
     const connected = await producer.event("connected", 60_000);
@@ -259,7 +277,7 @@ async function kafkaOursProduce(bootstrap: string, topic: string): Promise<Sampl
 
 async function kafkaOursConsume(bootstrap: string, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const groupId = `bench-consumer-${topic}`;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(), ...kafkaEnv(bootstrap, topic, groupId), STATS_INTERVAL_SECONDS: "1" }, nodeArgs);
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(), ...kafkaEnv(bootstrap, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs);
   try {
     const joined = await consumer.event("group-joined", 60_000);
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= KAFKA_N, 400_000, `stats with acked >= ${KAFKA_N}`);
@@ -300,10 +318,7 @@ async function kafkaOursEndToEnd(bootstrap: string, topic: string): Promise<Samp
     const producer = new AppProcess("kafka-producer", {
       ...commonEnv(),
       ...kafkaEnv(bootstrap, topic, `bench-producer-${topic}`),
-      PRODUCER_COUNT: String(KAFKA_N),
-      PRODUCER_RATE: "0",
-      MESSAGE_SIZE_BYTES: String(payloadBytes("kafka-producer", KAFKA_N)),
-      EXIT_WHEN_DONE: "true",
+      ...producerEnv("kafka-producer", KAFKA_N),
     });
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
