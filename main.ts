@@ -14,6 +14,7 @@ import {
   KafkaBroker,
   Network,
   RabbitMqBroker,
+  runSynth,
 } from "./constructs";
 
 export interface DefaultStackOptions {
@@ -48,15 +49,15 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
     // A demo: `cdktf destroy` removes its data too. Brokers default to "retain".
     dataRemovalPolicy: "destroy",
   });
-  rabbitmq.addQueue("orders.dead-letter", { type: "quorum" });
-  rabbitmq.addQueue("orders", { type: "quorum", deadLetterQueue: "orders.dead-letter" });
+  const deadLetters = rabbitmq.addQueue("orders.dead-letter", { type: "quorum" });
+  const orders = rabbitmq.addQueue("orders", { type: "quorum", deadLetterQueue: deadLetters });
 
   const kafka = new KafkaBroker(stack, "kafka", {
     network,
     hostPort: 29092,
     dataRemovalPolicy: "destroy",
   });
-  kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 7 * 24 * 3600 * 1000 } });
+  const events = kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 7 * 24 * 3600 * 1000 } });
 
   const app = (id: string, folder: string, environment: Record<string, string>): AppContainer =>
     new AppContainer(stack, id, {
@@ -71,18 +72,22 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
   // Producers send a finite batch at a modest rate, then idle (no drift, no restart loop).
   const producerSettings = { [AppEnv.PRODUCER_COUNT]: "1000", [AppEnv.PRODUCER_RATE]: "20" };
 
-  rabbitmq.connect(app("rabbitmq-producer", "rabbitmq-producer", producerSettings), { queue: "orders" });
-  rabbitmq.connect(app("rabbitmq-consumer", "rabbitmq-consumer", {}), { queue: "orders" });
-  kafka.connect(app("kafka-producer", "kafka-producer", producerSettings), { topic: "events" });
-  kafka.connect(app("kafka-consumer", "kafka-consumer", {}), { topic: "events", groupId: "events-consumer" });
+  orders.grantPublish(app("rabbitmq-producer", "rabbitmq-producer", producerSettings));
+  orders.grantConsume(app("rabbitmq-consumer", "rabbitmq-consumer", {}));
+  events.grantProduce(app("kafka-producer", "kafka-producer", producerSettings));
+  events.grantConsume(app("kafka-consumer", "kafka-consumer", {}), { groupId: "events-consumer" });
 
   return stack;
 }
 
 if (require.main === module) {
-  // No stack trace per construct: with esbuild-register's source maps each one costs
-  // a source-map lookup, a large share of synth time; errors still carry theirs.
-  const app = new App({ stackTraces: false });
-  buildDefaultStack(app);
-  app.synth();
+  // Every problem of the stack as one short block naming this file and line
+  // (CDKTF_DOCKER_MESSAGING_DEBUG=1 adds stack traces), exit status 1.
+  runSynth(() => {
+    // No stack trace per construct: with esbuild-register's source maps each one costs
+    // a source-map lookup, a large share of synth time; our errors name the user's line.
+    const app = new App({ stackTraces: false });
+    buildDefaultStack(app);
+    app.synth();
+  });
 }

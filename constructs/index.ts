@@ -1,16 +1,50 @@
+// The public API. Internal helpers (rendering, id derivation, env-name
+// mapping) stay in their modules; tests and the testing entry point import
+// them from there.
 export * from "./connection-env";
-export * from "./images/default-images";
-export * from "./images/container-image";
+export { MessagingValidationError } from "./errors/messaging-error";
+export { MessagingProblems, assertNoProblems, deferCheck, report as reportProblem, reportFindings } from "./errors/problems";
+export type { Finding } from "./errors/finding";
+export type { SourceLocation } from "./errors/source-location";
+export { runSynth, formatSynthFailure, SYNTH_DEBUG_ENV } from "./errors/synth-report";
+export { DefaultImages } from "./images/default-images";
+export { ContainerImage, type BoundImage, type BuildImageOptions, type RegistryImageOptions } from "./images/container-image";
 export * from "./networking/network";
 export * from "./storage/data-volume";
 export * from "./provider/docker-provider";
 export * from "./brokers/broker";
-export * from "./brokers/rabbitmq/rabbitmq-topology";
-export * from "./brokers/rabbitmq/rabbitmq-broker";
-export * from "./brokers/kafka/kafka-broker";
-export * from "./apps/health-check";
-export * from "./apps/app-container";
+export * from "./brokers/broker-base";
+export {
+  RabbitMqBroker,
+  type RabbitMqBrokerProps,
+  RABBITMQ_AMQP_PORT,
+  RABBITMQ_MANAGEMENT_PORT,
+} from "./brokers/rabbitmq/rabbitmq-broker";
+export { RabbitMqQueue } from "./brokers/rabbitmq/rabbitmq-queue";
+export { RabbitMqExchange } from "./brokers/rabbitmq/rabbitmq-exchange";
+export type {
+  ExchangeReference,
+  QueueReference,
+  RabbitMqArgument,
+  RabbitMqBindingOptions,
+  RabbitMqExchangeOptions,
+  RabbitMqExchangeType,
+  RabbitMqPolicyOptions,
+  RabbitMqPolicyTarget,
+  RabbitMqPublishOptions,
+  RabbitMqQueueOptions,
+  RabbitMqQueueType,
+} from "./brokers/rabbitmq/rabbitmq-topology";
+export {
+  KafkaBroker,
+  type KafkaBrokerProps,
+  type KafkaTopicOptions,
+  KAFKA_INTERNAL_PORT,
+} from "./brokers/kafka/kafka-broker";
+export { KafkaTopic, type KafkaConsumeOptions } from "./brokers/kafka/kafka-topic";
+export { HealthCheck, type HealthCheckOptions } from "./apps/health-check";
+export { AppContainer, type AppContainerProps, type AppPort, type RestartPolicy } from "./apps/app-container";
 export * from "./aspects/common-labels";
 export * from "./aspects/unique-host-ports";
-export * from "./aspects/image-tag-warning";
+export { ImageTagWarning } from "./aspects/image-tag-warning";
 export * from "./aspects/messaging-aspects";

@@ -53,11 +53,11 @@ export function buildOrdersPipelineStack(app: App, id = "orders-pipeline"): Terr
     managementHostPort: 25673,
     dataRemovalPolicy: "destroy",
   });
-  mq.addExchange("orders.events", { type: "topic" })
-    .addQueue("orders.failed", { type: "classic" })
-    .addQueue("orders.placed", { deadLetterQueue: "orders.failed", deliveryLimit: 5 })
-    .bindQueue("orders.placed", "orders.events", "order.placed.#")
-    .addPolicy("cap-failed", { pattern: "^orders\\.failed$", definition: { "max-length": 100000 } });
+  // Declared in the order a reader thinks of them: the dead-letter queue after the queue that uses it.
+  const events = mq.addExchange("orders.events", { type: "topic" });
+  const placed = mq.addQueue("orders.placed", { deadLetterQueue: "orders.failed", deliveryLimit: 5 }).bindTo(events, { routingKey: "order.placed.#" });
+  mq.addQueue("orders.failed", { type: "classic" });
+  mq.addPolicy("cap-failed", { pattern: "^orders\\.failed$", definition: { "max-length": 100000 } });
 
   const audit = new KafkaBroker(stack, "audit", {
     network: backbone,
@@ -68,7 +68,7 @@ export function buildOrdersPipelineStack(app: App, id = "orders-pipeline"): Terr
     serverProperties: { "log.retention.hours": 48 },
     dataRemovalPolicy: "destroy",
   });
-  audit.addTopic("audit.orders", { partitions: 4, configs: { "cleanup.policy": "compact,delete" } });
+  const auditOrders = audit.addTopic("audit.orders", { partitions: 4, configs: { "cleanup.policy": "compact,delete" } });
 
   const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5 });
   const producer = new AppContainer(stack, "order-producer", {
@@ -77,7 +77,7 @@ export function buildOrdersPipelineStack(app: App, id = "orders-pipeline"): Terr
     memoryMb: 128,
     healthCheck: healthy,
   });
-  mq.connect(producer, { exchange: "orders.events", routingKey: "order.placed.eu" });
+  events.grantPublish(producer, { routingKey: "order.placed.eu" });
 
   const workers = new AppContainer(stack, "order-worker", {
     image: ContainerImage.fromBuild(path.join(APPS, "rabbitmq-consumer")),
@@ -86,13 +86,13 @@ export function buildOrdersPipelineStack(app: App, id = "orders-pipeline"): Terr
     memoryMb: 128,
     restartPolicy: "on-failure",
   });
-  mq.connect(workers, { queue: "orders.placed" });
+  placed.grantConsume(workers);
 
   const auditor = new AppContainer(stack, "auditor", {
     image: ContainerImage.fromBuild(path.join(APPS, "kafka-consumer")),
     memoryMb: 128,
   });
-  audit.connect(auditor, { topic: "audit.orders", groupId: "auditors" });
+  auditOrders.grantConsume(auditor, { groupId: "auditors" });
   return stack;
 }
 

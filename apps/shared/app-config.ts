@@ -1,6 +1,5 @@
-import { AppEnv, BrokerKind, ConnectionEnv } from "../../constructs/connection-env";
-import { AppOnlyEnv, DEFAULT_HEALTH_FILE } from "./app-only-env";
-import { boolean, ConfigError, nonNegativeInt, oneOf, optionalString, positiveInt, requiredString } from "./config";
+import { AppEnv, AppOnlyEnv, ConnectionEnv } from "../../constructs/connection-env";
+import { ConfigError, requiredString, setting } from "./config";
 import { LogLevel } from "./logger";
 
 /**
@@ -16,15 +15,12 @@ export interface CommonConfig {
   readonly healthFile: string;
 }
 
-export function readCommonConfig(env: NodeJS.ProcessEnv, kind: BrokerKind): CommonConfig {
-  // BROKER_KIND is optional, but a consumer wired to the wrong kind of broker
-  // would otherwise fail later with a confusing protocol error.
-  oneOf(env, ConnectionEnv.BROKER_KIND, [kind], kind);
+export function readCommonConfig(env: NodeJS.ProcessEnv): CommonConfig {
   return {
-    statsIntervalSeconds: positiveInt(env, AppEnv.STATS_INTERVAL_SECONDS, 5),
-    brokerRetrySeconds: nonNegativeInt(env, AppEnv.BROKER_RETRY_SECONDS, 120),
-    logLevel: oneOf(env, AppOnlyEnv.LOG_LEVEL, ["info", "debug"], "info"),
-    healthFile: optionalString(env, AppOnlyEnv.HEALTH_FILE, DEFAULT_HEALTH_FILE),
+    statsIntervalSeconds: setting(env, AppEnv.STATS_INTERVAL_SECONDS),
+    brokerRetrySeconds: setting(env, AppEnv.BROKER_RETRY_SECONDS),
+    logLevel: setting(env, AppOnlyEnv.LOG_LEVEL) as LogLevel,
+    healthFile: setting(env, AppOnlyEnv.HEALTH_FILE),
   };
 }
 
@@ -39,10 +35,10 @@ export interface ProducerConfig {
 
 export function readProducerConfig(env: NodeJS.ProcessEnv): ProducerConfig {
   return {
-    rate: nonNegativeInt(env, AppEnv.PRODUCER_RATE, 10),
-    count: nonNegativeInt(env, AppEnv.PRODUCER_COUNT, 0),
-    messageSizeBytes: nonNegativeInt(env, AppEnv.MESSAGE_SIZE_BYTES, 256),
-    exitWhenDone: boolean(env, AppEnv.EXIT_WHEN_DONE, false),
+    rate: setting(env, AppEnv.PRODUCER_RATE),
+    count: setting(env, AppEnv.PRODUCER_COUNT),
+    messageSizeBytes: setting(env, AppEnv.MESSAGE_SIZE_BYTES),
+    exitWhenDone: setting(env, AppEnv.EXIT_WHEN_DONE),
   };
 }
 
@@ -58,9 +54,9 @@ export interface ConsumerConfig {
 export function readConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
   const failMarker = env[AppOnlyEnv.CONSUMER_FAIL_MARKER];
   return {
-    maxDeliveries: positiveInt(env, AppEnv.CONSUMER_MAX_DELIVERIES, 5),
+    maxDeliveries: setting(env, AppEnv.CONSUMER_MAX_DELIVERIES),
     failMarker: failMarker === undefined || failMarker === "" ? undefined : failMarker,
-    workMs: nonNegativeInt(env, AppOnlyEnv.CONSUMER_WORK_MS, 0),
+    workMs: setting(env, AppOnlyEnv.CONSUMER_WORK_MS),
   };
 }
 

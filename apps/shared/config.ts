@@ -6,6 +6,7 @@
  * line and exit status 2 that operators and the tests rely on. Status 2 (not
  * 1) tells "fix your settings" apart from "the broker was unreachable".
  */
+import { APP_SETTINGS, parseSetting, type AppSettingName } from "../../constructs/apps/app-settings";
 
 export class ConfigError extends Error {
   /**
@@ -45,6 +46,25 @@ export function requiredString(env: NodeJS.ProcessEnv, name: string): string {
 export function optionalString(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   return env[name] ?? fallback;
 }
+
+/**
+ * One of the app settings of constructs/apps/app-settings.ts, read with the
+ * same parser that AppContainer uses at synth: unset gives the documented
+ * default, a bad value a ConfigError.
+ */
+export function setting(env: NodeJS.ProcessEnv, name: "EXIT_WHEN_DONE"): boolean;
+export function setting(env: NodeJS.ProcessEnv, name: IntegerSettingName): number;
+export function setting(env: NodeJS.ProcessEnv, name: "LOG_LEVEL" | "HEALTH_FILE"): string;
+export function setting(env: NodeJS.ProcessEnv, name: AppSettingName): number | boolean | string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return APP_SETTINGS[name].default;
+  const parsed = parseSetting(name, raw);
+  if (!parsed.ok) throw new ConfigError(name, parsed.expected, raw);
+  return parsed.value;
+}
+
+/** The settings whose spec is `integer` in APP_SETTINGS. */
+type IntegerSettingName = Exclude<AppSettingName, "EXIT_WHEN_DONE" | "LOG_LEVEL" | "HEALTH_FILE" | "CONSUMER_FAIL_MARKER">;
 
 /** A whole number >= 0 written in decimal digits only (no sign, exponent or fraction). */
 export function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

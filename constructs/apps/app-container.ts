@@ -1,16 +1,28 @@
-import { dependable, type ITerraformDependable } from "cdktf";
-import { Construct, type IConstruct } from "constructs";
-import type { IBrokerClient } from "../brokers/broker";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { BrokerWiring, IBroker, IBrokerClient } from "../brokers/broker";
 import { ConnectionEnv } from "../connection-env";
-import type { ContainerImage } from "../images/container-image";
+import { closestMatch } from "../errors/did-you-mean";
+import { fail, report } from "../errors/problems";
+import { ContainerImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
-import { declareContainer, renderEnv, renderNetworks, type PublishedPort } from "../private/container-spec";
-import { checkDockerName, checkInteger, checkPort, isToken, reject } from "../private/validation";
-import type { HealthCheck } from "./health-check";
+import { declareContainer, type PublishedPort } from "../private/container-spec";
+import {
+  checkDockerName,
+  checkInteger,
+  checkIpAddress,
+  checkKnownKeys,
+  checkLabels,
+  checkOneOf,
+  checkPort,
+  isToken,
+} from "../private/validation";
+import { APP_SETTINGS, isAppSetting, parseSetting } from "./app-settings";
+import { HealthCheck } from "./health-check";
 
 export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
-const RESTART_POLICIES: readonly string[] = ["no", "on-failure", "always", "unless-stopped"];
+const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
 
 /** A port of an app container published on the Docker host. */
 export interface AppPort {
@@ -37,8 +49,9 @@ export interface AppContainerProps {
    */
   readonly replicas?: number;
   /**
-   * The app's own settings (e.g. `AppEnv.PRODUCER_COUNT`). Connection
-   * settings are not set here: `broker.connect(app)` sets them.
+   * The app's own settings (e.g. `AppEnv.PRODUCER_COUNT`), checked at synth
+   * with the parser the apps use. Connection settings are not set here: the
+   * grant verbs (`queue.grantConsume(app)`, ...) set them.
    * @default - none
    */
   readonly environment?: Record<string, string>;
@@ -80,9 +93,9 @@ export interface AppContainerProps {
    */
   readonly stopGracePeriodSeconds?: number;
   /**
-   * Networks the app is on. When given, the list is fixed: connecting a
-   * broker on another network is an error.
-   * @default - the networks of the brokers it is connected to
+   * Networks the app is on. When given, the list is fixed: wiring the app to
+   * a broker on another network is an error.
+   * @default - the networks of the brokers it is wired to
    */
   readonly networks?: INetwork[];
   /**
@@ -92,34 +105,73 @@ export interface AppContainerProps {
   readonly ports?: AppPort[];
 }
 
+const APP_PROPS: Record<keyof AppContainerProps, true> = {
+  image: true,
+  name: true,
+  replicas: true,
+  environment: true,
+  command: true,
+  restartPolicy: true,
+  memoryMb: true,
+  labels: true,
+  healthCheck: true,
+  startTimeoutSeconds: true,
+  stopGracePeriodSeconds: true,
+  networks: true,
+  ports: true,
+};
+const PORT_PROPS: Record<keyof AppPort, true> = { containerPort: true, hostPort: true, hostIp: true };
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const CONNECTION_NAMES = new Set<string>(Object.values(ConnectionEnv));
+/** The names a typo of which is an error: the app settings and the connection settings. */
+const OUR_NAMES = [...Object.keys(APP_SETTINGS), ...Object.values(ConnectionEnv)];
 
 /**
  * A producer or consumer app: `replicas` containers named `<name>-1..N` on
- * one image, wired to brokers only through `broker.connect(app, ...)`.
+ * one image, wired to brokers only through the brokers' grant verbs. Its
+ * environment, networks and start order are rendered at synth from every
+ * wiring, so the order of calls does not matter.
  */
 export class AppContainer extends Construct implements IBrokerClient {
   public readonly appName: string;
-  /** The replicas' docker_container resources, in order. */
+  /** The replicas' docker_container resources, in order (the first is `node.defaultChild`). */
   public readonly containers: Container[];
-  private readonly env: Record<string, string>;
-  private readonly networks: INetwork[];
-  private readonly networksPinned: boolean;
-  private readonly dependencies: ITerraformDependable[] = [];
+  private readonly environment: Record<string, string>;
+  private readonly pinnedNetworks?: readonly INetwork[];
+  private readonly wirings: BrokerWiring[] = [];
 
   constructor(scope: Construct, id: string, props: AppContainerProps) {
     super(scope, id);
-    this.appName = props.name ?? id;
-    validateAppProps(this, this.appName, props);
+    if (props === undefined || props === null || typeof props !== "object") {
+      fail(this, "AppContainerProps are required", props, "pass props with at least { image }");
+    }
+    checkKnownKeys(this, "AppContainerProps", props, APP_PROPS);
+    if (!(props.image instanceof ContainerImage)) {
+      fail(this, "image is required and must be a ContainerImage", props.image, 'use ContainerImage.fromBuild("apps/my-app"), fromRegistry("name:tag") or fromLocal(...)');
+    }
+    const nameOk = checkDockerName(this, "name", props.name ?? id);
+    this.appName = nameOk ? (props.name ?? id) : "invalid-name";
+    const replicas = checkInteger(this, "replicas", props.replicas, 1, "run at least one replica (replicas >= 1)", 1000) ? (props.replicas ?? 1) : 1;
+    const memoryMb = checkInteger(this, "memoryMb", props.memoryMb, 6, "give the app at least 6 MiB, Docker's smallest memory limit (a Node app needs about 64)", 1024 * 1024)
+      ? (props.memoryMb ?? 256)
+      : 256;
+    checkInteger(this, "stopGracePeriodSeconds", props.stopGracePeriodSeconds, 0, "use 0 or more seconds", 3600);
+    checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
+    const restart = checkOneOf(this, "restartPolicy", props.restartPolicy, RESTART_POLICIES) ? (props.restartPolicy ?? "unless-stopped") : "unless-stopped";
+    checkLabels(this, "labels", props.labels);
+    this.environment = checkEnvironment(this, props.environment);
+    const ports = checkPorts(this, props.ports, replicas);
+    if (props.healthCheck !== undefined && !(props.healthCheck instanceof HealthCheck)) {
+      report(this, "healthCheck is not a HealthCheck", props.healthCheck, 'use HealthCheck.exec(["cmd", ...]) or HealthCheck.shell("...")');
+    }
+    const healthCheck = props.healthCheck instanceof HealthCheck ? props.healthCheck : undefined;
+    if (healthCheck) checkHealthCheck(this, healthCheck);
+    if (props.networks !== undefined && !Array.isArray(props.networks)) {
+      report(this, "networks must be a list of Networks", props.networks, "pass [network] or leave networks unset");
+    }
+    this.pinnedNetworks = Array.isArray(props.networks) ? props.networks : undefined;
 
-    this.env = { ...(props.environment ?? {}) };
-    this.networksPinned = props.networks !== undefined;
-    this.networks = [...(props.networks ?? [])];
-    const replicas = props.replicas ?? 1;
     const image = props.image.bind(this);
-    const ports: PublishedPort[] = (props.ports ?? []).map((p) => ({ ...p }));
-
     this.containers = [];
     for (let i = 1; i <= replicas; i++) {
       this.containers.push(
@@ -127,107 +179,176 @@ export class AppContainer extends Construct implements IBrokerClient {
           name: `${this.appName}-${i}`,
           image,
           component: "app",
-          networks: [],
-          env: this.env,
+          networks: () => this.networks().map((network) => ({ network })),
+          env: () => this.renderedEnvironment(),
           ports,
-          healthCheck: props.healthCheck,
-          waitTimeoutSeconds: props.healthCheck ? (props.startTimeoutSeconds ?? 120) : undefined,
-          memoryMb: props.memoryMb ?? 256,
-          restart: props.restartPolicy ?? "unless-stopped",
+          healthCheck,
+          waitTimeoutSeconds: healthCheck ? (props.startTimeoutSeconds ?? 120) : undefined,
+          memoryMb,
+          restart,
           destroyGraceSeconds: props.stopGracePeriodSeconds ?? 10,
           labels: props.labels,
           command: props.command,
+          dependsOn: () => this.startDependencies(),
         }),
       );
     }
-    this.sync();
+    this.node.defaultChild = this.containers[0];
   }
 
-  /** The networks the app is on now. */
-  public get memberOf(): readonly INetwork[] {
-    return this.networks;
+  /** The networks the app is on: the pinned ones, or those of the brokers it is wired to. */
+  public networks(): INetwork[] {
+    if (this.pinnedNetworks) return [...this.pinnedNetworks];
+    const networks: INetwork[] = [];
+    for (const w of this.wirings) if (!networks.includes(w.broker.network)) networks.push(w.broker.network);
+    return networks;
   }
 
-  public joinNetwork(network: INetwork, broker: IConstruct): void {
-    if (this.networks.includes(network)) return;
-    if (this.networksPinned) {
-      reject(
+  /** The brokers the app is wired to, and how. */
+  public get wiredTo(): readonly BrokerWiring[] {
+    return this.wirings;
+  }
+
+  public settingValue(name: string): string | undefined {
+    return this.environment[name];
+  }
+
+  public addWiring(wiring: BrokerWiring): void {
+    const same = this.wirings.find((w) => w.broker === wiring.broker && w.role === wiring.role && sameEnvironment(w.environment, wiring.environment));
+    if (same) return; // the same wiring twice is one
+    for (const [name, value] of Object.entries(wiring.environment)) {
+      if (name in this.environment) {
+        report(
+          this,
+          `${wiring.role} (${wiring.broker.node.path}) sets ${name}, which the app's environment sets too`,
+          name,
+          `remove ${name} from the app's environment: the wiring sets it`,
+          { location: wiring.location },
+        );
+        continue;
+      }
+      const other = this.wirings.find((w) => name in w.environment && w.environment[name] !== value);
+      if (other) {
+        report(
+          this,
+          `${wiring.role} (${wiring.broker.node.path}) needs ${name}=${JSON.stringify(value)}, but the app is already ${other.role} (${other.broker.node.path}) with ${name}=${JSON.stringify(other.environment[name])}`,
+          value,
+          `an app reads one ${name}: give this use its own AppContainer`,
+          { location: wiring.location },
+        );
+      }
+    }
+    if (this.pinnedNetworks && !this.pinnedNetworks.includes(wiring.broker.network)) {
+      report(
         this,
-        `the app shares no network with broker ${broker.node.path} (its network is ${network.node.path})`,
-        this.networks.map((n) => n.node.path),
-        "add the broker's network to the app's `networks`, or leave `networks` unset so connect() attaches the app",
+        `the app shares no network with broker ${wiring.broker.node.path} (its network is ${wiring.broker.network.node.path})`,
+        this.pinnedNetworks.map((n) => n.node.path),
+        "add the broker's network to the app's `networks`, or leave `networks` unset so wiring attaches the app",
+        { location: wiring.location },
       );
     }
-    this.networks.push(network);
-    this.sync();
+    this.wirings.push(wiring);
   }
 
-  public addEnvironment(name: string, value: string, setBy: IConstruct): void {
-    const current = this.env[name];
-    if (current !== undefined && current !== value) {
-      reject(
-        this,
-        `${setBy.node.path} sets ${name}, which is already set to another value`,
-        current,
-        "connect the app to one broker of each kind, with one set of options",
-      );
+  /** The app's settings and every wiring's connection settings (the first wiring wins a conflict, which is reported). */
+  private renderedEnvironment(): Record<string, string> {
+    const env: Record<string, string> = { ...this.environment };
+    for (const w of this.wirings) for (const [name, value] of Object.entries(w.environment)) if (!(name in env)) env[name] = value;
+    return env;
+  }
+
+  private startDependencies(): ITerraformDependable[] {
+    const seen = new Set<IBroker>();
+    const dependencies: ITerraformDependable[] = [];
+    for (const w of this.wirings) {
+      if (seen.has(w.broker)) continue;
+      seen.add(w.broker);
+      for (const d of w.broker.startDependencies()) if (!dependencies.includes(d)) dependencies.push(d);
     }
-    this.env[name] = value;
-    this.sync();
-  }
-
-  public addStartDependency(...dependencies: ITerraformDependable[]): void {
-    for (const d of dependencies) if (!this.dependencies.includes(d)) this.dependencies.push(d);
-    this.sync();
-  }
-
-  private sync(): void {
-    for (const container of this.containers) {
-      container.env = renderEnv(this.env);
-      container.putNetworksAdvanced(renderNetworks(this.networks.map((network) => ({ network }))));
-      container.dependsOn = this.dependencies.length ? this.dependencies.map((d) => dependable(d)) : undefined;
-    }
+    return dependencies;
   }
 }
 
-function validateAppProps(scope: IConstruct, name: string, props: AppContainerProps): void {
-  checkDockerName(scope, "name", name);
-  checkInteger(scope, "replicas", props.replicas, 1, "run at least one replica (replicas >= 1)");
-  checkInteger(
-    scope,
-    "memoryMb",
-    props.memoryMb,
-    6,
-    "give the app at least 6 MiB, Docker's smallest memory limit (a Node app needs about 64)",
-  );
-  checkInteger(scope, "stopGracePeriodSeconds", props.stopGracePeriodSeconds, 0, "use 0 or more seconds");
-  checkInteger(scope, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds");
-  if (props.restartPolicy !== undefined && !RESTART_POLICIES.includes(props.restartPolicy)) {
-    reject(scope, "restartPolicy is not a Docker restart policy", props.restartPolicy, `use one of ${RESTART_POLICIES.join(", ")}`);
+function sameEnvironment(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/**
+ * The app's own settings: valid names and string values; the apps' settings
+ * parsed as the apps parse them; a name one typo away from one of ours is
+ * an error (it would be ignored by the app).
+ */
+function checkEnvironment(scope: Construct, environment: unknown): Record<string, string> {
+  const valid: Record<string, string> = {};
+  if (environment === undefined) return valid;
+  if (environment === null || typeof environment !== "object" || Array.isArray(environment)) {
+    report(scope, "environment must be an object of variable names to string values", environment, 'pass e.g. { [AppEnv.PRODUCER_RATE]: "20" }');
+    return valid;
   }
-  for (const [key, value] of Object.entries(props.environment ?? {})) {
+  for (const [key, value] of Object.entries(environment)) {
     if (!ENV_NAME.test(key)) {
-      reject(scope, "environment has an invalid variable name", key, "use letters, digits and '_', not starting with a digit");
+      report(scope, "environment has an invalid variable name", key, "use letters, digits and '_', not starting with a digit");
+      continue;
     }
-    if (CONNECTION_NAMES.has(key)) {
-      reject(scope, `environment sets the connection variable ${key}`, key, "remove it and call broker.connect(app, options), which sets it");
+    if (typeof value !== "string") {
+      report(scope, `environment.${key} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+      continue;
     }
-    if (typeof value !== "string" && !isToken(value)) {
-      reject(scope, `environment.${key} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+    if ((Object.values(ConnectionEnv) as string[]).includes(key)) {
+      report(scope, `environment sets the connection variable ${key}`, key, "remove it: a grant verb (e.g. queue.grantConsume(app)) sets it");
+      continue;
     }
+    if (isAppSetting(key)) {
+      if (!isToken(value)) {
+        const parsed = parseSetting(key, value);
+        if (!parsed.ok) {
+          report(scope, `environment.${key} must be ${parsed.expected}`, value, `set ${key} to ${parsed.expected}; the app would exit 2 at start`);
+          continue;
+        }
+      }
+    } else {
+      // One edit (two for long names) from one of ours: a typo, which the app
+      // would ignore. Anything further is the user's own image's setting.
+      const close = closestMatch(key, OUR_NAMES, key.length >= 14 ? 2 : 1);
+      if (close !== undefined) {
+        report(scope, `environment.${key} is not a setting of the apps`, key, `did you mean "${close}"? The app would ignore ${key}`);
+        continue;
+      }
+    }
+    valid[key] = value;
   }
-  for (const p of props.ports ?? []) {
-    checkPort(scope, "ports[].containerPort", p.containerPort);
-    checkPort(scope, "ports[].hostPort", p.hostPort);
+  return valid;
+}
+
+function checkPorts(scope: Construct, ports: unknown, replicas: number): PublishedPort[] {
+  if (ports === undefined) return [];
+  if (!Array.isArray(ports)) {
+    report(scope, "ports must be a list", ports, "pass [{ containerPort, hostPort }]");
+    return [];
   }
-  if (props.healthCheck) {
-    const h = props.healthCheck.settings;
-    checkInteger(scope, "healthCheck.intervalSeconds", h.intervalSeconds, 1, "check at most once a second");
-    checkInteger(scope, "healthCheck.timeoutSeconds", h.timeoutSeconds, 1, "give a check at least a second");
-    checkInteger(scope, "healthCheck.retries", h.retries, 0, "use 0 or more retries");
-    checkInteger(scope, "healthCheck.startPeriodSeconds", h.startPeriodSeconds, 0, "use 0 or more seconds");
+  const valid: PublishedPort[] = [];
+  ports.forEach((p: AppPort, i: number) => {
+    if (!checkKnownKeys(scope, `ports[${i}]`, p, PORT_PROPS)) return;
+    const ok = [
+      p.containerPort !== undefined || (report(scope, `ports[${i}].containerPort is required`, p, "give the port the app listens on"), false),
+      p.hostPort !== undefined || (report(scope, `ports[${i}].hostPort is required`, p, "give the host port to publish on"), false),
+      checkPort(scope, `ports[${i}].containerPort`, p.containerPort),
+      checkPort(scope, `ports[${i}].hostPort`, p.hostPort),
+      checkIpAddress(scope, `ports[${i}].hostIp`, p.hostIp),
+    ].every(Boolean);
+    if (ok) valid.push({ containerPort: p.containerPort, hostPort: p.hostPort, ...(p.hostIp !== undefined ? { hostIp: p.hostIp } : {}) });
+  });
+  if (valid.length > 0 && replicas > 1) {
+    report(scope, "ports cannot be published by more than one replica", replicas, "publish ports only with replicas: 1");
   }
-  if ((props.ports ?? []).length > 0 && (props.replicas ?? 1) > 1) {
-    reject(scope, "ports cannot be published by more than one replica", props.replicas, "publish ports only with replicas: 1");
-  }
+  return valid;
+}
+
+function checkHealthCheck(scope: Construct, healthCheck: HealthCheck): void {
+  const h = healthCheck.settings;
+  checkInteger(scope, "healthCheck.intervalSeconds", h.intervalSeconds, 1, "check at most once a second", 24 * 3600);
+  checkInteger(scope, "healthCheck.timeoutSeconds", h.timeoutSeconds, 1, "give a check at least a second", 24 * 3600);
+  checkInteger(scope, "healthCheck.retries", h.retries, 0, "use 0 or more retries", 1000);
+  checkInteger(scope, "healthCheck.startPeriodSeconds", h.startPeriodSeconds, 0, "use 0 or more seconds", 24 * 3600);
 }

@@ -1,7 +1,8 @@
 import type { IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import { Container } from "../private/bindings";
-import { isToken, reject } from "../private/validation";
+import { report } from "../errors/problems";
+import { isToken } from "../private/validation";
 
 interface Publication {
   key: string; // port/protocol
@@ -31,7 +32,7 @@ export class UniqueHostPorts implements IAspect {
       const others = [...this.byContainer.values()].flat().concat(mine);
       const clash = others.find((o) => o.key === pub.key && (o.ip === pub.ip || o.ip === "0.0.0.0" || pub.ip === "0.0.0.0"));
       if (clash) {
-        reject(
+        report(
           node,
           `host port ${pub.key} on ${pub.ip} is already published by ${clash.path}`,
           p.external,

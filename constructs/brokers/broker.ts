@@ -1,9 +1,7 @@
 import type { ITerraformDependable } from "cdktf";
 import type { IConstruct } from "constructs";
-import type { BrokerKind } from "../connection-env";
+import type { SourceLocation } from "../errors/source-location";
 import type { INetwork } from "../networking/network";
-
-export type { BrokerKind } from "../connection-env";
 
 /** Where a broker listens, as seen by one kind of client. */
 export interface BrokerEndpoint {
@@ -15,66 +13,52 @@ export interface BrokerEndpoint {
 }
 
 /**
- * How an app uses a broker. Each field belongs to one broker kind; a broker
- * rejects the fields of the other kind.
+ * A message broker running as containers. Broker-agnostic: a new kind is
+ * one folder with a class extending `BrokerBase`, with no change elsewhere.
  */
-export interface ConnectOptions {
-  /**
-   * RabbitMQ: the queue the app consumes (sets RABBITMQ_QUEUE). Must be declared on the broker.
-   * @default - none
-   */
-  readonly queue?: string;
-  /**
-   * RabbitMQ: the exchange the app publishes to (sets RABBITMQ_EXCHANGE).
-   * Must be declared, or `""` for the default exchange.
-   * @default "" - the default exchange
-   */
-  readonly exchange?: string;
-  /**
-   * RabbitMQ: the routing key the app publishes with (sets RABBITMQ_ROUTING_KEY).
-   * @default - the queue's name, which routes through the default exchange
-   */
-  readonly routingKey?: string;
-  /**
-   * Kafka: the topic the app writes or reads (sets KAFKA_TOPIC). Must be declared on the broker.
-   * @default - none
-   */
-  readonly topic?: string;
-  /**
-   * Kafka: the consumer group id (sets KAFKA_GROUP_ID).
-   * @default - the app's name
-   */
-  readonly groupId?: string;
-}
-
-/** A message broker running as a container. */
 export interface IBroker extends IConstruct {
-  readonly kind: BrokerKind;
-  /** The network the broker is on; connected apps join it. */
+  /** What kind of broker this is, e.g. `rabbitmq`, `kafka`. */
+  readonly kind: string;
+  /** Container name, hostname and network alias of the broker. */
+  readonly brokerName: string;
+  /** The network the broker is on; wired apps join it. */
   readonly network: INetwork;
   /** The endpoint for containers on the broker's network. */
   readonly endpoint: BrokerEndpoint;
   /** The endpoint for clients on the Docker host, when a host port is published. */
   readonly hostEndpoint?: BrokerEndpoint;
   /**
-   * Attaches the app to the broker's network, gives it the connection
-   * settings as environment variables (names from `ConnectionEnv`) and
-   * orders its creation after the broker is healthy.
+   * What a wired app is created after: the broker's containers (created
+   * with `wait`, so they exist only once healthy) and its set-up jobs.
+   * Read at synth, so jobs declared after a wiring count too.
    */
-  connect(app: IBrokerClient, options?: ConnectOptions): void;
+  startDependencies(): ITerraformDependable[];
 }
 
-/** A container construct that a broker can connect (e.g. `AppContainer`). */
+/**
+ * One use of a broker by an app, made by a broker's grant verb (e.g.
+ * `queue.grantConsume(app)`): the app joins the broker's network, gets the
+ * connection settings and starts after the broker.
+ */
+export interface BrokerWiring {
+  readonly broker: IBroker;
+  /** What the app does there, for messages: `consumer of queue "orders"`. */
+  readonly role: string;
+  /** The connection settings, by environment variable name. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The user's call that made the wiring, for error messages. */
+  readonly location?: SourceLocation;
+}
+
+/** A container construct that brokers can wire (e.g. `AppContainer`). */
 export interface IBrokerClient extends IConstruct {
-  /** The app's name, the default Kafka consumer group. */
+  /** The app's name (its containers are `<name>-<i>`). */
   readonly appName: string;
   /**
-   * Makes the app a member of `network`; throws, naming `broker`, when the
-   * app pinned its networks and `network` is not among them.
+   * Adds a wiring. The same wiring twice is one; two wirings that set one
+   * variable to different values are reported as a problem.
    */
-  joinNetwork(network: INetwork, broker: IConstruct): void;
-  /** Sets an environment variable; throws when it is already set to another value. */
-  addEnvironment(name: string, value: string, setBy: IConstruct): void;
-  /** Creates the app only after `dependencies` exist. */
-  addStartDependency(...dependencies: ITerraformDependable[]): void;
+  addWiring(wiring: BrokerWiring): void;
+  /** The value the app's own settings give `name`, if any (for cross-checks such as message size). */
+  settingValue(name: string): string | undefined;
 }

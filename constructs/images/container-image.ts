@@ -4,7 +4,10 @@ import { TerraformStack } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { DataDockerImage, Image } from "../private/bindings";
 import { hashBuildContext } from "../private/build-context-hash";
-import { reject } from "../private/validation";
+import { report } from "../errors/problems";
+import { checkKnownKeys } from "../private/validation";
+import { checkImageReference, checkImageTag } from "./image-reference";
+import { sha256 } from "../private/terraform-text";
 
 /** Options of {@link ContainerImage.fromRegistry}. */
 export interface RegistryImageOptions {
@@ -46,6 +49,9 @@ export interface BuildImageOptions {
    */
   readonly keepLocally?: boolean;
 }
+
+const REGISTRY_OPTIONS: Record<keyof RegistryImageOptions, true> = { keepLocally: true };
+const BUILD_OPTIONS: Record<keyof BuildImageOptions, true> = { name: true, tag: true, dockerfile: true, buildArgs: true, keepLocally: true };
 
 /** An image bound into a stack: what a docker_container needs. */
 export interface BoundImage {
@@ -105,14 +111,14 @@ export abstract class ContainerImage {
       const bound = (existing as BoundImageHolder).bound;
       const fresh = this.describe();
       if (bound === undefined || bound.key !== fresh) {
-        reject(
+        report(
           consumer,
           "two different images resolve to the same image construct",
           fresh,
           `give each image its own name (existing: ${bound?.key})`,
         );
       }
-      return bound.image;
+      if (bound) return bound.image;
     }
     const holder = new BoundImageHolder(images, this.constructId);
     holder.bound = { key: this.describe(), image: this.declare(holder, consumer) };
@@ -137,15 +143,22 @@ function imagesScope(consumer: IConstruct): Construct {
   const found = stack.node.tryFindChild(IMAGES_ID);
   if (found instanceof ImagesScope) return found;
   if (found) {
-    reject(stack, `the construct id "${IMAGES_ID}" is reserved for container images`, found.node.path, "rename that construct");
+    report(stack, `the construct id "${IMAGES_ID}" is reserved for container images`, found.node.path, "rename that construct");
+    return found as Construct;
   }
   return new ImagesScope(stack, IMAGES_ID);
 }
 
 class ImagesScope extends Construct {}
 
+/**
+ * A construct id for an image name. Characters an id cannot hold become
+ * '-', and then a short hash of the full name keeps two names apart that
+ * differ only there (`a/b:1` and `a-b-1`).
+ */
 function idFor(prefix: string, name: string): string {
-  return `${prefix}-${name.replace(/[^A-Za-z0-9_-]+/g, "-")}`;
+  const safe = String(name).replace(/[^A-Za-z0-9_-]+/g, "-");
+  return safe === name ? `${prefix}-${safe}` : `${prefix}-${safe}-${sha256(String(name), 8)}`;
 }
 
 class RegistryImage extends ContainerImage {
@@ -160,7 +173,9 @@ class RegistryImage extends ContainerImage {
     return `registry ${this.name} keepLocally=${this.options.keepLocally ?? true}`;
   }
 
-  protected declare(scope: Construct): BoundImage {
+  protected declare(scope: Construct, consumer: IConstruct): BoundImage {
+    checkImageReference(consumer, "image", this.name);
+    checkKnownKeys(consumer, "fromRegistry options", this.options, REGISTRY_OPTIONS);
     const image = new Image(scope, "image", {
       name: this.name,
       keepLocally: this.options.keepLocally ?? true,
@@ -181,7 +196,8 @@ class LocalImage extends ContainerImage {
     return `local ${this.name}`;
   }
 
-  protected declare(scope: Construct): BoundImage {
+  protected declare(scope: Construct, consumer: IConstruct): BoundImage {
+    checkImageReference(consumer, "image", this.name);
     const image = new DataDockerImage(scope, "image", { name: this.name });
     return { imageId: image.id, imageName: this.name };
   }
@@ -202,16 +218,19 @@ class BuiltImage extends ContainerImage {
   }
 
   protected declare(scope: Construct, consumer: IConstruct): BoundImage {
+    checkKnownKeys(consumer, "fromBuild options", this.options, BUILD_OPTIONS);
+    checkImageReference(consumer, this.options.name !== undefined ? "fromBuild name" : "fromBuild folder name (the default image name)", this.repository, { tagAllowed: false });
+    if (this.options.tag !== undefined) checkImageTag(consumer, "fromBuild tag", this.options.tag);
     const dockerfile = this.options.dockerfile ?? "Dockerfile";
     if (!fs.existsSync(path.join(this.directory, dockerfile))) {
-      reject(
+      report(
         consumer,
         `the image build folder has no ${dockerfile}`,
         this.directory,
         "pass ContainerImage.fromBuild() a folder that holds a Dockerfile (or set options.dockerfile)",
       );
     }
-    const contextHash = hashBuildContext(this.directory);
+    const contextHash = fs.existsSync(this.directory) ? hashBuildContext(this.directory) : sha256(`missing ${this.directory}`);
     const imageName = `${this.repository}:${this.options.tag ?? contextHash.slice(0, 12)}`;
     const image = new Image(scope, "image", {
       name: imageName,

@@ -1,6 +1,6 @@
 import { Construct, type IConstruct } from "constructs";
 import { DockerNetwork } from "../private/bindings";
-import { checkDockerName } from "../private/validation";
+import { checkBoolean, checkDockerName, checkKnownKeys, checkLabels, claimName } from "../private/validation";
 
 /** A Docker network that brokers and apps join. */
 export interface INetwork extends IConstruct {
@@ -28,6 +28,8 @@ export interface NetworkProps {
   readonly labels?: Record<string, string>;
 }
 
+const NETWORK_PROPS: Record<keyof NetworkProps, true> = { name: true, internal: true, labels: true };
+
 /**
  * A user-defined bridge network. Containers on it resolve each other by
  * container name and network alias (Docker's embedded DNS), which the broker
@@ -41,7 +43,12 @@ export class Network extends Construct implements INetwork {
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
     const name = props.name ?? id;
-    checkDockerName(this, "name", name);
+    checkKnownKeys(this, "NetworkProps", props, NETWORK_PROPS);
+    if (checkDockerName(this, "name", name, "network")) {
+      claimName(this, "network", name, "give each Network its own name");
+    }
+    checkBoolean(this, "internal", props.internal);
+    checkLabels(this, "labels", props.labels);
     this.resource = new DockerNetwork(this, "network", {
       name,
       driver: "bridge",
@@ -49,5 +56,6 @@ export class Network extends Construct implements INetwork {
       labels: Object.entries(props.labels ?? {}).map(([label, value]) => ({ label, value })),
     });
     this.networkName = this.resource.name;
+    this.node.defaultChild = this.resource;
   }
 }

@@ -1,4 +1,4 @@
-import type { ITerraformDependable } from "cdktf";
+import { dependable, Lazy, type ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { HealthCheck } from "../apps/health-check";
 import type { BoundImage } from "../images/container-image";
@@ -6,6 +6,11 @@ import type { INetwork } from "../networking/network";
 import { Container, type ContainerNetworksAdvanced, type ContainerPorts, type ContainerUpload, type ContainerVolumes } from "./bindings";
 import { Labels, labelList } from "./labels";
 import { escapeTemplate } from "./terraform-text";
+import { claimName } from "./validation";
+
+/** A value known now, or produced at synth (so later calls still count). */
+export type Late<T> = T | (() => T);
+const produce = <T>(value: Late<T>): T => (typeof value === "function" ? (value as () => T)() : value);
 
 /** A port published on the host; `hostIp` defaults to loopback. */
 export interface PublishedPort {
@@ -20,11 +25,11 @@ export interface ContainerSpec {
   readonly image: BoundImage;
   readonly component: string;
   readonly hostname?: string;
-  readonly networks: { network: INetwork; aliases?: string[] }[];
-  readonly env?: Record<string, string>;
+  readonly networks: Late<{ network: INetwork; aliases?: string[] }[]>;
+  readonly env?: Late<Record<string, string>>;
   readonly ports?: PublishedPort[];
   readonly volumes?: { volumeName: string; containerPath: string }[];
-  readonly uploads?: { file: string; content: string }[];
+  readonly uploads?: Late<{ file: string; content: string }[]>;
   readonly healthCheck?: HealthCheck;
   /** Poll until healthy on create (needs a healthCheck). */
   readonly waitTimeoutSeconds?: number;
@@ -33,29 +38,41 @@ export interface ContainerSpec {
   readonly destroyGraceSeconds: number;
   readonly labels?: Record<string, string>;
   readonly entrypoint?: string[];
-  readonly command?: string[];
+  readonly command?: Late<string[]>;
   readonly mustRun?: boolean;
   /** Wait for the container to exit on create (one-shot jobs). */
   readonly attach?: boolean;
-  readonly dependsOn?: ITerraformDependable[];
+  readonly dependsOn?: Late<ITerraformDependable[]>;
 }
 
 /**
  * Declares a docker_container the way every construct here does: image by
  * ID, no `cpus` (it crashes provider 3.6.x), a destroy grace period, ports on
  * loopback unless told otherwise, and a label carrying the healthcheck's hash.
+ * Its name is claimed in the stack (Docker refuses a second container of the
+ * same name halfway through an apply). Values given as functions are
+ * produced at synth: what the constructs add later is still rendered, and
+ * nothing is written back into the resource, so escape-hatch edits stay.
  */
 export function declareContainer(scope: Construct, id: string, spec: ContainerSpec): Container {
+  claimName(scope, "container", spec.name, "give each broker and app its own name (an app's replicas are named <name>-1..N)");
   const labels: Record<string, string> = { ...(spec.labels ?? {}), [Labels.component]: spec.component };
   if (spec.healthCheck) labels[Labels.healthcheck] = spec.healthCheck.hash();
-  return new Container(scope, id, {
+  const late = <T>(value: Late<T> | undefined): boolean => typeof value === "function";
+  const container = new Container(scope, id, {
     name: spec.name,
     image: spec.image.imageId,
     ...(spec.hostname ? { hostname: spec.hostname } : {}),
     ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
-    ...(spec.command ? { command: spec.command } : {}),
-    env: renderEnv(spec.env ?? {}),
-    networksAdvanced: renderNetworks(spec.networks),
+    ...(late(spec.command)
+      ? { command: Lazy.listValue({ produce: () => produce(spec.command!) }) }
+      : spec.command
+        ? { command: spec.command as string[] }
+        : {}),
+    env: late(spec.env) ? Lazy.listValue({ produce: () => renderEnv(produce(spec.env!)) }) : renderEnv((spec.env as Record<string, string>) ?? {}),
+    networksAdvanced: late(spec.networks)
+      ? Lazy.anyValue({ produce: () => renderNetworks(produce(spec.networks)) })
+      : renderNetworks(spec.networks as { network: INetwork; aliases?: string[] }[]),
     ...(spec.ports?.length ? { ports: renderPorts(spec.ports) } : {}),
     ...(spec.volumes?.length
       ? {
@@ -64,9 +81,11 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
           ),
         }
       : {}),
-    ...(spec.uploads?.length
-      ? { upload: spec.uploads.map((u): ContainerUpload => ({ file: u.file, content: u.content })) }
-      : {}),
+    ...(late(spec.uploads)
+      ? { upload: Lazy.anyValue({ produce: () => produce(spec.uploads!).map((u): ContainerUpload => ({ file: u.file, content: u.content })) }) }
+      : (spec.uploads as { file: string; content: string }[] | undefined)?.length
+        ? { upload: (spec.uploads as { file: string; content: string }[]).map((u): ContainerUpload => ({ file: u.file, content: u.content })) }
+        : {}),
     ...(spec.healthCheck ? { healthcheck: spec.healthCheck.render() } : {}),
     ...(spec.healthCheck && spec.waitTimeoutSeconds !== undefined
       ? { wait: true, waitTimeout: spec.waitTimeoutSeconds }
@@ -82,8 +101,15 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
     ...(spec.mustRun === false ? { mustRun: false } : {}),
     ...(spec.attach ? { attach: true } : {}),
     labels: labelList(labels),
-    ...(spec.dependsOn && spec.dependsOn.length > 0 ? { dependsOn: spec.dependsOn } : {}),
+    ...(!late(spec.dependsOn) && (spec.dependsOn as ITerraformDependable[] | undefined)?.length
+      ? { dependsOn: spec.dependsOn as ITerraformDependable[] }
+      : {}),
   });
+  if (late(spec.dependsOn)) {
+    // TerraformResource.dependsOn is a list of "type.name" strings; a Lazy list renders them at synth.
+    container.dependsOn = Lazy.listValue({ produce: () => produce(spec.dependsOn!).map((d) => dependable(d)) }, { omitEmpty: true });
+  }
+  return container;
 }
 
 /** `KEY=value` pairs in name order; literal values escaped for Terraform. */

@@ -1,60 +1,186 @@
-import { Token } from "cdktf";
+import { TerraformStack, Token } from "cdktf";
 import type { IConstruct } from "constructs";
+import { didYouMean } from "../errors/did-you-mean";
+import { report } from "../errors/problems";
 
 /**
- * Throws the library's error for bad input: the construct path, what was
- * wrong, the value received and how to fix it.
+ * The shared rules of the constructs' props. Each `check*` reports a problem
+ * (see errors/problems.ts) and returns whether the value is valid, so the
+ * caller can go on with a safe value instead of stopping at the first error.
  */
-export function reject(scope: IConstruct, problem: string, received: unknown, fix: string): never {
-  throw new Error(`${scope.node.path}: ${problem}, got ${show(received)}. Fix: ${fix}`);
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (typeof value === "string") return JSON.stringify(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
 
 /** True when a value is still a Token: such values are checked by Terraform, not here. */
 export function isToken(value: unknown): boolean {
   return (typeof value === "string" || typeof value === "number") && Token.isUnresolved(value);
 }
 
-/** Docker's rule for container, network and volume names. */
-const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/**
+ * Docker's grammar for container and volume names (moby's
+ * `daemon/names.RestrictedNamePattern`): at least two characters.
+ */
+const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Networks accept one character too. */
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** An RFC 1123 host name label: what a broker's hostname (and so its name) must be. */
+const HOST_LABEL = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 
-export function checkDockerName(scope: IConstruct, field: string, value: string): void {
-  if (isToken(value)) return;
-  if (!DOCKER_NAME.test(value) || value.length > 128) {
-    reject(
+export type DockerObjectKind = "container" | "volume" | "network";
+
+export function checkDockerName(scope: IConstruct, field: string, value: unknown, kind: DockerObjectKind = "container"): boolean {
+  if (isToken(value)) return true;
+  const pattern = kind === "network" ? NETWORK_NAME : DOCKER_NAME;
+  if (typeof value !== "string" || !pattern.test(value) || value.length > 128) {
+    const min = kind === "network" ? 1 : 2;
+    report(
       scope,
-      `${field} is not a valid Docker name`,
+      `${field} is not a valid Docker ${kind} name`,
       value,
-      "use 1-128 characters matching [a-zA-Z0-9][a-zA-Z0-9_.-]* (letters, digits, '_', '.', '-'; no leading symbol)",
+      `use ${min}-128 characters: a letter or digit, then letters, digits, '_', '.' or '-'`,
     );
+    return false;
   }
+  return true;
 }
 
-export function checkPort(scope: IConstruct, field: string, value: number | undefined): void {
-  if (value === undefined || isToken(value)) return;
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    reject(scope, `${field} is out of range`, value, "use an integer port between 1 and 65535");
+/**
+ * A broker's name is also its hostname (RabbitMQ keeps its data under
+ * `rabbit@<hostname>`, Kafka advertises it): one RFC 1123 label of at most 63
+ * characters. Dots would make RabbitMQ's short node name fail to resolve.
+ */
+export function checkHostname(scope: IConstruct, field: string, value: unknown): boolean {
+  if (isToken(value)) return true;
+  if (!checkDockerName(scope, field, value)) return false;
+  const name = value as string;
+  if (name.length > 63 || !HOST_LABEL.test(name)) {
+    report(
+      scope,
+      `${field} is also the broker's hostname and must be a host name label`,
+      value,
+      "use at most 63 letters, digits and '-', starting and ending with a letter or digit (no '_' or '.')",
+    );
+    return false;
   }
+  return true;
 }
 
-export function checkInteger(
-  scope: IConstruct,
-  field: string,
-  value: number | undefined,
-  min: number,
-  fix: string,
-): void {
-  if (value === undefined || isToken(value)) return;
-  if (!Number.isInteger(value) || value < min) {
-    reject(scope, `${field} must be an integer >= ${min}`, value, fix);
+export function checkPort(scope: IConstruct, field: string, value: unknown): boolean {
+  if (value === undefined || isToken(value)) return true;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
+    report(scope, `${field} is not a TCP port`, value, "use an integer port between 1 and 65535");
+    return false;
   }
+  return true;
+}
+
+export function checkInteger(scope: IConstruct, field: string, value: unknown, min: number, fix: string, max?: number): boolean {
+  if (value === undefined || isToken(value)) return true;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
+    report(scope, `${field} must be an integer ${range}`, value, fix);
+    return false;
+  }
+  return true;
+}
+
+export function checkOneOf<T extends string>(scope: IConstruct, field: string, value: unknown, allowed: readonly T[]): value is T | undefined {
+  if (value === undefined || (allowed as readonly unknown[]).includes(value)) return true;
+  report(scope, `${field} is not one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`, value, `use one of them. ${typeof value === "string" ? didYouMean(value, allowed) : ""}`.trim());
+  return false;
+}
+
+export function checkBoolean(scope: IConstruct, field: string, value: unknown): boolean {
+  if (value === undefined || typeof value === "boolean") return true;
+  report(scope, `${field} must be true or false`, value, `pass a boolean, not ${typeof value}`);
+  return false;
+}
+
+export function checkString(scope: IConstruct, field: string, value: unknown, options: { allowEmpty?: boolean } = {}): boolean {
+  if (value === undefined || isToken(value)) return true;
+  if (typeof value !== "string" || (!options.allowEmpty && value === "")) {
+    report(scope, `${field} must be a ${options.allowEmpty ? "" : "non-empty "}string`, value, "pass a string");
+    return false;
+  }
+  return true;
+}
+
+/** An IPv4 or IPv6 address literal (what Docker accepts as a port's host IP). */
+export function checkIpAddress(scope: IConstruct, field: string, value: unknown): boolean {
+  if (value === undefined || isToken(value)) return true;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { isIP } = require("net") as typeof import("net");
+  if (typeof value !== "string" || isIP(value) === 0) {
+    report(scope, `${field} is not an IP address`, value, 'use an address such as "127.0.0.1" (the default), "0.0.0.0" or "::1"');
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Rejects props a construct does not know. `npm run synth` strips types
+ * without checking them, so `memoryMB: 2048` would otherwise be ignored in
+ * silence. `known` is typed as a Record over the props' keys, so the list
+ * cannot fall behind the interface.
+ */
+export function checkKnownKeys(scope: IConstruct, what: string, value: unknown, known: Record<string, true>): boolean {
+  if (value === undefined) return true;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    report(scope, `${what} must be an object`, value, `pass an object with the ${what} fields`);
+    return false;
+  }
+  let ok = true;
+  for (const key of Object.keys(value)) {
+    if (key in known) continue;
+    ok = false;
+    report(scope, `${what} has no field "${key}"`, key, `${didYouMean(key, Object.keys(known))}known fields: ${Object.keys(known).join(", ")}`);
+  }
+  return ok;
+}
+
+/** Labels: Docker accepts any string value; names must be non-empty strings. */
+export function checkLabels(scope: IConstruct, field: string, labels: unknown): boolean {
+  if (labels === undefined) return true;
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) {
+    report(scope, `${field} must be an object of label names to string values`, labels, 'pass e.g. { team: "shop" }');
+    return false;
+  }
+  let ok = true;
+  for (const [name, value] of Object.entries(labels)) {
+    if (name.trim() === "") {
+      report(scope, `${field} has an empty label name`, name, "name every label");
+      ok = false;
+    }
+    if (typeof value !== "string") {
+      report(scope, `${field}.${name} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/**
+ * Names that must be unique within a stack: Docker objects by kind
+ * (containers, volumes, networks on one host) and the Terraform variable and
+ * output names derived from construct names (`rabbit-a` and `rabbit.a` both
+ * give `rabbit_a_admin_password`). Claimed when declared; the second claim
+ * is reported naming the first.
+ */
+export type NameKind = DockerObjectKind | "terraform variable" | "terraform output";
+const claims = new WeakMap<IConstruct, Map<string, string>>();
+
+export function claimName(scope: IConstruct, kind: NameKind, name: string, fix: string): boolean {
+  if (isToken(name)) return true;
+  const stack = TerraformStack.of(scope);
+  let taken = claims.get(stack);
+  if (!taken) {
+    taken = new Map();
+    claims.set(stack, taken);
+  }
+  const key = `${kind}\0${name}`;
+  const owner = taken.get(key);
+  if (owner !== undefined && owner !== scope.node.path) {
+    report(scope, `the ${kind} name "${name}" is already used by ${owner}`, name, fix);
+    return false;
+  }
+  taken.set(key, scope.node.path);
+  return true;
 }

@@ -1,6 +1,8 @@
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { report } from "../errors/problems";
 import { DockerProvider } from "../private/bindings";
+import { checkKnownKeys, checkString, isToken } from "../private/validation";
 
 /** The Docker engine the stack deploys to when nothing else is said. */
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -36,8 +38,16 @@ export class DockerHost extends Construct {
 
   constructor(scope: Construct, id: string, props: DockerHostProps = {}) {
     super(scope, id);
+    checkKnownKeys(this, "DockerHostProps", props, { host: true } satisfies Record<keyof DockerHostProps, true>);
+    checkString(this, "host", props.host);
     this.host = props.host ?? (process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST);
+    if (!isToken(this.host) && !/^(unix|tcp|ssh|npipe):\/\/./.test(this.host)) {
+      report(this, "host is not a Docker engine address", this.host, 'use "unix:///var/run/docker.sock", "tcp://host:2376" or "ssh://user@host"');
+    }
+    const other = TerraformStack.of(this).node.findAll().find((c) => c instanceof DockerHost && c !== this);
+    if (other) report(this, `the stack already has a DockerHost (${other.node.path})`, id, "declare one DockerHost a stack");
     this.provider = new DockerProvider(this, "docker", { host: this.host });
+    this.node.defaultChild = this.provider;
     TerraformStack.of(this).addOverride("terraform.required_providers.docker.version", DOCKER_PROVIDER_VERSION);
   }
 }

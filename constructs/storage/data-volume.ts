@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { DockerVolume } from "../private/bindings";
-import { checkDockerName } from "../private/validation";
+import { checkDockerName, claimName } from "../private/validation";
 
 /**
  * What `cdktf destroy` does to a data volume.
@@ -46,7 +46,9 @@ export class DataVolume extends Construct {
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
-    checkDockerName(this, "name", props.name);
+    if (checkDockerName(this, "name", props.name, "volume")) {
+      claimName(this, "volume", props.name, "give each broker its own name (its volume is <name>-data)");
+    }
     this.removalPolicy = props.removalPolicy ?? "retain";
     if (this.removalPolicy === "destroy") {
       this.resource = new DockerVolume(this, "volume", {
@@ -54,6 +56,7 @@ export class DataVolume extends Construct {
         labels: Object.entries(props.labels ?? {}).map(([label, value]) => ({ label, value })),
       });
       this.volumeName = this.resource.name;
+      this.node.defaultChild = this.resource;
     } else {
       this.volumeName = props.name;
     }

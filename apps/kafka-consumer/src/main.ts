@@ -14,7 +14,7 @@ const APP = "kafka-consumer";
 
 function readConfig(env: NodeJS.ProcessEnv) {
   return {
-    common: readCommonConfig(env, "kafka"),
+    common: readCommonConfig(env),
     consumer: readConsumerConfig(env),
     brokers: readKafkaBrokers(env),
     topic: requiredString(env, ConnectionEnv.KAFKA_TOPIC),

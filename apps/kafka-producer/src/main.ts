@@ -15,7 +15,7 @@ const APP = "kafka-producer";
 
 function readConfig(env: NodeJS.ProcessEnv) {
   return {
-    common: readCommonConfig(env, "kafka"),
+    common: readCommonConfig(env),
     producer: readProducerConfig(env),
     brokers: readKafkaBrokers(env),
     topic: requiredString(env, ConnectionEnv.KAFKA_TOPIC),

@@ -4,7 +4,7 @@
  */
 import { AppEnv, ConnectionEnv } from "../../../constructs/connection-env";
 import { readCommonConfig, readConsumerConfig, readRabbitUrl, redactUrl } from "../../shared/app-config";
-import { positiveInt, requiredString } from "../../shared/config";
+import { requiredString, setting } from "../../shared/config";
 import { runConsumerLoop } from "../../shared/consumer-loop";
 import { runApp } from "../../shared/run-app";
 import { DeliveryCounter } from "./delivery-count";
@@ -14,11 +14,11 @@ const APP = "rabbitmq-consumer";
 
 function readConfig(env: NodeJS.ProcessEnv) {
   return {
-    common: readCommonConfig(env, "rabbitmq"),
+    common: readCommonConfig(env),
     consumer: readConsumerConfig(env),
     url: readRabbitUrl(env),
     queue: requiredString(env, ConnectionEnv.RABBITMQ_QUEUE),
-    prefetch: positiveInt(env, AppEnv.CONSUMER_PREFETCH, 50),
+    prefetch: setting(env, AppEnv.CONSUMER_PREFETCH),
   };
 }
 

@@ -14,7 +14,7 @@ const APP = "rabbitmq-producer";
 
 function readConfig(env: NodeJS.ProcessEnv) {
   return {
-    common: readCommonConfig(env, "rabbitmq"),
+    common: readCommonConfig(env),
     producer: readProducerConfig(env),
     url: readRabbitUrl(env),
     exchange: optionalString(env, ConnectionEnv.RABBITMQ_EXCHANGE, ""),

@@ -1,55 +1,48 @@
 import { createHash } from "crypto";
-import { TerraformOutput } from "cdktf";
-import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
 import { HealthCheck } from "../../apps/health-check";
-import { ConnectionEnv } from "../../connection-env";
-import { ContainerImage, type BoundImage } from "../../images/container-image";
+import { AppEnv, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
+import type { Finding } from "../../errors/finding";
+import { deferCheck, report } from "../../errors/problems";
+import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
-import type { INetwork } from "../../networking/network";
 import type { Container } from "../../private/bindings";
 import { declareContainer, type PublishedPort } from "../../private/container-spec";
-import { escapeTemplate, terraformIdentifier } from "../../private/terraform-text";
-import { reject } from "../../private/validation";
-import { DataVolume, type RemovalPolicy } from "../../storage/data-volume";
-import type { BrokerEndpoint, ConnectOptions, IBroker, IBrokerClient } from "../broker";
-import { validateKafkaProps, validateTopic } from "./validate-kafka";
+import { escapeTemplate } from "../../private/terraform-text";
+import { checkKnownKeys, checkString } from "../../private/validation";
+import type { DataVolume } from "../../storage/data-volume";
+import type { IBrokerClient } from "../broker";
+import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps } from "../broker-base";
+import { KafkaConnectionEnv } from "./kafka-env";
+import { KafkaTopic, type KafkaConsumeOptions } from "./kafka-topic";
+import { KAFKA_MIN_MEMORY_MB, undeclaredTopicFix, validateKafkaProps, validateTopic } from "./validate-kafka";
 
 export const KAFKA_INTERNAL_PORT = 9092;
 export const KAFKA_CONTROLLER_PORT = 9093;
 /** Container port of the HOST listener (published on the host's hostPort). */
 export const KAFKA_HOST_LISTENER_PORT = 9094;
 export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
+/** Kafka's default `message.max.bytes` (1 MiB + record batch overhead), kafka ServerLogConfigs. */
+export const KAFKA_DEFAULT_MESSAGE_MAX_BYTES = 1048588;
+/**
+ * Bytes an app's message takes beyond MESSAGE_SIZE_BYTES: the JSON envelope
+ * (id, seq, producer, sentAt: ~150 bytes) and the record batch header, with room to spare.
+ */
+const APP_MESSAGE_OVERHEAD_BYTES = 1024;
 const KAFKA_BIN = "/opt/kafka/bin";
 /** JVM settings of the Kafka command-line tools run by the healthcheck and the topics job. */
 const TOOL_HEAP_OPTS = "-Xmx96m";
 const TOOL_JVM_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1";
 const TOOL_JVM_ENV = `KAFKA_HEAP_OPTS=${TOOL_HEAP_OPTS} KAFKA_JVM_PERFORMANCE_OPTS='${TOOL_JVM_OPTS}'`;
 
-export interface KafkaBrokerProps {
-  /** The network the broker is on; connected apps join it. */
-  readonly network: INetwork;
-  /**
-   * Container name, hostname and network alias; app containers bootstrap
-   * from `<name>:9092`.
-   * @default - the construct id
-   */
-  readonly name?: string;
-  /**
-   * The broker image (official `apache/kafka` layout).
-   * @default - ContainerImage.fromRegistry(DefaultImages.kafka)
-   */
-  readonly image?: ContainerImage;
+export interface KafkaBrokerProps extends BrokerBaseProps {
   /**
    * Publish a HOST listener on 127.0.0.1:<hostPort>, advertised as
    * `127.0.0.1:<hostPort>`, for clients on the Docker host.
    * @default - no host listener
    */
   readonly hostPort?: number;
-  /**
-   * Memory limit in MiB; the JVM heap is half of it.
-   * @default 1024
-   */
-  readonly memoryMb?: number;
   /**
    * Partitions of topics created without a count (`num.partitions`).
    * @default 1
@@ -68,48 +61,39 @@ export interface KafkaBrokerProps {
    */
   readonly clusterId?: string;
   /**
-   * What `cdktf destroy` does to the data volume (see RemovalPolicy).
-   * @default "retain"
-   */
-  readonly dataRemovalPolicy?: RemovalPolicy;
-  /**
-   * Seconds deploy waits for the broker to report healthy.
-   * @default 180
-   */
-  readonly startTimeoutSeconds?: number;
-  /**
-   * Seconds Kafka gets to stop after SIGTERM on destroy or replace.
-   * @default 30
-   */
-  readonly stopGracePeriodSeconds?: number;
-  /**
    * More broker properties (e.g. `{ "log.retention.hours": 24 }`), passed as
-   * KAFKA_* variables. The listener, KRaft and replication properties are the
-   * construct's and cannot be set here.
+   * KAFKA_* variables. The node id, listener, KRaft and replication
+   * properties are the construct's and cannot be set here.
    * @default - none
    */
   readonly serverProperties?: Record<string, string | number | boolean>;
-  /**
-   * Labels of the broker container.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
 }
+
+const KAFKA_PROPS: Record<keyof KafkaBrokerProps, true> = {
+  ...BROKER_BASE_PROPS,
+  hostPort: true,
+  defaultPartitions: true,
+  autoCreateTopics: true,
+  clusterId: true,
+  serverProperties: true,
+};
+const CONSUME_OPTIONS: Record<keyof KafkaConsumeOptions, true> = { groupId: true };
 
 export interface KafkaTopicOptions {
   /** @default 1 */
   readonly partitions?: number;
   /**
    * Copies of each partition; at most the broker's node count.
-   * @default 1
+   * @default - the broker's node count (1 in this version)
    */
   readonly replicationFactor?: number;
   /**
-   * Topic configs (`--config k=v`), e.g. `{ "retention.ms": 86400000 }`;
-   * re-applied on every change of the topic list.
+   * Topic configs (`--config k=v`), e.g. `{ "retention.ms": 86400000 }`,
+   * checked against the configs Kafka knows; re-applied on every change of
+   * the topic list.
    * @default - none
    */
-  readonly configs?: Record<string, string | number>;
+  readonly configs?: Record<string, string | number | boolean>;
 }
 
 interface TopicDecl {
@@ -131,41 +115,42 @@ interface TopicDecl {
  * - topics as code, created after the broker is healthy by a one-shot
  *   container (`kafka-topics.sh --create --if-not-exists`). Partition counts
  *   of existing topics are not changed; configs are re-applied.
+ *
+ * Apps are wired through the handles: `broker.addTopic("events").grantProduce(app)`,
+ * `topic.grantConsume(app, { groupId })`.
  */
-export class KafkaBroker extends Construct implements IBroker {
-  public readonly kind = "kafka" as const;
+export class KafkaBroker extends BrokerBase {
   /** Nodes in the cluster; one in this version. */
   public readonly nodeCount = 1;
-  public readonly network: INetwork;
-  public readonly endpoint: BrokerEndpoint;
-  public readonly hostEndpoint?: BrokerEndpoint;
-  public readonly brokerName: string;
   public readonly clusterId: string;
+  /** The broker's docker_container (also `node.defaultChild`). */
   public readonly container: Container;
   public readonly dataVolume: DataVolume;
   private topicsContainer?: Container;
-  private readonly image: BoundImage;
   private readonly autoCreateTopics: boolean;
   private readonly topics: TopicDecl[] = [];
-  private readonly clients: IBrokerClient[] = [];
+  private readonly props: KafkaBrokerProps;
 
   constructor(scope: Construct, id: string, props: KafkaBrokerProps) {
-    super(scope, id);
-    this.brokerName = props.name ?? id;
-    validateKafkaProps(this, this.brokerName, props);
-    this.network = props.network;
-    this.autoCreateTopics = props.autoCreateTopics ?? false;
-    this.endpoint = endpoint(this.brokerName, KAFKA_INTERNAL_PORT);
-    if (props.hostPort !== undefined) this.hostEndpoint = endpoint("127.0.0.1", props.hostPort);
-
-    this.dataVolume = new DataVolume(this, "data", {
-      name: `${this.brokerName}-data`,
-      removalPolicy: props.dataRemovalPolicy,
+    super(scope, id, props, {
+      kind: "kafka",
+      propsName: "KafkaBrokerProps",
+      knownProps: KAFKA_PROPS,
+      internalPort: KAFKA_INTERNAL_PORT,
+      hostPort: props?.hostPort,
+      defaultImage: DefaultImages.kafka,
+      defaultMemoryMb: 1024,
+      minMemoryMb: KAFKA_MIN_MEMORY_MB,
+      memoryFix: `give Kafka at least ${KAFKA_MIN_MEMORY_MB} MiB: the heap is half the limit and needs 256 MiB, the JVM's other memory ~200 MiB`,
     });
+    validateKafkaProps(this, props);
+    this.props = props;
+    this.autoCreateTopics = props.autoCreateTopics === true;
+
+    this.dataVolume = this.addDataVolume();
     this.clusterId = props.clusterId ?? deriveClusterId(`kafka-cluster:${this.brokerName}-data`);
 
-    const memoryMb = props.memoryMb ?? 1024;
-    const heapMb = Math.floor(memoryMb / 2);
+    const heapMb = Math.floor(this.memoryMb / 2);
     const ports: PublishedPort[] = [];
     if (props.hostPort !== undefined) ports.push({ containerPort: KAFKA_HOST_LISTENER_PORT, hostPort: props.hostPort });
 
@@ -174,17 +159,12 @@ export class KafkaBroker extends Construct implements IBroker {
       // Read by kafka-server-start.sh; the image's wrapper does not turn it into a property.
       KAFKA_HEAP_OPTS: `-Xmx${heapMb}m -Xms${heapMb}m`,
     };
-    for (const [key, value] of Object.entries({ ...this.serverProperties(props), ...(props.serverProperties ?? {}) })) {
+    for (const [key, value] of Object.entries({ ...this.serverProperties(), ...this.userServerProperties() })) {
       env[kafkaEnvName(key)] = String(value);
     }
 
-    this.image = (props.image ?? ContainerImage.fromRegistry(DefaultImages.kafka)).bind(this);
-    this.container = declareContainer(this, "container", {
-      name: this.brokerName,
-      hostname: this.brokerName,
-      image: this.image,
+    this.container = this.addNode("container", {
       component: "kafka-broker",
-      networks: [{ network: this.network, aliases: [this.brokerName] }],
       env,
       ports,
       volumes: [{ volumeName: this.dataVolume.volumeName, containerPath: KAFKA_DATA_DIR }],
@@ -195,18 +175,12 @@ export class KafkaBroker extends Construct implements IBroker {
         `${TOOL_JVM_ENV} ${KAFKA_BIN}/kafka-broker-api-versions.sh --bootstrap-server localhost:${KAFKA_INTERNAL_PORT} >/dev/null`,
         { intervalSeconds: 10, timeoutSeconds: 30, retries: 12, startPeriodSeconds: 30 },
       ),
-      waitTimeoutSeconds: props.startTimeoutSeconds ?? 180,
-      memoryMb,
-      restart: "unless-stopped",
-      destroyGraceSeconds: props.stopGracePeriodSeconds ?? 30,
-      labels: props.labels,
     });
 
     if (this.hostEndpoint) {
-      new TerraformOutput(this, "bootstrap-servers", {
-        value: this.hostEndpoint.address,
+      this.addOutput("bootstrap-servers", "bootstrap_servers", this.hostEndpoint.address, {
         description: `Kafka bootstrap servers of broker ${this.brokerName} from the Docker host`,
-      }).overrideLogicalId(`${terraformIdentifier(this.brokerName)}_bootstrap_servers`);
+      });
     }
   }
 
@@ -215,46 +189,86 @@ export class KafkaBroker extends Construct implements IBroker {
     return this.topicsContainer;
   }
 
-  /** Declares a topic, created after the broker is healthy. */
-  public addTopic(name: string, options: KafkaTopicOptions = {}): this {
-    validateTopic(this, name, options, new Set(this.topics.map((t) => t.name)), this.nodeCount);
-    const configs: Record<string, string> = {};
-    for (const [key, value] of Object.entries(options.configs ?? {})) configs[key] = String(value);
-    this.topics.push({
-      name,
-      partitions: options.partitions ?? 1,
-      replicationFactor: options.replicationFactor ?? 1,
-      configs,
-    });
-    this.renderTopicsJob();
-    return this;
+  /** The declared topics' names. */
+  public get topicNames(): string[] {
+    return this.topics.map((t) => t.name);
   }
 
-  public connect(app: IBrokerClient, options: ConnectOptions = {}): void {
-    if (options.queue !== undefined || options.exchange !== undefined || options.routingKey !== undefined) {
-      reject(this, `connect(${app.node.path}): queue, exchange and routingKey are RabbitMQ options`, options, "use topic and groupId with a Kafka broker");
-    }
-    if (options.topic !== undefined && !this.autoCreateTopics && !this.topics.some((t) => t.name === options.topic)) {
-      reject(
-        this,
-        `connect(${app.node.path}): the topic is not declared on this broker`,
-        options.topic,
-        `declare it with addTopic("${options.topic}") before connecting (topics are not auto-created), or use one of: ${this.topics.map((t) => t.name).join(", ") || "(none)"}`,
-      );
-    }
-    app.joinNetwork(this.network, this);
-    app.addEnvironment(ConnectionEnv.BROKER_KIND, this.kind, this);
-    app.addEnvironment(ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS, this.endpoint.address, this);
-    if (options.topic !== undefined) app.addEnvironment(ConnectionEnv.KAFKA_TOPIC, options.topic, this);
-    app.addEnvironment(ConnectionEnv.KAFKA_GROUP_ID, options.groupId ?? app.appName, this);
-    // The broker container is created with wait = true (exists only once
-    // healthy); the topics job with attach = true (exists only once done).
-    app.addStartDependency(this.container);
-    if (this.topicsJob) app.addStartDependency(this.topicsJob);
-    this.clients.push(app);
+  /** Broker containers, then the topics job (created with `attach`: it exists once done). */
+  public startDependencies(): ITerraformDependable[] {
+    return this.topicsContainer ? [...super.startDependencies(), this.topicsContainer] : super.startDependencies();
   }
 
-  private serverProperties(props: KafkaBrokerProps): Record<string, string | number | boolean> {
+  /** Declares a topic, created after the broker is healthy, and returns its handle. */
+  public addTopic(name: string, options: KafkaTopicOptions = {}): KafkaTopic {
+    const valid = validateTopic(this, name, options ?? {}, this.topicNames, this.nodeCount);
+    const partitions = typeof options?.partitions === "number" && options.partitions >= 1 ? options.partitions : 1;
+    const replicationFactor = typeof options?.replicationFactor === "number" ? options.replicationFactor : this.nodeCount;
+    if (valid) {
+      const configs: Record<string, string> = {};
+      for (const [key, value] of Object.entries(options.configs ?? {})) configs[key] = String(value);
+      this.topics.push({ name, partitions, replicationFactor, configs });
+      if (!this.topicsContainer) this.topicsContainer = this.declareTopicsJob();
+    }
+    return new KafkaTopic(this, name, partitions, replicationFactor);
+  }
+
+  /** @internal used by KafkaTopic.grantProduce */
+  public wireProducer(app: IBrokerClient, topic: string): void {
+    const role = `producer to topic "${topic}"`;
+    if (!this.wire(app, role, { [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.endpoint.address, [KafkaConnectionEnv.KAFKA_TOPIC]: topic })) return;
+    deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
+  }
+
+  /** @internal used by KafkaTopic.grantConsume */
+  public wireConsumer(app: IBrokerClient, topic: string, options: KafkaConsumeOptions): void {
+    const role = `consumer of topic "${topic}"`;
+    if (options === undefined || !checkKnownKeys(this, `${role}: options`, options, CONSUME_OPTIONS)) {
+      if (options === undefined) report(this, `${role}: options are required`, options, 'pass { groupId: "my-group" }');
+      return;
+    }
+    if (options.groupId === undefined || !checkString(this, `${role}: groupId`, options.groupId)) {
+      if (options.groupId === undefined) report(this, `${role}: groupId is required`, options, 'pass { groupId: "my-group" }');
+      return;
+    }
+    const env = {
+      [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.endpoint.address,
+      [KafkaConnectionEnv.KAFKA_TOPIC]: topic,
+      [KafkaConnectionEnv.KAFKA_GROUP_ID]: options.groupId,
+    };
+    if (!this.wire(app, role, env)) return;
+    deferCheck(this, () => this.topicFindings(role, app, topic), captureUserLocation());
+  }
+
+  private topicFindings(role: string, app: IBrokerClient, topic: string): Finding[] {
+    if (this.autoCreateTopics || this.topicNames.includes(topic)) return [];
+    return [{ problem: `${role} (${app.node.path}): the topic is not declared on this broker`, received: topic, fix: undeclaredTopicFix(topic, this.topicNames) }];
+  }
+
+  /** A producer's messages must fit the broker's and the topic's size limit. */
+  private messageSizeFindings(role: string, app: IBrokerClient, topic: string): Finding[] {
+    const raw = app.settingValue(AppEnv.MESSAGE_SIZE_BYTES);
+    const size = raw === undefined ? (APP_SETTINGS.MESSAGE_SIZE_BYTES as IntegerSetting).default : Number(raw);
+    if (!Number.isFinite(size)) return [];
+    const brokerLimit = Number(this.props.serverProperties?.["message.max.bytes"] ?? KAFKA_DEFAULT_MESSAGE_MAX_BYTES);
+    const topicLimit = Number(this.topics.find((t) => t.name === topic)?.configs["max.message.bytes"] ?? brokerLimit);
+    const limit = Math.min(brokerLimit, topicLimit);
+    if (size + APP_MESSAGE_OVERHEAD_BYTES <= limit) return [];
+    return [
+      {
+        problem: `${role} (${app.node.path}): ${AppEnv.MESSAGE_SIZE_BYTES} plus the message envelope (~${APP_MESSAGE_OVERHEAD_BYTES} bytes) exceeds the ${limit}-byte message limit, so Kafka would refuse every record`,
+        received: size,
+        fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${limit - APP_MESSAGE_OVERHEAD_BYTES}, or raise the topic's "max.message.bytes" config (and the broker's "message.max.bytes")`,
+      },
+    ];
+  }
+
+  private userServerProperties(): Record<string, string | number | boolean> {
+    const given = this.props.serverProperties;
+    return given && typeof given === "object" && !Array.isArray(given) ? given : {};
+  }
+
+  private serverProperties(): Record<string, string | number | boolean> {
     const host = this.brokerName;
     const listeners = [`INTERNAL://:${KAFKA_INTERNAL_PORT}`, `CONTROLLER://:${KAFKA_CONTROLLER_PORT}`];
     const advertised = [`INTERNAL://${host}:${KAFKA_INTERNAL_PORT}`];
@@ -275,7 +289,7 @@ export class KafkaBroker extends Construct implements IBroker {
       "listener.security.protocol.map": protocols.join(","),
       "inter.broker.listener.name": "INTERNAL",
       "log.dirs": KAFKA_DATA_DIR,
-      "num.partitions": props.defaultPartitions ?? 1,
+      "num.partitions": this.props.defaultPartitions ?? 1,
       "auto.create.topics.enable": this.autoCreateTopics,
       // Internal topics sized for the node count: with 3 on one node,
       // consumer groups hang without an error.
@@ -288,12 +302,7 @@ export class KafkaBroker extends Construct implements IBroker {
     };
   }
 
-  private renderTopicsJob(): void {
-    const script = this.topicsScript();
-    if (this.topicsContainer) {
-      this.topicsContainer.command = [escapeTemplate(script)];
-      return;
-    }
+  private declareTopicsJob(): Container {
     const job = declareContainer(this, "topics", {
       name: `${this.brokerName}-topics`,
       image: this.image,
@@ -301,7 +310,8 @@ export class KafkaBroker extends Construct implements IBroker {
       networks: [{ network: this.network }],
       env: { KAFKA_HEAP_OPTS: TOOL_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS: TOOL_JVM_OPTS },
       entrypoint: ["/bin/sh", "-c"],
-      command: [escapeTemplate(script)],
+      // Rendered at synth: topics declared after the job exists are in it.
+      command: () => [escapeTemplate(this.topicsScript())],
       memoryMb: 256,
       restart: "no",
       destroyGraceSeconds: 0,
@@ -319,8 +329,7 @@ export class KafkaBroker extends Construct implements IBroker {
         error_message: `Creating the Kafka topics of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-topics\`.`,
       },
     ]);
-    this.topicsContainer = job;
-    for (const client of this.clients) client.addStartDependency(job);
+    return job;
   }
 
   private topicsScript(): string {
@@ -345,10 +354,6 @@ export class KafkaBroker extends Construct implements IBroker {
     }
     return lines.join("\n") + "\n";
   }
-}
-
-function endpoint(hostname: string, port: number): BrokerEndpoint {
-  return { hostname, port, address: `${hostname}:${port}` };
 }
 
 /** Property name -> env name, the image's rule reversed: `_` -> `__`, `-` -> `___`, `.` -> `_`. */

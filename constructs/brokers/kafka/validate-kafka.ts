@@ -1,6 +1,9 @@
 import type { IConstruct } from "constructs";
-import { checkDockerName, checkInteger, checkPort, isToken, reject } from "../../private/validation";
+import { didYouMean } from "../../errors/did-you-mean";
+import { report, reportFindings } from "../../errors/problems";
+import { checkBoolean, checkInteger, checkKnownKeys, checkPort, isToken } from "../../private/validation";
 import type { KafkaBrokerProps, KafkaTopicOptions } from "./kafka-broker";
+import { checkServerProperties, checkTopicConfigs, topicMetricName } from "./kafka-rules";
 
 /**
  * The broker's heap is half the memory limit. Below 512 MiB the heap falls
@@ -10,48 +13,22 @@ import type { KafkaBrokerProps, KafkaTopicOptions } from "./kafka-broker";
  */
 export const KAFKA_MIN_MEMORY_MB = 512;
 
-/** Properties the construct sets itself: a serverProperties entry may not override them. */
-export const MANAGED_PROPERTIES = new Set([
-  "node.id",
-  "process.roles",
-  "controller.quorum.voters",
-  "controller.listener.names",
-  "listeners",
-  "advertised.listeners",
-  "listener.security.protocol.map",
-  "inter.broker.listener.name",
-  "log.dirs",
-  "num.partitions",
-  "auto.create.topics.enable",
-  "offsets.topic.replication.factor",
-  "transaction.state.log.replication.factor",
-  "transaction.state.log.min.isr",
-  "default.replication.factor",
-  "min.insync.replicas",
-]);
-
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const PROPERTY_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const CLUSTER_ID = /^[A-Za-z0-9_-]{22}$/;
+const TOPIC_OPTIONS: Record<keyof KafkaTopicOptions, true> = { partitions: true, replicationFactor: true, configs: true };
 
-/** The rules of KafkaBroker's props, checked in its constructor. */
-export function validateKafkaProps(scope: IConstruct, name: string, props: KafkaBrokerProps): void {
-  checkDockerName(scope, "name", name);
-  checkInteger(
-    scope,
-    "memoryMb",
-    props.memoryMb,
-    KAFKA_MIN_MEMORY_MB,
-    `give Kafka at least ${KAFKA_MIN_MEMORY_MB} MiB: the heap is half the limit and needs 256 MiB, the JVM's other memory ~200 MiB`,
-  );
+/** Kafka's own rules of KafkaBrokerProps (the shared ones are in BrokerBase). */
+export function validateKafkaProps(scope: IConstruct, props: KafkaBrokerProps): void {
   checkPort(scope, "hostPort", props.hostPort);
-  checkInteger(scope, "defaultPartitions", props.defaultPartitions, 1, "use 1 or more partitions");
-  checkInteger(scope, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds");
-  checkInteger(scope, "stopGracePeriodSeconds", props.stopGracePeriodSeconds, 0, "use 0 or more seconds (30 lets Kafka flush and stop cleanly)");
+  checkInteger(scope, "defaultPartitions", props.defaultPartitions, 1, "use 1 or more partitions", 100_000);
+  checkBoolean(scope, "autoCreateTopics", props.autoCreateTopics);
   if (props.clusterId !== undefined && !isToken(props.clusterId)) {
-    const ok = CLUSTER_ID.test(props.clusterId) && Buffer.from(props.clusterId, "base64url").toString("base64url") === props.clusterId;
+    const ok =
+      typeof props.clusterId === "string" &&
+      CLUSTER_ID.test(props.clusterId) &&
+      Buffer.from(props.clusterId, "base64url").toString("base64url") === props.clusterId;
     if (!ok) {
-      reject(
+      report(
         scope,
         "clusterId is not a Kafka cluster id (22 base64url characters encoding 16 bytes)",
         props.clusterId,
@@ -59,49 +36,65 @@ export function validateKafkaProps(scope: IConstruct, name: string, props: Kafka
       );
     }
   }
-  for (const key of Object.keys(props.serverProperties ?? {})) {
-    if (!PROPERTY_NAME.test(key)) {
-      reject(scope, "serverProperties has an invalid property name", key, 'use a Kafka property name such as "log.retention.hours"');
+  if (props.serverProperties !== undefined) {
+    if (props.serverProperties === null || typeof props.serverProperties !== "object" || Array.isArray(props.serverProperties)) {
+      report(scope, "serverProperties must be an object of property names to values", props.serverProperties, 'pass e.g. { "log.retention.hours": 24 }');
+    } else {
+      reportFindings(scope, checkServerProperties(props.serverProperties));
     }
-    if (MANAGED_PROPERTIES.has(key)) {
-      reject(scope, `serverProperties sets ${key}, which the construct manages`, key, "remove it; use the construct's props (hostPort, defaultPartitions, autoCreateTopics) instead");
-    }
-  }
-  if (props.dataRemovalPolicy !== undefined && props.dataRemovalPolicy !== "retain" && props.dataRemovalPolicy !== "destroy") {
-    reject(scope, "dataRemovalPolicy is unknown", props.dataRemovalPolicy, 'use "retain" or "destroy"');
   }
 }
 
-/** The rules of one topic, checked by addTopic. */
+/** The rules of one topic, checked by addTopic: name, duplicates and metric-name clashes, counts, configs. */
 export function validateTopic(
   scope: IConstruct,
   name: string,
   options: KafkaTopicOptions,
-  declared: ReadonlySet<string>,
+  declared: readonly string[],
   nodeCount: number,
-): void {
+): boolean {
   if (typeof name !== "string" || !TOPIC_NAME.test(name) || name === "." || name === "..") {
-    reject(scope, "invalid topic name", name, "use 1-249 characters from [a-zA-Z0-9._-] (not '.' or '..')");
+    report(scope, "invalid topic name", name, "use 1-249 characters from [a-zA-Z0-9._-] (not '.' or '..')");
+    return false;
   }
-  if (declared.has(name)) {
-    reject(scope, "topic declared twice", name, "declare each topic once (addTopic)");
+  if (name.startsWith("__")) {
+    report(scope, `topic "${name}": names starting with "__" are Kafka's internal topics`, name, "choose a name that does not start with two underscores");
   }
-  checkInteger(scope, `topic "${name}": partitions`, options.partitions, 1, "use 1 or more partitions");
-  checkInteger(scope, `topic "${name}": replicationFactor`, options.replicationFactor, 1, "use a replication factor of 1 or more");
-  if (options.replicationFactor !== undefined && options.replicationFactor > nodeCount) {
-    reject(
+  if (declared.includes(name)) {
+    report(scope, "topic declared twice", name, "declare each topic once (addTopic) and reuse the handle it returns");
+    return false;
+  }
+  const clash = declared.find((t) => topicMetricName(t) === topicMetricName(name));
+  if (clash !== undefined) {
+    report(
+      scope,
+      `topic "${name}" collides with topic "${clash}": Kafka's metrics name both "${topicMetricName(name)}" ('.' and '_' are the same there), and Kafka refuses the second`,
+      name,
+      "use either '.' or '_' in topic names, not both for the same name",
+    );
+  }
+  if (!checkKnownKeys(scope, `topic "${name}" options`, options, TOPIC_OPTIONS)) return false;
+  checkInteger(scope, `topic "${name}": partitions`, options.partitions, 1, "use 1 or more partitions", 100_000);
+  checkInteger(scope, `topic "${name}": replicationFactor`, options.replicationFactor, 1, "use a replication factor of 1 or more", 32767);
+  if (typeof options.replicationFactor === "number" && options.replicationFactor > nodeCount) {
+    report(
       scope,
       `topic "${name}": replicationFactor is above the broker's node count (${nodeCount})`,
       options.replicationFactor,
       `use a replication factor <= ${nodeCount}`,
     );
   }
-  for (const [key, value] of Object.entries(options.configs ?? {})) {
-    if (!PROPERTY_NAME.test(key)) {
-      reject(scope, `topic "${name}": invalid config name`, key, 'use a topic config name such as "retention.ms"');
-    }
-    if (key === "min.insync.replicas" && Number(value) > (options.replicationFactor ?? 1)) {
-      reject(scope, `topic "${name}": min.insync.replicas is above the replication factor`, value, "use a value <= replicationFactor, or producers with acks=all always fail");
+  if (options.configs !== undefined) {
+    if (options.configs === null || typeof options.configs !== "object" || Array.isArray(options.configs)) {
+      report(scope, `topic "${name}": configs must be an object`, options.configs, 'pass e.g. { "retention.ms": 86400000 }');
+    } else {
+      reportFindings(scope, checkTopicConfigs(name, options.configs, { replicationFactor: options.replicationFactor ?? nodeCount }));
     }
   }
+  return true;
+}
+
+/** A did-you-mean fix for an undeclared topic. */
+export function undeclaredTopicFix(topic: string, declared: Iterable<string>): string {
+  return `declare it with addTopic("${topic}") (topics are not auto-created) ${didYouMean(topic, declared)}`.trim();
 }

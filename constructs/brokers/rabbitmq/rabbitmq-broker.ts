@@ -1,23 +1,32 @@
-import { Fn, TerraformOutput, TerraformVariable } from "cdktf";
-import { Construct } from "constructs";
-import { ConnectionEnv } from "../../connection-env";
+import { Fn, type TerraformVariable } from "cdktf";
+import type { Construct } from "constructs";
 import { HealthCheck } from "../../apps/health-check";
-import { ContainerImage } from "../../images/container-image";
+import { deferCheck, report } from "../../errors/problems";
+import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
-import type { INetwork } from "../../networking/network";
 import type { Container } from "../../private/bindings";
-import { declareContainer, type PublishedPort } from "../../private/container-spec";
-import { escapeTemplate, terraformIdentifier } from "../../private/terraform-text";
-import { reject } from "../../private/validation";
-import { DataVolume, type RemovalPolicy } from "../../storage/data-volume";
-import type { BrokerEndpoint, ConnectOptions, IBroker, IBrokerClient } from "../broker";
+import type { PublishedPort } from "../../private/container-spec";
+import { escapeTemplate } from "../../private/terraform-text";
+import { checkKnownKeys, isToken } from "../../private/validation";
+import type { DataVolume } from "../../storage/data-volume";
+import type { IBrokerClient } from "../broker";
+import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps } from "../broker-base";
+import { RabbitMqConnectionEnv } from "./rabbitmq-env";
+import { RabbitMqExchange } from "./rabbitmq-exchange";
+import { RabbitMqQueue } from "./rabbitmq-queue";
 import {
+  exchangeNameOf,
+  PREDEFINED_EXCHANGES,
+  PUBLISH_OPTIONS,
   RabbitMqTopology,
+  type ExchangeReference,
+  type QueueReference,
+  type RabbitMqBindingOptions,
   type RabbitMqExchangeOptions,
   type RabbitMqPolicyOptions,
   type RabbitMqQueueOptions,
 } from "./rabbitmq-topology";
-import { validateRabbitMqProps } from "./validate-rabbitmq";
+import { RABBITMQ_MIN_MEMORY_MB, validateRabbitMqProps } from "./validate-rabbitmq";
 
 export const RABBITMQ_AMQP_PORT = 5672;
 export const RABBITMQ_MANAGEMENT_PORT = 15672;
@@ -25,20 +34,7 @@ export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
 export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
 export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
 
-export interface RabbitMqBrokerProps {
-  /** The network the broker is on; connected apps join it. */
-  readonly network: INetwork;
-  /**
-   * Container name, hostname and network alias. The hostname is fixed because
-   * RabbitMQ keeps its data under `rabbit@<hostname>`.
-   * @default - the construct id
-   */
-  readonly name?: string;
-  /**
-   * The broker image (official `rabbitmq` layout).
-   * @default - ContainerImage.fromRegistry(DefaultImages.rabbitmq)
-   */
-  readonly image?: ContainerImage;
+export interface RabbitMqBrokerProps extends BrokerBaseProps {
   /**
    * The administrator user that the definitions file creates (apps connect as it).
    * @default "admin"
@@ -48,8 +44,8 @@ export interface RabbitMqBrokerProps {
    * The administrator's password, as a Token (a TerraformVariable's value or
    * another resource's attribute): never a literal, never generated at synth.
    * @default - a sensitive TerraformVariable `<name>_admin_password` (hyphens
-   * and dots as `_`) with no default: deploy stops and asks for it until it
-   * is set, e.g. `TF_VAR_rabbitmq_admin_password`. At least 12 characters.
+   * as `_`) with no default: deploy stops and asks for it until it is set,
+   * e.g. `TF_VAR_rabbitmq_admin_password`. At least 12 characters.
    */
   readonly adminPassword?: string;
   /**
@@ -57,11 +53,6 @@ export interface RabbitMqBrokerProps {
    * @default "/"
    */
   readonly vhost?: string;
-  /**
-   * Memory limit in MiB; RabbitMQ's memory alarm is set to 60% of it.
-   * @default 512
-   */
-  readonly memoryMb?: number;
   /**
    * Publish AMQP on 127.0.0.1:<port> of the host.
    * @default - not published
@@ -72,113 +63,86 @@ export interface RabbitMqBrokerProps {
    * @default - not published
    */
   readonly managementHostPort?: number;
-  /**
-   * What `cdktf destroy` does to the data volume (see RemovalPolicy).
-   * @default "retain"
-   */
-  readonly dataRemovalPolicy?: RemovalPolicy;
-  /**
-   * Seconds deploy waits for the broker to report healthy.
-   * @default 180
-   */
-  readonly startTimeoutSeconds?: number;
-  /**
-   * Seconds RabbitMQ gets to stop after SIGTERM on destroy or replace.
-   * @default 30
-   */
-  readonly stopGracePeriodSeconds?: number;
-  /**
-   * Labels of the broker container.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
 }
 
+const RABBITMQ_PROPS: Record<keyof RabbitMqBrokerProps, true> = {
+  ...BROKER_BASE_PROPS,
+  adminUser: true,
+  adminPassword: true,
+  vhost: true,
+  amqpHostPort: true,
+  managementHostPort: true,
+};
+
 /**
- * A single RabbitMQ node with its topology as code.
+ * A RabbitMQ node with its topology as code.
  *
  * - fixed hostname and a named volume at /var/lib/rabbitmq, so data survives
  *   a container replacement;
- * - rabbitmq.conf and definitions.json rendered here and uploaded into the
- *   container; the definitions (admin user, vhost, permissions, queues,
+ * - rabbitmq.conf and definitions.json rendered at synth and uploaded into
+ *   the container; the definitions (admin user, vhost, permissions, queues,
  *   exchanges, bindings, policies) are loaded at every start;
  * - no guest user: the admin password comes from a sensitive Terraform
  *   variable (or any Token);
  * - healthcheck `rabbitmq-diagnostics -q check_port_connectivity`, and
- *   deploy waits until healthy, so connected apps start against a broker
- *   that accepts connections;
+ *   deploy waits until healthy, so wired apps start against a broker that
+ *   accepts connections;
  * - ports published on 127.0.0.1 only when asked.
+ *
+ * Apps are wired through the handles: `broker.addQueue("orders").grantConsume(app)`,
+ * `broker.addExchange("events").grantPublish(app, { routingKey })`.
  */
-export class RabbitMqBroker extends Construct implements IBroker {
-  public readonly kind = "rabbitmq" as const;
-  public readonly network: INetwork;
-  public readonly endpoint: BrokerEndpoint;
-  public readonly hostEndpoint?: BrokerEndpoint;
+export class RabbitMqBroker extends BrokerBase {
   /** Management UI on the host, when published. */
   public readonly managementUrl?: string;
-  public readonly brokerName: string;
   public readonly adminUser: string;
   public readonly vhost: string;
-  /** The broker's docker_container. */
+  /** The broker's docker_container (also `node.defaultChild`). */
   public readonly container: Container;
   public readonly dataVolume: DataVolume;
   /** The variable holding the admin password, when the construct declared it. */
   public readonly adminPasswordVariable?: TerraformVariable;
+  /** Queues, exchanges, bindings and policies, as declared so far. */
+  public readonly topology: RabbitMqTopology;
   private readonly adminPassword: string;
-  private readonly topology: RabbitMqTopology;
-  private readonly memoryMb: number;
 
   constructor(scope: Construct, id: string, props: RabbitMqBrokerProps) {
-    super(scope, id);
-    this.brokerName = props.name ?? id;
-    validateRabbitMqProps(this, this.brokerName, props);
-    this.network = props.network;
+    super(scope, id, props, {
+      kind: "rabbitmq",
+      propsName: "RabbitMqBrokerProps",
+      knownProps: RABBITMQ_PROPS,
+      internalPort: RABBITMQ_AMQP_PORT,
+      hostPort: props?.amqpHostPort,
+      defaultImage: DefaultImages.rabbitmq,
+      defaultMemoryMb: 512,
+      minMemoryMb: RABBITMQ_MIN_MEMORY_MB,
+      memoryFix: `give RabbitMQ at least ${RABBITMQ_MIN_MEMORY_MB} MiB: the Erlang VM and management plugin take ~150 MiB, and the memory alarm blocks publishers at 60% of the limit`,
+    });
+    validateRabbitMqProps(this, props);
     this.adminUser = props.adminUser ?? "admin";
-    this.vhost = props.vhost ?? "/";
-    this.memoryMb = props.memoryMb ?? 512;
+    this.vhost = typeof props.vhost === "string" && props.vhost !== "" ? props.vhost : "/";
     this.topology = new RabbitMqTopology(this);
 
     if (props.adminPassword !== undefined) {
       this.adminPassword = props.adminPassword;
     } else {
-      const variableName = `${terraformIdentifier(this.brokerName)}_admin_password`;
-      this.adminPasswordVariable = new TerraformVariable(this, "admin-password", {
-        type: "string",
-        sensitive: true,
-        nullable: false,
-        description: `Password of the RabbitMQ administrator "${this.adminUser}" of broker ${this.brokerName} (at least 12 characters). Set TF_VAR_${variableName}.`,
-        validation: [
-          {
-            condition: `\${length(var.${variableName}) >= 12}`,
-            errorMessage: `${variableName} must be at least 12 characters long.`,
-          },
-        ],
-      });
-      this.adminPasswordVariable.overrideLogicalId(variableName);
+      this.adminPasswordVariable = this.addSecretVariable(
+        "admin-password",
+        "admin_password",
+        `Password of the RabbitMQ administrator "${isToken(this.adminUser) ? "(token)" : this.adminUser}" of broker ${this.brokerName}`,
+        12,
+      );
       this.adminPassword = this.adminPasswordVariable.stringValue;
     }
-
-    this.endpoint = endpoint(this.brokerName, RABBITMQ_AMQP_PORT);
-    if (props.amqpHostPort !== undefined) this.hostEndpoint = endpoint("127.0.0.1", props.amqpHostPort);
     if (props.managementHostPort !== undefined) this.managementUrl = `http://127.0.0.1:${props.managementHostPort}/`;
 
-    this.dataVolume = new DataVolume(this, "data", {
-      name: `${this.brokerName}-data`,
-      removalPolicy: props.dataRemovalPolicy,
-    });
-
+    this.dataVolume = this.addDataVolume();
     const ports: PublishedPort[] = [];
     if (props.amqpHostPort !== undefined) ports.push({ containerPort: RABBITMQ_AMQP_PORT, hostPort: props.amqpHostPort });
-    if (props.managementHostPort !== undefined) {
-      ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: props.managementHostPort });
-    }
+    if (props.managementHostPort !== undefined) ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: props.managementHostPort });
 
-    this.container = declareContainer(this, "container", {
-      name: this.brokerName,
-      hostname: this.brokerName,
-      image: (props.image ?? ContainerImage.fromRegistry(DefaultImages.rabbitmq)).bind(this),
+    this.container = this.addNode("container", {
       component: "rabbitmq-broker",
-      networks: [{ network: this.network, aliases: [this.brokerName] }],
       env: {
         // Read by the server when no definitions are imported; the
         // definitions below create the same user, so this is a fallback
@@ -189,7 +153,11 @@ export class RabbitMqBroker extends Construct implements IBroker {
       },
       ports,
       volumes: [{ volumeName: this.dataVolume.volumeName, containerPath: RABBITMQ_DATA_DIR }],
-      uploads: [], // set by renderUploads() once the topology is complete
+      // Rendered at synth: queues declared after this point are included.
+      uploads: () => [
+        { file: RABBITMQ_CONFIG_FILE, content: escapeTemplate(this.renderConfig()) },
+        { file: RABBITMQ_DEFINITIONS_FILE, content: this.renderDefinitions() },
+      ],
       // Not `ping`: it answers as soon as the Erlang node is up, before the
       // rabbit app has booted (measured on the local 3.10 image: ping ok at
       // 2.5 s, listeners up and check_port_connectivity ok at 5.5 s, "Server
@@ -201,89 +169,88 @@ export class RabbitMqBroker extends Construct implements IBroker {
         retries: 10,
         startPeriodSeconds: 20,
       }),
-      waitTimeoutSeconds: props.startTimeoutSeconds ?? 180,
-      memoryMb: this.memoryMb,
-      restart: "unless-stopped",
-      destroyGraceSeconds: props.stopGracePeriodSeconds ?? 30,
-      labels: props.labels,
     });
-    this.renderUploads();
 
     if (this.hostEndpoint) {
-      new TerraformOutput(this, "amqp-url", {
-        value: this.amqpUrl(this.hostEndpoint),
+      this.addOutput("amqp-url", "amqp_url", this.amqpUrl(this.hostEndpoint.address), {
         sensitive: true,
         description: `AMQP URL of RabbitMQ broker ${this.brokerName} from the Docker host (holds the password)`,
-      }).overrideLogicalId(`${terraformIdentifier(this.brokerName)}_amqp_url`);
+      });
     }
     if (this.managementUrl) {
-      new TerraformOutput(this, "management-url", {
-        value: this.managementUrl,
-        description: `Management UI of RabbitMQ broker ${this.brokerName} (user ${this.adminUser})`,
-      }).overrideLogicalId(`${terraformIdentifier(this.brokerName)}_management_url`);
+      this.addOutput("management-url", "management_url", this.managementUrl, {
+        description: `Management UI of RabbitMQ broker ${this.brokerName}${isToken(this.adminUser) ? "" : ` (user ${this.adminUser})`}`,
+      });
     }
   }
 
-  /** Declares a queue. A dead-letter queue it names must be declared before it. */
-  public addQueue(name: string, options: RabbitMqQueueOptions = {}): this {
-    this.topology.addQueue(name, options);
-    this.renderUploads();
-    return this;
+  /** Declares a queue and returns its handle. Its dead-letter target may be declared later. */
+  public addQueue(name: string, options: RabbitMqQueueOptions = {}): RabbitMqQueue {
+    const declaration = this.topology.addQueue(name, options);
+    return new RabbitMqQueue(this, name, declaration.type);
   }
 
-  /** Declares an exchange. */
-  public addExchange(name: string, options: RabbitMqExchangeOptions = {}): this {
-    this.topology.addExchange(name, options);
-    this.renderUploads();
-    return this;
+  /** Declares an exchange and returns its handle. */
+  public addExchange(name: string, options: RabbitMqExchangeOptions = {}): RabbitMqExchange {
+    const declaration = this.topology.addExchange(name, options);
+    return new RabbitMqExchange(this, name, declaration.type);
   }
 
-  /** Binds a declared queue to a declared (or `amq.*`) exchange. */
-  public bindQueue(queue: string, exchange: string, routingKey = ""): this {
-    this.topology.bindQueue(queue, exchange, routingKey);
-    this.renderUploads();
-    return this;
+  /** A handle on one of the exchanges every vhost has (`amq.direct`, `amq.topic`, ...). */
+  public predefinedExchange(name: string): RabbitMqExchange {
+    if (!PREDEFINED_EXCHANGES.includes(name)) {
+      report(this, "not a predefined exchange", name, `use one of ${PREDEFINED_EXCHANGES.join(", ")}, or declare it with addExchange`);
+    }
+    return new RabbitMqExchange(this, name, this.topology.exchangeType(name) ?? "direct");
+  }
+
+  /** Binds a queue to an exchange (both may be declared later; checked at synth). */
+  public bindQueue(queue: QueueReference, exchange: ExchangeReference, options: RabbitMqBindingOptions = {}): void {
+    this.topology.bindQueue(queue, exchange, options);
   }
 
   /** Declares a policy (e.g. max-length or a TTL on queues matching a pattern). */
-  public addPolicy(name: string, options: RabbitMqPolicyOptions): this {
+  public addPolicy(name: string, options: RabbitMqPolicyOptions): void {
     this.topology.addPolicy(name, options);
-    this.renderUploads();
-    return this;
   }
 
-  public connect(app: IBrokerClient, options: ConnectOptions = {}): void {
-    if (options.topic !== undefined || options.groupId !== undefined) {
-      reject(this, `connect(${app.node.path}): topic and groupId are Kafka options`, options, "use queue, exchange and routingKey with a RabbitMQ broker");
-    }
-    if (options.queue !== undefined && !this.topology.hasQueue(options.queue)) {
-      reject(this, `connect(${app.node.path}): the queue is not declared on this broker`, options.queue, `declare it with addQueue("${options.queue}") before connecting, or use one of: ${this.topology.queueNames.join(", ") || "(none)"}`);
-    }
-    const exchange = options.exchange ?? "";
-    if (!this.topology.hasExchange(exchange)) {
-      reject(this, `connect(${app.node.path}): the exchange is not declared on this broker`, exchange, `declare it with addExchange("${exchange}") before connecting, or use "" (the default exchange)`);
-    }
-    app.joinNetwork(this.network, this);
-    app.addEnvironment(ConnectionEnv.BROKER_KIND, this.kind, this);
-    app.addEnvironment(ConnectionEnv.RABBITMQ_URL, this.amqpUrl(this.endpoint), this);
-    app.addEnvironment(ConnectionEnv.RABBITMQ_EXCHANGE, exchange, this);
-    if (options.queue !== undefined) app.addEnvironment(ConnectionEnv.RABBITMQ_QUEUE, options.queue, this);
-    const routingKey = options.routingKey ?? options.queue;
-    if (routingKey !== undefined) app.addEnvironment(ConnectionEnv.RABBITMQ_ROUTING_KEY, routingKey, this);
-    // The broker container is created with wait = true: it exists only once healthy.
-    app.addStartDependency(this.container);
+  /** @internal used by RabbitMqQueue.grantConsume */
+  public wireConsumer(app: IBrokerClient, queue: string): void {
+    const role = `consumer of queue "${queue}"`;
+    if (!this.wire(app, role, { [RabbitMqConnectionEnv.RABBITMQ_URL]: this.amqpUrl(this.endpoint.address), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue })) return;
+    deferCheck(
+      this,
+      () =>
+        this.topology.hasQueue(queue)
+          ? []
+          : [{ problem: `${role} (${app.node.path}): the queue is not declared`, received: queue, fix: `declare it with addQueue("${queue}")` }],
+      captureUserLocation(),
+    );
   }
 
-  /** `amqp://user:password@host:port/vhost`, credentials URL-encoded by Terraform. */
-  private amqpUrl(at: BrokerEndpoint): string {
-    return `amqp://${encodeURIComponent(this.adminUser)}:${Fn.urlencode(this.adminPassword)}@${at.address}/${encodeURIComponent(this.vhost)}`;
+  /** @internal used by the grantPublish verbs */
+  public wirePublisher(app: IBrokerClient, exchange: ExchangeReference, routingKey: string, options?: object): void {
+    const exchangeName = exchangeNameOf(exchange);
+    const role = exchangeName === "" ? `publisher to queue "${routingKey}"` : `publisher to exchange "${exchangeName}"`;
+    if (options !== undefined) checkKnownKeys(this, `${role}: options`, options, PUBLISH_OPTIONS);
+    if (typeof routingKey !== "string" || Buffer.byteLength(routingKey) > 255) {
+      report(this, `${role} (${app?.node?.path}): routingKey must be a string of at most 255 bytes`, routingKey, 'pass { routingKey: "..." }');
+      return;
+    }
+    const wired = this.wire(app, role, {
+      [RabbitMqConnectionEnv.RABBITMQ_URL]: this.amqpUrl(this.endpoint.address),
+      [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
+      [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
+    });
+    if (!wired) return;
+    const location = captureUserLocation();
+    deferCheck(this, () => this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey), location);
   }
 
-  private renderUploads(): void {
-    this.container.putUpload([
-      { file: RABBITMQ_CONFIG_FILE, content: escapeTemplate(this.renderConfig()) },
-      { file: RABBITMQ_DEFINITIONS_FILE, content: this.renderDefinitions() },
-    ]);
+  /** `amqp://user:password@host:port/vhost`, credentials URL-encoded (by Terraform when they are Tokens). */
+  private amqpUrl(address: string): string {
+    const user = isToken(this.adminUser) ? Fn.urlencode(this.adminUser) : encodeURIComponent(this.adminUser);
+    return `amqp://${user}:${Fn.urlencode(this.adminPassword)}@${address}/${encodeURIComponent(this.vhost)}`;
   }
 
   /** rabbitmq.conf: only keys that RabbitMQ 3.10 and 4.x core both accept. */
@@ -304,22 +271,22 @@ export class RabbitMqBroker extends Construct implements IBroker {
   /**
    * definitions.json. Definitions imported at boot replace RabbitMQ's
    * default user and vhost, so the admin user, vhost and permissions are in
-   * it. The password is inserted by Terraform (`jsonencode`), never written
-   * at synth.
+   * it. The password (and a Token user) are inserted by Terraform
+   * (`jsonencode`), never written at synth.
    */
   private renderDefinitions(): string {
-    const placeholder = "__CDKTF_DOCKER_MESSAGING_PASSWORD__";
+    const passwordSlot = "__CDKTF_DOCKER_MESSAGING_PASSWORD__";
+    const userSlot = "__CDKTF_DOCKER_MESSAGING_USER__";
+    const user = isToken(this.adminUser) ? userSlot : this.adminUser;
     const definitions = {
-      users: [{ name: this.adminUser, password: placeholder, tags: "administrator" }],
+      users: [{ name: user, password: passwordSlot, tags: "administrator" }],
       vhosts: [{ name: this.vhost }],
-      permissions: [{ user: this.adminUser, vhost: this.vhost, configure: ".*", write: ".*", read: ".*" }],
+      permissions: [{ user, vhost: this.vhost, configure: ".*", write: ".*", read: ".*" }],
       ...this.topology.render(this.vhost),
     };
-    const text = escapeTemplate(JSON.stringify(definitions, null, 2) + "\n");
-    return text.replace(JSON.stringify(placeholder), Fn.jsonencode(this.adminPassword));
+    let text = escapeTemplate(JSON.stringify(definitions, null, 2) + "\n");
+    text = text.replace(JSON.stringify(passwordSlot), Fn.jsonencode(this.adminPassword));
+    if (isToken(this.adminUser)) text = text.split(JSON.stringify(userSlot)).join(Fn.jsonencode(this.adminUser));
+    return text;
   }
-}
-
-function endpoint(hostname: string, port: number): BrokerEndpoint {
-  return { hostname, port, address: `${hostname}:${port}` };
 }

@@ -1,34 +1,50 @@
 import type { IConstruct } from "constructs";
-import { isToken, reject } from "../../private/validation";
+import { didYouMean } from "../../errors/did-you-mean";
+import type { Finding } from "../../errors/finding";
+import { deferCheck, report, reportFindings } from "../../errors/problems";
+import { captureUserLocation } from "../../errors/source-location";
+import { checkKnownKeys, checkOneOf, isToken } from "../../private/validation";
+import {
+  checkPolicyDefinition,
+  checkPolicyPattern,
+  checkQueueArguments,
+  type RabbitMqPolicyTarget,
+  type RabbitMqQueueType,
+} from "./rabbitmq-rules";
 
-export type RabbitMqQueueType = "classic" | "quorum";
+export type { RabbitMqPolicyTarget, RabbitMqQueueType } from "./rabbitmq-rules";
 export type RabbitMqExchangeType = "direct" | "fanout" | "topic" | "headers";
 export type RabbitMqArgument = string | number | boolean;
 
+/** A queue or its name; a name may refer to a queue declared later. */
+export type QueueReference = { readonly queueName: string } | string;
+/** An exchange or its name (`amq.*` predefined ones included); a name may refer to one declared later. */
+export type ExchangeReference = { readonly exchangeName: string } | string;
+
 export interface RabbitMqQueueOptions {
   /**
-   * Queue type. Quorum queues are RabbitMQ's recommended durable queue
-   * (and must be durable).
+   * Queue type. Quorum queues are RabbitMQ's recommended replicated, durable
+   * queue; streams are append-only logs.
    * @default "quorum"
    */
   readonly type?: RabbitMqQueueType;
   /**
-   * Whether the queue survives a broker restart.
+   * Whether the queue survives a broker restart (quorum queues and streams always do).
    * @default true
    */
   readonly durable?: boolean;
   /**
-   * Dead-letter rejected or expired messages to this declared queue (through
-   * the default exchange, routing key = that queue's name). Declare it first.
+   * Dead-letter rejected or expired messages to this queue (through the
+   * default exchange, routing key = that queue's name).
    * @default - no dead-lettering, unless deadLetterExchange is set
    */
-  readonly deadLetterQueue?: string;
+  readonly deadLetterQueue?: QueueReference;
   /**
    * Dead-letter exchange (`x-dead-letter-exchange`): a declared exchange or a
    * predefined `amq.*` one. Exclusive with deadLetterQueue.
    * @default - no dead-letter exchange
    */
-  readonly deadLetterExchange?: string;
+  readonly deadLetterExchange?: ExchangeReference;
   /**
    * Routing key for dead-lettered messages (`x-dead-letter-routing-key`).
    * @default - the message's own routing key
@@ -47,11 +63,11 @@ export interface RabbitMqQueueOptions {
   /**
    * Quorum queues only: deliveries of a message before it is dead-lettered
    * (`x-delivery-limit`).
-   * @default - unlimited (RabbitMQ 3.x), 20 (RabbitMQ 4.x)
+   * @default - RabbitMQ's default (20 in 4.x)
    */
   readonly deliveryLimit?: number;
   /**
-   * Further `x-*` queue arguments.
+   * Further `x-*` queue arguments, checked against what the queue type accepts.
    * @default - none
    */
   readonly arguments?: Record<string, RabbitMqArgument>;
@@ -71,56 +87,121 @@ export interface RabbitMqExchangeOptions {
   readonly internal?: boolean;
 }
 
+export interface RabbitMqBindingOptions {
+  /**
+   * The binding key: a word for direct exchanges, a pattern with `*` and `#`
+   * for topic exchanges, ignored by fanout exchanges.
+   * @default ""
+   */
+  readonly routingKey?: string;
+}
+
 export interface RabbitMqPolicyOptions {
-  /** Regular expression on queue or exchange names. */
+  /** Regular expression (PCRE, as RabbitMQ reads it) on queue or exchange names. */
   readonly pattern: string;
-  /** The policy's keys, e.g. `{ "max-length": 10000 }`. */
+  /** The policy's keys, e.g. `{ "max-length": 10000 }`, checked against what RabbitMQ accepts. */
   readonly definition: Record<string, RabbitMqArgument | string[]>;
   /** @default "queues" */
-  readonly applyTo?: "queues" | "exchanges" | "all";
+  readonly applyTo?: RabbitMqPolicyTarget;
   /** @default 0 */
   readonly priority?: number;
 }
 
+export interface RabbitMqPublishOptions {
+  /**
+   * The routing key every message is published with. Must reach at least one
+   * queue bound to the exchange (checked at synth; fanout exchanges ignore it).
+   */
+  readonly routingKey: string;
+}
+
+const QUEUE_OPTIONS: Record<keyof RabbitMqQueueOptions, true> = {
+  type: true,
+  durable: true,
+  deadLetterQueue: true,
+  deadLetterExchange: true,
+  deadLetterRoutingKey: true,
+  messageTtlMs: true,
+  maxLength: true,
+  deliveryLimit: true,
+  arguments: true,
+};
+const EXCHANGE_OPTIONS: Record<keyof RabbitMqExchangeOptions, true> = { type: true, durable: true, autoDelete: true, internal: true };
+const BINDING_OPTIONS: Record<keyof RabbitMqBindingOptions, true> = { routingKey: true };
+const POLICY_OPTIONS: Record<keyof RabbitMqPolicyOptions, true> = { pattern: true, definition: true, applyTo: true, priority: true };
+export const PUBLISH_OPTIONS: Record<keyof RabbitMqPublishOptions, true> = { routingKey: true };
+
+const QUEUE_TYPES: readonly RabbitMqQueueType[] = ["classic", "quorum", "stream"];
+const EXCHANGE_TYPES: readonly RabbitMqExchangeType[] = ["direct", "fanout", "topic", "headers"];
+const POLICY_TARGETS: readonly RabbitMqPolicyTarget[] = ["queues", "exchanges", "all", "classic_queues", "quorum_queues", "streams"];
+
 /** Exchanges every vhost has without declaring them. */
 export const PREDEFINED_EXCHANGES = ["amq.direct", "amq.fanout", "amq.topic", "amq.headers", "amq.match"];
+const PREDEFINED_TYPES: Record<string, RabbitMqExchangeType> = {
+  "amq.direct": "direct",
+  "amq.fanout": "fanout",
+  "amq.topic": "topic",
+  "amq.headers": "headers",
+  "amq.match": "headers",
+};
 
-interface QueueDecl {
-  name: string;
-  durable: boolean;
-  arguments: Record<string, RabbitMqArgument>;
+export interface QueueDeclaration {
+  readonly name: string;
+  readonly type: RabbitMqQueueType;
+  readonly durable: boolean;
+  readonly arguments: Record<string, RabbitMqArgument>;
+  readonly deadLetterQueue?: string;
+  readonly deadLetterExchange?: string;
 }
-interface ExchangeDecl {
-  name: string;
-  type: RabbitMqExchangeType;
-  durable: boolean;
-  autoDelete: boolean;
-  internal: boolean;
+export interface ExchangeDeclaration {
+  readonly name: string;
+  readonly type: RabbitMqExchangeType;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
 }
-interface BindingDecl {
-  source: string;
-  destination: string;
-  routingKey: string;
+export interface BindingDeclaration {
+  readonly source: string;
+  readonly destination: string;
+  readonly routingKey: string;
 }
-interface PolicyDecl {
-  name: string;
-  pattern: string;
-  applyTo: string;
-  definition: Record<string, unknown>;
-  priority: number;
+export interface PolicyDeclaration {
+  readonly name: string;
+  readonly pattern: string;
+  readonly applyTo: RabbitMqPolicyTarget;
+  readonly definition: Record<string, unknown>;
+  readonly priority: number;
 }
+
+export const queueNameOf = (ref: QueueReference): string => (typeof ref === "string" ? ref : ref?.queueName);
+export const exchangeNameOf = (ref: ExchangeReference): string => (typeof ref === "string" ? ref : ref?.exchangeName);
 
 /**
- * Queues, exchanges, bindings and policies of one vhost, checked as they
- * are declared: a reference must name something declared before it.
+ * Queues, exchanges, bindings and policies of one vhost. Each declaration is
+ * checked when made; references between them (dead-letter targets, bindings,
+ * publishers' routing keys) are checked at synth, so the order of
+ * declarations does not matter.
  */
 export class RabbitMqTopology {
-  private readonly queues = new Map<string, QueueDecl>();
-  private readonly exchanges = new Map<string, ExchangeDecl>();
-  private readonly bindings: BindingDecl[] = [];
-  private readonly policies = new Map<string, PolicyDecl>();
+  private readonly queues = new Map<string, QueueDeclaration>();
+  private readonly exchanges = new Map<string, ExchangeDeclaration>();
+  private readonly bindings: BindingDeclaration[] = [];
+  private readonly policies = new Map<string, PolicyDeclaration>();
 
   constructor(private readonly scope: IConstruct) {}
+
+  public get queueList(): readonly QueueDeclaration[] {
+    return [...this.queues.values()];
+  }
+  public get exchangeList(): readonly ExchangeDeclaration[] {
+    return [...this.exchanges.values()];
+  }
+  public get bindingList(): readonly BindingDeclaration[] {
+    return this.bindings;
+  }
+  public get policyList(): readonly PolicyDeclaration[] {
+    return [...this.policies.values()];
+  }
 
   public hasQueue(name: string): boolean {
     return this.queues.has(name);
@@ -131,161 +212,205 @@ export class RabbitMqTopology {
     return name === "" || this.exchanges.has(name) || PREDEFINED_EXCHANGES.includes(name);
   }
 
-  public get queueNames(): string[] {
-    return [...this.queues.keys()];
+  public exchangeType(name: string): RabbitMqExchangeType | undefined {
+    if (name === "") return "direct";
+    return this.exchanges.get(name)?.type ?? PREDEFINED_TYPES[name];
   }
 
-  public addQueue(name: string, options: RabbitMqQueueOptions = {}): void {
+  public addQueue(name: string, options: RabbitMqQueueOptions = {}): QueueDeclaration {
+    const location = captureUserLocation();
     checkEntityName(this.scope, "queue", name);
     if (this.queues.has(name)) {
-      reject(this.scope, "queue declared twice", name, "declare each queue once (addQueue) and reuse its name");
+      report(this.scope, "queue declared twice", name, "declare each queue once (addQueue) and reuse the handle it returns");
     }
-    const type = options.type ?? "quorum";
-    if (type !== "classic" && type !== "quorum") {
-      reject(this.scope, `queue "${name}": type must be "classic" or "quorum"`, type, 'use "classic" or "quorum"');
-    }
+    checkKnownKeys(this.scope, `queue "${name}" options`, options, QUEUE_OPTIONS);
+    const subject = `queue "${name}"`;
+    const type = checkOneOf(this.scope, `${subject}: type`, options.type, QUEUE_TYPES) ? (options.type ?? "quorum") : "quorum";
     const durable = options.durable ?? true;
-    if (type === "quorum" && !durable) {
-      reject(this.scope, `queue "${name}": quorum queues are always durable`, options.durable, 'remove `durable: false` or use type "classic"');
+    if (typeof durable !== "boolean") report(this.scope, `${subject}: durable must be true or false`, durable, "pass a boolean");
+    if (type !== "classic" && durable === false) {
+      report(this.scope, `${subject}: ${type} queues are always durable`, options.durable, 'remove `durable: false` or use type "classic"');
     }
-    if (options.deliveryLimit !== undefined && type !== "quorum") {
-      reject(this.scope, `queue "${name}": deliveryLimit applies to quorum queues only`, type, 'use type "quorum" or remove deliveryLimit');
-    }
-    const args: Record<string, RabbitMqArgument> = { "x-queue-type": type };
+    const args: Record<string, RabbitMqArgument> = {};
+    let deadLetterQueue: string | undefined;
+    let deadLetterExchange: string | undefined;
     if (options.deadLetterQueue !== undefined) {
+      deadLetterQueue = queueNameOf(options.deadLetterQueue);
       if (options.deadLetterExchange !== undefined || options.deadLetterRoutingKey !== undefined) {
-        reject(
+        report(
           this.scope,
-          `queue "${name}": deadLetterQueue excludes deadLetterExchange and deadLetterRoutingKey`,
+          `${subject}: deadLetterQueue excludes deadLetterExchange and deadLetterRoutingKey`,
           options,
           "give either deadLetterQueue, or deadLetterExchange (+ deadLetterRoutingKey)",
         );
       }
-      if (!this.queues.has(options.deadLetterQueue)) {
-        reject(
-          this.scope,
-          `queue "${name}": its dead-letter queue does not exist`,
-          options.deadLetterQueue,
-          `declare the dead-letter queue with addQueue("${options.deadLetterQueue}") before "${name}"`,
-        );
+      if (deadLetterQueue === name) {
+        report(this.scope, `${subject}: a queue cannot dead-letter to itself`, deadLetterQueue, `dead-letter to another queue (e.g. "${name}.dead-letter")`);
       }
       args["x-dead-letter-exchange"] = "";
-      args["x-dead-letter-routing-key"] = options.deadLetterQueue;
+      args["x-dead-letter-routing-key"] = deadLetterQueue;
     } else if (options.deadLetterExchange !== undefined) {
-      if (options.deadLetterExchange === "" && options.deadLetterRoutingKey === undefined) {
-        reject(
-          this.scope,
-          `queue "${name}": dead-lettering to the default exchange needs a routing key (else messages return to "${name}")`,
-          options.deadLetterExchange,
-          "use deadLetterQueue, or set deadLetterRoutingKey to the target queue",
-        );
+      deadLetterExchange = exchangeNameOf(options.deadLetterExchange);
+      if (deadLetterExchange === "") {
+        if (options.deadLetterRoutingKey === undefined) {
+          report(
+            this.scope,
+            `${subject}: dead-lettering to the default exchange needs a routing key (else messages return to "${name}")`,
+            deadLetterExchange,
+            "use deadLetterQueue, or set deadLetterRoutingKey to the target queue",
+          );
+        } else {
+          deadLetterQueue = options.deadLetterRoutingKey;
+        }
       }
-      if (!this.hasExchange(options.deadLetterExchange)) {
-        reject(
-          this.scope,
-          `queue "${name}": its dead-letter exchange does not exist`,
-          options.deadLetterExchange,
-          `declare it with addExchange("${options.deadLetterExchange}") before "${name}"`,
-        );
-      }
-      if (options.deadLetterExchange === "" && !this.queues.has(options.deadLetterRoutingKey!)) {
-        reject(
-          this.scope,
-          `queue "${name}": its dead-letter routing key names no declared queue`,
-          options.deadLetterRoutingKey,
-          "declare the dead-letter queue first",
-        );
-      }
-      args["x-dead-letter-exchange"] = options.deadLetterExchange;
+      args["x-dead-letter-exchange"] = deadLetterExchange;
       if (options.deadLetterRoutingKey !== undefined) args["x-dead-letter-routing-key"] = options.deadLetterRoutingKey;
     } else if (options.deadLetterRoutingKey !== undefined) {
-      reject(this.scope, `queue "${name}": deadLetterRoutingKey needs deadLetterExchange`, options.deadLetterRoutingKey, "set deadLetterExchange too, or use deadLetterQueue");
+      report(this.scope, `${subject}: deadLetterRoutingKey needs deadLetterExchange`, options.deadLetterRoutingKey, "set deadLetterExchange too, or use deadLetterQueue");
     }
-    checkNonNegative(this.scope, `queue "${name}": messageTtlMs`, options.messageTtlMs);
-    checkNonNegative(this.scope, `queue "${name}": maxLength`, options.maxLength);
-    checkNonNegative(this.scope, `queue "${name}": deliveryLimit`, options.deliveryLimit);
     if (options.messageTtlMs !== undefined) args["x-message-ttl"] = options.messageTtlMs;
     if (options.maxLength !== undefined) args["x-max-length"] = options.maxLength;
     if (options.deliveryLimit !== undefined) args["x-delivery-limit"] = options.deliveryLimit;
-    for (const [key, value] of Object.entries(options.arguments ?? {})) {
-      if (key in args) {
-        reject(this.scope, `queue "${name}": argument ${key} is set by a typed option`, key, "use the typed option (type, deadLetter*, messageTtlMs, maxLength, deliveryLimit)");
+    const extra = options.arguments ?? {};
+    for (const [key, value] of Object.entries(extra)) {
+      if (key in args || key === "x-queue-type") {
+        report(this.scope, `${subject}: argument ${key} is set by a typed option`, key, "use the typed option (type, deadLetter*, messageTtlMs, maxLength, deliveryLimit)");
+        continue;
       }
       args[key] = value;
     }
-    this.queues.set(name, { name, durable, arguments: args });
+    reportFindings(this.scope, checkQueueArguments(name, type, args), { location });
+    const declaration: QueueDeclaration = {
+      name,
+      type,
+      durable: type === "classic" ? durable !== false : true,
+      arguments: { "x-queue-type": type, ...args },
+      ...(deadLetterQueue !== undefined ? { deadLetterQueue } : {}),
+      ...(deadLetterExchange !== undefined ? { deadLetterExchange } : {}),
+    };
+    if (!this.queues.has(name)) this.queues.set(name, declaration);
+    deferCheck(this.scope, () => this.checkDeadLetterTargets(declaration), location);
+    return declaration;
   }
 
-  public addExchange(name: string, options: RabbitMqExchangeOptions = {}): void {
+  public addExchange(name: string, options: RabbitMqExchangeOptions = {}): ExchangeDeclaration {
     checkEntityName(this.scope, "exchange", name);
     if (this.exchanges.has(name)) {
-      reject(this.scope, "exchange declared twice", name, "declare each exchange once (addExchange)");
+      report(this.scope, "exchange declared twice", name, "declare each exchange once (addExchange) and reuse the handle it returns");
     }
-    const type = options.type ?? "direct";
-    if (!["direct", "fanout", "topic", "headers"].includes(type)) {
-      reject(this.scope, `exchange "${name}": unknown type`, type, 'use "direct", "fanout", "topic" or "headers"');
-    }
-    this.exchanges.set(name, {
+    checkKnownKeys(this.scope, `exchange "${name}" options`, options, EXCHANGE_OPTIONS);
+    const type = checkOneOf(this.scope, `exchange "${name}": type`, options.type, EXCHANGE_TYPES) ? (options.type ?? "direct") : "direct";
+    const declaration: ExchangeDeclaration = {
       name,
       type,
       durable: options.durable ?? true,
       autoDelete: options.autoDelete ?? false,
       internal: options.internal ?? false,
-    });
+    };
+    if (!this.exchanges.has(name)) this.exchanges.set(name, declaration);
+    return declaration;
   }
 
-  public bindQueue(queue: string, exchange: string, routingKey = ""): void {
-    if (exchange === "") {
-      reject(this.scope, `binding of queue "${queue}": the default exchange cannot be bound`, exchange, "bind to a declared exchange; the default exchange already routes by queue name");
+  public bindQueue(queue: QueueReference, exchange: ExchangeReference, options: RabbitMqBindingOptions = {}): void {
+    const location = captureUserLocation();
+    const queueName = queueNameOf(queue);
+    const exchangeName = exchangeNameOf(exchange);
+    checkKnownKeys(this.scope, `binding of queue "${queueName}" options`, options, BINDING_OPTIONS);
+    const routingKey = options.routingKey ?? "";
+    if (typeof routingKey !== "string" || Buffer.byteLength(routingKey) > 255) {
+      report(this.scope, `binding of queue "${queueName}": routingKey must be a string of at most 255 bytes`, routingKey, "shorten the routing key");
     }
-    if (!this.hasExchange(exchange)) {
-      reject(this.scope, `binding of queue "${queue}": undeclared exchange`, exchange, `declare it with addExchange("${exchange}") before binding`);
+    if (exchangeName === "") {
+      report(this.scope, `binding of queue "${queueName}": the default exchange cannot be bound`, exchangeName, "bind to a declared exchange; the default exchange already routes by queue name");
+      return;
     }
-    if (!this.queues.has(queue)) {
-      reject(this.scope, `binding to exchange "${exchange}": undeclared queue`, queue, `declare it with addQueue("${queue}") before binding`);
+    if (this.bindings.some((b) => b.source === exchangeName && b.destination === queueName && b.routingKey === routingKey)) {
+      report(this.scope, `binding declared twice (exchange "${exchangeName}" -> queue "${queueName}")`, routingKey, "declare each binding once");
+      return;
     }
-    if (this.bindings.some((b) => b.source === exchange && b.destination === queue && b.routingKey === routingKey)) {
-      reject(this.scope, `binding declared twice (exchange "${exchange}" -> queue "${queue}")`, routingKey, "declare each binding once");
-    }
-    this.bindings.push({ source: exchange, destination: queue, routingKey });
+    const binding = { source: exchangeName, destination: queueName, routingKey };
+    this.bindings.push(binding);
+    deferCheck(this.scope, () => this.checkBinding(binding), location);
   }
 
-  public addPolicy(name: string, options: RabbitMqPolicyOptions): void {
-    if (!name) reject(this.scope, "policy name is empty", name, "name the policy");
+  public addPolicy(name: string, options: RabbitMqPolicyOptions): PolicyDeclaration | undefined {
+    const location = captureUserLocation();
+    if (typeof name !== "string" || name === "" || isToken(name)) {
+      report(this.scope, "policy name must be a non-empty literal string", name, "name the policy");
+      return undefined;
+    }
     if (this.policies.has(name)) {
-      reject(this.scope, "policy declared twice", name, "declare each policy once (addPolicy)");
+      report(this.scope, "policy declared twice", name, "declare each policy once (addPolicy)");
+      return undefined;
     }
-    try {
-      new RegExp(options.pattern);
-    } catch {
-      reject(this.scope, `policy "${name}": pattern is not a regular expression`, options.pattern, "fix the pattern");
+    if (options === undefined || !checkKnownKeys(this.scope, `policy "${name}" options`, options, POLICY_OPTIONS)) {
+      if (options === undefined) report(this.scope, `policy "${name}": options are required`, options, "pass { pattern, definition }");
+      return undefined;
     }
-    const applyTo = options.applyTo ?? "queues";
-    if (!["queues", "exchanges", "all"].includes(applyTo)) {
-      reject(this.scope, `policy "${name}": unknown applyTo`, applyTo, 'use "queues", "exchanges" or "all"');
+    const applyTo = checkOneOf(this.scope, `policy "${name}": applyTo`, options.applyTo, POLICY_TARGETS) ? (options.applyTo ?? "queues") : "queues";
+    if (typeof options.pattern !== "string") {
+      report(this.scope, `policy "${name}": pattern must be a string`, options.pattern, 'pass a regular expression such as "^orders\\\\."');
+    } else {
+      reportFindings(this.scope, checkPolicyPattern(name, options.pattern), { location });
     }
-    if (Object.keys(options.definition).length === 0) {
-      reject(this.scope, `policy "${name}": empty definition`, options.definition, 'give at least one key, e.g. { "max-length": 10000 }');
+    if (options.definition === null || typeof options.definition !== "object" || Array.isArray(options.definition)) {
+      report(this.scope, `policy "${name}": definition must be an object`, options.definition, 'pass e.g. { "max-length": 10000 }');
+    } else {
+      reportFindings(this.scope, checkPolicyDefinition(name, applyTo, options.definition), { location });
     }
-    this.policies.set(name, {
+    const priority = options.priority ?? 0;
+    if (typeof priority !== "number" || !Number.isInteger(priority)) {
+      report(this.scope, `policy "${name}": priority must be an integer`, priority, "use a whole number (higher wins)");
+    }
+    const declaration: PolicyDeclaration = {
       name,
       pattern: options.pattern,
       applyTo,
-      definition: { ...options.definition },
-      priority: options.priority ?? 0,
-    });
+      definition: { ...(options.definition ?? {}) },
+      priority,
+    };
+    this.policies.set(name, declaration);
+    return declaration;
+  }
+
+  /**
+   * Problems of a publisher on `exchange` with `routingKey`: the exchange
+   * must exist and, unless it is fanout or headers, some binding must route
+   * the key to a queue (the producers publish `mandatory` and would re-send
+   * unroutable messages forever).
+   */
+  public publishFindings(role: string, exchange: string, routingKey: string): Finding[] {
+    if (exchange === "") {
+      return this.queues.has(routingKey)
+        ? []
+        : [{ problem: `${role}: routing key "${routingKey}" on the default exchange names no declared queue`, received: routingKey, fix: `declare the queue with addQueue("${routingKey}") ${didYouMean(routingKey, this.queues.keys())}`.trim() }];
+    }
+    if (!this.hasExchange(exchange)) {
+      return [{ problem: `${role}: the exchange is not declared`, received: exchange, fix: `declare it with addExchange("${exchange}") ${didYouMean(exchange, this.exchanges.keys())}`.trim() }];
+    }
+    const type = this.exchangeType(exchange);
+    const bound = this.bindings.filter((b) => b.source === exchange);
+    if (this.exchanges.get(exchange)?.internal) {
+      return [{ problem: `${role}: exchange "${exchange}" is internal and refuses messages from clients`, received: exchange, fix: "publish to a non-internal exchange" }];
+    }
+    if (type === "headers") return [];
+    const routes = type === "fanout" ? bound.length > 0 : bound.some((b) => (type === "topic" ? topicMatches(b.routingKey, routingKey) : b.routingKey === routingKey));
+    if (routes) return [];
+    return [
+      {
+        problem: `${role}: no binding of exchange "${exchange}" (${type}) routes routing key "${routingKey}" to a queue, so every message would be returned unroutable and re-sent forever`,
+        received: routingKey,
+        fix: bound.length
+          ? `publish with a key the bindings match (${bound.map((b) => JSON.stringify(b.routingKey)).join(", ")}), or bind a queue with queue.bindTo(exchange, { routingKey: "${routingKey}" })`
+          : `bind a queue to it: queue.bindTo(exchange, { routingKey: "${routingKey}" })`,
+      },
+    ];
   }
 
   /** The `queues`, `exchanges`, `bindings` and `policies` sections of a definitions file. */
   public render(vhost: string): Record<string, unknown[]> {
     return {
-      queues: [...this.queues.values()].map((q) => ({
-        name: q.name,
-        vhost,
-        durable: q.durable,
-        auto_delete: false,
-        arguments: q.arguments,
-      })),
+      queues: [...this.queues.values()].map((q) => ({ name: q.name, vhost, durable: q.durable, auto_delete: false, arguments: q.arguments })),
       exchanges: [...this.exchanges.values()].map((e) => ({
         name: e.name,
         vhost,
@@ -313,21 +438,61 @@ export class RabbitMqTopology {
       })),
     };
   }
+
+  private checkDeadLetterTargets(q: QueueDeclaration): Finding[] {
+    const findings: Finding[] = [];
+    if (q.deadLetterQueue !== undefined && !this.queues.has(q.deadLetterQueue)) {
+      findings.push({
+        problem: `queue "${q.name}": its dead-letter queue is not declared`,
+        received: q.deadLetterQueue,
+        fix: `declare it with addQueue("${q.deadLetterQueue}") ${didYouMean(q.deadLetterQueue, this.queues.keys())}`.trim(),
+      });
+    }
+    if (q.deadLetterExchange !== undefined && q.deadLetterExchange !== "" && !this.hasExchange(q.deadLetterExchange)) {
+      findings.push({
+        problem: `queue "${q.name}": its dead-letter exchange is not declared`,
+        received: q.deadLetterExchange,
+        fix: `declare it with addExchange("${q.deadLetterExchange}") ${didYouMean(q.deadLetterExchange, this.exchanges.keys())}`.trim(),
+      });
+    }
+    return findings;
+  }
+
+  private checkBinding(b: BindingDeclaration): Finding[] {
+    const findings: Finding[] = [];
+    if (!this.hasExchange(b.source)) {
+      findings.push({ problem: `binding of queue "${b.destination}": the exchange is not declared`, received: b.source, fix: `declare it with addExchange("${b.source}") ${didYouMean(b.source, this.exchanges.keys())}`.trim() });
+    }
+    if (!this.queues.has(b.destination)) {
+      findings.push({ problem: `binding to exchange "${b.source}": the queue is not declared`, received: b.destination, fix: `declare it with addQueue("${b.destination}") ${didYouMean(b.destination, this.queues.keys())}`.trim() });
+    }
+    return findings;
+  }
 }
 
-function checkEntityName(scope: IConstruct, kind: string, name: string): void {
+/** Whether a topic exchange binding key (`*` one word, `#` zero or more words) matches a routing key. */
+export function topicMatches(bindingKey: string, routingKey: string): boolean {
+  const pattern = bindingKey.split(".");
+  const words = routingKey === "" ? [] : routingKey.split(".");
+  const match = (p: number, w: number): boolean => {
+    if (p === pattern.length) return w === words.length;
+    if (pattern[p] === "#") return match(p + 1, w) || (w < words.length && match(p, w + 1));
+    if (w === words.length) return false;
+    return (pattern[p] === "*" || pattern[p] === words[w]) && match(p + 1, w + 1);
+  };
+  return match(0, 0);
+}
+
+function checkEntityName(scope: IConstruct, kind: string, name: unknown): void {
   if (isToken(name)) {
-    reject(scope, `${kind} names are written into definitions.json at synth and cannot be Tokens`, name, "use a literal name");
+    report(scope, `${kind} names are written into definitions.json at synth and cannot be Tokens`, name, "use a literal name");
+    return;
   }
   if (typeof name !== "string" || name.length === 0 || Buffer.byteLength(name) > 255) {
-    reject(scope, `${kind} name must be 1-255 bytes`, name, `give the ${kind} a non-empty name`);
+    report(scope, `${kind} name must be 1-255 bytes`, name, `give the ${kind} a non-empty name`);
+    return;
   }
   if (name.startsWith("amq.")) {
-    reject(scope, `${kind} names starting with "amq." are reserved by RabbitMQ`, name, "choose another name");
+    report(scope, `${kind} names starting with "amq." are reserved by RabbitMQ`, name, "choose another name");
   }
-}
-
-function checkNonNegative(scope: IConstruct, field: string, value: number | undefined): void {
-  if (value === undefined) return;
-  if (!Number.isInteger(value) || value < 0) reject(scope, `${field} must be an integer >= 0`, value, "use a whole number");
 }

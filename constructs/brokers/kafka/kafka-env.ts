@@ -1,0 +1,13 @@
+/**
+ * The connection settings a Kafka wiring gives an app (see the grant verbs
+ * of KafkaTopic); the apps in `apps/` read exactly these names. Free of
+ * cdktf: it is bundled into the apps.
+ */
+export const KafkaConnectionEnv = {
+  /** Bootstrap servers, `host:port[,host:port...]`. */
+  KAFKA_BOOTSTRAP_SERVERS: "KAFKA_BOOTSTRAP_SERVERS",
+  /** The topic a producer writes or a consumer reads. */
+  KAFKA_TOPIC: "KAFKA_TOPIC",
+  /** The consumer group of a consumer. */
+  KAFKA_GROUP_ID: "KAFKA_GROUP_ID",
+} as const;

@@ -1,0 +1,32 @@
+import type { IBrokerClient } from "../broker";
+import type { KafkaBroker } from "./kafka-broker";
+
+export interface KafkaConsumeOptions {
+  /** The consumer group: apps in one group share the topic's partitions, each group reads every record. */
+  readonly groupId: string;
+}
+
+/** A topic declared on a Kafka broker (`broker.addTopic(...)`), with the verbs that wire apps to it. */
+export class KafkaTopic {
+  /** @internal */
+  constructor(
+    public readonly broker: KafkaBroker,
+    public readonly topicName: string,
+    public readonly partitions: number,
+    public readonly replicationFactor: number,
+  ) {}
+
+  /**
+   * Makes `app` a producer to this topic: it joins the broker's network, gets
+   * KAFKA_BOOTSTRAP_SERVERS and KAFKA_TOPIC, and starts once the broker is
+   * healthy and the topic exists.
+   */
+  public grantProduce(app: IBrokerClient): void {
+    this.broker.wireProducer(app, this.topicName);
+  }
+
+  /** Makes `app` a consumer of this topic in `groupId` (sets KAFKA_GROUP_ID too). */
+  public grantConsume(app: IBrokerClient, options: KafkaConsumeOptions): void {
+    this.broker.wireConsumer(app, this.topicName, options);
+  }
+}

@@ -1,0 +1,23 @@
+import type { IBrokerClient } from "../broker";
+import type { RabbitMqBroker } from "./rabbitmq-broker";
+import type { RabbitMqExchangeType, RabbitMqPublishOptions } from "./rabbitmq-topology";
+
+/** An exchange of a RabbitMQ broker (`broker.addExchange(...)` or `broker.predefinedExchange("amq.topic")`). */
+export class RabbitMqExchange {
+  /** @internal */
+  constructor(
+    public readonly broker: RabbitMqBroker,
+    public readonly exchangeName: string,
+    public readonly type: RabbitMqExchangeType,
+  ) {}
+
+  /**
+   * Makes `app` a publisher to this exchange with `routingKey`: it joins the
+   * broker's network, gets RABBITMQ_URL, RABBITMQ_EXCHANGE and
+   * RABBITMQ_ROUTING_KEY, and starts once the broker is healthy. At synth,
+   * some binding of the exchange must route the key to a queue.
+   */
+  public grantPublish(app: IBrokerClient, options: RabbitMqPublishOptions): void {
+    this.broker.wirePublisher(app, this.exchangeName, options?.routingKey, options);
+  }
+}

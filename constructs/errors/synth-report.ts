@@ -1,0 +1,145 @@
+import * as fs from "fs";
+import * as path from "path";
+import { showValue, type MessagingValidationError } from "./messaging-error";
+import { allReportedProblems } from "./problems";
+import type { SourceLocation } from "./source-location";
+
+/** Set to 1 (or run with `--verbose`) to print the full stack trace of an unexpected error. */
+export const SYNTH_DEBUG_ENV = "CDKTF_DOCKER_MESSAGING_DEBUG";
+
+/**
+ * Runs `synth` (build the app, call `app.synth()`) and, when it throws,
+ * prints every problem of the app as one short block each, naming the
+ * construct path, the value, the fix and the user's file and line, then sets
+ * the exit code to 1. No stack trace of library or cdktf internals, unless
+ * `CDKTF_DOCKER_MESSAGING_DEBUG=1` or `--verbose` asks for it.
+ *
+ * ```ts
+ * runSynth(() => {
+ *   const app = new App();
+ *   new MyStack(app, "shop");
+ *   app.synth();
+ * });
+ * ```
+ */
+export function runSynth(synth: () => void, out: (text: string) => void = (t) => process.stderr.write(t)): boolean {
+  try {
+    synth();
+    return true;
+  } catch (error) {
+    out(formatSynthFailure(error));
+    process.exitCode = 1;
+    return false;
+  }
+}
+
+/** The text `runSynth` prints for an error thrown by building or synthesizing an app. */
+export function formatSynthFailure(error: unknown): string {
+  const ours = new Map<string, MessagingValidationError>();
+  for (const p of allReportedProblems()) ours.set(p.message, p);
+  if (isOurs(error)) ours.set(error.message, error);
+  const others = otherErrors(error, ours);
+  const count = ours.size + others.length;
+  const blocks = [...ours.values()].map(formatProblem);
+  for (const other of others) blocks.push(`✖ ${other}`);
+  const verbose = process.env[SYNTH_DEBUG_ENV] === "1" || process.argv.includes("--verbose");
+  if (verbose && error instanceof Error && error.stack) blocks.push(`stack trace (${SYNTH_DEBUG_ENV}=1):\n${error.stack}`);
+  const hint = verbose ? "" : `\n(set ${SYNTH_DEBUG_ENV}=1 for stack traces)\n`;
+  return `\nSynth failed: ${count} problem${count === 1 ? "" : "s"}.\n\n${blocks.join("\n\n")}\n${hint}`;
+}
+
+function isOurs(error: unknown): error is MessagingValidationError {
+  return error instanceof Error && error.name === "MessagingValidationError";
+}
+
+/**
+ * The messages of `error` that are not among `ours`: cdktf's validation
+ * failure lists `[path] message` lines (ours among them); any other error is
+ * one message.
+ */
+function otherErrors(error: unknown, ours: Map<string, MessagingValidationError>): string[] {
+  if (isOurs(error)) return [];
+  if (error instanceof Error && error.name === "MessagingProblems") return [];
+  const message = error instanceof Error ? error.message : String(error);
+  const listed = /^(?:App-level validation|Validation) failed with the following errors:\n([\s\S]*?)\n\s*\n/.exec(message + "\n\n");
+  if (!listed) return [message.trim()];
+  return listed[1]
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && ![...ours.keys()].some((m) => line.endsWith(m)));
+}
+
+function formatProblem(p: MessagingValidationError): string {
+  const where = p.location ? `\n  at ${describeLocation(p.location)}` : "";
+  return `✖ ${p.constructPath}: ${p.problem}\n  got: ${showValue(p.received)}\n  fix: ${p.fix}${where}`;
+}
+
+/** `main.ts:42:7`, relative to the working folder, at the position in the TypeScript source when it can be found. */
+export function describeLocation(location: SourceLocation): string {
+  const original = originalPosition(location);
+  const relative = path.relative(process.cwd(), original.file);
+  const shown = relative.startsWith("..") ? original.file : relative;
+  return `${shown}:${original.line}:${original.column}`;
+}
+
+interface SourceMapLike {
+  findEntry(line: number, column: number): { originalSource?: string; originalLine?: number; originalColumn?: number } | Record<string, never>;
+}
+
+/**
+ * Maps a runtime position back to the TypeScript source. Node keeps source
+ * maps only while they are enabled (synth turns them off for speed, see
+ * constructs/private/synth-entry.ts), so when Node has none for the file, the
+ * file is transpiled again here, the way esbuild-register did (same banner,
+ * same format), and its map used. Runs only on the error path.
+ */
+function originalPosition(location: SourceLocation): SourceLocation {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const mod = require("module") as { findSourceMap?: (file: string) => SourceMapLike | undefined; SourceMap?: new (payload: unknown) => SourceMapLike };
+    let map = mod.findSourceMap?.(location.file);
+    if (!map && /\.[cm]?tsx?$/.test(location.file) && mod.SourceMap) map = esbuildRegisterMap(location.file, mod.SourceMap);
+    if (!map) return location;
+    const entry = map.findEntry(location.line - 1, location.column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    if (entry.originalLine === undefined) return location;
+    const source = entry.originalSource?.startsWith("file://") ? new URL(entry.originalSource).pathname : location.file;
+    return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+  } catch {
+    return location;
+  }
+}
+
+function esbuildRegisterMap(file: string, SourceMap: new (payload: unknown) => SourceMapLike): SourceMapLike | undefined {
+  let esbuild: { transformSync: (code: string, options: Record<string, unknown>) => { map: string } };
+  try {
+    esbuild = require(require.resolve("esbuild", { paths: [process.cwd(), path.dirname(file)] }));
+  } catch {
+    return undefined;
+  }
+  // esbuild-register 3.x: these options, with the tsconfig's compilerOptions.
+  const variable = "__esbuild_register_import_meta_url__";
+  const result = esbuild.transformSync(fs.readFileSync(file, "utf8"), {
+    sourcefile: file,
+    loader: file.endsWith("x") ? "tsx" : "ts",
+    sourcemap: "external",
+    format: "cjs",
+    define: { "import.meta.url": variable },
+    banner: `const ${variable} = require('url').pathToFileURL(__filename).href;`,
+    ...tsconfigRaw(path.dirname(file)),
+  });
+  return new SourceMap(JSON.parse(result.map));
+}
+
+function tsconfigRaw(dir: string): { tsconfigRaw?: unknown } {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const candidate = path.join(d, "tsconfig.json");
+    if (fs.existsSync(candidate)) {
+      try {
+        return { tsconfigRaw: { compilerOptions: JSON.parse(fs.readFileSync(candidate, "utf8")).compilerOptions } };
+      } catch {
+        return {};
+      }
+    }
+    if (path.dirname(d) === d) return {};
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * `cdktf-docker-messaging/testing`: snapshot tests and assertions by concept
+ * for stacks built with this library, for the users' CI.
+ *
+ * ```ts
+ * import { synthSnapshot, MessagingTemplate } from "cdktf-docker-messaging/testing";
+ * expect(synthSnapshot(stack)).toMatchSnapshot();          // stable across machines and app edits
+ * const t = MessagingTemplate.fromStack(stack);
+ * t.expectQueue("rabbitmq", "orders", { type: "quorum", deadLettersTo: "orders.dead-letter" });
+ * t.expectWiring("events-reader", { broker: "kafka", role: "consumer", topic: "events", groupId: "readers" });
+ * t.expectNoPortBeyondLoopback();
+ * ```
+ */
+import * as path from "path";
+import { Testing, type TerraformStack } from "cdktf";
+import { assertNoProblems } from "../errors/problems";
+import { Labels } from "../private/labels";
+
+/**
+ * Synthesizes `stack` the way `cdktf synth` does (aspects, then every
+ * validation: one error lists all problems) and returns its JSON.
+ */
+export function synthStack(stack: TerraformStack): Record<string, any> {
+  const text = Testing.synth(stack, false);
+  assertNoProblems(stack);
+  Testing.synth(stack, true); // cdktf's own validations (provider present, ...)
+  return JSON.parse(text);
+}
+
+/**
+ * The synthesized stack with what differs between machines and source
+ * edits replaced by placeholders: each built image's context folder
+ * (`<build-context:apps/x>`, relative to the working folder), its context
+ * hash (`<context-sha256>`) and the tag derived from it (`<context-tag>`),
+ * and a Docker host taken from $DOCKER_HOST (`<docker-host>`). Everything
+ * else is kept, so a snapshot still catches every real change.
+ */
+export function synthSnapshot(stack: TerraformStack): Record<string, any> {
+  const json = synthStack(stack);
+  const replacements = new Map<string, string>();
+  for (const image of Object.values<any>(json.resource?.docker_image ?? {})) {
+    const context: unknown = image.build?.context;
+    const hash: unknown = image.triggers?.context_sha256;
+    if (typeof context === "string") replacements.set(context, `<build-context:${path.relative(process.cwd(), context).split(path.sep).join("/")}>`);
+    if (typeof hash === "string") {
+      replacements.set(hash, "<context-sha256>");
+      replacements.set(`:${hash.slice(0, 12)}`, ":<context-tag>");
+    }
+  }
+  const envHost = process.env.DOCKER_HOST;
+  if (envHost) {
+    for (const provider of [json.provider?.docker ?? []].flat()) {
+      if (provider.host === envHost) provider.host = "<docker-host>";
+    }
+  }
+  let text = JSON.stringify(json);
+  // Longest first, so a folder is replaced before a folder inside it.
+  for (const [from, to] of [...replacements].sort((a, b) => b[0].length - a[0].length)) {
+    text = text.split(JSON.stringify(from).slice(1, -1)).join(to);
+  }
+  return JSON.parse(text);
+}
+
+export interface QueueFacts {
+  readonly name: string;
+  readonly type: string;
+  readonly durable: boolean;
+  /** The queue dead-lettered messages go to, when they go to one queue through the default exchange. */
+  readonly deadLettersTo?: string;
+  readonly deadLetterExchange?: string;
+  readonly arguments: Record<string, unknown>;
+}
+
+export interface TopicFacts {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Record<string, string>;
+}
+
+export interface WiringFacts {
+  /** The broker's name (container name / hostname). */
+  readonly broker: string;
+  readonly kind: "rabbitmq" | "kafka";
+  readonly role: "consumer" | "publisher" | "producer";
+  readonly queue?: string;
+  readonly exchange?: string;
+  readonly routingKey?: string;
+  readonly topic?: string;
+  readonly groupId?: string;
+}
+
+export interface PortFacts {
+  readonly container: string;
+  readonly containerPort: number;
+  readonly hostPort: number;
+  readonly hostIp: string;
+}
+
+/**
+ * Assertions by concept on a synthesized stack: what its brokers declare
+ * and how its apps are wired, read from the Terraform JSON (the definitions
+ * file uploaded into RabbitMQ, the Kafka topics job, the apps' connection
+ * settings), i.e. from what will be deployed.
+ */
+export class MessagingTemplate {
+  public static fromStack(stack: TerraformStack): MessagingTemplate {
+    return new MessagingTemplate(synthStack(stack));
+  }
+
+  public static fromJson(json: Record<string, any>): MessagingTemplate {
+    return new MessagingTemplate(json);
+  }
+
+  private constructor(public readonly json: Record<string, any>) {}
+
+  /** docker_container configs by name. */
+  public containers(): Record<string, any> {
+    return Object.fromEntries(Object.values<any>(this.json.resource?.docker_container ?? {}).map((c) => [c.name, c]));
+  }
+
+  /** The queues declared on the RabbitMQ broker named `broker`. */
+  public queues(broker: string): QueueFacts[] {
+    const definitions = this.definitions(broker);
+    return (definitions.queues ?? []).map((q: any): QueueFacts => {
+      const args = q.arguments ?? {};
+      const viaDefault = args["x-dead-letter-exchange"] === "" && typeof args["x-dead-letter-routing-key"] === "string";
+      return {
+        name: q.name,
+        type: args["x-queue-type"] ?? "classic",
+        durable: q.durable,
+        ...(viaDefault ? { deadLettersTo: args["x-dead-letter-routing-key"] } : {}),
+        ...(typeof args["x-dead-letter-exchange"] === "string" && args["x-dead-letter-exchange"] !== "" ? { deadLetterExchange: args["x-dead-letter-exchange"] } : {}),
+        arguments: args,
+      };
+    });
+  }
+
+  public queue(broker: string, name: string): QueueFacts {
+    const found = this.queues(broker).find((q) => q.name === name);
+    if (!found) throw new Error(`broker ${broker} declares no queue "${name}" (it has: ${this.queues(broker).map((q) => q.name).join(", ") || "none"})`);
+    return found;
+  }
+
+  /** Throws unless `broker` declares queue `name` with these facts. */
+  public expectQueue(broker: string, name: string, expected: Partial<Omit<QueueFacts, "name">>): void {
+    const actual = this.queue(broker, name);
+    for (const [key, value] of Object.entries(expected)) {
+      if (JSON.stringify((actual as any)[key]) !== JSON.stringify(value)) {
+        throw new Error(`queue "${name}" of ${broker}: ${key} is ${JSON.stringify((actual as any)[key])}, expected ${JSON.stringify(value)}`);
+      }
+    }
+  }
+
+  /** Bindings of the RabbitMQ broker `broker`: exchange -> queue with routing key. */
+  public bindings(broker: string): { exchange: string; queue: string; routingKey: string }[] {
+    return (this.definitions(broker).bindings ?? []).map((b: any) => ({ exchange: b.source, queue: b.destination, routingKey: b.routing_key }));
+  }
+
+  /** The topics the Kafka broker `broker` creates (read from its topics job). */
+  public topics(broker: string): TopicFacts[] {
+    const job = this.containers()[`${broker}-topics`];
+    if (!job) return [];
+    const script: string = job.command?.[0] ?? "";
+    const topics: TopicFacts[] = [];
+    for (const line of script.split("\n")) {
+      const m = /kafka-topics\.sh .* --topic '((?:[^']|'\\'')*)' --partitions (\d+) --replication-factor (\d+)(.*)$/.exec(line);
+      if (!m) continue;
+      const configs: Record<string, string> = {};
+      for (const c of m[4].matchAll(/--config '([^=']+)=((?:[^']|'\\'')*)'/g)) configs[c[1]] = c[2].replace(/'\\''/g, "'");
+      topics.push({ name: m[1].replace(/'\\''/g, "'"), partitions: Number(m[2]), replicationFactor: Number(m[3]), configs });
+    }
+    return topics;
+  }
+
+  public topic(broker: string, name: string): TopicFacts {
+    const found = this.topics(broker).find((t) => t.name === name);
+    if (!found) throw new Error(`broker ${broker} creates no topic "${name}" (it has: ${this.topics(broker).map((t) => t.name).join(", ") || "none"})`);
+    return found;
+  }
+
+  /** How the app named `app` (its containers are `<app>-<i>`) is wired, from its connection settings. */
+  public wiringOf(app: string): WiringFacts[] {
+    const first = this.containers()[`${app}-1`];
+    if (!first) throw new Error(`no app named ${app} (no container ${app}-1)`);
+    const env = envOf(first);
+    const wirings: WiringFacts[] = [];
+    if (env.RABBITMQ_URL !== undefined) {
+      const broker = hostOf(env.RABBITMQ_URL.replace(/^amqps?:\/\/[^@]*@/, ""));
+      if (env.RABBITMQ_QUEUE !== undefined) wirings.push({ broker, kind: "rabbitmq", role: "consumer", queue: env.RABBITMQ_QUEUE });
+      if (env.RABBITMQ_ROUTING_KEY !== undefined) {
+        wirings.push({ broker, kind: "rabbitmq", role: "publisher", exchange: env.RABBITMQ_EXCHANGE ?? "", routingKey: env.RABBITMQ_ROUTING_KEY });
+      }
+    }
+    if (env.KAFKA_BOOTSTRAP_SERVERS !== undefined) {
+      const broker = hostOf(env.KAFKA_BOOTSTRAP_SERVERS.split(",")[0]);
+      wirings.push(
+        env.KAFKA_GROUP_ID !== undefined
+          ? { broker, kind: "kafka", role: "consumer", topic: env.KAFKA_TOPIC, groupId: env.KAFKA_GROUP_ID }
+          : { broker, kind: "kafka", role: "producer", topic: env.KAFKA_TOPIC },
+      );
+    }
+    return wirings;
+  }
+
+  /** Throws unless `app` has a wiring with these facts. */
+  public expectWiring(app: string, expected: Partial<WiringFacts>): void {
+    const wirings = this.wiringOf(app);
+    const match = wirings.some((w) => Object.entries(expected).every(([k, v]) => (w as any)[k] === v));
+    if (!match) throw new Error(`app ${app} has no wiring ${JSON.stringify(expected)}; it has ${JSON.stringify(wirings)}`);
+  }
+
+  /** Every port published on the Docker host. */
+  public publishedPorts(): PortFacts[] {
+    return Object.values(this.containers()).flatMap((c: any) =>
+      (c.ports ?? []).map((p: any) => ({ container: c.name, containerPort: p.internal, hostPort: p.external, hostIp: p.ip ?? "0.0.0.0" })),
+    );
+  }
+
+  /** Throws when a port is published beyond 127.0.0.1 / ::1. */
+  public expectNoPortBeyondLoopback(): void {
+    const open = this.publishedPorts().filter((p) => p.hostIp !== "127.0.0.1" && p.hostIp !== "::1");
+    if (open.length > 0) throw new Error(`ports published beyond loopback: ${JSON.stringify(open)}`);
+  }
+
+  /** Containers by their component label (`rabbitmq-broker`, `kafka-broker`, `kafka-topics`, `app`). */
+  public containersOf(component: string): string[] {
+    return Object.values(this.containers())
+      .filter((c: any) => (c.labels ?? []).some((l: any) => l.label === Labels.component && l.value === component))
+      .map((c: any) => c.name);
+  }
+
+  private definitions(broker: string): any {
+    const c = this.containers()[broker];
+    if (!c) throw new Error(`no broker container named ${broker}`);
+    const upload = (c.upload ?? []).find((u: any) => String(u.file).endsWith("/definitions.json"));
+    if (!upload) throw new Error(`${broker} uploads no definitions.json (is it a RabbitMQ broker?)`);
+    return JSON.parse(templateText(upload.content));
+  }
+}
+
+/** A Terraform string template read back as text, Terraform expressions shown as `"<token>"`. */
+function templateText(content: string): string {
+  return content
+    .replace(/(?<!\$)\$\{[^}]*\}/g, '"<token>"')
+    .replace(/\$\$\{/g, "${")
+    .replace(/%%\{/g, "%{");
+}
+
+function envOf(container: any): Record<string, string> {
+  const entries = (container.env ?? []) as string[];
+  return Object.fromEntries(entries.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+function hostOf(address: string): string {
+  return address.replace(/[/].*$/, "").replace(/:\d+$/, "");
+}
