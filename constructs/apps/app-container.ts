@@ -149,8 +149,10 @@ export class AppContainer extends Construct implements IBrokerClient {
     if (!(props.image instanceof ContainerImage)) {
       fail(this, "image is required and must be a ContainerImage", props.image, 'use ContainerImage.fromBuild("apps/my-app"), fromRegistry("name:tag") or fromLocal(...)');
     }
-    const nameOk = checkDockerName(this, "name", props.name ?? id);
-    this.appName = nameOk ? (props.name ?? id) : "invalid-name";
+    // The containers are `<name>-<i>`: those are what Docker's grammar applies to.
+    const name = props.name ?? id;
+    const nameOk = isToken(name) || (typeof name === "string" && checkDockerName(this, "name (its replicas are <name>-1..N)", `${name}-1`));
+    this.appName = nameOk ? name : "invalid-name";
     const replicas = checkInteger(this, "replicas", props.replicas, 1, "run at least one replica (replicas >= 1)", 1000) ? (props.replicas ?? 1) : 1;
     const memoryMb = checkInteger(this, "memoryMb", props.memoryMb, 6, "give the app at least 6 MiB, Docker's smallest memory limit (a Node app needs about 64)", 1024 * 1024)
       ? (props.memoryMb ?? 256)

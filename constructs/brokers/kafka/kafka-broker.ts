@@ -14,7 +14,9 @@ import { checkKnownKeys, checkString } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps } from "../broker-base";
-import { KafkaConnectionEnv } from "./kafka-env";
+import { KafkaConnectionEnv, kafkaEnvName } from "./kafka-env";
+
+export { kafkaEnvName } from "./kafka-env";
 import { KafkaTopic, type KafkaConsumeOptions } from "./kafka-topic";
 import { KAFKA_MIN_MEMORY_MB, undeclaredTopicFix, validateKafkaProps, validateTopic } from "./validate-kafka";
 
@@ -201,7 +203,8 @@ export class KafkaBroker extends BrokerBase {
 
   /** Declares a topic, created after the broker is healthy, and returns its handle. */
   public addTopic(name: string, options: KafkaTopicOptions = {}): KafkaTopic {
-    const valid = validateTopic(this, name, options ?? {}, this.topicNames, this.nodeCount);
+    const tiered = String(this.userServerProperties()["remote.log.storage.system.enable"]).toLowerCase() === "true";
+    const valid = validateTopic(this, name, options ?? {}, this.topicNames, this.nodeCount, tiered);
     const partitions = typeof options?.partitions === "number" && options.partitions >= 1 ? options.partitions : 1;
     const replicationFactor = typeof options?.replicationFactor === "number" ? options.replicationFactor : this.nodeCount;
     if (valid) {
@@ -354,11 +357,6 @@ export class KafkaBroker extends BrokerBase {
     }
     return lines.join("\n") + "\n";
   }
-}
-
-/** Property name -> env name, the image's rule reversed: `_` -> `__`, `-` -> `___`, `.` -> `_`. */
-export function kafkaEnvName(property: string): string {
-  return "KAFKA_" + property.replace(/_/g, "__").replace(/-/g, "___").replace(/\./g, "_").toUpperCase();
 }
 
 /** A KRaft cluster id (16 bytes, base64url, 22 characters) derived from `seed`. */

@@ -11,3 +11,11 @@ export const KafkaConnectionEnv = {
   /** The consumer group of a consumer. */
   KAFKA_GROUP_ID: "KAFKA_GROUP_ID",
 } as const;
+
+/**
+ * Broker property name -> the variable the apache/kafka image turns back
+ * into it (its rule reversed: `_` -> `__`, `-` -> `___`, `.` -> `_`).
+ */
+export function kafkaEnvName(property: string): string {
+  return "KAFKA_" + property.replace(/_/g, "__").replace(/-/g, "___").replace(/\./g, "_").toUpperCase();
+}

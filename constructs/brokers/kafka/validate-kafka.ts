@@ -3,6 +3,7 @@ import { didYouMean } from "../../errors/did-you-mean";
 import { report, reportFindings } from "../../errors/problems";
 import { checkBoolean, checkInteger, checkKnownKeys, checkPort, isToken } from "../../private/validation";
 import type { KafkaBrokerProps, KafkaTopicOptions } from "./kafka-broker";
+import { kafkaEnvName } from "./kafka-env";
 import { checkServerProperties, checkTopicConfigs, topicMetricName } from "./kafka-rules";
 
 /**
@@ -12,6 +13,12 @@ import { checkServerProperties, checkTopicConfigs, topicMetricName } from "./kaf
  * broker stalls in GC or the container is OOM-killed.
  */
 export const KAFKA_MIN_MEMORY_MB = 512;
+
+/**
+ * Variables kafka-run-class.sh / kafka-server-start.sh read (JVM settings):
+ * a property whose KAFKA_* name is one of these would be taken as one.
+ */
+const SCRIPT_ENV = ["KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_JMX_OPTS", "KAFKA_DEBUG", "KAFKA_LOG_DIR"];
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const CLUSTER_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -41,6 +48,17 @@ export function validateKafkaProps(scope: IConstruct, props: KafkaBrokerProps): 
       report(scope, "serverProperties must be an object of property names to values", props.serverProperties, 'pass e.g. { "log.retention.hours": 24 }');
     } else {
       reportFindings(scope, checkServerProperties(props.serverProperties));
+      for (const key of Object.keys(props.serverProperties)) {
+        const env = kafkaEnvName(key);
+        if (SCRIPT_ENV.includes(env)) {
+          report(
+            scope,
+            `serverProperties "${key}" would become ${env}, which Kafka's start scripts read as JVM settings, not a broker property`,
+            key,
+            env === "KAFKA_HEAP_OPTS" ? "remove it: the heap is half of memoryMb" : "remove it; JVM options are not broker properties",
+          );
+        }
+      }
     }
   }
 }
@@ -52,6 +70,7 @@ export function validateTopic(
   options: KafkaTopicOptions,
   declared: readonly string[],
   nodeCount: number,
+  remoteLogStorageSystemEnabled = false,
 ): boolean {
   if (typeof name !== "string" || !TOPIC_NAME.test(name) || name === "." || name === "..") {
     report(scope, "invalid topic name", name, "use 1-249 characters from [a-zA-Z0-9._-] (not '.' or '..')");
@@ -88,7 +107,7 @@ export function validateTopic(
     if (options.configs === null || typeof options.configs !== "object" || Array.isArray(options.configs)) {
       report(scope, `topic "${name}": configs must be an object`, options.configs, 'pass e.g. { "retention.ms": 86400000 }');
     } else {
-      reportFindings(scope, checkTopicConfigs(name, options.configs, { replicationFactor: options.replicationFactor ?? nodeCount }));
+      reportFindings(scope, checkTopicConfigs(name, options.configs, { replicationFactor: options.replicationFactor ?? nodeCount, remoteLogStorageSystemEnabled }));
     }
   }
   return true;

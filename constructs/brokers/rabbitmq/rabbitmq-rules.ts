@@ -253,7 +253,7 @@ export function checkQueueArguments(queue: string, type: RabbitMqQueueType, args
   const add = (problem: string, received: unknown, fix: string) => findings.push({ problem: `${subject}: ${problem}`, received, fix });
   const accepted = queueTypeArguments(type);
   for (const [key, value] of Object.entries(args)) {
-    if (key === "x-queue-type") continue;
+    if (key === "x-queue-type" || value === undefined) continue;
     const rule = QUEUE_ARGUMENTS[key];
     if (rule === undefined) {
       if (CONSUMER_ARGUMENTS.includes(key)) {
@@ -424,7 +424,8 @@ const HA_FIX = 'remove the ha-* keys and declare replicated queues as quorum que
 export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTarget, definition: Record<string, unknown>): Finding[] {
   const findings: Finding[] = [];
   const add = (problem: string, received: unknown, fix: string) => findings.push({ problem: `policy "${policy}": ${problem}`, received, fix });
-  const keys = Object.keys(definition);
+  // A key whose value is undefined is not sent (JSON drops it).
+  const keys = Object.keys(definition).filter((key) => definition[key] !== undefined);
   const targets = TARGET_OBJECTS[applyTo] ?? TARGET_OBJECTS.queues;
   if (keys.length === 0) {
     // rabbit_policy:validation/3: "no policy provided".
@@ -464,7 +465,7 @@ export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTar
     const verdict = rule.value?.(value);
     if (verdict) add(`key ${key} ${verdict.problem}`, value, verdict.fix);
   }
-  checkPolicyCombinations(applyTo, targets, definition, known, add);
+  checkPolicyCombinations(applyTo, targets, Object.fromEntries(keys.map((key) => [key, definition[key]])), known, add);
   return findings;
 }
 
@@ -537,10 +538,6 @@ function checkPolicyCombinations(
   }
   if (definition["dead-letter-strategy"] === "at-least-once" && typeof overflow === "string" && overflow !== "reject-publish") {
     add('key dead-letter-strategy "at-least-once" needs overflow "reject-publish": with another overflow RabbitMQ falls back to at-most-once', overflow, 'set overflow to "reject-publish"');
-  }
-  if (definition["dead-letter-routing-key"] !== undefined && definition["dead-letter-exchange"] === undefined && known.includes("dead-letter-routing-key")) {
-    // A queue argument could still supply the exchange, so this is only refused when nothing else in the policy dead-letters.
-    add("key dead-letter-routing-key without dead-letter-exchange does nothing on its own", definition["dead-letter-routing-key"], "set dead-letter-exchange in the same policy");
   }
 }
 
