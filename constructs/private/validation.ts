@@ -131,7 +131,8 @@ export function checkKnownKeys(scope: IConstruct, what: string, value: unknown, 
   for (const key of Object.keys(value)) {
     if (key in known) continue;
     ok = false;
-    report(scope, `${what} has no field "${key}"`, key, `${didYouMean(key, Object.keys(known))}known fields: ${Object.keys(known).join(", ")}`);
+    const guess = didYouMean(key, Object.keys(known));
+    report(scope, `${what} has no field "${key}"`, key, guess ? `${guess}(names are case-sensitive)` : `use one of: ${Object.keys(known).join(", ")}`);
   }
   return ok;
 }
