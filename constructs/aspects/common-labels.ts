@@ -1,7 +1,8 @@
 import { TerraformStack, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import { Container, DockerNetwork, DockerVolume, Image } from "../private/bindings";
-import { Labels } from "../private/labels";
+import { Labels, labelList } from "../private/labels";
+import { escapeTemplate } from "../private/terraform-text";
 
 export interface CommonLabelsProps {
   /**
@@ -30,15 +31,17 @@ export class CommonLabels implements IAspect {
     if (node instanceof Container || node instanceof DockerNetwork || node instanceof DockerVolume) {
       const current = node.labelsInput;
       if (current !== undefined && !Array.isArray(current)) return; // a Token: leave it to its author
+      // The resource's own labels are escaped already; the common ones are escaped here.
       const merged = new Map<string, string>();
-      for (const [label, value] of Object.entries(common())) merged.set(label, value);
+      for (const { label, value } of labelList(common())) merged.set(label, value);
       for (const l of current ?? []) merged.set(l.label, l.value);
       const list = [...merged.keys()].sort().map((label) => ({ label, value: merged.get(label)! }));
       node.putLabels(list);
     } else if (node instanceof Image) {
       const build = node.buildAttributeInput;
       if (build === undefined) return;
-      node.putBuildAttribute({ ...build, label: { ...common(), ...(build.label ?? {}) } });
+      const escaped = Object.fromEntries(Object.entries(common()).map(([k, v]) => [escapeTemplate(k), escapeTemplate(v)]));
+      node.putBuildAttribute({ ...build, label: { ...escaped, ...(build.label ?? {}) } });
     }
   }
 }

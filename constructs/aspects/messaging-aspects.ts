@@ -1,5 +1,6 @@
 import { Aspects } from "cdktf";
 import type { IConstruct } from "constructs";
+import { checkKnownKeys, checkLabels } from "../private/validation";
 import { CommonLabels } from "./common-labels";
 import { ImageTagWarning } from "./image-tag-warning";
 import { UniqueHostPorts } from "./unique-host-ports";
@@ -14,6 +15,8 @@ export interface MessagingAspectsOptions {
 
 /** Adds the three cross-cutting rules to `scope` (usually a stack). */
 export function addMessagingAspects(scope: IConstruct, options: MessagingAspectsOptions = {}): void {
+  checkKnownKeys(scope, "addMessagingAspects options", options, { labels: true } satisfies Record<keyof MessagingAspectsOptions, true>);
+  checkLabels(scope, "addMessagingAspects labels", options.labels);
   Aspects.of(scope).add(new CommonLabels({ labels: options.labels }));
   Aspects.of(scope).add(new UniqueHostPorts());
   Aspects.of(scope).add(new ImageTagWarning());

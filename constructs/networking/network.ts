@@ -1,5 +1,6 @@
 import { Construct, type IConstruct } from "constructs";
 import { DockerNetwork } from "../private/bindings";
+import { labelList } from "../private/labels";
 import { checkBoolean, checkDockerName, checkKnownKeys, checkLabels, claimName } from "../private/validation";
 
 /** A Docker network that brokers and apps join. */
@@ -53,7 +54,7 @@ export class Network extends Construct implements INetwork {
       name,
       driver: "bridge",
       internal: props.internal ?? false,
-      labels: Object.entries(props.labels ?? {}).map(([label, value]) => ({ label, value })),
+      labels: labelList(props.labels ?? {}),
     });
     this.networkName = this.resource.name;
     this.node.defaultChild = this.resource;

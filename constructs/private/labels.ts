@@ -1,3 +1,5 @@
+import { escapeTemplate } from "./terraform-text";
+
 /** Prefix of every label these constructs set (Docker's reverse-DNS convention, shortened). */
 export const LABEL_PREFIX = "cdktf-docker-messaging";
 
@@ -12,8 +14,13 @@ export const Labels = {
   managedBy: `${LABEL_PREFIX}.managed-by`,
 } as const;
 
+/**
+ * Labels as the provider's list, in name order. Names and values are
+ * escaped like environment values: `${` and `%{` in a label would otherwise
+ * start a Terraform template (Tokens are left alone).
+ */
 export function labelList(labels: Record<string, string>): { label: string; value: string }[] {
   return Object.keys(labels)
     .sort()
-    .map((label) => ({ label, value: labels[label] }));
+    .map((label) => ({ label: escapeTemplate(label), value: escapeTemplate(labels[label]) }));
 }

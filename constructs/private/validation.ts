@@ -165,7 +165,7 @@ export function checkLabels(scope: IConstruct, field: string, labels: unknown): 
  * give `rabbit_a_admin_password`). Claimed when declared; the second claim
  * is reported naming the first.
  */
-export type NameKind = DockerObjectKind | "terraform variable" | "terraform output";
+export type NameKind = DockerObjectKind | "hostname" | "terraform variable" | "terraform output";
 const claims = new WeakMap<IConstruct, Map<string, string>>();
 
 export function claimName(scope: IConstruct, kind: NameKind, name: string, fix: string): boolean {

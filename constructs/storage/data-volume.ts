@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { DockerVolume } from "../private/bindings";
+import { labelList } from "../private/labels";
 import { checkDockerName, claimName } from "../private/validation";
 
 /**
@@ -53,7 +54,7 @@ export class DataVolume extends Construct {
     if (this.removalPolicy === "destroy") {
       this.resource = new DockerVolume(this, "volume", {
         name: props.name,
-        labels: Object.entries(props.labels ?? {}).map(([label, value]) => ({ label, value })),
+        labels: labelList(props.labels ?? {}),
       });
       this.volumeName = this.resource.name;
       this.node.defaultChild = this.resource;

@@ -56,11 +56,11 @@ function integer(min: number, max = Number.MAX_SAFE_INTEGER, hint = ""): ValueRu
 const anyInteger: ValueRule = (value) =>
   typeof value === "number" && Number.isInteger(value) ? undefined : { problem: "must be an integer", fix: "use a whole number" };
 
-function oneOf(values: readonly string[], hint = ""): ValueRule {
+function oneOf(values: readonly string[]): ValueRule {
   return (value) =>
     typeof value === "string" && values.includes(value)
       ? undefined
-      : { problem: `must be one of ${values.map((v) => `"${v}"`).join(", ")}`, fix: `use ${values.map((v) => `"${v}"`).join(" or ")}${hint}` };
+      : { problem: `must be one of ${values.map((v) => `"${v}"`).join(", ")}`, fix: `use ${values.map((v) => `"${v}"`).join(" or ")}` };
 }
 
 const aString: ValueRule = (value) => (typeof value === "string" ? undefined : { problem: "must be a string", fix: "pass a string" });
@@ -271,7 +271,7 @@ export function checkQueueArguments(queue: string, type: RabbitMqQueueType, args
       continue;
     }
     if (!rule.types.includes(type)) {
-      const others = rule.types.map((t) => `${t} queues`).join(" and ");
+      const others = rule.types.map((t) => OBJECT_NAMES[t]).join(" and ");
       add(`argument ${key} applies to ${others} only`, value, rule.elsewhere?.[type] ?? `remove it, or declare a ${rule.types[0]} queue`);
       continue;
     }
@@ -338,6 +338,7 @@ interface PolicyKeyRule {
   readonly plugin?: string;
 }
 
+// apply-to values and what each matches: apply_to_validation/2, matches_type/2 and matches_queue_type/3 in deps/rabbit/src/rabbit_policy.erl.
 const OBJECT_NAMES: Readonly<Record<PolicyObject, string>> = { exchange: "exchanges", classic: "classic queues", quorum: "quorum queues", stream: "streams" };
 const TARGET_OBJECTS: Readonly<Record<RabbitMqPolicyTarget, readonly PolicyObject[]>> = {
   all: ["exchange", "classic", "quorum", "stream"],
@@ -406,7 +407,8 @@ const POLICY_KEYS: Readonly<Record<string, PolicyKeyRule>> = {
   "routing-key": { appliesTo: ["exchange"], blocks: [], value: aString, plugin: "rabbitmq_sharding" },
 };
 
-// Keys that RabbitMQ 4.0 does not recognise but users carry over from 3.x or from queue arguments.
+// Keys that RabbitMQ 4.0 does not recognise ("are not recognised policy settings", rabbit_policy:validation0/2) but users carry
+// over from queue arguments; max-priority and single-active-consumer appear only in unsupported_policies of rabbit_quorum_queue.erl.
 const NOT_POLICY_KEYS: Readonly<Record<string, { problem: string; fix: string }>> = {
   "max-priority": { problem: "is not a policy key (priorities are fixed at declaration)", fix: "declare the classic queue with the x-max-priority argument" },
   "single-active-consumer": { problem: "is not a policy key", fix: "declare the queue with the x-single-active-consumer argument" },
@@ -414,6 +416,7 @@ const NOT_POLICY_KEYS: Readonly<Record<string, { problem: string; fix: string }>
   "x-queue-type": { problem: "is not a policy key: a policy cannot change a queue's type", fix: 'declare the queue with x-queue-type (e.g. type: "quorum")' },
 };
 
+// ha-*: the classic_queue_mirroring deprecated feature is `removed` in deps/rabbit/src/rabbit_mirror_queue_misc.erl; no validator registers them.
 const HA_PROBLEM = "is classic queue mirroring, which was removed in RabbitMQ 4.0 (the classic_queue_mirroring deprecated feature is in phase removed)";
 const HA_FIX = 'remove the ha-* keys and declare replicated queues as quorum queues (type "quorum"), or streams';
 
@@ -432,7 +435,9 @@ export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTar
     add("definition is empty (RabbitMQ refuses it: no policy provided)", definition, 'set at least one key, e.g. { "max-length": 10000 }');
     return findings;
   }
+  // Recognised keys (all of them make a queue type skip the policy, see below), and those that can take effect here.
   const known: string[] = [];
+  const reachable: string[] = [];
   for (const key of keys) {
     const value = definition[key];
     const rule = POLICY_KEYS[key];
@@ -453,6 +458,7 @@ export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTar
     }
     known.push(key);
     const reach = rule.appliesTo.filter((o) => targets.includes(o));
+    if (reach.length > 0) reachable.push(key);
     if (reach.length === 0) {
       add(
         `key ${key} applies to ${rule.appliesTo.map((o) => OBJECT_NAMES[o]).join(" and ")} only, but applyTo is "${applyTo}"`,
@@ -465,7 +471,7 @@ export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTar
     const verdict = rule.value?.(value);
     if (verdict) add(`key ${key} ${verdict.problem}`, value, verdict.fix);
   }
-  checkPolicyCombinations(applyTo, targets, Object.fromEntries(keys.map((key) => [key, definition[key]])), known, add);
+  checkPolicyCombinations(applyTo, targets, Object.fromEntries(keys.map((key) => [key, definition[key]])), known, reachable, add);
   return findings;
 }
 
@@ -481,12 +487,13 @@ function checkPolicyCombinations(
   targets: readonly PolicyObject[],
   definition: Record<string, unknown>,
   known: readonly string[],
+  reachable: readonly string[],
   add: (problem: string, received: unknown, fix: string) => void,
 ): void {
   // rabbit_queue_type:is_policy_applicable/2: a queue takes a policy only if none of its keys is in the type's unsupported_policies.
   const queueTypes = QUEUE_TYPES.filter((t) => targets.includes(t));
   const applicable = queueTypes.filter((t) => !known.some((k) => POLICY_KEYS[k].blocks.includes(t)));
-  const queueKeys = known.filter((k) => POLICY_KEYS[k].appliesTo.some((o) => o !== "exchange" && targets.includes(o)));
+  const queueKeys = reachable.filter((k) => POLICY_KEYS[k].appliesTo.some((o) => o !== "exchange" && targets.includes(o)));
   if (queueTypes.length > 0 && queueKeys.length > 0) {
     if (applicable.length === 0) {
       const blockers = queueTypes.map((t) => `${OBJECT_NAMES[t]} by ${known.filter((k) => POLICY_KEYS[k].blocks.includes(t)).join(", ")}`).join("; ");
@@ -509,7 +516,7 @@ function checkPolicyCombinations(
     add(`keys ${federation.join(" and ")} cannot be used together`, federation, "keep one: federation-upstream (one upstream), federation-upstream-set (a set, or \"all\") or federation-upstream-pattern");
   }
   const upstreamPattern = definition["federation-upstream-pattern"];
-  if (typeof upstreamPattern === "string" && !isUnresolved(upstreamPattern)) {
+  if (typeof upstreamPattern === "string" && reachable.includes("federation-upstream-pattern") && !isUnresolved(upstreamPattern)) {
     const error = pcreCompileError(upstreamPattern);
     if (error) add(`key federation-upstream-pattern is not a valid regular expression: ${error.message} at character ${error.offset}`, upstreamPattern, error.fix);
   }
@@ -518,12 +525,12 @@ function checkPolicyCombinations(
     add("key routing-key (sharding plugin) needs shards-per-node", definition["routing-key"], "set shards-per-node too; for dead-lettering use dead-letter-routing-key");
   }
   const shards = definition["shards-per-node"];
-  if (shards !== undefined && !isUnresolved(shards) && (typeof shards !== "number" || shards < 0)) {
+  if (shards !== undefined && reachable.includes("shards-per-node") && !isUnresolved(shards) && (typeof shards !== "number" || shards < 0)) {
     add("key shards-per-node must be a number >= 0", shards, "use e.g. 2");
   }
   // overflow: validate_policy0 takes the three modes; rabbit_quorum_queue:overflow/3 ignores reject-publish-dlx.
   const overflow = definition.overflow;
-  if (overflow !== undefined && known.includes("overflow") && !isUnresolved(overflow)) {
+  if (overflow !== undefined && reachable.includes("overflow") && !isUnresolved(overflow)) {
     const modes = OVERFLOW_MODES.classic;
     if (typeof overflow !== "string" || !modes.includes(overflow)) {
       add(`key overflow must be one of ${modes.map((m) => `"${m}"`).join(", ")}`, overflow, `${typeof overflow === "string" ? didYouMean(overflow, modes) : ""}use "drop-head" or "reject-publish"`);
@@ -532,7 +539,7 @@ function checkPolicyCombinations(
     }
   }
   const version = definition["queue-version"];
-  if (version !== undefined && known.includes("queue-version") && !isUnresolved(version)) {
+  if (version !== undefined && reachable.includes("queue-version") && !isUnresolved(version)) {
     if (version === 1) add("key queue-version 1 was removed in RabbitMQ 4.0: only version 2 exists and the value is ignored", version, "remove queue-version (or set 2)");
     else if (version !== 2) add("key queue-version must be 2 (the only classic queue version in RabbitMQ 4.0)", version, "remove queue-version");
   }
@@ -1006,7 +1013,7 @@ class PcreParser {
           break;
         case 0x5b: {
           // [
-          const rest = String.fromCharCode(...u.slice(this.p + 1, this.p + 7));
+          const rest = unitsToString(u, this.p + 1, this.p + 7);
           if (rest === "[:<:]]" || rest === "[:>:]]") {
             // Replaced by \b(?=\w) and \b(?<=\w): the lookaround is the item a quantifier would repeat.
             pushItem(st, 0, true, true);
@@ -1157,7 +1164,7 @@ class PcreParser {
         if (u[this.p + 1] !== ch(":")) this.fault(31, this.p);
         let i = this.p + 2;
         if (u[i] === ch("^")) i++;
-        const name = String.fromCharCode(...u.slice(i, posixEnd));
+        const name = unitsToString(u, i, posixEnd);
         if (!POSIX_CLASSES.includes(name)) this.fault(30, i);
         this.p = posixEnd + 1;
         return;
@@ -1476,7 +1483,7 @@ class PcreParser {
     const start = ++this.p;
     if (isDigit(u[this.p])) this.fault(84);
     while (isWord(u[this.p])) this.p++;
-    const name = String.fromCharCode(...u.slice(start, this.p));
+    const name = unitsToString(u, start, this.p);
     if (name.length === 0) this.fault(62);
     if (u[this.p] !== terminator) this.fault(42);
     if (name.length > 32) this.fault(48);
@@ -1528,7 +1535,7 @@ class PcreParser {
       this.p += 2;
       const nameStart = this.p;
       while (isLetter(u[this.p])) this.p++;
-      const name = String.fromCharCode(...u.slice(nameStart, this.p));
+      const name = unitsToString(u, nameStart, this.p);
       let argLength = 0;
       if (u[this.p] === ch(":")) {
         const argStart = ++this.p;
@@ -1737,7 +1744,7 @@ class PcreParser {
       if (!isWord(u[this.p])) this.fault(28);
       const start = this.p;
       while (isWord(u[this.p])) this.p++;
-      name = String.fromCharCode(...u.slice(start, this.p));
+      name = unitsToString(u, start, this.p);
     }
     if ((terminator > 0 && u[this.p++] !== terminator) || u[this.p++] !== ch(")")) this.fault(26, this.p - 1);
     if (refsign >= 0) {
@@ -1761,7 +1768,7 @@ class PcreParser {
     const start = ++this.p;
     if (isDigit(u[this.p])) this.fault(84);
     while (isWord(u[this.p])) this.p++;
-    const name = String.fromCharCode(...u.slice(start, this.p));
+    const name = unitsToString(u, start, this.p);
     const number = this.bracount + 1;
     if (u[this.p] !== terminator) this.fault(42);
     if (name.length > 32) this.fault(48);
@@ -1791,6 +1798,12 @@ function digitsOverflow(digits: string, max = 0xffffffff): boolean {
   return false;
 }
 
+function unitsToString(u: readonly number[], start: number, end: number): string {
+  let out = "";
+  for (let i = start; i < end && i < u.length; i++) out += String.fromCodePoint(u[i]);
+  return out;
+}
+
 function utf8Bytes(cp: number): number[] {
   if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 0x3f)];
   if (cp < 0x10000) return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)];
@@ -1815,7 +1828,14 @@ function combineAlternatives(a: number, b: number): number {
 /** The error re:compile/1 of OTP 27 (PCRE 8.x) gives for `pattern`, if any. */
 function pcreCompileError(pattern: string): PcreError | undefined {
   const parser = new PcreParser(pattern);
-  const fault = parser.run();
+  let fault: Fault | undefined;
+  try {
+    fault = parser.run();
+  } catch (e) {
+    // Nesting deep enough to exhaust the JavaScript stack: PCRE's own limits differ by build, so accept.
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
   if (!fault) return undefined;
   return { code: fault.code, message: PCRE_MESSAGES[fault.code] ?? `PCRE error ${fault.code}`, offset: parser.offsetOf(fault.at), fix: pcreFix(fault.code, pattern) };
 }
