@@ -138,7 +138,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
     const nameOk = checkHostname(this, "name", props.name ?? id);
     this.brokerName = nameOk ? (props.name ?? id) : terraformIdentifier(String(props.name ?? id)).replace(/_/g, "-");
     // Host names compare without case in Docker's DNS: `Kafka` and `kafka` would be one alias.
-    if (nameOk) claimName(this, "hostname", this.brokerName.toLowerCase(), "give each broker a name that differs in more than letter case");
+    if (nameOk) claimName(this, "hostname", this.brokerName, "give each broker a name that differs in more than letter case");
     this.memoryMb = checkInteger(
       this,
       "memoryMb",

@@ -166,22 +166,25 @@ export function checkLabels(scope: IConstruct, field: string, labels: unknown): 
  * is reported naming the first.
  */
 export type NameKind = DockerObjectKind | "hostname" | "terraform variable" | "terraform output";
-const claims = new WeakMap<IConstruct, Map<string, string>>();
+const claims = new WeakMap<IConstruct, Map<string, { path: string; name: string }>>();
 
 export function claimName(scope: IConstruct, kind: NameKind, name: string, fix: string): boolean {
   if (isToken(name)) return true;
+  // Host names are compared without case (Docker's DNS); an identical name is
+  // already reported as a container name clash, so only case variants are reported here.
+  const key = kind === "hostname" ? `${kind}\0${name.toLowerCase()}` : `${kind}\0${name}`;
   const stack = TerraformStack.of(scope);
   let taken = claims.get(stack);
   if (!taken) {
     taken = new Map();
     claims.set(stack, taken);
   }
-  const key = `${kind}\0${name}`;
   const owner = taken.get(key);
-  if (owner !== undefined && owner !== scope.node.path) {
-    report(scope, `the ${kind} name "${name}" is already used by ${owner}`, name, fix);
+  if (owner !== undefined && owner.path !== scope.node.path) {
+    if (kind === "hostname" && owner.name === name) return false;
+    report(scope, `the ${kind} name "${name}" is already used by ${owner.path}${owner.name !== name ? ` ("${owner.name}")` : ""}`, name, fix);
     return false;
   }
-  taken.set(key, scope.node.path);
+  taken.set(key, { path: scope.node.path, name });
   return true;
 }

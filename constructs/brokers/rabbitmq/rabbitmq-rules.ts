@@ -311,7 +311,7 @@ function checkQueueArgumentValues(type: RabbitMqQueueType, args: Record<string, 
     add("argument x-dead-letter-routing-key needs x-dead-letter-exchange (RabbitMQ refuses it alone)", args["x-dead-letter-routing-key"], 'set x-dead-letter-exchange too ("" is the default exchange)');
   }
   // rabbit_quorum_queue:dlh/5: at-least-once falls back to at-most-once (with a warning) unless overflow is reject-publish.
-  if (type === "quorum" && args["x-dead-letter-strategy"] === "at-least-once" && args["x-overflow"] !== "reject-publish") {
+  if (type === "quorum" && args["x-dead-letter-strategy"] === "at-least-once" && args["x-overflow"] !== "reject-publish" && !isUnresolved(args["x-overflow"])) {
     add(
       'argument x-dead-letter-strategy "at-least-once" needs x-overflow "reject-publish": with drop-head RabbitMQ falls back to at-most-once',
       args["x-overflow"] ?? "(x-overflow not set: drop-head)",
