@@ -27,7 +27,7 @@ symlinkSync(join(REPO_ROOT, "node_modules"), join(baseDir, "node_modules"));
 
 function synth(dir: string): TimedRun {
   const outdir = mkdtempSync(join(work, "out-"));
-  const env = { ...process.env, CDKTF_OUTDIR: outdir };
+  const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
   delete env.NODE_OPTIONS;
   const r = timedRun("npm", ["run", "--silent", "synth"], { cwd: dir, env });
   rmSync(outdir, { recursive: true, force: true });

@@ -136,19 +136,19 @@ async function waitQueueEmpty(ch: amqp.Channel, timeoutMs: number): Promise<numb
 
 async function rabbitOurs(url: string, ch: amqp.Channel): Promise<{ pair: Sample; producer: Sample; consumer: Sample }> {
   await ch.purgeQueue(QUEUE);
-  const rabbitEnv = {
-    [ConnectionEnv.BROKER_KIND]: "rabbitmq",
+  // What queue.grantConsume and queue.grantPublish give the apps (publishing through the default exchange).
+  const consumerEnv = { [ConnectionEnv.RABBITMQ_URL]: url, [ConnectionEnv.RABBITMQ_QUEUE]: QUEUE };
+  const publisherEnv = {
     [ConnectionEnv.RABBITMQ_URL]: url,
-    [ConnectionEnv.RABBITMQ_QUEUE]: QUEUE,
     [ConnectionEnv.RABBITMQ_EXCHANGE]: "",
     [ConnectionEnv.RABBITMQ_ROUTING_KEY]: QUEUE,
   };
-  const consumer = new AppProcess("rabbitmq-consumer", { ...commonEnv(), ...rabbitEnv, [AppEnv.CONSUMER_PREFETCH]: String(PREFETCH) });
+  const consumer = new AppProcess("rabbitmq-consumer", { ...commonEnv(), ...consumerEnv, [AppEnv.CONSUMER_PREFETCH]: String(PREFETCH) });
   try {
     await consumer.event("connected", 30_000);
     const producer = new AppProcess("rabbitmq-producer", {
       ...commonEnv(),
-      ...rabbitEnv,
+      ...publisherEnv,
       ...producerEnv("rabbitmq-producer", RABBIT_N),
     });
     const connected = await producer.event("connected", 30_000);
@@ -248,19 +248,19 @@ async function committedOffsets(bootstrap: string, groupId: string, topic: strin
   }
 }
 
-function kafkaEnv(bootstrap: string, topic: string, groupId: string): Record<string, string> {
+/** What topic.grantProduce (no group) and topic.grantConsume (`groupId`) give the apps. */
+function kafkaEnv(bootstrap: string, topic: string, groupId?: string): Record<string, string> {
   return {
-    [ConnectionEnv.BROKER_KIND]: "kafka",
     [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: bootstrap,
     [ConnectionEnv.KAFKA_TOPIC]: topic,
-    [ConnectionEnv.KAFKA_GROUP_ID]: groupId,
+    ...(groupId === undefined ? {} : { [ConnectionEnv.KAFKA_GROUP_ID]: groupId }),
   };
 }
 
 async function kafkaOursProduce(bootstrap: string, topic: string): Promise<Sample> {
   const producer = new AppProcess("kafka-producer", {
     ...commonEnv(),
-    ...kafkaEnv(bootstrap, topic, `bench-producer-${topic}`),
+    ...kafkaEnv(bootstrap, topic),
     ...producerEnv("kafka-producer", KAFKA_N),
   });
   try {
@@ -317,7 +317,7 @@ async function kafkaOursEndToEnd(bootstrap: string, topic: string): Promise<Samp
     await consumer.event("group-joined", 60_000);
     const producer = new AppProcess("kafka-producer", {
       ...commonEnv(),
-      ...kafkaEnv(bootstrap, topic, `bench-producer-${topic}`),
+      ...kafkaEnv(bootstrap, topic),
       ...producerEnv("kafka-producer", KAFKA_N),
     });
     const connected = await producer.event("connected", 60_000);

@@ -52,7 +52,6 @@ async function committed(groupId: string, topic: string): Promise<number> {
 
 function producerEnv(topic: string, count: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    [ConnectionEnv.BROKER_KIND]: "kafka",
     [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: broker.bootstrap,
     [ConnectionEnv.KAFKA_TOPIC]: topic,
     [AppEnv.PRODUCER_RATE]: "0",
@@ -66,7 +65,6 @@ function producerEnv(topic: string, count: number, extra: Record<string, string>
 
 function consumerEnv(topic: string, groupId: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    [ConnectionEnv.BROKER_KIND]: "kafka",
     [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: broker.bootstrap,
     [ConnectionEnv.KAFKA_TOPIC]: topic,
     [ConnectionEnv.KAFKA_GROUP_ID]: groupId,

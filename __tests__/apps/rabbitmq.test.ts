@@ -54,7 +54,6 @@ function queueDepth(name: string): Promise<number> {
 
 function producerEnv(queue: string, count: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    [ConnectionEnv.BROKER_KIND]: "rabbitmq",
     [ConnectionEnv.RABBITMQ_URL]: broker.url,
     [ConnectionEnv.RABBITMQ_EXCHANGE]: "",
     [ConnectionEnv.RABBITMQ_ROUTING_KEY]: queue,
@@ -69,7 +68,6 @@ function producerEnv(queue: string, count: number, extra: Record<string, string>
 
 function consumerEnv(queue: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    [ConnectionEnv.BROKER_KIND]: "rabbitmq",
     [ConnectionEnv.RABBITMQ_URL]: broker.url,
     [ConnectionEnv.RABBITMQ_QUEUE]: queue,
     [AppEnv.STATS_INTERVAL_SECONDS]: "1",

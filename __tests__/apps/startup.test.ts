@@ -7,6 +7,14 @@ import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import * as path from "path";
+import {
+  APP_SETTINGS,
+  describeSetting,
+  parseSetting,
+  type AppSettingName,
+  type IntegerSetting,
+  type SettingSpec,
+} from "../../constructs/apps/app-settings";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { AppName, AppProcesses, bundleApps, bundlePath } from "./helpers/app-process";
@@ -42,25 +50,19 @@ describe("bad settings", () => {
       "a negative PRODUCER_RATE",
       "rabbitmq-producer",
       { ...rabbitProducer, [AppEnv.PRODUCER_RATE]: "-1" },
-      'config error: PRODUCER_RATE must be a non-negative integer, got "-1"',
+      'config error: PRODUCER_RATE must be an integer between 0 and 1000000 (decimal digits only), got "-1"',
     ],
     [
       "a fractional PRODUCER_COUNT",
       "kafka-producer",
       { ...kafkaProducer, [AppEnv.PRODUCER_COUNT]: "1.5" },
-      'config error: PRODUCER_COUNT must be a non-negative integer, got "1.5"',
+      'config error: PRODUCER_COUNT must be an integer >= 0 (decimal digits only), got "1.5"',
     ],
     [
       "an EXIT_WHEN_DONE that is neither true nor false",
       "kafka-producer",
       { ...kafkaProducer, [AppEnv.EXIT_WHEN_DONE]: "yes" },
-      'config error: EXIT_WHEN_DONE must be one of true, false, got "yes"',
-    ],
-    [
-      "a BROKER_KIND of the other broker",
-      "rabbitmq-consumer",
-      { ...rabbitConsumer, [ConnectionEnv.BROKER_KIND]: "kafka" },
-      'config error: BROKER_KIND must be one of rabbitmq, got "kafka"',
+      'config error: EXIT_WHEN_DONE must be true or false, got "yes"',
     ],
     [
       "an unknown LOG_LEVEL",
@@ -72,7 +74,7 @@ describe("bad settings", () => {
       "a zero CONSUMER_PREFETCH",
       "rabbitmq-consumer",
       { ...rabbitConsumer, [AppEnv.CONSUMER_PREFETCH]: "0" },
-      'config error: CONSUMER_PREFETCH must be a positive integer, got "0"',
+      'config error: CONSUMER_PREFETCH must be an integer between 1 and 65535 (decimal digits only), got "0"',
     ],
     [
       "a missing KAFKA_GROUP_ID",
@@ -106,6 +108,72 @@ describe("bad settings", () => {
     expect((await process.waitForExit(5000)).code).toBe(2);
     expect(process.stderr).toBe("config error: RABBITMQ_URL must be an amqp:// or amqps:// URL, got a http:// URL\n");
     expect(process.stderr).not.toContain("hunter2");
+  });
+});
+
+/**
+ * The same table that AppContainer checks `environment` against at synth
+ * (constructs/apps/app-settings.ts): whatever it refuses, the apps refuse at
+ * start, and what it accepts, they accept. Each setting is tried on every app
+ * that reads it.
+ */
+describe("the apps' settings table", () => {
+  const ALL: readonly AppName[] = ["rabbitmq-producer", "rabbitmq-consumer", "kafka-producer", "kafka-consumer"];
+  const PRODUCERS: readonly AppName[] = ["rabbitmq-producer", "kafka-producer"];
+  const CONSUMERS: readonly AppName[] = ["rabbitmq-consumer", "kafka-consumer"];
+  /** Which apps read each setting (apps/shared/app-config.ts and the apps' main.ts). */
+  const READ_BY: Record<AppSettingName, readonly AppName[]> = {
+    PRODUCER_RATE: PRODUCERS,
+    PRODUCER_COUNT: PRODUCERS,
+    MESSAGE_SIZE_BYTES: PRODUCERS,
+    EXIT_WHEN_DONE: PRODUCERS,
+    CONSUMER_PREFETCH: ["rabbitmq-consumer"],
+    CONSUMER_MAX_DELIVERIES: CONSUMERS,
+    CONSUMER_FAIL_MARKER: CONSUMERS,
+    CONSUMER_WORK_MS: CONSUMERS,
+    STATS_INTERVAL_SECONDS: ALL,
+    BROKER_RETRY_SECONDS: ALL,
+    LOG_LEVEL: ALL,
+    HEALTH_FILE: ALL,
+  };
+  /** Settings that get each app past its configuration; nothing listens on port 1, so it never connects. */
+  const unreachable: Record<AppName, Record<string, string>> = {
+    "rabbitmq-producer": { ...rabbitProducer, [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:1" },
+    "rabbitmq-consumer": { ...rabbitConsumer, [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:1" },
+    "kafka-producer": { ...kafkaProducer, [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: "127.0.0.1:1" },
+    "kafka-consumer": { ...kafkaConsumer, [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: "127.0.0.1:1" },
+  };
+  const integers = (Object.entries(APP_SETTINGS) as Array<[AppSettingName, SettingSpec]>).filter(
+    (entry): entry is [AppSettingName, IntegerSetting] => entry[1].kind === "integer",
+  );
+  const cases = integers.flatMap(([name, spec]) => READ_BY[name].map((app) => [name, app, spec] as const));
+
+  test("every setting of the table is tried on the apps that read it", () => {
+    expect(Object.keys(READ_BY).sort()).toEqual(Object.keys(APP_SETTINGS).sort());
+    for (const apps of Object.values(READ_BY)) expect(apps.length).toBeGreaterThan(0);
+    expect(integers.length).toBeGreaterThan(0);
+  });
+
+  test.each(cases)("refuses %s = its max + 1, as AppContainer does at synth: %s exits 2 with one line", async (name, app, spec) => {
+    const value = String(spec.max + 1);
+    // What AppContainer calls at synth: it refuses this value, and accepts the max.
+    expect(parseSetting(name, value)).toEqual({ ok: false, expected: describeSetting(spec) });
+    expect(parseSetting(name, String(spec.max))).toEqual({ ok: true, value: spec.max });
+
+    const process = apps.start(app, { ...unreachable[app], [name]: value });
+    const exit = await process.waitForExit(5000);
+    expect(exit.code).toBe(2);
+    expect(process.stderr).toBe(`config error: ${name} must be ${describeSetting(spec)}, got "${value}"\n`);
+    expect(process.stderr).toMatch(new RegExp(`^config error: ${name} must be an integer `));
+    expect(process.lines).toEqual([]);
+  });
+
+  test.each(cases)("accepts %s = its max, as AppContainer does: %s starts, then stops on SIGTERM", async (name, app, spec) => {
+    const process = apps.start(app, { ...unreachable[app], [name]: String(spec.max) });
+    await process.waitForEvent("starting", 5000);
+    process.kill("SIGTERM");
+    expect(await process.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+    expect(process.stderr).toBe("");
   });
 });
 

@@ -32,11 +32,11 @@ export function buildOursStack(scope: Construct, apps: number): TerraformStack {
     managementHostPort: 15672,
     dataRemovalPolicy: "destroy",
   });
-  rabbitmq.addQueue("orders.dead-letter", { type: "quorum" });
-  rabbitmq.addQueue("orders", { type: "quorum", deadLetterQueue: "orders.dead-letter" });
+  const deadLetters = rabbitmq.addQueue("orders.dead-letter", { type: "quorum" });
+  const orders = rabbitmq.addQueue("orders", { type: "quorum", deadLetterQueue: deadLetters });
 
   const kafka = new KafkaBroker(stack, "kafka", { network, hostPort: 29092, dataRemovalPolicy: "destroy" });
-  kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 7 * 24 * 3600 * 1000 } });
+  const events = kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 7 * 24 * 3600 * 1000 } });
 
   const images = new Map<string, ContainerImage>();
   const imageFor = (kind: string): ContainerImage => {
@@ -59,8 +59,21 @@ export function buildOursStack(scope: Construct, apps: number): TerraformStack {
       memoryMb: 128,
       healthCheck,
     });
-    if (kind.startsWith("rabbitmq")) rabbitmq.connect(app, { queue: "orders" });
-    else kafka.connect(app, { topic: "events", ...(kind === "kafka-consumer" ? { groupId: "events-consumer" } : {}) });
+    // Wired by role, as main.ts wires the default stack's four apps.
+    switch (kind) {
+      case "rabbitmq-producer":
+        orders.grantPublish(app);
+        break;
+      case "rabbitmq-consumer":
+        orders.grantConsume(app);
+        break;
+      case "kafka-producer":
+        events.grantProduce(app);
+        break;
+      case "kafka-consumer":
+        events.grantConsume(app, { groupId: "events-consumer" });
+        break;
+    }
   }
   return stack;
 }

@@ -272,22 +272,14 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
     const kind = APP_KINDS[i % APP_KINDS.length]!;
     const name = appName(i);
     const producer = kind.endsWith("producer");
+    // Each app gets only the variables of its role (sorted, as the constructs write them).
     const env = kind.startsWith("rabbitmq")
-      ? [
-          "BROKER_KIND=rabbitmq",
-          ...(producer ? ["PRODUCER_COUNT=1000", "PRODUCER_RATE=20"] : []),
-          "RABBITMQ_EXCHANGE=",
-          "RABBITMQ_QUEUE=orders",
-          "RABBITMQ_ROUTING_KEY=orders",
-          amqpUrl,
-        ]
-      : [
-          "BROKER_KIND=kafka",
-          "KAFKA_BOOTSTRAP_SERVERS=kafka:9092",
-          `KAFKA_GROUP_ID=${producer ? name : "events-consumer"}`,
-          "KAFKA_TOPIC=events",
-          ...(producer ? ["PRODUCER_COUNT=1000", "PRODUCER_RATE=20"] : []),
-        ];
+      ? producer
+        ? ["PRODUCER_COUNT=1000", "PRODUCER_RATE=20", "RABBITMQ_EXCHANGE=", "RABBITMQ_ROUTING_KEY=orders", amqpUrl]
+        : ["RABBITMQ_QUEUE=orders", amqpUrl]
+      : producer
+        ? ["KAFKA_BOOTSTRAP_SERVERS=kafka:9092", "KAFKA_TOPIC=events", "PRODUCER_COUNT=1000", "PRODUCER_RATE=20"]
+        : ["KAFKA_BOOTSTRAP_SERVERS=kafka:9092", "KAFKA_GROUP_ID=events-consumer", "KAFKA_TOPIC=events"];
     new Container(stack, `${name}-1`, {
       name: `${name}-1`,
       image: imageFor(kind).imageId,

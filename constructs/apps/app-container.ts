@@ -305,7 +305,7 @@ function checkEnvironment(scope: Construct, environment: unknown): Record<string
       if (!isToken(value)) {
         const parsed = parseSetting(key, value);
         if (!parsed.ok) {
-          report(scope, `environment.${key} must be ${parsed.expected}`, value, `set ${key} to ${parsed.expected}; the app would exit 2 at start`);
+          report(scope, `environment.${key} must be ${parsed.expected}`, value, `set ${key} to ${parsed.expected}; an app that reads it would exit 2 at start`);
           continue;
         }
       }
