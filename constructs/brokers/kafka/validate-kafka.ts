@@ -115,5 +115,5 @@ export function validateTopic(
 
 /** A did-you-mean fix for an undeclared topic. */
 export function undeclaredTopicFix(topic: string, declared: Iterable<string>): string {
-  return `declare it with addTopic("${topic}") (topics are not auto-created) ${didYouMean(topic, declared)}`.trim();
+  return `${didYouMean(topic, declared)}declare it with addTopic("${topic}") if it is new (topics are not auto-created)`;
 }

@@ -383,10 +383,10 @@ export class RabbitMqTopology {
     if (exchange === "") {
       return this.queues.has(routingKey)
         ? []
-        : [{ problem: `${role}: routing key "${routingKey}" on the default exchange names no declared queue`, received: routingKey, fix: `declare the queue with addQueue("${routingKey}") ${didYouMean(routingKey, this.queues.keys())}`.trim() }];
+        : [{ problem: `${role}: routing key "${routingKey}" on the default exchange names no declared queue`, received: routingKey, fix: `${didYouMean(routingKey, this.queues.keys())}declare it with addQueue("${routingKey}") if it is new` }];
     }
     if (!this.hasExchange(exchange)) {
-      return [{ problem: `${role}: the exchange is not declared`, received: exchange, fix: `declare it with addExchange("${exchange}") ${didYouMean(exchange, this.exchanges.keys())}`.trim() }];
+      return [{ problem: `${role}: the exchange is not declared`, received: exchange, fix: `${didYouMean(exchange, this.exchanges.keys())}declare it with addExchange("${exchange}") if it is new` }];
     }
     const type = this.exchangeType(exchange);
     const bound = this.bindings.filter((b) => b.source === exchange);
@@ -445,14 +445,14 @@ export class RabbitMqTopology {
       findings.push({
         problem: `queue "${q.name}": its dead-letter queue is not declared`,
         received: q.deadLetterQueue,
-        fix: `declare it with addQueue("${q.deadLetterQueue}") ${didYouMean(q.deadLetterQueue, this.queues.keys())}`.trim(),
+        fix: `${didYouMean(q.deadLetterQueue, this.queues.keys())}declare it with addQueue("${q.deadLetterQueue}") if it is new`,
       });
     }
     if (q.deadLetterExchange !== undefined && q.deadLetterExchange !== "" && !this.hasExchange(q.deadLetterExchange)) {
       findings.push({
         problem: `queue "${q.name}": its dead-letter exchange is not declared`,
         received: q.deadLetterExchange,
-        fix: `declare it with addExchange("${q.deadLetterExchange}") ${didYouMean(q.deadLetterExchange, this.exchanges.keys())}`.trim(),
+        fix: `${didYouMean(q.deadLetterExchange, this.exchanges.keys())}declare it with addExchange("${q.deadLetterExchange}") if it is new`,
       });
     }
     return findings;
@@ -461,10 +461,10 @@ export class RabbitMqTopology {
   private checkBinding(b: BindingDeclaration): Finding[] {
     const findings: Finding[] = [];
     if (!this.hasExchange(b.source)) {
-      findings.push({ problem: `binding of queue "${b.destination}": the exchange is not declared`, received: b.source, fix: `declare it with addExchange("${b.source}") ${didYouMean(b.source, this.exchanges.keys())}`.trim() });
+      findings.push({ problem: `binding of queue "${b.destination}": the exchange is not declared`, received: b.source, fix: `${didYouMean(b.source, this.exchanges.keys())}declare it with addExchange("${b.source}") if it is new` });
     }
     if (!this.queues.has(b.destination)) {
-      findings.push({ problem: `binding to exchange "${b.source}": the queue is not declared`, received: b.destination, fix: `declare it with addQueue("${b.destination}") ${didYouMean(b.destination, this.queues.keys())}`.trim() });
+      findings.push({ problem: `binding to exchange "${b.source}": the queue is not declared`, received: b.destination, fix: `${didYouMean(b.destination, this.queues.keys())}declare it with addQueue("${b.destination}") if it is new` });
     }
     return findings;
   }
