@@ -1,13 +1,13 @@
-import { TerraformOutput, TerraformVariable, type ITerraformDependable } from "cdktf";
+import { TerraformOutput, TerraformStack, TerraformVariable, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../apps/health-check";
-import { fail, report } from "../errors/problems";
+import { deferCheck, fail, report } from "../errors/problems";
 import { captureUserLocation } from "../errors/source-location";
 import { ContainerImage, type BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
 import { declareContainer, type Late, type PublishedPort } from "../private/container-spec";
-import { terraformIdentifier } from "../private/terraform-text";
+import { sha256, terraformIdentifier } from "../private/terraform-text";
 import {
   checkHostname,
   checkInteger,
@@ -136,7 +136,8 @@ export abstract class BrokerBase extends Construct implements IBroker {
     this.network = props.network;
     checkKnownKeys(this, description.propsName, props, description.knownProps);
     const nameOk = checkHostname(this, "name", props.name ?? id);
-    this.brokerName = nameOk ? (props.name ?? id) : terraformIdentifier(String(props.name ?? id)).replace(/_/g, "-");
+    // An invalid name was reported; a placeholder unique to this construct keeps it from causing more reports.
+    this.brokerName = nameOk ? (props.name ?? id) : `invalid-name-${sha256(this.node.path, 8)}`;
     // Host names compare without case in Docker's DNS: `Kafka` and `kafka` would be one alias.
     if (nameOk) claimName(this, "hostname", this.brokerName, "give each broker a name that differs in more than letter case");
     this.memoryMb = checkInteger(
@@ -217,6 +218,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
     claimName(this, "terraform output", name, "give the brokers names that differ in more than '-', '.' or '_' (output names replace them with '_')");
     const output = new TerraformOutput(this, id, { value, description: options.description, sensitive: options.sensitive });
     output.overrideLogicalId(name);
+    this.checkSoleOwner(output, name, "output");
     return output;
   }
 
@@ -235,7 +237,28 @@ export abstract class BrokerBase extends Construct implements IBroker {
       validation: [{ condition: `\${length(var.${name}) >= ${minLength}}`, errorMessage: `${name} must be at least ${minLength} characters long.` }],
     });
     variable.overrideLogicalId(name);
+    this.checkSoleOwner(variable, name, "variable");
     return variable;
+  }
+
+  /**
+   * At synth: no other Terraform variable (or output) of the stack has the
+   * same name: Terraform would merge the two blocks in silence (a user's
+   * variable with a default would give the secret one a default).
+   */
+  private checkSoleOwner(element: TerraformVariable | TerraformOutput, name: string, kind: "variable" | "output"): void {
+    deferCheck(this, () => {
+      const stack = TerraformStack.of(this);
+      const others = stack.node
+        .findAll()
+        .filter((c) => c !== element && (kind === "variable" ? c instanceof TerraformVariable : c instanceof TerraformOutput))
+        .filter((c) => (c as TerraformVariable).friendlyUniqueId === name);
+      return others.map((other) => ({
+        problem: `the Terraform ${kind} "${name}" of this broker is also declared by ${other.node.path}`,
+        received: name,
+        fix: `rename the other ${kind} (Terraform would merge the two)`,
+      }));
+    });
   }
 
   /**

@@ -55,7 +55,7 @@ export interface ContainerSpec {
  * nothing is written back into the resource, so escape-hatch edits stay.
  */
 export function declareContainer(scope: Construct, id: string, spec: ContainerSpec): Container {
-  claimName(scope, "container", spec.name, "give each broker and app its own name (an app's replicas are named <name>-1..N)");
+  claimName(scope, "container", spec.name, "give each broker and app its own name (an app's replicas are named <name>-1..N)", `${scope.node.path}/${id}`);
   const labels: Record<string, string> = { ...(spec.labels ?? {}), [Labels.component]: spec.component };
   if (spec.healthCheck) labels[Labels.healthcheck] = spec.healthCheck.hash();
   const late = <T>(value: Late<T> | undefined): boolean => typeof value === "function";

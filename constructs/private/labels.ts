@@ -22,5 +22,6 @@ export const Labels = {
 export function labelList(labels: Record<string, string>): { label: string; value: string }[] {
   return Object.keys(labels)
     .sort()
-    .map((label) => ({ label: escapeTemplate(label), value: escapeTemplate(labels[label]) }));
+    // A value that is not a string was reported by checkLabels; render it as text meanwhile.
+    .map((label) => ({ label: escapeTemplate(label), value: escapeTemplate(String(labels[label])) }));
 }

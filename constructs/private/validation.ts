@@ -48,7 +48,15 @@ export function checkDockerName(scope: IConstruct, field: string, value: unknown
  * characters. Dots would make RabbitMQ's short node name fail to resolve.
  */
 export function checkHostname(scope: IConstruct, field: string, value: unknown): boolean {
-  if (isToken(value)) return true;
+  if (isToken(value)) {
+    report(
+      scope,
+      `${field} must be a literal: it names the container, the data volume, the Terraform variables and outputs, and seeds stable ids`,
+      value,
+      "use a literal name; keep per-environment differences in separate stacks",
+    );
+    return false;
+  }
   if (!checkDockerName(scope, field, value)) return false;
   const name = value as string;
   if (name.length > 63 || !HOST_LABEL.test(name)) {
@@ -168,7 +176,7 @@ export function checkLabels(scope: IConstruct, field: string, labels: unknown): 
 export type NameKind = DockerObjectKind | "hostname" | "terraform variable" | "terraform output";
 const claims = new WeakMap<IConstruct, Map<string, { path: string; name: string }>>();
 
-export function claimName(scope: IConstruct, kind: NameKind, name: string, fix: string): boolean {
+export function claimName(scope: IConstruct, kind: NameKind, name: string, fix: string, ownerPath: string = scope.node.path): boolean {
   if (isToken(name)) return true;
   // Host names are compared without case (Docker's DNS); an identical name is
   // already reported as a container name clash, so only case variants are reported here.
@@ -180,11 +188,11 @@ export function claimName(scope: IConstruct, kind: NameKind, name: string, fix: 
     claims.set(stack, taken);
   }
   const owner = taken.get(key);
-  if (owner !== undefined && owner.path !== scope.node.path) {
+  if (owner !== undefined && owner.path !== ownerPath) {
     if (kind === "hostname" && owner.name === name) return false;
     report(scope, `the ${kind} name "${name}" is already used by ${owner.path}${owner.name !== name ? ` ("${owner.name}")` : ""}`, name, fix);
     return false;
   }
-  taken.set(key, { path: scope.node.path, name });
+  taken.set(key, { path: ownerPath, name });
   return true;
 }

@@ -253,15 +253,16 @@ export class KafkaBroker extends BrokerBase {
     const raw = app.settingValue(AppEnv.MESSAGE_SIZE_BYTES);
     const size = raw === undefined ? (APP_SETTINGS.MESSAGE_SIZE_BYTES as IntegerSetting).default : Number(raw);
     if (!Number.isFinite(size)) return [];
-    const brokerLimit = Number(this.props.serverProperties?.["message.max.bytes"] ?? KAFKA_DEFAULT_MESSAGE_MAX_BYTES);
-    const topicLimit = Number(this.topics.find((t) => t.name === topic)?.configs["max.message.bytes"] ?? brokerLimit);
-    const limit = Math.min(brokerLimit, topicLimit);
+    // A topic's max.message.bytes replaces the broker's message.max.bytes for that topic.
+    const brokerLimit = Number(this.userServerProperties()["message.max.bytes"] ?? KAFKA_DEFAULT_MESSAGE_MAX_BYTES);
+    const limit = Number(this.topics.find((t) => t.name === topic)?.configs["max.message.bytes"] ?? brokerLimit);
+    if (!Number.isFinite(limit)) return [];
     if (size + APP_MESSAGE_OVERHEAD_BYTES <= limit) return [];
     return [
       {
         problem: `${role} (${app.node.path}): ${AppEnv.MESSAGE_SIZE_BYTES} plus the message envelope (~${APP_MESSAGE_OVERHEAD_BYTES} bytes) exceeds the ${limit}-byte message limit, so Kafka would refuse every record`,
         received: size,
-        fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${limit - APP_MESSAGE_OVERHEAD_BYTES}, or raise the topic's "max.message.bytes" config (and the broker's "message.max.bytes")`,
+        fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${limit - APP_MESSAGE_OVERHEAD_BYTES}, or raise the topic's "max.message.bytes" config`,
       },
     ];
   }

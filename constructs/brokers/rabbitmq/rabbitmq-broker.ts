@@ -105,6 +105,8 @@ export class RabbitMqBroker extends BrokerBase {
   /** Queues, exchanges, bindings and policies, as declared so far. */
   public readonly topology: RabbitMqTopology;
   private readonly adminPassword: string;
+  /** The URL wired apps get, made once: each Fn.urlencode call is a new Token, and equal wirings must compare equal. */
+  private internalUrl?: string;
 
   constructor(scope: Construct, id: string, props: RabbitMqBrokerProps) {
     super(scope, id, props, {
@@ -217,7 +219,7 @@ export class RabbitMqBroker extends BrokerBase {
   /** @internal used by RabbitMqQueue.grantConsume */
   public wireConsumer(app: IBrokerClient, queue: string): void {
     const role = `consumer of queue "${queue}"`;
-    if (!this.wire(app, role, { [RabbitMqConnectionEnv.RABBITMQ_URL]: this.amqpUrl(this.endpoint.address), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue })) return;
+    if (!this.wire(app, role, { [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl, [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue })) return;
     deferCheck(
       this,
       () =>
@@ -238,13 +240,18 @@ export class RabbitMqBroker extends BrokerBase {
       return;
     }
     const wired = this.wire(app, role, {
-      [RabbitMqConnectionEnv.RABBITMQ_URL]: this.amqpUrl(this.endpoint.address),
+      [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl,
       [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
       [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
     });
     if (!wired) return;
     const location = captureUserLocation();
     deferCheck(this, () => this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey), location);
+  }
+
+  private get appUrl(): string {
+    this.internalUrl ??= this.amqpUrl(this.endpoint.address);
+    return this.internalUrl;
   }
 
   /** `amqp://user:password@host:port/vhost`, credentials URL-encoded (by Terraform when they are Tokens). */

@@ -393,8 +393,8 @@ export class RabbitMqTopology {
     if (this.exchanges.get(exchange)?.internal) {
       return [{ problem: `${role}: exchange "${exchange}" is internal and refuses messages from clients`, received: exchange, fix: "publish to a non-internal exchange" }];
     }
-    if (type === "headers") return [];
-    const routes = type === "fanout" ? bound.length > 0 : bound.some((b) => (type === "topic" ? topicMatches(b.routingKey, routingKey) : b.routingKey === routingKey));
+    // Headers exchanges route by message headers, which the apps do not set: any binding may match.
+    const routes = type === "fanout" || type === "headers" ? bound.length > 0 : bound.some((b) => (type === "topic" ? topicMatches(b.routingKey, routingKey) : b.routingKey === routingKey));
     if (routes) return [];
     return [
       {
@@ -472,7 +472,8 @@ export class RabbitMqTopology {
 
 /** Whether a topic exchange binding key (`*` one word, `#` zero or more words) matches a routing key. */
 export function topicMatches(bindingKey: string, routingKey: string): boolean {
-  const pattern = bindingKey.split(".");
+  // RabbitMQ splits "" into no words, on both sides.
+  const pattern = bindingKey === "" ? [] : bindingKey.split(".");
   const words = routingKey === "" ? [] : routingKey.split(".");
   const match = (p: number, w: number): boolean => {
     if (p === pattern.length) return w === words.length;
