@@ -3,47 +3,34 @@ import { Testing } from "cdktf";
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { buildDefaultStack, DEFAULT_STACK_NAME } from "../../main";
-import { allKeys, container, envOf, labelsOf, renderTemplate, resources, upload } from "./helpers";
+import { MessagingTemplate, synthSnapshot } from "../../constructs/testing";
+import { allKeys, container, envOf, labelsOf, renderTemplate, resources, synth, upload } from "./helpers";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
-function synthDefault(): { text: string; json: any } {
+/** Built with DOCKER_HOST unset, as on a machine without it (synthSnapshot masks it when set). */
+function withoutDockerHost<T>(build: () => T): T {
   const saved = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
   try {
-    const stack = buildDefaultStack(Testing.app());
-    const text = Testing.synth(stack);
-    return { text, json: JSON.parse(text) };
+    return build();
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved;
   }
 }
 
-/**
- * The synthesized stack without what depends on the machine or on the apps'
- * current sources: the checkout path and the build-context hashes.
- */
-function normalized(text: string): unknown {
-  return JSON.parse(
-    text
-      .split(REPO)
-      .join("<repo>")
-      .replace(/"context_sha256": "[0-9a-f]{64}"/g, '"context_sha256": "<hash>"')
-      .replace(/"((?:rabbitmq|kafka)-(?:producer|consumer)):[0-9a-f]{12}"/g, '"$1:<hash12>"'),
-  );
-}
-
 describe("default stack (main.ts)", () => {
-  const { text, json } = synthDefault();
+  const { text, json } = withoutDockerHost(() => synth(buildDefaultStack(Testing.app())));
+  const template = MessagingTemplate.fromJson(json);
 
-  test("matches the snapshot (construct ids and every property)", () => {
-    expect(normalized(text)).toMatchSnapshot();
+  test("matches the snapshot (construct ids and every property; build folders and hashes masked)", () => {
+    expect(withoutDockerHost(() => synthSnapshot(buildDefaultStack(Testing.app())))).toMatchSnapshot();
   });
 
   test("has one network, both brokers, a topics job and four apps", () => {
     expect(DEFAULT_STACK_NAME).toBe("messaging");
     expect(resources(json, "docker_network").map((n) => n.name)).toEqual(["messaging"]);
-    expect(resources(json, "docker_container").map((c) => c.name).sort()).toEqual([
+    expect(Object.keys(template.containers()).sort()).toEqual([
       "kafka",
       "kafka-consumer-1",
       "kafka-producer-1",
@@ -52,6 +39,7 @@ describe("default stack (main.ts)", () => {
       "rabbitmq-consumer-1",
       "rabbitmq-producer-1",
     ]);
+    expect(template.containersOf("app").sort()).toEqual(["kafka-consumer-1", "kafka-producer-1", "rabbitmq-consumer-1", "rabbitmq-producer-1"]);
     expect(json.provider.docker).toEqual([{ host: "unix:///var/run/docker.sock" }]);
     expect(json.terraform.required_providers.docker.version).toBe("4.6.0");
   });
@@ -66,49 +54,74 @@ describe("default stack (main.ts)", () => {
   });
 
   test("brokers publish only on 127.0.0.1 and have grace periods and healthchecks", () => {
+    template.expectNoPortBeyondLoopback();
+    expect(template.publishedPorts().map((p) => `${p.container}:${p.hostPort}`).sort()).toEqual(["kafka:29092", "rabbitmq:15672", "rabbitmq:5672"]);
     for (const name of ["rabbitmq", "kafka"]) {
       const c = container(json, name);
       expect(c.hostname).toBe(name);
       expect(c.destroy_grace_seconds).toBe(30);
       expect(c.wait).toBe(true);
       expect(c.healthcheck.test[0]).toMatch(/^CMD/);
-      for (const p of c.ports) expect(p.ip).toBe("127.0.0.1");
     }
     expect(allKeys(json).has("cpus")).toBe(false);
   });
 
   test("the RabbitMQ queue dead-letters to its dead-letter queue", () => {
-    const defs = JSON.parse(
-      renderTemplate(upload(container(json, "rabbitmq"), "/etc/rabbitmq/definitions.json"), { rabbitmq_admin_password: "pw" }),
-    );
-    expect(defs.queues.map((q: any) => q.name)).toEqual(["orders.dead-letter", "orders"]);
-    expect(defs.queues[1].arguments["x-dead-letter-routing-key"]).toBe("orders.dead-letter");
+    expect(template.queues("rabbitmq").map((q) => q.name)).toEqual(["orders.dead-letter", "orders"]);
+    template.expectQueue("rabbitmq", "orders", { type: "quorum", durable: true, deadLettersTo: "orders.dead-letter" });
+    template.expectQueue("rabbitmq", "orders.dead-letter", { type: "quorum" });
+    const defs = JSON.parse(renderTemplate(upload(container(json, "rabbitmq"), "/etc/rabbitmq/definitions.json"), { rabbitmq_admin_password: "pw" }));
+    expect(defs.users).toEqual([{ name: "admin", password: "pw", tags: "administrator" }]);
   });
 
-  test("apps are wired through connect(): env contract, network, order after broker", () => {
-    expect(envOf(container(json, "rabbitmq-producer-1"))).toMatchObject({
-      BROKER_KIND: "rabbitmq",
-      RABBITMQ_QUEUE: "orders",
-      PRODUCER_COUNT: "1000",
-      PRODUCER_RATE: "20",
-    });
-    expect(envOf(container(json, "kafka-consumer-1"))).toMatchObject({
-      BROKER_KIND: "kafka",
+  test("the Kafka topic is created with its partitions and retention", () => {
+    expect(template.topics("kafka")).toEqual([{ name: "events", partitions: 3, replicationFactor: 1, configs: { "retention.ms": "604800000" } }]);
+  });
+
+  test("apps are wired by role: publisher and consumer of the queue, producer and consumer of the topic", () => {
+    template.expectWiring("rabbitmq-producer", { broker: "rabbitmq", role: "publisher", exchange: "", routingKey: "orders" });
+    template.expectWiring("rabbitmq-consumer", { broker: "rabbitmq", role: "consumer", queue: "orders" });
+    template.expectWiring("kafka-producer", { broker: "kafka", role: "producer", topic: "events" });
+    template.expectWiring("kafka-consumer", { broker: "kafka", role: "consumer", topic: "events", groupId: "events-consumer" });
+  });
+
+  test("the wirings' connection settings: the contract with the apps", () => {
+    const producer = envOf(container(json, "rabbitmq-producer-1"));
+    expect(producer).toMatchObject({ RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders", PRODUCER_COUNT: "1000", PRODUCER_RATE: "20" });
+    expect(producer.RABBITMQ_QUEUE).toBeUndefined();
+    expect(producer.RABBITMQ_URL).toBe("amqp://admin:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F");
+    const consumer = envOf(container(json, "rabbitmq-consumer-1"));
+    expect(consumer).toMatchObject({ RABBITMQ_QUEUE: "orders" });
+    expect(consumer.RABBITMQ_EXCHANGE).toBeUndefined();
+    expect(consumer.RABBITMQ_ROUTING_KEY).toBeUndefined();
+    expect(envOf(container(json, "kafka-consumer-1"))).toEqual({
       KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
       KAFKA_TOPIC: "events",
       KAFKA_GROUP_ID: "events-consumer",
     });
+    for (const name of template.containersOf("app")) expect(envOf(container(json, name)).BROKER_KIND).toBeUndefined();
+  });
+
+  test("apps join the broker's network and start after the broker (and the topics job)", () => {
     expect(text).toHaveResourceWithProperties(Container, {
       name: "kafka-producer-1",
       depends_on: ["docker_container.kafka_container_36BF297E", "docker_container.kafka_topics_F7FCEA7D"],
     });
     expect(container(json, "rabbitmq-consumer-1").depends_on).toEqual(["docker_container.rabbitmq_container_D5E6048A"]);
+    const [network] = Object.keys(json.resource.docker_network);
+    for (const name of template.containersOf("app")) {
+      expect(container(json, name).networks_advanced).toEqual([{ name: `\${docker_network.${network}.name}` }]);
+    }
   });
 
   test("every container, network and volume carries the common labels", () => {
     for (const type of ["docker_container", "docker_network", "docker_volume"]) {
       for (const r of resources(json, type)) {
-        expect(labelsOf(r)).toMatchObject({ "cdktf-docker-messaging.stack": "messaging", "cdktf-docker-messaging.managed-by": "cdktf" });
+        expect(labelsOf(r)).toMatchObject({
+          "cdktf-docker-messaging.stack": "messaging",
+          "cdktf-docker-messaging.managed-by": "cdktf",
+          "cdktf-docker-messaging.example": "default",
+        });
       }
     }
   });
@@ -116,5 +129,6 @@ describe("default stack (main.ts)", () => {
   test("outputs connection strings, sensitive where they hold the password", () => {
     expect(Object.keys(json.output).sort()).toEqual(["kafka_bootstrap_servers", "rabbitmq_amqp_url", "rabbitmq_management_url"]);
     expect(json.output.rabbitmq_amqp_url.sensitive).toBe(true);
+    expect(json.variable.rabbitmq_admin_password).toMatchObject({ sensitive: true, nullable: false });
   });
 });

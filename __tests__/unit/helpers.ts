@@ -1,5 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
-import { DockerHost } from "../../constructs";
+import { DockerHost, MessagingValidationError } from "../../constructs";
+import { problemsIn } from "../../constructs/errors/problems";
+import { synthStack } from "../../constructs/testing";
 
 /** A stack with a Docker provider, as every user stack has. */
 export function newStack(id = "test"): TerraformStack {
@@ -8,10 +10,35 @@ export function newStack(id = "test"): TerraformStack {
   return stack;
 }
 
-/** Synthesized JSON (string, for the cdktf matchers) and parsed. */
+/**
+ * Synthesized JSON (string, for the cdktf matchers) and parsed, after every
+ * validation (one error listing all problems, as `cdktf synth` does).
+ */
 export function synth(stack: TerraformStack): { text: string; json: any } {
-  const text = Testing.synth(stack);
-  return { text, json: JSON.parse(text) };
+  const json = synthStack(stack);
+  return { text: JSON.stringify(json), json };
+}
+
+/**
+ * The problems a stack built by `build` has, after aspects and the checks
+ * run at synth: what `cdktf synth` would list. Errors thrown at once (a
+ * missing required prop) are returned too.
+ */
+export function problemsOf(build: (stack: TerraformStack) => void): MessagingValidationError[] {
+  const stack = newStack();
+  try {
+    build(stack);
+  } catch (error) {
+    if (error instanceof MessagingValidationError) return [...problemsIn(stack), error];
+    throw error;
+  }
+  Testing.synth(stack); // runs the aspects
+  return problemsIn(stack);
+}
+
+/** The problems' messages (`<path>: <problem>, got <value>. Fix: <fix>`). */
+export function problemMessages(build: (stack: TerraformStack) => void): string[] {
+  return problemsOf(build).map((p) => p.message);
 }
 
 /** All configs of a resource type. */

@@ -1,0 +1,697 @@
+/**
+ * KafkaBroker: the KRaft node's container and properties, the topics job,
+ * what each grant verb gives an app, and the problems its props, topics
+ * and wirings are reported with. The rule tables (topic configs, server
+ * properties) have their own tests in kafka-rules.test.ts.
+ */
+import { TerraformResource, TerraformStack, TerraformVariable } from "cdktf";
+import { Container } from "@cdktf/provider-docker/lib/container";
+import {
+  AppContainer,
+  AppEnv,
+  ContainerImage,
+  KAFKA_INTERNAL_PORT,
+  KafkaBroker,
+  KafkaTopic,
+  Network,
+  RabbitMqBroker,
+  type KafkaBrokerProps,
+} from "../../../../constructs";
+import { deriveClusterId, kafkaEnvName } from "../../../../constructs/brokers/kafka/kafka-broker";
+import { allKeys, container, envOf, labelsOf, newStack, problemMessages, resources, synth } from "../../helpers";
+
+const BROKER_CONTAINER = "docker_container.kafka_container_36BF297E";
+const TOPICS_JOB = "docker_container.kafka_topics_F7FCEA7D";
+const TOPICS_SH = "/opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:9092 --create --if-not-exists";
+
+function net(stack: TerraformStack): Network {
+  return (stack.node.tryFindChild("net") as Network | undefined) ?? new Network(stack, "net");
+}
+
+function kafkaIn(stack: TerraformStack, props: Partial<KafkaBrokerProps> = {}, id = "kafka"): KafkaBroker {
+  return new KafkaBroker(stack, id, { network: net(stack), ...props });
+}
+
+function broker(props: Partial<KafkaBrokerProps> = {}) {
+  const stack = newStack();
+  return { stack, kafka: kafkaIn(stack, props) };
+}
+
+function app(stack: TerraformStack, id = "app", props: { replicas?: number; environment?: Record<string, string> } = {}): AppContainer {
+  return new AppContainer(stack, id, { image: ContainerImage.fromRegistry("busybox:1.36"), ...props });
+}
+
+/** The topics job's script, one command a line. */
+function scriptOf(json: any, name = "kafka"): string[] {
+  return (container(json, `${name}-topics`).command[0] as string).split("\n");
+}
+
+describe("KafkaBroker container", () => {
+  test("runs KRaft combined mode with the full property set as KAFKA_* variables", () => {
+    expect(envOf(container(synth(broker().stack).json, "kafka"))).toEqual({
+      CLUSTER_ID: deriveClusterId("kafka-cluster:kafka-data"),
+      KAFKA_HEAP_OPTS: "-Xmx512m -Xms512m",
+      KAFKA_NODE_ID: "1",
+      KAFKA_PROCESS_ROLES: "broker,controller",
+      KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093",
+      KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+      KAFKA_LISTENERS: "INTERNAL://:9092,CONTROLLER://:9093",
+      KAFKA_ADVERTISED_LISTENERS: "INTERNAL://kafka:9092",
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      KAFKA_INTER_BROKER_LISTENER_NAME: "INTERNAL",
+      KAFKA_LOG_DIRS: "/var/lib/kafka/data",
+      KAFKA_NUM_PARTITIONS: "1",
+      KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+      KAFKA_DEFAULT_REPLICATION_FACTOR: "1",
+      KAFKA_MIN_INSYNC_REPLICAS: "1",
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
+    });
+  });
+
+  test("advertises the network alias inside and 127.0.0.1:<hostPort> to the host, published on loopback only", () => {
+    const { stack, kafka } = broker({ hostPort: 29092 });
+    const { text, json } = synth(stack);
+    const c = container(json, "kafka");
+    const env = envOf(c);
+    expect(env.KAFKA_LISTENERS).toBe("INTERNAL://:9092,CONTROLLER://:9093,HOST://:9094");
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://kafka:9092,HOST://127.0.0.1:29092");
+    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe("INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT");
+    expect(env.KAFKA_INTER_BROKER_LISTENER_NAME).toBe("INTERNAL");
+    expect(env.KAFKA_CONTROLLER_LISTENER_NAMES).toBe("CONTROLLER");
+    expect(text).toHaveResourceWithProperties(Container, {
+      name: "kafka",
+      hostname: "kafka",
+      ports: [{ internal: 9094, external: 29092, ip: "127.0.0.1", protocol: "tcp" }],
+    });
+    expect(c.networks_advanced).toEqual([{ aliases: ["kafka"], name: "${docker_network.net_network_0C4DCF91.name}" }]);
+    expect(json.output.kafka_bootstrap_servers).toEqual({
+      value: "127.0.0.1:29092",
+      description: "Kafka bootstrap servers of broker kafka from the Docker host",
+    });
+    expect(kafka.endpoint).toEqual({ hostname: "kafka", port: KAFKA_INTERNAL_PORT, address: "kafka:9092" });
+    expect(kafka.hostEndpoint).toEqual({ hostname: "127.0.0.1", port: 29092, address: "127.0.0.1:29092" });
+  });
+
+  test("publishes no port and outputs nothing without hostPort", () => {
+    const { stack, kafka } = broker();
+    const { json } = synth(stack);
+    expect(container(json, "kafka").ports).toBeUndefined();
+    expect(json.output).toBeUndefined();
+    expect(kafka.hostEndpoint).toBeUndefined();
+  });
+
+  test("advertises its own name", () => {
+    const stack = newStack();
+    kafkaIn(stack, { name: "audit-kafka" }, "whatever");
+    const env = envOf(container(synth(stack).json, "audit-kafka"));
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://audit-kafka:9092");
+    expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@audit-kafka:9093");
+  });
+
+  test("keeps log.dirs on a named volume, with a grace period and a healthcheck it waits for", () => {
+    const c = container(synth(broker({ dataRemovalPolicy: "destroy" }).stack).json, "kafka");
+    expect(c.volumes).toEqual([{ container_path: "/var/lib/kafka/data", volume_name: expect.stringMatching(/^\$\{docker_volume\./) }]);
+    expect(c.destroy_grace_seconds).toBe(30);
+    expect(c.memory).toBe(1024);
+    expect(c.restart).toBe("unless-stopped");
+    expect(c.wait).toBe(true);
+    expect(c.wait_timeout).toBe(180);
+    expect(c.healthcheck).toEqual({
+      test: [
+        "CMD-SHELL",
+        "KAFKA_HEAP_OPTS=-Xmx96m KAFKA_JVM_PERFORMANCE_OPTS='-XX:+UseSerialGC -XX:TieredStopAtLevel=1' /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null",
+      ],
+      interval: "10s",
+      timeout: "30s",
+      retries: 12,
+      start_period: "30s",
+    });
+    expect(labelsOf(c)["cdktf-docker-messaging.healthcheck-sha256"]).toMatch(/^[0-9a-f]{16}$/);
+    expect(labelsOf(c)["cdktf-docker-messaging.component"]).toBe("kafka-broker");
+    expect(allKeys(c).has("cpus")).toBe(false);
+  });
+
+  test("retains its volume by default", () => {
+    const { json } = synth(broker().stack);
+    expect(resources(json, "docker_volume")).toHaveLength(0);
+    expect(container(json, "kafka").volumes).toEqual([{ container_path: "/var/lib/kafka/data", volume_name: "kafka-data" }]);
+  });
+
+  test("sizes the heap at half the memory limit", () => {
+    const c = container(synth(broker({ memoryMb: 2048 }).stack).json, "kafka");
+    expect(c.memory).toBe(2048);
+    expect(envOf(c).KAFKA_HEAP_OPTS).toBe("-Xmx1024m -Xms1024m");
+  });
+
+  test("derives a stable 16-byte cluster id from its volume's name, the same on every synth", () => {
+    const a = envOf(container(synth(broker().stack).json, "kafka")).CLUSTER_ID;
+    const b = envOf(container(synth(broker().stack).json, "kafka")).CLUSTER_ID;
+    expect(a).toBe(b);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(Buffer.from(a, "base64url")).toHaveLength(16);
+    expect(broker().kafka.clusterId).toBe(a);
+    const other = newStack();
+    expect(kafkaIn(other, { name: "other-kafka" }).clusterId).toBe(deriveClusterId("kafka-cluster:other-kafka-data"));
+    expect(deriveClusterId("kafka-cluster:other-kafka-data")).not.toBe(a);
+  });
+
+  test("takes a cluster id of the user's own", () => {
+    expect(envOf(container(synth(broker({ clusterId: "MkU3OEVBNTcwNTJENDM2Qg" }).stack).json, "kafka")).CLUSTER_ID).toBe("MkU3OEVBNTcwNTJENDM2Qg");
+  });
+
+  test("names a property's variable with the image's rule", () => {
+    expect(kafkaEnvName("log.retention.hours")).toBe("KAFKA_LOG_RETENTION_HOURS");
+    expect(kafkaEnvName("a_b-c.d")).toBe("KAFKA_A__B___C_D");
+    expect(kafkaEnvName("num.replica.fetchers")).toBe("KAFKA_NUM_REPLICA_FETCHERS");
+  });
+
+  test("passes extra server properties, defaultPartitions and autoCreateTopics as KAFKA_* variables", () => {
+    const env = envOf(
+      container(
+        synth(
+          broker({
+            serverProperties: { "log.retention.hours": 24, "log.cleaner.enable": false, "compression.type": "zstd" },
+            defaultPartitions: 6,
+            autoCreateTopics: true,
+          }).stack
+        ).json,
+        "kafka"
+      )
+    );
+    expect(env).toMatchObject({
+      KAFKA_LOG_RETENTION_HOURS: "24",
+      KAFKA_LOG_CLEANER_ENABLE: "false",
+      KAFKA_COMPRESSION_TYPE: "zstd",
+      KAFKA_NUM_PARTITIONS: "6",
+      KAFKA_AUTO_CREATE_TOPICS_ENABLE: "true",
+    });
+  });
+
+  test("the container is node.defaultChild; an override on it survives topics and wirings declared later", () => {
+    const { stack, kafka } = broker();
+    expect(kafka.node.defaultChild).toBe(kafka.container);
+    expect(kafka.containers).toEqual([kafka.container]);
+    (kafka.node.defaultChild as TerraformResource).addOverride("log_driver", "local");
+    kafka.container.shmSize = 64;
+    kafka.addTopic("events").grantProduce(app(stack, "producer"));
+    const { json } = synth(stack);
+    expect(container(json, "kafka").log_driver).toBe("local");
+    expect(container(json, "kafka").shm_size).toBe(64);
+    expect(scriptOf(json).join("\n")).toContain("--topic 'events'");
+  });
+});
+
+describe("topics job", () => {
+  test("is declared with the first topic: a one-shot container after the broker is healthy, failing the deploy on error", () => {
+    const { stack, kafka } = broker();
+    expect(kafka.topicsJob).toBeUndefined();
+    kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 1000 } });
+    kafka.addTopic("audit");
+    expect(kafka.topicNames).toEqual(["events", "audit"]);
+    const { json } = synth(stack);
+    const job = container(json, "kafka-topics");
+    expect(job.must_run).toBe(false);
+    expect(job.attach).toBe(true);
+    expect(job.restart).toBe("no");
+    expect(job.memory).toBe(256);
+    expect(job.depends_on).toEqual([BROKER_CONTAINER]);
+    expect(job.image).toBe(container(json, "kafka").image);
+    expect(job.entrypoint).toEqual(["/bin/sh", "-c"]);
+    expect(job.networks_advanced).toEqual([{ name: "${docker_network.net_network_0C4DCF91.name}" }]);
+    expect(envOf(job)).toEqual({ KAFKA_HEAP_OPTS: "-Xmx96m", KAFKA_JVM_PERFORMANCE_OPTS: "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" });
+    expect(labelsOf(job)["cdktf-docker-messaging.component"]).toBe("kafka-topics");
+    expect(job.lifecycle.postcondition).toEqual([
+      { condition: "${self.exit_code == 0}", error_message: "Creating the Kafka topics of kafka failed: see `docker logs kafka-topics`." },
+    ]);
+    expect(scriptOf(json)).toEqual([
+      "set -e",
+      "echo 'topic events'",
+      `${TOPICS_SH} --topic 'events' --partitions 3 --replication-factor 1 --config 'retention.ms=1000'`,
+      "/opt/kafka/bin/kafka-configs.sh --bootstrap-server kafka:9092 --alter --entity-type topics --entity-name 'events' --add-config 'retention.ms=1000'",
+      "echo 'topic audit'",
+      `${TOPICS_SH} --topic 'audit' --partitions 1 --replication-factor 1`,
+      "",
+    ]);
+  });
+
+  test("is not declared without topics, and apps then wait for the broker only", () => {
+    const { stack } = broker({ autoCreateTopics: true });
+    const { json } = synth(stack);
+    expect(resources(json, "docker_container").map((c) => c.name)).toEqual(["kafka"]);
+  });
+
+  test("defaults the replication factor to the node count", () => {
+    const { stack, kafka } = broker();
+    const topic = kafka.addTopic("events");
+    expect(kafka.nodeCount).toBe(1);
+    expect(topic.replicationFactor).toBe(kafka.nodeCount);
+    expect(topic.partitions).toBe(1);
+    expect(scriptOf(synth(stack).json)).toContain(`${TOPICS_SH} --topic 'events' --partitions 1 --replication-factor 1`);
+  });
+
+  test("writes list configs in brackets for kafka-configs.sh", () => {
+    const { stack, kafka } = broker();
+    kafka.addTopic("audit", { configs: { "cleanup.policy": "compact,delete", "min.compaction.lag.ms": 0 } });
+    const script = scriptOf(synth(stack).json);
+    expect(script).toContain(
+      `${TOPICS_SH} --topic 'audit' --partitions 1 --replication-factor 1 --config 'cleanup.policy=compact,delete' --config 'min.compaction.lag.ms=0'`
+    );
+    expect(script).toContain(
+      "/opt/kafka/bin/kafka-configs.sh --bootstrap-server kafka:9092 --alter --entity-type topics --entity-name 'audit' --add-config 'cleanup.policy=[compact,delete],min.compaction.lag.ms=0'"
+    );
+  });
+
+  test("is rendered at synth: a topic added after a grant is in it", () => {
+    const { stack, kafka } = broker();
+    kafka.addTopic("first").grantProduce(app(stack, "producer"));
+    kafka.addTopic("second");
+    const { json } = synth(stack);
+    const script = scriptOf(json).join("\n");
+    expect(script).toContain("--topic 'first'");
+    expect(script).toContain("--topic 'second'");
+    expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+  });
+
+  test("an app wired before the first topic exists still starts after the topics job", () => {
+    const { stack, kafka } = broker({ autoCreateTopics: true });
+    kafka.wireProducer(app(stack, "producer"), "later");
+    expect(kafka.topicsJob).toBeUndefined();
+    kafka.addTopic("later");
+    expect(container(synth(stack).json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+  });
+
+  test("an override on the job survives topics added after it", () => {
+    const { stack, kafka } = broker();
+    kafka.addTopic("a");
+    kafka.topicsJob!.addOverride("log_driver", "none");
+    kafka.addTopic("b");
+    const { json } = synth(stack);
+    expect(container(json, "kafka-topics").log_driver).toBe("none");
+    expect(scriptOf(json).join("\n")).toContain("--topic 'b'");
+  });
+});
+
+describe("grants", () => {
+  test("grantProduce gives the bootstrap servers and topic; the app starts after the broker and the topics", () => {
+    const { stack, kafka } = broker();
+    const topic = kafka.addTopic("events");
+    expect(topic).toBeInstanceOf(KafkaTopic);
+    expect([topic.broker, topic.topicName]).toEqual([kafka, "events"]);
+    topic.grantProduce(app(stack, "producer"));
+    const c = container(synth(stack).json, "producer-1");
+    expect(envOf(c)).toEqual({ KAFKA_BOOTSTRAP_SERVERS: "kafka:9092", KAFKA_TOPIC: "events" });
+    expect(c.depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+    expect(c.networks_advanced).toEqual([{ name: "${docker_network.net_network_0C4DCF91.name}" }]);
+  });
+
+  test("grantConsume gives the group too, to every replica", () => {
+    const { stack, kafka } = broker();
+    kafka.addTopic("events").grantConsume(app(stack, "consumer", { replicas: 2 }), { groupId: "readers" });
+    const { json } = synth(stack);
+    for (const name of ["consumer-1", "consumer-2"]) {
+      const c = container(json, name);
+      expect(envOf(c)).toEqual({ KAFKA_BOOTSTRAP_SERVERS: "kafka:9092", KAFKA_TOPIC: "events", KAFKA_GROUP_ID: "readers" });
+      expect(c.depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+    }
+  });
+
+  test("the same wiring twice is one", () => {
+    const { stack, kafka } = broker();
+    const events = kafka.addTopic("events");
+    const consumer = app(stack, "consumer");
+    const producer = app(stack, "producer");
+    events.grantConsume(consumer, { groupId: "g" });
+    events.grantConsume(consumer, { groupId: "g" });
+    events.grantProduce(producer);
+    events.grantProduce(producer);
+    expect(consumer.wiredTo).toHaveLength(1);
+    expect(producer.wiredTo).toHaveLength(1);
+    const { json } = synth(stack);
+    expect(container(json, "consumer-1").env).toEqual(["KAFKA_BOOTSTRAP_SERVERS=kafka:9092", "KAFKA_GROUP_ID=g", "KAFKA_TOPIC=events"]);
+    expect(container(json, "consumer-1").depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+  });
+
+  test("the app's own settings sit next to the connection settings", () => {
+    const { stack, kafka } = broker();
+    kafka.addTopic("events").grantProduce(app(stack, "producer", { environment: { [AppEnv.PRODUCER_RATE]: "50", [AppEnv.MESSAGE_SIZE_BYTES]: "1024" } }));
+    expect(envOf(container(synth(stack).json, "producer-1"))).toEqual({
+      KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
+      KAFKA_TOPIC: "events",
+      PRODUCER_RATE: "50",
+      MESSAGE_SIZE_BYTES: "1024",
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Bad input: reported, all at once, at synth.
+// ---------------------------------------------------------------------------
+
+type Build = (stack: TerraformStack) => void;
+/** A fragment of one expected message, or a pattern it matches. */
+type Expected = string | RegExp;
+const matching = (e: Expected) => (typeof e === "string" ? expect.stringContaining(e) : expect.stringMatching(e));
+
+/** A producer of topic "t" (declared with `configs`) with MESSAGE_SIZE_BYTES = `size`. */
+function producerOf(size: number | undefined, configs?: Record<string, number>, props: Partial<KafkaBrokerProps> = {}): Build {
+  return (s) => {
+    const environment = size === undefined ? undefined : { [AppEnv.MESSAGE_SIZE_BYTES]: String(size) };
+    kafkaIn(s, props)
+      .addTopic("t", configs ? { configs } : {})
+      .grantProduce(app(s, "app", { environment }));
+  };
+}
+
+const tooLarge = (size: number, limit: number) =>
+  `test/kafka: producer to topic "t" (test/app): MESSAGE_SIZE_BYTES plus the message envelope (~1024 bytes) exceeds the ${limit}-byte message limit, so Kafka would refuse every record, got ${size}. Fix: use MESSAGE_SIZE_BYTES <= ${
+    limit - 1024
+  }`;
+
+describe("KafkaBroker: problems", () => {
+  const rejects: [string, Build, Expected[]][] = [
+    [
+      "memory below what Kafka needs",
+      (s) => kafkaIn(s, { memoryMb: 256 }),
+      ["test/kafka: memoryMb must be an integer between 512 and 1048576, got 256. Fix: give Kafka at least 512 MiB"],
+    ],
+    ["a name Docker refuses", (s) => kafkaIn(s, { name: "kafka broker" }), ['test/kafka: name is not a valid Docker container name, got "kafka broker"']],
+    [
+      "a name with '.' (it is the advertised host name)",
+      (s) => kafkaIn(s, { name: "kafka.local" }),
+      ['test/kafka: name is also the broker\'s hostname and must be a host name label, got "kafka.local"'],
+    ],
+    ["a host port of 0", (s) => kafkaIn(s, { hostPort: 0 }), ["test/kafka: hostPort is not a TCP port, got 0"]],
+    ["defaultPartitions of 0", (s) => kafkaIn(s, { defaultPartitions: 0 }), ["test/kafka: defaultPartitions must be an integer between 1 and 100000, got 0"]],
+    [
+      "autoCreateTopics as a string",
+      (s) => kafkaIn(s, { autoCreateTopics: "true" as any }),
+      ['test/kafka: autoCreateTopics must be true or false, got "true"'],
+    ],
+    [
+      "a malformed cluster id",
+      (s) => kafkaIn(s, { clusterId: "not-a-cluster-id" }),
+      ['test/kafka: clusterId is not a Kafka cluster id (22 base64url characters encoding 16 bytes), got "not-a-cluster-id"'],
+    ],
+    [
+      "a cluster id whose last character carries stray bits",
+      (s) => kafkaIn(s, { clusterId: "MkU3OEVBNTcwNTJENDM2Qh" }),
+      ["test/kafka: clusterId is not a Kafka cluster id"],
+    ],
+    [
+      "an unknown prop, with a did-you-mean",
+      (s) => kafkaIn(s, { hostport: 9092 } as any),
+      ['test/kafka: KafkaBrokerProps has no field "hostport", got "hostport". Fix: did you mean "hostPort"?'],
+    ],
+    [
+      "serverProperties advertised.listeners (owned by the construct)",
+      (s) => kafkaIn(s, { serverProperties: { "advertised.listeners": "PLAINTEXT://x:9092" } }),
+      [
+        'test/kafka: server property "advertised.listeners" is set by the construct, got "advertised.listeners". Fix: remove it: the construct declares the INTERNAL (9092), CONTROLLER (9093) and HOST listeners',
+      ],
+    ],
+    [
+      "serverProperties node.id (owned)",
+      (s) => kafkaIn(s, { serverProperties: { "node.id": 2 } }),
+      ['test/kafka: server property "node.id" is set by the construct'],
+    ],
+    [
+      "serverProperties num.partitions (a prop sets it)",
+      (s) => kafkaIn(s, { serverProperties: { "num.partitions": 3 } }),
+      ['test/kafka: server property "num.partitions" is set by the construct, got "num.partitions". Fix: use the defaultPartitions prop'],
+    ],
+    [
+      "serverProperties of a listener's own family (owned)",
+      (s) => kafkaIn(s, { serverProperties: { "listener.name.internal.ssl.keystore.location": "/x" } }),
+      ['test/kafka: server property "listener.name.internal.ssl.keystore.location" is set by the construct'],
+    ],
+    [
+      "serverProperties that would become KAFKA_HEAP_OPTS",
+      (s) => kafkaIn(s, { serverProperties: { "heap.opts": "-Xmx2g" } }),
+      [
+        'test/kafka: serverProperties "heap.opts" would become KAFKA_HEAP_OPTS, which Kafka\'s start scripts read as JVM settings, not a broker property, got "heap.opts". Fix: remove it: the heap is half of memoryMb',
+      ],
+    ],
+    [
+      "serverProperties that is not an object",
+      (s) => kafkaIn(s, { serverProperties: ["a=b"] as any }),
+      ['test/kafka: serverProperties must be an object of property names to values, got ["a=b"]'],
+    ],
+    [
+      "a topic declared twice",
+      (s) => {
+        const k = kafkaIn(s);
+        k.addTopic("events");
+        k.addTopic("events");
+      },
+      ['test/kafka: topic declared twice, got "events". Fix: declare each topic once (addTopic) and reuse the handle it returns'],
+    ],
+    [
+      "topics whose metric names collide (a.b vs a_b)",
+      (s) => {
+        const k = kafkaIn(s);
+        k.addTopic("a.b");
+        k.addTopic("a_b");
+      },
+      [
+        `test/kafka: topic "a_b" collides with topic "a.b": Kafka's metrics name both "a_b" ('.' and '_' are the same there), and Kafka refuses the second, got "a_b"`,
+      ],
+    ],
+    [
+      "topics whose metric names collide (a_b vs a.b, the other order)",
+      (s) => {
+        const k = kafkaIn(s);
+        k.addTopic("orders_eu");
+        k.addTopic("orders.eu");
+      },
+      ['test/kafka: topic "orders.eu" collides with topic "orders_eu"'],
+    ],
+    [
+      "partitions of 0",
+      (s) => kafkaIn(s).addTopic("events", { partitions: 0 }),
+      ['test/kafka: topic "events": partitions must be an integer between 1 and 100000, got 0'],
+    ],
+    [
+      "a replication factor above the node count",
+      (s) => kafkaIn(s).addTopic("events", { replicationFactor: 3 }),
+      ['test/kafka: topic "events": replicationFactor is above the broker\'s node count (1), got 3. Fix: use a replication factor <= 1'],
+    ],
+    ["an invalid topic name", (s) => kafkaIn(s).addTopic("bad topic"), ['test/kafka: invalid topic name, got "bad topic"']],
+    ["a topic name over 249 characters", (s) => kafkaIn(s).addTopic("t".repeat(250)), ["test/kafka: invalid topic name"]],
+    ["the topic name '..'", (s) => kafkaIn(s).addTopic(".."), ['test/kafka: invalid topic name, got ".."']],
+    [
+      "a topic name starting with __",
+      (s) => kafkaIn(s).addTopic("__mine"),
+      ['test/kafka: topic "__mine": names starting with "__" are Kafka\'s internal topics, got "__mine"'],
+    ],
+    [
+      "a topic option with a typo",
+      (s) => kafkaIn(s).addTopic("events", { partition: 3 } as any),
+      ['test/kafka: topic "events" options has no field "partition", got "partition". Fix: did you mean "partitions"?'],
+    ],
+    [
+      "topic configs that are not an object",
+      (s) => kafkaIn(s).addTopic("events", { configs: "retention.ms=1" as any }),
+      ['test/kafka: topic "events": configs must be an object, got "retention.ms=1"'],
+    ],
+    [
+      "grantConsume without groupId (JS caller)",
+      (s) =>
+        kafkaIn(s)
+          .addTopic("t")
+          .grantConsume(app(s), {} as any),
+      ['test/kafka: consumer of topic "t": groupId is required, got {}. Fix: pass { groupId: "my-group" }'],
+    ],
+    [
+      "grantConsume without options (JS caller)",
+      (s) =>
+        kafkaIn(s)
+          .addTopic("t")
+          .grantConsume(app(s), undefined as any),
+      ['test/kafka: consumer of topic "t": options are required, got undefined. Fix: pass { groupId: "my-group" }'],
+    ],
+    [
+      "grantConsume with an empty groupId",
+      (s) => kafkaIn(s).addTopic("t").grantConsume(app(s), { groupId: "" }),
+      ['test/kafka: consumer of topic "t": groupId must be a non-empty string, got ""'],
+    ],
+    [
+      "grantConsume with groupID (a did-you-mean)",
+      (s) =>
+        kafkaIn(s)
+          .addTopic("t")
+          .grantConsume(app(s), { groupID: "g" } as any),
+      ['test/kafka: consumer of topic "t": options has no field "groupID", got "groupID". Fix: did you mean "groupId"?'],
+    ],
+    [
+      "a producer to an undeclared topic, suggesting the declared one",
+      (s) => {
+        const k = kafkaIn(s);
+        k.addTopic("events");
+        k.wireProducer(app(s), "evnets");
+      },
+      [
+        /^test\/kafka: producer to topic "evnets" \(test\/app\): the topic is not declared on this broker, got "evnets"\. Fix: .*did you mean "events"\?.*topics are not auto-created/,
+      ],
+    ],
+    [
+      "a consumer of an undeclared topic",
+      (s) => {
+        const k = kafkaIn(s);
+        new KafkaTopic(k, "ghost", 1, 1).grantConsume(app(s), { groupId: "g" });
+      },
+      ['test/kafka: consumer of topic "ghost" (test/app): the topic is not declared on this broker, got "ghost"'],
+    ],
+    [
+      "a grant on a topic whose declaration was refused",
+      (s) => kafkaIn(s).addTopic("bad topic").grantProduce(app(s)),
+      ['test/kafka: invalid topic name, got "bad topic"', 'test/kafka: producer to topic "bad topic" (test/app): the topic is not declared on this broker'],
+    ],
+    ["a producer above the default 1 MiB limit", producerOf(2_000_000), [tooLarge(2_000_000, 1048588)]],
+    ["a producer one byte above the default limit", producerOf(1047565), [tooLarge(1047565, 1048588)]],
+    ["a producer above the topic's max.message.bytes", producerOf(100_000, { "max.message.bytes": 100_000 }), [tooLarge(100_000, 100_000)]],
+    [
+      "a producer above the broker's message.max.bytes, which the topic does not raise",
+      producerOf(600_000, undefined, { serverProperties: { "message.max.bytes": 500_000 } }),
+      [tooLarge(600_000, 500_000)],
+    ],
+    [
+      "one app consuming two topics (it reads one KAFKA_TOPIC)",
+      (s) => {
+        const k = kafkaIn(s);
+        const consumer = app(s, "consumer");
+        k.addTopic("a").grantConsume(consumer, { groupId: "g" });
+        k.addTopic("b").grantConsume(consumer, { groupId: "g" });
+      },
+      [
+        'test/consumer: consumer of topic "b" (test/kafka) needs KAFKA_TOPIC="b", but the app is already consumer of topic "a" (test/kafka) with KAFKA_TOPIC="a"',
+      ],
+    ],
+    [
+      "a RabbitMQ broker named like this broker's topics job",
+      (s) => {
+        kafkaIn(s).addTopic("t");
+        new RabbitMqBroker(s, "mq", { network: net(s), name: "kafka-topics" });
+      },
+      ['test/mq: the container name "kafka-topics" is already used by test/kafka, got "kafka-topics"'],
+    ],
+    [
+      "a broker named like another Kafka broker's topics job declared after it",
+      (s) => {
+        kafkaIn(s, { name: "kafka-topics" }, "first");
+        kafkaIn(s, {}, "kafka").addTopic("t");
+      },
+      ['test/kafka: the container name "kafka-topics" is already used by test/first, got "kafka-topics"'],
+    ],
+    [
+      "two Kafka brokers whose bootstrap outputs would have the same name",
+      (s) => {
+        kafkaIn(s, { name: "bus", hostPort: 29092 }, "a");
+        kafkaIn(s, { name: "bus", hostPort: 29093 }, "b");
+      },
+      [
+        'test/b: the container name "bus" is already used by test/a',
+        'test/b/data: the volume name "bus-data" is already used by test/a/data',
+        'test/b: the terraform output name "bus_bootstrap_servers" is already used by test/a',
+      ],
+    ],
+  ];
+
+  test.each(rejects)("rejects %s", (_name, build, expected) => {
+    const messages = problemMessages(build);
+    expect(messages).toHaveLength(expected.length);
+    for (const fragment of expected) expect(messages).toContainEqual(matching(fragment));
+  });
+
+  const accepts: [string, Build][] = [
+    ["the defaults", (s) => kafkaIn(s)],
+    ["a producer to an undeclared topic with autoCreateTopics", (s) => kafkaIn(s, { autoCreateTopics: true }).wireProducer(app(s), "anything")],
+    [
+      "a consumer of an undeclared topic with autoCreateTopics",
+      (s) => kafkaIn(s, { autoCreateTopics: true }).wireConsumer(app(s), "anything", { groupId: "g" }),
+    ],
+    [
+      "topics a.b and a-b (only '.' and '_' collide)",
+      (s) => {
+        const k = kafkaIn(s);
+        k.addTopic("a.b");
+        k.addTopic("a-b");
+      },
+    ],
+    [
+      "topics a.b and a.b.c",
+      (s) => {
+        const k = kafkaIn(s);
+        k.addTopic("a.b");
+        k.addTopic("a.b.c");
+      },
+    ],
+    [
+      "the same topic name on two brokers",
+      (s) => {
+        kafkaIn(s, { name: "kafka-a" }, "a").addTopic("events");
+        kafkaIn(s, { name: "kafka-b" }, "b").addTopic("events");
+      },
+    ],
+    ["a 249-character topic name", (s) => kafkaIn(s).addTopic("t".repeat(249))],
+    ["a topic name with a single leading underscore", (s) => kafkaIn(s).addTopic("_mine")],
+    ["an explicit replication factor of 1", (s) => kafkaIn(s).addTopic("events", { replicationFactor: 1 })],
+    ["the default message size (256 bytes)", producerOf(undefined)],
+    ["a message exactly at the default limit", producerOf(1047564)],
+    [
+      "a large message on a consumer (only producers are checked)",
+      (s) =>
+        kafkaIn(s)
+          .addTopic("t")
+          .grantConsume(app(s, "app", { environment: { [AppEnv.MESSAGE_SIZE_BYTES]: "2000000" } }), { groupId: "g" }),
+    ],
+    [
+      "a large message with both the topic's max.message.bytes and the broker's message.max.bytes raised",
+      producerOf(2_000_000, { "max.message.bytes": 5_000_000 }, { serverProperties: { "message.max.bytes": 5_000_000 } }),
+    ],
+    [
+      "a large message with the broker's message.max.bytes raised (topics inherit it)",
+      producerOf(2_000_000, undefined, { serverProperties: { "message.max.bytes": 5_000_000 } }),
+    ],
+    ["a topic that lowers max.message.bytes with small messages", producerOf(1000, { "max.message.bytes": 10_000 })],
+    ["a plugin's own server property", (s) => kafkaIn(s, { serverProperties: { "my.plugin.endpoint": "http://x" } })],
+    [
+      "server properties next to the owned ones",
+      (s) => kafkaIn(s, { serverProperties: { "log.retention.hours": 24, "num.network.threads": 3, "log.cleaner.enable": false } }),
+    ],
+    ["a cluster id Token", (s) => kafkaIn(s, { clusterId: new TerraformVariable(s, "cluster", { type: "string" }).stringValue })],
+    ["a valid cluster id", (s) => kafkaIn(s, { clusterId: "MkU3OEVBNTcwNTJENDM2Qg" })],
+    ["the minimum memory (512 MiB)", (s) => kafkaIn(s, { memoryMb: 512 })],
+    [
+      "one producer and consumers in two groups of one topic",
+      (s) => {
+        const events = kafkaIn(s).addTopic("events");
+        events.grantProduce(app(s, "producer"));
+        events.grantConsume(app(s, "audit"), { groupId: "audit" });
+        events.grantConsume(app(s, "billing"), { groupId: "billing" });
+      },
+    ],
+    [
+      "one app producing to and consuming the same topic",
+      (s) => {
+        const events = kafkaIn(s).addTopic("events");
+        const both = app(s, "both");
+        events.grantProduce(both);
+        events.grantConsume(both, { groupId: "g" });
+      },
+    ],
+    [
+      "a Kafka broker named like a RabbitMQ broker's volume",
+      (s) => {
+        new RabbitMqBroker(s, "mq", { network: net(s), name: "bus" });
+        kafkaIn(s, { name: "bus-data" });
+      },
+    ],
+  ];
+
+  test.each(accepts)("accepts %s", (_name, build) => {
+    expect(problemMessages(build)).toEqual([]);
+  });
+});
