@@ -252,7 +252,9 @@ export abstract class BrokerBase extends Construct implements IBroker {
       const others = stack.node
         .findAll()
         .filter((c) => c !== element && (kind === "variable" ? c instanceof TerraformVariable : c instanceof TerraformOutput))
-        .filter((c) => (c as TerraformVariable).friendlyUniqueId === name);
+        .filter((c) => (c as TerraformVariable).friendlyUniqueId === name)
+        // Another broker's is a name clash, reported when it was claimed.
+        .filter((c) => !(c.node.scope instanceof BrokerBase));
       return others.map((other) => ({
         problem: `the Terraform ${kind} "${name}" of this broker is also declared by ${other.node.path}`,
         received: name,

@@ -330,7 +330,7 @@ describe("a broker kind defined outside constructs/: problems", () => {
         app(s, "worker");
         toyIn(s, { name: "worker-1" });
       },
-      ['test/toy: the container name "worker-1" is already used by test/worker, got "worker-1". Fix: give each broker and app its own name'],
+      ['test/toy: the container name "worker-1" is already used by test/worker/replica-1, got "worker-1". Fix: give each broker and app its own name'],
     ],
     [
       "an app whose replica takes a toy broker's name",
@@ -338,7 +338,7 @@ describe("a broker kind defined outside constructs/: problems", () => {
         toyIn(s, { name: "worker-2" });
         app(s, "worker", { replicas: 2 });
       },
-      ['test/worker: the container name "worker-2" is already used by test/toy, got "worker-2"'],
+      ['test/worker: the container name "worker-2" is already used by test/toy/node, got "worker-2"'],
     ],
     [
       "two toy brokers with the same name (container, volume, variable and output)",

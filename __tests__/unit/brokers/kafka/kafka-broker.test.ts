@@ -575,7 +575,7 @@ describe("KafkaBroker: problems", () => {
         kafkaIn(s).addTopic("t");
         new RabbitMqBroker(s, "mq", { network: net(s), name: "kafka-topics" });
       },
-      ['test/mq: the container name "kafka-topics" is already used by test/kafka, got "kafka-topics"'],
+      ['test/mq: the container name "kafka-topics" is already used by test/kafka/topics, got "kafka-topics"'],
     ],
     [
       "a broker named like another Kafka broker's topics job declared after it",
@@ -583,7 +583,7 @@ describe("KafkaBroker: problems", () => {
         kafkaIn(s, { name: "kafka-topics" }, "first");
         kafkaIn(s, {}, "kafka").addTopic("t");
       },
-      ['test/kafka: the container name "kafka-topics" is already used by test/first, got "kafka-topics"'],
+      ['test/kafka: the container name "kafka-topics" is already used by test/first/container, got "kafka-topics"'],
     ],
     [
       "two Kafka brokers whose bootstrap outputs would have the same name",

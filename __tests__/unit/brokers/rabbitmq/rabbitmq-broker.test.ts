@@ -475,7 +475,7 @@ describe("RabbitMqBroker props: problems", () => {
         new KafkaBroker(s, "kafka", { network: net(s) }).addTopic("events");
         rabbitIn(s, { name: "kafka-topics" });
       },
-      ['test/rabbitmq: the container name "kafka-topics" is already used by test/kafka, got "kafka-topics"'],
+      ['test/rabbitmq: the container name "kafka-topics" is already used by test/kafka/topics, got "kafka-topics"'],
     ],
     [
       "a broker named like an app's replica",
@@ -483,7 +483,7 @@ describe("RabbitMqBroker props: problems", () => {
         app(s, "worker", { replicas: 2 });
         rabbitIn(s, { name: "worker-2" });
       },
-      ['test/rabbitmq: the container name "worker-2" is already used by test/worker, got "worker-2"'],
+      ['test/rabbitmq: the container name "worker-2" is already used by test/worker/replica-2, got "worker-2"'],
     ],
     [
       "several mistakes at once, each reported",
