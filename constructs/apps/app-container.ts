@@ -9,7 +9,6 @@ import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
 import { declareContainer, type PublishedPort } from "../private/container-spec";
 import {
-  checkDockerName,
   checkInteger,
   checkIpAddress,
   checkKnownKeys,
@@ -151,8 +150,8 @@ export class AppContainer extends Construct implements IBrokerClient {
     }
     // The containers are `<name>-<i>`: those are what Docker's grammar applies to.
     const name = props.name ?? id;
-    const nameOk = isToken(name) || (typeof name === "string" && checkDockerName(this, "name (its replicas are <name>-1..N)", `${name}-1`));
-    this.appName = nameOk ? name : "invalid-name";
+    const nameOk = isToken(name) || checkAppName(this, name, typeof props.replicas === "number" ? props.replicas : 1);
+    this.appName = nameOk ? name : `invalid-name-${this.node.addr.slice(0, 8)}`;
     const replicas = checkInteger(this, "replicas", props.replicas, 1, "run at least one replica (replicas >= 1)", 1000) ? (props.replicas ?? 1) : 1;
     const memoryMb = checkInteger(this, "memoryMb", props.memoryMb, 6, "give the app at least 6 MiB, Docker's smallest memory limit (a Node app needs about 64)", 1024 * 1024)
       ? (props.memoryMb ?? 256)
@@ -269,6 +268,21 @@ export class AppContainer extends Construct implements IBrokerClient {
     }
     return dependencies;
   }
+}
+
+/** The replicas are `<name>-<i>`: Docker's grammar applies to those, so a one-character name is fine. */
+function checkAppName(scope: Construct, name: unknown, replicas: number): boolean {
+  const longest = typeof name === "string" ? `${name}-${Math.max(1, Math.floor(replicas))}`.length : 0;
+  if (typeof name !== "string" || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || longest > 128) {
+    report(
+      scope,
+      "name is not a valid Docker container name prefix (replicas are <name>-1..N)",
+      name,
+      "use a letter or digit, then letters, digits, '_', '.' or '-', so that <name>-<replicas> is at most 128 characters",
+    );
+    return false;
+  }
+  return true;
 }
 
 function sameEnvironment(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

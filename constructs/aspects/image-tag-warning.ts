@@ -13,13 +13,14 @@ export class ImageTagWarning implements IAspect {
     const name = node.nameInput;
     if (name === undefined || isToken(name)) return;
     const tag = imageTag(name);
-    if (tag === undefined) {
-      Annotations.of(node).addWarning(
-        `image "${name}" has no tag, so Docker uses "latest": pin a version tag (e.g. "${name}:1.2.3") or a digest`,
-      );
-    } else if (tag === "latest") {
-      Annotations.of(node).addWarning(`image "${name}" uses the "latest" tag: pin a version tag or a digest`);
-    }
+    const message =
+      tag === undefined
+        ? `image "${name}" has no tag, so Docker uses "latest": pin a version tag (e.g. "${name}:1.2.3") or a digest`
+        : tag === "latest"
+          ? `image "${name}" uses the "latest" tag: pin a version tag or a digest`
+          : undefined;
+    // Aspects run on every synth (a test may synthesize twice): warn once.
+    if (message !== undefined && !node.node.metadata.some((m) => m.data === message)) Annotations.of(node).addWarning(message);
   }
 }
 

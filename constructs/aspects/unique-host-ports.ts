@@ -18,20 +18,24 @@ interface Publication {
 export class UniqueHostPorts implements IAspect {
   /** Publications by container path; a container visited again replaces its own. */
   private readonly byContainer = new Map<string, Publication[]>();
+  /** First-visit order: a clash is reported once, on the container visited later. */
+  private readonly order = new Map<string, number>();
 
   public visit(node: IConstruct): void {
     if (!(node instanceof Container)) return;
     const ports = node.portsInput;
     if (!Array.isArray(ports)) return;
     const path = node.node.path;
+    if (!this.order.has(path)) this.order.set(path, this.order.size);
     this.byContainer.delete(path);
     const mine: Publication[] = [];
     for (const p of ports) {
       if (p.external === undefined || isToken(p.external)) continue;
       const pub = { key: `${p.external}/${p.protocol ?? "tcp"}`, ip: p.ip ?? "0.0.0.0", path };
+      const everywhere = (ip: string): boolean => ip === "0.0.0.0" || ip === "::";
       const others = [...this.byContainer.values()].flat().concat(mine);
-      const clash = others.find((o) => o.key === pub.key && (o.ip === pub.ip || o.ip === "0.0.0.0" || pub.ip === "0.0.0.0"));
-      if (clash) {
+      const clash = others.find((o) => o.key === pub.key && (o.ip === pub.ip || everywhere(o.ip) || everywhere(pub.ip)));
+      if (clash && (clash.path === path || this.order.get(clash.path)! < this.order.get(path)!)) {
         report(
           node,
           `host port ${pub.key} on ${pub.ip} is already published by ${clash.path}`,

@@ -121,6 +121,8 @@ export abstract class BrokerBase extends Construct implements IBroker {
   /** The image the broker's containers run. */
   protected readonly image: BoundImage;
   private readonly baseProps: BrokerBaseProps;
+  /** dataRemovalPolicy, once checked (an invalid one was reported and counts as "retain"). */
+  private readonly removalPolicy?: RemovalPolicy;
   private readonly nodes: Container[] = [];
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
@@ -152,7 +154,8 @@ export abstract class BrokerBase extends Construct implements IBroker {
       : description.defaultMemoryMb;
     checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
     checkInteger(this, "stopGracePeriodSeconds", props.stopGracePeriodSeconds, 0, "use 0 or more seconds (30 lets a broker stop cleanly)", 3600);
-    checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"]);
+    if (!checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"])) this.removalPolicy = "retain";
+    else this.removalPolicy = props.dataRemovalPolicy;
     checkLabels(this, "labels", props.labels);
     if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
       report(this, "image is not a ContainerImage", props.image, 'use ContainerImage.fromRegistry("name:tag"), fromLocal(...) or fromBuild(folder)');
@@ -181,7 +184,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
 
   /** A named volume `<name>-<suffix>` for the broker's data, kept or removed as `dataRemovalPolicy` says. */
   protected addDataVolume(id = "data", suffix = "data"): DataVolume {
-    return new DataVolume(this, id, { name: `${this.brokerName}-${suffix}`, removalPolicy: this.baseProps.dataRemovalPolicy });
+    return new DataVolume(this, id, { name: `${this.brokerName}-${suffix}`, removalPolicy: this.removalPolicy });
   }
 
   /**

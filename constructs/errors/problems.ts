@@ -90,9 +90,14 @@ export function problemsIn(scope: IConstruct): MessagingValidationError[] {
   return scope.node.findAll().flatMap((c) => collect(c));
 }
 
-/** Every problem reported under any app root in this process (for the synth report). */
-export function allReportedProblems(): MessagingValidationError[] {
-  return [...rootsWithProblems].flatMap((root) => problemsIn(root));
+/** A mark of the roots seen so far; `reportedProblemsSince(mark)` leaves theirs out. */
+export function problemRootsMark(): ReadonlySet<IConstruct> {
+  return new Set(rootsWithProblems);
+}
+
+/** Every problem reported under an app root that is not in `before` (for the synth report of one run). */
+export function reportedProblemsSince(before: ReadonlySet<IConstruct> = new Set()): MessagingValidationError[] {
+  return [...rootsWithProblems].filter((root) => !before.has(root)).flatMap((root) => problemsIn(root));
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as fs from "fs";
+import type { IConstruct } from "constructs";
 import * as path from "path";
 import { showValue, type MessagingValidationError } from "./messaging-error";
-import { allReportedProblems } from "./problems";
+import { problemRootsMark, reportedProblemsSince } from "./problems";
 import type { SourceLocation } from "./source-location";
 
 /** Set to 1 (or run with `--verbose`) to print the full stack trace of an unexpected error. */
@@ -23,20 +24,21 @@ export const SYNTH_DEBUG_ENV = "CDKTF_DOCKER_MESSAGING_DEBUG";
  * ```
  */
 export function runSynth(synth: () => void, out: (text: string) => void = (t) => process.stderr.write(t)): boolean {
+  const mark = problemRootsMark(); // apps built before this run are not reported
   try {
     synth();
     return true;
   } catch (error) {
-    out(formatSynthFailure(error));
+    out(formatSynthFailure(error, mark));
     process.exitCode = 1;
     return false;
   }
 }
 
 /** The text `runSynth` prints for an error thrown by building or synthesizing an app. */
-export function formatSynthFailure(error: unknown): string {
+export function formatSynthFailure(error: unknown, since: ReadonlySet<IConstruct> = new Set()): string {
   const ours = new Map<string, MessagingValidationError>();
-  for (const p of allReportedProblems()) ours.set(p.message, p);
+  for (const p of reportedProblemsSince(since)) ours.set(p.message, p);
   if (isOurs(error)) ours.set(error.message, error);
   const others = otherErrors(error, ours);
   const count = ours.size + others.length;

@@ -16,7 +16,8 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$/;
 const IPV6_DOMAIN = /^\[[a-fA-F0-9:]+\](?::[0-9]+)?$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+/** Docker verifies digests of these algorithms only, as lower-case hex of their length (opencontainers/go-digest). */
+const DIGEST = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
 
 /** What is wrong with an image reference, or undefined when Docker accepts it. */
 export function imageReferenceProblem(reference: string, options: { tagAllowed?: boolean } = {}): string | undefined {
@@ -26,7 +27,7 @@ export function imageReferenceProblem(reference: string, options: { tagAllowed?:
   const at = rest.indexOf("@");
   if (at >= 0) {
     if (options.tagAllowed === false) return "may not carry a digest here";
-    if (!DIGEST.test(rest.slice(at + 1))) return `has an invalid digest "${rest.slice(at + 1)}"`;
+    if (!DIGEST.test(rest.slice(at + 1))) return `has an invalid digest "${rest.slice(at + 1)}" (sha256:<64 lower-case hex>, or sha384/sha512)`;
     rest = rest.slice(0, at);
   }
   const lastSlash = rest.lastIndexOf("/");

@@ -39,9 +39,9 @@ export class DockerHost extends Construct {
   constructor(scope: Construct, id: string, props: DockerHostProps = {}) {
     super(scope, id);
     checkKnownKeys(this, "DockerHostProps", props, { host: true } satisfies Record<keyof DockerHostProps, true>);
-    checkString(this, "host", props.host);
-    this.host = props.host ?? (process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST);
-    if (!isToken(this.host) && !/^(unix|tcp|ssh|npipe):\/\/./.test(this.host)) {
+    const hostOk = checkString(this, "host", props.host);
+    this.host = hostOk ? (props.host ?? (process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST)) : DEFAULT_DOCKER_HOST;
+    if (hostOk && !isToken(this.host) && !/^(unix|tcp|ssh|npipe):\/\/./.test(this.host)) {
       report(this, "host is not a Docker engine address", this.host, 'use "unix:///var/run/docker.sock", "tcp://host:2376" or "ssh://user@host"');
     }
     const other = TerraformStack.of(this).node.findAll().find((c) => c instanceof DockerHost && c !== this);

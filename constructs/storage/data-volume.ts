@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { DockerVolume } from "../private/bindings";
 import { labelList } from "../private/labels";
-import { checkDockerName, claimName } from "../private/validation";
+import { fail } from "../errors/problems";
+import { checkDockerName, checkKnownKeys, checkLabels, checkOneOf, claimName } from "../private/validation";
 
 /**
  * What `cdktf destroy` does to a data volume.
@@ -47,6 +48,10 @@ export class DataVolume extends Construct {
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
+    if (props === undefined || props === null || typeof props !== "object") fail(this, "DataVolumeProps are required", props, 'pass { name: "my-data" }');
+    checkKnownKeys(this, "DataVolumeProps", props, { name: true, removalPolicy: true, labels: true } satisfies Record<keyof DataVolumeProps, true>);
+    checkOneOf(this, "removalPolicy", props.removalPolicy, ["retain", "destroy"]);
+    checkLabels(this, "labels", props.labels);
     if (checkDockerName(this, "name", props.name, "volume")) {
       claimName(this, "volume", props.name, "give each broker its own name (its volume is <name>-data)");
     }

@@ -15,15 +15,16 @@ import * as path from "path";
 import { Testing, type TerraformStack } from "cdktf";
 import { assertNoProblems } from "../errors/problems";
 import { Labels } from "../private/labels";
+import { DEFAULT_DOCKER_HOST } from "../provider/docker-provider";
 
 /**
  * Synthesizes `stack` the way `cdktf synth` does (aspects, then every
  * validation: one error lists all problems) and returns its JSON.
  */
 export function synthStack(stack: TerraformStack): Record<string, any> {
-  const text = Testing.synth(stack, false);
-  assertNoProblems(stack);
-  Testing.synth(stack, true); // cdktf's own validations (provider present, ...)
+  const text = Testing.synth(stack, false); // aspects, once
+  assertNoProblems(stack); // ours, with their paths, values and fixes
+  stack.runAllValidations(); // cdktf's own (a provider is declared, ...)
   return JSON.parse(text);
 }
 
@@ -32,7 +33,8 @@ export function synthStack(stack: TerraformStack): Record<string, any> {
  * edits replaced by placeholders: each built image's context folder
  * (`<build-context:apps/x>`, relative to the working folder), its context
  * hash (`<context-sha256>`) and the tag derived from it (`<context-tag>`),
- * and a Docker host taken from $DOCKER_HOST (`<docker-host>`). Everything
+ * and the Docker host when it is the machine's ($DOCKER_HOST or the local
+ * socket: `<docker-host>`). Everything
  * else is kept, so a snapshot still catches every real change.
  */
 export function synthSnapshot(stack: TerraformStack): Record<string, any> {
@@ -47,11 +49,10 @@ export function synthSnapshot(stack: TerraformStack): Record<string, any> {
       replacements.set(`:${hash.slice(0, 12)}`, ":<context-tag>");
     }
   }
-  const envHost = process.env.DOCKER_HOST;
-  if (envHost) {
-    for (const provider of [json.provider?.docker ?? []].flat()) {
-      if (provider.host === envHost) provider.host = "<docker-host>";
-    }
+  // DockerHost's default comes from $DOCKER_HOST, else the local socket: either is the machine's, not the stack's.
+  const machineHosts = [process.env.DOCKER_HOST, DEFAULT_DOCKER_HOST].filter(Boolean);
+  for (const provider of [json.provider?.docker ?? []].flat()) {
+    if (machineHosts.includes(provider.host)) provider.host = "<docker-host>";
   }
   let text = JSON.stringify(json);
   // Longest first, so a folder is replaced before a folder inside it.

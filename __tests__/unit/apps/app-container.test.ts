@@ -207,10 +207,10 @@ describe("AppContainer: bad input", () => {
     [
       "rejects a container name with a space",
       app({ name: "my app" }),
-      /^test\/app: name \(its replicas are <name>-1\.\.N\) is not a valid Docker container name, got "my app-1"\. Fix: use 2-128 characters/,
+      /^test\/app: name is not a valid Docker container name prefix \(replicas are <name>-1\.\.N\), got "my app"\. Fix: use a letter or digit, then letters/,
     ],
-    ["rejects a name starting with a dot", app({ name: ".hidden" }), /^test\/app: name .* is not a valid Docker container name, got "\.hidden-1"\. Fix: use 2-128 characters/],
-    ["rejects a name whose replicas would be longer than 128 characters", app({ name: "x".repeat(127) }), /^test\/app: name .* not a valid Docker container name, got "x{127}-1"\. Fix: use 2-128 characters/],
+    ["rejects a name starting with a dot", app({ name: ".hidden" }), /^test\/app: name is not a valid Docker container name prefix .*, got "\.hidden"\. Fix: use a letter or digit/],
+    ["rejects a name whose replicas would be longer than 128 characters", app({ name: "x".repeat(127) }), /^test\/app: name is not a valid Docker container name prefix .*, got "x{127}"\. Fix: .*at most 128 characters/],
     ["rejects memory below Docker's minimum", app({ memoryMb: 5 }), /^test\/app: memoryMb must be an integer between 6 and 1048576, got 5\. Fix: give the app at least 6 MiB/],
     ["rejects an unknown restart policy, suggesting the close one", app({ restartPolicy: "alway" as never }), /^test\/app: restartPolicy is not one of "no", "on-failure", "always", "unless-stopped", got "alway"\. Fix: .*did you mean "always"\?/],
     ["rejects a stop grace period above an hour", app({ stopGracePeriodSeconds: 3601 }), /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got 3601\. Fix: use 0 or more seconds/],

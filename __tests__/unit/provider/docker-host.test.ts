@@ -74,8 +74,8 @@ describe("DockerHost: bad input", () => {
     ["rejects an http address", () => hostProblems({ host: "http://docker:2375" }), /^test\/docker: host is not a Docker engine address, got "http:\/\/docker:2375"\. Fix: /],
     ["rejects a scheme with nothing after it", () => hostProblems({ host: "tcp://" }), /^test\/docker: host is not a Docker engine address, got "tcp:\/\/"\. Fix: /],
     // These two are reported twice: not a (non-empty) string, and so not an address either.
-    ["rejects a host that is not a string", () => hostProblems({ host: 2375 as never }), /^test\/docker: host must be a non-empty string, got 2375\. Fix: pass a string/, 2],
-    ["rejects an empty host", () => hostProblems({ host: "" }), /^test\/docker: host must be a non-empty string, got ""\. Fix: pass a string/, 2],
+    ["rejects a host that is not a string", () => hostProblems({ host: 2375 as never }), /^test\/docker: host must be a non-empty string, got 2375\. Fix: pass a string/, 1],
+    ["rejects an empty host", () => hostProblems({ host: "" }), /^test\/docker: host must be a non-empty string, got ""\. Fix: pass a string/, 1],
     ["rejects an unknown prop, suggesting the close one", () => hostProblems({ hots: "tcp://x:1" } as never), /^test\/docker: DockerHostProps has no field "hots", got "hots"\. Fix: did you mean "host"\?/],
     [
       "rejects a DOCKER_HOST that is no engine address",
