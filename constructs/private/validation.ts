@@ -145,6 +145,19 @@ export function checkKnownKeys(scope: IConstruct, what: string, value: unknown, 
   return ok;
 }
 
+/**
+ * An options object, or `{}` after reporting what was passed instead
+ * (JavaScript callers can pass null, a string...).
+ */
+export function optionsObject<T extends object>(scope: IConstruct, what: string, value: T | undefined | null): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    report(scope, `${what} must be an object`, value, `pass an object with the ${what} fields, or nothing`);
+    return {} as T;
+  }
+  return value;
+}
+
 /** Labels: Docker accepts any string value; names must be non-empty strings. */
 export function checkLabels(scope: IConstruct, field: string, labels: unknown): boolean {
   if (labels === undefined) return true;

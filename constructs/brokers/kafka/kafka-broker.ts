@@ -10,7 +10,7 @@ import { DefaultImages } from "../../images/default-images";
 import type { Container } from "../../private/bindings";
 import { declareContainer, type PublishedPort } from "../../private/container-spec";
 import { escapeTemplate } from "../../private/terraform-text";
-import { checkKnownKeys, checkString } from "../../private/validation";
+import { checkKnownKeys, checkString, optionsObject } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps } from "../broker-base";
@@ -202,11 +202,12 @@ export class KafkaBroker extends BrokerBase {
   }
 
   /** Declares a topic, created after the broker is healthy, and returns its handle. */
-  public addTopic(name: string, options: KafkaTopicOptions = {}): KafkaTopic {
+  public addTopic(name: string, given: KafkaTopicOptions = {}): KafkaTopic {
+    const options = optionsObject(this, `topic "${name}" options`, given);
     const tiered = String(this.userServerProperties()["remote.log.storage.system.enable"]).toLowerCase() === "true";
-    const valid = validateTopic(this, name, options ?? {}, this.topicNames, this.nodeCount, tiered);
-    const partitions = typeof options?.partitions === "number" && options.partitions >= 1 ? options.partitions : 1;
-    const replicationFactor = typeof options?.replicationFactor === "number" ? options.replicationFactor : this.nodeCount;
+    const valid = validateTopic(this, name, options, this.topicNames, this.nodeCount, tiered);
+    const partitions = typeof options.partitions === "number" && options.partitions >= 1 ? options.partitions : 1;
+    const replicationFactor = typeof options.replicationFactor === "number" ? options.replicationFactor : this.nodeCount;
     if (valid) {
       const configs: Record<string, string> = {};
       for (const [key, value] of Object.entries(options.configs ?? {})) configs[key] = String(value);

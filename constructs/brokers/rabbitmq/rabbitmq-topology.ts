@@ -3,7 +3,7 @@ import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
 import { deferCheck, report, reportFindings } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
-import { checkKnownKeys, checkOneOf, isToken } from "../../private/validation";
+import { checkKnownKeys, checkOneOf, isToken, optionsObject } from "../../private/validation";
 import {
   checkPolicyDefinition,
   checkPolicyPattern,
@@ -217,8 +217,9 @@ export class RabbitMqTopology {
     return this.exchanges.get(name)?.type ?? PREDEFINED_TYPES[name];
   }
 
-  public addQueue(name: string, options: RabbitMqQueueOptions = {}): QueueDeclaration {
+  public addQueue(name: string, given: RabbitMqQueueOptions = {}): QueueDeclaration {
     const location = captureUserLocation();
+    const options = optionsObject(this.scope, `queue "${name}" options`, given);
     checkEntityName(this.scope, "queue", name);
     if (this.queues.has(name)) {
       report(this.scope, "queue declared twice", name, "declare each queue once (addQueue) and reuse the handle it returns");
@@ -293,7 +294,8 @@ export class RabbitMqTopology {
     return declaration;
   }
 
-  public addExchange(name: string, options: RabbitMqExchangeOptions = {}): ExchangeDeclaration {
+  public addExchange(name: string, given: RabbitMqExchangeOptions = {}): ExchangeDeclaration {
+    const options = optionsObject(this.scope, `exchange "${name}" options`, given);
     checkEntityName(this.scope, "exchange", name);
     if (this.exchanges.has(name)) {
       report(this.scope, "exchange declared twice", name, "declare each exchange once (addExchange) and reuse the handle it returns");
@@ -311,10 +313,11 @@ export class RabbitMqTopology {
     return declaration;
   }
 
-  public bindQueue(queue: QueueReference, exchange: ExchangeReference, options: RabbitMqBindingOptions = {}): void {
+  public bindQueue(queue: QueueReference, exchange: ExchangeReference, given: RabbitMqBindingOptions = {}): void {
     const location = captureUserLocation();
     const queueName = queueNameOf(queue);
     const exchangeName = exchangeNameOf(exchange);
+    const options = optionsObject(this.scope, `binding of queue "${queueName}" options`, given);
     checkKnownKeys(this.scope, `binding of queue "${queueName}" options`, options, BINDING_OPTIONS);
     const routingKey = options.routingKey ?? "";
     if (typeof routingKey !== "string" || Buffer.byteLength(routingKey) > 255) {
