@@ -211,6 +211,12 @@ describe("AppContainer: bad input", () => {
     ],
     ["rejects a name starting with a dot", app({ name: ".hidden" }), /^test\/app: name is not a valid Docker container name prefix .*, got "\.hidden"\. Fix: use a letter or digit/],
     ["rejects a name whose replicas would be longer than 128 characters", app({ name: "x".repeat(127) }), /^test\/app: name is not a valid Docker container name prefix .*, got "x{127}"\. Fix: .*at most 128 characters/],
+    ["rejects a name that is not a string", app({ name: 5 as never }), /^test\/app: name is not a valid Docker container name prefix \(replicas are <name>-1\.\.N\), got 5\. Fix: use a letter or digit/],
+    [
+      "rejects a 126-character name with 10 replicas (<name>-10 is 129 characters)",
+      app({ name: "x".repeat(126), replicas: 10 }),
+      /^test\/app: name is not a valid Docker container name prefix .*, got "x{126}"\. Fix: .*so that <name>-<replicas> is at most 128 characters/,
+    ],
     ["rejects memory below Docker's minimum", app({ memoryMb: 5 }), /^test\/app: memoryMb must be an integer between 6 and 1048576, got 5\. Fix: give the app at least 6 MiB/],
     ["rejects an unknown restart policy, suggesting the close one", app({ restartPolicy: "alway" as never }), /^test\/app: restartPolicy is not one of "no", "on-failure", "always", "unless-stopped", got "alway"\. Fix: .*did you mean "always"\?/],
     ["rejects a stop grace period above an hour", app({ stopGracePeriodSeconds: 3601 }), /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got 3601\. Fix: use 0 or more seconds/],
@@ -313,6 +319,15 @@ describe("AppContainer: bad input", () => {
     const messages = problemMessages(build);
     expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
     expect(messages).toHaveLength(count);
+  });
+
+  const accepts: [string, (s: TerraformStack) => unknown][] = [
+    ["accepts a 126-character name with 1 replica (<name>-1 is 128 characters)", app({ name: "x".repeat(126) })],
+    ["accepts a 125-character name with 10 replicas (<name>-10 is 128 characters)", app({ name: "x".repeat(125), replicas: 10 })],
+  ];
+
+  test.each(accepts)("%s", (_name, build) => {
+    expect(problemMessages(build)).toEqual([]);
   });
 
   test("every bad-input row is named 'rejects ...'", () => {

@@ -11,6 +11,7 @@ import {
   UniqueHostPorts,
 } from "../../../constructs";
 import { imageTag } from "../../../constructs/aspects/image-tag-warning";
+import { problemsIn } from "../../../constructs/errors/problems";
 import { container, labelsOf, newStack, problemMessages, resources, synth } from "../helpers";
 
 function warnings(scope: IConstruct): string[] {
@@ -70,6 +71,38 @@ describe("UniqueHostPorts", () => {
     expect(messages[0]).toMatch(/^test\/b\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/a\/replica-1, got 8080\. Fix: publish each host port once/);
   });
 
+  test("rejects a host port published by two apps once, however often synth runs", () => {
+    const stack = newStack();
+    Aspects.of(stack).add(new UniqueHostPorts());
+    new AppContainer(stack, "a", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080 }] });
+    new AppContainer(stack, "b", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080 }] });
+    Testing.synth(stack);
+    Testing.synth(stack); // the aspect visits every container again
+    expect(problemsIn(stack).map((p) => p.message)).toEqual([
+      "test/b/replica-1: host port 8080/tcp on 127.0.0.1 is already published by test/a/replica-1, got 8080. Fix: publish each host port once: pick another host port for one of them",
+    ]);
+  });
+
+  test("rejects a port on every IPv4 address clashing with one on every IPv6 address", () => {
+    const messages = problemMessages((stack) => {
+      Aspects.of(stack).add(new UniqueHostPorts());
+      new AppContainer(stack, "a", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080, hostIp: "0.0.0.0" }] });
+      new AppContainer(stack, "b", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080, hostIp: "::" }] });
+    });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/^test\/b\/replica-1: host port 8080\/tcp on :: is already published by test\/a\/replica-1, got 8080\. Fix: publish each host port once/);
+  });
+
+  test("rejects a port on every IPv6 address ('::') clashing with one on loopback", () => {
+    const messages = problemMessages((stack) => {
+      Aspects.of(stack).add(new UniqueHostPorts());
+      new AppContainer(stack, "a", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080, hostIp: "::" }] });
+      new AppContainer(stack, "b", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080 }] });
+    });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/^test\/b\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/a\/replica-1, got 8080\. Fix: /);
+  });
+
   test("rejects one container publishing a host port twice", () => {
     const messages = problemMessages((stack) => {
       Aspects.of(stack).add(new UniqueHostPorts());
@@ -106,6 +139,15 @@ describe("ImageTagWarning", () => {
     );
     expect(found).toHaveLength(2);
     expect(found.join("\n")).not.toContain("team/nginx");
+  });
+
+  test("warns once on an untagged image, however often synth runs", () => {
+    const stack = newStack();
+    Aspects.of(stack).add(new ImageTagWarning());
+    new AppContainer(stack, "a", { image: ContainerImage.fromRegistry("nginx") });
+    Testing.synth(stack);
+    Testing.synth(stack); // the aspect visits every image again
+    expect(warnings(stack)).toEqual([expect.stringContaining('image "nginx" has no tag, so Docker uses "latest"')]);
   });
 
   test("reads tags the way Docker does", () => {

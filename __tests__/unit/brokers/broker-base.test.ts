@@ -115,6 +115,16 @@ class ToyBroker extends BrokerBase {
   }
 }
 
+/** A kind that mistakenly declares a second node: every node gets the broker's name, so the second one clashes. */
+class TwoNodeToyBroker extends ToyBroker {
+  public readonly secondNode: BrokerContainer;
+
+  constructor(scope: Scope, id: string, props: ToyBrokerProps) {
+    super(scope, id, props);
+    this.secondNode = this.addNode("second-node", { component: "toy-broker", healthCheck: HealthCheck.exec(["toyctl", "ping"]) });
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 function net(stack: TerraformStack, id = "net"): Network {
@@ -388,6 +398,11 @@ describe("a broker kind defined outside constructs/: problems", () => {
         toyIn(s).addChannel("news").grantSubscribe(pinned, "news");
       },
       ['test/app: the app shares no network with broker test/toy (its network is test/net), got ["test/apps"]'],
+    ],
+    [
+      "a kind that calls addNode twice (both nodes would be containers named after the broker)",
+      (s) => new TwoNodeToyBroker(s, "toy", { network: net(s) }),
+      ['test/toy: the container name "toy" is already used by test/toy/node, got "toy". Fix: give each broker and app its own name'],
     ],
     [
       "an app wired to two toy channels (it reads one TOY_CHANNEL)",

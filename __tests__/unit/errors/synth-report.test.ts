@@ -6,7 +6,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { formatSynthFailure, SYNTH_DEBUG_ENV } from "../../../constructs";
+import { TerraformStack, Testing } from "cdktf";
+import { DockerHost, formatSynthFailure, Network, runSynth, SYNTH_DEBUG_ENV } from "../../../constructs";
 
 jest.setTimeout(60_000);
 
@@ -157,5 +158,36 @@ describe("formatSynthFailure", () => {
   test("cdktf's other validation errors are listed next to ours", () => {
     const text = formatSynthFailure(new Error("Validation failed with the following errors:\n  [s/x] something cdktf found\n\nIf you wish to ignore these validations, pass 'skipValidation: true'"));
     expect(blocksOf(text)).toEqual(["✖ [s/x] something cdktf found"]);
+  });
+});
+
+describe("runSynth in one process", () => {
+  /** An app whose stack `id` has a network with a bad name, synthesized by `app.synth()` (cdktf's validation throws). */
+  function buildBrokenApp(id: string, networkName: string) {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, id);
+    new DockerHost(stack, "docker", { host: "unix:///var/run/docker.sock" });
+    new Network(stack, "net", { name: networkName });
+    return app;
+  }
+
+  test("reports only the problems of its own app, not those of an app built before it", () => {
+    const savedExitCode = process.exitCode;
+    try {
+      buildBrokenApp("first", "first net"); // built, never synthesized: its problem stays recorded
+      let text = "";
+      const ok = runSynth(
+        () => buildBrokenApp("second", "second net").synth(),
+        (t) => {
+          text += t;
+        },
+      );
+      expect(ok).toBe(false);
+      expect(text).toContain("Synth failed: 1 problem.");
+      expect(blocksOf(text)).toEqual([expect.stringMatching(/^✖ second\/net: name is not a valid Docker network name\n {2}got: "second net"\n/)]);
+      expect(text).not.toContain("first");
+    } finally {
+      process.exitCode = savedExitCode;
+    }
   });
 });

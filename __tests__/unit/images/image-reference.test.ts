@@ -10,6 +10,9 @@ import { newStack, problemMessages, resources, synth } from "../helpers";
 
 const SHA256 = "sha256:" + "0123456789abcdef".repeat(4);
 const SHA512 = "sha512:" + "0123456789abcdef".repeat(8);
+const SHA384 = "sha384:" + "0123456789abcdef".repeat(6);
+const HEX32 = "0123456789abcdef".repeat(2);
+const UPPER64 = "0123456789ABCDEF".repeat(4);
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const registryApp = (reference: string) => problemMessages((s) => new AppContainer(s, "app", { image: ContainerImage.fromRegistry(reference) }));
@@ -35,6 +38,9 @@ describe("rejected references", () => {
     ["rejects a digest that is not hex", `nginx@sha256:${"g".repeat(64)}`, `has an invalid digest "sha256:${"g".repeat(64)}"`],
     ["rejects a digest without algorithm", `nginx@${"a".repeat(64)}`, `has an invalid digest "${"a".repeat(64)}"`],
     ["rejects two digests", `nginx@${SHA256}@${SHA256}`, "has an invalid digest"],
+    ["rejects a sha256 digest of 32 hex digits (Docker wants 64)", `nginx@sha256:${HEX32}`, `has an invalid digest "sha256:${HEX32}"`],
+    ["rejects a sha256 digest in upper-case hex", `nginx@sha256:${UPPER64}`, `has an invalid digest "sha256:${UPPER64}"`],
+    ["rejects an md5 digest (an algorithm Docker does not verify)", `nginx@md5:${HEX32}`, `has an invalid digest "md5:${HEX32}"`],
     ["rejects a digest alone", `@${SHA256}`, 'has an invalid name component ""'],
     ["rejects a leading '-'", "-lead", 'has an invalid name component "-lead"'],
     ["rejects a trailing '-'", "trail-", 'has an invalid name component "trail-"'],
@@ -94,6 +100,8 @@ describe("valid references", () => {
     ["mixed separators", "a.b_c-d"],
     ["a sha256 digest", `nginx@${SHA256}`],
     ["a sha512 digest", `nginx@${SHA512}`],
+    ["a sha384 digest (96 lower-case hex digits)", `nginx@${SHA384}`],
+    ["a registry, a tag and a sha512 digest (128 lower-case hex digits)", `registry:5000/team/nginx:1.27@${SHA512}`],
     ["a tag and a digest", `nginx:1.27@${SHA256}`],
     ["a registry domain with capitals", "Registry.example.com/x"],
     ["a registry host in capitals without a dot", "REG/x"],

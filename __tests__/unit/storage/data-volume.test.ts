@@ -39,6 +39,21 @@ describe("DataVolume: bad input", () => {
     ["rejects a name of 129 characters", (s) => new DataVolume(s, "vol", { name: "v".repeat(129) }), /^test\/vol: name is not a valid Docker volume name, got "v{129}"\. Fix: /],
     ["rejects a name with a slash", (s) => new DataVolume(s, "vol", { name: "data/x" }), /^test\/vol: name is not a valid Docker volume name, got "data\/x"\. Fix: /],
     [
+      "rejects a removal policy that is not retain or destroy",
+      (s) => new DataVolume(s, "vol", { name: "data", removalPolicy: "keep" as never }),
+      /^test\/vol: removalPolicy is not one of "retain", "destroy", got "keep"\. Fix: use one of them/,
+    ],
+    [
+      "rejects an unknown prop, suggesting the close one",
+      (s) => new DataVolume(s, "vol", { name: "data", removalpolicy: "destroy" } as never),
+      /^test\/vol: DataVolumeProps has no field "removalpolicy", got "removalpolicy"\. Fix: did you mean "removalPolicy"\?/,
+    ],
+    [
+      "rejects a broker's bad dataRemovalPolicy once (on the broker, not again on its volume)",
+      (s) => new RabbitMqBroker(s, "mq", { network: new Network(s, "net"), dataRemovalPolicy: "keep" as never }),
+      /^test\/mq: dataRemovalPolicy is not one of "retain", "destroy", got "keep"\. Fix: use one of them/,
+    ],
+    [
       "rejects a volume name used twice in a stack",
       (s) => {
         new DataVolume(s, "first", { name: "data" });

@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Testing, type TerraformStack } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { buildDefaultStack } from "../../../main";
-import { AppContainer, ContainerImage, DefaultImages, MessagingProblems, Network } from "../../../constructs";
+import { AppContainer, ContainerImage, DefaultImages, DockerHost, MessagingProblems, Network } from "../../../constructs";
 import { MessagingTemplate, synthSnapshot, synthStack } from "../../../constructs/testing";
 import { buildOrdersPipelineStack } from "../../support/example-stacks";
 import { newStack } from "../helpers";
@@ -74,6 +74,31 @@ describe("synthSnapshot", () => {
     expect(b).toEqual(a);
     expect(a.provider.docker).toEqual([{ host: "<docker-host>" }]);
     expect(JSON.stringify(a)).not.toContain("10.1.2.3");
+  });
+
+  test("is the same with DOCKER_HOST unset and with DOCKER_HOST=tcp://127.0.0.1:2375 (both are the machine's host)", () => {
+    /** synthSnapshot of a stack whose DockerHost takes the machine's default, built and synthesized with DOCKER_HOST as given. */
+    const snapshotWith = (dockerHost: string | undefined): Record<string, any> => {
+      const saved = process.env.DOCKER_HOST;
+      if (dockerHost === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = dockerHost;
+      try {
+        const stack = new TerraformStack(Testing.app(), "machine");
+        new DockerHost(stack, "docker");
+        new AppContainer(stack, "web", { image: ContainerImage.fromRegistry("nginx:1.27") });
+        return synthSnapshot(stack);
+      } finally {
+        if (saved === undefined) delete process.env.DOCKER_HOST;
+        else process.env.DOCKER_HOST = saved;
+      }
+    };
+    const saved = process.env.DOCKER_HOST;
+    const unset = snapshotWith(undefined);
+    const tcp = snapshotWith("tcp://127.0.0.1:2375");
+    expect(process.env.DOCKER_HOST).toBe(saved);
+    expect(tcp).toEqual(unset);
+    expect(unset.provider.docker).toEqual([{ host: "<docker-host>" }]);
+    expect(JSON.stringify(tcp)).not.toContain("2375");
   });
 
   test("masks build folders, hashes and hash tags, and nothing else", () => {

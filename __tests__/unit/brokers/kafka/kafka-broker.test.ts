@@ -553,6 +553,11 @@ describe("KafkaBroker: problems", () => {
     ["a producer one byte above the default limit", producerOf(1047565), [tooLarge(1047565, 1048588)]],
     ["a producer above the topic's max.message.bytes", producerOf(100_000, { "max.message.bytes": 100_000 }), [tooLarge(100_000, 100_000)]],
     [
+      "a 2 MB producer on a topic with configs that do not raise max.message.bytes (the broker's 1 MiB default applies)",
+      producerOf(2_000_000, { "retention.ms": 60_000 }),
+      [tooLarge(2_000_000, 1048588)],
+    ],
+    [
       "a producer above the broker's message.max.bytes, which the topic does not raise",
       producerOf(600_000, undefined, { serverProperties: { "message.max.bytes": 500_000 } }),
       [tooLarge(600_000, 500_000)],
@@ -650,6 +655,10 @@ describe("KafkaBroker: problems", () => {
     [
       "a large message with both the topic's max.message.bytes and the broker's message.max.bytes raised",
       producerOf(2_000_000, { "max.message.bytes": 5_000_000 }, { serverProperties: { "message.max.bytes": 5_000_000 } }),
+    ],
+    [
+      "a large message on a topic that raises max.message.bytes, the broker's message.max.bytes left at its 1 MiB default (the topic's replaces it)",
+      producerOf(2_000_000, { "max.message.bytes": 5_000_000 }),
     ],
     [
       "a large message with the broker's message.max.bytes raised (topics inherit it)",

@@ -5,7 +5,7 @@
  * (definitions.json, grants) is in rabbitmq-topology.test.ts; the rule tables
  * have their own tests.
  */
-import { TerraformResource, TerraformStack, TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformResource, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import {
@@ -305,6 +305,25 @@ describe("RabbitMqBroker escape hatches", () => {
   });
 });
 
+describe("RabbitMqBroker wirings of one app", () => {
+  test("the same grant twice is one wiring, with one RABBITMQ_URL (one AMQP URL Token per broker)", () => {
+    const { stack, rabbit } = broker();
+    const orders = rabbit.addQueue("orders");
+    const consumer = app(stack, "consumer");
+    const producer = app(stack, "producer");
+    orders.grantConsume(consumer);
+    orders.grantConsume(consumer);
+    orders.grantPublish(producer);
+    orders.grantPublish(producer);
+    expect(consumer.wiredTo).toHaveLength(1);
+    expect(producer.wiredTo).toHaveLength(1);
+    const { json } = synth(stack);
+    const url = "amqp://admin:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F";
+    expect(envOf(container(json, "consumer-1"))).toEqual({ RABBITMQ_URL: url, RABBITMQ_QUEUE: "orders" });
+    expect(envOf(container(json, "producer-1"))).toEqual({ RABBITMQ_URL: url, RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders" });
+  });
+});
+
 // ---------------------------------------------------------------------------
 // Bad input: reported, all at once, at synth.
 // ---------------------------------------------------------------------------
@@ -486,6 +505,53 @@ describe("RabbitMqBroker props: problems", () => {
       ['test/rabbitmq: the container name "worker-2" is already used by test/worker/replica-2, got "worker-2"'],
     ],
     [
+      "a label value that is not a string (reported, not thrown)",
+      (s) => rabbitIn(s, { labels: { tier: 1 as any } }),
+      ["test/rabbitmq: labels.tier must be a string, got 1. Fix: pass String(1)"],
+    ],
+    [
+      "a variable of the user's named like the broker's admin password variable (Terraform would merge the two)",
+      (s) => {
+        new TerraformVariable(s, "rabbitmq_admin_password", { type: "string", default: "short" });
+        rabbitIn(s);
+      },
+      [
+        'test/rabbitmq: the Terraform variable "rabbitmq_admin_password" of this broker is also declared by test/rabbitmq_admin_password, got "rabbitmq_admin_password". Fix: rename the other variable',
+      ],
+    ],
+    [
+      "an output of the user's named like the broker's AMQP URL output",
+      (s) => {
+        new TerraformOutput(s, "rabbitmq_amqp_url", { value: "amqp://elsewhere:5672" });
+        rabbitIn(s, { amqpHostPort: 5672 });
+      },
+      [
+        'test/rabbitmq: the Terraform output "rabbitmq_amqp_url" of this broker is also declared by test/rabbitmq_amqp_url, got "rabbitmq_amqp_url". Fix: rename the other output',
+      ],
+    ],
+    [
+      "a Token name (Token.asString)",
+      (s) => rabbitIn(s, { name: Token.asString(new TerraformVariable(s, "broker_name", { type: "string" }).value) }),
+      ["test/rabbitmq: name must be a literal: it names the container, the data volume, the Terraform variables and outputs, and seeds stable ids"],
+    ],
+    [
+      "a Token name (a variable's stringValue)",
+      (s) => rabbitIn(s, { name: new TerraformVariable(s, "broker_name", { type: "string" }).stringValue }),
+      [/^test\/rabbitmq: name must be a literal: .*, got ".*"\. Fix: use a literal name/],
+    ],
+    [
+      "one app consuming two queues of one broker (it reads one RABBITMQ_QUEUE), reported once",
+      (s) => {
+        const rabbit = rabbitIn(s);
+        const worker = app(s, "worker");
+        rabbit.addQueue("a").grantConsume(worker);
+        rabbit.addQueue("b").grantConsume(worker);
+      },
+      [
+        'test/worker: consumer of queue "b" (test/rabbitmq) needs RABBITMQ_QUEUE="b", but the app is already consumer of queue "a" (test/rabbitmq) with RABBITMQ_QUEUE="a", got "b". Fix: an app reads one RABBITMQ_QUEUE',
+      ],
+    ],
+    [
       "several mistakes at once, each reported",
       (s) => rabbitIn(s, { name: "my_rabbit", adminUser: "guest", memoryMb: 64, amqpHostPort: 0 }),
       [
@@ -555,6 +621,41 @@ describe("RabbitMqBroker props: problems", () => {
       (s) => {
         rabbitIn(s, { name: "mq", amqpHostPort: 5672 }, "a");
         rabbitIn(s, { name: "mq-amqp", amqpHostPort: 5673 }, "b");
+      },
+    ],
+    [
+      "the same consumer grant twice (one AMQP URL Token per broker, so no RABBITMQ_URL conflict)",
+      (s) => {
+        const orders = rabbitIn(s).addQueue("orders");
+        const consumer = app(s, "consumer");
+        orders.grantConsume(consumer);
+        orders.grantConsume(consumer);
+      },
+    ],
+    [
+      "the same publisher grant twice, to a queue and to an exchange",
+      (s) => {
+        const rabbit = rabbitIn(s);
+        const orders = rabbit.addQueue("orders");
+        const events = rabbit.addExchange("events", { type: "fanout" });
+        orders.bindTo(events);
+        const toQueue = app(s, "to-queue");
+        const toExchange = app(s, "to-exchange");
+        orders.grantPublish(toQueue);
+        orders.grantPublish(toQueue);
+        events.grantPublish(toExchange, { routingKey: "" });
+        events.grantPublish(toExchange, { routingKey: "" });
+      },
+    ],
+    [
+      "one app consuming a queue and publishing to an exchange of the same broker",
+      (s) => {
+        const rabbit = rabbitIn(s);
+        const relay = app(s, "relay");
+        const events = rabbit.addExchange("events", { type: "topic" });
+        rabbit.addQueue("out").bindTo(events, { routingKey: "order.#" });
+        rabbit.addQueue("in").grantConsume(relay);
+        events.grantPublish(relay, { routingKey: "order.placed" });
       },
     ],
     [

@@ -403,6 +403,9 @@ describe("topology: problems", () => {
     ["a topic key that '#' in the middle cannot reach", publisherOn("topic", "order.#.eu", "order.placed.us"), [unroutable("topic", "order.placed.us")]],
     ["a topic key that differs in case", publisherOn("topic", "Order.#", "order.placed"), [unroutable("topic", "order.placed")]],
     ["a fanout exchange with no binding", publisherOn("fanout", undefined, ""), [unroutable("fanout", "")]],
+    ["a headers exchange with no binding, like fanout", publisherOn("headers", undefined, ""), [unroutable("headers", "")]],
+    ["a headers exchange with no binding, whatever the key", publisherOn("headers", undefined, "order.placed"), [unroutable("headers", "order.placed")]],
+    ["a topic binding key \"\" for a non-empty key", publisherOn("topic", "", "order"), [unroutable("topic", "order")]],
     [
       "a publisher on an internal exchange",
       publisherOn("fanout", "", "", { internal: true }),
@@ -662,6 +665,8 @@ describe("topology: problems", () => {
     ["a topic key with empty words matched by '*'", publisherOn("topic", "a.*.b", "a..b")],
     ["a fanout exchange with any key once a queue is bound", publisherOn("fanout", "ignored", "whatever")],
     ["a headers exchange (routing by headers, not checked)", publisherOn("headers", "", "")],
+    ["a headers exchange with a binding, whatever the key", publisherOn("headers", "any", "order.placed")],
+    ["a topic binding key \"\" and an empty publish key (both no words)", publisherOn("topic", "", "")],
     [
       "a predefined exchange with a binding",
       (s) => {
