@@ -99,6 +99,8 @@ function originalPosition(location: SourceLocation): SourceLocation {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const mod = require("module") as { findSourceMap?: (file: string) => SourceMapLike | undefined; SourceMap?: new (payload: unknown) => SourceMapLike };
+    const viaSupport = sourceMapSupportPosition(location);
+    if (viaSupport) return viaSupport;
     let map = mod.findSourceMap?.(location.file);
     if (!map && /\.[cm]?tsx?$/.test(location.file) && mod.SourceMap) map = esbuildRegisterMap(location.file, mod.SourceMap);
     if (!map) return location;
@@ -109,6 +111,21 @@ function originalPosition(location: SourceLocation): SourceLocation {
   } catch {
     return location;
   }
+}
+
+/**
+ * ts-node (cdktf's project template) keeps its source maps in
+ * source-map-support (ts-node 10: @cspotcode/source-map-support), not in
+ * Node: ask it, when it is loaded.
+ */
+function sourceMapSupportPosition(location: SourceLocation): SourceLocation | undefined {
+  const loaded = Object.keys(require.cache).find((file) => /[\\/](?:@cspotcode[\\/])?source-map-support[\\/]source-map-support\.js$/.test(file));
+  if (!loaded) return undefined;
+  const support = require.cache[loaded]?.exports as { mapSourcePosition?: (p: { source: string; line: number; column: number }) => { source: string; line: number; column: number } };
+  const mapped = support?.mapSourcePosition?.({ source: location.file, line: location.line, column: location.column - 1 });
+  if (!mapped || typeof mapped.line !== "number") return undefined;
+  const file = mapped.source.startsWith("file://") ? new URL(mapped.source).pathname : path.resolve(path.dirname(location.file), mapped.source);
+  return { file, line: mapped.line, column: mapped.column + 1 };
 }
 
 function esbuildRegisterMap(file: string, SourceMap: new (payload: unknown) => SourceMapLike): SourceMapLike | undefined {
