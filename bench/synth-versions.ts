@@ -6,10 +6,13 @@
  *
  * The baseline is checked out into a temporary git worktree sharing this
  * checkout's node_modules. Each side gets one warm-up run, then the runs
- * alternate base/current, with CDKTF_OUTDIR in a temporary folder. Reports
- * the median wall and CPU time of each side and their ratio.
+ * alternate base / current / current with an empty transform cache
+ * (toolchain/ts-register.cjs caches each .ts file's JavaScript: the first
+ * synth after an edit pays for the files that changed), with CDKTF_OUTDIR
+ * in a temporary folder. Reports the median wall and CPU time of each side
+ * and their ratio to the baseline.
  */
-import { mkdtempSync, rmSync, symlinkSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "fs";
 import * as os from "os";
 import { join } from "path";
 import { run, timedRun, type TimedRun } from "./lib/proc";
@@ -25,7 +28,10 @@ const baseDir = join(work, "base");
 run("git", ["worktree", "add", "--detach", baseDir, BASE], { cwd: REPO_ROOT });
 symlinkSync(join(REPO_ROOT, "node_modules"), join(baseDir, "node_modules"));
 
-function synth(dir: string): TimedRun {
+const TRANSFORM_CACHE = join(REPO_ROOT, "node_modules", ".cache", "ts-register");
+
+function synth(dir: string, coldCache = false): TimedRun {
+  if (coldCache) rmSync(TRANSFORM_CACHE, { recursive: true, force: true });
   const outdir = mkdtempSync(join(work, "out-"));
   const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
   delete env.NODE_OPTIONS;
@@ -35,30 +41,34 @@ function synth(dir: string): TimedRun {
 }
 
 try {
-  const sides = { base: baseDir, current: REPO_ROOT } as const;
-  const runs: Record<keyof typeof sides, TimedRun[]> = { base: [], current: [] };
-  for (const dir of Object.values(sides)) synth(dir); // warm-up (file cache, bundles)
+  const usesCache = existsSync(join(REPO_ROOT, "toolchain", "ts-register.cjs")) && readFileSync(join(REPO_ROOT, "package.json"), "utf8").includes("ts-register");
+  const sides = { base: { dir: baseDir, cold: false }, current: { dir: REPO_ROOT, cold: false }, "current, empty cache": { dir: REPO_ROOT, cold: true } };
+  type Side = keyof typeof sides;
+  const names = (Object.keys(sides) as Side[]).filter((s) => usesCache || !sides[s].cold);
+  const runs = Object.fromEntries(names.map((s) => [s, [] as TimedRun[]])) as Record<Side, TimedRun[]>;
+  for (const s of names) synth(sides[s].dir, sides[s].cold); // warm-up (file cache, bundles)
   for (let i = 0; i < RUNS; i++) {
-    for (const side of Object.keys(sides) as (keyof typeof sides)[]) runs[side].push(synth(sides[side]));
-    log(`synth-versions: run ${i + 1}/${RUNS}: base ${runs.base[i]!.wallSeconds.toFixed(2)} s, current ${runs.current[i]!.wallSeconds.toFixed(2)} s`);
+    for (const s of names) runs[s].push(synth(sides[s].dir, sides[s].cold));
+    log(`synth-versions: run ${i + 1}/${RUNS}: ${names.map((s) => `${s} ${runs[s][i]!.wallSeconds.toFixed(2)} s`).join(", ")}`);
   }
-  const wall = { base: summarize(runs.base.map((r) => r.wallSeconds)), current: summarize(runs.current.map((r) => r.wallSeconds)) };
-  const cpu = { base: summarize(runs.base.map((r) => r.cpuSeconds)), current: summarize(runs.current.map((r) => r.cpuSeconds)) };
-  const rss = { base: summarize(runs.base.map((r) => r.maxRssMiB)), current: summarize(runs.current.map((r) => r.maxRssMiB)) };
+  const stat = (pick: (r: TimedRun) => number) => Object.fromEntries(names.map((s) => [s, summarize(runs[s].map(pick))]));
+  const wall = stat((r) => r.wallSeconds);
+  const cpu = stat((r) => r.cpuSeconds);
+  const rss = stat((r) => r.maxRssMiB);
   out(`## npm run synth of the default stack: ${BASE} (baseline) vs this checkout`);
   out();
   out(
     table(
-      ["", `baseline ${BASE}`, "current", "ratio current/baseline (medians)"],
+      ["", ...names.map((s) => (s === "base" ? `baseline ${BASE}` : s)), ...names.filter((s) => s !== "base").map((s) => `ratio ${s}/baseline`)],
       [
-        ["wall s", fmt(wall.base), fmt(wall.current), ratio(wall.current.median, wall.base.median).toFixed(3)],
-        ["CPU s", fmt(cpu.base), fmt(cpu.current), ratio(cpu.current.median, cpu.base.median).toFixed(3)],
-        ["peak RSS MiB", fmt(rss.base, 0), fmt(rss.current, 0), ratio(rss.current.median, rss.base.median).toFixed(3)],
+        ["wall s", ...names.map((s) => fmt(wall[s]!)), ...names.filter((s) => s !== "base").map((s) => ratio(wall[s]!.median, wall.base!.median).toFixed(3))],
+        ["CPU s", ...names.map((s) => fmt(cpu[s]!)), ...names.filter((s) => s !== "base").map((s) => ratio(cpu[s]!.median, cpu.base!.median).toFixed(3))],
+        ["peak RSS MiB", ...names.map((s) => fmt(rss[s]!, 0)), ...names.filter((s) => s !== "base").map((s) => ratio(rss[s]!.median, rss.base!.median).toFixed(3))],
       ],
     ),
   );
   out();
-  out(`${RUNS} runs a side after one warm-up each, alternated; median (min–max).`);
+  out(`${RUNS} runs a side after one warm-up each, alternated; median (min–max). "empty cache": the transform cache of toolchain/ts-register.cjs removed before each run (the first synth after a clone).`);
   const file = writeResult("synth-versions", { base: BASE, runs: RUNS, wall, cpu, rss });
   writeReport("synth-versions", runHeader(file, loadStart));
 } finally {
