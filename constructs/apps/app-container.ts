@@ -166,6 +166,7 @@ export class AppContainer extends Construct implements IBrokerClient {
       report(this, "healthCheck is not a HealthCheck", props.healthCheck, 'use HealthCheck.exec(["cmd", ...]) or HealthCheck.shell("...")');
     }
     const healthCheck = props.healthCheck instanceof HealthCheck ? props.healthCheck : undefined;
+    const command = checkStringList(this, "command", props.command) ? props.command : undefined;
     if (healthCheck) checkHealthCheck(this, healthCheck);
     if (props.networks !== undefined && !Array.isArray(props.networks)) {
       report(this, "networks must be a list of Networks", props.networks, "pass [network] or leave networks unset");
@@ -189,7 +190,7 @@ export class AppContainer extends Construct implements IBrokerClient {
           restart,
           destroyGraceSeconds: props.stopGracePeriodSeconds ?? 10,
           labels: props.labels,
-          command: props.command,
+          command,
           dependsOn: () => this.startDependencies(),
         }),
       );
@@ -361,7 +362,18 @@ function checkPorts(scope: Construct, ports: unknown, replicas: number): Publish
   return valid;
 }
 
+/** A list of strings (Docker's exec form), not one command line. */
+function checkStringList(scope: Construct, field: string, value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== "string")) {
+    report(scope, `${field} must be a non-empty list of strings`, value, typeof value === "string" ? `split it: ${JSON.stringify(value.split(/\s+/))}, or ["/bin/sh", "-c", ${JSON.stringify(value)}]` : 'pass e.g. ["node", "main.js"]');
+    return false;
+  }
+  return true;
+}
+
 function checkHealthCheck(scope: Construct, healthCheck: HealthCheck): void {
+  checkStringList(scope, "healthCheck command", healthCheck.command);
   const h = healthCheck.settings;
   checkInteger(scope, "healthCheck.intervalSeconds", h.intervalSeconds, 1, "check at most once a second", 24 * 3600);
   checkInteger(scope, "healthCheck.timeoutSeconds", h.timeoutSeconds, 1, "give a check at least a second", 24 * 3600);

@@ -65,6 +65,11 @@ export class HealthCheck {
     return sha256(JSON.stringify(this.render()), 16);
   }
 
+  /** The command, without the CMD / CMD-SHELL marker, for validation. */
+  public get command(): string[] {
+    return this.test.slice(1);
+  }
+
   /** The numbers, for validation. */
   public get settings(): Required<HealthCheckOptions> {
     const o = this.options;

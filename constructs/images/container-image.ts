@@ -221,6 +221,9 @@ class BuiltImage extends ContainerImage {
     checkKnownKeys(consumer, "fromBuild options", this.options, BUILD_OPTIONS);
     checkImageReference(consumer, this.options.name !== undefined ? "fromBuild name" : "fromBuild folder name (the default image name)", this.repository, { tagAllowed: false });
     if (this.options.tag !== undefined) checkImageTag(consumer, "fromBuild tag", this.options.tag);
+    for (const [name, value] of Object.entries(this.options.buildArgs ?? {})) {
+      if (typeof value !== "string") report(consumer, `fromBuild buildArgs.${name} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+    }
     const dockerfile = this.options.dockerfile ?? "Dockerfile";
     if (!fs.existsSync(path.join(this.directory, dockerfile))) {
       report(

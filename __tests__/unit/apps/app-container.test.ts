@@ -1,3 +1,4 @@
+import * as path from "path";
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { TerraformStack, TerraformVariable } from "cdktf";
 import {
@@ -233,6 +234,13 @@ describe("AppContainer: bad input", () => {
     ["rejects ports that are not a list", app({ ports: { containerPort: 80, hostPort: 81 } as never }), /^test\/app: ports must be a list, got \{"containerPort":80,"hostPort":81\}\. Fix: pass \[\{ containerPort, hostPort \}\]/],
     ["rejects published ports with several replicas", app({ replicas: 2, ports: [{ containerPort: 80, hostPort: 8080 }] }), /^test\/app: ports cannot be published by more than one replica, got 2\. Fix: publish ports only with replicas: 1/],
     ["rejects an environment that is a list", app({ environment: ["A=1"] as never }), /^test\/app: environment must be an object of variable names to string values, got \["A=1"\]\. Fix: /],
+    ["rejects a command given as one string", app({ command: "node main.js" as never }), /^test\/app: command must be a non-empty list of strings, got "node main\.js"\. Fix: split it: \["node","main\.js"\]/],
+    ["rejects an empty healthcheck command", app({ healthCheck: HealthCheck.exec([]) }), /^test\/app: healthCheck command must be a non-empty list of strings, got \[\]\. Fix: /],
+    [
+      "rejects a build argument that is not a string",
+      app({ image: ContainerImage.fromBuild(path.join(__dirname, "..", "..", "..", "apps", "kafka-consumer"), { buildArgs: { NODE_IMAGE: 18 as never } }) }),
+      /^test\/app: fromBuild buildArgs\.NODE_IMAGE must be a string, got 18\. Fix: pass String\(18\)/,
+    ],
     ["rejects a variable name starting with a digit", app({ environment: { "1BAD": "x" } }), /^test\/app: environment has an invalid variable name, got "1BAD"\. Fix: use letters, digits and '_'/],
     ["rejects a variable name with a hyphen", app({ environment: { "A-B": "x" } }), /^test\/app: environment has an invalid variable name, got "A-B"\. Fix: /],
     ["rejects a non-string environment value", app({ environment: { COUNT: 5 as never } }), /^test\/app: environment\.COUNT must be a string, got 5\. Fix: pass String\(5\)/],
