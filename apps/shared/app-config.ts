@@ -60,21 +60,39 @@ export function readConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
   };
 }
 
-/** RABBITMQ_URL: required, and an amqp:// or amqps:// URL. */
-export function readRabbitUrl(env: NodeJS.ProcessEnv): string {
-  const url = requiredString(env, ConnectionEnv.RABBITMQ_URL);
-  let protocol: string | undefined;
+/**
+ * RABBITMQ_URL: one amqp:// or amqps:// URL per RabbitMQ node, comma-separated
+ * (a password is URL-encoded, so a comma never appears inside one URL); a
+ * single URL is a list of one. Spaces around an entry are ignored.
+ */
+export function readRabbitUrls(env: NodeJS.ProcessEnv): string[] {
+  const raw = requiredString(env, ConnectionEnv.RABBITMQ_URL);
+  const urls = raw.split(",").map((entry) => entry.trim());
+  urls.forEach((url, index) => {
+    const problem = amqpUrlProblem(url);
+    if (problem === undefined) return;
+    // The value may hold passwords: say what is wrong (and where) without echoing it.
+    if (urls.length === 1) throw new ConfigError(ConnectionEnv.RABBITMQ_URL, "an amqp:// or amqps:// URL", raw, problem);
+    throw new ConfigError(
+      ConnectionEnv.RABBITMQ_URL,
+      "a comma-separated list of amqp:// or amqps:// URLs",
+      raw,
+      `${problem} as entry ${index + 1} of ${urls.length}`,
+    );
+  });
+  return urls;
+}
+
+/** What is wrong with one RABBITMQ_URL entry, in words that never quote it; undefined if nothing. */
+function amqpUrlProblem(url: string): string | undefined {
+  if (url === "") return "an empty string";
+  let protocol: string;
   try {
     protocol = new URL(url).protocol;
   } catch {
-    protocol = undefined;
+    return "something that is not a URL";
   }
-  if (protocol !== "amqp:" && protocol !== "amqps:") {
-    // The value may hold a password: say what is wrong without echoing it.
-    const shown = protocol === undefined ? "something that is not a URL" : `a ${protocol}// URL`;
-    throw new ConfigError(ConnectionEnv.RABBITMQ_URL, "an amqp:// or amqps:// URL", url, shown);
-  }
-  return url;
+  return protocol === "amqp:" || protocol === "amqps:" ? undefined : `a ${protocol}// URL`;
 }
 
 /** KAFKA_BOOTSTRAP_SERVERS: `host:port[,host:port...]`. */

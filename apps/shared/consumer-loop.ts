@@ -10,6 +10,8 @@ export interface ConsumerSession {
   /** Resolves with a reason once the session is unusable. */
   readonly lost: Promise<string>;
   readonly messagesInFlight: number;
+  /** Fields the `connected` and `disconnected` lines add, such as the RabbitMQ node (no secrets). */
+  readonly logFields?: Record<string, unknown>;
   /**
    * Graceful end: take no new messages, finish and acknowledge/commit those in
    * flight (bounded), close. Returns how many were still in flight at the deadline.
@@ -55,7 +57,7 @@ export async function runConsumerLoop(options: ConsumerLoopOptions, { log, shutd
     });
     if (!session) break; // stop requested while retrying
     health.up();
-    log.info("connected", options.describe);
+    log.info("connected", { ...options.describe, ...session.logFields });
 
     const lostReason = await Promise.race([session.lost, shutdown.wait().then(() => undefined)]);
     health.down();
@@ -64,7 +66,7 @@ export async function runConsumerLoop(options: ConsumerLoopOptions, { log, shutd
       if (abandoned > 0) log.warn("drain-timeout", { inFlight: abandoned });
       break;
     }
-    log.warn("disconnected", { reason: lostReason });
+    log.warn("disconnected", { ...session.logFields, reason: lostReason });
     await session.abandon();
   }
 

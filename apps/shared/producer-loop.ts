@@ -15,6 +15,8 @@ export interface ProducerSession {
   /** Resolves with a reason once the connection is unusable. */
   readonly lost: Promise<string>;
   readonly unconfirmedCount: number;
+  /** Fields the `connected` and `disconnected` lines add, such as the RabbitMQ node (no secrets). */
+  readonly logFields?: Record<string, unknown>;
   /** Sends what the ledger holds, paced, until done, stopped or lost. */
   publish(ledger: PublishLedger, pacer: RatePacer, stop: AbortSignal): Promise<PublishOutcome>;
   /** After a loss: give every unconfirmed message back to the ledger. */
@@ -66,7 +68,7 @@ export async function runProducerLoop(options: ProducerLoopOptions, { log, shutd
     });
     if (!session) break; // stop requested while retrying
     health.up();
-    log.info("connected", options.describe);
+    log.info("connected", { ...options.describe, ...session.logFields });
 
     const outcome = await session.publish(ledger, pacer, shutdown.signal);
     if (outcome === "done") {
@@ -86,7 +88,7 @@ export async function runProducerLoop(options: ProducerLoopOptions, { log, shutd
       if (unconfirmed > 0) log.warn("drain-timeout", { unconfirmed });
       break;
     }
-    log.warn("disconnected", { reason: await session.lost, unconfirmed: session.unconfirmedCount });
+    log.warn("disconnected", { ...session.logFields, reason: await session.lost, unconfirmed: session.unconfirmedCount });
     session.releaseUnconfirmed(ledger);
     await session.abandon();
   }

@@ -6,12 +6,14 @@ import { Envelope, parseEnvelope } from "../../shared/envelope";
 import { describeError, Logger } from "../../shared/logger";
 import { processMessage } from "../../shared/processing";
 import { RabbitConnection } from "../../shared/rabbitmq-connection";
+import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { waitUntil } from "../../shared/shutdown";
 import { DeliveryCounter } from "./delivery-count";
 
 export interface RabbitConsumerSessionOptions {
   readonly app: string;
-  readonly url: string;
+  /** The node this session connects to (RabbitNodes picks it). */
+  readonly node: RabbitNode;
   readonly queue: string;
   readonly prefetch: number;
   readonly consumer: ConsumerConfig;
@@ -38,7 +40,7 @@ export class RabbitConsumerSession implements ConsumerSession {
 
   /** Connects, checks the queue exists and starts consuming. */
   static async open(options: RabbitConsumerSessionOptions): Promise<RabbitConsumerSession> {
-    const connection = await RabbitConnection.open(options.url, options.app, options.log);
+    const connection = await RabbitConnection.open(options.node.url, options.app, options.log);
     try {
       const channel = connection.watch(await connection.model.createChannel());
       // The topology belongs to the broker construct: never declare, only
@@ -65,6 +67,10 @@ export class RabbitConsumerSession implements ConsumerSession {
 
   get messagesInFlight(): number {
     return this.inFlight;
+  }
+
+  get logFields(): Record<string, unknown> {
+    return { node: this.options.node.address };
   }
 
   /**

@@ -3,9 +3,10 @@
  * dead-letters poison messages. Settings and log events: apps/README.md.
  */
 import { AppEnv, ConnectionEnv } from "../../../constructs/connection-env";
-import { readCommonConfig, readConsumerConfig, readRabbitUrl, redactUrl } from "../../shared/app-config";
+import { readCommonConfig, readConsumerConfig, readRabbitUrls, redactUrl } from "../../shared/app-config";
 import { requiredString, setting } from "../../shared/config";
 import { runConsumerLoop } from "../../shared/consumer-loop";
+import { RabbitNodes } from "../../shared/rabbitmq-nodes";
 import { runApp } from "../../shared/run-app";
 import { DeliveryCounter } from "./delivery-count";
 import { RabbitConsumerSession } from "./consumer-session";
@@ -16,7 +17,7 @@ function readConfig(env: NodeJS.ProcessEnv) {
   return {
     common: readCommonConfig(env),
     consumer: readConsumerConfig(env),
-    url: readRabbitUrl(env),
+    urls: readRabbitUrls(env),
     queue: requiredString(env, ConnectionEnv.RABBITMQ_QUEUE),
     prefetch: setting(env, AppEnv.CONSUMER_PREFETCH),
   };
@@ -25,17 +26,20 @@ function readConfig(env: NodeJS.ProcessEnv) {
 runApp(APP, readConfig, (config, context) => {
   // Outlives sessions: a message failed before a reconnect keeps its count.
   const deliveries = new DeliveryCounter();
+  // Outlives sessions too: a lost session's successor starts on the next node.
+  const nodes = new RabbitNodes(config.urls);
   return runConsumerLoop(
     {
       common: config.common,
       what: `consume from RabbitMQ queue "${config.queue}"`,
       describe: {
-        url: redactUrl(config.url),
+        urls: config.urls.map(redactUrl),
         queue: config.queue,
         prefetch: config.prefetch,
         maxDeliveries: config.consumer.maxDeliveries,
       },
-      openSession: (tally) => RabbitConsumerSession.open({ ...config, app: APP, tally, deliveries, log: context.log }),
+      openSession: (tally) =>
+        nodes.open((node) => RabbitConsumerSession.open({ ...config, node, app: APP, tally, deliveries, log: context.log })),
     },
     context,
   );

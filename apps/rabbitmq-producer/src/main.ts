@@ -4,9 +4,10 @@
  * apps/README.md.
  */
 import { ConnectionEnv } from "../../../constructs/connection-env";
-import { readCommonConfig, readProducerConfig, readRabbitUrl, redactUrl } from "../../shared/app-config";
+import { readCommonConfig, readProducerConfig, readRabbitUrls, redactUrl } from "../../shared/app-config";
 import { optionalString, requiredString } from "../../shared/config";
 import { runProducerLoop } from "../../shared/producer-loop";
+import { RabbitNodes } from "../../shared/rabbitmq-nodes";
 import { runApp } from "../../shared/run-app";
 import { RabbitPublisherSession } from "./publisher-session";
 
@@ -16,21 +17,24 @@ function readConfig(env: NodeJS.ProcessEnv) {
   return {
     common: readCommonConfig(env),
     producer: readProducerConfig(env),
-    url: readRabbitUrl(env),
+    urls: readRabbitUrls(env),
     exchange: optionalString(env, ConnectionEnv.RABBITMQ_EXCHANGE, ""),
     routingKey: requiredString(env, ConnectionEnv.RABBITMQ_ROUTING_KEY),
   };
 }
 
-runApp(APP, readConfig, (config, context) =>
-  runProducerLoop(
+runApp(APP, readConfig, (config, context) => {
+  // Outlives sessions: a lost session's successor starts on the next node.
+  const nodes = new RabbitNodes(config.urls);
+  return runProducerLoop(
     {
       app: APP,
       ...config,
       what: `publish to RabbitMQ ${config.exchange === "" ? "(default exchange)" : `exchange "${config.exchange}"`} with routing key "${config.routingKey}"`,
-      describe: { url: redactUrl(config.url), exchange: config.exchange, routingKey: config.routingKey },
-      openSession: (latency) => RabbitPublisherSession.open({ ...config, app: APP, latency, log: context.log }),
+      describe: { urls: config.urls.map(redactUrl), exchange: config.exchange, routingKey: config.routingKey },
+      openSession: (latency) =>
+        nodes.open((node) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log })),
     },
     context,
-  ),
-);
+  );
+});

@@ -6,6 +6,7 @@ import { Logger } from "../../shared/logger";
 import { ProducerSession, PublishOutcome } from "../../shared/producer-loop";
 import { PublishLedger } from "../../shared/publish-ledger";
 import { RabbitConnection } from "../../shared/rabbitmq-connection";
+import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { RatePacer } from "../../shared/rate-pacer";
 import { sleep } from "../../shared/shutdown";
 
@@ -18,7 +19,8 @@ const UNROUTABLE_PAUSE_MS = 1000;
 
 export interface RabbitPublisherSessionOptions {
   readonly app: string;
-  readonly url: string;
+  /** The node this session connects to (RabbitNodes picks it). */
+  readonly node: RabbitNode;
   readonly exchange: string;
   readonly routingKey: string;
   readonly latency: LatencyWindow;
@@ -59,7 +61,7 @@ export class RabbitPublisherSession implements ProducerSession {
   }
 
   static async open(options: RabbitPublisherSessionOptions): Promise<RabbitPublisherSession> {
-    const connection = await RabbitConnection.open(options.url, options.app, options.log);
+    const connection = await RabbitConnection.open(options.node.url, options.app, options.log);
     try {
       const channel = connection.watch(await connection.model.createConfirmChannel());
       // Publishing to a missing exchange closes the channel with a 404 on the
@@ -78,6 +80,10 @@ export class RabbitPublisherSession implements ProducerSession {
 
   get unconfirmedCount(): number {
     return this.unconfirmed.size;
+  }
+
+  get logFields(): Record<string, unknown> {
+    return { node: this.options.node.address };
   }
 
   /**
