@@ -60,6 +60,15 @@ export interface BrokerBaseProps {
    * @default - none
    */
   readonly labels?: Record<string, string>;
+  /**
+   * Nodes of the broker: 1, or an odd number >= 3, so that a majority
+   * survives the loss of a node. With more than one, node i is its own
+   * container `<name>-<i>` (hostname and network alias too; every node also
+   * answers to `<name>`), with its own data volume `<name>-<i>-data` and,
+   * when host ports are published, the base port + i - 1 on 127.0.0.1.
+   * @default 1
+   */
+  readonly nodes?: number;
 }
 
 /** The fields of BrokerBaseProps, for the unknown-props check of each kind. */
@@ -72,7 +81,27 @@ export const BROKER_BASE_PROPS: Record<keyof BrokerBaseProps, true> = {
   startTimeoutSeconds: true,
   stopGracePeriodSeconds: true,
   labels: true,
+  nodes: true,
 };
+
+/** At most this many nodes: a quorum of 5 already survives two failures. */
+export const MAX_BROKER_NODES = 9;
+
+/** One node of a broker, as the kind declares its container. */
+export interface BrokerNode {
+  /** 1-based. */
+  readonly index: number;
+  /** Container name, hostname and network alias: `<name>` with one node, `<name>-<i>` otherwise. */
+  readonly name: string;
+  /** The endpoint of this node for containers on the network. */
+  readonly endpoint: BrokerEndpoint;
+  /** The endpoint of this node for clients on the host, when published. */
+  readonly hostEndpoint?: BrokerEndpoint;
+  /** Adds this node's offset to a base host port: node i publishes on `base + i - 1`. */
+  hostPort(base: number): number;
+  /** The construct id of this node's container: `container` with one node, `node-<i>` otherwise. */
+  readonly containerId: string;
+}
 
 /** What a broker kind tells the base about itself. */
 export interface BrokerKindDescription {
@@ -118,12 +147,14 @@ export abstract class BrokerBase extends Construct implements IBroker {
   public readonly endpoint: BrokerEndpoint;
   public readonly hostEndpoint?: BrokerEndpoint;
   public readonly memoryMb: number;
+  /** The nodes, in order (one unless `nodes` says more). */
+  public readonly nodes: readonly BrokerNode[];
   /** The image the broker's containers run. */
   protected readonly image: BoundImage;
   private readonly baseProps: BrokerBaseProps;
   /** dataRemovalPolicy, once checked (an invalid one was reported and counts as "retain"). */
   private readonly removalPolicy?: RemovalPolicy;
-  private readonly nodes: Container[] = [];
+  private readonly nodeContainers: Container[] = [];
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
     super(scope, id);
@@ -161,20 +192,50 @@ export abstract class BrokerBase extends Construct implements IBroker {
       report(this, "image is not a ContainerImage", props.image, 'use ContainerImage.fromRegistry("name:tag"), fromLocal(...) or fromBuild(folder)');
     }
 
+    const count = checkNodeCount(this, props.nodes) ? (props.nodes ?? 1) : 1;
+    if (description.hostPort !== undefined && count > 1) checkPortRange(this, "host ports", description.hostPort, count);
+    this.nodes = Array.from({ length: count }, (_, i): BrokerNode => {
+      const name = count === 1 ? this.brokerName : `${this.brokerName}-${i + 1}`;
+      const hostPort = (base: number) => base + i;
+      return {
+        index: i + 1,
+        name,
+        containerId: count === 1 ? "container" : `node-${i + 1}`,
+        endpoint: endpointOf(name, description.internalPort),
+        ...(description.hostPort !== undefined ? { hostEndpoint: endpointOf("127.0.0.1", hostPort(description.hostPort)) } : {}),
+        hostPort,
+      };
+    });
+    for (const n of this.nodes.slice(count === 1 ? 1 : 0)) {
+      claimName(this, "hostname", n.name, "give each broker a name whose node names (<name>-<i>) are free", `${this.node.path}#${n.name}`);
+    }
+    // Every node answers to the broker's name too: a client that names the
+    // broker reaches whichever node is up (Docker's DNS leaves stopped
+    // containers out).
     this.endpoint = endpointOf(this.brokerName, description.internalPort);
-    if (description.hostPort !== undefined) this.hostEndpoint = endpointOf("127.0.0.1", description.hostPort);
+    this.hostEndpoint = this.nodes[0].hostEndpoint;
     const image = props.image instanceof ContainerImage ? props.image : ContainerImage.fromRegistry(description.defaultImage);
     this.image = image.bind(this);
   }
 
   /** The broker's containers (one a node), in order. */
   public get containers(): readonly Container[] {
-    return this.nodes;
+    return this.nodeContainers;
+  }
+
+  /** The endpoints of every node for containers on the network. */
+  public get endpoints(): BrokerEndpoint[] {
+    return this.nodes.map((n) => n.endpoint);
+  }
+
+  /** The endpoints of every node for clients on the host, when published. */
+  public get hostEndpoints(): BrokerEndpoint[] {
+    return this.nodes.flatMap((n) => (n.hostEndpoint ? [n.hostEndpoint] : []));
   }
 
   /** Created before a wired app: the broker's containers (healthy first, see `wait`). */
   public startDependencies(): ITerraformDependable[] {
-    return [...this.nodes];
+    return [...this.nodeContainers];
   }
 
   /** The identifier Terraform variables and outputs of this broker start with (`orders-mq` -> `orders_mq`). */
@@ -182,23 +243,29 @@ export abstract class BrokerBase extends Construct implements IBroker {
     return terraformIdentifier(this.brokerName);
   }
 
-  /** A named volume `<name>-<suffix>` for the broker's data, kept or removed as `dataRemovalPolicy` says. */
-  protected addDataVolume(id = "data", suffix = "data"): DataVolume {
-    return new DataVolume(this, id, { name: `${this.brokerName}-${suffix}`, removalPolicy: this.removalPolicy });
+  /**
+   * A named volume `<node name>-<suffix>` for a node's data, kept or removed
+   * as `dataRemovalPolicy` says. Construct id `data` with one node, `data-<i>` otherwise.
+   */
+  protected addDataVolume(node: BrokerNode = this.nodes[0], suffix = "data"): DataVolume {
+    const id = this.nodes.length === 1 ? suffix : `${suffix}-${node.index}`;
+    return new DataVolume(this, id, { name: `${node.name}-${suffix}`, removalPolicy: this.removalPolicy });
   }
 
   /**
-   * Declares a broker node's container: fixed name, hostname and alias,
-   * restart unless stopped, created with `wait` (exists only once healthy),
-   * a stop grace period. The first one is this construct's defaultChild.
+   * Declares one node's container: fixed name, hostname and aliases (the
+   * node's and the broker's), restart unless stopped, created with `wait`
+   * (exists only once healthy), a stop grace period. The first node is this
+   * construct's defaultChild.
    */
-  protected addNode(id: string, spec: BrokerNodeSpec): Container {
-    const container = declareContainer(this, id, {
-      name: this.brokerName,
-      hostname: this.brokerName,
+  protected addNode(node: BrokerNode, spec: BrokerNodeSpec): Container {
+    const aliases = node.name === this.brokerName ? [node.name] : [node.name, this.brokerName];
+    const container = declareContainer(this, node.containerId, {
+      name: node.name,
+      hostname: node.name,
       image: this.image,
       component: spec.component,
-      networks: [{ network: this.network, aliases: [this.brokerName] }],
+      networks: [{ network: this.network, aliases }],
       env: spec.env,
       ports: spec.ports,
       volumes: spec.volumes,
@@ -210,8 +277,8 @@ export abstract class BrokerBase extends Construct implements IBroker {
       destroyGraceSeconds: this.baseProps.stopGracePeriodSeconds ?? 30,
       labels: this.baseProps.labels,
     });
-    if (this.nodes.length === 0) this.node.defaultChild = container;
-    this.nodes.push(container);
+    if (this.nodeContainers.length === 0) this.node.defaultChild = container;
+    this.nodeContainers.push(container);
     return container;
   }
 
@@ -283,6 +350,28 @@ export abstract class BrokerBase extends Construct implements IBroker {
 
 function isBrokerClient(value: unknown): value is IBrokerClient {
   return typeof value === "object" && value !== null && typeof (value as IBrokerClient).addWiring === "function";
+}
+
+function checkNodeCount(scope: Construct, nodes: unknown): boolean {
+  if (nodes === undefined) return true;
+  if (typeof nodes !== "number" || !Number.isInteger(nodes) || nodes < 1 || (nodes > 1 && (nodes < 3 || nodes % 2 === 0)) || nodes > MAX_BROKER_NODES) {
+    report(
+      scope,
+      `nodes must be 1 or an odd number between 3 and ${MAX_BROKER_NODES}`,
+      nodes,
+      typeof nodes === "number" && nodes === 2
+        ? "use 3: with 2 nodes the loss of either stops the cluster (no majority), so 2 is less available than 1"
+        : "use 1 (no replication) or 3 (survives one node loss); an even count adds no fault tolerance",
+    );
+    return false;
+  }
+  return true;
+}
+
+function checkPortRange(scope: Construct, field: string, base: number, count: number): void {
+  if (typeof base === "number" && base + count - 1 > 65535) {
+    report(scope, `${field}: node ${count} would publish port ${base + count - 1}, above 65535`, base, `use a base port <= ${65536 - count}`);
+  }
 }
 
 export function endpointOf(hostname: string, port: number): BrokerEndpoint {

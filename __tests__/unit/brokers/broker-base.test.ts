@@ -78,7 +78,7 @@ class ToyBroker extends BrokerBase {
     this.tokenVariable = this.addSecretVariable("token", "token", `Access token of toy broker ${this.brokerName}`, 16);
     this.token = this.tokenVariable.stringValue;
     const data = this.addDataVolume();
-    this.nodeContainer = this.addNode("node", {
+    this.nodeContainer = this.addNode(this.nodes[0], {
       component: "toy-broker",
       // Rendered at synth: channels declared later are in it.
       env: () => ({ TOY_FLAVOUR: props.flavour ?? "plain", TOY_TOKEN: this.token, TOY_CHANNELS: this.channels.join(",") }),
@@ -121,7 +121,7 @@ class TwoNodeToyBroker extends ToyBroker {
 
   constructor(scope: Scope, id: string, props: ToyBrokerProps) {
     super(scope, id, props);
-    this.secondNode = this.addNode("second-node", { component: "toy-broker", healthCheck: HealthCheck.exec(["toyctl", "ping"]) });
+    this.secondNode = this.addNode({ ...this.nodes[0], containerId: "second-node" }, { component: "toy-broker", healthCheck: HealthCheck.exec(["toyctl", "ping"]) });
   }
 }
 
@@ -348,7 +348,7 @@ describe("a broker kind defined outside constructs/: problems", () => {
         toyIn(s, { name: "worker-2" });
         app(s, "worker", { replicas: 2 });
       },
-      ['test/worker: the container name "worker-2" is already used by test/toy/node, got "worker-2"'],
+      ['test/worker: the container name "worker-2" is already used by test/toy/container, got "worker-2"'],
     ],
     [
       "two toy brokers with the same name (container, volume, variable and output)",
@@ -389,7 +389,7 @@ describe("a broker kind defined outside constructs/: problems", () => {
         new RabbitMqBroker(s, "rabbitmq", { network: net(s), amqpHostPort: 5672 });
         toyIn(s, { hostPort: 5672 });
       },
-      ["test/toy/node: host port 5672/tcp on 127.0.0.1 is already published by test/rabbitmq/container, got 5672"],
+      ["test/toy/container: host port 5672/tcp on 127.0.0.1 is already published by test/rabbitmq/container, got 5672"],
     ],
     [
       "an app wired to a toy broker it shares no network with",
@@ -402,7 +402,7 @@ describe("a broker kind defined outside constructs/: problems", () => {
     [
       "a kind that calls addNode twice (both nodes would be containers named after the broker)",
       (s) => new TwoNodeToyBroker(s, "toy", { network: net(s) }),
-      ['test/toy: the container name "toy" is already used by test/toy/node, got "toy". Fix: give each broker and app its own name'],
+      ['test/toy: the container name "toy" is already used by test/toy/container, got "toy". Fix: give each broker and app its own name'],
     ],
     [
       "an app wired to two toy channels (it reads one TOY_CHANNEL)",

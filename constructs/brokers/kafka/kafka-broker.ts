@@ -13,7 +13,7 @@ import { escapeTemplate } from "../../private/terraform-text";
 import { checkKnownKeys, checkString, optionsObject } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
-import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps } from "../broker-base";
+import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps, type BrokerNode } from "../broker-base";
 import { KafkaConnectionEnv, kafkaEnvName } from "./kafka-env";
 
 export { kafkaEnvName } from "./kafka-env";
@@ -86,7 +86,7 @@ export interface KafkaTopicOptions {
   readonly partitions?: number;
   /**
    * Copies of each partition; at most the broker's node count.
-   * @default - the broker's node count (1 in this version)
+   * @default - the broker's replication factor, min(3, nodes)
    */
   readonly replicationFactor?: number;
   /**
@@ -122,12 +122,14 @@ interface TopicDecl {
  * `topic.grantConsume(app, { groupId })`.
  */
 export class KafkaBroker extends BrokerBase {
-  /** Nodes in the cluster; one in this version. */
-  public readonly nodeCount = 1;
   public readonly clusterId: string;
-  /** The broker's docker_container (also `node.defaultChild`). */
+  /** The first node's docker_container (also `node.defaultChild`); `containers` has every node's. */
   public readonly container: Container;
+  /** The first node's data volume; `dataVolumes` has every node's. */
   public readonly dataVolume: DataVolume;
+  public readonly dataVolumes: readonly DataVolume[];
+  /** Copies of each partition by default, and of the internal topics: min(3, nodes). */
+  public readonly replicationFactor: number;
   private topicsContainer?: Container;
   private readonly autoCreateTopics: boolean;
   private readonly topics: TopicDecl[] = [];
@@ -149,41 +151,60 @@ export class KafkaBroker extends BrokerBase {
     this.props = props;
     this.autoCreateTopics = props.autoCreateTopics === true;
 
-    this.dataVolume = this.addDataVolume();
+    this.replicationFactor = Math.min(3, this.nodeCount);
+    this.dataVolumes = this.nodes.map((node) => this.addDataVolume(node));
+    this.dataVolume = this.dataVolumes[0];
+    // The same on every synth, and for every node: storage formatted for another id refuses to start.
     this.clusterId = props.clusterId ?? deriveClusterId(`kafka-cluster:${this.brokerName}-data`);
 
     const heapMb = Math.floor(this.memoryMb / 2);
-    const ports: PublishedPort[] = [];
-    if (props.hostPort !== undefined) ports.push({ containerPort: KAFKA_HOST_LISTENER_PORT, hostPort: props.hostPort });
-
-    const env: Record<string, string> = {
-      CLUSTER_ID: this.clusterId,
-      // Read by kafka-server-start.sh; the image's wrapper does not turn it into a property.
-      KAFKA_HEAP_OPTS: `-Xmx${heapMb}m -Xms${heapMb}m`,
-    };
-    for (const [key, value] of Object.entries({ ...this.serverProperties(), ...this.userServerProperties() })) {
-      env[kafkaEnvName(key)] = String(value);
-    }
-
-    this.container = this.addNode("container", {
-      component: "kafka-broker",
-      env,
-      ports,
-      volumes: [{ volumeName: this.dataVolume.volumeName, containerPath: KAFKA_DATA_DIR }],
-      // The check is a JVM too, started every interval: a small heap keeps it
-      // inside the memory limit, and client-JVM flags halve its CPU (measured
-      // 1.6 s -> 0.9 s a check), which matters on a small host.
-      healthCheck: HealthCheck.shell(
-        `${TOOL_JVM_ENV} ${KAFKA_BIN}/kafka-broker-api-versions.sh --bootstrap-server localhost:${KAFKA_INTERNAL_PORT} >/dev/null`,
-        { intervalSeconds: 10, timeoutSeconds: 30, retries: 12, startPeriodSeconds: 30 },
-      ),
+    const containers = this.nodes.map((node) => {
+      const env: Record<string, string> = {
+        CLUSTER_ID: this.clusterId,
+        // Read by kafka-server-start.sh; the image's wrapper does not turn it into a property.
+        KAFKA_HEAP_OPTS: `-Xmx${heapMb}m -Xms${heapMb}m`,
+      };
+      for (const [key, value] of Object.entries({ ...this.serverProperties(node), ...this.userServerProperties() })) {
+        env[kafkaEnvName(key)] = String(value);
+      }
+      const ports: PublishedPort[] = [];
+      if (props.hostPort !== undefined) ports.push({ containerPort: KAFKA_HOST_LISTENER_PORT, hostPort: node.hostPort(props.hostPort) });
+      return this.addNode(node, {
+        component: "kafka-broker",
+        env,
+        ports,
+        volumes: [{ volumeName: this.dataVolumes[node.index - 1].volumeName, containerPath: KAFKA_DATA_DIR }],
+        // The check is a JVM too, started every interval: a small heap keeps it
+        // inside the memory limit, and client-JVM flags halve its CPU (measured
+        // 1.6 s -> 0.9 s a check), which matters on a small host.
+        healthCheck: HealthCheck.shell(
+          `${TOOL_JVM_ENV} ${KAFKA_BIN}/kafka-broker-api-versions.sh --bootstrap-server localhost:${KAFKA_INTERNAL_PORT} >/dev/null`,
+          { intervalSeconds: 10, timeoutSeconds: 30, retries: 12, startPeriodSeconds: 30 },
+        ),
+      });
     });
+    this.container = containers[0];
 
     if (this.hostEndpoint) {
-      this.addOutput("bootstrap-servers", "bootstrap_servers", this.hostEndpoint.address, {
+      this.addOutput("bootstrap-servers", "bootstrap_servers", this.hostEndpoints.map((e) => e.address).join(","), {
         description: `Kafka bootstrap servers of broker ${this.brokerName} from the Docker host`,
       });
     }
+  }
+
+  /** Replicas that must acknowledge an acks=all write: 2 with 3 or more nodes, else 1. */
+  public get minInsyncReplicas(): number {
+    return this.nodeCount >= 3 ? 2 : 1;
+  }
+
+  /** Nodes in the cluster. */
+  public get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  /** `host:port` of every node for containers on the network. */
+  public get bootstrapServers(): string {
+    return this.endpoints.map((e) => e.address).join(",");
   }
 
   /** The one-shot container creating the topics, once a topic is declared. */
@@ -205,9 +226,14 @@ export class KafkaBroker extends BrokerBase {
   public addTopic(name: string, given: KafkaTopicOptions = {}): KafkaTopic {
     const options = optionsObject(this, `topic "${name}" options`, given);
     const tiered = String(this.userServerProperties()["remote.log.storage.system.enable"]).toLowerCase() === "true";
-    const valid = validateTopic(this, name, options, this.topicNames, this.nodeCount, tiered);
+    const valid = validateTopic(this, name, options, this.topicNames, {
+      nodeCount: this.nodeCount,
+      replicationFactor: this.replicationFactor,
+      minInsyncReplicas: this.minInsyncReplicas,
+      remoteLogStorageSystemEnabled: tiered,
+    });
     const partitions = typeof options.partitions === "number" && options.partitions >= 1 ? options.partitions : 1;
-    const replicationFactor = typeof options.replicationFactor === "number" ? options.replicationFactor : this.nodeCount;
+    const replicationFactor = typeof options.replicationFactor === "number" ? options.replicationFactor : this.replicationFactor;
     if (valid) {
       const configs: Record<string, string> = {};
       for (const [key, value] of Object.entries(options.configs ?? {})) configs[key] = String(value);
@@ -220,7 +246,7 @@ export class KafkaBroker extends BrokerBase {
   /** @internal used by KafkaTopic.grantProduce */
   public wireProducer(app: IBrokerClient, topic: string): void {
     const role = `producer to topic "${topic}"`;
-    if (!this.wire(app, role, { [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.endpoint.address, [KafkaConnectionEnv.KAFKA_TOPIC]: topic })) return;
+    if (!this.wire(app, role, { [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.bootstrapServers, [KafkaConnectionEnv.KAFKA_TOPIC]: topic })) return;
     deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
   }
 
@@ -236,7 +262,7 @@ export class KafkaBroker extends BrokerBase {
       return;
     }
     const env = {
-      [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.endpoint.address,
+      [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.bootstrapServers,
       [KafkaConnectionEnv.KAFKA_TOPIC]: topic,
       [KafkaConnectionEnv.KAFKA_GROUP_ID]: options.groupId,
     };
@@ -273,21 +299,28 @@ export class KafkaBroker extends BrokerBase {
     return given && typeof given === "object" && !Array.isArray(given) ? given : {};
   }
 
-  private serverProperties(): Record<string, string | number | boolean> {
-    const host = this.brokerName;
+  /**
+   * One node's properties: KRaft combined mode with every node a voter,
+   * an INTERNAL listener advertised under the node's own name and a HOST
+   * listener advertised as 127.0.0.1:<its port>; replication sized for the
+   * cluster (min(3, nodes) copies, 2 in sync with 3 or more nodes, no
+   * unclean leader election), so one node can fail without losing an acknowledged record.
+   */
+  private serverProperties(node: BrokerNode): Record<string, string | number | boolean> {
     const listeners = [`INTERNAL://:${KAFKA_INTERNAL_PORT}`, `CONTROLLER://:${KAFKA_CONTROLLER_PORT}`];
-    const advertised = [`INTERNAL://${host}:${KAFKA_INTERNAL_PORT}`];
+    const advertised = [`INTERNAL://${node.endpoint.address}`];
     const protocols = ["INTERNAL:PLAINTEXT", "CONTROLLER:PLAINTEXT"];
-    if (this.hostEndpoint) {
+    if (node.hostEndpoint) {
       listeners.push(`HOST://:${KAFKA_HOST_LISTENER_PORT}`);
-      advertised.push(`HOST://${this.hostEndpoint.address}`);
+      advertised.push(`HOST://${node.hostEndpoint.address}`);
       protocols.push("HOST:PLAINTEXT");
     }
-    const rf = this.nodeCount;
+    const rf = this.replicationFactor;
+    const minInsync = this.minInsyncReplicas;
     return {
-      "node.id": 1,
+      "node.id": node.index,
       "process.roles": "broker,controller",
-      "controller.quorum.voters": `1@${host}:${KAFKA_CONTROLLER_PORT}`,
+      "controller.quorum.voters": this.nodes.map((n) => `${n.index}@${n.name}:${KAFKA_CONTROLLER_PORT}`).join(","),
       "controller.listener.names": "CONTROLLER",
       listeners: listeners.join(","),
       "advertised.listeners": advertised.join(","),
@@ -300,9 +333,11 @@ export class KafkaBroker extends BrokerBase {
       // consumer groups hang without an error.
       "offsets.topic.replication.factor": rf,
       "transaction.state.log.replication.factor": rf,
-      "transaction.state.log.min.isr": 1,
+      "transaction.state.log.min.isr": minInsync,
       "default.replication.factor": rf,
-      "min.insync.replicas": 1,
+      "min.insync.replicas": minInsync,
+      // Kafka's default, said out loud for clusters: a replica that missed acknowledged records never becomes leader.
+      ...(this.nodeCount > 1 ? { "unclean.leader.election.enable": false } : {}),
       "group.initial.rebalance.delay.ms": 0,
     };
   }
@@ -325,7 +360,7 @@ export class KafkaBroker extends BrokerBase {
       // so apps that depend on it start once the topics exist.
       mustRun: false,
       attach: true,
-      dependsOn: [this.container],
+      dependsOn: [...this.containers],
     });
     // The job's exit code becomes a deploy error instead of a silent failure.
     job.addOverride("lifecycle.postcondition", [
@@ -338,7 +373,7 @@ export class KafkaBroker extends BrokerBase {
   }
 
   private topicsScript(): string {
-    const bootstrap = `--bootstrap-server ${this.endpoint.address}`;
+    const bootstrap = `--bootstrap-server ${this.bootstrapServers}`;
     const lines = ["set -e"];
     for (const t of this.topics) {
       const configs = Object.entries(t.configs);

@@ -69,9 +69,9 @@ export function validateTopic(
   name: string,
   options: KafkaTopicOptions,
   declared: readonly string[],
-  nodeCount: number,
-  remoteLogStorageSystemEnabled = false,
+  cluster: { nodeCount: number; replicationFactor: number; minInsyncReplicas: number; remoteLogStorageSystemEnabled: boolean },
 ): boolean {
+  const { nodeCount, remoteLogStorageSystemEnabled } = cluster;
   if (typeof name !== "string" || !TOPIC_NAME.test(name) || name === "." || name === "..") {
     report(scope, "invalid topic name", name, "use 1-249 characters from [a-zA-Z0-9._-] (not '.' or '..')");
     return false;
@@ -107,8 +107,20 @@ export function validateTopic(
     if (options.configs === null || typeof options.configs !== "object" || Array.isArray(options.configs)) {
       report(scope, `topic "${name}": configs must be an object`, options.configs, 'pass e.g. { "retention.ms": 86400000 }');
     } else {
-      reportFindings(scope, checkTopicConfigs(name, options.configs, { replicationFactor: options.replicationFactor ?? nodeCount, remoteLogStorageSystemEnabled }));
+      reportFindings(scope, checkTopicConfigs(name, options.configs, { replicationFactor: options.replicationFactor ?? cluster.replicationFactor, remoteLogStorageSystemEnabled }));
     }
+  }
+  // The broker's min.insync.replicas applies to a topic that does not set its
+  // own (a topic's own value above its replication factor is the rule table's).
+  const replicationFactor = typeof options.replicationFactor === "number" ? options.replicationFactor : cluster.replicationFactor;
+  const ownMinInsync = options.configs && typeof options.configs === "object" ? (options.configs as Record<string, unknown>)["min.insync.replicas"] : undefined;
+  if (ownMinInsync === undefined && replicationFactor < cluster.minInsyncReplicas) {
+    report(
+      scope,
+      `topic "${name}": replicationFactor ${replicationFactor} is below the broker's min.insync.replicas (${cluster.minInsyncReplicas}), so every acks=all write would fail with NotEnoughReplicas`,
+      replicationFactor,
+      `use a replication factor >= ${cluster.minInsyncReplicas} (the default is ${cluster.replicationFactor}), or set the topic's "min.insync.replicas" config`,
+    );
   }
   return true;
 }

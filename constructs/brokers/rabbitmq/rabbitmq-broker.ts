@@ -138,12 +138,15 @@ export class RabbitMqBroker extends BrokerBase {
     }
     if (props.managementHostPort !== undefined) this.managementUrl = `http://127.0.0.1:${props.managementHostPort}/`;
 
+    if (this.nodes.length > 1) {
+      report(this, "RabbitMQ clusters are not built yet: nodes must be 1 for now", props.nodes, "use nodes: 1 (Kafka clusters are available)");
+    }
     this.dataVolume = this.addDataVolume();
     const ports: PublishedPort[] = [];
     if (props.amqpHostPort !== undefined) ports.push({ containerPort: RABBITMQ_AMQP_PORT, hostPort: props.amqpHostPort });
     if (props.managementHostPort !== undefined) ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: props.managementHostPort });
 
-    this.container = this.addNode("container", {
+    this.container = this.addNode(this.nodes[0], {
       component: "rabbitmq-broker",
       env: {
         // Read by the server when no definitions are imported; the
