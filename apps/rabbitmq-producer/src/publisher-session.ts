@@ -197,6 +197,8 @@ export class RabbitPublisherSession implements ProducerSession {
     } else {
       ledger.confirmed();
       this.options.latency.add(Date.now() - entry.publishedAt);
+      const { log, node } = this.options;
+      if (log.debugEnabled) log.debug("confirmed", { id, seq: entry.envelope.seq, node: node.address });
     }
     this.wake();
   }
