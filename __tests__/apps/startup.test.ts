@@ -109,6 +109,30 @@ describe("bad settings", () => {
     expect(process.stderr).toBe("config error: RABBITMQ_URL must be an amqp:// or amqps:// URL, got a http:// URL\n");
     expect(process.stderr).not.toContain("hunter2");
   });
+
+  // RABBITMQ_URL names every node of a cluster: one bad entry stops the app, whichever it is.
+  test.each<[string, AppName, string, string]>([
+    [
+      "a http:// second node",
+      "rabbitmq-producer",
+      "amqp://user:hunter2@rabbit-1:5672,http://user:hunter2@rabbit-2:5672,amqp://user:hunter2@rabbit-3:5672",
+      "got a http:// URL as entry 2 of 3",
+    ],
+    [
+      "a node that is not a URL",
+      "rabbitmq-consumer",
+      "amqp://user:hunter2@rabbit-1:5672, rabbit-2:5672",
+      "got something that is not a URL as entry 2 of 2",
+    ],
+    ["an empty entry", "rabbitmq-consumer", "amqp://user:hunter2@rabbit-1:5672,,amqp://user:hunter2@rabbit-3:5672", "got an empty string as entry 2 of 3"],
+    ["a trailing comma", "rabbitmq-producer", "amqp://user:hunter2@rabbit-1:5672,", "got an empty string as entry 2 of 2"],
+  ])("rejects a RABBITMQ_URL list with %s: %s exits 2 with one line that does not echo a password", async (_what, app, urls, got) => {
+    const process = apps.start(app, { ...(app === "rabbitmq-producer" ? rabbitProducer : rabbitConsumer), [ConnectionEnv.RABBITMQ_URL]: urls });
+    expect((await process.waitForExit(5000)).code).toBe(2);
+    expect(process.stderr).toBe(`config error: RABBITMQ_URL must be a comma-separated list of amqp:// or amqps:// URLs, ${got}\n`);
+    expect(process.stderr).not.toContain("hunter2");
+    expect(process.lines).toEqual([]);
+  });
 });
 
 /**
@@ -206,6 +230,21 @@ describe("unreachable broker", () => {
       expect(process.healthy).toBe(false);
     },
   );
+
+  test("tries the nodes of a RABBITMQ_URL list in turn, each error naming its node, and gives up once BROKER_RETRY_SECONDS are spent", async () => {
+    const process = apps.start("rabbitmq-consumer", {
+      ...rabbitConsumer,
+      [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:1, amqp://user:secret@127.0.0.1:2",
+      [AppEnv.BROKER_RETRY_SECONDS]: "3",
+    });
+    expect((await process.waitForExit(15_000)).code).toBe(1);
+    const nodes = process.events("reconnect-scheduled").map((line) => /^(127\.0\.0\.1:\d): /.exec(line.error)?.[1]);
+    expect(nodes.length).toBeGreaterThanOrEqual(3);
+    expect(nodes).toEqual(nodes.map((_, i) => (i % 2 === 0 ? "127.0.0.1:1" : "127.0.0.1:2")));
+    expect(process.events("starting")[0].urls).toEqual(["amqp://user:***@127.0.0.1:1", "amqp://user:***@127.0.0.1:2"]);
+    expect(process.stderr).toMatch(/^rabbitmq-consumer: fatal: gave up trying to .+: 127\.0\.0\.1:\d: connect ECONNREFUSED/);
+    expect(JSON.stringify(process.lines) + process.stderr).not.toContain("secret");
+  });
 
   test("a SIGTERM while waiting to reconnect ends the retries with exit 0 and a shutdown line", async () => {
     const process = apps.start("rabbitmq-consumer", {
