@@ -105,8 +105,41 @@ export function buildMinimalKafkaStack(app: App, id = "minimal-kafka"): Terrafor
   return stack;
 }
 
+/**
+ * A 3-node Kafka cluster (KRaft, every node a voter, replication factor 3,
+ * min.insync.replicas 2) with a producer and a consumer: the cluster e2e
+ * suite deploys it and kills nodes under traffic.
+ */
+export function buildKafkaClusterStack(app: App, id = "kafka-cluster"): TerraformStack {
+  const stack = new TerraformStack(app, id);
+  new DockerHost(stack, "docker");
+  addMessagingAspects(stack, { labels: { "cdktf-docker-messaging.example": id } });
+  const network = new Network(stack, "net", { name: id });
+  const kafka = new KafkaBroker(stack, "kafka", {
+    network,
+    name: "cluster-kafka",
+    nodes: 3,
+    hostPort: 39192, // nodes publish 39192, 39193, 39194 on 127.0.0.1
+    memoryMb: 768,
+    dataRemovalPolicy: "destroy",
+  });
+  const events = kafka.addTopic("cluster.events", { partitions: 3 });
+  const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 });
+  const app_ = (name: string, folder: string, environment: Record<string, string>) =>
+    new AppContainer(stack, name, {
+      image: ContainerImage.fromBuild(path.join(APPS, folder)),
+      environment,
+      memoryMb: 128,
+      healthCheck: healthy,
+    });
+  events.grantProduce(app_("cluster-producer", "kafka-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
+  events.grantConsume(app_("cluster-consumer", "kafka-consumer", {}), { groupId: "cluster-consumers" });
+  return stack;
+}
+
 export const exampleStacks: ExampleStack[] = [
   { name: "messaging", build: (app) => buildDefaultStack(app) },
   { name: "orders-pipeline", build: (app) => buildOrdersPipelineStack(app) },
   { name: "minimal-kafka", build: (app) => buildMinimalKafkaStack(app) },
+  { name: "kafka-cluster", build: (app) => buildKafkaClusterStack(app) },
 ];
