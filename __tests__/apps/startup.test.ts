@@ -124,6 +124,12 @@ describe("bad settings", () => {
       "amqp://user:hunter2@rabbit-1:5672, rabbit-2:5672",
       "got something that is not a URL as entry 2 of 2",
     ],
+    [
+      "a node without a scheme",
+      "rabbitmq-producer",
+      "amqp://user:hunter2@rabbit-1:5672,user:hunter2@rabbit-2:5672",
+      "got something that is not a URL as entry 2 of 2",
+    ],
     ["an empty entry", "rabbitmq-consumer", "amqp://user:hunter2@rabbit-1:5672,,amqp://user:hunter2@rabbit-3:5672", "got an empty string as entry 2 of 3"],
     ["a trailing comma", "rabbitmq-producer", "amqp://user:hunter2@rabbit-1:5672,", "got an empty string as entry 2 of 2"],
   ])("rejects a RABBITMQ_URL list with %s: %s exits 2 with one line that does not echo a password", async (_what, app, urls, got) => {

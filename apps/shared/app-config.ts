@@ -86,6 +86,10 @@ export function readRabbitUrls(env: NodeJS.ProcessEnv): string[] {
 /** What is wrong with one RABBITMQ_URL entry, in words that never quote it; undefined if nothing. */
 function amqpUrlProblem(url: string): string | undefined {
   if (url === "") return "an empty string";
+  // Without "scheme://" (say `rabbit-2:5672` or `user:pass@host`) the WHATWG
+  // parser would take what precedes the first colon for a scheme: naming it
+  // would mislead, and could show a user name.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return "something that is not a URL";
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
