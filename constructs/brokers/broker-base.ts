@@ -131,6 +131,10 @@ export interface BrokerNodeSpec {
   readonly volumes?: { volumeName: string; containerPath: string }[];
   readonly uploads?: Late<{ file: string; content: string }[]>;
   readonly healthCheck: HealthCheck;
+  /** Overrides the image's command. */
+  readonly command?: string[];
+  /** Created (and healthy) before this node. */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -271,6 +275,8 @@ export abstract class BrokerBase extends Construct implements IBroker {
       volumes: spec.volumes,
       uploads: spec.uploads,
       healthCheck: spec.healthCheck,
+      ...(spec.command ? { command: spec.command } : {}),
+      ...(spec.dependsOn?.length ? { dependsOn: spec.dependsOn } : {}),
       waitTimeoutSeconds: this.baseProps.startTimeoutSeconds ?? 180,
       memoryMb: this.memoryMb,
       restart: "unless-stopped",

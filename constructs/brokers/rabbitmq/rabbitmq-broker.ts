@@ -33,6 +33,8 @@ export const RABBITMQ_MANAGEMENT_PORT = 15672;
 export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
 export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
 export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
+/** The variable the node's start command writes the Erlang cookie from (not one RabbitMQ reads itself). */
+const COOKIE_ENV = "CDKTF_MESSAGING_ERLANG_COOKIE";
 
 export interface RabbitMqBrokerProps extends BrokerBaseProps {
   /**
@@ -97,9 +99,13 @@ export class RabbitMqBroker extends BrokerBase {
   public readonly managementUrl?: string;
   public readonly adminUser: string;
   public readonly vhost: string;
-  /** The broker's docker_container (also `node.defaultChild`). */
+  /** The first node's docker_container (also `node.defaultChild`); `containers` has every node's. */
   public readonly container: Container;
+  /** The first node's data volume; `dataVolumes` has every node's. */
   public readonly dataVolume: DataVolume;
+  public readonly dataVolumes: readonly DataVolume[];
+  /** The variable holding the cluster's Erlang cookie, with more than one node. */
+  public readonly erlangCookieVariable?: TerraformVariable;
   /** The variable holding the admin password, when the construct declared it. */
   public readonly adminPasswordVariable?: TerraformVariable;
   /** Queues, exchanges, bindings and policies, as declared so far. */
@@ -123,7 +129,7 @@ export class RabbitMqBroker extends BrokerBase {
     validateRabbitMqProps(this, props);
     this.adminUser = props.adminUser ?? "admin";
     this.vhost = typeof props.vhost === "string" && props.vhost !== "" ? props.vhost : "/";
-    this.topology = new RabbitMqTopology(this);
+    this.topology = new RabbitMqTopology(this, this.nodes.length);
 
     if (props.adminPassword !== undefined) {
       this.adminPassword = props.adminPassword;
@@ -138,46 +144,62 @@ export class RabbitMqBroker extends BrokerBase {
     }
     if (props.managementHostPort !== undefined) this.managementUrl = `http://127.0.0.1:${props.managementHostPort}/`;
 
-    if (this.nodes.length > 1) {
-      report(this, "RabbitMQ clusters are not built yet: nodes must be 1 for now", props.nodes, "use nodes: 1 (Kafka clusters are available)");
+    this.dataVolumes = this.nodes.map((node) => this.addDataVolume(node));
+    this.dataVolume = this.dataVolumes[0];
+    const clustered = this.nodes.length > 1;
+    if (clustered) {
+      this.erlangCookieVariable = this.addSecretVariable(
+        "erlang-cookie",
+        "erlang_cookie",
+        `Erlang cookie shared by the nodes of RabbitMQ cluster ${this.brokerName}`,
+        20,
+      );
     }
-    this.dataVolume = this.addDataVolume();
-    const ports: PublishedPort[] = [];
-    if (props.amqpHostPort !== undefined) ports.push({ containerPort: RABBITMQ_AMQP_PORT, hostPort: props.amqpHostPort });
-    if (props.managementHostPort !== undefined) ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: props.managementHostPort });
-
-    this.container = this.addNode(this.nodes[0], {
-      component: "rabbitmq-broker",
-      env: {
-        // Read by the server when no definitions are imported; the
-        // definitions below create the same user, so this is a fallback
-        // that keeps guest/guest out in every case.
-        RABBITMQ_DEFAULT_USER: this.adminUser,
-        RABBITMQ_DEFAULT_PASS: this.adminPassword,
-        RABBITMQ_DEFAULT_VHOST: this.vhost,
-      },
-      ports,
-      volumes: [{ volumeName: this.dataVolume.volumeName, containerPath: RABBITMQ_DATA_DIR }],
-      // Rendered at synth: queues declared after this point are included.
-      uploads: () => [
-        { file: RABBITMQ_CONFIG_FILE, content: escapeTemplate(this.renderConfig()) },
-        { file: RABBITMQ_DEFINITIONS_FILE, content: this.renderDefinitions() },
-      ],
-      // Not `ping`: it answers as soon as the Erlang node is up, before the
-      // rabbit app has booted (measured on the local 3.10 image: ping ok at
-      // 2.5 s, listeners up and check_port_connectivity ok at 5.5 s, "Server
-      // startup complete" at 5.6 s), so apps "started after a healthy broker"
-      // would meet a refused connection.
-      healthCheck: HealthCheck.exec(["rabbitmq-diagnostics", "-q", "check_port_connectivity"], {
-        intervalSeconds: 10,
-        timeoutSeconds: 15,
-        retries: 10,
-        startPeriodSeconds: 20,
-      }),
-    });
+    const containers: Container[] = [];
+    for (const node of this.nodes) {
+      const ports: PublishedPort[] = [];
+      if (props.amqpHostPort !== undefined) ports.push({ containerPort: RABBITMQ_AMQP_PORT, hostPort: node.hostPort(props.amqpHostPort) });
+      if (props.managementHostPort !== undefined) ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: node.hostPort(props.managementHostPort) });
+      containers.push(
+        this.addNode(node, {
+          component: "rabbitmq-broker",
+          env: {
+            // Read by the server when no definitions are imported; the
+            // definitions below create the same user, so this is a fallback
+            // that keeps guest/guest out in every case.
+            RABBITMQ_DEFAULT_USER: this.adminUser,
+            RABBITMQ_DEFAULT_PASS: this.adminPassword,
+            RABBITMQ_DEFAULT_VHOST: this.vhost,
+            ...(this.erlangCookieVariable ? { [COOKIE_ENV]: this.erlangCookieVariable.stringValue } : {}),
+          },
+          ports,
+          volumes: [{ volumeName: this.dataVolumes[node.index - 1].volumeName, containerPath: RABBITMQ_DATA_DIR }],
+          // Rendered at synth: queues declared after this point are included.
+          // Every node loads the same definitions at boot.
+          uploads: () => [
+            { file: RABBITMQ_CONFIG_FILE, content: escapeTemplate(this.renderConfig()) },
+            { file: RABBITMQ_DEFINITIONS_FILE, content: this.renderDefinitions() },
+          ],
+          // The nodes share one Erlang cookie, written where the server and
+          // the CLI tools (the healthcheck) read it, $HOME/.erlang.cookie
+          // (HOME=/var/lib/rabbitmq in the official image), mode 0400, before
+          // the server starts (replacing the read-only one a replaced node
+          // left on its volume). Uploading the file instead would make it
+          // root's, unreadable to the rabbitmq user.
+          ...(clustered
+            ? { command: ["/bin/sh", "-c", `umask 077 && rm -f "$HOME/.erlang.cookie" && printf '%s' "$${COOKIE_ENV}" > "$HOME/.erlang.cookie" && chmod 400 "$HOME/.erlang.cookie" && exec rabbitmq-server`] }
+            : {}),
+          // All nodes start together: RabbitMQ 4's peer discovery waits for
+          // the listed nodes and picks one seed among them (measured: a node 1
+          // started alone waits in "run peer discovery" and never boots).
+          healthCheck: this.healthCheck(),
+        }),
+      );
+    }
+    this.container = containers[0];
 
     if (this.hostEndpoint) {
-      this.addOutput("amqp-url", "amqp_url", this.amqpUrl(this.hostEndpoint.address), {
+      this.addOutput("amqp-url", "amqp_url", this.hostEndpoints.map((e) => this.amqpUrl(e.address)).join(","), {
         sensitive: true,
         description: `AMQP URL of RabbitMQ broker ${this.brokerName} from the Docker host (holds the password)`,
       });
@@ -252,9 +274,29 @@ export class RabbitMqBroker extends BrokerBase {
     deferCheck(this, () => this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey), location);
   }
 
+  /** Every node's URL, comma-separated: the apps walk the list when their node goes away. */
   private get appUrl(): string {
-    this.internalUrl ??= this.amqpUrl(this.endpoint.address);
+    this.internalUrl ??= this.endpoints.map((e) => this.amqpUrl(e.address)).join(",");
     return this.internalUrl;
+  }
+
+  /**
+   * Healthy = accepting connections and, in a cluster, running inside a
+   * cluster whose running nodes are all N, so `apply` returns once the
+   * cluster is whole (while a node is down, the others report unhealthy).
+   */
+  private healthCheck(): HealthCheck {
+    const timing = { intervalSeconds: 10, timeoutSeconds: 15, retries: 10, startPeriodSeconds: 20 };
+    // Not `ping`: it answers as soon as the Erlang node is up, before the
+    // rabbit app has booted (measured on the local 3.10 image: ping ok at
+    // 2.5 s, listeners up and check_port_connectivity ok at 5.5 s, "Server
+    // startup complete" at 5.6 s), so apps "started after a healthy broker"
+    // would meet a refused connection.
+    if (this.nodes.length === 1) return HealthCheck.exec(["rabbitmq-diagnostics", "-q", "check_port_connectivity"], timing);
+    return HealthCheck.shell(
+      `rabbitmq-diagnostics -q check_port_connectivity && [ "$(rabbitmq-diagnostics -q cluster_status --formatter json | tr -d ' \n' | grep -o '"running_nodes":\\[[^]]*\\]' | grep -o '"rabbit@' | wc -l)" -eq ${this.nodes.length} ]`,
+      timing,
+    );
   }
 
   /** `amqp://user:password@host:port/vhost`, credentials URL-encoded (by Terraform when they are Tokens). */
@@ -265,6 +307,24 @@ export class RabbitMqBroker extends BrokerBase {
 
   /** rabbitmq.conf: only keys that RabbitMQ 3.10 and 4.x core both accept. */
   private renderConfig(): string {
+    const cluster =
+      this.nodes.length > 1
+        ? [
+            "cluster_formation.peer_discovery_backend = classic_config",
+            ...this.nodes.map((n) => `cluster_formation.classic_config.nodes.${n.index} = rabbit@${n.name}`),
+            // A node cut off from the majority pauses instead of accepting
+            // writes that the majority would later discard.
+            "cluster_partition_handling = pause_minority",
+            // Definitions are imported by whichever node boots first, before
+            // the others have joined: its quorum queues start with one member
+            // (measured on 4.0.5). Membership reconciliation (RabbitMQ 3.13+)
+            // grows every quorum queue to a replica on each node, on node-up
+            // and every 10 s, and so also after a node is replaced.
+            "quorum_queue.continuous_membership_reconciliation.enabled = true",
+            `quorum_queue.continuous_membership_reconciliation.target_group_size = ${this.nodes.length}`,
+            "quorum_queue.continuous_membership_reconciliation.interval = 10000",
+          ]
+        : [];
     return [
       `# Rendered by cdktf-docker-messaging for ${this.node.path}; changes here are replaced on deploy.`,
       `listeners.tcp.default = ${RABBITMQ_AMQP_PORT}`,
@@ -274,6 +334,7 @@ export class RabbitMqBroker extends BrokerBase {
       `total_memory_available_override_value = ${this.memoryMb * 1024 * 1024}`,
       `vm_memory_high_watermark.relative = 0.6`,
       `log.console = true`,
+      ...cluster,
       "",
     ].join("\n");
   }

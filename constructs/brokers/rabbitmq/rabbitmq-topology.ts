@@ -188,7 +188,11 @@ export class RabbitMqTopology {
   private readonly bindings: BindingDeclaration[] = [];
   private readonly policies = new Map<string, PolicyDeclaration>();
 
-  constructor(private readonly scope: IConstruct) {}
+  /** @param nodeCount the broker's nodes: quorum queues are sized to them. */
+  constructor(
+    private readonly scope: IConstruct,
+    private readonly nodeCount = 1,
+  ) {}
 
   public get queueList(): readonly QueueDeclaration[] {
     return [...this.queues.values()];
@@ -281,6 +285,12 @@ export class RabbitMqTopology {
       args[key] = value;
     }
     reportFindings(this.scope, checkQueueArguments(name, type, args), { location });
+    const groupSize = args["x-quorum-initial-group-size"];
+    if (typeof groupSize === "number" && groupSize > this.nodeCount) {
+      report(this.scope, `queue "${name}": x-quorum-initial-group-size is above the broker's node count (${this.nodeCount})`, groupSize, `use at most ${this.nodeCount}`, { location });
+    }
+    // A quorum queue of a cluster gets a replica on every node, said explicitly in the definitions.
+    if (type === "quorum" && this.nodeCount > 1 && groupSize === undefined) args["x-quorum-initial-group-size"] = this.nodeCount;
     const declaration: QueueDeclaration = {
       name,
       type,
