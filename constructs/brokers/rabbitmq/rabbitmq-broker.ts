@@ -127,6 +127,10 @@ export class RabbitMqBroker extends BrokerBase {
       memoryFix: `give RabbitMQ at least ${RABBITMQ_MIN_MEMORY_MB} MiB: the Erlang VM and management plugin take ~150 MiB, and the memory alarm blocks publishers at 60% of the limit`,
     });
     validateRabbitMqProps(this, props);
+    const last = this.nodes.length;
+    if (typeof props.managementHostPort === "number" && last > 1 && props.managementHostPort + last - 1 > 65535) {
+      report(this, `managementHostPort: node ${last} would publish port ${props.managementHostPort + last - 1}, above 65535`, props.managementHostPort, `use a base port <= ${65536 - last}`);
+    }
     this.adminUser = props.adminUser ?? "admin";
     this.vhost = typeof props.vhost === "string" && props.vhost !== "" ? props.vhost : "/";
     this.topology = new RabbitMqTopology(this, this.nodes.length);
