@@ -80,7 +80,7 @@ export interface TopicFacts {
 }
 
 export interface WiringFacts {
-  /** The broker's name (container name / hostname). */
+  /** The broker's name (its container name, or its name without `-<i>` for a cluster). */
   readonly broker: string;
   readonly kind: "rabbitmq" | "kafka";
   readonly role: "consumer" | "publisher" | "producer";
@@ -187,14 +187,14 @@ export class MessagingTemplate {
     const env = envOf(first);
     const wirings: WiringFacts[] = [];
     if (env.RABBITMQ_URL !== undefined) {
-      const broker = hostOf(env.RABBITMQ_URL.replace(/^amqps?:\/\/[^@]*@/, ""));
+      const broker = brokerOf(env.RABBITMQ_URL.split(",").map((url) => hostOf(url.replace(/^amqps?:\/\/[^@]*@/, ""))));
       if (env.RABBITMQ_QUEUE !== undefined) wirings.push({ broker, kind: "rabbitmq", role: "consumer", queue: env.RABBITMQ_QUEUE });
       if (env.RABBITMQ_ROUTING_KEY !== undefined) {
         wirings.push({ broker, kind: "rabbitmq", role: "publisher", exchange: env.RABBITMQ_EXCHANGE ?? "", routingKey: env.RABBITMQ_ROUTING_KEY });
       }
     }
     if (env.KAFKA_BOOTSTRAP_SERVERS !== undefined) {
-      const broker = hostOf(env.KAFKA_BOOTSTRAP_SERVERS.split(",")[0]);
+      const broker = brokerOf(env.KAFKA_BOOTSTRAP_SERVERS.split(",").map(hostOf));
       wirings.push(
         env.KAFKA_GROUP_ID !== undefined
           ? { broker, kind: "kafka", role: "consumer", topic: env.KAFKA_TOPIC, groupId: env.KAFKA_GROUP_ID }
@@ -251,6 +251,13 @@ function templateText(content: string): string {
 function envOf(container: any): Record<string, string> {
   const entries = (container.env ?? []) as string[];
   return Object.fromEntries(entries.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+/** The broker's name from its nodes' hosts: `kafka` for kafka-1..3, the host itself for one node. */
+function brokerOf(hosts: string[]): string {
+  if (hosts.length === 1) return hosts[0];
+  const base = hosts[0].replace(/-\d+$/, "");
+  return hosts.every((h, i) => h === `${base}-${i + 1}`) ? base : hosts[0];
 }
 
 function hostOf(address: string): string {
