@@ -73,6 +73,7 @@ describe("a 3-node RabbitMQ cluster", () => {
     expect(envOf(c).RABBITMQ_URL.split(",")).toEqual(nodes.map((n) => `amqp://admin:\${urlencode(var.mq_admin_password)}@${n}:5672/%2F`));
     expect(c.depends_on).toHaveLength(3);
     expect(json.output.mq_amqp_url.value.split(",")).toHaveLength(3);
+    MessagingTemplate.fromJson(json).expectWiring("consumer", { broker: "mq", kind: "rabbitmq", role: "consumer", queue: "orders" });
   });
 });
 
