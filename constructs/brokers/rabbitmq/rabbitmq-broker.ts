@@ -1,6 +1,8 @@
 import { Fn, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
 import { HealthCheck } from "../../apps/health-check";
+import type { Finding } from "../../errors/finding";
 import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
@@ -33,6 +35,12 @@ export const RABBITMQ_MANAGEMENT_PORT = 15672;
 export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
 export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
 export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
+/**
+ * RabbitMQ 4.0's default `max_message_size` (16 MiB; it was 128 MiB up to
+ * 3.13): a larger message closes the publisher's channel. The rendered
+ * rabbitmq.conf keeps the default.
+ */
+export const RABBITMQ_MAX_MESSAGE_SIZE_BYTES = 16 * 1024 * 1024;
 
 export interface RabbitMqBrokerProps extends BrokerBaseProps {
   /**
@@ -163,8 +171,9 @@ export class RabbitMqBroker extends BrokerBase {
       // Not `ping`: it answers as soon as the Erlang node is up, before the
       // rabbit app has booted (measured on the local 3.10 image: ping ok at
       // 2.5 s, listeners up and check_port_connectivity ok at 5.5 s, "Server
-      // startup complete" at 5.6 s), so apps "started after a healthy broker"
-      // would meet a refused connection.
+      // startup complete" at 5.6 s; RabbitMQ 4.0 boots in the same order, the
+      // definitions and quorum queues before the listeners), so apps "started
+      // after a healthy broker" would meet a refused connection.
       healthCheck: HealthCheck.exec(["rabbitmq-diagnostics", "-q", "check_port_connectivity"], {
         intervalSeconds: 10,
         timeoutSeconds: 15,
@@ -246,7 +255,21 @@ export class RabbitMqBroker extends BrokerBase {
     });
     if (!wired) return;
     const location = captureUserLocation();
-    deferCheck(this, () => this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey), location);
+    deferCheck(this, () => [...this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey), ...this.messageSizeFindings(role, app)], location);
+  }
+
+  /** A publisher's messages must fit RabbitMQ's max_message_size. */
+  private messageSizeFindings(role: string, app: IBrokerClient): Finding[] {
+    const raw = app.settingValue(AppEnv.MESSAGE_SIZE_BYTES);
+    const size = raw === undefined ? (APP_SETTINGS.MESSAGE_SIZE_BYTES as IntegerSetting).default : Number(raw);
+    if (!Number.isFinite(size) || size + APP_MESSAGE_OVERHEAD_BYTES <= RABBITMQ_MAX_MESSAGE_SIZE_BYTES) return [];
+    return [
+      {
+        problem: `${role} (${app.node.path}): ${AppEnv.MESSAGE_SIZE_BYTES} plus the message envelope (~${APP_MESSAGE_OVERHEAD_BYTES} bytes) exceeds RabbitMQ 4.0's ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES}-byte max_message_size, so the broker would close the publisher's channel on every message`,
+        received: size,
+        fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES - APP_MESSAGE_OVERHEAD_BYTES} (put large payloads in a blob store and send their ids)`,
+      },
+    ];
   }
 
   private get appUrl(): string {
@@ -260,7 +283,13 @@ export class RabbitMqBroker extends BrokerBase {
     return `amqp://${user}:${Fn.urlencode(this.adminPassword)}@${address}/${encodeURIComponent(this.vhost)}`;
   }
 
-  /** rabbitmq.conf: only keys that RabbitMQ 3.10 and 4.x core both accept. */
+  /**
+   * rabbitmq.conf: only keys RabbitMQ 4.0 accepts (a key it does not know
+   * stops the node at boot). None of the keys 4.0 removed (classic queue
+   * mirroring, `classic_queue.default_version = 1`,
+   * `cluster_formation.randomized_startup_delay_range.*`, the AMQP 1.0 and MQTT
+   * default users) is used; `max_message_size` keeps 4.0's 16 MiB default.
+   */
   private renderConfig(): string {
     return [
       `# Rendered by cdktf-docker-messaging for ${this.node.path}; changes here are replaced on deploy.`,
