@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local images the constructs default to, under the official
 # images' names and layouts (constructs/images/default-images.ts), from
-# Debian packages and Maven Central jars: no registry pull anywhere.
+# Debian 13 (trixie) packages, Maven Central jars and one npm registry
+# package: no image registry pull anywhere.
 #   rabbitmq  Debian 13 rabbitmq-server (4.0.5 on Erlang 27), management and
 #             prometheus plugins enabled
 #   kafka     org.apache.kafka 4.4.0 jars on Debian 13's OpenJDK 21 JRE
