@@ -1,5 +1,5 @@
 // Bundles each app in apps/<app>/src/main.ts into one file, apps/<app>/dist/main.js,
-// that its Dockerfile copies into a bare Node 18 image: no npm install at image build,
+// that its Dockerfile copies into a bare Node 24 image (DefaultImages.node): no npm install at image build,
 // so image builds need no network. Run by `npm run synth` before the stack is built,
 // hence fast and silent on success.
 import { build } from "esbuild";
@@ -43,7 +43,7 @@ try {
     outdir: "apps",
     bundle: true,
     platform: "node",
-    target: "node18",
+    target: "node24",
     format: "cjs",
     minify: false,
     sourcemap: false,

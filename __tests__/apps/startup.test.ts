@@ -16,6 +16,7 @@ import {
   type SettingSpec,
 } from "../../constructs/apps/app-settings";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
+import { DefaultImages } from "../../constructs/images/default-images";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { AppName, AppProcesses, bundleApps, bundlePath } from "./helpers/app-process";
 
@@ -280,16 +281,18 @@ describe("apps/bundle.mjs", () => {
     expect(digest()).toEqual(first);
   });
 
-  test("bundles run on the Node 18 of the node:18-bookworm-slim image the Dockerfiles use", () => {
-    // No network: a config error proves the bundle loads and runs its startup on Node 18.
+  test(`bundles run on the Node 24 of the ${DefaultImages.node} image the Dockerfiles use`, () => {
+    // No network: a config error proves the bundle loads and runs its startup on that Node.
     const result = spawnSync(
       "docker",
-      ["run", "--rm", "--network", "none", "-v", `${path.resolve(__dirname, "../../apps")}:/apps:ro`,
-       "node:18-bookworm-slim", "sh", "-c",
-       "for app in rabbitmq-producer rabbitmq-consumer kafka-producer kafka-consumer; do node /apps/$app/dist/main.js; echo \"$app=$?\"; done"],
+      ["run", "--rm", "--network", "none", "--user", "node", "-v", `${path.resolve(__dirname, "../../apps")}:/apps:ro`,
+       DefaultImages.node, "sh", "-c",
+       "node --version; for app in rabbitmq-producer rabbitmq-consumer kafka-producer kafka-consumer; do node /apps/$app/dist/main.js; echo \"$app=$?\"; done"],
       { encoding: "utf8", timeout: 60_000 },
     );
-    expect(result.stdout.trim().split("\n")).toEqual(apps.map((app) => `${app}=2`));
+    const [version, ...exits] = result.stdout.trim().split("\n");
+    expect(version).toMatch(/^v24\./);
+    expect(exits).toEqual(apps.map((app) => `${app}=2`));
     expect(result.stderr).toContain("config error: RABBITMQ_URL must be a non-empty string");
     expect(result.stderr).toContain("config error: KAFKA_BOOTSTRAP_SERVERS must be a non-empty string");
   });

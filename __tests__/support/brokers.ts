@@ -6,11 +6,13 @@
  */
 import { randomBytes } from "crypto";
 import { createServer } from "net";
+import { DefaultImages } from "../../constructs/images/default-images";
 import { run, waitFor } from "./commands";
 
 export const TEST_LABEL = "cdktf-docker-messaging.test=apps";
-const RABBITMQ_IMAGE = "rabbitmq:3.10-management";
-const KAFKA_IMAGE = "apache/kafka:4.1.1";
+// The images the constructs default to: the apps are tested against what a stack deploys.
+const RABBITMQ_IMAGE = DefaultImages.rabbitmq;
+const KAFKA_IMAGE = DefaultImages.kafka;
 
 export interface TestBroker {
   readonly container: string;

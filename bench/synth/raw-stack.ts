@@ -107,8 +107,8 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
   const network = new Network(stack, "network", { name: "messaging", driver: "bridge", internal: false, labels: labels() });
   const rabbitData = new Volume(stack, "rabbitmq-data", { name: "rabbitmq-data", labels: labels() });
   const kafkaData = new Volume(stack, "kafka-data", { name: "kafka-data", labels: labels() });
-  const rabbitImage = new Image(stack, "rabbitmq-image", { name: "rabbitmq:3.10-management", keepLocally: true });
-  const kafkaImage = new Image(stack, "kafka-image", { name: "apache/kafka:4.1.1", keepLocally: true });
+  const rabbitImage = new Image(stack, "rabbitmq-image", { name: "rabbitmq:4.0-management", keepLocally: true });
+  const kafkaImage = new Image(stack, "kafka-image", { name: "apache/kafka:4.4.0", keepLocally: true });
 
   const password = new TerraformVariable(stack, "rabbitmq_admin_password", {
     type: "string",
@@ -252,7 +252,7 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
         name: `${kind}:${contextHash.slice(0, 12)}`,
         keepLocally: false,
         triggers: { context_sha256: contextHash },
-        buildAttribute: { context, buildArgs: { NODE_IMAGE: "node:18-bookworm-slim" }, label: { ...COMMON } },
+        buildAttribute: { context, buildArgs: { NODE_IMAGE: "node:24-trixie-slim" }, label: { ...COMMON } },
       });
       appImages.set(kind, image);
     }

@@ -56,11 +56,17 @@ const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 /** AMQP's basic.qos prefetch-count is an unsigned 16-bit field. */
 const MAX_AMQP_PREFETCH = 65535;
 /**
- * RabbitMQ refuses messages above `max_message_size`, 128 MiB by default
- * (rabbit.app, RabbitMQ 3.8+). Kafka's much lower limit is checked where an
- * app is wired to a topic.
+ * The largest MESSAGE_SIZE_BYTES the apps take: 128 MiB, RabbitMQ's default
+ * `max_message_size` from 3.8 to 3.13. Each broker checks its own, lower,
+ * limit where a publisher is wired: RabbitMQ 4.0's 16 MiB `max_message_size`,
+ * Kafka's `message.max.bytes` / `max.message.bytes`.
  */
 export const MAX_MESSAGE_SIZE_BYTES = 128 * 1024 * 1024;
+/**
+ * Bytes an app's message takes beyond MESSAGE_SIZE_BYTES: the JSON envelope
+ * (id, seq, producer, sentAt: ~150 bytes) and the record batch header, with room to spare.
+ */
+export const APP_MESSAGE_OVERHEAD_BYTES = 1024;
 
 export interface IntegerSetting {
   readonly kind: "integer";

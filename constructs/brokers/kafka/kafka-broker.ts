@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import { HealthCheck } from "../../apps/health-check";
-import { AppEnv, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
+import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
 import type { Finding } from "../../errors/finding";
 import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
@@ -27,11 +27,6 @@ export const KAFKA_HOST_LISTENER_PORT = 9094;
 export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
 /** Kafka's default `message.max.bytes` (1 MiB + record batch overhead), kafka ServerLogConfigs. */
 export const KAFKA_DEFAULT_MESSAGE_MAX_BYTES = 1048588;
-/**
- * Bytes an app's message takes beyond MESSAGE_SIZE_BYTES: the JSON envelope
- * (id, seq, producer, sentAt: ~150 bytes) and the record batch header, with room to spare.
- */
-const APP_MESSAGE_OVERHEAD_BYTES = 1024;
 const KAFKA_BIN = "/opt/kafka/bin";
 /** JVM settings of the Kafka command-line tools run by the healthcheck and the topics job. */
 const TOOL_HEAP_OPTS = "-Xmx96m";

@@ -4,8 +4,11 @@
  * topics job or the broker at deploy time. Pure tables and functions: no cdktf
  * or constructs imports (the constructs report the findings with their path).
  *
- * The facts are Kafka 4.1.1's (the default image, apache/kafka:4.1.1), read
- * in its sources and checked against its jars (LogConfig.validate):
+ * The facts are Kafka 4.4.0's (the default image, apache/kafka:4.4.0). They
+ * were read in the 4.1.1 sources and checked against its jars (LogConfig.validate),
+ * then compared with the 4.4.0 jars: the ConfigDefs below (names, types,
+ * validators, defaults) and ServerTopicConfigSynonyms, dumped from both
+ * releases and diffed; what 4.2-4.4 added is marked "4.4.0".
  * - topic configs: storage/.../storage/internals/log/LogConfig.java (CONFIG, the
  *   topic ConfigDef), validated on the controller by
  *   core/.../kafka/server/ControllerConfigurationValidator.scala with
@@ -50,7 +53,8 @@ const DEFAULT_LOCAL_RETENTION = -2n;
 const DEFAULT_MIN_COMPACTION_LAG_MS = 0n;
 const DEFAULT_MAX_COMPACTION_LAG_MS = LONG_MAX;
 
-// Source: Kafka 4.1.1 storage/src/main/java/org/apache/kafka/storage/internals/log/LogConfig.java (static CONFIG.define(...) block).
+// Source: Kafka 4.1.1 storage/src/main/java/org/apache/kafka/storage/internals/log/LogConfig.java (static CONFIG.define(...) block),
+// and LogConfig.configDefCopy() of the 4.4.0 jars (unchanged for these names; four names added, marked 4.4.0).
 const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigSpec>> = {
   "cleanup.policy": { kind: "cleanup-policy" },
   "compression.gzip.level": { kind: "gzip-level" },
@@ -58,6 +62,8 @@ const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigSpec>> = {
   "compression.type": { kind: "enum", values: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"] },
   "compression.zstd.level": { kind: "int", min: -131072n, max: 22n },
   "delete.retention.ms": { kind: "long", min: 0n },
+  // 4.4.0: lets share groups write undeliverable records to this topic; no broker-wide synonym.
+  "errors.deadletterqueue.group.enable": { kind: "boolean" },
   "file.delete.delay.ms": { kind: "long", min: 0n },
   "flush.messages": { kind: "long", min: 1n },
   "flush.ms": { kind: "long", min: 0n },
@@ -67,6 +73,8 @@ const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigSpec>> = {
   "local.retention.bytes": { kind: "long", min: -2n, fix: "use -2 (follow retention.bytes), -1 (unlimited) or a size in bytes" },
   "local.retention.ms": { kind: "long", min: -2n, fix: "use -2 (follow retention.ms), -1 (unlimited) or a time in milliseconds" },
   "max.compaction.lag.ms": { kind: "long", min: 1n },
+  // 4.4.0: the largest batch a broker decompresses; the broker property has the same name.
+  "max.decompressed.message.bytes": { kind: "int", min: 1n, max: 2147483639n },
   "max.message.bytes": { kind: "int", min: 0n },
   "message.timestamp.after.max.ms": { kind: "long", min: 0n },
   "message.timestamp.before.max.ms": { kind: "long", min: 0n },
@@ -75,6 +83,9 @@ const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigSpec>> = {
   "min.compaction.lag.ms": { kind: "long", min: 0n },
   "min.insync.replicas": { kind: "int", min: 1n },
   preallocate: { kind: "boolean" },
+  // 4.4.0: when a segment may be copied to tiered storage (0: at once, -1: derived from local retention).
+  "remote.copy.lag.bytes": { kind: "long", min: -1n },
+  "remote.copy.lag.ms": { kind: "long", min: -1n },
   "remote.log.copy.disable": { kind: "boolean" },
   "remote.log.delete.on.disable": { kind: "boolean" },
   "remote.storage.enable": { kind: "boolean" },
@@ -119,7 +130,8 @@ const REMOVED_TOPIC_CONFIGS: Readonly<Record<string, { why: string; fix: string 
  * Broker properties whose topic config has another name (the broker-wide
  * defaults), and common unit mistakes: topic configs are in ms and bytes.
  */
-// Source: Kafka 4.1.1 server-common/src/main/java/org/apache/kafka/server/config/ServerTopicConfigSynonyms.java (ALL_TOPIC_CONFIG_SYNONYMS).
+// Source: Kafka 4.1.1 server-common/src/main/java/org/apache/kafka/server/config/ServerTopicConfigSynonyms.java (ALL_TOPIC_CONFIG_SYNONYMS),
+// compared with the 4.4.0 jars' TOPIC_CONFIG_SYNONYMS (remote.copy.lag.* added).
 const BROKER_NAME_TO_TOPIC_CONFIG: Readonly<Record<string, { topic: string; unit?: string }>> = {
   "log.segment.bytes": { topic: "segment.bytes" },
   "log.roll.ms": { topic: "segment.ms" },
@@ -150,6 +162,8 @@ const BROKER_NAME_TO_TOPIC_CONFIG: Readonly<Record<string, { topic: string; unit
   "log.message.timestamp.after.max.ms": { topic: "message.timestamp.after.max.ms" },
   "log.local.retention.ms": { topic: "local.retention.ms" },
   "log.local.retention.bytes": { topic: "local.retention.bytes" },
+  "log.remote.copy.lag.ms": { topic: "remote.copy.lag.ms" },
+  "log.remote.copy.lag.bytes": { topic: "remote.copy.lag.bytes" },
 };
 
 /** The broker-wide property of each topic config that has a differently named one (the reverse of the table above). */
@@ -176,6 +190,8 @@ const TOPIC_CONFIG_TO_BROKER_NAME: Readonly<Record<string, string>> = {
   "message.timestamp.after.max.ms": "log.message.timestamp.after.max.ms",
   "local.retention.ms": "log.local.retention.ms",
   "local.retention.bytes": "log.local.retention.bytes",
+  "remote.copy.lag.ms": "log.remote.copy.lag.ms",
+  "remote.copy.lag.bytes": "log.remote.copy.lag.bytes",
 };
 
 const TOPIC_CONFIGS_DOC = "see the topic configs of Kafka 4.x (https://kafka.apache.org/documentation/#topicconfigs)";
@@ -526,7 +542,7 @@ function ownedFix(key: string): string | undefined {
   return lookup(OWNED, key) ?? OWNED_PREFIXES.find(([prefix]) => key.startsWith(prefix))?.[1];
 }
 
-// Source: Kafka 4.1.1 and 4.0.0 AbstractKafkaConfig.CONFIG_DEF no longer define these; docs/upgrade.html (4.0.0), commit b5666d9 (3.0).
+// Source: Kafka 4.4.0, 4.1.1 and 4.0.0 AbstractKafkaConfig.CONFIG_DEF no longer define these; docs/upgrade.html (4.0.0), commit b5666d9 (3.0).
 const REMOVED_SERVER_PROPERTIES: Readonly<Record<string, { why: string; fix: string }>> = {
   "host.name": { why: "was removed in Kafka 3.0", fix: LISTENERS_FIX },
   port: { why: "was removed in Kafka 3.0", fix: LISTENERS_FIX },
@@ -549,6 +565,11 @@ const REMOVED_SERVER_PROPERTIES: Readonly<Record<string, { why: string; fix: str
   "reserved.broker.max.id": { why: "was removed in Kafka 4.0 (ZooKeeper mode only)", fix: NODE_FIX },
   "quota.consumer.default": { why: "was removed in Kafka 4.0", fix: "set client quotas with kafka-configs.sh --entity-type clients" },
   "quota.producer.default": { why: "was removed in Kafka 4.0", fix: "set client quotas with kafka-configs.sh --entity-type clients" },
+  // In 4.1.1's CONFIG_DEF (internal), gone from 4.4.0's: a 4.4.0 cluster starts with share.version 2 (share groups on).
+  "group.share.enable": {
+    why: "is not a broker property of Kafka 4.4 (share groups are a cluster feature now)",
+    fix: "remove it: share groups are on by default; kafka-features.sh turns the share.version feature up or down",
+  },
 };
 
 /** Removed families: ZooKeeper mode (4.0 is KRaft only) and its password encoder. */
@@ -570,42 +591,59 @@ const NOT_SERVER_PROPERTIES: Readonly<Record<string, string>> = {
 const KNOWN_EXTRA_SERVER_PROPERTIES = ["config.providers", "metrics.jmx.include", "metrics.jmx.exclude"];
 const KNOWN_SERVER_PREFIXES = ["config.providers."];
 
-// Source: Kafka 4.1.1 server/src/main/java/org/apache/kafka/server/config/AbstractKafkaConfig.java (CONFIG_DEF.names(), internal ones included), dumped from the 4.1.1 jars.
+// Source: Kafka 4.4.0 AbstractKafkaConfig.CONFIG_DEF.names() (server/src/main/java/org/apache/kafka/server/config/AbstractKafkaConfig.java), internal ones included, dumped from the 4.4.0 jars.
 const KNOWN_SERVER_PROPERTIES: ReadonlySet<string> = new Set([
   "add.partitions.to.txn.retry.backoff.max.ms", "add.partitions.to.txn.retry.backoff.ms", "advertised.listeners",
   "alter.config.policy.class.name", "alter.log.dirs.replication.quota.window.num",
   "alter.log.dirs.replication.quota.window.size.seconds", "authorizer.class.name", "auto.create.topics.enable",
   "auto.leader.rebalance.enable", "background.threads", "broker.heartbeat.interval.ms", "broker.id", "broker.rack",
   "broker.session.timeout.ms", "client.quota.callback.class", "compression.gzip.level", "compression.lz4.level",
-  "compression.type", "compression.zstd.level", "connection.failed.authentication.delay.ms", "connections.max.idle.ms",
-  "connections.max.reauth.ms", "controlled.shutdown.enable", "controller.listener.names",
+  "compression.type", "compression.zstd.level", "connection.failed.authentication.delay.ms",
+  "connections.max.idle.ms", "connections.max.reauth.ms", "controlled.shutdown.enable", "controller.listener.names",
   "controller.performance.always.log.threshold.ms", "controller.performance.sample.period.ms",
-  "controller.quorum.append.linger.ms", "controller.quorum.bootstrap.servers",
+  "controller.quorum.append.linger.ms", "controller.quorum.auto.join.enable", "controller.quorum.bootstrap.servers",
   "controller.quorum.election.backoff.max.ms", "controller.quorum.election.timeout.ms",
+  "controller.quorum.fetch.max.bytes", "controller.quorum.fetch.snapshot.max.bytes",
   "controller.quorum.fetch.timeout.ms", "controller.quorum.request.timeout.ms", "controller.quorum.retry.backoff.ms",
   "controller.quorum.voters", "controller.quota.window.num", "controller.quota.window.size.seconds",
-  "controller.socket.timeout.ms", "create.topic.policy.class.name", "default.replication.factor",
-  "delegation.token.expiry.check.interval.ms", "delegation.token.expiry.time.ms", "delegation.token.max.lifetime.ms",
-  "delegation.token.secret.key", "delete.records.purgatory.purge.interval.requests", "delete.topic.enable",
-  "early.start.listeners", "fetch.max.bytes", "fetch.purgatory.purge.interval.requests", "group.consumer.assignors",
-  "group.consumer.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms",
-  "group.consumer.max.session.timeout.ms", "group.consumer.max.size", "group.consumer.migration.policy",
+  "controller.socket.timeout.ms", "cordoned.log.dirs", "create.topic.policy.class.name",
+  "default.replication.factor", "delegation.token.expiry.check.interval.ms", "delegation.token.expiry.time.ms",
+  "delegation.token.max.lifetime.ms", "delegation.token.secret.key",
+  "delete.records.purgatory.purge.interval.requests", "delete.topic.enable", "early.start.listeners",
+  "errors.deadletterqueue.auto.create.topics.enable", "errors.deadletterqueue.topic.name.prefix", "fetch.max.bytes",
+  "fetch.purgatory.purge.interval.requests", "follower.fetch.last.tiered.offset.enable",
+  "group.consumer.assignment.interval.ms", "group.consumer.assignor.offload.enable", "group.consumer.assignors",
+  "group.consumer.heartbeat.interval.ms", "group.consumer.max.assignment.interval.ms",
+  "group.consumer.max.heartbeat.interval.ms", "group.consumer.max.session.timeout.ms", "group.consumer.max.size",
+  "group.consumer.migration.policy", "group.consumer.min.assignment.interval.ms",
   "group.consumer.min.heartbeat.interval.ms", "group.consumer.min.session.timeout.ms",
   "group.consumer.regex.refresh.interval.ms", "group.consumer.session.timeout.ms",
-  "group.coordinator.append.linger.ms", "group.coordinator.rebalance.protocols", "group.coordinator.threads",
-  "group.initial.rebalance.delay.ms", "group.max.session.timeout.ms", "group.max.size", "group.min.session.timeout.ms",
-  "group.share.assignors", "group.share.delivery.count.limit", "group.share.enable",
-  "group.share.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms",
+  "group.coordinator.append.linger.ms", "group.coordinator.background.threads",
+  "group.coordinator.cached.buffer.max.bytes", "group.coordinator.rebalance.protocols", "group.coordinator.threads",
+  "group.initial.rebalance.delay.ms", "group.max.session.timeout.ms", "group.max.size",
+  "group.min.session.timeout.ms", "group.share.assignment.interval.ms", "group.share.assignor.offload.enable",
+  "group.share.assignors", "group.share.delivery.count.limit", "group.share.dlq.manager.class.name",
+  "group.share.heartbeat.interval.ms", "group.share.initialize.retry.interval.ms",
+  "group.share.max.assignment.interval.ms", "group.share.max.delivery.count.limit",
+  "group.share.max.heartbeat.interval.ms", "group.share.max.partition.max.record.locks",
   "group.share.max.record.lock.duration.ms", "group.share.max.session.timeout.ms", "group.share.max.share.sessions",
-  "group.share.max.size", "group.share.min.heartbeat.interval.ms", "group.share.min.record.lock.duration.ms",
-  "group.share.min.session.timeout.ms", "group.share.partition.max.record.locks", "group.share.persister.class.name",
-  "group.share.record.lock.duration.ms", "group.share.session.timeout.ms", "group.streams.heartbeat.interval.ms",
-  "group.streams.max.heartbeat.interval.ms", "group.streams.max.session.timeout.ms", "group.streams.max.size",
-  "group.streams.max.standby.replicas", "group.streams.min.heartbeat.interval.ms",
-  "group.streams.min.session.timeout.ms", "group.streams.num.standby.replicas", "group.streams.session.timeout.ms",
-  "initial.broker.registration.timeout.ms", "inter.broker.listener.name", "internal.metadata.delete.delay.millis",
-  "internal.metadata.log.segment.bytes", "internal.metadata.max.batch.size.in.bytes",
-  "internal.metadata.max.fetch.size.in.bytes", "kafka.metrics.polling.interval.secs", "kafka.metrics.reporters",
+  "group.share.max.size", "group.share.min.assignment.interval.ms", "group.share.min.delivery.count.limit",
+  "group.share.min.heartbeat.interval.ms", "group.share.min.partition.max.record.locks",
+  "group.share.min.record.lock.duration.ms", "group.share.min.session.timeout.ms",
+  "group.share.partition.max.record.locks", "group.share.persister.class.name",
+  "group.share.record.lock.duration.ms", "group.share.session.timeout.ms", "group.streams.acceptable.recovery.lag",
+  "group.streams.assignment.interval.ms", "group.streams.assignor.offload.enable", "group.streams.assignors",
+  "group.streams.heartbeat.interval.ms", "group.streams.initial.rebalance.delay.ms",
+  "group.streams.max.assignment.interval.ms", "group.streams.max.heartbeat.interval.ms",
+  "group.streams.max.session.timeout.ms", "group.streams.max.size", "group.streams.max.standby.replicas",
+  "group.streams.max.warmup.replicas", "group.streams.min.assignment.interval.ms",
+  "group.streams.min.heartbeat.interval.ms", "group.streams.min.session.timeout.ms",
+  "group.streams.min.task.offset.interval.ms", "group.streams.num.standby.replicas",
+  "group.streams.num.warmup.replicas", "group.streams.rack.aware.assignment.tags",
+  "group.streams.session.timeout.ms", "group.streams.task.offset.interval.ms",
+  "group.streams.topology.description.plugin.class", "initial.broker.registration.timeout.ms",
+  "inter.broker.listener.name", "internal.metadata.delete.delay.millis", "internal.metadata.log.segment.bytes",
+  "internal.metadata.max.batch.size.in.bytes", "kafka.metrics.polling.interval.secs", "kafka.metrics.reporters",
   "leader.imbalance.check.interval.seconds", "listener.security.protocol.map", "listeners", "log.cleaner.backoff.ms",
   "log.cleaner.dedupe.buffer.size", "log.cleaner.delete.retention.ms", "log.cleaner.enable",
   "log.cleaner.io.buffer.load.factor", "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second",
@@ -615,10 +653,11 @@ const KNOWN_SERVER_PROPERTIES: ReadonlySet<string> = new Set([
   "log.flush.scheduler.interval.ms", "log.flush.start.offset.checkpoint.interval.ms", "log.index.interval.bytes",
   "log.index.size.max.bytes", "log.initial.task.delay.ms", "log.local.retention.bytes", "log.local.retention.ms",
   "log.message.timestamp.after.max.ms", "log.message.timestamp.before.max.ms", "log.message.timestamp.type",
-  "log.preallocate", "log.retention.bytes", "log.retention.check.interval.ms", "log.retention.hours",
-  "log.retention.minutes", "log.retention.ms", "log.roll.hours", "log.roll.jitter.hours", "log.roll.jitter.ms",
-  "log.roll.ms", "log.segment.bytes", "log.segment.delete.delay.ms", "max.connection.creation.rate", "max.connections",
-  "max.connections.per.ip", "max.connections.per.ip.overrides", "max.incremental.fetch.session.cache.slots",
+  "log.preallocate", "log.remote.copy.lag.bytes", "log.remote.copy.lag.ms", "log.retention.bytes",
+  "log.retention.check.interval.ms", "log.retention.hours", "log.retention.minutes", "log.retention.ms",
+  "log.roll.hours", "log.roll.jitter.hours", "log.roll.jitter.ms", "log.roll.ms", "log.segment.bytes",
+  "log.segment.delete.delay.ms", "max.connection.creation.rate", "max.connections", "max.connections.per.ip",
+  "max.connections.per.ip.overrides", "max.decompressed.message.bytes", "max.incremental.fetch.session.cache.slots",
   "max.request.partition.size.limit", "message.max.bytes", "metadata.log.dir",
   "metadata.log.max.record.bytes.between.snapshots", "metadata.log.max.snapshot.interval.ms",
   "metadata.log.segment.bytes", "metadata.log.segment.ms", "metadata.max.idle.interval.ms",
@@ -628,32 +667,35 @@ const KNOWN_SERVER_PROPERTIES: ReadonlySet<string> = new Set([
   "num.replica.fetchers", "offset.metadata.max.bytes", "offsets.commit.timeout.ms", "offsets.load.buffer.size",
   "offsets.retention.check.interval.ms", "offsets.retention.minutes", "offsets.topic.compression.codec",
   "offsets.topic.num.partitions", "offsets.topic.replication.factor", "offsets.topic.segment.bytes",
-  "principal.builder.class", "process.roles", "producer.id.expiration.check.interval.ms", "producer.id.expiration.ms",
-  "producer.purgatory.purge.interval.requests", "queued.max.request.bytes", "queued.max.requests", "quota.window.num",
-  "quota.window.size.seconds", "remote.fetch.max.wait.ms", "remote.list.offsets.request.timeout.ms",
-  "remote.log.index.file.cache.total.size.bytes", "remote.log.manager.copier.thread.pool.size",
+  "principal.builder.class", "process.roles", "producer.id.expiration.check.interval.ms",
+  "producer.id.expiration.ms", "producer.purgatory.purge.interval.requests", "queued.max.request.bytes",
+  "queued.max.requests", "quota.window.num", "quota.window.size.seconds", "remote.fetch.max.wait.ms",
+  "remote.list.offsets.request.timeout.ms", "remote.log.index.file.cache.total.size.bytes",
+  "remote.log.index.file.cache.ttl.ms", "remote.log.manager.copier.thread.pool.size",
   "remote.log.manager.copy.max.bytes.per.second", "remote.log.manager.copy.quota.window.num",
   "remote.log.manager.copy.quota.window.size.seconds", "remote.log.manager.expiration.thread.pool.size",
   "remote.log.manager.fetch.max.bytes.per.second", "remote.log.manager.fetch.quota.window.num",
-  "remote.log.manager.fetch.quota.window.size.seconds", "remote.log.manager.task.interval.ms",
-  "remote.log.manager.task.retry.backoff.max.ms", "remote.log.manager.task.retry.backoff.ms",
-  "remote.log.manager.task.retry.jitter", "remote.log.manager.thread.pool.size",
-  "remote.log.metadata.custom.metadata.max.bytes", "remote.log.metadata.manager.class.name",
-  "remote.log.metadata.manager.class.path", "remote.log.metadata.manager.impl.prefix",
-  "remote.log.metadata.manager.listener.name", "remote.log.reader.max.pending.tasks", "remote.log.reader.threads",
-  "remote.log.storage.manager.class.name", "remote.log.storage.manager.class.path",
-  "remote.log.storage.manager.impl.prefix", "remote.log.storage.system.enable", "replica.fetch.backoff.ms",
-  "replica.fetch.max.bytes", "replica.fetch.min.bytes", "replica.fetch.response.max.bytes",
-  "replica.fetch.wait.max.ms", "replica.high.watermark.checkpoint.interval.ms", "replica.lag.time.max.ms",
-  "replica.selector.class", "replica.socket.receive.buffer.bytes", "replica.socket.timeout.ms",
-  "replication.quota.window.num", "replication.quota.window.size.seconds", "request.timeout.ms",
-  "sasl.client.callback.handler.class", "sasl.enabled.mechanisms", "sasl.jaas.config", "sasl.kerberos.kinit.cmd",
-  "sasl.kerberos.min.time.before.relogin", "sasl.kerberos.principal.to.local.rules", "sasl.kerberos.service.name",
-  "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.ticket.renew.window.factor", "sasl.login.callback.handler.class",
-  "sasl.login.class", "sasl.login.connect.timeout.ms", "sasl.login.read.timeout.ms",
-  "sasl.login.refresh.buffer.seconds", "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.window.factor",
-  "sasl.login.refresh.window.jitter", "sasl.login.retry.backoff.max.ms", "sasl.login.retry.backoff.ms",
-  "sasl.mechanism.controller.protocol", "sasl.mechanism.inter.broker.protocol", "sasl.oauthbearer.assertion.algorithm",
+  "remote.log.manager.fetch.quota.window.size.seconds", "remote.log.manager.follower.thread.pool.size",
+  "remote.log.manager.task.interval.ms", "remote.log.manager.task.retry.backoff.max.ms",
+  "remote.log.manager.task.retry.backoff.ms", "remote.log.manager.task.retry.jitter",
+  "remote.log.manager.thread.pool.size", "remote.log.metadata.custom.metadata.max.bytes",
+  "remote.log.metadata.manager.class.name", "remote.log.metadata.manager.class.path",
+  "remote.log.metadata.manager.impl.prefix", "remote.log.metadata.manager.listener.name",
+  "remote.log.reader.max.pending.tasks", "remote.log.reader.threads", "remote.log.storage.manager.class.name",
+  "remote.log.storage.manager.class.path", "remote.log.storage.manager.impl.prefix",
+  "remote.log.storage.system.enable", "replica.fetch.backoff.ms", "replica.fetch.max.bytes",
+  "replica.fetch.min.bytes", "replica.fetch.response.max.bytes", "replica.fetch.wait.max.ms",
+  "replica.high.watermark.checkpoint.interval.ms", "replica.lag.time.max.ms", "replica.selector.class",
+  "replica.socket.receive.buffer.bytes", "replica.socket.timeout.ms", "replication.quota.window.num",
+  "replication.quota.window.size.seconds", "request.timeout.ms", "sasl.client.callback.handler.class",
+  "sasl.enabled.mechanisms", "sasl.jaas.config", "sasl.kerberos.kinit.cmd", "sasl.kerberos.min.time.before.relogin",
+  "sasl.kerberos.principal.to.local.rules", "sasl.kerberos.service.name", "sasl.kerberos.ticket.renew.jitter",
+  "sasl.kerberos.ticket.renew.window.factor", "sasl.login.callback.handler.class", "sasl.login.class",
+  "sasl.login.connect.timeout.ms", "sasl.login.read.timeout.ms", "sasl.login.refresh.buffer.seconds",
+  "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.window.factor", "sasl.login.refresh.window.jitter",
+  "sasl.login.retry.backoff.max.ms", "sasl.login.retry.backoff.ms", "sasl.mechanism.controller.protocol",
+  "sasl.mechanism.inter.broker.protocol", "sasl.oauthbearer.allow.unverified.audience",
+  "sasl.oauthbearer.allow.unverified.issuer", "sasl.oauthbearer.assertion.algorithm",
   "sasl.oauthbearer.assertion.claim.aud", "sasl.oauthbearer.assertion.claim.exp.seconds",
   "sasl.oauthbearer.assertion.claim.iss", "sasl.oauthbearer.assertion.claim.jti.include",
   "sasl.oauthbearer.assertion.claim.nbf.seconds", "sasl.oauthbearer.assertion.claim.sub",
@@ -667,26 +709,26 @@ const KNOWN_SERVER_PROPERTIES: ReadonlySet<string> = new Set([
   "sasl.oauthbearer.scope.claim.name", "sasl.oauthbearer.sub.claim.name", "sasl.oauthbearer.token.endpoint.url",
   "sasl.server.callback.handler.class", "sasl.server.max.receive.size", "security.inter.broker.protocol",
   "security.providers", "server.max.startup.time.ms", "share.coordinator.append.linger.ms",
-  "share.coordinator.cold.partition.snapshot.interval.ms", "share.coordinator.load.buffer.size",
-  "share.coordinator.snapshot.update.records.per.snapshot", "share.coordinator.state.topic.compression.codec",
-  "share.coordinator.state.topic.min.isr", "share.coordinator.state.topic.num.partitions",
-  "share.coordinator.state.topic.prune.interval.ms", "share.coordinator.state.topic.replication.factor",
-  "share.coordinator.state.topic.segment.bytes", "share.coordinator.threads", "share.coordinator.write.timeout.ms",
-  "share.fetch.purgatory.purge.interval.requests", "socket.connection.setup.timeout.max.ms",
-  "socket.connection.setup.timeout.ms", "socket.listen.backlog.size", "socket.receive.buffer.bytes",
-  "socket.request.max.bytes", "socket.send.buffer.bytes", "ssl.allow.dn.changes", "ssl.allow.san.changes",
-  "ssl.cipher.suites", "ssl.client.auth", "ssl.enabled.protocols", "ssl.endpoint.identification.algorithm",
-  "ssl.engine.factory.class", "ssl.key.password", "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain",
-  "ssl.keystore.key", "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type",
-  "ssl.principal.mapping.rules", "ssl.protocol", "ssl.provider", "ssl.secure.random.implementation",
-  "ssl.trustmanager.algorithm", "ssl.truststore.certificates", "ssl.truststore.location", "ssl.truststore.password",
-  "ssl.truststore.type", "telemetry.max.bytes", "transaction.abort.timed.out.transaction.cleanup.interval.ms",
-  "transaction.max.timeout.ms", "transaction.partition.verification.enable",
-  "transaction.remove.expired.transaction.cleanup.interval.ms", "transaction.state.log.load.buffer.size",
-  "transaction.state.log.min.isr", "transaction.state.log.num.partitions", "transaction.state.log.replication.factor",
-  "transaction.state.log.segment.bytes", "transaction.two.phase.commit.enable", "transactional.id.expiration.ms",
-  "unclean.leader.election.enable", "unclean.leader.election.interval.ms", "unstable.api.versions.enable",
-  "unstable.feature.versions.enable",
+  "share.coordinator.cached.buffer.max.bytes", "share.coordinator.cold.partition.snapshot.interval.ms",
+  "share.coordinator.load.buffer.size", "share.coordinator.snapshot.update.records.per.snapshot",
+  "share.coordinator.state.topic.compression.codec", "share.coordinator.state.topic.min.isr",
+  "share.coordinator.state.topic.num.partitions", "share.coordinator.state.topic.prune.interval.ms",
+  "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.segment.bytes",
+  "share.coordinator.threads", "share.coordinator.write.timeout.ms", "share.fetch.purgatory.purge.interval.requests",
+  "socket.connection.setup.timeout.max.ms", "socket.connection.setup.timeout.ms", "socket.listen.backlog.size",
+  "socket.receive.buffer.bytes", "socket.request.max.bytes", "socket.send.buffer.bytes", "ssl.allow.dn.changes",
+  "ssl.allow.san.changes", "ssl.cipher.suites", "ssl.client.auth", "ssl.enabled.protocols",
+  "ssl.endpoint.identification.algorithm", "ssl.engine.factory.class", "ssl.key.password",
+  "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain", "ssl.keystore.key", "ssl.keystore.location",
+  "ssl.keystore.password", "ssl.keystore.type", "ssl.principal.mapping.rules", "ssl.protocol", "ssl.provider",
+  "ssl.secure.random.implementation", "ssl.trustmanager.algorithm", "ssl.truststore.certificates",
+  "ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.type", "telemetry.max.bytes",
+  "transaction.abort.timed.out.transaction.cleanup.interval.ms", "transaction.max.timeout.ms",
+  "transaction.partition.verification.enable", "transaction.remove.expired.transaction.cleanup.interval.ms",
+  "transaction.state.log.load.buffer.size", "transaction.state.log.min.isr", "transaction.state.log.num.partitions",
+  "transaction.state.log.replication.factor", "transaction.state.log.segment.bytes",
+  "transaction.two.phase.commit.enable", "transactional.id.expiration.ms", "unclean.leader.election.enable",
+  "unclean.leader.election.interval.ms", "unstable.api.versions.enable", "unstable.feature.versions.enable",
   ...KNOWN_EXTRA_SERVER_PROPERTIES,
 ]);
 

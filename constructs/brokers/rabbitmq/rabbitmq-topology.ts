@@ -1,3 +1,4 @@
+import { Annotations } from "cdktf";
 import type { IConstruct } from "constructs";
 import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
@@ -30,6 +31,8 @@ export interface RabbitMqQueueOptions {
   readonly type?: RabbitMqQueueType;
   /**
    * Whether the queue survives a broker restart (quorum queues and streams always do).
+   * A non-durable classic queue is a transient non-exclusive queue, a
+   * deprecated feature of RabbitMQ 4.0: synth warns.
    * @default true
    */
   readonly durable?: boolean;
@@ -235,6 +238,13 @@ export class RabbitMqTopology {
     if (typeof durable !== "boolean") report(this.scope, `${subject}: durable must be true or false`, durable, "pass a boolean");
     if (type !== "classic" && durable === false) {
       report(this.scope, `${subject}: ${type} queues are always durable`, options.durable, 'remove `durable: false` or use type "classic"');
+    } else if (durable === false) {
+      // Measured on RabbitMQ 4.0.5: such a queue makes check_if_any_deprecated_features_are_used fail.
+      Annotations.of(this.scope).addWarning(
+        `${subject}: a non-durable classic queue is a transient non-exclusive queue, deprecated in RabbitMQ 4.0 ` +
+          "(transient_nonexcl_queues: permitted for now, refused once a release stops permitting it) and emptied on every broker restart: " +
+          "remove `durable: false`, or let the app declare an exclusive queue of its own",
+      );
     }
     const args: Record<string, RabbitMqArgument> = {};
     let deadLetterQueue: string | undefined;

@@ -1,10 +1,14 @@
 # Runs inside the RabbitMQ root file system (chroot) after debootstrap.
 # Official image contract: user rabbitmq is uid/gid 999, data in
 # /var/lib/rabbitmq (HOME, where the Erlang cookie lives), config in
-# /etc/rabbitmq with conf.d/, management and prometheus plugins enabled.
+# /etc/rabbitmq with conf.d/, management and prometheus plugins enabled
+# (`rabbitmq-plugins enable --offline`, as the official Dockerfiles do).
 set -eu
 groupmod -g 999 rabbitmq
 usermod -u 999 -g 999 -d /var/lib/rabbitmq rabbitmq
 mkdir -p /etc/rabbitmq/conf.d /var/lib/rabbitmq /var/log/rabbitmq
-echo '[rabbitmq_management,rabbitmq_prometheus].' > /etc/rabbitmq/enabled_plugins
+HOME=/var/lib/rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus
+# No Erlang cookie in the image: each container makes its own on first start
+# (or is given one), never a cookie shared by every container of the image.
+rm -f /var/lib/rabbitmq/.erlang.cookie /root/.erlang.cookie
 chown -R 999:999 /etc/rabbitmq /var/lib/rabbitmq /var/log/rabbitmq

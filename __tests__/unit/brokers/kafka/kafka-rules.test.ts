@@ -37,6 +37,7 @@ describe("checkTopicConfigs", () => {
     ["the broker's message.max.bytes", { "message.max.bytes": 2097152 }, RF1, 'topic "t": message.max.bytes is not a topic config'],
     ["the broker's log.cleanup.policy", { "log.cleanup.policy": "compact" }, RF1, 'topic "t": log.cleanup.policy is not a topic config'],
     ["the broker's log.segment.bytes", { "log.segment.bytes": 1073741824 }, RF1, 'topic "t": log.segment.bytes is not a topic config'],
+    ["the broker's log.remote.copy.lag.ms (4.4.0)", { "log.remote.copy.lag.ms": 0 }, RF1, 'topic "t": log.remote.copy.lag.ms is not a topic config'],
     [
       "message.downconversion.enable (removed in 4.0)",
       { "message.downconversion.enable": true },
@@ -105,6 +106,8 @@ describe("checkTopicConfigs", () => {
       'topic "t": message.timestamp.before.max.ms is below the minimum 0',
     ],
     ["local.retention.ms of -3", { "local.retention.ms": -3 }, RF1, 'topic "t": local.retention.ms is below the minimum -2'],
+    ["remote.copy.lag.bytes of -2 (4.4.0)", { "remote.copy.lag.bytes": -2 }, RF1, 'topic "t": remote.copy.lag.bytes is below the minimum -1'],
+    ["max.decompressed.message.bytes of 0 (4.4.0)", { "max.decompressed.message.bytes": 0 }, RF1, 'topic "t": max.decompressed.message.bytes is below the minimum 1'],
     // Compression
     ["an upper-case compression.type", { "compression.type": "GZIP" }, RF1, 'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer'],
     ['compression.type "none"', { "compression.type": "none" }, RF1, 'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer'],
@@ -222,6 +225,10 @@ describe("checkTopicConfigs", () => {
     ["min.cleanable.dirty.ratio at both bounds", { "min.cleanable.dirty.ratio": "1" }, RF1],
     ['max.message.bytes 10485760', { "max.message.bytes": 10485760 }, RF1],
     ["max.message.bytes 0", { "max.message.bytes": 0 }, RF1],
+    // Topic configs Kafka 4.2-4.4 added (LogConfig of the 4.4.0 jars).
+    ["max.decompressed.message.bytes at its maximum", { "max.decompressed.message.bytes": 2147483639 }, RF1],
+    ["remote.copy.lag.ms -1 and remote.copy.lag.bytes 0", { "remote.copy.lag.ms": -1, "remote.copy.lag.bytes": 0 }, RF1],
+    ["errors.deadletterqueue.group.enable", { "errors.deadletterqueue.group.enable": true }, RF1],
     ["segment.bytes exactly 1 MiB", { "segment.bytes": 1048576 }, RF1],
     ["segment.bytes at Integer.MAX_VALUE", { "segment.bytes": "2147483647" }, RF1],
     ["segment.ms 1", { "segment.ms": 1 }, RF1],
@@ -341,6 +348,11 @@ describe("checkServerProperties", () => {
     ["zookeeper.connect", { "zookeeper.connect": "zk:2181" }, 'server property "zookeeper.connect" belongs to ZooKeeper mode, removed in Kafka 4.0'],
     ["log.message.format.version", { "log.message.format.version": "3.0" }, 'server property "log.message.format.version" was removed in Kafka 4.0'],
     ["inter.broker.protocol.version", { "inter.broker.protocol.version": "3.9" }, 'server property "inter.broker.protocol.version" was removed in Kafka 4.0'],
+    [
+      "group.share.enable (internal in 4.1, gone in 4.4)",
+      { "group.share.enable": true },
+      'server property "group.share.enable" is not a broker property of Kafka 4.4 (share groups are a cluster feature now)',
+    ],
     ["cluster.id", { "cluster.id": "MkU3OEVBNTcwNTJENDM2Qk" }, 'server property "cluster.id" is not a broker property'],
     ["the topic config retention.ms", { "retention.ms": 86400000 }, 'server property "retention.ms" is a topic config, not a broker property'],
     ["the topic-only remote.storage.enable", { "remote.storage.enable": true }, 'server property "remote.storage.enable" is a topic config, not a broker property'],
@@ -364,6 +376,7 @@ describe("checkServerProperties", () => {
     ["KRaft timing (not owned)", { "controller.quorum.election.timeout.ms": 2000 }],
     ["share coordinator replication (not set by the construct)", { "share.coordinator.state.topic.replication.factor": 1 }],
     ["an internal broker config", { "unstable.api.versions.enable": true }],
+    ["broker properties Kafka 4.2-4.4 added", { "controller.quorum.fetch.max.bytes": 2097152, "max.decompressed.message.bytes": 10485760, "log.remote.copy.lag.ms": 0 }],
     ["a plugin class", { "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer" }],
     ["config providers", { "config.providers": "file", "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider" }],
     ["JmxReporter's filter", { "metrics.jmx.exclude": "kafka.server:*" }],

@@ -10,6 +10,7 @@ import { Container } from "@cdktf/provider-docker/lib/container";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import {
   AppContainer,
+  AppEnv,
   ContainerImage,
   DockerHost,
   KafkaBroker,
@@ -41,6 +42,14 @@ function broker(props: Partial<RabbitMqBrokerProps> = {}) {
 
 function app(stack: TerraformStack, id = "app", props: { replicas?: number; environment?: Record<string, string> } = {}): AppContainer {
   return new AppContainer(stack, id, { image: ContainerImage.fromRegistry("busybox:1.36"), ...props });
+}
+
+/** A publisher to queue "orders" with MESSAGE_SIZE_BYTES = `size`. */
+function publisherOf(size: number | undefined): Build {
+  return (s) => {
+    const environment = size === undefined ? undefined : { [AppEnv.MESSAGE_SIZE_BYTES]: String(size) };
+    rabbitIn(s).addQueue("orders").grantPublish(app(s, "app", { environment }));
+  };
 }
 
 function definitionsOf(json: any, name = "rabbitmq", vars: Record<string, string> = {}): any {
@@ -552,6 +561,23 @@ describe("RabbitMqBroker props: problems", () => {
       ],
     ],
     [
+      "a publisher above RabbitMQ 4.0's 16 MiB max_message_size (it was 128 MiB in 3.x)",
+      publisherOf(16 * 1024 * 1024),
+      [
+        `test/rabbitmq: publisher to queue "orders" (test/app): MESSAGE_SIZE_BYTES plus the message envelope (~1024 bytes) exceeds RabbitMQ 4.0's 16777216-byte max_message_size, so the broker would close the publisher's channel on every message, got 16777216. Fix: use MESSAGE_SIZE_BYTES <= 16776192`,
+      ],
+    ],
+    [
+      "a publisher to an exchange one byte above the limit",
+      (s) => {
+        const rabbit = rabbitIn(s);
+        const events = rabbit.addExchange("events", { type: "fanout" });
+        rabbit.addQueue("q").bindTo(events);
+        events.grantPublish(app(s, "app", { environment: { [AppEnv.MESSAGE_SIZE_BYTES]: "16776193" } }), { routingKey: "" });
+      },
+      ['test/rabbitmq: publisher to exchange "events" (test/app): MESSAGE_SIZE_BYTES plus the message envelope'],
+    ],
+    [
       "several mistakes at once, each reported",
       (s) => rabbitIn(s, { name: "my_rabbit", adminUser: "guest", memoryMb: 64, amqpHostPort: 0 }),
       [
@@ -599,6 +625,9 @@ describe("RabbitMqBroker props: problems", () => {
     ["the minimum memory (256 MiB)", (s) => rabbitIn(s, { memoryMb: 256 })],
     ["only the management port published", (s) => rabbitIn(s, { managementHostPort: 15672 })],
     ["ports 1 and 65535", (s) => rabbitIn(s, { amqpHostPort: 1, managementHostPort: 65535 })],
+    ["a publisher of the default message size (256 bytes)", publisherOf(undefined)],
+    ["a publisher at exactly 16 MiB minus the envelope", publisherOf(16 * 1024 * 1024 - 1024)],
+    ["a consumer with a large MESSAGE_SIZE_BYTES (only publishers send)", (s) => rabbitIn(s).addQueue("orders").grantConsume(app(s, "app", { environment: { [AppEnv.MESSAGE_SIZE_BYTES]: "50000000" } }))],
     ["a vhost with '/' inside (URL-encoded)", (s) => rabbitIn(s, { vhost: "shop/eu" })],
     ["a user with '@' and ':' (URL-encoded)", (s) => rabbitIn(s, { adminUser: "ops@shop:eu" })],
     ["a user named Guest (only guest is the well-known account)", (s) => rabbitIn(s, { adminUser: "Guest" })],

@@ -96,6 +96,19 @@ describe("definitions.json", () => {
     ]);
   });
 
+  test("warns about a non-durable classic queue: RabbitMQ 4.0 deprecates transient non-exclusive queues", () => {
+    const { stack, rabbit } = broker();
+    rabbit.addQueue("transient", { type: "classic", durable: false });
+    rabbit.addQueue("kept", { type: "classic" });
+    synth(stack);
+    const warnings = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => String(m.type).includes("warn"))
+      .map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining('queue "transient": a non-durable classic queue is a transient non-exclusive queue, deprecated in RabbitMQ 4.0')]);
+  });
+
   test("renders the typed options and further arguments as x-* queue arguments", () => {
     const { stack, rabbit } = broker();
     rabbit.addQueue("orders", { messageTtlMs: 60000, maxLength: 1000, deliveryLimit: 3, arguments: { "x-overflow": "reject-publish" } });

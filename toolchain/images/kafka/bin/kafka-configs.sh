@@ -1,2 +1,2 @@
 #!/usr/bin/env bash
-exec /opt/kafka/bin/kafka-run-class.sh kafka.admin.ConfigCommand "$@"
+exec /opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.ConfigCommand "$@"
