@@ -93,22 +93,10 @@ function allRunningAndHealthy(): true | undefined {
   return ready ? true : undefined;
 }
 
-/** Polls an async probe until it returns a value other than undefined; fails after `timeoutSeconds`. */
-async function waitForAsync<T>(what: string, timeoutSeconds: number, probe: () => Promise<T | undefined>, intervalMs = 2000): Promise<T> {
+/** Polls an async probe, each call bounded by what is left of the time, until it returns a value; fails after `timeoutSeconds`. */
+function waitForAsync<T>(what: string, timeoutSeconds: number, probe: () => Promise<T | undefined>, intervalMs = 2000): Promise<T> {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await withTimeout(probe(), Math.max(1000, deadline - Date.now()), what);
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutSeconds} s waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return waitFor(what, timeoutSeconds, () => withTimeout(probe(), Math.max(1000, deadline - Date.now()), what), intervalMs);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -45,18 +45,18 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
   return out;
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutSeconds`. */
+/** Polls `probe` (sync or async) until it returns a value other than undefined, or fails after `timeoutSeconds`. */
 export async function waitFor<T>(
   what: string,
   timeoutSeconds: number,
-  probe: () => T | undefined,
+  probe: () => T | undefined | Promise<T | undefined>,
   intervalMs = 1000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last: unknown;
   for (;;) {
     try {
-      const value = probe();
+      const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
       last = error;
