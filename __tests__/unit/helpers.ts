@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from "cdktf";
-import { DockerHost, MessagingValidationError } from "../../constructs";
+import { DockerHost, MessagingValidationError, Network } from "../../constructs";
 import { problemsIn } from "../../constructs/errors/problems";
 import { synthStack } from "../../constructs/testing";
 
@@ -8,6 +8,11 @@ export function newStack(id = "test"): TerraformStack {
   const stack = new TerraformStack(Testing.app(), id);
   new DockerHost(stack, "docker", { host: "unix:///var/run/docker.sock" });
   return stack;
+}
+
+/** The stack's network "net", created on first use. */
+export function net(stack: TerraformStack): Network {
+  return (stack.node.tryFindChild("net") as Network | undefined) ?? new Network(stack, "net");
 }
 
 /**

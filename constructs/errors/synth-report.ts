@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import type { IConstruct } from "constructs";
 import * as path from "path";
-import { showValue, type MessagingValidationError } from "./messaging-error";
+import { MessagingValidationError, showValue } from "./messaging-error";
 import { problemRootsMark, reportedProblemsSince } from "./problems";
 import type { SourceLocation } from "./source-location";
 
@@ -50,9 +50,7 @@ export function formatSynthFailure(error: unknown, since: ReadonlySet<IConstruct
   return `\nSynth failed: ${count} problem${count === 1 ? "" : "s"}.\n\n${blocks.join("\n\n")}\n${hint}`;
 }
 
-function isOurs(error: unknown): error is MessagingValidationError {
-  return error instanceof Error && error.name === "MessagingValidationError";
-}
+const isOurs = MessagingValidationError.isMessagingValidationError;
 
 /**
  * The messages of `error` that are not among `ours`: cdktf's validation

@@ -13,20 +13,15 @@ import {
   KAFKA_INTERNAL_PORT,
   KafkaBroker,
   KafkaTopic,
-  Network,
   RabbitMqBroker,
   type KafkaBrokerProps,
 } from "../../../../constructs";
 import { deriveClusterId, kafkaEnvName } from "../../../../constructs/brokers/kafka/kafka-broker";
-import { allKeys, container, envOf, labelsOf, newStack, problemMessages, resources, synth } from "../../helpers";
+import { allKeys, container, envOf, labelsOf, newStack, problemMessages, resources, synth, net } from "../../helpers";
 
 const BROKER_CONTAINER = "docker_container.kafka_container_36BF297E";
 const TOPICS_JOB = "docker_container.kafka_topics_F7FCEA7D";
 const TOPICS_SH = "/opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:9092 --create --if-not-exists";
-
-function net(stack: TerraformStack): Network {
-  return (stack.node.tryFindChild("net") as Network | undefined) ?? new Network(stack, "net");
-}
 
 function kafkaIn(stack: TerraformStack, props: Partial<KafkaBrokerProps> = {}, id = "kafka"): KafkaBroker {
   return new KafkaBroker(stack, id, { network: net(stack), ...props });

@@ -20,15 +20,10 @@ import {
   RABBITMQ_MANAGEMENT_PORT,
   type RabbitMqBrokerProps,
 } from "../../../../constructs";
-import { allKeys, container, envOf, labelsOf, newStack, problemMessages, renderTemplate, resources, synth, upload } from "../../helpers";
+import { allKeys, container, envOf, labelsOf, newStack, problemMessages, renderTemplate, resources, synth, upload, net } from "../../helpers";
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 const CONFIG = "/etc/rabbitmq/rabbitmq.conf";
-
-/** The stack's network "net", created on first use. */
-function net(stack: TerraformStack): Network {
-  return (stack.node.tryFindChild("net") as Network | undefined) ?? new Network(stack, "net");
-}
 
 function rabbitIn(stack: TerraformStack, props: Partial<RabbitMqBrokerProps> = {}, id = "rabbitmq"): RabbitMqBroker {
   return new RabbitMqBroker(stack, id, { network: net(stack), ...props });

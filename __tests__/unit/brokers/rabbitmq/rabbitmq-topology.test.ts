@@ -7,15 +7,11 @@
  */
 import { TerraformStack } from "cdktf";
 import { AppContainer, ContainerImage, Network, RabbitMqBroker, RabbitMqExchange, RabbitMqQueue, type RabbitMqBrokerProps } from "../../../../constructs";
-import { container, envOf, newStack, problemMessages, renderTemplate, synth, upload } from "../../helpers";
+import { container, envOf, newStack, problemMessages, renderTemplate, synth, upload, net } from "../../helpers";
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 const BROKER_CONTAINER = "docker_container.rabbitmq_container_D5E6048A";
 const URL = "amqp://admin:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F";
-
-function net(stack: TerraformStack): Network {
-  return (stack.node.tryFindChild("net") as Network | undefined) ?? new Network(stack, "net");
-}
 
 function rabbitIn(stack: TerraformStack, props: Partial<RabbitMqBrokerProps> = {}, id = "rabbitmq"): RabbitMqBroker {
   return new RabbitMqBroker(stack, id, { network: net(stack), ...props });
