@@ -54,7 +54,11 @@ export async function runProducerLoop(options: ProducerLoopOptions, { log, shutd
     counters: ledger.counters,
     rated: ["sent", "confirmed"],
     latencyKind: "confirm",
-    gauges: () => ({ inFlight: session?.unconfirmedCount ?? 0, waitingForResend: ledger.waitingForResend }),
+    gauges: () => ({
+      inFlight: session?.unconfirmedCount ?? 0,
+      waitingForResend: ledger.waitingForResend,
+      confirmGapMaxMs: ledger.confirmGap.take(),
+    }),
   });
   log.info("starting", { ...options.describe, ...producer });
   stats.start();

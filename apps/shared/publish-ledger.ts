@@ -1,3 +1,4 @@
+import { ConfirmGap } from "./confirm-gap";
 import { createEnvelope, Envelope } from "./envelope";
 
 /**
@@ -18,6 +19,8 @@ export class PublishLedger {
     /** Sends the broker refused: RabbitMQ nack or unroutable return, Kafka send error. Each is sent again. */
     refused: 0,
   };
+  /** The longest time without a confirm, per stats interval. */
+  readonly confirmGap: ConfirmGap;
   private nextSeq = 0;
   private readonly unconfirmed: Envelope[] = [];
 
@@ -26,7 +29,10 @@ export class PublishLedger {
     /** PRODUCER_COUNT; 0 = forever. */
     private readonly count: number,
     private readonly payloadBytes: number,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.confirmGap = new ConfirmGap(now);
+  }
 
   /** The next message to send (a re-send first), or undefined when nothing is left to send now. */
   take(): Envelope | undefined {
@@ -46,6 +52,7 @@ export class PublishLedger {
 
   confirmed(): void {
     this.counters.confirmed++;
+    this.confirmGap.confirmed();
   }
 
   /**

@@ -12,7 +12,7 @@ export interface StatsReporterOptions<Counters extends Record<string, number>> {
   /** @default - a new window, which the owner fills through `reporter.latency` */
   readonly latency?: LatencyWindow;
   /** Gauges read at report time, like messages in flight. */
-  readonly gauges?: () => Record<string, number>;
+  readonly gauges?: () => Record<string, number | null>;
 }
 
 /**

@@ -7,6 +7,7 @@ import { ContainerImage, type BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
 import { declareContainer, type Late, type PublishedPort } from "../private/container-spec";
+import { Labels } from "../private/labels";
 import { sha256, terraformIdentifier } from "../private/terraform-text";
 import {
   checkHostname,
@@ -135,6 +136,12 @@ export interface BrokerNodeSpec {
   readonly command?: string[];
   /** Created (and healthy) before this node. */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * For clusters: a shell command, run inside a node, that exits 0 only when
+   * the cluster can lose this node now (every replica in sync). Carried by
+   * the `rolling-check` label for the rolling-replace command.
+   */
+  readonly rollingCheck?: string;
 }
 
 /**
@@ -281,7 +288,12 @@ export abstract class BrokerBase extends Construct implements IBroker {
       memoryMb: this.memoryMb,
       restart: "unless-stopped",
       destroyGraceSeconds: this.baseProps.stopGracePeriodSeconds ?? 30,
-      labels: this.baseProps.labels,
+      labels: {
+        ...this.baseProps.labels,
+        [Labels.broker]: this.brokerName,
+        [Labels.node]: String(node.index),
+        ...(this.nodes.length > 1 && spec.rollingCheck ? { [Labels.rollingCheck]: spec.rollingCheck } : {}),
+      },
     });
     if (this.nodeContainers.length === 0) this.node.defaultChild = container;
     this.nodeContainers.push(container);

@@ -10,6 +10,17 @@ export const Labels = {
   healthcheck: `${LABEL_PREFIX}.healthcheck-sha256`,
   /** The stack a resource belongs to (CommonLabels aspect). */
   stack: `${LABEL_PREFIX}.stack`,
+  /** The broker a node container belongs to (its name): what the rolling-replace command groups by. */
+  broker: `${LABEL_PREFIX}.broker`,
+  /** A broker node's index, 1..N. */
+  node: `${LABEL_PREFIX}.node`,
+  /**
+   * On the nodes of a cluster: a shell command run inside the node that exits
+   * 0 only when the cluster can lose this node now without losing
+   * availability or data (every replica in sync). The rolling-replace command
+   * runs it before it takes a node down.
+   */
+  rollingCheck: `${LABEL_PREFIX}.rolling-check`,
   /** The tool that manages the resource (CommonLabels aspect). */
   managedBy: `${LABEL_PREFIX}.managed-by`,
 } as const;

@@ -255,6 +255,8 @@ describe("a broker kind defined outside constructs/", () => {
     addMessagingAspects(stack, { labels: { project: "toys" } });
     toyIn(stack);
     expect(labelsOf(container(synth(stack).json, "toy"))).toEqual({
+      "cdktf-docker-messaging.broker": "toy",
+      "cdktf-docker-messaging.node": "1",
       "cdktf-docker-messaging.component": "toy-broker",
       "cdktf-docker-messaging.healthcheck-sha256": expect.stringMatching(/^[0-9a-f]{16}$/),
       "cdktf-docker-messaging.managed-by": "cdktf",

@@ -205,6 +205,7 @@ export class RabbitMqBroker extends BrokerBase {
           // the listed nodes and picks one seed among them (measured: a node 1
           // started alone waits in "run peer discovery" and never boots).
           healthCheck: this.healthCheck(),
+          rollingCheck: this.rollingCheck(),
         }),
       );
     }
@@ -320,10 +321,21 @@ export class RabbitMqBroker extends BrokerBase {
     // "Server startup complete" at 14.0 s), so apps "started after a
     // healthy broker" would meet a refused connection.
     if (this.nodes.length === 1) return HealthCheck.exec(["rabbitmq-diagnostics", "-q", "check_port_connectivity"], timing);
-    return HealthCheck.shell(
-      `rabbitmq-diagnostics -q check_port_connectivity && [ "$(rabbitmq-diagnostics -q cluster_status --formatter json | tr -d ' \n' | grep -o '"running_nodes":\\[[^]]*\\]' | grep -o '"rabbit@' | wc -l)" -eq ${this.nodes.length} ]`,
-      timing,
-    );
+    return HealthCheck.shell(this.clusterWholeCommand(), timing);
+  }
+
+  /** Exits 0 when this node accepts connections and the cluster's running nodes are all N. */
+  private clusterWholeCommand(): string {
+    return `rabbitmq-diagnostics -q check_port_connectivity && [ "$(rabbitmq-diagnostics -q cluster_status --formatter json | tr -d ' \n' | grep -o '"running_nodes":\\[[^]]*\\]' | grep -o '"rabbit@' | wc -l)" -eq ${this.nodes.length} ]`;
+  }
+
+  /**
+   * The cluster can lose this node now: the cluster is whole (the
+   * healthcheck) and no quorum queue would lose its majority without this
+   * node (RabbitMQ's own pre-shutdown check for rolling upgrades).
+   */
+  private rollingCheck(): string {
+    return `${this.clusterWholeCommand()} && rabbitmq-queues -q check_if_node_is_quorum_critical`;
   }
 
   /** `amqp://user:password@host:port/vhost`, credentials URL-encoded (by Terraform when they are Tokens). */

@@ -6,7 +6,7 @@
 import { TerraformStack } from "cdktf";
 import { addMessagingAspects, AppContainer, ContainerImage, KafkaBroker, Network, type KafkaBrokerProps } from "../../../../constructs";
 import { MessagingTemplate } from "../../../../constructs/testing";
-import { container, envOf, newStack, problemMessages, resources, synth } from "../../helpers";
+import { container, envOf, labelsOf, newStack, problemMessages, resources, synth } from "../../helpers";
 
 function cluster(props: Partial<KafkaBrokerProps> = {}, stack: TerraformStack = newStack()) {
   const network = (stack.node.tryFindChild("net") as Network | undefined) ?? new Network(stack, "net");
@@ -75,6 +75,27 @@ describe("a 3-node Kafka cluster", () => {
       expect(c.depends_on).toHaveLength(4);
     }
     expect(container(json, "kafka-topics").command[0]).toContain("--bootstrap-server kafka-1:9092,kafka-2:9092,kafka-3:9092");
+  });
+
+  test("fences a dead node within 3 s (heartbeats every 0.5 s), so its partitions get a new leader fast; a single node keeps Kafka's defaults", () => {
+    for (const name of nodes) {
+      expect(envOf(container(json, name))).toMatchObject({ KAFKA_BROKER_SESSION_TIMEOUT_MS: "3000", KAFKA_BROKER_HEARTBEAT_INTERVAL_MS: "500" });
+    }
+    const single = cluster({ nodes: 1 });
+    expect(envOf(container(synth(single.stack).json, "kafka")).KAFKA_BROKER_SESSION_TIMEOUT_MS).toBeUndefined();
+    const tuned = cluster({ serverProperties: { "broker.session.timeout.ms": 6000 } });
+    expect(envOf(container(synth(tuned.stack).json, "kafka-1")).KAFKA_BROKER_SESSION_TIMEOUT_MS).toBe("6000");
+  });
+
+  test("each node is labelled with its broker, its index and the check the rolling-replace command runs before taking it down", () => {
+    for (const [i, name] of nodes.entries()) {
+      const labels = labelsOf(container(json, name));
+      expect(labels["cdktf-docker-messaging.broker"]).toBe("kafka");
+      expect(labels["cdktf-docker-messaging.node"]).toBe(String(i + 1));
+      // No partition, internal ones included, is missing an in-sync replica.
+      expect(labels["cdktf-docker-messaging.rolling-check"]).toMatch(/kafka-topics\.sh --bootstrap-server localhost:9092 --describe --under-replicated-partitions\) && \[ -z "\$out" \]$/);
+    }
+    expect(labelsOf(container(synth(cluster({ nodes: 1 }).stack).json, "kafka"))["cdktf-docker-messaging.rolling-check"]).toBeUndefined();
   });
 
   test("a 5-node cluster keeps 3 copies", () => {

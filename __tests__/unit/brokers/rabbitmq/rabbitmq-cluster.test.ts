@@ -7,7 +7,7 @@
 import { TerraformStack } from "cdktf";
 import { AppContainer, ContainerImage, Network, RabbitMqBroker, type RabbitMqBrokerProps } from "../../../../constructs";
 import { MessagingTemplate } from "../../../../constructs/testing";
-import { container, envOf, newStack, problemMessages, renderTemplate, resources, synth, upload } from "../../helpers";
+import { container, envOf, labelsOf, newStack, problemMessages, renderTemplate, resources, synth, upload } from "../../helpers";
 
 function cluster(props: Partial<RabbitMqBrokerProps> = {}, stack: TerraformStack = newStack()) {
   const network = (stack.node.tryFindChild("net") as Network | undefined) ?? new Network(stack, "net");
@@ -66,6 +66,16 @@ describe("a 3-node RabbitMQ cluster", () => {
     expect(test_[0]).toBe("CMD-SHELL");
     expect(test_[1]).toContain('"running_nodes":\\[');
     expect(test_[1]).toMatch(/-eq 3 \]$/);
+  });
+
+  test("each node is labelled with its broker, its index and the check the rolling-replace command runs before taking it down", () => {
+    for (const [i, name] of nodes.entries()) {
+      const labels = labelsOf(container(json, name));
+      expect(labels["cdktf-docker-messaging.broker"]).toBe("mq");
+      expect(labels["cdktf-docker-messaging.node"]).toBe(String(i + 1));
+      // The cluster is whole, and no quorum queue needs this node for its majority.
+      expect(labels["cdktf-docker-messaging.rolling-check"]).toMatch(/-eq 3 \] && rabbitmq-queues -q check_if_node_is_quorum_critical$/);
+    }
   });
 
   test("apps get every node's URL and start after every node", () => {
