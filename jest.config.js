@@ -3,7 +3,7 @@
 //   apps      - the apps against real brokers in the local Docker engine
 //   validate  - every example stack through `terraform validate` with the real provider
 //   e2e       - `cdktf deploy` of the default stack on the local engine
-//   e2e-cluster - the 3-node kafka-cluster example stack deployed, a node killed, the cluster restarted
+//   e2e-cluster - the 3+3-node cluster example stack deployed, nodes killed, rolled and restarted
 // @swc/jest strips types without type-checking (fast); `npm run typecheck` checks them.
 const swc = ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }];
 const project = (name, extra = {}) => ({

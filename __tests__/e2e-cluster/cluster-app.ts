@@ -1,5 +1,5 @@
 /**
- * The cluster e2e suite's cdktf app: the kafka-cluster example stack
+ * The cluster e2e suite's cdktf app: the clusters example stack
  * (__tests__/support/example-stacks.ts), synthesized the way main.ts
  * synthesizes the default stack, into its own output folder so it never
  * touches cdktf.out/ of the default stack:
@@ -7,22 +7,22 @@
  *   node -r ./toolchain/ts-register.cjs __tests__/e2e-cluster/cluster-app.ts [outdir]
  *
  * outdir defaults to cdktf.out-cluster/ at the repository root; the stack is
- * then in <outdir>/stacks/kafka-cluster/, its local state next to the
- * repository's other states (terraform.kafka-cluster.tfstate).
+ * then in <outdir>/stacks/cluster/, its local state next to the
+ * repository's other states (terraform.cluster.tfstate).
  */
 import "../../constructs/private/synth-entry";
 import * as path from "path";
 import { App } from "cdktf";
 import { runSynth } from "../../constructs";
-import { buildKafkaClusterStack } from "../support/example-stacks";
+import { buildClusterStack } from "../support/example-stacks";
 
-export const CLUSTER_STACK_NAME = "kafka-cluster";
+export const CLUSTER_STACK_NAME = "cluster";
 export const CLUSTER_OUTDIR = path.resolve(__dirname, "..", "..", "cdktf.out-cluster");
 
 if (require.main === module) {
   runSynth(() => {
     const app = new App({ stackTraces: false, outdir: process.argv[2] ?? CLUSTER_OUTDIR });
-    buildKafkaClusterStack(app, CLUSTER_STACK_NAME);
+    buildClusterStack(app, CLUSTER_STACK_NAME);
     app.synth();
   });
 }

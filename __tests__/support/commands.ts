@@ -67,3 +67,17 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Polls an async probe, each call bounded by what is left of the time, until it returns a value; fails after `timeoutSeconds`. */
+export function waitForAsync<T>(what: string, timeoutSeconds: number, probe: () => Promise<T | undefined>, intervalMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return waitFor(what, timeoutSeconds, () => withTimeout(probe(), Math.max(1000, deadline - Date.now()), what), intervalMs);
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -106,15 +106,41 @@ export function buildMinimalKafkaStack(app: App, id = "minimal-kafka"): Terrafor
 }
 
 /**
- * A 3-node Kafka cluster (KRaft, every node a voter, replication factor 3,
- * min.insync.replicas 2) with a producer and a consumer: the cluster e2e
- * suite deploys it and kills nodes under traffic.
+ * The clusters example: a 3-node RabbitMQ (quorum queue on every node,
+ * pause_minority) and a 3-node Kafka (KRaft, every node a voter, replication
+ * factor 3, min.insync.replicas 2), each with an endless producer (confirms /
+ * acks=all, 50 msg/s) and a consumer. The cluster e2e suite deploys it, kills
+ * nodes under traffic, rolls every node and restarts the clusters. Both
+ * brokers publish their nodes on 127.0.0.1 for host clients.
+ * Deploy asks for TF_VAR_cluster_rabbitmq_admin_password and
+ * TF_VAR_cluster_rabbitmq_erlang_cookie.
  */
-export function buildKafkaClusterStack(app: App, id = "kafka-cluster"): TerraformStack {
+export function buildClusterStack(app: App, id = "cluster"): TerraformStack {
   const stack = new TerraformStack(app, id);
   new DockerHost(stack, "docker");
   addMessagingAspects(stack, { labels: { "cdktf-docker-messaging.example": id } });
   const network = new Network(stack, "net", { name: id });
+  const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 });
+  const app_ = (name: string, folder: string, environment: Record<string, string>) =>
+    new AppContainer(stack, name, {
+      image: ContainerImage.fromBuild(path.join(APPS, folder)),
+      environment,
+      memoryMb: 128,
+      healthCheck: healthy,
+    });
+
+  const rabbit = new RabbitMqBroker(stack, "rabbitmq", {
+    network,
+    name: "cluster-rabbitmq",
+    nodes: 3,
+    amqpHostPort: 35672, // nodes publish 35672, 35673, 35674 on 127.0.0.1
+    managementHostPort: 35682, // and 35682, 35683, 35684
+    dataRemovalPolicy: "destroy",
+  });
+  const jobs = rabbit.addQueue("cluster.jobs"); // quorum: a replica on every node
+  jobs.grantPublish(app_("cluster-rabbitmq-producer", "rabbitmq-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
+  jobs.grantConsume(app_("cluster-rabbitmq-consumer", "rabbitmq-consumer", {}));
+
   const kafka = new KafkaBroker(stack, "kafka", {
     network,
     name: "cluster-kafka",
@@ -124,16 +150,8 @@ export function buildKafkaClusterStack(app: App, id = "kafka-cluster"): Terrafor
     dataRemovalPolicy: "destroy",
   });
   const events = kafka.addTopic("cluster.events", { partitions: 3 });
-  const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 });
-  const app_ = (name: string, folder: string, environment: Record<string, string>) =>
-    new AppContainer(stack, name, {
-      image: ContainerImage.fromBuild(path.join(APPS, folder)),
-      environment,
-      memoryMb: 128,
-      healthCheck: healthy,
-    });
-  events.grantProduce(app_("cluster-producer", "kafka-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
-  events.grantConsume(app_("cluster-consumer", "kafka-consumer", {}), { groupId: "cluster-consumers" });
+  events.grantProduce(app_("cluster-kafka-producer", "kafka-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
+  events.grantConsume(app_("cluster-kafka-consumer", "kafka-consumer", {}), { groupId: "cluster-consumers" });
   return stack;
 }
 
@@ -141,5 +159,5 @@ export const exampleStacks: ExampleStack[] = [
   { name: "messaging", build: (app) => buildDefaultStack(app) },
   { name: "orders-pipeline", build: (app) => buildOrdersPipelineStack(app) },
   { name: "minimal-kafka", build: (app) => buildMinimalKafkaStack(app) },
-  { name: "kafka-cluster", build: (app) => buildKafkaClusterStack(app) },
+  { name: "cluster", build: (app) => buildClusterStack(app) },
 ];

@@ -20,7 +20,7 @@ beforeAll(() => {
 });
 
 test("the example stacks are the ones the unit tests compose", () => {
-  expect(exampleStacks.map((s) => s.name)).toEqual(["messaging", "orders-pipeline", "minimal-kafka", "kafka-cluster"]);
+  expect(exampleStacks.map((s) => s.name)).toEqual(["messaging", "orders-pipeline", "minimal-kafka", "cluster"]);
 });
 
 describe.each(exampleStacks)("example stack $name", ({ name, build }) => {

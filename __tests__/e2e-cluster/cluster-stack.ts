@@ -1,0 +1,116 @@
+/**
+ * The deployed clusters example (buildClusterStack in
+ * ../support/example-stacks.ts) as the cluster e2e suite and the cluster
+ * benchmarks see it: its names and host ports, its synthesized folder,
+ * terraform run in that folder the way a user runs a synthesized stack, and
+ * the docker CLI.
+ */
+import { spawn } from "child_process";
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { repoRoot, run } from "../support/commands";
+import { containersLabelled, networksLabelled, volumesLabelled } from "../support/docker";
+import { CLUSTER_STACK_NAME } from "./cluster-app";
+
+export const STACK = CLUSTER_STACK_NAME;
+const stackLabel = `cdktf-docker-messaging.stack=${STACK}`;
+const nodesOf = (broker: string) => [1, 2, 3].map((i) => `${broker}-${i}`);
+export const RABBIT_NODES = nodesOf("cluster-rabbitmq");
+export const KAFKA_NODES = nodesOf("cluster-kafka");
+export const NODES = [...RABBIT_NODES, ...KAFKA_NODES];
+export const RABBIT_PRODUCER = "cluster-rabbitmq-producer-1";
+export const RABBIT_CONSUMER = "cluster-rabbitmq-consumer-1";
+export const KAFKA_PRODUCER = "cluster-kafka-producer-1";
+export const KAFKA_CONSUMER = "cluster-kafka-consumer-1";
+export const APPS = [RABBIT_PRODUCER, RABBIT_CONSUMER, KAFKA_PRODUCER, KAFKA_CONSUMER];
+export const TOPICS_JOB = "cluster-kafka-topics";
+export const CONTAINERS = [...NODES, ...APPS, TOPICS_JOB];
+const NETWORKS = [STACK];
+const VOLUMES = NODES.map((node) => `${node}-data`);
+
+/** The two secrets the stack asks for, fresh each run, given as a user gives them. */
+export const credentials = {
+  TF_VAR_cluster_rabbitmq_admin_password: randomBytes(18).toString("base64url"),
+  TF_VAR_cluster_rabbitmq_erlang_cookie: randomBytes(24).toString("base64url"),
+};
+
+// Outside the work tree (nothing to ignore or to commit by mistake), one
+// folder per clone; the local state stays where cdktf puts it: repoRoot/terraform.cluster.tfstate.
+const outdir = path.join(
+  os.tmpdir(),
+  `cdktf-docker-messaging-e2e-cluster-${createHash("sha256").update(repoRoot).digest("hex").slice(0, 8)}`,
+);
+export const stackDir = path.join(outdir, "stacks", STACK);
+export const stateFile = path.join(repoRoot, `terraform.${STACK}.tfstate`);
+
+export function terraform(args: string[], okCodes = [0], timeoutSeconds = 300) {
+  // The binary cdktf would run: terraform, or OpenTofu where toolchain/terraform.sh built it.
+  const binary = process.env.TERRAFORM_BINARY_NAME || "terraform";
+  return run(binary, [...args, "-no-color"], { cwd: stackDir, timeoutSeconds, okCodes, env: credentials });
+}
+
+/** Synthesizes the stack as `npm run synth` does the default one (apps bundled first), then `terraform init`. */
+export function synthAndInit(): void {
+  run("node", ["apps/bundle.mjs"], { timeoutSeconds: 120 });
+  run("node", ["-r", "./toolchain/ts-register.cjs", path.join("__tests__", "e2e-cluster", "cluster-app.ts"), outdir], { timeoutSeconds: 120 });
+  terraform(["init", "-input=false"], [0], 120);
+}
+
+export function docker(...args: string[]) {
+  return run("docker", args, { timeoutSeconds: 120 });
+}
+
+export function inspect(container: string): any {
+  return JSON.parse(docker("inspect", container).stdout)[0];
+}
+
+export const stackContainers = () => containersLabelled(stackLabel).filter((c) => CONTAINERS.includes(c.name));
+export const stackNetworks = () => networksLabelled(stackLabel).filter((n) => NETWORKS.includes(n));
+export const stackVolumes = () => volumesLabelled(stackLabel).filter((v) => VOLUMES.includes(v));
+
+/** Every long-running container of the stack running and healthy (the topics job is one-shot). */
+export function allRunningAndHealthy(): true | undefined {
+  const long = stackContainers().filter((c) => c.name !== TOPICS_JOB);
+  const ready = long.length === CONTAINERS.length - 1 && long.every((c) => c.running && c.health === "healthy");
+  return ready ? true : undefined;
+}
+
+/** Removes what an earlier, interrupted run left: through its state first, then by label and name. */
+export function removeLeftovers(): void {
+  if (fs.existsSync(stateFile)) {
+    const destroyed = terraform(["destroy", "-input=false", "-auto-approve"], [0, 1], 240);
+    if (destroyed.code !== 0) console.log(`leftover destroy failed (cleaning by label instead):\n${destroyed.stderr.slice(-2000)}`);
+  }
+  // What a run without state (another clone, a deleted state file) left would hold the names and host ports.
+  const leftovers = stackContainers().map((c) => c.id);
+  if (leftovers.length > 0) run("docker", ["rm", "-f", "-v", ...leftovers]);
+  for (const network of stackNetworks()) run("docker", ["network", "rm", network]);
+  for (const volume of stackVolumes()) run("docker", ["volume", "rm", volume]);
+}
+
+/** Memory in use per container of the stack, MiB, as `docker stats` reports it. */
+export function memoryMiB(): Record<string, number> {
+  const { stdout } = docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", ...CONTAINERS.filter((c) => c !== TOPICS_JOB));
+  const unit: Record<string, number> = { B: 1 / 1048576, KiB: 1 / 1024, MiB: 1, GiB: 1024 };
+  return Object.fromEntries(
+    stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [name, used] = line.split(" ");
+        const m = /^([\d.]+)([A-Za-z]+)$/.exec(used);
+        return [name, m ? Math.round(Number(m[1]) * (unit[m[2]] ?? NaN)) : NaN];
+      }),
+  );
+}
+
+/** Runs a command in the background, output collected; resolves with its exit code and output. */
+export function runInBackground(command: string, args: string[], env: Record<string, string> = {}): { done: Promise<{ code: number; output: string }> } {
+  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: "1", CI: "true" } });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  return { done: new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, output }))) };
+}

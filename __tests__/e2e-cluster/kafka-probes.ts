@@ -1,0 +1,149 @@
+/**
+ * The Kafka cluster of the clusters example, seen from the host through the
+ * ports its nodes publish on 127.0.0.1 (kafkajs), and through Kafka's own
+ * tools run inside a node.
+ */
+import { randomBytes } from "crypto";
+import { Admin, Kafka, logLevel } from "kafkajs";
+import { run, waitFor, waitForAsync, withTimeout } from "../support/commands";
+import { consumerDistinct, STATS_INTERVAL_MS, type Consumed } from "./app-logs";
+
+export const TOPIC = "cluster.events";
+export const GROUP = "cluster-consumers";
+export const HOST_BROKERS = ["127.0.0.1:39192", "127.0.0.1:39193", "127.0.0.1:39194"];
+
+export function hostKafka(brokers = HOST_BROKERS): Kafka {
+  return new Kafka({
+    clientId: "e2e-cluster",
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    requestTimeout: 15000,
+    retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 2000 },
+  });
+}
+
+export async function withAdmin<T>(use: (admin: Admin) => Promise<T>, brokers = HOST_BROKERS): Promise<T> {
+  const admin = hostKafka(brokers).admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export interface PartitionState {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+const byPartition = (a: { partition: number }, b: { partition: number }) => a.partition - b.partition;
+
+/** Leader, replicas and ISR of each partition of the topic, from the cluster's metadata. */
+export function partitionStates(): Promise<PartitionState[]> {
+  return withAdmin(async (admin) => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+    return topics[0].partitions
+      .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() }))
+      .sort(byPartition);
+  });
+}
+
+/** The same, as Kafka's own tool prints it, run inside a node (a JVM: seconds on a busy host). */
+export function describeTopic(node: string): PartitionState[] {
+  const { stdout } = run(
+    "docker",
+    [
+      "exec",
+      "-e", "KAFKA_HEAP_OPTS=-Xmx96m",
+      "-e", "KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+      node,
+      "/opt/kafka/bin/kafka-topics.sh", "--bootstrap-server", `${node}:9092`, "--describe", "--topic", TOPIC,
+    ],
+    { timeoutSeconds: 120 },
+  );
+  const list = (s: string) => s.split(",").filter(Boolean).map(Number).sort();
+  return [...stdout.matchAll(/Partition:\s*(\d+)\s+Leader:\s*(-?\d+)\s+Replicas:\s*([\d,]+)\s+Isr:\s*([\d,]*)/g)]
+    .map((m) => ({ partition: Number(m[1]), leader: Number(m[2]), replicas: list(m[3]), isr: list(m[4]) }))
+    .sort(byPartition);
+}
+
+export interface Offsets {
+  high: Record<number, number>;
+  committed: Record<number, number>;
+}
+
+/** High watermarks of the topic and the offsets committed by the apps' consumer group. */
+export function offsets(): Promise<Offsets> {
+  return withAdmin(async (admin) => {
+    const high = await admin.fetchTopicOffsets(TOPIC);
+    const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+    return {
+      high: Object.fromEntries(high.map((p) => [p.partition, Number(p.high)])),
+      committed: Object.fromEntries(committed.partitions.map((p) => [p.partition, Number(p.offset)])),
+    };
+  });
+}
+
+export const sum = (values: Record<number, number>) => Object.values(values).reduce((a, b) => a + b, 0);
+
+export interface TopicRecord {
+  partition: number;
+  offset: number;
+  seq: number;
+  sentAt: number;
+}
+
+/** Every record of the topic up to the current high watermarks, read from the host by a throwaway group. */
+export async function readTopic(): Promise<TopicRecord[]> {
+  const { high } = await offsets();
+  const next = new Map<number, number>();
+  const records: TopicRecord[] = [];
+  const consumer = hostKafka().consumer({ groupId: `e2e-cluster-audit-${randomBytes(4).toString("hex")}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    const complete = () => Object.entries(high).every(([p, h]) => (next.get(Number(p)) ?? 0) >= h);
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        if (complete()) return resolve();
+        consumer
+          .run({
+            eachBatch: async ({ batch }) => {
+              for (const message of batch.messages) {
+                const body = JSON.parse(message.value?.toString() ?? "{}");
+                records.push({ partition: batch.partition, offset: Number(message.offset), seq: body.seq, sentAt: body.sentAt });
+                next.set(batch.partition, Number(message.offset) + 1);
+              }
+              if (complete()) resolve();
+            },
+          })
+          .catch(reject);
+      }),
+      90_000,
+      `reading ${sum(high)} records of ${TOPIC}`,
+    );
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return records;
+}
+
+
+/**
+ * With the producer stopped: waits until the consumer group has committed up
+ * to the high watermark of every partition, then for the consumer's next
+ * `stats` line, and returns both.
+ */
+export async function kafkaConsumerCaughtUp(consumer: string): Promise<{ offsets: Offsets; consumed: Consumed }> {
+  const caught = await waitForAsync("the consumer group to commit up to the high watermarks", 90, async () => {
+    const o = await offsets();
+    return Object.entries(o.high).every(([p, h]) => o.committed[Number(p)] === h) ? o : undefined;
+  });
+  const at = Date.now();
+  const consumed = await waitFor(`a ${consumer} stats line after it caught up`, 3 * (STATS_INTERVAL_MS / 1000), () => consumerDistinct(consumer, at));
+  return { offsets: caught, consumed };
+}
