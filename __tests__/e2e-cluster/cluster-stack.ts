@@ -70,6 +70,11 @@ export const stackContainers = () => containersLabelled(stackLabel).filter((c) =
 export const stackNetworks = () => networksLabelled(stackLabel).filter((n) => NETWORKS.includes(n));
 export const stackVolumes = () => volumesLabelled(stackLabel).filter((v) => VOLUMES.includes(v));
 
+/** Names of the stack's running containers, from one `docker ps` (no inspect: safe while containers come and go). */
+export function runningContainerNames(): Set<string> {
+  return new Set(docker("ps", "--filter", `label=${stackLabel}`, "--format", "{{.Names}}").stdout.split("\n").filter(Boolean));
+}
+
 /** Every long-running container of the stack running and healthy (the topics job is one-shot). */
 export function allRunningAndHealthy(): true | undefined {
   const long = stackContainers().filter((c) => c.name !== TOPICS_JOB);

@@ -153,9 +153,10 @@ function terraformBinary(): string {
   return process.env.TERRAFORM_BINARY_NAME || "terraform";
 }
 
-function terraform(stackDir: string, args: string[]): void {
-  const result = run(terraformBinary(), [...args, "-input=false", "-no-color"], stackDir, true);
-  if (result.status !== 0) throw new Error(`terraform ${args[0]} failed (exit ${result.status}): the run stopped here; see its output above`);
+/** `terraform <command> -input=false -no-color <rest>`: Terraform reads no flag after a positional argument (a plan file). */
+function terraform(stackDir: string, [command, ...rest]: string[]): void {
+  const result = run(terraformBinary(), [command, "-input=false", "-no-color", ...rest], stackDir, true);
+  if (result.status !== 0) throw new Error(`terraform ${command} failed (exit ${result.status}): the run stopped here; see its output above`);
 }
 
 /** Plans into a file and returns the addresses the plan would delete, and whether it changes anything. */

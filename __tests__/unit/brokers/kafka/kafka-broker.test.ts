@@ -114,16 +114,20 @@ describe("KafkaBroker container", () => {
     expect(c.restart).toBe("unless-stopped");
     expect(c.wait).toBe(true);
     expect(c.wait_timeout).toBe(180);
+    // Healthy once the broker answers an ApiVersions request on its own
+    // listener (bash, no JVM), checked every 3 s; unhealthy after 2 min of failures.
     expect(c.healthcheck).toEqual({
-      test: [
-        "CMD-SHELL",
-        "KAFKA_HEAP_OPTS=-Xmx96m KAFKA_JVM_PERFORMANCE_OPTS='-XX:+UseSerialGC -XX:TieredStopAtLevel=1' /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null",
-      ],
-      interval: "10s",
-      timeout: "30s",
-      retries: 12,
+      test: ["CMD", "bash", "-c", expect.stringMatching(/^exec 3<>\/dev\/tcp\/127\.0\.0\.1\/9092 && printf /)],
+      interval: "3s",
+      timeout: "10s",
+      retries: 40,
       start_period: "30s",
     });
+    const probe: string = c.healthcheck.test[3];
+    // The request: size 10, ApiVersions (18) v0, correlation id 1, null client id; the answer must carry id 1 and error 0.
+    expect(probe).toContain("printf '\\0\\0\\0\\12\\0\\22\\0\\0\\0\\0\\0\\1\\377\\377' >&3");
+    expect(probe).toContain("case $r in ????????000000010000) exit 0 ;; *) exit 1 ;; esac");
+    expect(probe).not.toContain("${"); // Terraform would interpolate it
     expect(labelsOf(c)["cdktf-docker-messaging.healthcheck-sha256"]).toMatch(/^[0-9a-f]{16}$/);
     expect(labelsOf(c)["cdktf-docker-messaging.component"]).toBe("kafka-broker");
     expect(allKeys(c).has("cpus")).toBe(false);

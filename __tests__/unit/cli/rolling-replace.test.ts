@@ -1,0 +1,108 @@
+/**
+ * cdktf-messaging-roll's reading of its input: arguments, the broker nodes
+ * of a synthesized stack (from the labels the broker constructs set), and
+ * which nodes a saved plan replaces. The roll itself runs against a real
+ * engine in the cluster e2e suite.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { brokerNodes, parseArgs, replacedAddresses, RollUsageError } from "../../../constructs/cli/rolling-replace";
+import { KafkaBroker, Network, RabbitMqBroker } from "../../../constructs";
+import { newStack, synth } from "../helpers";
+
+function clusterStack() {
+  const stack = newStack();
+  const network = new Network(stack, "net");
+  new RabbitMqBroker(stack, "mq", { network, nodes: 3 }).addQueue("q");
+  new KafkaBroker(stack, "kafka", { network, nodes: 3 }).addTopic("t");
+  new KafkaBroker(stack, "single", { network, name: "single-kafka" }).addTopic("s");
+  return synth(stack).json;
+}
+
+describe("cdktf-messaging-roll: the nodes it rolls", () => {
+  const nodes = brokerNodes(clusterStack());
+
+  test("are every node of every clustered broker, in broker then node order, with their container names and Terraform addresses", () => {
+    expect(nodes.map((n) => [n.broker, n.index, n.containerName])).toEqual([
+      ["kafka", 1, "kafka-1"],
+      ["kafka", 2, "kafka-2"],
+      ["kafka", 3, "kafka-3"],
+      ["mq", 1, "mq-1"],
+      ["mq", 2, "mq-2"],
+      ["mq", 3, "mq-3"],
+    ]);
+    for (const n of nodes) expect(n.address).toMatch(/^docker_container\.[A-Za-z0-9_-]+$/);
+  });
+
+  test("leave out single-node brokers and apps: there is nothing to roll there", () => {
+    expect(nodes.map((n) => n.broker)).not.toContain("single-kafka");
+  });
+
+  test("carry each kind's rolling check as a shell command, Terraform's $${ escapes undone", () => {
+    expect(nodes.find((n) => n.broker === "mq")!.rollingCheck).toContain("check_if_node_is_quorum_critical");
+    expect(nodes.find((n) => n.broker === "kafka")!.rollingCheck).toContain("--under-replicated-partitions");
+    for (const n of nodes) expect(n.rollingCheck).not.toContain("$${");
+  });
+});
+
+describe("cdktf-messaging-roll: what a plan replaces", () => {
+  test("counts replacements (either order) and deletions, not updates or creations", () => {
+    const plan = {
+      resource_changes: [
+        { address: "docker_container.a", change: { actions: ["delete", "create"] } },
+        { address: "docker_container.b", change: { actions: ["create", "delete"] } },
+        { address: "docker_container.c", change: { actions: ["update"] } },
+        { address: "docker_container.d", change: { actions: ["create"] } },
+        { address: "docker_volume.e", change: { actions: ["delete"] } },
+        { address: "docker_container.f", change: { actions: ["no-op"] } },
+      ],
+    };
+    expect([...replacedAddresses(plan)].sort()).toEqual(["docker_container.a", "docker_container.b", "docker_volume.e"]);
+    expect(replacedAddresses({}).size).toBe(0);
+  });
+});
+
+describe("cdktf-messaging-roll: arguments", () => {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "roll-args-"));
+  const stacks = path.join(project, "cdktf.out", "stacks");
+
+  test("defaults to the only synthesized stack, with a 600 s time box", () => {
+    fs.mkdirSync(path.join(stacks, "messaging"), { recursive: true });
+    fs.writeFileSync(path.join(stacks, "messaging", "cdk.tf.json"), "{}");
+    expect(parseArgs([], project)).toEqual({ stackDir: path.join(stacks, "messaging"), brokers: [], replace: false, nodesOnly: false, timeoutSeconds: 600 });
+  });
+
+  test("takes brokers, --replace, --nodes-only, --timeout-seconds and a stack folder", () => {
+    expect(parseArgs(["--stack-dir", "out/x", "--broker", "a", "--broker", "b", "--replace", "--nodes-only", "--timeout-seconds", "90"], project)).toEqual({
+      stackDir: path.join(project, "out", "x"),
+      brokers: ["a", "b"],
+      replace: true,
+      nodesOnly: true,
+      timeoutSeconds: 90,
+    });
+  });
+
+  const rejects: [string, string[], RegExp][] = [
+    ["an unknown flag", ["--force"], /unknown argument '--force'/],
+    ["a flag without its value", ["--broker"], /--broker needs a value/],
+    ["a flag followed by another flag instead of its value", ["--stack", "--replace"], /--stack needs a value/],
+    ["a time box that is not a whole number", ["--timeout-seconds", "1.5"], /--timeout-seconds: '1.5' is not a whole number/],
+    ["a time box of 0", ["--timeout-seconds", "0"], /--timeout-seconds: '0'/],
+    ["both --stack and --stack-dir", ["--stack", "a", "--stack-dir", "b"], /not both/],
+  ];
+  test.each(rejects)("rejects %s, in one line", (_name, argv, message) => {
+    expect(() => parseArgs(argv, project)).toThrow(RollUsageError);
+    expect(() => parseArgs(argv, project)).toThrow(message);
+  });
+
+  test("rejects a project with several stacks and no --stack, naming them", () => {
+    fs.mkdirSync(path.join(stacks, "other"), { recursive: true });
+    fs.writeFileSync(path.join(stacks, "other", "cdk.tf.json"), "{}");
+    expect(() => parseArgs([], project)).toThrow(/holds 2 stacks \(messaging, other\): choose one with --stack/);
+  });
+
+  test("rejects a project that was never synthesized", () => {
+    expect(() => parseArgs([], fs.mkdtempSync(path.join(os.tmpdir(), "roll-empty-")))).toThrow(/no synthesized stack .* run `cdktf synth` first/);
+  });
+});
