@@ -39,9 +39,13 @@ export function consumerDistinct(consumer: string, after = 0): Consumed | undefi
   return { distinct: last.received - last.duplicates, received: last.received, duplicates: last.duplicates };
 }
 
-/** The producer confirmed in its last two stats intervals: traffic is flowing. */
-export function confirming(producer: string): true | undefined {
-  const [a, b, c] = statsOf(producer).slice(-3);
+/**
+ * The producer confirmed in its last two stats intervals: traffic is flowing.
+ * Give `since` right after a `docker start`: until the new process logs its
+ * first line, the log's current run is still the previous one.
+ */
+export function confirming(producer: string, since = 0): true | undefined {
+  const [a, b, c] = statsOf(producer).filter((s) => s.t >= since).slice(-3);
   return c && c.confirmed > b.confirmed && b.confirmed > a.confirmed ? true : undefined;
 }
 

@@ -110,6 +110,7 @@ function appProcesses() {
 const killed = { rabbit: "", kafka: "" };
 /** What each consumer had processed when the producers' current runs began (they run from deploy first). */
 const consumedAtProducerStart = { rabbit: 0, kafka: 0 };
+let producersRestartedAt = 0;
 let appsBefore: ReturnType<typeof appProcesses> = [];
 
 describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer and a consumer on each) deployed with terraform apply", () => {
@@ -245,6 +246,7 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     if (!killed.rabbit || !killed.kafka) throw new Error("no node was killed: the previous step failed early");
     const started = Date.now();
     docker("start", killed.rabbit, killed.kafka);
+    producersRestartedAt = Date.now();
     docker("start", RABBIT_PRODUCER, KAFKA_PRODUCER);
     await waitFor(`${killed.rabbit} back: 3 running nodes and 3 online queue members`, 150, () => {
       const q = queueState();
@@ -265,7 +267,9 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
 
   test("when every node is replaced the rolling way (npm run roll -- --replace) with traffic flowing, then no cluster ever has two nodes down, and every message confirmed since the rejoin is consumed", async () => {
     // The producers restarted in the previous step and are still running.
-    await waitFor("both producers confirming", 60, () => (confirming(RABBIT_PRODUCER) && confirming(KAFKA_PRODUCER) ? true : undefined));
+    await waitFor("both producers confirming", 60, () =>
+      confirming(RABBIT_PRODUCER, producersRestartedAt) && confirming(KAFKA_PRODUCER, producersRestartedAt) ? true : undefined,
+    );
     const idsBefore = Object.fromEntries(NODES.map((n) => [n, inspect(n).Id]));
 
     const started = Date.now();
@@ -317,8 +321,9 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
   test("when both clusters are stopped and started, then the queue and its unconsumed messages, the topic, its records and the group's committed offsets survive, and traffic flows again", async () => {
     // Leave messages in the queue: the consumer stopped, the producer runs a few seconds.
     docker("stop", "-t", "20", RABBIT_CONSUMER);
+    const producerStartedAt = Date.now();
     docker("start", RABBIT_PRODUCER);
-    await waitFor(`${RABBIT_PRODUCER} confirming`, 60, () => confirming(RABBIT_PRODUCER));
+    await waitFor(`${RABBIT_PRODUCER} confirming`, 60, () => confirming(RABBIT_PRODUCER, producerStartedAt));
     stopProducer(RABBIT_PRODUCER);
     const queueBefore = queueState();
     expect(queueBefore.ready).toBeGreaterThan(0);
@@ -361,6 +366,7 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
 
     // Traffic flows again: the consumer drains what was left, new producer runs confirm.
     const kafkaBefore = consumerDistinct(KAFKA_CONSUMER)?.distinct ?? 0;
+    const appsStartedAt = Date.now();
     docker("start", RABBIT_CONSUMER, RABBIT_PRODUCER, KAFKA_PRODUCER);
     // A new consumer process: its counters start at 0.
     await waitFor(`${RABBIT_CONSUMER} drained the ${queueBefore.ready} messages left`, 120, () => {
@@ -371,7 +377,9 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
       const now = consumerDistinct(KAFKA_CONSUMER);
       return now && now.distinct > kafkaBefore ? true : undefined;
     });
-    await waitFor("both producers confirming after the restart", 90, () => (confirming(RABBIT_PRODUCER) && confirming(KAFKA_PRODUCER) ? true : undefined));
+    await waitFor("both producers confirming after the restart", 90, () =>
+      confirming(RABBIT_PRODUCER, appsStartedAt) && confirming(KAFKA_PRODUCER, appsStartedAt) ? true : undefined,
+    );
     await waitFor("every container healthy after the restart", 150, allRunningAndHealthy);
   }, 600_000);
 
