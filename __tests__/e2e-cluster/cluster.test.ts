@@ -63,7 +63,7 @@ import {
   TOPICS_JOB,
 } from "./cluster-stack";
 import { describeTopic, HOST_BROKERS, hostKafka, kafkaConsumerCaughtUp, offsets, partitionStates, readTopic, sum, withAdmin, type Offsets } from "./kafka-probes";
-import { ALL_MEMBERS, containerOf, HOST_AMQP_PORTS, hostRoundTrip, queueState, rabbitConsumerCaughtUp, runningNodes } from "./rabbitmq-probes";
+import { ALL_MEMBERS, containerOf, HOST_AMQP_PORTS, hostRoundTrip, queueState, rabbitConsumerCaughtUp, runningNodes, settledQueueState } from "./rabbitmq-probes";
 
 jest.setTimeout(300_000); // each step passes its own, smaller time box
 
@@ -325,7 +325,7 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     docker("start", RABBIT_PRODUCER);
     await waitFor(`${RABBIT_PRODUCER} confirming`, 60, () => confirming(RABBIT_PRODUCER, producerStartedAt));
     stopProducer(RABBIT_PRODUCER);
-    const queueBefore = queueState();
+    const queueBefore = await settledQueueState();
     expect(queueBefore.ready).toBeGreaterThan(0);
     // Kafka: the producer is stopped and the consumer has committed everything (previous step).
     const before = await offsets();
@@ -338,11 +338,11 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     expect(NODES.filter((node) => inspect(node).State.Running)).toEqual([]);
     docker("start", ...NODES);
 
-    await waitFor("RabbitMQ back with 3 nodes and the queue's messages", 180, () => {
+    await waitFor("RabbitMQ back with 3 nodes and the queue online on all of them", 180, () => {
       const q = queueState();
       return runningNodes().length === 3 && q.online.length === 3 ? q : undefined;
     }, 3000);
-    const queueAfter = queueState();
+    const queueAfter = await settledQueueState();
     // Once Kafka answers again (leaders elected, group coordinator loaded), the
     // same watermarks and commits. A restarted leader may report a lower high
     // watermark until its followers fetch, hence the wait.

@@ -54,6 +54,24 @@ export function queueState(nodes = RABBIT_NODES): QueueState {
   };
 }
 
+/**
+ * A quorum queue's message counts come from metrics its leader publishes
+ * every `quorum_tick_interval` (5 s), not from the log itself: read right
+ * after a change, they lag (seen: 639 ready reported, 788 in the queue).
+ * This reads until two reads 6 s apart agree, with no traffic expected.
+ */
+export async function settledQueueState(nodes = RABBIT_NODES, timeoutSeconds = 90): Promise<QueueState> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let previous = queueState(nodes);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const now = queueState(nodes);
+    if (now.messages === previous.messages && now.ready === previous.ready && now.unacked === previous.unacked) return now;
+    if (Date.now() > deadline) throw new Error(`${QUEUE}'s counts kept changing for ${timeoutSeconds} s: ${JSON.stringify(previous)} -> ${JSON.stringify(now)}`);
+    previous = now;
+  }
+}
+
 /** The nodes the cluster reports running. */
 export function runningNodes(nodes = RABBIT_NODES): string[] {
   const status = JSON.parse(onAnyNode(["rabbitmq-diagnostics", "-q", "cluster_status", "--formatter", "json"], nodes));
@@ -93,10 +111,10 @@ export async function hostRoundTrip(port: number): Promise<string[]> {
 
 /**
  * With the producer stopped: waits until the queue is empty with nothing
- * unacknowledged, then for the consumer's next `stats` line.
+ * unacknowledged (settled counts), then for the consumer's next `stats` line.
  */
 export async function rabbitConsumerCaughtUp(consumer: string, nodes = RABBIT_NODES): Promise<Consumed> {
-  await waitFor(`${QUEUE} drained (no message ready or unacknowledged)`, 90, () => (queueState(nodes).messages === 0 ? true : undefined), 2000);
+  await waitFor(`${QUEUE} drained (no message ready or unacknowledged)`, 120, async () => ((await settledQueueState(nodes)).messages === 0 ? true : undefined), 1000);
   const at = Date.now();
   return waitFor(`a ${consumer} stats line after it caught up`, 3 * (STATS_INTERVAL_MS / 1000), () => consumerDistinct(consumer, at));
 }
