@@ -159,14 +159,26 @@ function terraform(stackDir: string, [command, ...rest]: string[]): void {
   if (result.status !== 0) throw new Error(`terraform ${command} failed (exit ${result.status}): the run stopped here; see its output above`);
 }
 
-/** Plans into a file and returns the addresses the plan would delete, and whether it changes anything. */
-function plan(stackDir: string): { replaced: Set<string>; file: string } {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-messaging-roll-")), "plan");
+/**
+ * Plans into a file (in a private folder: a saved plan holds the sensitive
+ * variables' values), returns the addresses the plan would delete, and hands
+ * the file to `use` before the folder is removed.
+ */
+function withPlan<T>(stackDir: string, use: (replaced: Set<string>, file: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-messaging-roll-"));
+  try {
+    return use(...plan(stackDir, path.join(dir, "plan")));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function plan(stackDir: string, file: string): [Set<string>, string] {
   const planned = run(terraformBinary(), ["plan", "-input=false", "-no-color", `-out=${file}`], stackDir);
   if (planned.status !== 0) throw new Error(`terraform plan failed (exit ${planned.status}):\n${planned.stdout.slice(-4000)}${planned.stderr.slice(-4000)}`);
   const shown = run(terraformBinary(), ["show", "-json", file], stackDir);
   if (shown.status !== 0) throw new Error(`terraform show failed (exit ${shown.status}): ${shown.stderr.slice(-2000)}`);
-  return { replaced: replacedAddresses(JSON.parse(shown.stdout)), file };
+  return [replacedAddresses(JSON.parse(shown.stdout)), file];
 }
 
 function checkPasses(node: BrokerNodeResource): boolean {
@@ -203,7 +215,7 @@ export async function roll(options: RollOptions): Promise<void> {
   const chosen = all.filter((n) => options.brokers.length === 0 || options.brokers.includes(n.broker));
   if (!fs.existsSync(path.join(options.stackDir, ".terraform"))) terraform(options.stackDir, ["init"]);
 
-  const { replaced } = options.replace ? { replaced: new Set(chosen.map((n) => n.address)) } : plan(options.stackDir);
+  const replaced = options.replace ? new Set(chosen.map((n) => n.address)) : withPlan(options.stackDir, (planned) => planned);
   const toRoll = chosen.filter((n) => replaced.has(n.address));
   log(toRoll.length === 0 ? "no broker node to replace" : `replacing ${toRoll.map((n) => n.containerName).join(", ")}, one at a time`);
   for (const node of toRoll) {
@@ -217,16 +229,17 @@ export async function roll(options: RollOptions): Promise<void> {
   if (options.nodesOnly) return;
 
   // The rest of the change (apps, topics, ...), now that the nodes are done.
-  const rest = plan(options.stackDir);
-  const stillReplaced = all.filter((n) => rest.replaced.has(n.address));
-  if (stillReplaced.length > 0) {
-    throw new Error(
-      `the rest of the plan still replaces broker nodes (${stillReplaced.map((n) => n.containerName).join(", ")}): ` +
-        "roll them first (leave out --broker, or name their broker)",
-    );
-  }
-  log("applying the rest of the plan");
-  terraform(options.stackDir, ["apply", rest.file]);
+  withPlan(options.stackDir, (restReplaced, file) => {
+    const stillReplaced = all.filter((n) => restReplaced.has(n.address));
+    if (stillReplaced.length > 0) {
+      throw new Error(
+        `the rest of the plan still replaces broker nodes (${stillReplaced.map((n) => n.containerName).join(", ")}): ` +
+          "roll them first (leave out --broker, or name their broker)",
+      );
+    }
+    log("applying the rest of the plan");
+    terraform(options.stackDir, ["apply", file]);
+  });
   log("done");
 }
 
