@@ -10,6 +10,15 @@ export const KafkaConnectionEnv = {
   KAFKA_TOPIC: "KAFKA_TOPIC",
   /** The consumer group of a consumer. */
   KAFKA_GROUP_ID: "KAFKA_GROUP_ID",
+  /** The app's own SASL user (mechanism SCRAM-SHA-512); set together with KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_USERNAME: "KAFKA_SASL_USERNAME",
+  /** The app's SCRAM-SHA-512 password. */
+  KAFKA_SASL_PASSWORD: "KAFKA_SASL_PASSWORD",
+  /**
+   * A PEM file of the CA that signed the brokers' certificates. When set,
+   * the app connects with TLS and verifies the broker's certificate and host name.
+   */
+  KAFKA_TLS_CA_FILE: "KAFKA_TLS_CA_FILE",
 } as const;
 
 /**

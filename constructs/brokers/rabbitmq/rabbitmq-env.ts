@@ -12,4 +12,9 @@ export const RabbitMqConnectionEnv = {
   RABBITMQ_EXCHANGE: "RABBITMQ_EXCHANGE",
   /** The routing key a publisher publishes with. */
   RABBITMQ_ROUTING_KEY: "RABBITMQ_ROUTING_KEY",
+  /**
+   * A PEM file of the CA that signed the brokers' certificates, for
+   * `amqps://` URLs: the app verifies the broker's certificate and host name against it.
+   */
+  RABBITMQ_TLS_CA_FILE: "RABBITMQ_TLS_CA_FILE",
 } as const;
