@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack, TerraformVariable, type ITerraformDependable } from "cdktf";
+import { Fn, TerraformOutput, TerraformStack, TerraformVariable, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../apps/health-check";
 import { deferCheck, fail, report } from "../errors/problems";
@@ -8,7 +8,7 @@ import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
 import { declareContainer, type Late, type PublishedPort } from "../private/container-spec";
 import { Labels } from "../private/labels";
-import { sha256, terraformIdentifier } from "../private/terraform-text";
+import { escapeTemplate, sha256, terraformIdentifier } from "../private/terraform-text";
 import {
   checkHostname,
   checkInteger,
@@ -16,6 +16,7 @@ import {
   checkLabels,
   checkOneOf,
   claimName,
+  isToken,
 } from "../private/validation";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import type { BrokerEndpoint, IBroker, IBrokerClient } from "./broker";
@@ -70,6 +71,18 @@ export interface BrokerBaseProps {
    * @default 1
    */
   readonly nodes?: number;
+  /**
+   * The secret every credential the broker generates is derived from: each
+   * wired app's own password (`sha256(<key>/<broker>/<app>)`, computed by
+   * Terraform at plan time, so it never appears in the synthesized JSON and
+   * never drifts) and, for Kafka, the brokers' own inter-broker password.
+   * A Token (a TerraformVariable's value or another resource's attribute),
+   * never a literal.
+   * @default - a sensitive TerraformVariable `<name>_credentials_key` with no
+   * default (at least 24 characters), declared when the broker first needs
+   * it: set `TF_VAR_<name>_credentials_key`
+   */
+  readonly credentialsKey?: string;
 }
 
 /** The fields of BrokerBaseProps, for the unknown-props check of each kind. */
@@ -83,6 +96,7 @@ export const BROKER_BASE_PROPS: Record<keyof BrokerBaseProps, true> = {
   stopGracePeriodSeconds: true,
   labels: true,
   nodes: true,
+  credentialsKey: true,
 };
 
 /** At most this many nodes: a quorum of 5 already survives two failures. */
@@ -130,6 +144,8 @@ export interface BrokerNodeSpec {
   readonly env?: Late<Record<string, string>>;
   readonly ports?: PublishedPort[];
   readonly volumes?: { volumeName: string; containerPath: string }[];
+  /** Networks the node joins besides the broker's network (e.g. a network private to the cluster). */
+  readonly extraNetworks?: { network: INetwork; aliases?: string[] }[];
   readonly uploads?: Late<{ file: string; content: string }[]>;
   readonly healthCheck: HealthCheck;
   /** Overrides the image's command. */
@@ -166,6 +182,9 @@ export abstract class BrokerBase extends Construct implements IBroker {
   /** dataRemovalPolicy, once checked (an invalid one was reported and counts as "retain"). */
   private readonly removalPolicy?: RemovalPolicy;
   private readonly nodeContainers: Container[] = [];
+  /** The derived passwords made so far, by user: each Fn.sha256 call is a new Token, and equal wirings must compare equal. */
+  private readonly derivedPasswords = new Map<string, string>();
+  private credentialsKeyValue?: string;
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
     super(scope, id);
@@ -199,6 +218,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
     if (!checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"])) this.removalPolicy = "retain";
     else this.removalPolicy = props.dataRemovalPolicy;
     checkLabels(this, "labels", props.labels);
+    checkSecretToken(this, "credentialsKey", props.credentialsKey, `credentials_key`);
     if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
       report(this, "image is not a ContainerImage", props.image, 'use ContainerImage.fromRegistry("name:tag"), fromLocal(...) or fromBuild(folder)');
     }
@@ -276,7 +296,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
       hostname: node.name,
       image: this.image,
       component: spec.component,
-      networks: [{ network: this.network, aliases }],
+      networks: [{ network: this.network, aliases }, ...(spec.extraNetworks ?? [])],
       env: spec.env,
       ports: spec.ports,
       volumes: spec.volumes,
@@ -300,6 +320,42 @@ export abstract class BrokerBase extends Construct implements IBroker {
     return container;
   }
 
+  /**
+   * The key generated credentials derive from: the `credentialsKey` prop, or
+   * a sensitive variable `<prefix>_credentials_key` declared on first use.
+   */
+  protected get credentialsKey(): string {
+    if (this.credentialsKeyValue === undefined) {
+      const given = this.baseProps.credentialsKey;
+      this.credentialsKeyValue =
+        given !== undefined && isToken(given)
+          ? given
+          : this.addSecretVariable(
+              "credentials-key",
+              "credentials_key",
+              `Key the generated credentials of broker ${this.brokerName} (its apps' passwords and its internal users') are derived from`,
+              24,
+            ).stringValue;
+    }
+    return this.credentialsKeyValue;
+  }
+
+  /**
+   * The password of the generated user `user`: the SHA-256 (hex) of the
+   * credentials key, the broker's name and the user's, computed by Terraform
+   * at plan time. Hex, so it needs no quoting in a URL, a JAAS entry or a
+   * Kafka config list; the same on every plan, so no drift; and knowing one
+   * app's password tells nothing of another's or of the key.
+   */
+  protected derivedPassword(user: string): string {
+    let password = this.derivedPasswords.get(user);
+    if (password === undefined) {
+      password = Fn.sha256(`${this.credentialsKey}/${escapeTemplate(this.brokerName)}/${escapeTemplate(user)}`);
+      this.derivedPasswords.set(user, password);
+    }
+    return password;
+  }
+
   /** A stack output `<prefix>_<suffix>`, its name claimed in the stack. */
   protected addOutput(id: string, suffix: string, value: string, options: { description: string; sensitive?: boolean }): TerraformOutput {
     const name = `${this.terraformPrefix}_${suffix}`;
@@ -314,7 +370,13 @@ export abstract class BrokerBase extends Construct implements IBroker {
    * A sensitive string variable `<prefix>_<suffix>` with no default: deploy
    * stops and asks for it (`TF_VAR_<name>`). Never a literal, never generated at synth.
    */
-  protected addSecretVariable(id: string, suffix: string, description: string, minLength: number): TerraformVariable {
+  protected addSecretVariable(
+    id: string,
+    suffix: string,
+    description: string,
+    minLength: number,
+    charset?: { pattern: string; description: string },
+  ): TerraformVariable {
     const name = `${this.terraformPrefix}_${suffix}`;
     claimName(this, "terraform variable", name, "give the brokers names that differ in more than '-', '.' or '_' (variable names replace them with '_')");
     const variable = new TerraformVariable(this, id, {
@@ -322,7 +384,11 @@ export abstract class BrokerBase extends Construct implements IBroker {
       sensitive: true,
       nullable: false,
       description: `${description} (at least ${minLength} characters). Set TF_VAR_${name}.`,
-      validation: [{ condition: `\${length(var.${name}) >= ${minLength}}`, errorMessage: `${name} must be at least ${minLength} characters long.` }],
+      validation: [
+        { condition: `\${length(var.${name}) >= ${minLength}}`, errorMessage: `${name} must be at least ${minLength} characters long.` },
+        // A charset pattern has no backslash or quote, so it needs no escaping inside the HCL string.
+        ...(charset ? [{ condition: `\${can(regex("${charset.pattern}", var.${name}))}`, errorMessage: `${name} may contain only ${charset.description}.` }] : []),
+      ],
     });
     variable.overrideLogicalId(name);
     this.checkSoleOwner(variable, name, "variable");
@@ -368,6 +434,18 @@ export abstract class BrokerBase extends Construct implements IBroker {
 
 function isBrokerClient(value: unknown): value is IBrokerClient {
   return typeof value === "object" && value !== null && typeof (value as IBrokerClient).addWiring === "function";
+}
+
+/** A secret prop is a Token: a literal would be committed with the code and written in plain text to cdktf.out. */
+export function checkSecretToken(scope: Construct, field: string, value: unknown, variableSuffix: string): boolean {
+  if (value === undefined || isToken(value)) return true;
+  report(
+    scope,
+    `${field} is a literal${typeof value === "string" ? " string" : ""}: a secret in the code would be committed with it and written in plain text to cdktf.out`,
+    typeof value === "string" ? "<redacted>" : value,
+    `pass a Token, e.g. new TerraformVariable(this, "${variableSuffix}", { type: "string", sensitive: true }).stringValue, or omit ${field} to get such a variable`,
+  );
+  return false;
 }
 
 function checkNodeCount(scope: Construct, nodes: unknown): boolean {

@@ -158,9 +158,9 @@ export class MessagingTemplate {
     return (this.definitions(broker).bindings ?? []).map((b: any) => ({ exchange: b.source, queue: b.destination, routingKey: b.routing_key }));
   }
 
-  /** The topics the Kafka broker `broker` creates (read from its topics job). */
+  /** The topics the Kafka broker `broker` creates (read from its set-up job). */
   public topics(broker: string): TopicFacts[] {
-    const job = this.containers()[`${broker}-topics`];
+    const job = this.containers()[`${broker}-setup`];
     if (!job) return [];
     const script: string = job.command?.[0] ?? "";
     const topics: TopicFacts[] = [];

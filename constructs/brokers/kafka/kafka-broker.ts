@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import type { ITerraformDependable } from "cdktf";
+import type { ITerraformDependable, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { HealthCheck } from "../../apps/health-check";
 import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
@@ -10,10 +10,11 @@ import { DefaultImages } from "../../images/default-images";
 import type { Container } from "../../private/bindings";
 import { declareContainer, type PublishedPort } from "../../private/container-spec";
 import { escapeTemplate } from "../../private/terraform-text";
-import { checkKnownKeys, checkString, optionsObject } from "../../private/validation";
+import { checkKnownKeys, checkString, isToken, optionsObject } from "../../private/validation";
+import { Network } from "../../networking/network";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
-import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps, type BrokerNode } from "../broker-base";
+import { BROKER_BASE_PROPS, BrokerBase, checkSecretToken, type BrokerBaseProps, type BrokerNode } from "../broker-base";
 import { KafkaConnectionEnv, kafkaEnvName } from "./kafka-env";
 
 export { kafkaEnvName } from "./kafka-env";
@@ -22,6 +23,20 @@ import { KAFKA_MIN_MEMORY_MB, undeclaredTopicFix, validateKafkaProps, validateTo
 
 export const KAFKA_INTERNAL_PORT = 9092;
 export const KAFKA_CONTROLLER_PORT = 9093;
+/** Container port of the REPLICATION listener: inter-broker traffic and the set-up job, on the broker's own network only. */
+export const KAFKA_REPLICATION_PORT = 9095;
+/** The principal the nodes authenticate as to each other (SASL PLAIN, on the replication network only); a super user. */
+export const KAFKA_BROKER_PRINCIPAL = "broker";
+/** The operators' SCRAM-SHA-512 user (password: the admin password); a super user. */
+export const KAFKA_ADMIN_USER = "admin";
+/** The SASL mechanism of every listener apps and the host reach. */
+export const KAFKA_APP_SASL_MECHANISM = "SCRAM-SHA-512";
+/**
+ * The admin password goes through kafka-configs.sh's `SCRAM-SHA-512=[password=...]`
+ * list syntax, which splits on ',' and '=' and brackets: no such characters,
+ * no quotes, backslashes or spaces. Also free of `$`, `{` and `}`.
+ */
+const ADMIN_PASSWORD_CHARSET = { pattern: "^[A-Za-z0-9!#%&()*+./:;<>?@^_|~-]+$", description: "letters, digits and !#%&()*+./:;<>?@^_|~-" };
 /** Container port of the HOST listener (published on the host's hostPort). */
 export const KAFKA_HOST_LISTENER_PORT = 9094;
 export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
@@ -45,9 +60,9 @@ const TOOL_JVM_ENV = `KAFKA_HEAP_OPTS=${TOOL_HEAP_OPTS} KAFKA_JVM_PERFORMANCE_OP
  * od, head and timeout, all in the official image. No `${` in the text:
  * Terraform would read it as an interpolation.
  */
-function apiVersionsProbe(port: number): string {
+function apiVersionsProbe(host: string, port: number): string {
   return (
-    `exec 3<>/dev/tcp/127.0.0.1/${port} && printf '\\0\\0\\0\\12\\0\\22\\0\\0\\0\\0\\0\\1\\377\\377' >&3 && ` +
+    `exec 3<>/dev/tcp/${host}/${port} && printf '\\0\\0\\0\\12\\0\\22\\0\\0\\0\\0\\0\\1\\377\\377' >&3 && ` +
     `r=$(timeout 5 head -c 10 <&3 | od -An -tx1 | tr -d ' \\n') && case $r in ????????000000010000) exit 0 ;; *) exit 1 ;; esac`
   );
 }
@@ -96,6 +111,15 @@ export interface KafkaBrokerProps extends BrokerBaseProps {
    * @default - none
    */
   readonly serverProperties?: Record<string, string | number | boolean>;
+  /**
+   * The password of the `admin` user (SCRAM-SHA-512, a super user) that
+   * operators connect as, e.g. with kafka-topics.sh or kcat from the host.
+   * A Token, never a literal.
+   * @default - a sensitive TerraformVariable `<name>_admin_password` with no
+   * default (at least 12 characters; letters, digits and `!#%&()*+./:;<>?@^_|~-`):
+   * set `TF_VAR_<name>_admin_password`
+   */
+  readonly adminPassword?: string;
 }
 
 const KAFKA_PROPS: Record<keyof KafkaBrokerProps, true> = {
@@ -105,6 +129,7 @@ const KAFKA_PROPS: Record<keyof KafkaBrokerProps, true> = {
   autoCreateTopics: true,
   clusterId: true,
   serverProperties: true,
+  adminPassword: true,
 };
 const CONSUME_OPTIONS: Record<keyof KafkaConsumeOptions, true> = { groupId: true };
 
@@ -132,18 +157,39 @@ interface TopicDecl {
   configs: Record<string, string>;
 }
 
+/** What one app's user may do: its ACLs (StandardAuthorizer), by resource. */
+interface AppGrant {
+  /** Topics it writes (Write implies Describe; since Kafka 3.0 it also allows the idempotent producer's InitProducerId). */
+  readonly writeTopics: Set<string>;
+  /** Topics it reads (Read implies Describe). */
+  readonly readTopics: Set<string>;
+  /** Consumer groups it joins and commits offsets in. */
+  readonly groups: Set<string>;
+}
+
 /**
- * A single Kafka node in KRaft combined mode (broker + controller).
+ * Kafka in KRaft combined mode (every node broker + controller).
  *
- * - listeners: INTERNAL `<name>:9092` for containers on the network,
- *   CONTROLLER 9093, and HOST `127.0.0.1:<hostPort>` when hostPort is given;
- *   all properties as KAFKA_* variables (the image then uses only those);
+ * - no anonymous access: the listeners apps and the host reach, INTERNAL
+ *   `<node>:9092` and HOST `127.0.0.1:<hostPort>` (when hostPort is given),
+ *   take SASL SCRAM-SHA-512 only; the CONTROLLER (9093) and REPLICATION
+ *   (9095) listeners bind to the broker's own network `<name>-replication`,
+ *   which only its nodes and its set-up job join, and take SASL PLAIN as the
+ *   `broker` principal;
+ * - least privilege: StandardAuthorizer with no access without an ACL; each
+ *   wired app gets its own SCRAM user (its name) with a password derived
+ *   from the credentials key, and ACLs for its role only (a producer writes
+ *   its topic; a consumer reads its topic and its group); `admin` (password
+ *   from a sensitive variable) and `broker` are the super users;
+ * - all properties as KAFKA_* variables (the image then uses only those);
  * - internal topics with replication factor 1 (right for one node);
  * - log.dirs on a named volume, with a cluster id stable across synths;
  * - healthcheck: an ApiVersions request answered (apiVersionsProbe), deploy waits until healthy;
- * - topics as code, created after the broker is healthy by a one-shot
- *   container (`kafka-topics.sh --create --if-not-exists`). Partition counts
- *   of existing topics are not changed; configs are re-applied.
+ * - a one-shot set-up job, run after the nodes are healthy and before any
+ *   wired app starts: creates the topics (`kafka-topics.sh --create
+ *   --if-not-exists`; partition counts of existing topics are not changed,
+ *   configs are re-applied), the SCRAM users and the ACLs. A change of
+ *   topics or grants replaces only the job, never a broker node.
  *
  * Apps are wired through the handles: `broker.addTopic("events").grantProduce(app)`,
  * `topic.grantConsume(app, { groupId })`.
@@ -157,10 +203,16 @@ export class KafkaBroker extends BrokerBase {
   public readonly dataVolumes: readonly DataVolume[];
   /** Copies of each partition by default, and of the internal topics: min(3, nodes). */
   public readonly replicationFactor: number;
-  private topicsContainer?: Container;
+  /** The network only the nodes and the set-up job join: the CONTROLLER and REPLICATION listeners live there. */
+  public readonly replicationNetwork: Network;
+  /** The variable holding the admin password, when the construct declared it. */
+  public readonly adminPasswordVariable?: TerraformVariable;
+  private readonly setupContainer: Container;
   private readonly autoCreateTopics: boolean;
   private readonly topics: TopicDecl[] = [];
+  private readonly grants = new Map<string, AppGrant>();
   private readonly props: KafkaBrokerProps;
+  private readonly adminPassword: string;
 
   constructor(scope: Construct, id: string, props: KafkaBrokerProps) {
     super(scope, id, props, {
@@ -175,6 +227,7 @@ export class KafkaBroker extends BrokerBase {
       memoryFix: `give Kafka at least ${KAFKA_MIN_MEMORY_MB} MiB: the heap is half the limit and needs 256 MiB, the JVM's other memory ~200 MiB`,
     });
     validateKafkaProps(this, props);
+    checkSecretToken(this, "adminPassword", props.adminPassword, "kafka_admin_password");
     this.props = props;
     this.autoCreateTopics = props.autoCreateTopics === true;
 
@@ -183,6 +236,21 @@ export class KafkaBroker extends BrokerBase {
     this.dataVolume = this.dataVolumes[0];
     // The same on every synth, and for every node: storage formatted for another id refuses to start.
     this.clusterId = props.clusterId ?? deriveClusterId(`kafka-cluster:${this.brokerName}-data`);
+
+    if (props.adminPassword !== undefined && isToken(props.adminPassword)) {
+      this.adminPassword = props.adminPassword;
+    } else {
+      this.adminPasswordVariable = this.addSecretVariable(
+        "admin-password",
+        "admin_password",
+        `Password of the Kafka super user "${KAFKA_ADMIN_USER}" (SCRAM-SHA-512) of broker ${this.brokerName}`,
+        12,
+        ADMIN_PASSWORD_CHARSET,
+      );
+      this.adminPassword = this.adminPasswordVariable.stringValue;
+    }
+    // Internal: no route out, and nothing but this broker's nodes and its job on it.
+    this.replicationNetwork = new Network(this, "replication", { name: `${this.brokerName}-replication`, internal: true });
 
     const heapMb = Math.floor(this.memoryMb / 2);
     const containers = this.nodes.map((node) => {
@@ -201,7 +269,10 @@ export class KafkaBroker extends BrokerBase {
         env,
         ports,
         volumes: [{ volumeName: this.dataVolumes[node.index - 1].volumeName, containerPath: KAFKA_DATA_DIR }],
-        healthCheck: HealthCheck.exec(["bash", "-c", apiVersionsProbe(KAFKA_INTERNAL_PORT)], {
+        extraNetworks: [{ network: this.replicationNetwork, aliases: [replicationHost(node)] }],
+        // The REPLICATION listener: it takes ApiVersions before authentication
+        // (as every SASL listener does) and stays plaintext when tls is on.
+        healthCheck: HealthCheck.exec(["bash", "-c", apiVersionsProbe(replicationHost(node), KAFKA_REPLICATION_PORT)], {
           intervalSeconds: 3,
           timeoutSeconds: 10,
           retries: 40, // unhealthy after 2 min of failures, as before
@@ -209,10 +280,15 @@ export class KafkaBroker extends BrokerBase {
         }),
         // The cluster can lose a node only while no partition (internal topics
         // included) is missing a replica from its ISR.
-        rollingCheck: `out=$(${TOOL_JVM_ENV} ${KAFKA_BIN}/kafka-topics.sh --bootstrap-server localhost:${KAFKA_INTERNAL_PORT} --describe --under-replicated-partitions) && [ -z "$out" ]`,
+        // As the broker principal, over this node's REPLICATION listener; the
+        // client reads the listener's own JAAS entry (username/password).
+        rollingCheck:
+          `f=$(mktemp) && printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=%s\\n' "$${kafkaEnvName("listener.name.replication.plain.sasl.jaas.config")}" > "$f" && ` +
+          `out=$(${TOOL_JVM_ENV} ${KAFKA_BIN}/kafka-topics.sh --bootstrap-server ${replicationHost(node)}:${KAFKA_REPLICATION_PORT} --command-config "$f" --describe --under-replicated-partitions); s=$?; rm -f "$f"; [ $s -eq 0 ] && [ -z "$out" ]`,
       });
     });
     this.container = containers[0];
+    this.setupContainer = this.declareSetupJob();
 
     if (this.hostEndpoint) {
       this.addOutput("bootstrap-servers", "bootstrap_servers", this.hostEndpoints.map((e) => e.address).join(","), {
@@ -236,9 +312,9 @@ export class KafkaBroker extends BrokerBase {
     return this.endpoints.map((e) => e.address).join(",");
   }
 
-  /** The one-shot container creating the topics, once a topic is declared. */
-  public get topicsJob(): Container | undefined {
-    return this.topicsContainer;
+  /** The one-shot container that creates the topics, the SCRAM users and the ACLs. */
+  public get setupJob(): Container {
+    return this.setupContainer;
   }
 
   /** The declared topics' names. */
@@ -246,9 +322,9 @@ export class KafkaBroker extends BrokerBase {
     return this.topics.map((t) => t.name);
   }
 
-  /** Broker containers, then the topics job (created with `attach`: it exists once done). */
+  /** Broker containers, then the set-up job (created with `attach`: it exists once done). */
   public startDependencies(): ITerraformDependable[] {
-    return this.topicsContainer ? [...super.startDependencies(), this.topicsContainer] : super.startDependencies();
+    return [...super.startDependencies(), this.setupContainer];
   }
 
   /** Declares a topic, created after the broker is healthy, and returns its handle. */
@@ -267,7 +343,6 @@ export class KafkaBroker extends BrokerBase {
       const configs: Record<string, string> = {};
       for (const [key, value] of Object.entries(options.configs ?? {})) configs[key] = String(value);
       this.topics.push({ name, partitions, replicationFactor, configs });
-      if (!this.topicsContainer) this.topicsContainer = this.declareTopicsJob();
     }
     return new KafkaTopic(this, name, partitions, replicationFactor);
   }
@@ -275,7 +350,9 @@ export class KafkaBroker extends BrokerBase {
   /** @internal used by KafkaTopic.grantProduce */
   public wireProducer(app: IBrokerClient, topic: string): void {
     const role = `producer to topic "${topic}"`;
-    if (!this.wire(app, role, { [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.bootstrapServers, [KafkaConnectionEnv.KAFKA_TOPIC]: topic })) return;
+    const env = { ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic };
+    if (!this.wire(app, role, env)) return;
+    this.grantOf(app, role)?.writeTopics.add(topic);
     deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
   }
 
@@ -291,12 +368,43 @@ export class KafkaBroker extends BrokerBase {
       return;
     }
     const env = {
-      [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.bootstrapServers,
+      ...this.connectionEnv(app),
       [KafkaConnectionEnv.KAFKA_TOPIC]: topic,
       [KafkaConnectionEnv.KAFKA_GROUP_ID]: options.groupId,
     };
     if (!this.wire(app, role, env)) return;
+    const grant = this.grantOf(app, role);
+    grant?.readTopics.add(topic);
+    grant?.groups.add(options.groupId);
     deferCheck(this, () => this.topicFindings(role, app, topic), captureUserLocation());
+  }
+
+  /** The bootstrap servers and the app's own SCRAM user. */
+  private connectionEnv(app: IBrokerClient): Record<string, string> {
+    return {
+      [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.bootstrapServers,
+      [KafkaConnectionEnv.KAFKA_SASL_USERNAME]: app.appName,
+      [KafkaConnectionEnv.KAFKA_SASL_PASSWORD]: this.derivedPassword(app.appName),
+    };
+  }
+
+  /** The app's grant, made on its first wiring; undefined (reported) when its name is a reserved principal. */
+  private grantOf(app: IBrokerClient, role: string): AppGrant | undefined {
+    if (app.appName === KAFKA_ADMIN_USER || app.appName === KAFKA_BROKER_PRINCIPAL) {
+      report(
+        this,
+        `${role} (${app.node.path}): the app's name is its Kafka user, and "${app.appName}" is a super user of the broker`,
+        app.appName,
+        `rename the app: "${KAFKA_ADMIN_USER}" and "${KAFKA_BROKER_PRINCIPAL}" are the broker's own users`,
+      );
+      return undefined;
+    }
+    let grant = this.grants.get(app.appName);
+    if (grant === undefined) {
+      grant = { writeTopics: new Set(), readTopics: new Set(), groups: new Set() };
+      this.grants.set(app.appName, grant);
+    }
+    return grant;
   }
 
   private topicFindings(role: string, app: IBrokerClient, topic: string): Finding[] {
@@ -336,25 +444,60 @@ export class KafkaBroker extends BrokerBase {
    * unclean leader election), so one node can fail without losing an acknowledged record.
    */
   private serverProperties(node: BrokerNode): Record<string, string | number | boolean> {
-    const listeners = [`INTERNAL://:${KAFKA_INTERNAL_PORT}`, `CONTROLLER://:${KAFKA_CONTROLLER_PORT}`];
-    const advertised = [`INTERNAL://${node.endpoint.address}`];
-    const protocols = ["INTERNAL:PLAINTEXT", "CONTROLLER:PLAINTEXT"];
+    const replication = replicationHost(node);
+    // CONTROLLER and REPLICATION bind to this node's address on the
+    // replication network (a host name in a listener is resolved and bound
+    // to), so apps, which are not on that network, cannot reach them.
+    const listeners = [
+      `INTERNAL://:${KAFKA_INTERNAL_PORT}`,
+      `CONTROLLER://${replication}:${KAFKA_CONTROLLER_PORT}`,
+      `REPLICATION://${replication}:${KAFKA_REPLICATION_PORT}`,
+    ];
+    const advertised = [`INTERNAL://${node.endpoint.address}`, `REPLICATION://${replication}:${KAFKA_REPLICATION_PORT}`];
+    const protocols = ["INTERNAL:SASL_PLAINTEXT", "CONTROLLER:SASL_PLAINTEXT", "REPLICATION:SASL_PLAINTEXT"];
+    const appListeners = ["internal"];
     if (node.hostEndpoint) {
       listeners.push(`HOST://:${KAFKA_HOST_LISTENER_PORT}`);
       advertised.push(`HOST://${node.hostEndpoint.address}`);
-      protocols.push("HOST:PLAINTEXT");
+      protocols.push("HOST:SASL_PLAINTEXT");
+      appListeners.push("host");
     }
+    // The broker principal's own entry: server side, `user_broker` is the
+    // one account PLAIN accepts; client side (to the controllers and the
+    // other brokers), username/password are what the node sends.
+    const brokerPassword = this.derivedPassword(KAFKA_BROKER_PRINCIPAL);
+    const brokerJaas = `org.apache.kafka.common.security.plain.PlainLoginModule required username="${KAFKA_BROKER_PRINCIPAL}" password="${brokerPassword}" user_${KAFKA_BROKER_PRINCIPAL}="${brokerPassword}";`;
+    const security: Record<string, string> = {
+      "sasl.mechanism.controller.protocol": "PLAIN",
+      "sasl.mechanism.inter.broker.protocol": "PLAIN",
+      "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+      "listener.name.controller.plain.sasl.jaas.config": brokerJaas,
+      "listener.name.replication.sasl.enabled.mechanisms": "PLAIN",
+      "listener.name.replication.plain.sasl.jaas.config": brokerJaas,
+      // SCRAM credentials live in the cluster metadata (set by the job); the
+      // server's JAAS entry only names the login module.
+      ...Object.fromEntries(
+        appListeners.flatMap((l) => [
+          [`listener.name.${l}.sasl.enabled.mechanisms`, KAFKA_APP_SASL_MECHANISM],
+          [`listener.name.${l}.${KAFKA_APP_SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`, "org.apache.kafka.common.security.scram.ScramLoginModule required;"],
+        ]),
+      ),
+      "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+      "super.users": `User:${KAFKA_BROKER_PRINCIPAL};User:${KAFKA_ADMIN_USER}`,
+      // Kafka's default, said out loud: no ACL, no access.
+      "allow.everyone.if.no.acl.found": "false",
+    };
     const rf = this.replicationFactor;
     const minInsync = this.minInsyncReplicas;
     return {
       "node.id": node.index,
       "process.roles": "broker,controller",
-      "controller.quorum.voters": this.nodes.map((n) => `${n.index}@${n.name}:${KAFKA_CONTROLLER_PORT}`).join(","),
+      "controller.quorum.voters": this.nodes.map((n) => `${n.index}@${replicationHost(n)}:${KAFKA_CONTROLLER_PORT}`).join(","),
       "controller.listener.names": "CONTROLLER",
       listeners: listeners.join(","),
       "advertised.listeners": advertised.join(","),
       "listener.security.protocol.map": protocols.join(","),
-      "inter.broker.listener.name": "INTERNAL",
+      "inter.broker.listener.name": "REPLICATION",
       "log.dirs": KAFKA_DATA_DIR,
       "num.partitions": this.props.defaultPartitions ?? 1,
       "auto.create.topics.enable": this.autoCreateTopics,
@@ -369,25 +512,32 @@ export class KafkaBroker extends BrokerBase {
       ...(this.nodeCount > 1 ? { "unclean.leader.election.enable": false } : {}),
       "group.initial.rebalance.delay.ms": 0,
       ...(this.nodeCount > 1 ? CLUSTER_FAILURE_DETECTION : {}),
+      ...security,
     };
   }
 
-  private declareTopicsJob(): Container {
-    const job = declareContainer(this, "topics", {
-      name: `${this.brokerName}-topics`,
+  /**
+   * The one-shot set-up job: on the replication network only, as the broker
+   * principal. Its script and environment are rendered at synth, so topics
+   * and grants declared after it exist are in it; a change to either
+   * replaces the job (and re-runs it), never a broker node.
+   */
+  private declareSetupJob(): Container {
+    const job = declareContainer(this, "setup", {
+      name: `${this.brokerName}-setup`,
       image: this.image,
-      component: "kafka-topics",
-      networks: [{ network: this.network }],
-      env: { KAFKA_HEAP_OPTS: TOOL_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS: TOOL_JVM_OPTS },
+      component: "kafka-setup",
+      networks: [{ network: this.replicationNetwork }],
+      env: () => this.setupEnvironment(),
       entrypoint: ["/bin/sh", "-c"],
-      // Rendered at synth: topics declared after the job exists are in it.
-      command: () => [escapeTemplate(this.topicsScript())],
-      memoryMb: 256,
+      command: () => [escapeTemplate(this.setupScript())],
+      // Up to SETUP_PARALLELISM tool JVMs at once, ~150 MiB each.
+      memoryMb: 512,
       restart: "no",
       destroyGraceSeconds: 0,
       // A one-shot job: it exits when done. must_run = false keeps the exited
       // container (and no error); attach = true makes create wait for the exit,
-      // so apps that depend on it start once the topics exist.
+      // so apps that depend on it start once the topics, users and ACLs exist.
       mustRun: false,
       attach: true,
       dependsOn: [...this.containers],
@@ -396,19 +546,44 @@ export class KafkaBroker extends BrokerBase {
     job.addOverride("lifecycle.postcondition", [
       {
         condition: "${self.exit_code == 0}",
-        error_message: `Creating the Kafka topics of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-topics\`.`,
+        error_message: `Setting up the Kafka topics, users and ACLs of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
       },
     ]);
     return job;
   }
 
-  private topicsScript(): string {
-    const bootstrap = `--bootstrap-server ${this.bootstrapServers}`;
-    const lines = ["set -e"];
+  /** The users the job creates, in order: admin, then each wired app by name. */
+  private setupUsers(): { user: string; passwordEnv: string; password: string }[] {
+    const apps = [...this.grants.keys()].sort();
+    return [
+      { user: KAFKA_ADMIN_USER, passwordEnv: "ADMIN_PASSWORD", password: this.adminPassword },
+      ...apps.map((user, i) => ({ user, passwordEnv: `APP_PASSWORD_${i + 1}`, password: this.derivedPassword(user) })),
+    ];
+  }
+
+  private setupEnvironment(): Record<string, string> {
+    const env: Record<string, string> = {
+      KAFKA_HEAP_OPTS: TOOL_HEAP_OPTS,
+      KAFKA_JVM_PERFORMANCE_OPTS: TOOL_JVM_OPTS,
+      BROKER_PASSWORD: this.derivedPassword(KAFKA_BROKER_PRINCIPAL),
+    };
+    for (const u of this.setupUsers()) env[u.passwordEnv] = u.password;
+    return env;
+  }
+
+  /**
+   * Topics (one after another), then every SCRAM user and every app's ACLs,
+   * SETUP_PARALLELISM tool runs at a time (each is a JVM start: ~2 s).
+   * Passwords come from the environment and are never printed.
+   */
+  private setupScript(): string {
+    const bootstrap = `--bootstrap-server ${this.nodes.map((n) => `${replicationHost(n)}:${KAFKA_REPLICATION_PORT}`).join(",")} --command-config "$cfg"`;
+    const steps: string[] = [];
+    const topicLines: string[] = [];
     for (const t of this.topics) {
       const configs = Object.entries(t.configs);
-      lines.push(`echo ${shellQuote(`topic ${t.name}`)}`);
-      lines.push(
+      topicLines.push(`echo ${shellQuote(`topic ${t.name}`)}`);
+      topicLines.push(
         [
           `${KAFKA_BIN}/kafka-topics.sh ${bootstrap} --create --if-not-exists`,
           `--topic ${shellQuote(t.name)} --partitions ${t.partitions} --replication-factor ${t.replicationFactor}`,
@@ -417,14 +592,52 @@ export class KafkaBroker extends BrokerBase {
       );
       if (configs.length > 0) {
         const list = configs.map(([k, v]) => `${k}=${v.includes(",") ? `[${v}]` : v}`).join(",");
-        lines.push(
+        topicLines.push(
           `${KAFKA_BIN}/kafka-configs.sh ${bootstrap} --alter --entity-type topics --entity-name ${shellQuote(t.name)} --add-config ${shellQuote(list)}`,
         );
       }
     }
-    return lines.join("\n") + "\n";
+    if (topicLines.length > 0) steps.push(`(set -e\n${topicLines.join("\n")}\n)`);
+    for (const u of this.setupUsers()) {
+      steps.push(
+        `${KAFKA_BIN}/kafka-configs.sh ${bootstrap} --alter --entity-type users --entity-name ${shellQuote(u.user)} --add-config "${KAFKA_APP_SASL_MECHANISM}=[password=$${u.passwordEnv}]"`,
+      );
+    }
+    for (const [user, grant] of [...this.grants.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const principal = `--allow-principal ${shellQuote(`User:${user}`)}`;
+      const topics = (names: Set<string>) => [...names].sort().map((t) => `--topic ${shellQuote(t)}`).join(" ");
+      if (grant.writeTopics.size > 0) {
+        steps.push(`${KAFKA_BIN}/kafka-acls.sh ${bootstrap} --add ${principal} --operation Write ${topics(grant.writeTopics)}`);
+      }
+      if (grant.readTopics.size > 0 || grant.groups.size > 0) {
+        const groups = [...grant.groups].sort().map((g) => `--group ${shellQuote(g)}`).join(" ");
+        steps.push(`${KAFKA_BIN}/kafka-acls.sh ${bootstrap} --add ${principal} --operation Read ${topics(grant.readTopics)} ${groups}`.trimEnd());
+      }
+    }
+    const lines = [
+      "umask 077",
+      'cfg=$(mktemp)',
+      `printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${KAFKA_BROKER_PRINCIPAL}" password="%s";\\n' "$BROKER_PASSWORD" > "$cfg"`,
+      // Each step in the background; `settle` waits for the running ones and fails if any did.
+      'pids=""; failed=0',
+      'settle() { for p in $pids; do wait "$p" || failed=1; done; pids=""; }',
+    ];
+    steps.forEach((step, i) => {
+      lines.push(`${step} &`, 'pids="$pids $!"');
+      if ((i + 1) % SETUP_PARALLELISM === 0 && i + 1 < steps.length) lines.push("settle");
+    });
+    lines.push("settle", 'rm -f "$cfg"', '[ "$failed" -eq 0 ] && echo "set-up done"', "");
+    return lines.join("\n");
   }
 }
+
+/** This node's host name on the replication network (an alias there only). */
+function replicationHost(node: BrokerNode): string {
+  return `${node.name}-replication`;
+}
+
+/** Tool runs of the set-up job at a time: a JVM start is CPU-bound, and the job has 512 MiB. */
+const SETUP_PARALLELISM = 3;
 
 /** A KRaft cluster id (16 bytes, base64url, 22 characters) derived from `seed`. */
 export function deriveClusterId(seed: string): string {

@@ -490,6 +490,8 @@ const LISTENERS_FIX =
 const NODE_FIX =
   "remove it: the construct runs one combined broker+controller KRaft node and sets its id and quorum (more nodes come with the nodes prop in a later version)";
 const DIRS_FIX = "remove it: the construct keeps the data and the KRaft metadata log on its data volume";
+const SECURITY_FIX =
+  "remove it: the construct sets authentication (SASL SCRAM-SHA-512 for apps and the host, PLAIN between nodes) and authorization (StandardAuthorizer, one user and ACLs per wired app); grant access with the topic verbs";
 const REPLICATION_FIX =
   "remove it: the construct sizes replication to its node count (the nodes prop, in a later version); set replicationFactor per topic with addTopic";
 
@@ -525,13 +527,28 @@ const OWNED: Readonly<Record<string, string>> = {
   "security.inter.broker.protocol": LISTENERS_FIX,
   // ServerConfigs: names listeners that start before the authorizer.
   "early.start.listeners": LISTENERS_FIX,
+  // Authentication and authorization (KafkaBroker.serverProperties): SASL on every listener, StandardAuthorizer, no access without an ACL.
+  "authorizer.class.name": SECURITY_FIX,
+  "super.users": SECURITY_FIX,
+  "allow.everyone.if.no.acl.found": SECURITY_FIX,
+  "sasl.enabled.mechanisms": SECURITY_FIX,
+  "sasl.mechanism.inter.broker.protocol": SECURITY_FIX,
+  "sasl.mechanism.controller.protocol": SECURITY_FIX,
+  "sasl.jaas.config": SECURITY_FIX,
 };
 
 /** Broker properties the construct sets itself, or that set the same things under other names. */
 export const KAFKA_OWNED_PROPERTIES: ReadonlySet<string> = new Set(Object.keys(OWNED));
 
 /** Owned families of properties: per-listener overrides (ListenerName.configPrefix: `listener.name.<listener>.`). */
-const OWNED_PREFIXES: readonly (readonly [string, string])[] = [["listener.name.", LISTENERS_FIX]];
+const OWNED_PREFIXES: readonly (readonly [string, string])[] = [
+  ["listener.name.", LISTENERS_FIX],
+  // The brokers' key and trust stores (the tls prop).
+  ["ssl.keystore.", SECURITY_FIX],
+  ["ssl.truststore.", SECURITY_FIX],
+  ["ssl.key.", SECURITY_FIX],
+  ["ssl.client.auth", SECURITY_FIX],
+];
 
 /** True when the construct owns the property (exact name or owned family). */
 export function isOwnedServerProperty(key: string): boolean {
