@@ -1,4 +1,4 @@
-import { Fn, type TerraformVariable } from "cdktf";
+import { Fn, type ITerraformDependable, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
 import { HealthCheck } from "../../apps/health-check";
@@ -7,7 +7,9 @@ import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
 import type { Container } from "../../private/bindings";
-import type { PublishedPort } from "../../private/container-spec";
+import { declareContainer, type PublishedPort } from "../../private/container-spec";
+import { ContainerImage } from "../../images/container-image";
+import { RABBITMQ_SETUP_SCRIPT } from "./rabbitmq-setup-script";
 import { escapeTemplate } from "../../private/terraform-text";
 import { checkKnownKeys, isToken } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
@@ -35,6 +37,12 @@ export const RABBITMQ_MANAGEMENT_PORT = 15672;
 export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
 export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
 export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
+/** A permission regex matching exactly these names (none: `^$`, nothing). */
+function anyOf(names: Set<string>): string {
+  if (names.size === 0) return "^$";
+  return `^(${[...names].sort().map((n) => n.replace(/[.*+?^$\{\}()|[\]\\/-]/g, "\\$&")).join("|")})$`;
+}
+
 /** The variable the node's start command writes the Erlang cookie from (not one RabbitMQ reads itself). */
 const COOKIE_ENV = "CDKTF_MESSAGING_ERLANG_COOKIE";
 /**
@@ -119,8 +127,11 @@ export class RabbitMqBroker extends BrokerBase {
   /** Queues, exchanges, bindings and policies, as declared so far. */
   public readonly topology: RabbitMqTopology;
   private readonly adminPassword: string;
-  /** The URL wired apps get, made once: each Fn.urlencode call is a new Token, and equal wirings must compare equal. */
-  private internalUrl?: string;
+  /** The URL each wired app gets, made once: each Fn.urlencode call is a new Token, and equal wirings must compare equal. */
+  private readonly appUrls = new Map<string, string>();
+  /** What each wired app's own user may do, by app name. */
+  private readonly grants = new Map<string, { readQueues: Set<string>; writeExchanges: Set<string> }>();
+  private readonly setupContainer: Container;
 
   constructor(scope: Construct, id: string, props: RabbitMqBrokerProps) {
     super(scope, id, props, {
@@ -210,6 +221,7 @@ export class RabbitMqBroker extends BrokerBase {
       );
     }
     this.container = containers[0];
+    this.setupContainer = this.declareSetupJob();
 
     if (this.hostEndpoint) {
       this.addOutput("amqp-url", "amqp_url", this.hostEndpoints.map((e) => this.amqpUrl(e.address)).join(","), {
@@ -257,7 +269,9 @@ export class RabbitMqBroker extends BrokerBase {
   /** @internal used by RabbitMqQueue.grantConsume */
   public wireConsumer(app: IBrokerClient, queue: string): void {
     const role = `consumer of queue "${queue}"`;
-    if (!this.wire(app, role, { [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl, [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue })) return;
+    if (!this.checkAppUser(app, role)) return;
+    if (!this.wire(app, role, { [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue })) return;
+    this.grantOf(app).readQueues.add(queue);
     deferCheck(
       this,
       () =>
@@ -277,12 +291,15 @@ export class RabbitMqBroker extends BrokerBase {
       report(this, `${role} (${app?.node?.path}): routingKey must be a string of at most 255 bytes`, routingKey, 'pass { routingKey: "..." }');
       return;
     }
+    if (!this.checkAppUser(app, role)) return;
     const wired = this.wire(app, role, {
-      [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl,
+      [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app),
       [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
       [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
     });
     if (!wired) return;
+    // Publishing to the default exchange is a write to `amq.default`.
+    this.grantOf(app).writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);
     const location = captureUserLocation();
     deferCheck(this, () => [...this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey), ...this.messageSizeFindings(role, app)], location);
   }
@@ -301,10 +318,92 @@ export class RabbitMqBroker extends BrokerBase {
     ];
   }
 
-  /** Every node's URL, comma-separated: the apps walk the list when their node goes away. */
-  private get appUrl(): string {
-    this.internalUrl ??= this.endpoints.map((e) => this.amqpUrl(e.address)).join(",");
-    return this.internalUrl;
+  /** Broker containers, then the set-up job (created with `attach`: it exists once the app users do). */
+  public startDependencies(): ITerraformDependable[] {
+    return [...super.startDependencies(), this.setupContainer];
+  }
+
+  /** The one-shot job that makes the app users and their permissions match the grants. */
+  public get setupJob(): Container {
+    return this.setupContainer;
+  }
+
+  /**
+   * Every node's URL, comma-separated (the apps walk the list when their
+   * node goes away), with the app's own user and derived password.
+   */
+  private appUrl(app: IBrokerClient): string {
+    let url = this.appUrls.get(app.appName);
+    if (url === undefined) {
+      const password = this.derivedPassword(app.appName);
+      url = this.endpoints.map((e) => `amqp://${encodeURIComponent(app.appName)}:${password}@${e.address}/${encodeURIComponent(this.vhost)}`).join(",");
+      this.appUrls.set(app.appName, url);
+    }
+    return url;
+  }
+
+  /** The app's name is its user: it must not be the administrator's. */
+  private checkAppUser(app: IBrokerClient, role: string): boolean {
+    if (isToken(this.adminUser) || app?.appName !== this.adminUser) return true;
+    report(this, `${role} (${app.node.path}): the app's name is its RabbitMQ user, and "${app.appName}" is the administrator`, app.appName, "rename the app (or choose another adminUser)");
+    return false;
+  }
+
+  private grantOf(app: IBrokerClient): { readQueues: Set<string>; writeExchanges: Set<string> } {
+    let grant = this.grants.get(app.appName);
+    if (grant === undefined) {
+      grant = { readQueues: new Set(), writeExchanges: new Set() };
+      this.grants.set(app.appName, grant);
+    }
+    return grant;
+  }
+
+  /**
+   * The set-up job: on the broker's network, as the administrator, through
+   * the management API (see RABBITMQ_SETUP_SCRIPT). Its input is rendered at
+   * synth, so grants made after it exists are in it; a change of grants
+   * replaces only the job (and re-runs it), never a broker node.
+   */
+  private declareSetupJob(): Container {
+    const job = declareContainer(this, "setup", {
+      name: `${this.brokerName}-setup`,
+      image: ContainerImage.fromRegistry(DefaultImages.node).bind(this),
+      component: "rabbitmq-setup",
+      networks: [{ network: this.network }],
+      env: () => this.setupEnvironment(),
+      command: ["node", "-e", escapeTemplate(RABBITMQ_SETUP_SCRIPT)],
+      memoryMb: 128,
+      restart: "no",
+      destroyGraceSeconds: 0,
+      mustRun: false,
+      attach: true,
+      dependsOn: [...this.containers],
+    });
+    job.addOverride("lifecycle.postcondition", [
+      {
+        condition: "${self.exit_code == 0}",
+        error_message: `Setting up the app users of RabbitMQ broker ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
+      },
+    ]);
+    return job;
+  }
+
+  private setupEnvironment(): Record<string, string> {
+    const apps = [...this.grants.keys()].sort();
+    const env: Record<string, string> = {
+      MANAGEMENT_URLS: this.nodes.map((n) => `http://${n.name}:${RABBITMQ_MANAGEMENT_PORT}`).join(","),
+      ADMIN_USER: this.adminUser,
+      ADMIN_PASSWORD: this.adminPassword,
+      VHOST: this.vhost,
+      APP_USERS: JSON.stringify(
+        apps.map((name, i) => {
+          const grant = this.grants.get(name)!;
+          return { name, configure: "^$", write: anyOf(grant.writeExchanges), read: anyOf(grant.readQueues), passwordEnv: `APP_PASSWORD_${i + 1}` };
+        }),
+      ),
+    };
+    apps.forEach((name, i) => (env[`APP_PASSWORD_${i + 1}`] = this.derivedPassword(name)));
+    return env;
   }
 
   /**
