@@ -48,3 +48,16 @@ export * from "./aspects/common-labels";
 export * from "./aspects/unique-host-ports";
 export { ImageTagWarning } from "./aspects/image-tag-warning";
 export * from "./aspects/messaging-aspects";
+export {
+  TlsCertificates,
+  type ITlsCertificates,
+  type TlsAttachment,
+  type TlsBrokerFiles,
+  type TlsCertificateFilesProps,
+  type TlsCertificatesBaseProps,
+  type TlsCertificatesProps,
+  type TlsVolumeMount,
+  TLS_APP_CA_DIR,
+  TLS_BROKER_DIR,
+  TLS_REVISION_LABEL,
+} from "./security/tls-certificates";

@@ -28,7 +28,8 @@ export interface ContainerSpec {
   readonly networks: Late<{ network: INetwork; aliases?: string[] }[]>;
   readonly env?: Late<Record<string, string>>;
   readonly ports?: PublishedPort[];
-  readonly volumes?: { volumeName: string; containerPath: string }[];
+  /** Named volumes; `readOnly` mounts one read-only (a CA certificate for apps). */
+  readonly volumes?: { volumeName: string; containerPath: string; readOnly?: boolean }[];
   readonly uploads?: Late<{ file: string; content: string }[]>;
   readonly healthCheck?: HealthCheck;
   /** Poll until healthy on create (needs a healthCheck). */
@@ -77,7 +78,7 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
     ...(spec.volumes?.length
       ? {
           volumes: spec.volumes.map(
-            (v): ContainerVolumes => ({ volumeName: v.volumeName, containerPath: v.containerPath }),
+            (v): ContainerVolumes => ({ volumeName: v.volumeName, containerPath: v.containerPath, ...(v.readOnly ? { readOnly: true } : {}) }),
           ),
         }
       : {}),

@@ -1,0 +1,425 @@
+import * as path from "path";
+import { Fn, TerraformOutput, type ITerraformDependable } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
+import { fail, report } from "../errors/problems";
+import { ContainerImage } from "../images/container-image";
+import { DefaultImages } from "../images/default-images";
+import type { Container } from "../private/bindings";
+import { declareContainer } from "../private/container-spec";
+import { LABEL_PREFIX } from "../private/labels";
+import { escapeTemplate, terraformIdentifier } from "../private/terraform-text";
+import { checkDockerName, checkInteger, checkIpAddress, checkKnownKeys, checkOneOf, claimName, isToken } from "../private/validation";
+import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
+import { checkCertificatePair, readCertificates, readPrivateKey } from "./pem-files";
+import { generateScript, importScript, JOB_PATHS, type KeyOwner } from "./tls-job-scripts";
+
+/** Where a broker container finds its TLS files (the server volume, mounted read-only). */
+export const TLS_BROKER_DIR = "/etc/messaging/tls";
+/** Where an app container finds the CA certificate (the CA volume, mounted read-only). */
+export const TLS_APP_CA_DIR = "/etc/messaging/tls-ca";
+/**
+ * A label on every container that mounts the certificates, holding the
+ * job's container id: when the job runs again (new certificates), the
+ * containers are replaced and load the new files.
+ */
+export const TLS_REVISION_LABEL = `${LABEL_PREFIX}.tls-revision`;
+
+/** In-container paths of a broker's TLS files. */
+export interface TlsBrokerFiles {
+  /** The CA certificate(s) that clients trust (RabbitMQ `ssl_options.cacertfile`). */
+  readonly caFile: string;
+  /** The server certificate, then any intermediates (RabbitMQ `ssl_options.certfile`). */
+  readonly certFile: string;
+  /** The private key, unencrypted PKCS#8, mode 0400, owned by the broker's uid:gid (RabbitMQ `ssl_options.keyfile`). */
+  readonly keyFile: string;
+  /**
+   * Key (PKCS#8) + certificate chain + CA in one PEM file, mode 0400, for
+   * Kafka's `ssl.keystore.type=PEM` with `ssl.keystore.location` (no key password).
+   */
+  readonly keystoreFile: string;
+}
+
+/** A named volume to mount. */
+export interface TlsVolumeMount {
+  readonly volumeName: string;
+  readonly containerPath: string;
+  readonly readOnly: boolean;
+}
+
+/** What a container needs to use the certificates: pass these to declareContainer's spec. */
+export interface TlsAttachment {
+  readonly volumes: readonly TlsVolumeMount[];
+  /** {@link TLS_REVISION_LABEL}: the container is replaced when the certificates are issued again. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The certificates job: the container must be created after it has finished. */
+  readonly dependsOn: readonly ITerraformDependable[];
+}
+
+/**
+ * TLS certificates for one broker, whatever their origin
+ * ({@link TlsCertificates} generates them at deploy,
+ * {@link TlsCertificates.fromFiles} installs the user's). Brokers take this
+ * interface.
+ */
+export interface ITlsCertificates extends IConstruct {
+  /** In-container paths of the broker's files (under {@link TLS_BROKER_DIR}). */
+  readonly brokerFiles: TlsBrokerFiles;
+  /** In-container path of the CA certificate for apps (`KAFKA_TLS_CA_FILE`, `RABBITMQ_TLS_CA_FILE`). */
+  readonly appCaFile: string;
+  /**
+   * The CA certificate (PEM), a Terraform expression known after deploy:
+   * also the stack output `<name>_ca_certificate`.
+   */
+  readonly caCertificate: string;
+  /** The one-shot job that writes the files into the volumes (`node.defaultChild`). */
+  readonly job: Container;
+  /** Mounts for a broker container: key, certificate, keystore and CA (read-only). Broker containers only. */
+  brokerAttachment(): TlsAttachment;
+  /** Mounts for an app container: the CA certificate only, read-only. */
+  appAttachment(): TlsAttachment;
+  /** What must have finished before a container using the certificates starts: the job. */
+  startDependencies(): ITerraformDependable[];
+}
+
+/** The props both kinds share. */
+export interface TlsCertificatesBaseProps {
+  /**
+   * Prefix of the Docker objects: job `<name>-tls`, volumes
+   * `<name>-tls-server`, `<name>-tls-ca` (and `<name>-tls-ca-private`),
+   * stack output `<name>_ca_certificate`. Usually the broker's name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** User id of the broker process that reads the key: 999 for rabbitmq, 1000 (appuser) for apache/kafka. */
+  readonly keyOwnerUid: number;
+  /** Group id of the broker process that reads the key. */
+  readonly keyOwnerGid: number;
+  /**
+   * What `cdktf destroy` does to the volumes (see RemovalPolicy). With
+   * `"retain"` the CA survives a destroy, so clients keep trusting the next deploy.
+   * @default "retain"
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Image of the job: any image with `/bin/sh` and an `openssl` 3 binary.
+   * @default - the default RabbitMQ image (DefaultImages.rabbitmq), which ships openssl
+   */
+  readonly jobImage?: ContainerImage;
+}
+
+/** Props of {@link TlsCertificates} (certificates generated at deploy). */
+export interface TlsCertificatesProps extends TlsCertificatesBaseProps {
+  /**
+   * DNS names in the server certificate: every node's name, the broker's
+   * name (its network alias), and `localhost` for clients on the host.
+   */
+  readonly dnsNames: string[];
+  /**
+   * IP addresses in the server certificate.
+   * @default ["127.0.0.1"] - host clients of ports published on loopback
+   */
+  readonly ipAddresses?: string[];
+  /**
+   * Days the server certificate is valid. A re-run of the job issues a new
+   * one within 30 days of expiry.
+   * @default 825
+   */
+  readonly validityDays?: number;
+  /**
+   * Days the CA certificate is valid (it is created once and kept).
+   * @default 3650
+   */
+  readonly caValidityDays?: number;
+}
+
+/** Props of {@link TlsCertificates.fromFiles} (certificates the user supplies). */
+export interface TlsCertificateFilesProps extends TlsCertificatesBaseProps {
+  /** PEM file of the CA certificate(s) clients trust. */
+  readonly caFile: string;
+  /** PEM file of the broker's certificate, optionally followed by intermediates. */
+  readonly certFile: string;
+  /**
+   * PEM file of the broker's unencrypted private key (PKCS#8, PKCS#1 or
+   * SEC1). Read by Terraform at deploy (`upload.source`): its content is
+   * never in the synthesized JSON nor in the Terraform state.
+   */
+  readonly keyFile: string;
+}
+
+const BASE_PROPS: Record<keyof TlsCertificatesBaseProps, true> = { name: true, keyOwnerUid: true, keyOwnerGid: true, removalPolicy: true, jobImage: true };
+const GENERATED_PROPS: Record<keyof TlsCertificatesProps, true> = { ...BASE_PROPS, dnsNames: true, ipAddresses: true, validityDays: true, caValidityDays: true };
+const FILES_PROPS: Record<keyof TlsCertificateFilesProps, true> = { ...BASE_PROPS, caFile: true, certFile: true, keyFile: true };
+
+/** One DNS name: labels of letters, digits and '-', or a leading `*.` wildcard. */
+const DNS_NAME = /^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+/** A CA output is every certificate block the job printed (it prints nothing else that looks like one). */
+const CERTIFICATE_PATTERN = "-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----";
+
+/** The shared shape: volumes, the job, the CA output. */
+abstract class TlsCertificatesBase extends Construct implements ITlsCertificates {
+  public readonly brokerFiles: TlsBrokerFiles = {
+    caFile: `${TLS_BROKER_DIR}/ca.pem`,
+    certFile: `${TLS_BROKER_DIR}/cert.pem`,
+    keyFile: `${TLS_BROKER_DIR}/key.pem`,
+    keystoreFile: `${TLS_BROKER_DIR}/keystore.pem`,
+  };
+  public readonly appCaFile = `${TLS_APP_CA_DIR}/ca.pem`;
+  public readonly name: string;
+  /** The broker's key, certificate and keystore (mounted into broker containers only). */
+  public readonly serverVolume: DataVolume;
+  /** The CA certificate (mounted read-only into apps). */
+  public readonly caVolume: DataVolume;
+  public readonly job: Container;
+  public readonly caCertificate: string;
+  /** The stack output `<name>_ca_certificate`. */
+  public readonly caOutput: TerraformOutput;
+  protected readonly owner: KeyOwner;
+  protected readonly removalPolicy: RemovalPolicy;
+  /** The CA key and certificate, mounted into the job only (generated certificates). */
+  protected readonly caPrivate?: DataVolume;
+
+  protected constructor(scope: Construct, id: string, props: TlsCertificatesBaseProps, known: Record<string, true>, propsName: string, ownCa: boolean) {
+    super(scope, id);
+    if (props === undefined || props === null || typeof props !== "object") {
+      fail(this, `${propsName} are required`, props, "pass { keyOwnerUid: 999, keyOwnerGid: 999, ... }");
+    }
+    checkKnownKeys(this, propsName, props, known);
+    this.name = props.name ?? id;
+    checkDockerName(this, "name", this.name, "volume");
+    checkOneOf(this, "removalPolicy", props.removalPolicy, ["retain", "destroy"]);
+    this.removalPolicy = props.removalPolicy === "destroy" ? "destroy" : "retain";
+    for (const field of ["keyOwnerUid", "keyOwnerGid"] as const) {
+      if (props[field] === undefined) report(this, `${field} is required`, props[field], "pass the id the broker process runs as: 999 for the rabbitmq image, 1000 for apache/kafka");
+      else checkInteger(this, field, props[field], 0, "pass a numeric id between 0 and 2147483647", 2147483647);
+    }
+    this.owner = { uid: safeId(props.keyOwnerUid), gid: safeId(props.keyOwnerGid) };
+    if (props.jobImage !== undefined && !(props.jobImage instanceof ContainerImage)) {
+      report(this, "jobImage is not a ContainerImage", props.jobImage, 'use ContainerImage.fromRegistry("name:tag") or fromLocal(...)');
+    }
+
+    this.serverVolume = this.volume("server-volume", `${this.name}-tls-server`);
+    this.caVolume = this.volume("ca-volume", `${this.name}-tls-ca`);
+    if (ownCa) this.caPrivate = this.volume("ca-private-volume", `${this.name}-tls-ca-private`);
+    const image = (props.jobImage instanceof ContainerImage ? props.jobImage : ContainerImage.fromRegistry(DefaultImages.rabbitmq)).bind(this);
+    const job = declareContainer(this, "job", {
+      name: `${this.name}-tls`,
+      image,
+      component: "tls-certificates",
+      networks: [],
+      entrypoint: ["/bin/sh", "-c"],
+      command: () => [escapeTemplate(this.script())],
+      volumes: [
+        { volumeName: this.serverVolume.volumeName, containerPath: JOB_PATHS.server },
+        { volumeName: this.caVolume.volumeName, containerPath: JOB_PATHS.ca },
+        ...(this.caPrivate ? [{ volumeName: this.caPrivate.volumeName, containerPath: JOB_PATHS.caPrivate }] : []),
+      ],
+      memoryMb: 128,
+      restart: "no",
+      destroyGraceSeconds: 0,
+      // A one-shot job, as the Kafka topics job: must_run = false keeps the
+      // exited container, attach = true makes create wait for the exit.
+      mustRun: false,
+      attach: true,
+    });
+    // Root in the job only: it sets the files' owner to the broker's uid:gid.
+    job.user = "0:0";
+    // openssl needs no network.
+    job.networkMode = "none";
+    // The job's output (progress lines, then the CA certificate; never a key)
+    // is kept in the state as container_logs, captured while attached.
+    job.logs = true;
+    job.addOverride("lifecycle.postcondition", [
+      {
+        condition: "${self.exit_code == 0}",
+        error_message: `The TLS certificates job of ${this.name} failed: see \`docker logs ${this.name}-tls\`.`,
+      },
+      {
+        condition: `\${can(regex("${CERTIFICATE_PATTERN}", self.container_logs))}`,
+        error_message: `The TLS certificates job of ${this.name} printed no CA certificate: see \`docker logs ${this.name}-tls\`.`,
+      },
+    ]);
+    this.job = job;
+    this.node.defaultChild = job;
+
+    // Read from the job's own resource, not a docker_logs data source: the
+    // data source crashes the provider on a log line of 9 characters (see README).
+    this.caCertificate = `${Fn.join("\n", Fn.regexall(CERTIFICATE_PATTERN, job.containerLogs))}\n`;
+    const outputName = `${terraformIdentifier(this.name)}_ca_certificate`;
+    claimName(this, "terraform output", outputName, "give each TlsCertificates its own name (output names replace '-' and '.' with '_')");
+    this.caOutput = new TerraformOutput(this, "ca-certificate", {
+      value: this.caCertificate,
+      description: `CA certificate (PEM) of ${this.name}: \`terraform output -raw ${outputName} > ca.pem\` to trust it from the host`,
+    });
+    this.caOutput.overrideLogicalId(outputName);
+  }
+
+  public brokerAttachment(): TlsAttachment {
+    return {
+      volumes: [{ volumeName: this.serverVolume.volumeName, containerPath: TLS_BROKER_DIR, readOnly: true }],
+      labels: { [TLS_REVISION_LABEL]: this.job.id },
+      dependsOn: [this.job],
+    };
+  }
+
+  public appAttachment(): TlsAttachment {
+    return {
+      volumes: [{ volumeName: this.caVolume.volumeName, containerPath: TLS_APP_CA_DIR, readOnly: true }],
+      labels: { [TLS_REVISION_LABEL]: this.job.id },
+      dependsOn: [this.job],
+    };
+  }
+
+  public startDependencies(): ITerraformDependable[] {
+    return [this.job];
+  }
+
+  /** The job's script (rendered at synth). */
+  protected abstract script(): string;
+
+  protected volume(id: string, name: string): DataVolume {
+    return new DataVolume(this, id, { name, removalPolicy: this.removalPolicy });
+  }
+}
+
+/**
+ * TLS certificates for one broker, generated at deploy by a one-shot
+ * container running `openssl` (the `hashicorp/tls` provider is not needed).
+ *
+ * Declares three volumes and the job:
+ * - `<name>-tls-ca-private`: the CA key and certificate, mounted only into
+ *   the job. The CA is created on the first run and kept: a re-run (a new
+ *   SAN list, `terraform apply -replace`) never changes the CA clients trust.
+ * - `<name>-tls-server`: the broker's `key.pem` (PKCS#8, 0400, owned by
+ *   keyOwnerUid:keyOwnerGid), `cert.pem`, `keystore.pem` (key + certificate
+ *   + CA, 0400, for Kafka's PEM keystore) and `ca.pem`; mount it into broker
+ *   containers only ({@link brokerAttachment}).
+ * - `<name>-tls-ca`: `ca.pem` only, mounted read-only into apps ({@link appAttachment}).
+ * - the job `<name>-tls`: issues the server certificate when it is missing,
+ *   when its SANs differ from `dnsNames` + `ipAddresses`, when it does not
+ *   verify against the CA or is within 30 days of expiry; prints only the
+ *   CA certificate, which becomes the stack output `<name>_ca_certificate`.
+ *
+ * No private key is in the synthesized JSON, the Terraform state or the job's output.
+ *
+ * @example
+ * const tls = new TlsCertificates(stack, "rabbit-tls", {
+ *   name: "rabbit",
+ *   dnsNames: ["rabbit", "localhost"],
+ *   keyOwnerUid: 999,
+ *   keyOwnerGid: 999,
+ * });
+ */
+export class TlsCertificates extends TlsCertificatesBase {
+  /**
+   * Certificates the user supplies as PEM files, checked at synth (the files
+   * exist, hold the right kind of PEM, the key belongs to the certificate,
+   * the CA signed it). The job receives them through `upload.source` (read
+   * by Terraform at deploy; the JSON holds the paths and a `filesha256`
+   * call, never the content), installs them in the same volumes and modes as
+   * generated certificates, and deletes its uploaded copies.
+   */
+  public static fromFiles(scope: Construct, id: string, props: TlsCertificateFilesProps): ITlsCertificates {
+    return new TlsCertificateFiles(scope, id, props);
+  }
+
+  public readonly dnsNames: readonly string[];
+  public readonly ipAddresses: readonly string[];
+  private readonly validityDays: number;
+  private readonly caValidityDays: number;
+
+  constructor(scope: Construct, id: string, props: TlsCertificatesProps) {
+    super(scope, id, props, GENERATED_PROPS, "TlsCertificatesProps", true);
+    this.dnsNames = checkDnsNames(this, props.dnsNames);
+    this.ipAddresses = checkIpAddresses(this, props.ipAddresses ?? ["127.0.0.1"]);
+    const validityOk = checkInteger(this, "validityDays", props.validityDays, 1, "use a number of days between 1 and 3650", 3650);
+    const caValidityOk = checkInteger(this, "caValidityDays", props.caValidityDays, 1, "use a number of days between 1 and 36500", 36500);
+    this.validityDays = validityOk && typeof props.validityDays === "number" ? props.validityDays : 825;
+    this.caValidityDays = caValidityOk && typeof props.caValidityDays === "number" ? props.caValidityDays : 3650;
+    if (this.validityDays > this.caValidityDays) {
+      report(this, "validityDays is longer than caValidityDays: the server certificate would outlive its CA", this.validityDays, `use validityDays <= ${this.caValidityDays}, or raise caValidityDays`);
+    }
+  }
+
+  /** The CA key and certificate (mounted into the job only). */
+  public get caPrivateVolume(): DataVolume {
+    return this.caPrivate!;
+  }
+
+  protected script(): string {
+    return generateScript({
+      name: this.name,
+      dnsNames: this.dnsNames,
+      ipAddresses: this.ipAddresses,
+      validityDays: this.validityDays,
+      caValidityDays: this.caValidityDays,
+      owner: this.owner,
+    });
+  }
+}
+
+/** {@link TlsCertificates.fromFiles}. */
+class TlsCertificateFiles extends TlsCertificatesBase {
+  constructor(scope: Construct, id: string, props: TlsCertificateFilesProps) {
+    super(scope, id, props, FILES_PROPS, "TlsCertificateFilesProps", false);
+    const cas = readCertificates(this, "caFile", props.caFile, "CA certificate");
+    const chain = readCertificates(this, "certFile", props.certFile, "broker's certificate");
+    const publicKey = readPrivateKey(this, "keyFile", props.keyFile);
+    if (chain) checkCertificatePair(this, props.certFile, chain, publicKey, cas);
+    // Terraform reads the files at deploy; its working folder is cdktf.out/stacks/<stack>, so the paths are absolute.
+    const uploads = (["caFile", "certFile", "keyFile"] as const)
+      .filter((field) => typeof props[field] === "string" && props[field] !== "")
+      .map((field) => {
+        const source = path.resolve(props[field]);
+        return {
+          file: `${JOB_PATHS.input}/${{ caFile: "ca.pem", certFile: "cert.pem", keyFile: "key.pem" }[field]}`,
+          source,
+          // Hashed by Terraform at plan, so a changed file replaces the job (and the containers using it).
+          sourceHash: Fn.filesha256(source),
+          permissions: "0400",
+        };
+      });
+    this.job.putUpload(uploads);
+  }
+
+  protected script(): string {
+    return importScript(this.owner);
+  }
+}
+
+function safeId(value: unknown): number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+function checkDnsNames(scope: IConstruct, given: unknown): string[] {
+  if (!Array.isArray(given) || given.length === 0) {
+    report(scope, "dnsNames must be a non-empty list", given, 'list every node name, the broker name and "localhost", e.g. ["rabbit", "localhost"]');
+    return ["localhost"];
+  }
+  const names: string[] = [];
+  for (const name of given) {
+    if (isToken(name)) {
+      report(scope, "dnsNames must be literals: they are compared by the job on every run", name, "pass the names as strings");
+    } else if (typeof name !== "string" || name.length > 253 || !DNS_NAME.test(name)) {
+      report(scope, "dnsNames holds a name that is not a DNS name", name, "use labels of letters, digits and '-' separated by '.' (a leading '*.' is allowed)");
+    } else if (names.includes(name)) {
+      report(scope, "dnsNames holds a name twice", name, "list each name once");
+    } else {
+      names.push(name);
+    }
+  }
+  return names.length > 0 ? names : ["localhost"];
+}
+
+function checkIpAddresses(scope: IConstruct, given: unknown): string[] {
+  if (!Array.isArray(given)) {
+    report(scope, "ipAddresses must be a list", given, 'pass e.g. ["127.0.0.1"], or [] for none');
+    return [];
+  }
+  return given.filter((ip, index) => {
+    if (isToken(ip)) {
+      report(scope, "ipAddresses must be literals", ip, "pass the addresses as strings");
+      return false;
+    }
+    return checkIpAddress(scope, `ipAddresses[${index}]`, ip) && given.indexOf(ip) === index;
+  });
+}
