@@ -25,15 +25,19 @@ export const RABBIT_CONSUMER = "cluster-rabbitmq-consumer-1";
 export const KAFKA_PRODUCER = "cluster-kafka-producer-1";
 export const KAFKA_CONSUMER = "cluster-kafka-consumer-1";
 export const APPS = [RABBIT_PRODUCER, RABBIT_CONSUMER, KAFKA_PRODUCER, KAFKA_CONSUMER];
-export const TOPICS_JOB = "cluster-kafka-topics";
-export const CONTAINERS = [...NODES, ...APPS, TOPICS_JOB];
-const NETWORKS = [STACK];
+/** The one-shot set-up jobs (topics, users, ACLs): they exit once done. */
+export const JOBS = ["cluster-kafka-setup", "cluster-rabbitmq-setup"];
+export const CONTAINERS = [...NODES, ...APPS, ...JOBS];
+const NETWORKS = [STACK, "cluster-kafka-replication"];
 const VOLUMES = NODES.map((node) => `${node}-data`);
 
-/** The two secrets the stack asks for, fresh each run, given as a user gives them. */
+/** The secrets the stack asks for, fresh each run, given as a user gives them. */
 export const credentials = {
   TF_VAR_cluster_rabbitmq_admin_password: randomBytes(18).toString("base64url"),
   TF_VAR_cluster_rabbitmq_erlang_cookie: randomBytes(24).toString("base64url"),
+  TF_VAR_cluster_rabbitmq_credentials_key: randomBytes(24).toString("base64url"),
+  TF_VAR_cluster_kafka_admin_password: randomBytes(18).toString("base64url"),
+  TF_VAR_cluster_kafka_credentials_key: randomBytes(24).toString("base64url"),
 };
 
 // Outside the work tree (nothing to ignore or to commit by mistake), one
@@ -77,7 +81,7 @@ export function runningContainerNames(): Set<string> {
 
 /** Every long-running container of the stack running and healthy (the topics job is one-shot). */
 export function allRunningAndHealthy(): true | undefined {
-  const long = stackContainers().filter((c) => c.name !== TOPICS_JOB);
+  const long = stackContainers().filter((c) => !JOBS.includes(c.name));
   const ready = long.length === CONTAINERS.length - 1 && long.every((c) => c.running && c.health === "healthy");
   return ready ? true : undefined;
 }
@@ -97,7 +101,7 @@ export function removeLeftovers(): void {
 
 /** Memory in use per container of the stack, MiB, as `docker stats` reports it. */
 export function memoryMiB(): Record<string, number> {
-  const { stdout } = docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", ...CONTAINERS.filter((c) => c !== TOPICS_JOB));
+  const { stdout } = docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", ...CONTAINERS.filter((c) => !JOBS.includes(c)));
   const unit: Record<string, number> = { B: 1 / 1048576, KiB: 1 / 1024, MiB: 1, GiB: 1024 };
   return Object.fromEntries(
     stdout

@@ -60,7 +60,7 @@ import {
   stackVolumes,
   synthAndInit,
   terraform,
-  TOPICS_JOB,
+  JOBS,
 } from "./cluster-stack";
 import { describeTopic, HOST_BROKERS, hostKafka, kafkaConsumerCaughtUp, offsets, partitionStates, readTopic, sum, withAdmin, type Offsets } from "./kafka-probes";
 import { ALL_MEMBERS, containerOf, HOST_AMQP_PORTS, hostRoundTrip, queueState, rabbitConsumerCaughtUp, runningNodes, settledQueueState } from "./rabbitmq-probes";
@@ -123,8 +123,10 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     console.log(`deployed: terraform apply ${measured.applySeconds} s, healthy after ${measured.deployToHealthySeconds} s`);
 
     expect(stackContainers().map((c) => c.name).sort()).toEqual([...CONTAINERS].sort());
-    const topicsJob = inspect(TOPICS_JOB).State;
-    expect({ status: topicsJob.Status, exitCode: topicsJob.ExitCode }).toEqual({ status: "exited", exitCode: 0 });
+    for (const job of JOBS) {
+      const state = inspect(job).State;
+      expect({ job, status: state.Status, exitCode: state.ExitCode }).toEqual({ job, status: "exited", exitCode: 0 });
+    }
 
     // RabbitMQ's own view: 3 running nodes; the quorum queue has a member on each, all online.
     expect(runningNodes()).toEqual(ALL_MEMBERS);

@@ -7,6 +7,7 @@ import { randomBytes } from "crypto";
 import { Admin, Kafka, logLevel } from "kafkajs";
 import { run, waitFor, waitForAsync, withTimeout } from "../support/commands";
 import { consumerDistinct, STATS_INTERVAL_MS, type Consumed } from "./app-logs";
+import { credentials } from "./cluster-stack";
 
 export const TOPIC = "cluster.events";
 export const GROUP = "cluster-consumers";
@@ -20,6 +21,8 @@ export function hostKafka(brokers = HOST_BROKERS): Kafka {
     connectionTimeout: 3000,
     requestTimeout: 15000,
     retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 2000 },
+    // The operators' super user: the listeners take SASL SCRAM-SHA-512 only.
+    sasl: { mechanism: "scram-sha-512", username: "admin", password: credentials.TF_VAR_cluster_kafka_admin_password },
   });
 }
 
@@ -61,7 +64,11 @@ export function describeTopic(node: string): PartitionState[] {
       "-e", "KAFKA_HEAP_OPTS=-Xmx96m",
       "-e", "KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
       node,
-      "/opt/kafka/bin/kafka-topics.sh", "--bootstrap-server", `${node}:9092`, "--describe", "--topic", TOPIC,
+      // As the broker principal over the node's REPLICATION listener, with the
+      // client settings the node's own rolling check writes.
+      "bash", "-c",
+      `f=$(mktemp) && printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=%s\\n' "$KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG" > "$f" && ` +
+        `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${node}-replication:9095 --command-config "$f" --describe --topic ${TOPIC}; s=$?; rm -f "$f"; exit $s`,
     ],
     { timeoutSeconds: 120 },
   );

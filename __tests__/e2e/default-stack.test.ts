@@ -15,6 +15,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { DEFAULT_STACK_NAME } from "../../main";
 import { repoRoot, run, waitFor } from "../support/commands";
 import { containersLabelled, jsonLogLines, networksLabelled, volumesLabelled } from "../support/docker";
+import { amqpUrlAs, derivedPassword, kafkaProbes, rabbitProbes } from "../support/access-probes";
 
 jest.setTimeout(900_000); // a deploy, a rebuild and a broker replacement each take tens of seconds
 
@@ -26,16 +27,25 @@ const CONTAINERS = [
   "kafka",
   "kafka-consumer-1",
   "kafka-producer-1",
-  "kafka-topics",
+  "kafka-setup",
   "rabbitmq",
   "rabbitmq-consumer-1",
   "rabbitmq-producer-1",
+  "rabbitmq-setup",
 ];
-const NETWORKS = ["messaging"];
+/** The one-shot set-up jobs: they exit once done. */
+const JOBS = ["kafka-setup", "rabbitmq-setup"];
+const NETWORKS = ["kafka-replication", "messaging"];
 const VOLUMES = ["kafka-data", "rabbitmq-data"];
 const stackDir = path.join(repoRoot, "cdktf.out", "stacks", DEFAULT_STACK_NAME);
-// A fresh password each run, given the way a user gives it: TF_VAR_<name>.
-const credentials = { TF_VAR_rabbitmq_admin_password: randomBytes(18).toString("base64url") };
+// Fresh secrets each run, given the way a user gives them: TF_VAR_<name>.
+const credentials = {
+  TF_VAR_rabbitmq_admin_password: randomBytes(18).toString("base64url"),
+  TF_VAR_rabbitmq_credentials_key: randomBytes(24).toString("base64url"),
+  TF_VAR_kafka_admin_password: randomBytes(18).toString("base64url"),
+  TF_VAR_kafka_credentials_key: randomBytes(24).toString("base64url"),
+};
+const kafkaAdmin = { username: "admin", password: credentials.TF_VAR_kafka_admin_password };
 
 const PRODUCERS = ["rabbitmq-producer-1", "kafka-producer-1"];
 const CONSUMER_OF: Record<string, string> = {
@@ -98,7 +108,7 @@ function containerIds(): Map<string, string> {
 }
 
 function allRunningAndHealthy(): true | undefined {
-  const long = stackContainers().filter((c) => c.name !== "kafka-topics");
+  const long = stackContainers().filter((c) => !JOBS.includes(c.name));
   const ready = long.length > 0 && long.every((c) => c.running && (c.health === "healthy" || c.health === "none"));
   return ready ? true : undefined;
 }
@@ -132,10 +142,11 @@ describe("given the default stack deployed with cdktf deploy", () => {
     for (const broker of ["rabbitmq", "kafka"]) {
       expect(containers.find((c) => c.name === broker)?.health).toBe("healthy");
     }
-    // The one-shot topic job ran to completion.
-    const topics = JSON.parse(run("docker", ["inspect", "kafka-topics"]).stdout)[0];
-    expect(topics.State.Status).toBe("exited");
-    expect(topics.State.ExitCode).toBe(0);
+    // The one-shot set-up jobs ran to completion.
+    for (const job of JOBS) {
+      const state = JSON.parse(run("docker", ["inspect", job]).stdout)[0].State;
+      expect([job, state.Status, state.ExitCode]).toEqual([job, "exited", 0]);
+    }
   });
 
   test("then every message each producer sent is consumed, none lost", async () => {
@@ -160,6 +171,62 @@ describe("given the default stack deployed with cdktf deploy", () => {
   test("then a second plan shows no changes", () => {
     const plan = terraform(["plan", "-input=false", "-detailed-exitcode", "-no-color"], [0, 2]);
     expect({ exitCode: plan.code, changes: plan.code === 2 ? plan.stdout : "" }).toEqual({ exitCode: 0, changes: "" });
+  });
+
+  test("then nobody gets in anonymously and each app may do only what its role needs", async () => {
+    const { rabbitmq_amqp_url: adminUrl, rabbitmq_management_url: managementUrl, kafka_bootstrap_servers: bootstrap } = outputs();
+    const kafkaUser = (app: string) => ({ username: app, password: derivedPassword(credentials.TF_VAR_kafka_credentials_key, "kafka", app) });
+    const rabbitUrl = (app: string) => amqpUrlAs(adminUrl, app, derivedPassword(credentials.TF_VAR_rabbitmq_credentials_key, "rabbitmq", app));
+    const refused = expect.stringMatching(/^refused: /);
+
+    // Kafka, through the published host listener (SASL SCRAM-SHA-512).
+    expect({
+      anonymous: await kafkaProbes.listTopics(bootstrap, undefined),
+      wrongPassword: await kafkaProbes.listTopics(bootstrap, { username: "kafka-producer", password: "not-its-password" }),
+      producerWrites: await kafkaProbes.produce(bootstrap, kafkaUser("kafka-producer"), "events"),
+      producerReads: await kafkaProbes.consume(bootstrap, kafkaUser("kafka-producer"), "events", "events-consumer"),
+      consumerWrites: await kafkaProbes.produce(bootstrap, kafkaUser("kafka-consumer"), "events"),
+      consumerReadsAnotherTopic: await kafkaProbes.consume(bootstrap, kafkaUser("kafka-consumer"), "__consumer_offsets", "events-consumer"),
+      consumerReadsInAnotherGroup: await kafkaProbes.consume(bootstrap, kafkaUser("kafka-consumer"), "events", "another-group"),
+      admin: await kafkaProbes.listTopics(bootstrap, kafkaAdmin),
+    }).toEqual({
+      anonymous: refused,
+      wrongPassword: refused,
+      producerWrites: "allowed",
+      producerReads: refused,
+      consumerWrites: refused,
+      consumerReadsAnotherTopic: refused,
+      consumerReadsInAnotherGroup: refused,
+      admin: "allowed",
+    });
+
+    // RabbitMQ, through the published AMQP port and management UI.
+    expect({
+      guest: await rabbitProbes.connect(amqpUrlAs(adminUrl, "guest", "guest")),
+      producerPublishes: await rabbitProbes.publish(rabbitUrl("rabbitmq-producer"), "", "orders"),
+      producerReads: await rabbitProbes.read(rabbitUrl("rabbitmq-producer"), "orders"),
+      consumerReadsAnotherQueue: await rabbitProbes.read(rabbitUrl("rabbitmq-consumer"), "orders.dead-letter"),
+      consumerPublishes: await rabbitProbes.publish(rabbitUrl("rabbitmq-consumer"), "", "orders"),
+      consumerDeclares: await rabbitProbes.declare(rabbitUrl("rabbitmq-consumer"), "e2e.stray"),
+      consumerLogsIntoManagement: await rabbitProbes.management(managementUrl, rabbitUrl("rabbitmq-consumer")),
+      adminLogsIntoManagement: await rabbitProbes.management(managementUrl, adminUrl),
+    }).toEqual({
+      guest: refused,
+      producerPublishes: "allowed",
+      producerReads: refused,
+      consumerReadsAnotherQueue: refused,
+      consumerPublishes: refused,
+      consumerDeclares: refused,
+      consumerLogsIntoManagement: refused,
+      adminLogsIntoManagement: "allowed",
+    });
+
+    // The administrator's password reaches no app container.
+    for (const app of ["rabbitmq-producer-1", "rabbitmq-consumer-1", "kafka-producer-1", "kafka-consumer-1"]) {
+      const env: string[] = JSON.parse(run("docker", ["inspect", app]).stdout)[0].Config.Env;
+      const leaked = env.filter((e) => e.includes(credentials.TF_VAR_rabbitmq_admin_password) || e.includes(credentials.TF_VAR_kafka_admin_password));
+      expect([app, leaked]).toEqual([app, []]);
+    }
   });
 
   test("when an app's source changes, then that app alone is rebuilt and replaced", () => {
@@ -204,7 +271,7 @@ describe("given the default stack deployed with cdktf deploy", () => {
 
     // ...and Kafka records and committed consumer offsets, once the producer is idle.
     await waitFor("kafka-producer-1 to report done", 300, () => lastEvent("kafka-producer-1", "done"));
-    const kafka = new Kafka({ clientId: "e2e", brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: "e2e", brokers: [bootstrap], logLevel: logLevel.NOTHING, sasl: { mechanism: "scram-sha-512", ...kafkaAdmin } });
     const admin = kafka.admin();
     await admin.connect();
     const offsetsBefore = await admin.fetchTopicOffsets("events");
