@@ -15,7 +15,8 @@ describe("a user-written stack composed from the library's index", () => {
   test("wires the producer to the topic exchange and the two workers to the queue", () => {
     template.expectWiring("order-producer", { broker: "orders-mq", role: "publisher", exchange: "orders.events", routingKey: "order.placed.eu" });
     expect(envOf(container(json, "order-producer-1"))).toMatchObject({
-      RABBITMQ_URL: "amqp://orders:${urlencode(var.orders_mq_password)}@orders-mq:5672/orders",
+      // The app's own user and derived password, not the administrator "orders".
+      RABBITMQ_URL: 'amqp://order-producer:${sha256("${var.orders_mq_credentials_key}/orders-mq/order-producer")}@orders-mq:5672/orders',
       RABBITMQ_EXCHANGE: "orders.events",
       RABBITMQ_ROUTING_KEY: "order.placed.eu",
       PRODUCER_COUNT: "500",
@@ -50,7 +51,7 @@ describe("a user-written stack composed from the library's index", () => {
 
   test("runs Kafka under its own name with a host listener and a compacted topic", () => {
     const env = envOf(container(json, "audit-kafka"));
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://audit-kafka:9092,HOST://127.0.0.1:39092");
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://audit-kafka:9092,REPLICATION://audit-kafka-replication:9095,HOST://127.0.0.1:39092");
     expect(env.KAFKA_LOG_RETENTION_HOURS).toBe("48");
     expect(env.KAFKA_NUM_PARTITIONS).toBe("2");
     expect(template.topic("audit-kafka", "audit.orders")).toEqual({
@@ -59,11 +60,11 @@ describe("a user-written stack composed from the library's index", () => {
       replicationFactor: 1,
       configs: { "cleanup.policy": "compact,delete" },
     });
-    expect(container(json, "audit-kafka-topics").command[0]).toContain("--add-config 'cleanup.policy=[compact,delete]'");
+    expect(container(json, "audit-kafka-setup").command[0]).toContain("--add-config 'cleanup.policy=[compact,delete]'");
     template.expectWiring("auditor", { broker: "audit-kafka", role: "consumer", topic: "audit.orders", groupId: "auditors" });
     expect(container(json, "auditor-1").depends_on).toEqual([
       expect.stringMatching(/^docker_container\.audit_container_/),
-      expect.stringMatching(/^docker_container\.audit_topics_/),
+      expect.stringMatching(/^docker_container\.audit_setup_/),
     ]);
   });
 

@@ -27,17 +27,19 @@ describe("default stack (main.ts)", () => {
     expect(withoutDockerHost(() => synthSnapshot(buildDefaultStack(Testing.app())))).toMatchSnapshot();
   });
 
-  test("has one network, both brokers, a topics job and four apps", () => {
+  test("has one network (and Kafka's private replication network), both brokers, their set-up jobs and four apps", () => {
     expect(DEFAULT_STACK_NAME).toBe("messaging");
-    expect(resources(json, "docker_network").map((n) => n.name)).toEqual(["messaging"]);
+    expect(resources(json, "docker_network").map((n) => n.name).sort()).toEqual(["kafka-replication", "messaging"]);
+    expect(resources(json, "docker_network").find((n) => n.name === "kafka-replication").internal).toBe(true);
     expect(Object.keys(template.containers()).sort()).toEqual([
       "kafka",
       "kafka-consumer-1",
       "kafka-producer-1",
-      "kafka-topics",
+      "kafka-setup",
       "rabbitmq",
       "rabbitmq-consumer-1",
       "rabbitmq-producer-1",
+      "rabbitmq-setup",
     ]);
     expect(template.containersOf("app").sort()).toEqual(["kafka-consumer-1", "kafka-producer-1", "rabbitmq-consumer-1", "rabbitmq-producer-1"]);
     expect(json.provider.docker).toEqual([{ host: "unix:///var/run/docker.sock" }]);
@@ -89,27 +91,33 @@ describe("default stack (main.ts)", () => {
     const producer = envOf(container(json, "rabbitmq-producer-1"));
     expect(producer).toMatchObject({ RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders", PRODUCER_COUNT: "1000", PRODUCER_RATE: "20" });
     expect(producer.RABBITMQ_QUEUE).toBeUndefined();
-    expect(producer.RABBITMQ_URL).toBe("amqp://admin:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F");
+    // Each app connects as its own user, never as the administrator.
+    expect(producer.RABBITMQ_URL).toBe('amqp://rabbitmq-producer:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/rabbitmq-producer")}@rabbitmq:5672/%2F');
+    expect(producer.RABBITMQ_URL).not.toContain("admin");
     const consumer = envOf(container(json, "rabbitmq-consumer-1"));
     expect(consumer).toMatchObject({ RABBITMQ_QUEUE: "orders" });
+    expect(consumer.RABBITMQ_URL).toBe('amqp://rabbitmq-consumer:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/rabbitmq-consumer")}@rabbitmq:5672/%2F');
     expect(consumer.RABBITMQ_EXCHANGE).toBeUndefined();
     expect(consumer.RABBITMQ_ROUTING_KEY).toBeUndefined();
     expect(envOf(container(json, "kafka-consumer-1"))).toEqual({
       KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
       KAFKA_TOPIC: "events",
       KAFKA_GROUP_ID: "events-consumer",
+      KAFKA_SASL_USERNAME: "kafka-consumer",
+      KAFKA_SASL_PASSWORD: '${sha256("${var.kafka_credentials_key}/kafka/kafka-consumer")}',
     });
     for (const name of template.containersOf("app")) expect(envOf(container(json, name)).BROKER_KIND).toBeUndefined();
   });
 
-  test("apps join the broker's network and start after the broker (and the topics job)", () => {
+  test("apps join the broker's network and start after the broker and its set-up job", () => {
     expect(text).toHaveResourceWithProperties(Container, {
       name: "kafka-producer-1",
-      depends_on: ["docker_container.kafka_container_36BF297E", "docker_container.kafka_topics_F7FCEA7D"],
+      depends_on: ["docker_container.kafka_container_36BF297E", "docker_container.kafka_setup_24BBEAA3"],
     });
-    expect(container(json, "rabbitmq-consumer-1").depends_on).toEqual(["docker_container.rabbitmq_container_D5E6048A"]);
-    const [network] = Object.keys(json.resource.docker_network);
+    expect(container(json, "rabbitmq-consumer-1").depends_on).toEqual(["docker_container.rabbitmq_container_D5E6048A", "docker_container.rabbitmq_setup_68B180B0"]);
+    const network = Object.keys(json.resource.docker_network).find((id) => json.resource.docker_network[id].name === "messaging");
     for (const name of template.containersOf("app")) {
+      // Never on Kafka's replication network: apps reach only the SASL listeners.
       expect(container(json, name).networks_advanced).toEqual([{ name: `\${docker_network.${network}.name}` }]);
     }
   });
@@ -130,5 +138,10 @@ describe("default stack (main.ts)", () => {
     expect(Object.keys(json.output).sort()).toEqual(["kafka_bootstrap_servers", "rabbitmq_amqp_url", "rabbitmq_management_url"]);
     expect(json.output.rabbitmq_amqp_url.sensitive).toBe(true);
     expect(json.variable.rabbitmq_admin_password).toMatchObject({ sensitive: true, nullable: false });
+    expect(Object.keys(json.variable).sort()).toEqual(["kafka_admin_password", "kafka_credentials_key", "rabbitmq_admin_password", "rabbitmq_credentials_key"]);
+    for (const variable of Object.values<any>(json.variable)) {
+      expect(variable).toMatchObject({ sensitive: true, nullable: false });
+      expect(variable.default).toBeUndefined();
+    }
   });
 });

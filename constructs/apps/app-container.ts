@@ -233,8 +233,8 @@ export class AppContainer extends Construct implements IBrokerClient {
       if (other) {
         report(
           this,
-          `${wiring.role} (${wiring.broker.node.path}) needs ${name}=${JSON.stringify(value)}, but the app is already ${other.role} (${other.broker.node.path}) with ${name}=${JSON.stringify(other.environment[name])}`,
-          value,
+          `${wiring.role} (${wiring.broker.node.path}) needs ${name}=${shown(value)}, but the app is already ${other.role} (${other.broker.node.path}) with ${name}=${shown(other.environment[name])}`,
+          isToken(value) ? "(a value Terraform computes)" : value,
           `an app reads one ${name}: give this use its own AppContainer`,
           { location: wiring.location },
         );
@@ -284,6 +284,11 @@ function checkAppName(scope: Construct, name: unknown, replicas: number): boolea
     return false;
   }
   return true;
+}
+
+/** A setting's value for a message: a Token (e.g. a derived password) is not shown. */
+function shown(value: string): string {
+  return isToken(value) ? "(a value Terraform computes)" : JSON.stringify(value);
 }
 
 function sameEnvironment(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

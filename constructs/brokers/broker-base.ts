@@ -421,13 +421,14 @@ export abstract class BrokerBase extends Construct implements IBroker {
    * Wires `app` to this broker: it joins the network, gets `environment`
    * and starts after the broker. For the grant verbs of each kind.
    */
-  protected wire(app: IBrokerClient, role: string, environment: Record<string, string>): boolean {
+  protected wire(app: IBrokerClient, role: string, environment: Record<string, string> | (() => Record<string, string>)): boolean {
     const location = captureUserLocation();
     if (!isBrokerClient(app)) {
       report(this, `${role}: the grantee is not an app container`, app, "pass an AppContainer (or another IBrokerClient)", { location });
       return false;
     }
-    app.addWiring({ broker: this, role, environment, location });
+    // A function is called only for a real app: the settings may derive from its name.
+    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location });
     return true;
   }
 }
@@ -442,7 +443,7 @@ export function checkSecretToken(scope: Construct, field: string, value: unknown
   report(
     scope,
     `${field} is a literal${typeof value === "string" ? " string" : ""}: a secret in the code would be committed with it and written in plain text to cdktf.out`,
-    typeof value === "string" ? "<redacted>" : value,
+    "<redacted>",
     `pass a Token, e.g. new TerraformVariable(this, "${variableSuffix}", { type: "string", sensitive: true }).stringValue, or omit ${field} to get such a variable`,
   );
   return false;

@@ -143,13 +143,19 @@ describe("AppContainer", () => {
     const { json } = synth(stack);
     for (const name of ["consumer-1", "consumer-2"]) {
       const c = container(json, name);
-      expect(envOf(c)).toEqual({ KAFKA_BOOTSTRAP_SERVERS: "kafka:9092", KAFKA_TOPIC: "events", KAFKA_GROUP_ID: "readers" });
-      expect(c.depends_on).toEqual([expect.stringMatching(/^docker_container\.kafka_container_/), expect.stringMatching(/^docker_container\.kafka_topics_/)]);
+      expect(envOf(c)).toEqual({
+        KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
+        KAFKA_TOPIC: "events",
+        KAFKA_GROUP_ID: "readers",
+        KAFKA_SASL_USERNAME: "consumer",
+        KAFKA_SASL_PASSWORD: '${sha256("${var.kafka_credentials_key}/kafka/consumer")}',
+      });
+      expect(c.depends_on).toEqual([expect.stringMatching(/^docker_container\.kafka_container_/), expect.stringMatching(/^docker_container\.kafka_setup_/)]);
     }
-    expect(container(json, "kafka-topics").command[0]).toContain("--topic 'audit'");
+    expect(container(json, "kafka-setup").command[0]).toContain("--topic 'audit'");
   });
 
-  test("one app wired to RabbitMQ and Kafka gets both connections and starts after both brokers", () => {
+  test("one app wired to RabbitMQ and Kafka gets both connections, as its own user on each, and starts after both brokers and their set-up jobs", () => {
     const stack = newStack();
     const network = new Network(stack, "net");
     const rabbit = new RabbitMqBroker(stack, "rabbitmq", { network });
@@ -159,9 +165,11 @@ describe("AppContainer", () => {
     kafka.addTopic("events").grantProduce(bridge);
     const c = container(synth(stack).json, "bridge-1");
     expect(envOf(c)).toMatchObject({ RABBITMQ_QUEUE: "orders", KAFKA_TOPIC: "events", KAFKA_BOOTSTRAP_SERVERS: "kafka:9092" });
-    expect(envOf(c).RABBITMQ_URL).toMatch(/^amqp:\/\/admin:\$\{urlencode\(var\.rabbitmq_admin_password\)\}@rabbitmq:5672\/%2F$/);
+    expect(envOf(c).RABBITMQ_URL).toBe('amqp://bridge:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/bridge")}@rabbitmq:5672/%2F');
+    expect(envOf(c).RABBITMQ_URL).not.toContain("admin");
+    expect(envOf(c).KAFKA_SASL_USERNAME).toBe("bridge");
     expect(c.networks_advanced).toHaveLength(1);
-    expect(c.depends_on).toHaveLength(3);
+    expect(c.depends_on).toHaveLength(4);
   });
 
   test("the same wiring twice is one (Kafka and RabbitMQ)", () => {
@@ -189,7 +197,9 @@ describe("AppContainer", () => {
     rabbit.addQueue("out").grantPublish(relay);
     const env = envOf(container(synth(stack).json, "relay-1"));
     expect(env).toMatchObject({ RABBITMQ_QUEUE: "in", RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "out" });
-    expect(container(synth(stack).json, "relay-1").depends_on).toHaveLength(1);
+    expect(env.RABBITMQ_URL).toBe('amqp://relay:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/relay")}@rabbitmq:5672/%2F');
+    // The broker, then its set-up job.
+    expect(container(synth(stack).json, "relay-1").depends_on).toHaveLength(2);
   });
 
   test("an app name of one character is fine: its containers are <name>-1", () => {
@@ -296,6 +306,8 @@ describe("AppContainer: bad input", () => {
         new KafkaBroker(s, "kafka-b", { network }).addTopic("t").grantProduce(producer);
       },
       /^test\/app: producer to topic "t" \(test\/kafka-b\) needs KAFKA_BOOTSTRAP_SERVERS="kafka-b:9092", but the app is already producer to topic "t" \(test\/kafka-a\) with KAFKA_BOOTSTRAP_SERVERS="kafka-a:9092", got "kafka-b:9092"\. Fix: /,
+      // ... and its SASL password (each broker derives its own).
+      2,
     ],
     [
       "rejects one app consuming two queues of one broker (an app reads one RABBITMQ_QUEUE)",

@@ -277,10 +277,13 @@ describe("a broker kind defined outside constructs/", () => {
     const { json } = synth(stack);
     const c = container(json, "bridge-1");
     expect(envOf(c)).toEqual({
-      RABBITMQ_URL: "amqp://admin:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F",
+      // Its own user on each broker, never an administrator.
+      RABBITMQ_URL: 'amqp://bridge:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/bridge")}@rabbitmq:5672/%2F',
       RABBITMQ_QUEUE: "orders",
       KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
       KAFKA_TOPIC: "events",
+      KAFKA_SASL_USERNAME: "bridge",
+      KAFKA_SASL_PASSWORD: '${sha256("${var.kafka_credentials_key}/kafka/bridge")}',
       TOY_URL: "toy://toy:7070",
       TOY_CHANNEL: "news",
       TOY_TOKEN: "${var.toy_token}",
@@ -290,7 +293,7 @@ describe("a broker kind defined outside constructs/", () => {
       expect.stringMatching(/^\$\{docker_network\.kafka-net_network_/),
       "${docker_network.net_network_0C4DCF91.name}",
     ]);
-    expect(c.depends_on).toEqual([ref(rabbit.container), ref(kafka.container), ref(kafka.topicsJob!), ref(toy.nodeContainer)]);
+    expect(c.depends_on).toEqual([ref(rabbit.container), ref(rabbit.setupJob), ref(kafka.container), ref(kafka.setupJob), ref(toy.nodeContainer)]);
     expect(bridge.wiredTo.map((w) => w.broker.kind)).toEqual(["rabbitmq", "kafka", "toy"]);
   });
 });

@@ -107,7 +107,8 @@ describe("synthSnapshot", () => {
     expect(text).not.toContain(first);
     expect(text).not.toMatch(/[0-9a-f]{64}/);
     const all = Object.values<any>(snapshot.resource.docker_image);
-    expect(all.filter((i) => !i.build).map((i) => i.name).sort()).toEqual([DefaultImages.kafka, DefaultImages.rabbitmq].sort());
+    // The brokers' images and the Node image of the RabbitMQ set-up job.
+    expect(all.filter((i) => !i.build).map((i) => i.name).sort()).toEqual([DefaultImages.kafka, DefaultImages.node, DefaultImages.rabbitmq].sort());
     const images = all.filter((i) => i.build);
     expect(images.map((i) => i.build.context).sort()).toEqual([
       "<build-context:apps/kafka-consumer>",
@@ -180,7 +181,8 @@ describe("MessagingTemplate on the default stack", () => {
     expect(t.containersOf("app").sort()).toEqual(["kafka-consumer-1", "kafka-producer-1", "rabbitmq-consumer-1", "rabbitmq-producer-1"]);
     expect(t.containersOf("rabbitmq-broker")).toEqual(["rabbitmq"]);
     expect(t.containersOf("kafka-broker")).toEqual(["kafka"]);
-    expect(t.containersOf("kafka-topics")).toEqual(["kafka-topics"]);
+    expect(t.containersOf("kafka-setup")).toEqual(["kafka-setup"]);
+    expect(t.containersOf("rabbitmq-setup")).toEqual(["rabbitmq-setup"]);
   });
 });
 

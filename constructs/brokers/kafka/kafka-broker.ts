@@ -350,8 +350,7 @@ export class KafkaBroker extends BrokerBase {
   /** @internal used by KafkaTopic.grantProduce */
   public wireProducer(app: IBrokerClient, topic: string): void {
     const role = `producer to topic "${topic}"`;
-    const env = { ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic };
-    if (!this.wire(app, role, env)) return;
+    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }))) return;
     this.grantOf(app, role)?.writeTopics.add(topic);
     deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
   }
@@ -367,11 +366,11 @@ export class KafkaBroker extends BrokerBase {
       if (options.groupId === undefined) report(this, `${role}: groupId is required`, options, 'pass { groupId: "my-group" }');
       return;
     }
-    const env = {
+    const env = () => ({
       ...this.connectionEnv(app),
       [KafkaConnectionEnv.KAFKA_TOPIC]: topic,
       [KafkaConnectionEnv.KAFKA_GROUP_ID]: options.groupId,
-    };
+    });
     if (!this.wire(app, role, env)) return;
     const grant = this.grantOf(app, role);
     grant?.readTopics.add(topic);

@@ -486,7 +486,7 @@ export function topicMetricName(topic: string): string {
 // ---------------------------------------------------------------------------
 
 const LISTENERS_FIX =
-  "remove it: the construct declares the INTERNAL (9092), CONTROLLER (9093) and HOST listeners; use hostPort to publish a listener on the Docker host";
+  "remove it: the construct declares the INTERNAL (9092), CONTROLLER (9093), REPLICATION (9095) and HOST listeners; use hostPort to publish a listener on the Docker host";
 const NODE_FIX =
   "remove it: the construct runs one combined broker+controller KRaft node and sets its id and quorum (more nodes come with the nodes prop in a later version)";
 const DIRS_FIX = "remove it: the construct keeps the data and the KRaft metadata log on its data volume";

@@ -270,7 +270,7 @@ export class RabbitMqBroker extends BrokerBase {
   public wireConsumer(app: IBrokerClient, queue: string): void {
     const role = `consumer of queue "${queue}"`;
     if (!this.checkAppUser(app, role)) return;
-    if (!this.wire(app, role, { [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue })) return;
+    if (!this.wire(app, role, () => ({ [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue }))) return;
     this.grantOf(app).readQueues.add(queue);
     deferCheck(
       this,
@@ -292,11 +292,11 @@ export class RabbitMqBroker extends BrokerBase {
       return;
     }
     if (!this.checkAppUser(app, role)) return;
-    const wired = this.wire(app, role, {
+    const wired = this.wire(app, role, () => ({
       [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app),
       [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
       [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
-    });
+    }));
     if (!wired) return;
     // Publishing to the default exchange is a write to `amq.default`.
     this.grantOf(app).writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);

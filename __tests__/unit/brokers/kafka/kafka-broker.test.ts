@@ -1,5 +1,5 @@
 /**
- * KafkaBroker: the KRaft node's container and properties, the topics job,
+ * KafkaBroker: the KRaft node's container and properties, the set-up job,
  * what each grant verb gives an app, and the problems its props, topics
  * and wirings are reported with. The rule tables (topic configs, server
  * properties) have their own tests in kafka-rules.test.ts.
@@ -20,8 +20,19 @@ import { deriveClusterId, kafkaEnvName } from "../../../../constructs/brokers/ka
 import { allKeys, container, envOf, labelsOf, newStack, problemMessages, resources, synth, net } from "../../helpers";
 
 const BROKER_CONTAINER = "docker_container.kafka_container_36BF297E";
-const TOPICS_JOB = "docker_container.kafka_topics_F7FCEA7D";
-const TOPICS_SH = "/opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:9092 --create --if-not-exists";
+const SETUP_JOB = "docker_container.kafka_setup_24BBEAA3";
+const REPLICATION_NETWORK = "${docker_network.kafka_replication_network_D27131DE.name}";
+/** The set-up job's tools reach the broker on its REPLICATION listener, as the broker principal. */
+const BOOTSTRAP = '--bootstrap-server kafka-replication:9095 --command-config "$cfg"';
+const TOPICS_SH = `/opt/kafka/bin/kafka-topics.sh ${BOOTSTRAP} --create --if-not-exists`;
+const BROKER_PASSWORD = '${sha256("${var.kafka_credentials_key}/kafka/broker")}';
+const BROKER_JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="${BROKER_PASSWORD}" user_broker="${BROKER_PASSWORD}";`;
+const SCRAM_JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+/** The password Terraform derives for the app user `user` of broker "kafka". */
+const appPassword = (user: string) => `\${sha256("\${var.kafka_credentials_key}/kafka/${user}")}`;
+/** The set-up job's line creating (or updating) the SCRAM user `user`. */
+const scramLine = (user: string, passwordEnv: string) =>
+  `/opt/kafka/bin/kafka-configs.sh ${BOOTSTRAP} --alter --entity-type users --entity-name '${user}' --add-config "SCRAM-SHA-512=[password=$${passwordEnv}]" &`;
 
 function kafkaIn(stack: TerraformStack, props: Partial<KafkaBrokerProps> = {}, id = "kafka"): KafkaBroker {
   return new KafkaBroker(stack, id, { network: net(stack), ...props });
@@ -36,9 +47,9 @@ function app(stack: TerraformStack, id = "app", props: { replicas?: number; envi
   return new AppContainer(stack, id, { image: ContainerImage.fromRegistry("busybox:1.36"), ...props });
 }
 
-/** The topics job's script, one command a line. */
+/** The set-up job's script, one command a line. */
 function scriptOf(json: any, name = "kafka"): string[] {
-  return (container(json, `${name}-topics`).command[0] as string).split("\n");
+  return (container(json, `${name}-setup`).command[0] as string).split("\n");
 }
 
 describe("KafkaBroker container", () => {
@@ -48,12 +59,26 @@ describe("KafkaBroker container", () => {
       KAFKA_HEAP_OPTS: "-Xmx512m -Xms512m",
       KAFKA_NODE_ID: "1",
       KAFKA_PROCESS_ROLES: "broker,controller",
-      KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093",
+      KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka-replication:9093",
       KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
-      KAFKA_LISTENERS: "INTERNAL://:9092,CONTROLLER://:9093",
-      KAFKA_ADVERTISED_LISTENERS: "INTERNAL://kafka:9092",
-      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
-      KAFKA_INTER_BROKER_LISTENER_NAME: "INTERNAL",
+      KAFKA_LISTENERS: "INTERNAL://:9092,CONTROLLER://kafka-replication:9093,REPLICATION://kafka-replication:9095",
+      KAFKA_ADVERTISED_LISTENERS: "INTERNAL://kafka:9092,REPLICATION://kafka-replication:9095",
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,REPLICATION:SASL_PLAINTEXT",
+      KAFKA_INTER_BROKER_LISTENER_NAME: "REPLICATION",
+      // Between nodes: SASL PLAIN as the broker principal, its password derived from the credentials key.
+      KAFKA_SASL_MECHANISM_CONTROLLER_PROTOCOL: "PLAIN",
+      KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL: "PLAIN",
+      KAFKA_LISTENER_NAME_CONTROLLER_SASL_ENABLED_MECHANISMS: "PLAIN",
+      KAFKA_LISTENER_NAME_CONTROLLER_PLAIN_SASL_JAAS_CONFIG: BROKER_JAAS,
+      KAFKA_LISTENER_NAME_REPLICATION_SASL_ENABLED_MECHANISMS: "PLAIN",
+      KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG: BROKER_JAAS,
+      // Apps: SCRAM-SHA-512, users kept in the cluster metadata.
+      KAFKA_LISTENER_NAME_INTERNAL_SASL_ENABLED_MECHANISMS: "SCRAM-SHA-512",
+      KAFKA_LISTENER_NAME_INTERNAL_SCRAM___SHA___512_SASL_JAAS_CONFIG: SCRAM_JAAS,
+      // No access without an ACL; broker and admin are the super users.
+      KAFKA_AUTHORIZER_CLASS_NAME: "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+      KAFKA_SUPER_USERS: "User:broker;User:admin",
+      KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND: "false",
       KAFKA_LOG_DIRS: "/var/lib/kafka/data",
       KAFKA_NUM_PARTITIONS: "1",
       KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
@@ -71,17 +96,24 @@ describe("KafkaBroker container", () => {
     const { text, json } = synth(stack);
     const c = container(json, "kafka");
     const env = envOf(c);
-    expect(env.KAFKA_LISTENERS).toBe("INTERNAL://:9092,CONTROLLER://:9093,HOST://:9094");
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://kafka:9092,HOST://127.0.0.1:29092");
-    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe("INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT");
-    expect(env.KAFKA_INTER_BROKER_LISTENER_NAME).toBe("INTERNAL");
+    expect(env.KAFKA_LISTENERS).toBe("INTERNAL://:9092,CONTROLLER://kafka-replication:9093,REPLICATION://kafka-replication:9095,HOST://:9094");
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://kafka:9092,REPLICATION://kafka-replication:9095,HOST://127.0.0.1:29092");
+    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe("INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,REPLICATION:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT");
+    // The host listener takes SCRAM-SHA-512 too: no anonymous access from the host either.
+    expect(env.KAFKA_LISTENER_NAME_HOST_SASL_ENABLED_MECHANISMS).toBe("SCRAM-SHA-512");
+    expect(env.KAFKA_LISTENER_NAME_HOST_SCRAM___SHA___512_SASL_JAAS_CONFIG).toBe(SCRAM_JAAS);
+    expect(env.KAFKA_INTER_BROKER_LISTENER_NAME).toBe("REPLICATION");
     expect(env.KAFKA_CONTROLLER_LISTENER_NAMES).toBe("CONTROLLER");
     expect(text).toHaveResourceWithProperties(Container, {
       name: "kafka",
       hostname: "kafka",
       ports: [{ internal: 9094, external: 29092, ip: "127.0.0.1", protocol: "tcp" }],
     });
-    expect(c.networks_advanced).toEqual([{ aliases: ["kafka"], name: "${docker_network.net_network_0C4DCF91.name}" }]);
+    expect(c.networks_advanced).toEqual([
+      { aliases: ["kafka"], name: "${docker_network.net_network_0C4DCF91.name}" },
+      { aliases: ["kafka-replication"], name: REPLICATION_NETWORK },
+    ]);
+    expect(resources(json, "docker_network").find((n) => n.name === "kafka-replication")).toMatchObject({ internal: true });
     expect(json.output.kafka_bootstrap_servers).toEqual({
       value: "127.0.0.1:29092",
       description: "Kafka bootstrap servers of broker kafka from the Docker host",
@@ -102,8 +134,8 @@ describe("KafkaBroker container", () => {
     const stack = newStack();
     kafkaIn(stack, { name: "audit-kafka" }, "whatever");
     const env = envOf(container(synth(stack).json, "audit-kafka"));
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://audit-kafka:9092");
-    expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@audit-kafka:9093");
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://audit-kafka:9092,REPLICATION://audit-kafka-replication:9095");
+    expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@audit-kafka-replication:9093");
   });
 
   test("keeps log.dirs on a named volume, with a grace period and a healthcheck it waits for", () => {
@@ -114,10 +146,11 @@ describe("KafkaBroker container", () => {
     expect(c.restart).toBe("unless-stopped");
     expect(c.wait).toBe(true);
     expect(c.wait_timeout).toBe(180);
-    // Healthy once the broker answers an ApiVersions request on its own
-    // listener (bash, no JVM), checked every 3 s; unhealthy after 2 min of failures.
+    // Healthy once the broker answers an ApiVersions request on its
+    // REPLICATION listener (bash, no JVM; answered before authentication),
+    // checked every 3 s; unhealthy after 2 min of failures.
     expect(c.healthcheck).toEqual({
-      test: ["CMD", "bash", "-c", expect.stringMatching(/^exec 3<>\/dev\/tcp\/127\.0\.0\.1\/9092 && printf /)],
+      test: ["CMD", "bash", "-c", expect.stringMatching(/^exec 3<>\/dev\/tcp\/kafka-replication\/9095 && printf /)],
       interval: "3s",
       timeout: "10s",
       retries: 40,
@@ -203,43 +236,68 @@ describe("KafkaBroker container", () => {
   });
 });
 
-describe("topics job", () => {
-  test("is declared with the first topic: a one-shot container after the broker is healthy, failing the deploy on error", () => {
+describe("set-up job", () => {
+  test("is always declared: a one-shot container on the replication network only, after the broker is healthy, failing the deploy on error", () => {
     const { stack, kafka } = broker();
-    expect(kafka.topicsJob).toBeUndefined();
+    expect(kafka.setupJob).toBeDefined();
     kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 1000 } });
     kafka.addTopic("audit");
     expect(kafka.topicNames).toEqual(["events", "audit"]);
     const { json } = synth(stack);
-    const job = container(json, "kafka-topics");
+    const job = container(json, "kafka-setup");
     expect(job.must_run).toBe(false);
     expect(job.attach).toBe(true);
     expect(job.restart).toBe("no");
-    expect(job.memory).toBe(256);
+    expect(job.memory).toBe(512);
     expect(job.depends_on).toEqual([BROKER_CONTAINER]);
     expect(job.image).toBe(container(json, "kafka").image);
     expect(job.entrypoint).toEqual(["/bin/sh", "-c"]);
-    expect(job.networks_advanced).toEqual([{ name: "${docker_network.net_network_0C4DCF91.name}" }]);
-    expect(envOf(job)).toEqual({ KAFKA_HEAP_OPTS: "-Xmx96m", KAFKA_JVM_PERFORMANCE_OPTS: "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" });
-    expect(labelsOf(job)["cdktf-docker-messaging.component"]).toBe("kafka-topics");
+    expect(job.networks_advanced).toEqual([{ name: REPLICATION_NETWORK }]);
+    expect(envOf(job)).toEqual({
+      KAFKA_HEAP_OPTS: "-Xmx96m",
+      KAFKA_JVM_PERFORMANCE_OPTS: "-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+      BROKER_PASSWORD,
+      ADMIN_PASSWORD: "${var.kafka_admin_password}",
+    });
+    expect(labelsOf(job)["cdktf-docker-messaging.component"]).toBe("kafka-setup");
     expect(job.lifecycle.postcondition).toEqual([
-      { condition: "${self.exit_code == 0}", error_message: "Creating the Kafka topics of kafka failed: see `docker logs kafka-topics`." },
+      {
+        condition: "${self.exit_code == 0}",
+        error_message: "Setting up the Kafka topics, users and ACLs of kafka failed: see `docker logs kafka-setup`.",
+      },
     ]);
     expect(scriptOf(json)).toEqual([
-      "set -e",
+      "umask 077",
+      "cfg=$(mktemp)",
+      `printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="%s";\\n' "$BROKER_PASSWORD" > "$cfg"`,
+      'pids=""; failed=0',
+      'settle() { for p in $pids; do wait "$p" || failed=1; done; pids=""; }',
+      "(set -e",
       "echo 'topic events'",
       `${TOPICS_SH} --topic 'events' --partitions 3 --replication-factor 1 --config 'retention.ms=1000'`,
-      "/opt/kafka/bin/kafka-configs.sh --bootstrap-server kafka:9092 --alter --entity-type topics --entity-name 'events' --add-config 'retention.ms=1000'",
+      `/opt/kafka/bin/kafka-configs.sh ${BOOTSTRAP} --alter --entity-type topics --entity-name 'events' --add-config 'retention.ms=1000'`,
       "echo 'topic audit'",
       `${TOPICS_SH} --topic 'audit' --partitions 1 --replication-factor 1`,
+      ") &",
+      'pids="$pids $!"',
+      scramLine("admin", "ADMIN_PASSWORD"),
+      'pids="$pids $!"',
+      "settle",
+      'rm -f "$cfg"',
+      '[ "$failed" -eq 0 ] && echo "set-up done"',
       "",
     ]);
   });
 
-  test("is not declared without topics, and apps then wait for the broker only", () => {
-    const { stack } = broker({ autoCreateTopics: true });
+  test("is declared without topics too (it creates the admin user), and apps then wait for it", () => {
+    const { stack, kafka } = broker({ autoCreateTopics: true });
+    kafka.wireProducer(app(stack, "producer"), "anything");
     const { json } = synth(stack);
-    expect(resources(json, "docker_container").map((c) => c.name)).toEqual(["kafka"]);
+    expect(resources(json, "docker_container").map((c) => c.name).sort()).toEqual(["kafka", "kafka-setup", "producer-1"]);
+    const script = scriptOf(json);
+    expect(script.some((line) => line.includes("kafka-topics.sh"))).toBe(false);
+    expect(script).toContain(scramLine("admin", "ADMIN_PASSWORD"));
+    expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
   });
 
   test("defaults the replication factor to the node count", () => {
@@ -259,7 +317,7 @@ describe("topics job", () => {
       `${TOPICS_SH} --topic 'audit' --partitions 1 --replication-factor 1 --config 'cleanup.policy=compact,delete' --config 'min.compaction.lag.ms=0'`
     );
     expect(script).toContain(
-      "/opt/kafka/bin/kafka-configs.sh --bootstrap-server kafka:9092 --alter --entity-type topics --entity-name 'audit' --add-config 'cleanup.policy=[compact,delete],min.compaction.lag.ms=0'"
+      `/opt/kafka/bin/kafka-configs.sh ${BOOTSTRAP} --alter --entity-type topics --entity-name 'audit' --add-config 'cleanup.policy=[compact,delete],min.compaction.lag.ms=0'`
     );
   });
 
@@ -271,38 +329,78 @@ describe("topics job", () => {
     const script = scriptOf(json).join("\n");
     expect(script).toContain("--topic 'first'");
     expect(script).toContain("--topic 'second'");
-    expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+    expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
   });
 
-  test("an app wired before the first topic exists still starts after the topics job", () => {
+  test("an app wired before the first topic exists still starts after the set-up job", () => {
     const { stack, kafka } = broker({ autoCreateTopics: true });
     kafka.wireProducer(app(stack, "producer"), "later");
-    expect(kafka.topicsJob).toBeUndefined();
     kafka.addTopic("later");
-    expect(container(synth(stack).json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+    const { json } = synth(stack);
+    expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
+    expect(scriptOf(json).join("\n")).toContain("--topic 'later'");
   });
 
   test("an override on the job survives topics added after it", () => {
     const { stack, kafka } = broker();
     kafka.addTopic("a");
-    kafka.topicsJob!.addOverride("log_driver", "none");
+    kafka.setupJob.addOverride("log_driver", "none");
     kafka.addTopic("b");
     const { json } = synth(stack);
-    expect(container(json, "kafka-topics").log_driver).toBe("none");
+    expect(container(json, "kafka-setup").log_driver).toBe("none");
     expect(scriptOf(json).join("\n")).toContain("--topic 'b'");
+  });
+
+  test("creates one SCRAM user per wired app, and its ACLs, as the grants are made (also after the job exists)", () => {
+    const { stack, kafka } = broker();
+    const events = kafka.addTopic("events");
+    events.grantProduce(app(stack, "writer"));
+    events.grantConsume(app(stack, "reader"), { groupId: "readers" });
+    const { json } = synth(stack);
+    const job = container(json, "kafka-setup");
+    expect(envOf(job)).toMatchObject({ APP_PASSWORD_1: appPassword("reader"), APP_PASSWORD_2: appPassword("writer") });
+    const script = scriptOf(json);
+    expect(script).toContain(scramLine("reader", "APP_PASSWORD_1"));
+    expect(script).toContain(scramLine("writer", "APP_PASSWORD_2"));
+    expect(script).toContain(`/opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --add --allow-principal 'User:writer' --operation Write --topic 'events' &`);
+    expect(script).toContain(
+      `/opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --add --allow-principal 'User:reader' --operation Read --topic 'events' --group 'readers' &`
+    );
+  });
+
+  test("runs at most 3 tools at a time", () => {
+    const { stack, kafka } = broker();
+    const events = kafka.addTopic("events");
+    for (const name of ["a", "b", "c", "d"]) events.grantProduce(app(stack, name));
+    const script = scriptOf(synth(stack).json);
+    // topics, 5 users (admin + 4 apps), 4 ACL lines: 10 background steps.
+    const steps = script.filter((line) => line.endsWith(" &")).length;
+    expect(steps).toBe(10);
+    let running = 0;
+    for (const line of script) {
+      if (line.endsWith(" &")) running++;
+      if (line === "settle") running = 0;
+      expect(running).toBeLessThanOrEqual(3);
+    }
+    expect(script.filter((line) => line === "settle")).toHaveLength(4);
   });
 });
 
 describe("grants", () => {
-  test("grantProduce gives the bootstrap servers and topic; the app starts after the broker and the topics", () => {
+  test("grantProduce gives the bootstrap servers, topic and the app's own user; the app starts after the broker and the set-up job", () => {
     const { stack, kafka } = broker();
     const topic = kafka.addTopic("events");
     expect(topic).toBeInstanceOf(KafkaTopic);
     expect([topic.broker, topic.topicName]).toEqual([kafka, "events"]);
     topic.grantProduce(app(stack, "producer"));
     const c = container(synth(stack).json, "producer-1");
-    expect(envOf(c)).toEqual({ KAFKA_BOOTSTRAP_SERVERS: "kafka:9092", KAFKA_TOPIC: "events" });
-    expect(c.depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+    expect(envOf(c)).toEqual({
+      KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
+      KAFKA_TOPIC: "events",
+      KAFKA_SASL_USERNAME: "producer",
+      KAFKA_SASL_PASSWORD: appPassword("producer"),
+    });
+    expect(c.depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
     expect(c.networks_advanced).toEqual([{ name: "${docker_network.net_network_0C4DCF91.name}" }]);
   });
 
@@ -312,8 +410,14 @@ describe("grants", () => {
     const { json } = synth(stack);
     for (const name of ["consumer-1", "consumer-2"]) {
       const c = container(json, name);
-      expect(envOf(c)).toEqual({ KAFKA_BOOTSTRAP_SERVERS: "kafka:9092", KAFKA_TOPIC: "events", KAFKA_GROUP_ID: "readers" });
-      expect(c.depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+      expect(envOf(c)).toEqual({
+        KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
+        KAFKA_TOPIC: "events",
+        KAFKA_GROUP_ID: "readers",
+        KAFKA_SASL_USERNAME: "consumer",
+        KAFKA_SASL_PASSWORD: appPassword("consumer"),
+      });
+      expect(c.depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
     }
   });
 
@@ -329,8 +433,18 @@ describe("grants", () => {
     expect(consumer.wiredTo).toHaveLength(1);
     expect(producer.wiredTo).toHaveLength(1);
     const { json } = synth(stack);
-    expect(container(json, "consumer-1").env).toEqual(["KAFKA_BOOTSTRAP_SERVERS=kafka:9092", "KAFKA_GROUP_ID=g", "KAFKA_TOPIC=events"]);
-    expect(container(json, "consumer-1").depends_on).toEqual([BROKER_CONTAINER, TOPICS_JOB]);
+    expect(container(json, "consumer-1").env).toEqual([
+      "KAFKA_BOOTSTRAP_SERVERS=kafka:9092",
+      "KAFKA_GROUP_ID=g",
+      `KAFKA_SASL_PASSWORD=${appPassword("consumer")}`,
+      "KAFKA_SASL_USERNAME=consumer",
+      "KAFKA_TOPIC=events",
+    ]);
+    expect(container(json, "consumer-1").depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
+    // One user and one ACL line per app, however often it is granted.
+    const script = scriptOf(json);
+    expect(script.filter((line) => line.includes("--entity-name 'consumer'"))).toHaveLength(1);
+    expect(script.filter((line) => line.includes("'User:producer'"))).toHaveLength(1);
   });
 
   test("the app's own settings sit next to the connection settings", () => {
@@ -339,6 +453,8 @@ describe("grants", () => {
     expect(envOf(container(synth(stack).json, "producer-1"))).toEqual({
       KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
       KAFKA_TOPIC: "events",
+      KAFKA_SASL_USERNAME: "producer",
+      KAFKA_SASL_PASSWORD: appPassword("producer"),
       PRODUCER_RATE: "50",
       MESSAGE_SIZE_BYTES: "1024",
     });
@@ -408,7 +524,7 @@ describe("KafkaBroker: problems", () => {
       "serverProperties advertised.listeners (owned by the construct)",
       (s) => kafkaIn(s, { serverProperties: { "advertised.listeners": "PLAINTEXT://x:9092" } }),
       [
-        'test/kafka: server property "advertised.listeners" is set by the construct, got "advertised.listeners". Fix: remove it: the construct declares the INTERNAL (9092), CONTROLLER (9093) and HOST listeners',
+        'test/kafka: server property "advertised.listeners" is set by the construct, got "advertised.listeners". Fix: remove it: the construct declares the INTERNAL (9092), CONTROLLER (9093), REPLICATION (9095) and HOST listeners',
       ],
     ],
     [
@@ -574,20 +690,20 @@ describe("KafkaBroker: problems", () => {
       ],
     ],
     [
-      "a RabbitMQ broker named like this broker's topics job",
+      "a RabbitMQ broker named like this broker's set-up job",
       (s) => {
-        kafkaIn(s).addTopic("t");
-        new RabbitMqBroker(s, "mq", { network: net(s), name: "kafka-topics" });
+        kafkaIn(s);
+        new RabbitMqBroker(s, "mq", { network: net(s), name: "kafka-setup" });
       },
-      ['test/mq: the container name "kafka-topics" is already used by test/kafka/topics, got "kafka-topics"'],
+      ['test/mq: the container name "kafka-setup" is already used by test/kafka/setup, got "kafka-setup"'],
     ],
     [
-      "a broker named like another Kafka broker's topics job declared after it",
+      "a broker named like another Kafka broker's set-up job declared after it",
       (s) => {
-        kafkaIn(s, { name: "kafka-topics" }, "first");
-        kafkaIn(s, {}, "kafka").addTopic("t");
+        kafkaIn(s, { name: "kafka-setup" }, "first");
+        kafkaIn(s, {}, "kafka");
       },
-      ['test/kafka: the container name "kafka-topics" is already used by test/first/container, got "kafka-topics"'],
+      ['test/kafka: the container name "kafka-setup" is already used by test/first/container, got "kafka-setup"'],
     ],
     [
       "two Kafka brokers whose bootstrap outputs would have the same name",
@@ -599,6 +715,10 @@ describe("KafkaBroker: problems", () => {
         'test/b: the container name "bus" is already used by test/a',
         'test/b/data: the volume name "bus-data" is already used by test/a/data',
         'test/b: the terraform output name "bus_bootstrap_servers" is already used by test/a',
+        'test/b: the container name "bus-setup" is already used by test/a/setup',
+        'test/b/replication: the network name "bus-replication" is already used by test/a/replication',
+        'test/b: the terraform variable name "bus_admin_password" is already used by test/a',
+        'test/b: the terraform variable name "bus_credentials_key" is already used by test/a',
       ],
     ],
   ];

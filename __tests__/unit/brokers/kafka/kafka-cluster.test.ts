@@ -40,7 +40,8 @@ describe("a 3-node Kafka cluster", () => {
   test("every node is a KRaft voter; one cluster id", () => {
     const envs = nodes.map((n) => envOf(container(json, n)));
     for (const env of envs) {
-      expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
+      // The voters are reached on the replication network, which apps do not join.
+      expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@kafka-1-replication:9093,2@kafka-2-replication:9093,3@kafka-3-replication:9093");
       expect(env.KAFKA_PROCESS_ROLES).toBe("broker,controller");
       expect(env.CLUSTER_ID).toBe(envs[0].CLUSTER_ID);
     }
@@ -49,7 +50,9 @@ describe("a 3-node Kafka cluster", () => {
   test("each node advertises its own name inside and its own port on 127.0.0.1", () => {
     for (const [i, name] of nodes.entries()) {
       const c = container(json, name);
-      expect(envOf(c).KAFKA_ADVERTISED_LISTENERS).toBe(`INTERNAL://${name}:9092,HOST://127.0.0.1:${39092 + i}`);
+      expect(envOf(c).KAFKA_ADVERTISED_LISTENERS).toBe(`INTERNAL://${name}:9092,REPLICATION://${name}-replication:9095,HOST://127.0.0.1:${39092 + i}`);
+      expect(envOf(c).KAFKA_LISTENERS).toBe(`INTERNAL://:9092,CONTROLLER://${name}-replication:9093,REPLICATION://${name}-replication:9095,HOST://:9094`);
+      expect(c.networks_advanced[1]).toEqual({ aliases: [`${name}-replication`], name: "${docker_network.kafka_replication_network_D27131DE.name}" });
       expect(c.ports).toEqual([{ internal: 9094, external: 39092 + i, ip: "127.0.0.1", protocol: "tcp" }]);
     }
     expect(json.output.kafka_bootstrap_servers.value).toBe("127.0.0.1:39092,127.0.0.1:39093,127.0.0.1:39094");
@@ -68,13 +71,21 @@ describe("a 3-node Kafka cluster", () => {
     expect(MessagingTemplate.fromJson(json).topic("kafka", "events")).toMatchObject({ partitions: 3, replicationFactor: 3 });
   });
 
-  test("apps bootstrap from every node and start after all of them and the topics job", () => {
+  test("apps bootstrap from every node and start after all of them and the set-up job", () => {
     for (const app of ["producer", "consumer"]) {
       const c = container(json, `${app}-1`);
       expect(envOf(c).KAFKA_BOOTSTRAP_SERVERS).toBe("kafka-1:9092,kafka-2:9092,kafka-3:9092");
-      expect(c.depends_on).toHaveLength(4);
+      expect(c.depends_on).toEqual([
+        "docker_container.kafka_node-1_16A53CAE",
+        "docker_container.kafka_node-2_192F6A43",
+        "docker_container.kafka_node-3_07E6371D",
+        "docker_container.kafka_setup_24BBEAA3",
+      ]);
     }
-    expect(container(json, "kafka-topics").command[0]).toContain("--bootstrap-server kafka-1:9092,kafka-2:9092,kafka-3:9092");
+    // The set-up job reaches every node on the REPLICATION listener.
+    expect(container(json, "kafka-setup").command[0]).toContain(
+      '--bootstrap-server kafka-1-replication:9095,kafka-2-replication:9095,kafka-3-replication:9095 --command-config "$cfg"'
+    );
   });
 
   test("fences a dead node within 3 s (heartbeats every 0.5 s), so its partitions get a new leader fast; a single node keeps Kafka's defaults", () => {
@@ -93,7 +104,11 @@ describe("a 3-node Kafka cluster", () => {
       expect(labels["cdktf-docker-messaging.broker"]).toBe("kafka");
       expect(labels["cdktf-docker-messaging.node"]).toBe(String(i + 1));
       // No partition, internal ones included, is missing an in-sync replica.
-      expect(labels["cdktf-docker-messaging.rolling-check"]).toMatch(/kafka-topics\.sh --bootstrap-server localhost:9092 --describe --under-replicated-partitions\) && \[ -z "\$out" \]$/);
+      // As the broker principal, on this node's REPLICATION listener, with a temporary command-config file.
+      const check = labels["cdktf-docker-messaging.rolling-check"];
+      expect(check).toMatch(/^f=\$\(mktemp\) && printf 'security\.protocol=SASL_PLAINTEXT\\nsasl\.mechanism=PLAIN\\nsasl\.jaas\.config=%s\\n' "\$KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG" > "\$f"/);
+      expect(check).toContain(`kafka-topics.sh --bootstrap-server ${name}-replication:9095 --command-config "$f" --describe --under-replicated-partitions); s=$?; rm -f "$f"; [ $s -eq 0 ] && [ -z "$out" ]`);
+      expect(check).not.toContain("${");
     }
     expect(labelsOf(container(synth(cluster({ nodes: 1 }).stack).json, "kafka"))["cdktf-docker-messaging.rolling-check"]).toBeUndefined();
   });

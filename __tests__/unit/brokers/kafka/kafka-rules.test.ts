@@ -317,6 +317,27 @@ describe("checkServerProperties", () => {
       'server property "security.inter.broker.protocol" is set by the construct',
     ],
     ["early.start.listeners", { "early.start.listeners": "INTERNAL" }, 'server property "early.start.listeners" is set by the construct'],
+    // Authentication and authorization: SASL on every listener, StandardAuthorizer, no access without an ACL.
+    ["authorizer.class.name", { "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer" }, 'server property "authorizer.class.name" is set by the construct'],
+    ["super.users", { "super.users": "User:ANONYMOUS" }, 'server property "super.users" is set by the construct'],
+    ["allow.everyone.if.no.acl.found", { "allow.everyone.if.no.acl.found": true }, 'server property "allow.everyone.if.no.acl.found" is set by the construct'],
+    ["sasl.enabled.mechanisms", { "sasl.enabled.mechanisms": "PLAIN" }, 'server property "sasl.enabled.mechanisms" is set by the construct'],
+    ["sasl.jaas.config", { "sasl.jaas.config": "x required;" }, 'server property "sasl.jaas.config" is set by the construct'],
+    [
+      "sasl.mechanism.inter.broker.protocol",
+      { "sasl.mechanism.inter.broker.protocol": "GSSAPI" },
+      'server property "sasl.mechanism.inter.broker.protocol" is set by the construct',
+    ],
+    [
+      "sasl.mechanism.controller.protocol",
+      { "sasl.mechanism.controller.protocol": "GSSAPI" },
+      'server property "sasl.mechanism.controller.protocol" is set by the construct',
+    ],
+    ["the key store", { "ssl.keystore.location": "/k.jks" }, 'server property "ssl.keystore.location" is set by the construct'],
+    ["a misspelt key store property (the family is owned)", { "ssl.keystore.passwd": "x" }, 'server property "ssl.keystore.passwd" is set by the construct'],
+    ["the trust store", { "ssl.truststore.type": "PEM" }, 'server property "ssl.truststore.type" is set by the construct'],
+    ["a PEM key", { "ssl.key.password": "x" }, 'server property "ssl.key.password" is set by the construct'],
+    ["ssl.client.auth", { "ssl.client.auth": "required" }, 'server property "ssl.client.auth" is set by the construct'],
     [
       "a per-listener override",
       { "listener.name.internal.ssl.keystore.location": "/k.jks" },
@@ -358,7 +379,7 @@ describe("checkServerProperties", () => {
     ["the topic-only remote.storage.enable", { "remote.storage.enable": true }, 'server property "remote.storage.enable" is a topic config, not a broker property'],
     ["a misspelt log.retention.hours", { "log.retention.hour": 24 }, 'server property "log.retention.hour" is not a broker property of Kafka 4.x'],
     ["a misspelt num.network.threads", { "num.network.thread": 3 }, 'server property "num.network.thread" is not a broker property of Kafka 4.x'],
-    ["a misspelt ssl.keystore.password", { "ssl.keystore.passwd": "x" }, 'server property "ssl.keystore.passwd" is not a broker property of Kafka 4.x'],
+    ["a misspelt ssl.protocol", { "ssl.protocl": "TLSv1.3" }, 'server property "ssl.protocl" is not a broker property of Kafka 4.x'],
     ["a misspelt owned property", { "node.ids": 1 }, 'server property "node.ids" is not a broker property of Kafka 4.x'],
   ];
 
@@ -377,7 +398,7 @@ describe("checkServerProperties", () => {
     ["share coordinator replication (not set by the construct)", { "share.coordinator.state.topic.replication.factor": 1 }],
     ["an internal broker config", { "unstable.api.versions.enable": true }],
     ["broker properties Kafka 4.2-4.4 added", { "controller.quorum.fetch.max.bytes": 2097152, "max.decompressed.message.bytes": 10485760, "log.remote.copy.lag.ms": 0 }],
-    ["a plugin class", { "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer" }],
+    ["a plugin class", { "client.quota.callback.class": "com.example.QuotaCallback" }],
     ["config providers", { "config.providers": "file", "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider" }],
     ["JmxReporter's filter", { "metrics.jmx.exclude": "kafka.server:*" }],
     ["a remote storage plugin's own config", { "rsm.config.bucket.name": "kafka-tiered" }],
@@ -395,6 +416,7 @@ describe("checkServerProperties", () => {
     expect(checkServerProperties({ "auto.create.topics.enable": true })[0].fix).toBe("use the autoCreateTopics prop");
     expect(checkServerProperties({ listeners: "PLAINTEXT://:9092" })[0].fix).toMatch(/use hostPort/);
     expect(checkServerProperties({ "default.replication.factor": 3 })[0].fix).toMatch(/nodes prop/);
+    expect(checkServerProperties({ "super.users": "User:me" })[0].fix).toMatch(/grant access with the topic verbs/);
   });
 
   test("suggests the known broker property for a typo", () => {
@@ -434,6 +456,13 @@ describe("owned properties", () => {
     "log.dir",
     "metadata.log.dir",
     "security.inter.broker.protocol",
+    "authorizer.class.name",
+    "super.users",
+    "allow.everyone.if.no.acl.found",
+    "sasl.enabled.mechanisms",
+    "sasl.mechanism.inter.broker.protocol",
+    "sasl.mechanism.controller.protocol",
+    "sasl.jaas.config",
   ])("owns %s", (key) => {
     expect(KAFKA_OWNED_PROPERTIES.has(key)).toBe(true);
     expect(isOwnedServerProperty(key)).toBe(true);
@@ -444,7 +473,11 @@ describe("owned properties", () => {
     expect(KAFKA_OWNED_PROPERTIES.has("listener.name.host.ssl.client.auth")).toBe(false);
   });
 
-  test.each(["log.retention.hours", "compression.type", "listener.names", "group.initial.rebalance.delay.ms"])("does not own %s", (key) => {
+  test.each(["ssl.keystore.location", "ssl.truststore.password", "ssl.key.password", "ssl.client.auth"])("owns the TLS store family: %s", (key) => {
+    expect(isOwnedServerProperty(key)).toBe(true);
+  });
+
+  test.each(["log.retention.hours", "compression.type", "listener.names", "group.initial.rebalance.delay.ms", "ssl.protocol", "ssl.cipher.suites"])("does not own %s", (key) => {
     expect(isOwnedServerProperty(key)).toBe(false);
   });
 });

@@ -24,6 +24,11 @@ import { allKeys, container, envOf, labelsOf, newStack, problemMessages, renderT
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 const CONFIG = "/etc/rabbitmq/rabbitmq.conf";
+const BROKER_CONTAINER = "docker_container.rabbitmq_container_D5E6048A";
+const SETUP_JOB = "docker_container.rabbitmq_setup_68B180B0";
+/** The URL an app `user` of broker "rabbitmq" gets: its own user, its password derived by Terraform. */
+const appUrl = (user: string, vhost = "%2F", broker = "rabbitmq") =>
+  `amqp://${user}:\${sha256("\${var.${broker}_credentials_key}/${broker}/${user}")}@${broker}:5672/${vhost}`;
 
 function rabbitIn(stack: TerraformStack, props: Partial<RabbitMqBrokerProps> = {}, id = "rabbitmq"): RabbitMqBroker {
   return new RabbitMqBroker(stack, id, { network: net(stack), ...props });
@@ -212,15 +217,20 @@ describe("RabbitMqBroker admin credentials", () => {
     expect(definitionsOf(json).users).toEqual([{ name: "admin", password: "s3cret-password", tags: "administrator" }]);
   });
 
-  test("a Token adminUser reaches the AMQP URLs, the container and definitions.json intact", () => {
+  test("a Token adminUser reaches the host's AMQP URL, the container, the set-up job and definitions.json intact (never an app)", () => {
     const stack = newStack();
     const user = new TerraformVariable(stack, "mq_user", { type: "string" });
     const rabbit = rabbitIn(stack, { adminUser: user.stringValue, amqpHostPort: 5672 });
     rabbit.addQueue("orders").grantConsume(app(stack, "consumer"));
     const { json } = synth(stack);
-    const url = "amqp://${urlencode(var.mq_user)}:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F";
-    expect(envOf(container(json, "consumer-1")).RABBITMQ_URL).toBe(url);
-    expect(json.output.rabbitmq_amqp_url.value).toBe(url.replace("@rabbitmq:", "@127.0.0.1:"));
+    const url = "amqp://${urlencode(var.mq_user)}:${urlencode(var.rabbitmq_admin_password)}@127.0.0.1:5672/%2F";
+    expect(json.output.rabbitmq_amqp_url.value).toBe(url);
+    // The app connects as its own user, not as the administrator.
+    const appEnv = envOf(container(json, "consumer-1"));
+    expect(appEnv.RABBITMQ_URL).toBe(appUrl("consumer"));
+    expect(appEnv.RABBITMQ_URL).not.toContain("mq_user");
+    expect(appEnv.RABBITMQ_URL).not.toContain("admin_password");
+    expect(envOf(container(json, "rabbitmq-setup")).ADMIN_USER).toBe("${var.mq_user}");
     expect(envOf(container(json, "rabbitmq")).RABBITMQ_DEFAULT_USER).toBe("${var.mq_user}");
     const raw = upload(container(json, "rabbitmq"), DEFINITIONS);
     expect(raw).toContain('"name": ${jsonencode(var.mq_user)}');
@@ -237,7 +247,10 @@ describe("RabbitMqBroker admin credentials", () => {
     const rabbit = rabbitIn(stack, { adminUser: "ops@shop", vhost: "shop/eu", amqpHostPort: 5672 });
     rabbit.addQueue("orders").grantConsume(app(stack, "consumer"));
     const { json } = synth(stack);
-    expect(envOf(container(json, "consumer-1")).RABBITMQ_URL).toBe("amqp://ops%40shop:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/shop%2Feu");
+    expect(json.output.rabbitmq_amqp_url.value).toBe("amqp://ops%40shop:${urlencode(var.rabbitmq_admin_password)}@127.0.0.1:5672/shop%2Feu");
+    // Apps: their own user, on the same URL-encoded vhost.
+    expect(envOf(container(json, "consumer-1")).RABBITMQ_URL).toBe(appUrl("consumer", "shop%2Feu"));
+    expect(envOf(container(json, "rabbitmq-setup")).VHOST).toBe("shop/eu");
     const defs = definitionsOf(json);
     expect(defs.users[0].name).toBe("ops@shop");
     expect(defs.vhosts).toEqual([{ name: "shop/eu" }]);
@@ -293,7 +306,7 @@ describe("RabbitMqBroker escape hatches", () => {
     const defs = definitionsOf(json);
     expect(defs.queues.map((q: any) => q.name)).toEqual(["orders"]);
     expect(defs.bindings).toEqual([expect.objectContaining({ source: "events", destination: "orders" })]);
-    expect(container(json, "consumer-1").depends_on).toEqual(["docker_container.rabbitmq_container_D5E6048A"]);
+    expect(container(json, "consumer-1").depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
   });
 
   test("a property set on the container survives a queue declared after it", () => {
@@ -322,9 +335,10 @@ describe("RabbitMqBroker wirings of one app", () => {
     expect(consumer.wiredTo).toHaveLength(1);
     expect(producer.wiredTo).toHaveLength(1);
     const { json } = synth(stack);
-    const url = "amqp://admin:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F";
-    expect(envOf(container(json, "consumer-1"))).toEqual({ RABBITMQ_URL: url, RABBITMQ_QUEUE: "orders" });
-    expect(envOf(container(json, "producer-1"))).toEqual({ RABBITMQ_URL: url, RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders" });
+    expect(envOf(container(json, "consumer-1"))).toEqual({ RABBITMQ_URL: appUrl("consumer"), RABBITMQ_QUEUE: "orders" });
+    expect(envOf(container(json, "producer-1"))).toEqual({ RABBITMQ_URL: appUrl("producer"), RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders" });
+    // One user each in the set-up job.
+    expect(JSON.parse(envOf(container(json, "rabbitmq-setup")).APP_USERS).map((u: any) => u.name)).toEqual(["consumer", "producer"]);
   });
 });
 
@@ -461,6 +475,7 @@ describe("RabbitMqBroker props: problems", () => {
         'test/b: the terraform variable name "mq_admin_password" is already used by test/a',
         'test/b: the container name "mq" is already used by test/a',
         'test/b/data: the volume name "mq-data" is already used by test/a/data',
+        'test/b: the container name "mq-setup" is already used by test/a/setup',
       ],
     ],
     [
@@ -474,6 +489,7 @@ describe("RabbitMqBroker props: problems", () => {
         'test/b: the container name "mq" is already used by test/a',
         'test/b/data: the volume name "mq-data" is already used by test/a/data',
         'test/b: the terraform output name "mq_amqp_url" is already used by test/a',
+        'test/b: the container name "mq-setup" is already used by test/a/setup',
       ],
     ],
     [
@@ -490,15 +506,20 @@ describe("RabbitMqBroker props: problems", () => {
         rabbitIn(s, { name: "bus" }, "mq");
         new KafkaBroker(s, "kafka", { network: net(s), name: "bus" });
       },
-      ['test/kafka: the container name "bus" is already used by test/mq', 'test/kafka/data: the volume name "bus-data" is already used by test/mq/data'],
+      [
+        'test/kafka: the container name "bus" is already used by test/mq',
+        'test/kafka/data: the volume name "bus-data" is already used by test/mq/data',
+        'test/kafka: the container name "bus-setup" is already used by test/mq/setup',
+        'test/kafka: the terraform variable name "bus_admin_password" is already used by test/mq',
+      ],
     ],
     [
-      "a broker named like a Kafka broker's topics job",
+      "a broker named like a Kafka broker's set-up job",
       (s) => {
-        new KafkaBroker(s, "kafka", { network: net(s) }).addTopic("events");
-        rabbitIn(s, { name: "kafka-topics" });
+        new KafkaBroker(s, "kafka", { network: net(s) });
+        rabbitIn(s, { name: "kafka-setup" });
       },
-      ['test/rabbitmq: the container name "kafka-topics" is already used by test/kafka/topics, got "kafka-topics"'],
+      ['test/rabbitmq: the container name "kafka-setup" is already used by test/kafka/setup, got "kafka-setup"'],
     ],
     [
       "a broker named like an app's replica",

@@ -80,8 +80,12 @@ describe("a 3-node RabbitMQ cluster", () => {
 
   test("apps get every node's URL and start after every node", () => {
     const c = container(json, "consumer-1");
-    expect(envOf(c).RABBITMQ_URL.split(",")).toEqual(nodes.map((n) => `amqp://admin:\${urlencode(var.mq_admin_password)}@${n}:5672/%2F`));
-    expect(c.depends_on).toHaveLength(3);
+    // Each node's URL, as the app's own user.
+    expect(envOf(c).RABBITMQ_URL.split(",")).toEqual(nodes.map((n) => `amqp://consumer:\${sha256("\${var.mq_credentials_key}/mq/consumer")}@${n}:5672/%2F`));
+    // Every node, then the set-up job (which tries every node's management API).
+    expect(c.depends_on).toHaveLength(4);
+    expect(c.depends_on[3]).toMatch(/^docker_container\.mq_setup_/);
+    expect(envOf(container(json, "mq-setup")).MANAGEMENT_URLS).toBe(nodes.map((n) => `http://${n}:15672`).join(","));
     expect(json.output.mq_amqp_url.value.split(",")).toHaveLength(3);
     MessagingTemplate.fromJson(json).expectWiring("consumer", { broker: "mq", kind: "rabbitmq", role: "consumer", queue: "orders" });
   });

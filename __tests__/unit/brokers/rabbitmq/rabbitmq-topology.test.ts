@@ -11,7 +11,14 @@ import { container, envOf, newStack, problemMessages, renderTemplate, synth, upl
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 const BROKER_CONTAINER = "docker_container.rabbitmq_container_D5E6048A";
-const URL = "amqp://admin:${urlencode(var.rabbitmq_admin_password)}@rabbitmq:5672/%2F";
+const SETUP_JOB = "docker_container.rabbitmq_setup_68B180B0";
+/** The URL the app `user` gets: its own user (never the administrator), its password derived by Terraform from the credentials key. */
+const urlOf = (user: string) => `amqp://${user}:\${sha256("\${var.rabbitmq_credentials_key}/rabbitmq/${user}")}@rabbitmq:5672/%2F`;
+/** The set-up job's APP_USERS, by name. */
+function appUsersOf(json: any): Record<string, { configure: string; write: string; read: string; passwordEnv: string }> {
+  const users = JSON.parse(envOf(container(json, "rabbitmq-setup")).APP_USERS);
+  return Object.fromEntries(users.map((u: any) => [u.name, { configure: u.configure, write: u.write, read: u.read, passwordEnv: u.passwordEnv }]));
+}
 
 function rabbitIn(stack: TerraformStack, props: Partial<RabbitMqBrokerProps> = {}, id = "rabbitmq"): RabbitMqBroker {
   return new RabbitMqBroker(stack, id, { network: net(stack), ...props });
@@ -219,26 +226,31 @@ describe("handles", () => {
 });
 
 describe("grants", () => {
-  test("grantConsume gives RABBITMQ_URL and RABBITMQ_QUEUE, the broker's network, and starts the app after the broker", () => {
+  test("grantConsume gives RABBITMQ_URL (the app's own user) and RABBITMQ_QUEUE, the broker's network, and starts the app after the broker and the set-up job", () => {
     const { stack, rabbit } = broker();
     const consumer = app(stack, "consumer", { replicas: 2 });
     rabbit.addQueue("orders").grantConsume(consumer);
     const { json } = synth(stack);
     for (const name of ["consumer-1", "consumer-2"]) {
       const c = container(json, name);
-      expect(envOf(c)).toEqual({ RABBITMQ_URL: URL, RABBITMQ_QUEUE: "orders" });
-      expect(c.depends_on).toEqual([BROKER_CONTAINER]);
+      expect(envOf(c)).toEqual({ RABBITMQ_URL: urlOf("consumer"), RABBITMQ_QUEUE: "orders" });
+      expect(c.depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
       expect(c.networks_advanced).toEqual([{ name: "${docker_network.net_network_0C4DCF91.name}" }]);
     }
     expect(consumer.wiredTo.map((w) => [w.broker, w.role])).toEqual([[rabbit, 'consumer of queue "orders"']]);
+    // Its user may read its queue only: no write, no configure.
+    expect(appUsersOf(json)).toEqual({ consumer: { configure: "^$", write: "^$", read: "^(orders)$", passwordEnv: "APP_PASSWORD_1" } });
   });
 
   test("queue.grantPublish publishes through the default exchange with the queue's name as routing key", () => {
     const { stack, rabbit } = broker();
     rabbit.addQueue("orders").grantPublish(app(stack, "producer"));
-    const c = container(synth(stack).json, "producer-1");
-    expect(envOf(c)).toEqual({ RABBITMQ_URL: URL, RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders" });
-    expect(c.depends_on).toEqual([BROKER_CONTAINER]);
+    const { json } = synth(stack);
+    const c = container(json, "producer-1");
+    expect(envOf(c)).toEqual({ RABBITMQ_URL: urlOf("producer"), RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders" });
+    expect(c.depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
+    // Publishing to the default exchange is a write to amq.default.
+    expect(appUsersOf(json).producer).toEqual({ configure: "^$", write: "^(amq\\.default)$", read: "^$", passwordEnv: "APP_PASSWORD_1" });
   });
 
   test("exchange.grantPublish gives the exchange and routing key", () => {
@@ -249,9 +261,11 @@ describe("grants", () => {
     rabbit.predefinedExchange("amq.topic").grantPublish(app(stack, "other"), { routingKey: "order.placed" });
     rabbit.addQueue("amq-topic-orders").bindTo("amq.topic", { routingKey: "order.*" });
     const { json } = synth(stack);
-    expect(envOf(container(json, "producer-1"))).toEqual({ RABBITMQ_URL: URL, RABBITMQ_EXCHANGE: "events", RABBITMQ_ROUTING_KEY: "order.placed.eu" });
-    expect(envOf(container(json, "other-1"))).toEqual({ RABBITMQ_URL: URL, RABBITMQ_EXCHANGE: "amq.topic", RABBITMQ_ROUTING_KEY: "order.placed" });
-    expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER]);
+    expect(envOf(container(json, "producer-1"))).toEqual({ RABBITMQ_URL: urlOf("producer"), RABBITMQ_EXCHANGE: "events", RABBITMQ_ROUTING_KEY: "order.placed.eu" });
+    expect(envOf(container(json, "other-1"))).toEqual({ RABBITMQ_URL: urlOf("other"), RABBITMQ_EXCHANGE: "amq.topic", RABBITMQ_ROUTING_KEY: "order.placed" });
+    expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
+    expect(appUsersOf(json).producer.write).toBe("^(events)$");
+    expect(appUsersOf(json).other.write).toBe("^(amq\\.topic)$");
   });
 
   test("wiring may come before the queue, exchange and binding it uses", () => {
@@ -277,13 +291,16 @@ describe("grants", () => {
     ]);
   });
 
-  test("two apps on one queue are two competing consumers with the same settings", () => {
+  test("two apps on one queue are two competing consumers with the same settings, each as its own user", () => {
     const { stack, rabbit } = broker();
     const orders = rabbit.addQueue("orders");
     orders.grantConsume(app(stack, "a1"));
     orders.grantConsume(app(stack, "a2"));
     const { json } = synth(stack);
-    expect(envOf(container(json, "a1-1"))).toEqual(envOf(container(json, "a2-1")));
+    const [a1, a2] = [envOf(container(json, "a1-1")), envOf(container(json, "a2-1"))];
+    expect(a1).toEqual({ RABBITMQ_URL: urlOf("a1"), RABBITMQ_QUEUE: "orders" });
+    expect(a2).toEqual({ RABBITMQ_URL: urlOf("a2"), RABBITMQ_QUEUE: "orders" });
+    expect(appUsersOf(json).a1.read).toBe(appUsersOf(json).a2.read);
   });
 });
 
