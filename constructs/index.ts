@@ -44,6 +44,11 @@ export {
 export { KafkaTopic, type KafkaConsumeOptions } from "./brokers/kafka/kafka-topic";
 export { HealthCheck, type HealthCheckOptions } from "./apps/health-check";
 export { AppContainer, type AppContainerProps, type AppPort, type RestartPolicy } from "./apps/app-container";
+export {
+  type ContainerHardening,
+  LINUX_CAPABILITIES,
+  RABBITMQ_ENTRYPOINT_CAPABILITIES,
+} from "./security/container-hardening";
 export * from "./aspects/common-labels";
 export * from "./aspects/unique-host-ports";
 export { ImageTagWarning } from "./aspects/image-tag-warning";

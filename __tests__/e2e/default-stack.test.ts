@@ -229,6 +229,58 @@ describe("given the default stack deployed with cdktf deploy", () => {
     }
   });
 
+  test("then docker inspect shows every container hardened, and the running processes hold no capability", async () => {
+    const names = stackContainers().map((c) => c.name).sort();
+    expect(names).toEqual(CONTAINERS);
+    const inspected = JSON.parse(run("docker", ["inspect", ...names]).stdout) as any[];
+    // The official rabbitmq image's root entrypoint needs these to chown and drop to its user (see container-hardening.ts).
+    const rabbitmqAdded = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"];
+    for (const c of inspected) {
+      const name = String(c.Name).replace(/^\//, "");
+      const broker = name === "rabbitmq" || name === "kafka";
+      const h = c.HostConfig;
+      expect({
+        name,
+        securityOpt: h.SecurityOpt,
+        capDrop: h.CapDrop,
+        capAdd: [...(h.CapAdd ?? [])].sort(),
+        readOnly: h.ReadonlyRootfs,
+        tmpfs: h.Tmpfs ?? {},
+        log: h.LogConfig,
+        hash: /^[0-9a-f]{16}$/.test(c.Config.Labels["cdktf-docker-messaging.hardening-sha256"] ?? ""),
+        exception: c.Config.Labels["cdktf-docker-messaging.hardening-exception"],
+      }).toEqual({
+        name,
+        securityOpt: ["no-new-privileges:true"],
+        capDrop: ["ALL"],
+        capAdd: name === "rabbitmq" ? rabbitmqAdded : [],
+        readOnly: !broker,
+        tmpfs: broker ? {} : { "/tmp": "rw,noexec,nosuid,nodev,size=64m" },
+        log: { Type: "json-file", Config: { "max-file": "3", "max-size": "10m" } },
+        hash: true,
+        exception: undefined,
+      });
+    }
+    // What the kernel enforces on each running container's main process
+    // (the set-up jobs have exited): no effective or permitted capability, no new privileges.
+    for (const name of CONTAINERS.filter((n) => !JOBS.includes(n))) {
+      const status = run("docker", ["exec", name, "cat", "/proc/1/status"]).stdout;
+      const field = (key: string) => status.match(new RegExp(`^${key}:\\s*(\\S+)`, "m"))?.[1];
+      expect({ name, capEff: field("CapEff"), capPrm: field("CapPrm"), noNewPrivs: field("NoNewPrivs") }).toEqual({
+        name,
+        capEff: "0000000000000000",
+        capPrm: "0000000000000000",
+        noNewPrivs: "1",
+      });
+    }
+    // An app's root filesystem refuses writes; its /tmp takes them (the health file lives there).
+    const write = (path: string) => {
+      const r = run("docker", ["exec", "rabbitmq-consumer-1", "sh", "-c", `echo x > ${path}`], { okCodes: [0, 1, 2] });
+      return { code: r.code, readOnly: /read-only file system/i.test(r.stderr) };
+    };
+    expect({ root: write("/app/probe"), tmp: write("/tmp/probe") }).toEqual({ root: { code: 2, readOnly: true }, tmp: { code: 0, readOnly: false } });
+  });
+
   test("when an app's source changes, then that app alone is rebuilt and replaced", () => {
     const source = path.join(repoRoot, "apps", "rabbitmq-consumer", "src", "main.ts");
     const original = fs.readFileSync(source, "utf8");

@@ -8,6 +8,7 @@ import { ContainerImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
 import { declareContainer, type PublishedPort } from "../private/container-spec";
+import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import {
   checkInteger,
   checkIpAddress,
@@ -17,7 +18,7 @@ import {
   checkPort,
   isToken,
 } from "../private/validation";
-import { APP_SETTINGS, isAppSetting, parseSetting } from "./app-settings";
+import { APP_SETTINGS, AppOnlyEnv, isAppSetting, parseSetting } from "./app-settings";
 import { HealthCheck } from "./health-check";
 
 export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
@@ -102,6 +103,15 @@ export interface AppContainerProps {
    * @default - none
    */
   readonly ports?: AppPort[];
+  /**
+   * How each replica is locked down: no-new-privileges, every capability
+   * dropped, a read-only root filesystem with a 64 MiB tmpfs on /tmp (where
+   * the apps write their health file), log rotation (json-file, 10 MiB x 3).
+   * Weakening a default needs a `reason`, put on the container as the label
+   * `cdktf-docker-messaging.hardening-exception`. See ContainerHardening.
+   * @default - fully hardened
+   */
+  readonly hardening?: ContainerHardening;
 }
 
 const APP_PROPS: Record<keyof AppContainerProps, true> = {
@@ -118,6 +128,7 @@ const APP_PROPS: Record<keyof AppContainerProps, true> = {
   stopGracePeriodSeconds: true,
   networks: true,
   ports: true,
+  hardening: true,
 };
 const PORT_PROPS: Record<keyof AppPort, true> = { containerPort: true, hostPort: true, hostIp: true };
 
@@ -172,6 +183,8 @@ export class AppContainer extends Construct implements IBrokerClient {
       report(this, "networks must be a list of Networks", props.networks, "pass [network] or leave networks unset");
     }
     this.pinnedNetworks = Array.isArray(props.networks) ? props.networks : undefined;
+    const hardening = resolveHardening(this, props.hardening, HardeningProfiles.app);
+    checkHealthFileWritable(this, this.environment[AppOnlyEnv.HEALTH_FILE], hardening);
 
     const image = props.image.bind(this);
     this.containers = [];
@@ -192,6 +205,7 @@ export class AppContainer extends Construct implements IBrokerClient {
           labels: props.labels,
           command,
           dependsOn: () => this.startDependencies(),
+          hardening,
         }),
       );
     }
@@ -289,6 +303,19 @@ function checkAppName(scope: Construct, name: unknown, replicas: number): boolea
 /** A setting's value for a message: a Token (e.g. a derived password) is not shown. */
 function shown(value: string): string {
   return isToken(value) ? "(a value Terraform computes)" : JSON.stringify(value);
+}
+
+/** On a read-only root the apps can write their health file only on a tmpfs. */
+function checkHealthFileWritable(scope: Construct, healthFile: string | undefined, hardening: ResolvedHardening): void {
+  if (healthFile === undefined || healthFile === "" || isToken(healthFile) || !hardening.readOnlyRootFilesystem) return;
+  const folders = Object.keys(hardening.tmpfsSizeMb);
+  if (folders.some((folder) => healthFile.startsWith(`${folder}/`))) return;
+  report(
+    scope,
+    `environment.${AppOnlyEnv.HEALTH_FILE} is outside every tmpfs of the read-only root filesystem: the app could not write it`,
+    healthFile,
+    `put it under ${folders.length > 0 ? folders.join(" or ") : "a folder of hardening.tmpfsSizeMb"} (e.g. /tmp/app-healthy), or add its folder to hardening.tmpfsSizeMb`,
+  );
 }
 
 function sameEnvironment(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

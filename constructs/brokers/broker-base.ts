@@ -18,6 +18,7 @@ import {
   claimName,
   isToken,
 } from "../private/validation";
+import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import type { BrokerEndpoint, IBroker, IBrokerClient } from "./broker";
 
@@ -83,6 +84,17 @@ export interface BrokerBaseProps {
    * it: set `TF_VAR_<name>_credentials_key`
    */
   readonly credentialsKey?: string;
+  /**
+   * How the broker's containers are locked down: no-new-privileges, every
+   * capability dropped and only the kind's list added back (RabbitMQ: what
+   * the official image's root entrypoint needs to chown its data and drop to
+   * its user), log rotation (json-file, 10 MiB x 3). The root filesystem
+   * stays writable. Weakening a default needs a `reason`, put on the
+   * containers as the label `cdktf-docker-messaging.hardening-exception`.
+   * See ContainerHardening.
+   * @default - fully hardened
+   */
+  readonly hardening?: ContainerHardening;
 }
 
 /** The fields of BrokerBaseProps, for the unknown-props check of each kind. */
@@ -97,6 +109,7 @@ export const BROKER_BASE_PROPS: Record<keyof BrokerBaseProps, true> = {
   labels: true,
   nodes: true,
   credentialsKey: true,
+  hardening: true,
 };
 
 /** At most this many nodes: a quorum of 5 already survives two failures. */
@@ -135,6 +148,14 @@ export interface BrokerKindDescription {
   /** Below this, the broker cannot run; `memoryFix` says why. */
   readonly minMemoryMb: number;
   readonly memoryFix: string;
+  /**
+   * Capabilities the kind's containers get back after all are dropped, by
+   * Linux name (`"SETUID"`): what the kind's default image needs to start.
+   * A user's `hardening.addCapabilities` replaces the list; adding one
+   * outside it needs a reason.
+   * @default [] - the image starts as a non-root user and needs none
+   */
+  readonly addedCapabilities?: readonly string[];
 }
 
 /** The container settings a kind gives for one broker node. */
@@ -185,6 +206,8 @@ export abstract class BrokerBase extends Construct implements IBroker {
   /** The derived passwords made so far, by user: each Fn.sha256 call is a new Token, and equal wirings must compare equal. */
   private readonly derivedPasswords = new Map<string, string>();
   private credentialsKeyValue?: string;
+  /** The nodes' hardening, checked. */
+  private readonly hardening: ResolvedHardening;
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
     super(scope, id);
@@ -219,6 +242,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
     else this.removalPolicy = props.dataRemovalPolicy;
     checkLabels(this, "labels", props.labels);
     checkSecretToken(this, "credentialsKey", props.credentialsKey, `credentials_key`);
+    this.hardening = resolveHardening(this, props.hardening, HardeningProfiles.broker(description.addedCapabilities ?? []));
     if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
       report(this, "image is not a ContainerImage", props.image, 'use ContainerImage.fromRegistry("name:tag"), fromLocal(...) or fromBuild(folder)');
     }
@@ -308,6 +332,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
       memoryMb: this.memoryMb,
       restart: "unless-stopped",
       destroyGraceSeconds: this.baseProps.stopGracePeriodSeconds ?? 30,
+      hardening: this.hardening,
       labels: {
         ...this.baseProps.labels,
         [Labels.broker]: this.brokerName,

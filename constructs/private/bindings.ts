@@ -7,6 +7,7 @@
  */
 export { Container } from "@cdktf/provider-docker/lib/container";
 export type {
+  ContainerCapabilities,
   ContainerConfig,
   ContainerHealthcheck,
   ContainerLabels,

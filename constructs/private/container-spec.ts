@@ -4,6 +4,7 @@ import type { HealthCheck } from "../apps/health-check";
 import type { BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import { Container, type ContainerNetworksAdvanced, type ContainerPorts, type ContainerUpload, type ContainerVolumes } from "./bindings";
+import { defaultHardening, hardeningHash, HardeningProfiles, renderHardening, type ResolvedHardening } from "../security/container-hardening";
 import { Labels, labelList } from "./labels";
 import { escapeTemplate } from "./terraform-text";
 import { claimName } from "./validation";
@@ -44,12 +45,19 @@ export interface ContainerSpec {
   /** Wait for the container to exit on create (one-shot jobs). */
   readonly attach?: boolean;
   readonly dependsOn?: Late<ITerraformDependable[]>;
+  /**
+   * The container's hardening, checked (resolveHardening).
+   * @default - the strictest profile, that of apps and one-shot jobs: read-only root, a 64 MiB /tmp tmpfs, every capability dropped
+   */
+  readonly hardening?: ResolvedHardening;
 }
 
 /**
  * Declares a docker_container the way every construct here does: image by
  * ID, no `cpus` (it crashes provider 3.6.x), a destroy grace period, ports on
- * loopback unless told otherwise, and a label carrying the healthcheck's hash.
+ * loopback unless told otherwise, a label carrying the healthcheck's hash,
+ * and hardening (no-new-privileges, capabilities dropped, log rotation, a
+ * read-only root unless the spec says otherwise) with a label carrying its hash.
  * Its name is claimed in the stack (Docker refuses a second container of the
  * same name halfway through an apply). Values given as functions are
  * produced at synth: what the constructs add later is still rendered, and
@@ -59,6 +67,9 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
   claimName(scope, "container", spec.name, "give each broker and app its own name (an app's replicas are named <name>-1..N)", `${scope.node.path}/${id}`);
   const labels: Record<string, string> = { ...(spec.labels ?? {}), [Labels.component]: spec.component };
   if (spec.healthCheck) labels[Labels.healthcheck] = spec.healthCheck.hash();
+  const hardening = spec.hardening ?? defaultHardening(HardeningProfiles.job);
+  labels[Labels.hardening] = hardeningHash(hardening);
+  if (hardening.reason !== undefined) labels[Labels.hardeningException] = hardening.reason;
   const late = <T>(value: Late<T> | undefined): boolean => typeof value === "function";
   const container = new Container(scope, id, {
     name: spec.name,
@@ -101,6 +112,7 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
     destroyGraceSeconds: spec.destroyGraceSeconds,
     ...(spec.mustRun === false ? { mustRun: false } : {}),
     ...(spec.attach ? { attach: true } : {}),
+    ...renderHardening(hardening),
     labels: labelList(labels),
     ...(!late(spec.dependsOn) && (spec.dependsOn as ITerraformDependable[] | undefined)?.length
       ? { dependsOn: spec.dependsOn as ITerraformDependable[] }

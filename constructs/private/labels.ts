@@ -4,10 +4,17 @@ import { escapeTemplate } from "./terraform-text";
 export const LABEL_PREFIX = "cdktf-docker-messaging";
 
 export const Labels = {
-  /** What a container is: `rabbitmq-broker`, `kafka-broker`, `kafka-topics`, `app`. */
+  /** What a container is: `rabbitmq-broker`, `kafka-broker`, `kafka-setup`, `rabbitmq-setup`, `app`. */
   component: `${LABEL_PREFIX}.component`,
   /** Hash of the healthcheck; see HealthCheck.hash(). */
   healthcheck: `${LABEL_PREFIX}.healthcheck-sha256`,
+  /**
+   * Hash of a container's hardening settings (see hardeningHash): a change of
+   * a setting the provider would not apply replaces the container.
+   */
+  hardening: `${LABEL_PREFIX}.hardening-sha256`,
+  /** Why a container's hardening is weakened (ContainerHardening.reason); absent when nothing is. */
+  hardeningException: `${LABEL_PREFIX}.hardening-exception`,
   /** The stack a resource belongs to (CommonLabels aspect). */
   stack: `${LABEL_PREFIX}.stack`,
   /** The broker a node container belongs to (its name): what the rolling-replace command groups by. */

@@ -224,7 +224,7 @@ export class MessagingTemplate {
     if (open.length > 0) throw new Error(`ports published beyond loopback: ${JSON.stringify(open)}`);
   }
 
-  /** Containers by their component label (`rabbitmq-broker`, `kafka-broker`, `kafka-topics`, `app`). */
+  /** Containers by their component label (`rabbitmq-broker`, `kafka-broker`, `kafka-setup`, `rabbitmq-setup`, `app`). */
   public containersOf(component: string): string[] {
     return Object.values(this.containers())
       .filter((c: any) => (c.labels ?? []).some((l: any) => l.label === Labels.component && l.value === component))

@@ -156,7 +156,8 @@ describe("boolean, choice and text settings", () => {
     ["EXIT_WHEN_DONE", "false", false],
     ["LOG_LEVEL", "info", "info"],
     ["LOG_LEVEL", "debug", "debug"],
-    ["HEALTH_FILE", "/var/run/app ok", "/var/run/app ok"],
+    // Under /tmp: the only writable folder of an app's read-only root by default (see security/container-hardening.test.ts).
+    ["HEALTH_FILE", "/tmp/app ok", "/tmp/app ok"],
     ["HEALTH_FILE", "", ""],
     ["CONSUMER_FAIL_MARKER", "${poison}", "${poison}"],
   ] as [AppSettingName, string, unknown][])("accepts %s=%j", (name, raw, value) => {

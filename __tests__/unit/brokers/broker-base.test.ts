@@ -258,6 +258,7 @@ describe("a broker kind defined outside constructs/", () => {
       "cdktf-docker-messaging.broker": "toy",
       "cdktf-docker-messaging.node": "1",
       "cdktf-docker-messaging.component": "toy-broker",
+      "cdktf-docker-messaging.hardening-sha256": expect.stringMatching(/^[0-9a-f]{16}$/),
       "cdktf-docker-messaging.healthcheck-sha256": expect.stringMatching(/^[0-9a-f]{16}$/),
       "cdktf-docker-messaging.managed-by": "cdktf",
       "cdktf-docker-messaging.stack": "test",

@@ -144,6 +144,7 @@ export class RabbitMqBroker extends BrokerBase {
       defaultMemoryMb: 512,
       minMemoryMb: RABBITMQ_MIN_MEMORY_MB,
       memoryFix: `give RabbitMQ at least ${RABBITMQ_MIN_MEMORY_MB} MiB: the Erlang VM and management plugin take ~150 MiB, and the memory alarm blocks publishers at 60% of the limit`,
+      addedCapabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"], // RABBITMQ_ENTRYPOINT_CAPABILITIES (security/container-hardening.ts): the official image starts as root, chowns, then gosu
     });
     validateRabbitMqProps(this, props);
     const last = this.nodes.length;

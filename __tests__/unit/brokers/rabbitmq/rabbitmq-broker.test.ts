@@ -301,7 +301,8 @@ describe("RabbitMqBroker escape hatches", () => {
     const { json } = synth(stack);
     const c = container(json, "rabbitmq");
     expect(c.log_driver).toBe("local");
-    expect(c.log_opts).toEqual({ "max-size": "10m" });
+    // addOverride merges into the construct's log_opts (log rotation: max-size and max-file).
+    expect(c.log_opts).toEqual({ "max-size": "10m", "max-file": "3" });
     expect(c.wait_timeout).toBe(600);
     const defs = definitionsOf(json);
     expect(defs.queues.map((q: any) => q.name)).toEqual(["orders"]);
