@@ -195,6 +195,7 @@ export class AppContainer extends Construct implements IBrokerClient {
           image,
           component: "app",
           networks: () => this.networks().map((network) => ({ network })),
+          volumes: () => this.wiredVolumes(),
           env: () => this.renderedEnvironment(),
           ports,
           healthCheck,
@@ -264,6 +265,13 @@ export class AppContainer extends Construct implements IBrokerClient {
       );
     }
     this.wirings.push(wiring);
+  }
+
+  /** The volumes the wirings mount (a TLS broker's CA certificate), once each. */
+  private wiredVolumes(): { volumeName: string; containerPath: string; readOnly: boolean }[] {
+    const volumes: { volumeName: string; containerPath: string; readOnly: boolean }[] = [];
+    for (const w of this.wirings) for (const v of w.volumes ?? []) if (!volumes.some((x) => x.containerPath === v.containerPath)) volumes.push({ ...v });
+    return volumes;
   }
 
   /** The app's settings and every wiring's connection settings (the first wiring wins a conflict, which is reported). */

@@ -20,7 +20,8 @@ import {
 } from "../private/validation";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
-import type { BrokerEndpoint, IBroker, IBrokerClient } from "./broker";
+import { TlsCertificates, type ITlsCertificates } from "../security/tls-certificates";
+import type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient } from "./broker";
 
 /** The props every broker kind has. */
 export interface BrokerBaseProps {
@@ -85,6 +86,15 @@ export interface BrokerBaseProps {
    */
   readonly credentialsKey?: string;
   /**
+   * TLS on the listeners apps and the host reach (RabbitMQ: AMQPS on 5671
+   * instead of AMQP; Kafka: SASL_SSL instead of SASL_PLAINTEXT). Wired apps
+   * verify the broker's certificate and host name against the CA, mounted
+   * read-only at `/etc/messaging/tls-ca/<broker>/ca.pem`; host clients get
+   * it from the output `<name>_ca_certificate`.
+   * @default - no TLS
+   */
+  readonly tls?: BrokerTlsOptions;
+  /**
    * How the broker's containers are locked down: no-new-privileges, every
    * capability dropped and only the kind's list added back (RabbitMQ: what
    * the official image's root entrypoint needs to chown its data and drop to
@@ -109,8 +119,24 @@ export const BROKER_BASE_PROPS: Record<keyof BrokerBaseProps, true> = {
   labels: true,
   nodes: true,
   credentialsKey: true,
+  tls: true,
   hardening: true,
 };
+
+/** How a broker gets its TLS certificates. */
+export interface BrokerTlsOptions {
+  /**
+   * `"generate"`: a CA and a server certificate for every node's name, the
+   * broker's name, `localhost` and 127.0.0.1, made at deploy by a one-shot
+   * `openssl` job (TlsCertificates; the CA is kept across deploys). Or the
+   * user's own: `TlsCertificates.fromFiles(scope, id, { ..., keyOwnerUid, keyOwnerGid })`
+   * with the broker process's ids (rabbitmq: 999:999; apache/kafka: 1000:1000).
+   */
+  readonly certificates: "generate" | ITlsCertificates;
+}
+
+/** Where a wired app finds a TLS broker's CA certificate. */
+export const APP_TLS_CA_DIR = "/etc/messaging/tls-ca";
 
 /** At most this many nodes: a quorum of 5 already survives two failures. */
 export const MAX_BROKER_NODES = 9;
@@ -156,6 +182,8 @@ export interface BrokerKindDescription {
    * @default [] - the image starts as a non-root user and needs none
    */
   readonly addedCapabilities?: readonly string[];
+  /** The uid:gid the kind's image runs its broker process as: the owner of its TLS key. */
+  readonly processUser?: { readonly uid: number; readonly gid: number };
 }
 
 /** The container settings a kind gives for one broker node. */
@@ -206,6 +234,8 @@ export abstract class BrokerBase extends Construct implements IBroker {
   /** The derived passwords made so far, by user: each Fn.sha256 call is a new Token, and equal wirings must compare equal. */
   private readonly derivedPasswords = new Map<string, string>();
   private credentialsKeyValue?: string;
+  /** The broker's certificates, when `tls` is on. */
+  public readonly tls?: ITlsCertificates;
   /** The nodes' hardening, checked. */
   private readonly hardening: ResolvedHardening;
 
@@ -249,6 +279,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
 
     const count = checkNodeCount(this, props.nodes) ? (props.nodes ?? 1) : 1;
     if (description.hostPort !== undefined && count > 1) checkPortRange(this, "host ports", description.hostPort, count);
+    this.tls = this.resolveTls(props.tls, count, description);
     this.nodes = Array.from({ length: count }, (_, i): BrokerNode => {
       const name = count === 1 ? this.brokerName : `${this.brokerName}-${i + 1}`;
       const hostPort = (base: number) => base + i;
@@ -315,6 +346,10 @@ export abstract class BrokerBase extends Construct implements IBroker {
    */
   protected addNode(node: BrokerNode, spec: BrokerNodeSpec): Container {
     const aliases = node.name === this.brokerName ? [node.name] : [node.name, this.brokerName];
+    // With tls: the server certificate volume (read-only), created after the
+    // certificates job, and replaced when the job issues new certificates.
+    const tls = this.tls?.brokerAttachment();
+    const dependsOn = [...(spec.dependsOn ?? []), ...(tls?.dependsOn ?? [])];
     const container = declareContainer(this, node.containerId, {
       name: node.name,
       hostname: node.name,
@@ -323,11 +358,11 @@ export abstract class BrokerBase extends Construct implements IBroker {
       networks: [{ network: this.network, aliases }, ...(spec.extraNetworks ?? [])],
       env: spec.env,
       ports: spec.ports,
-      volumes: spec.volumes,
+      volumes: [...(spec.volumes ?? []), ...(tls?.volumes ?? [])],
       uploads: spec.uploads,
       healthCheck: spec.healthCheck,
       ...(spec.command ? { command: spec.command } : {}),
-      ...(spec.dependsOn?.length ? { dependsOn: spec.dependsOn } : {}),
+      ...(dependsOn.length ? { dependsOn } : {}),
       waitTimeoutSeconds: this.baseProps.startTimeoutSeconds ?? 180,
       memoryMb: this.memoryMb,
       restart: "unless-stopped",
@@ -338,11 +373,69 @@ export abstract class BrokerBase extends Construct implements IBroker {
         [Labels.broker]: this.brokerName,
         [Labels.node]: String(node.index),
         ...(this.nodes.length > 1 && spec.rollingCheck ? { [Labels.rollingCheck]: spec.rollingCheck } : {}),
+        ...(tls?.labels ?? {}),
       },
     });
     if (this.nodeContainers.length === 0) this.node.defaultChild = container;
     this.nodeContainers.push(container);
     return container;
+  }
+
+  /**
+   * What a wired app needs to verify this broker's certificate: the CA
+   * volume mounted read-only at `/etc/messaging/tls-ca/<broker>` (one folder
+   * a broker: an app may use two TLS brokers with two CAs) and the CA file's path.
+   */
+  protected appTls(): { volumes: { volumeName: string; containerPath: string; readOnly: boolean }[]; caFile: string } | undefined {
+    if (!this.tls) return undefined;
+    const folder = `${APP_TLS_CA_DIR}/${this.brokerName}`;
+    const file = this.tls.appCaFile.slice(this.tls.appCaFile.lastIndexOf("/") + 1);
+    return {
+      volumes: this.tls.appAttachment().volumes.map((v) => ({ volumeName: v.volumeName, containerPath: folder, readOnly: true })),
+      caFile: `${folder}/${file}`,
+    };
+  }
+
+  /** The `tls` prop, checked: generated certificates, the user's, or none. */
+  private resolveTls(tls: BrokerTlsOptions | undefined, nodeCount: number, description: BrokerKindDescription): ITlsCertificates | undefined {
+    if (tls === undefined) return undefined;
+    const fix = 'pass { certificates: "generate" } to make them at deploy, or { certificates: TlsCertificates.fromFiles(scope, "certs", { caFile, certFile, keyFile, keyOwnerUid, keyOwnerGid }) }';
+    if (tls === null || typeof tls !== "object" || Array.isArray(tls)) {
+      report(this, "tls must be an object saying where the certificates come from", tls, fix);
+      return undefined;
+    }
+    checkKnownKeys(this, "tls", tls, { certificates: true });
+    const user = description.processUser;
+    if (user === undefined) {
+      report(this, `tls: the ${description.kind} broker kind does not support TLS`, tls, "remove tls");
+      return undefined;
+    }
+    const certificates = (tls as { certificates?: unknown }).certificates;
+    if (certificates === "generate") {
+      const names = nodeCount === 1 ? [this.brokerName] : [this.brokerName, ...Array.from({ length: nodeCount }, (_, i) => `${this.brokerName}-${i + 1}`)];
+      return new TlsCertificates(this, "tls", {
+        name: this.brokerName,
+        dnsNames: [...names, "localhost"],
+        keyOwnerUid: user.uid,
+        keyOwnerGid: user.gid,
+        removalPolicy: this.removalPolicy ?? "retain",
+      });
+    }
+    if (certificates === undefined || typeof certificates !== "object" || certificates === null || typeof (certificates as ITlsCertificates).brokerAttachment !== "function") {
+      report(this, "tls asks for TLS without certificates and without generating them", certificates, fix);
+      return undefined;
+    }
+    const given = certificates as ITlsCertificates;
+    const owner = given.keyOwner;
+    if (owner.uid !== user.uid || owner.gid !== user.gid) {
+      report(
+        this,
+        `tls.certificates give the key to ${owner.uid}:${owner.gid}, but ${description.kind}'s broker process runs as ${user.uid}:${user.gid} and could not read it`,
+        `${owner.uid}:${owner.gid}`,
+        `pass keyOwnerUid: ${user.uid}, keyOwnerGid: ${user.gid} to TlsCertificates.fromFiles`,
+      );
+    }
+    return given;
   }
 
   /**
@@ -446,14 +539,19 @@ export abstract class BrokerBase extends Construct implements IBroker {
    * Wires `app` to this broker: it joins the network, gets `environment`
    * and starts after the broker. For the grant verbs of each kind.
    */
-  protected wire(app: IBrokerClient, role: string, environment: Record<string, string> | (() => Record<string, string>)): boolean {
+  protected wire(
+    app: IBrokerClient,
+    role: string,
+    environment: Record<string, string> | (() => Record<string, string>),
+    volumes?: BrokerWiring["volumes"],
+  ): boolean {
     const location = captureUserLocation();
     if (!isBrokerClient(app)) {
       report(this, `${role}: the grantee is not an app container`, app, "pass an AppContainer (or another IBrokerClient)", { location });
       return false;
     }
     // A function is called only for a real app: the settings may derive from its name.
-    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location });
+    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location, ...(volumes?.length ? { volumes } : {}) });
     return true;
   }
 }

@@ -48,6 +48,8 @@ export interface BrokerWiring {
   readonly environment: Readonly<Record<string, string>>;
   /** The user's call that made the wiring, for error messages. */
   readonly location?: SourceLocation;
+  /** Volumes the app mounts for this wiring (a TLS broker's CA certificate, read-only). */
+  readonly volumes?: readonly { readonly volumeName: string; readonly containerPath: string; readonly readOnly: boolean }[];
 }
 
 /** A container construct that brokers can wire (e.g. `AppContainer`). */

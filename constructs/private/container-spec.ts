@@ -30,7 +30,7 @@ export interface ContainerSpec {
   readonly env?: Late<Record<string, string>>;
   readonly ports?: PublishedPort[];
   /** Named volumes; `readOnly` mounts one read-only (a CA certificate for apps). */
-  readonly volumes?: { volumeName: string; containerPath: string; readOnly?: boolean }[];
+  readonly volumes?: Late<{ volumeName: string; containerPath: string; readOnly?: boolean }[]>;
   readonly uploads?: Late<{ file: string; content: string }[]>;
   readonly healthCheck?: HealthCheck;
   /** Poll until healthy on create (needs a healthCheck). */
@@ -86,13 +86,11 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
       ? Lazy.anyValue({ produce: () => renderNetworks(produce(spec.networks)) })
       : renderNetworks(spec.networks as { network: INetwork; aliases?: string[] }[]),
     ...(spec.ports?.length ? { ports: renderPorts(spec.ports) } : {}),
-    ...(spec.volumes?.length
-      ? {
-          volumes: spec.volumes.map(
-            (v): ContainerVolumes => ({ volumeName: v.volumeName, containerPath: v.containerPath, ...(v.readOnly ? { readOnly: true } : {}) }),
-          ),
-        }
-      : {}),
+    ...(late(spec.volumes)
+      ? { volumes: Lazy.anyValue({ produce: () => renderVolumes(produce(spec.volumes!)) }, { omitEmptyArray: true }) }
+      : (spec.volumes as VolumeMount[] | undefined)?.length
+        ? { volumes: renderVolumes(spec.volumes as VolumeMount[]) }
+        : {}),
     ...(late(spec.uploads)
       ? { upload: Lazy.anyValue({ produce: () => produce(spec.uploads!).map((u): ContainerUpload => ({ file: u.file, content: u.content })) }) }
       : (spec.uploads as { file: string; content: string }[] | undefined)?.length
@@ -123,6 +121,12 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
     container.dependsOn = Lazy.listValue({ produce: () => produce(spec.dependsOn!).map((d) => dependable(d)) }, { omitEmpty: true });
   }
   return container;
+}
+
+type VolumeMount = { volumeName: string; containerPath: string; readOnly?: boolean };
+
+function renderVolumes(volumes: VolumeMount[]): ContainerVolumes[] {
+  return volumes.map((v): ContainerVolumes => ({ volumeName: v.volumeName, containerPath: v.containerPath, ...(v.readOnly ? { readOnly: true } : {}) }));
 }
 
 /** `KEY=value` pairs in name order; literal values escaped for Terraform. */

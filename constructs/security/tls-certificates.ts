@@ -79,6 +79,8 @@ export interface ITlsCertificates extends IConstruct {
   appAttachment(): TlsAttachment;
   /** What must have finished before a container using the certificates starts: the job. */
   startDependencies(): ITerraformDependable[];
+  /** The uid:gid that owns the key (the broker process must run as it). */
+  readonly keyOwner: { readonly uid: number; readonly gid: number };
 }
 
 /** The props both kinds share. */
@@ -174,6 +176,9 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
   /** The stack output `<name>_ca_certificate`. */
   public readonly caOutput: TerraformOutput;
   protected readonly owner: KeyOwner;
+  public get keyOwner(): { readonly uid: number; readonly gid: number } {
+    return this.owner;
+  }
   protected readonly removalPolicy: RemovalPolicy;
   /** The CA key and certificate, mounted into the job only (generated certificates). */
   protected readonly caPrivate?: DataVolume;
