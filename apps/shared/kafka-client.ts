@@ -35,9 +35,9 @@ function logKafkaJsEntry(log: Logger, { namespace, level, log: entry }: LogEntry
 
 /**
  * kafkajs's `sasl` and `ssl` options. TLS verifies the broker's certificate
- * against the given CA only and its host name (kafkajs connects with
- * `servername` = the broker's host, which Node checks against the
- * certificate's DNS or IP names).
+ * against the given CA only, and its host name: kafkajs passes the broker's
+ * host to tls.connect (as `servername` too unless it is an IP address) and
+ * Node checks it against the certificate's DNS or IP names.
  */
 export function kafkaSecurityOptions({ sasl, tlsCa }: KafkaSecurity): Pick<KafkaConfig, "sasl" | "ssl"> {
   return {
