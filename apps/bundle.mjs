@@ -34,9 +34,45 @@ const KAFKAJS_RETRY_ALL = {
   },
 };
 
+/**
+ * kafkajs 2.2.4 hides why it found no group coordinator: the broker's error
+ * (GROUP_AUTHORIZATION_FAILED for a consumer without Read on its group) is
+ * logged at debug level only, and consumers crash with a bare "Failed to find
+ * group coordinator". The patch keeps the last such error as the thrown
+ * error's `cause` and in its message, so the apps can log an authorization
+ * refusal (apps/shared/kafka-client.ts). The build fails if an anchor is gone.
+ */
+const KAFKAJS_COORDINATOR_CAUSE = {
+  name: "kafkajs-group-coordinator-cause",
+  setup(b) {
+    b.onLoad({ filter: /kafkajs[\\/]src[\\/]cluster[\\/]index\.js$/ }, async (args) => {
+      let source = await readFile(args.path, "utf8");
+      const edits = [
+        [
+          "async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {",
+          "async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {\n    let lastError // cdktf-docker-messaging: the broker's reason, kept",
+        ],
+        [
+          "this.logger.debug('Tried to find group coordinator', {",
+          "lastError = e\n          this.logger.debug('Tried to find group coordinator', {",
+        ],
+        [
+          "throw new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator')",
+          "throw new KafkaJSGroupCoordinatorNotFound(lastError ? `Failed to find group coordinator: ${lastError.message}` : 'Failed to find group coordinator', { cause: lastError })",
+        ],
+      ];
+      for (const [anchor, replacement] of edits) {
+        if (!source.includes(anchor)) throw new Error(`kafkajs patch: "${anchor}" not found in ${args.path}; re-check the coordinator error fix for this kafkajs version`);
+        source = source.replace(anchor, replacement);
+      }
+      return { contents: source, loader: "js" };
+    });
+  },
+};
+
 try {
   await build({
-    plugins: [KAFKAJS_RETRY_ALL],
+    plugins: [KAFKAJS_RETRY_ALL, KAFKAJS_COORDINATOR_CAUSE],
     // Paths in the output's comments are relative to this: the same bytes from any cwd.
     absWorkingDir: repoRoot,
     entryPoints: Object.fromEntries(APPS.map((app) => [`${app}/dist/main`, `apps/${app}/src/main.ts`])),

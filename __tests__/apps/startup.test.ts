@@ -89,6 +89,30 @@ describe("bad settings", () => {
       { ...kafkaConsumer, [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: "kafka-1,kafka-2" },
       'config error: KAFKA_BOOTSTRAP_SERVERS must be a comma-separated list of host:port, got "kafka-1,kafka-2"',
     ],
+    [
+      "an unreadable KAFKA_TLS_CA_FILE",
+      "kafka-producer",
+      { ...kafkaProducer, [ConnectionEnv.KAFKA_TLS_CA_FILE]: "/no/such/ca.pem" },
+      'config error: KAFKA_TLS_CA_FILE must be a readable PEM file of CA certificates, got "/no/such/ca.pem" (ENOENT)',
+    ],
+    [
+      "a KAFKA_SASL_USERNAME without its password",
+      "kafka-consumer",
+      { ...kafkaConsumer, [ConnectionEnv.KAFKA_SASL_USERNAME]: "billing" },
+      "config error: KAFKA_SASL_PASSWORD must be set when KAFKA_SASL_USERNAME is set, it is not set",
+    ],
+    [
+      "an unreadable RABBITMQ_TLS_CA_FILE",
+      "rabbitmq-consumer",
+      { ...rabbitConsumer, [ConnectionEnv.RABBITMQ_URL]: "amqps://user:secret@rabbit:5671", [ConnectionEnv.RABBITMQ_TLS_CA_FILE]: "/no/such/ca.pem" },
+      'config error: RABBITMQ_TLS_CA_FILE must be a readable PEM file of CA certificates, got "/no/such/ca.pem" (ENOENT)',
+    ],
+    [
+      "a RABBITMQ_TLS_CA_FILE with amqp:// URLs only",
+      "rabbitmq-producer",
+      { ...rabbitProducer, [ConnectionEnv.RABBITMQ_TLS_CA_FILE]: "/etc/ca.pem" },
+      'config error: RABBITMQ_TLS_CA_FILE must be unset when RABBITMQ_URL has no amqps:// URL, got "/etc/ca.pem"',
+    ],
   ];
 
   test.each(cases)("rejects %s: %s exits 2 with one line naming the variable", async (_what, app, env, message) => {
@@ -99,6 +123,13 @@ describe("bad settings", () => {
     expect(process.stderr).toBe(`${message}\n`);
     expect(process.lines).toEqual([]);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  test("rejects a KAFKA_SASL_PASSWORD without a user name without echoing the password", async () => {
+    const process = apps.start("kafka-producer", { ...kafkaProducer, [ConnectionEnv.KAFKA_SASL_PASSWORD]: "hunter2" });
+    expect((await process.waitForExit(5000)).code).toBe(2);
+    expect(process.stderr).toBe("config error: KAFKA_SASL_USERNAME must be set when KAFKA_SASL_PASSWORD is set, it is not set\n");
+    expect(process.stderr).not.toContain("hunter2");
   });
 
   test("rejects a RABBITMQ_URL that is not amqp:// without echoing its password", async () => {

@@ -1,5 +1,5 @@
 import { AppEnv, AppOnlyEnv, ConnectionEnv } from "../../constructs/connection-env";
-import { ConfigError, requiredString, setting } from "./config";
+import { ConfigError, readPemCaFile, requiredString, setting } from "./config";
 import { LogLevel } from "./logger";
 
 /**
@@ -97,6 +97,60 @@ function amqpUrlProblem(url: string): string | undefined {
     return "something that is not a URL";
   }
   return protocol === "amqp:" || protocol === "amqps:" ? undefined : `a ${protocol}// URL`;
+}
+
+/**
+ * RABBITMQ_TLS_CA_FILE: the CA certificates the app trusts for its amqps://
+ * nodes (undefined: Node's bundled CAs). Refused when no node of `urls` is
+ * amqps://: a CA that would never be used means the wiring is wrong.
+ */
+export function readRabbitTlsCa(env: NodeJS.ProcessEnv, urls: readonly string[]): TlsCa | undefined {
+  const name = ConnectionEnv.RABBITMQ_TLS_CA_FILE;
+  const path = env[name];
+  if (path === undefined || path === "") return undefined;
+  if (!urls.some((url) => url.toLowerCase().startsWith("amqps://"))) {
+    throw new ConfigError(name, `unset when ${ConnectionEnv.RABBITMQ_URL} has no amqps:// URL`, path);
+  }
+  return { file: path, certificates: readPemCaFile(env, name) };
+}
+
+/** A CA file and the certificates read from it. */
+export interface TlsCa {
+  readonly file: string;
+  readonly certificates: string[];
+}
+
+/** How a Kafka app authenticates and whether it uses TLS (KAFKA_SASL_*, KAFKA_TLS_CA_FILE). */
+export interface KafkaSecurity {
+  /** SCRAM-SHA-512 credentials; undefined: no SASL. */
+  readonly sasl?: { readonly username: string; readonly password: string };
+  /** The CA to verify the brokers with; undefined: no TLS. */
+  readonly tlsCa?: TlsCa;
+}
+
+export function readKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  const userName = ConnectionEnv.KAFKA_SASL_USERNAME;
+  const passwordName = ConnectionEnv.KAFKA_SASL_PASSWORD;
+  const username = env[userName];
+  const password = env[passwordName];
+  const isSet = (value: string | undefined) => value !== undefined && value !== "";
+  let sasl: KafkaSecurity["sasl"];
+  if (isSet(username) || isSet(password)) {
+    // Never quote the password: say only whether it is set.
+    if (!isSet(username)) {
+      throw new ConfigError(userName, `set when ${passwordName} is set`, username, username === "" ? "an empty string" : undefined);
+    }
+    if (!isSet(password)) {
+      throw new ConfigError(passwordName, `set when ${userName} is set`, password, password === "" ? "an empty string" : undefined);
+    }
+    sasl = { username: username!, password: password! };
+  }
+  const caPath = env[ConnectionEnv.KAFKA_TLS_CA_FILE];
+  const tlsCa =
+    caPath === undefined || caPath === ""
+      ? undefined
+      : { file: caPath, certificates: readPemCaFile(env, ConnectionEnv.KAFKA_TLS_CA_FILE) };
+  return { sasl, tlsCa };
 }
 
 /** KAFKA_BOOTSTRAP_SERVERS: `host:port[,host:port...]`. */

@@ -1,4 +1,5 @@
 import { AppEnv } from "../../constructs/connection-env";
+import { ACCESS_REFUSAL_HINTS, AccessRefusal, AccessRefusalClassifier } from "./access-refused";
 import { describeError, Logger } from "./logger";
 import { sleep } from "./shutdown";
 
@@ -32,6 +33,14 @@ export interface BackoffOptions {
   readonly initialDelayMs?: number;
   /** @default 10000 */
   readonly maxDelayMs?: number;
+  /** Recognises the broker refusing access, logged as an `access-refused` error before the retry. */
+  readonly classify?: AccessRefusalClassifier;
+  /**
+   * The outage began before this call, with this many failures already (a
+   * session the broker refused access to after it opened): the budget counts
+   * from `since`, and the first attempt waits as the next retry would.
+   */
+  readonly earlierFailures?: { readonly since: number; readonly count: number; readonly lastError: unknown };
 }
 
 /**
@@ -46,18 +55,34 @@ export async function retryWithBackoff<T>(
 ): Promise<T | undefined> {
   const { budgetSeconds, log, signal } = options;
   const maxDelayMs = options.maxDelayMs ?? 10_000;
-  const deadline = Date.now() + budgetSeconds * 1000;
+  const earlier = options.earlierFailures;
+  const deadline = (earlier?.since ?? Date.now()) + budgetSeconds * 1000;
   let delayMs = options.initialDelayMs ?? 250;
-  for (let attemptNumber = 1; ; attemptNumber++) {
+  if (earlier && earlier.count > 0) {
+    delayMs = Math.min(delayMs * 2 ** (earlier.count - 1), maxDelayMs);
+    const remainingMs = deadline - Date.now();
+    if (remainingMs <= 0) throw new RetryBudgetExhausted(what, budgetSeconds, earlier.count, earlier.lastError);
+    const waitMs = Math.min(remainingMs, jittered(delayMs));
+    log.warn("reconnect-scheduled", {
+      what,
+      attempt: earlier.count,
+      delayMs: waitMs,
+      remainingSeconds: Math.round(remainingMs / 100) / 10,
+      error: describeError(earlier.lastError),
+    });
+    await sleep(waitMs, signal);
+    delayMs = Math.min(delayMs * 2, maxDelayMs);
+  }
+  for (let attemptNumber = (earlier?.count ?? 0) + 1; ; attemptNumber++) {
     if (signal.aborted) return undefined;
     try {
       return await attempt();
     } catch (err) {
+      const refusal = options.classify?.(err);
+      if (refusal) logAccessRefused(log, refusal, what, err, attemptNumber);
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) throw new RetryBudgetExhausted(what, budgetSeconds, attemptNumber, err);
-      // "Equal jitter": half the delay fixed, half random, so restarted
-      // replicas spread out but none retries immediately.
-      const waitMs = Math.min(remainingMs, Math.round(delayMs / 2 + Math.random() * (delayMs / 2)));
+      const waitMs = Math.min(remainingMs, jittered(delayMs));
       log.warn("reconnect-scheduled", {
         what,
         attempt: attemptNumber,
@@ -69,4 +94,20 @@ export async function retryWithBackoff<T>(
       delayMs = Math.min(delayMs * 2, maxDelayMs);
     }
   }
+}
+
+/** "Equal jitter": half the delay fixed, half random, so restarted replicas spread out but none retries immediately. */
+function jittered(delayMs: number): number {
+  return Math.round(delayMs / 2 + Math.random() * (delayMs / 2));
+}
+
+/** The one `access-refused` line of a refused attempt or session: which refusal, and the broker's words. */
+export function logAccessRefused(log: Logger, refusal: AccessRefusal, what: string, err: unknown, attempt?: number): void {
+  log.error("access-refused", {
+    refused: refusal,
+    what,
+    ...(attempt === undefined ? {} : { attempt }),
+    hint: ACCESS_REFUSAL_HINTS[refusal],
+    error: describeError(err),
+  });
 }

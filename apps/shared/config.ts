@@ -6,7 +6,10 @@
  * line and exit status 2 that operators and the tests rely on. Status 2 (not
  * 1) tells "fix your settings" apart from "the broker was unreachable".
  */
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { APP_SETTINGS, parseSetting, type AppSettingName } from "../../constructs/apps/app-settings";
+import { describeError } from "./logger";
 
 export class ConfigError extends Error {
   /**
@@ -66,3 +69,36 @@ export function setting(env: NodeJS.ProcessEnv, name: AppSettingName): number | 
 /** The settings whose spec is `integer` in APP_SETTINGS. */
 type IntegerSettingName = Exclude<AppSettingName, "EXIT_WHEN_DONE" | "LOG_LEVEL" | "HEALTH_FILE" | "CONSUMER_FAIL_MARKER">;
 
+
+/**
+ * A file of PEM CA certificates named by `name` (a path, not a secret), read
+ * at start so a missing mount or a wrong file is a config error (exit 2), not
+ * a TLS handshake failure retried until BROKER_RETRY_SECONDS run out.
+ * Returns the certificates, one PEM block each, for a TLS `ca` option.
+ */
+export function readPemCaFile(env: NodeJS.ProcessEnv, name: string): string[] {
+  const path = env[name];
+  const expected = "a readable PEM file of CA certificates";
+  if (path === undefined || path.trim() === "") throw new ConfigError(name, expected, path);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(name, expected, path, `${JSON.stringify(path)} (${code ?? describeError(err)})`);
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  const valid = blocks.filter((block) => {
+    try {
+      new X509Certificate(block);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (valid.length === 0 || valid.length !== blocks.length) {
+    const what = blocks.length === 0 ? "which holds no PEM certificate" : "which holds a PEM certificate that does not parse";
+    throw new ConfigError(name, expected, path, `${JSON.stringify(path)}, ${what}`);
+  }
+  return valid;
+}

@@ -1,5 +1,6 @@
 import { CommonConfig } from "./app-config";
-import { retryWithBackoff } from "./backoff";
+import { AccessRefusal, AccessRefusalClassifier, RefusalStreak } from "./access-refused";
+import { logAccessRefused, retryWithBackoff } from "./backoff";
 import { ConsumerTally } from "./consumer-tally";
 import { AppContext } from "./run-app";
 import { DRAIN_TIMEOUT_MS } from "./shutdown";
@@ -12,6 +13,8 @@ export interface ConsumerSession {
   readonly messagesInFlight: number;
   /** Fields the `connected` and `disconnected` lines add, such as the RabbitMQ node (no secrets). */
   readonly logFields?: Record<string, unknown>;
+  /** Once lost: set when the broker refused access (say, a permission revoked). */
+  readonly lostByRefusal?: AccessRefusal;
   /**
    * Graceful end: take no new messages, finish and acknowledge/commit those in
    * flight (bounded), close. Returns how many were still in flight at the deadline.
@@ -28,6 +31,8 @@ export interface ConsumerLoopOptions {
   /** Fields of the `starting` and `connected` lines (no secrets). */
   readonly describe: Record<string, unknown>;
   readonly openSession: (tally: ConsumerTally) => Promise<ConsumerSession>;
+  /** Recognises the broker refusing access in a failed attempt. */
+  readonly classify: AccessRefusalClassifier;
 }
 
 /**
@@ -48,16 +53,20 @@ export async function runConsumerLoop(options: ConsumerLoopOptions, { log, shutd
   });
   log.info("starting", options.describe);
   stats.start();
+  const refusals = new RefusalStreak();
 
   while (!shutdown.requested) {
     session = await retryWithBackoff(options.what, () => options.openSession(tally), {
       budgetSeconds: options.common.brokerRetrySeconds,
       log,
       signal: shutdown.signal,
+      classify: options.classify,
+      earlierFailures: refusals.current,
     });
     if (!session) break; // stop requested while retrying
     health.up();
     log.info("connected", { ...options.describe, ...session.logFields });
+    const ackedBefore = tally.counters.acked;
 
     const lostReason = await Promise.race([session.lost, shutdown.wait().then(() => undefined)]);
     health.down();
@@ -67,6 +76,9 @@ export async function runConsumerLoop(options: ConsumerLoopOptions, { log, shutd
       break;
     }
     log.warn("disconnected", { ...session.logFields, reason: lostReason });
+    refusals.sessionEnded(tally.counters.acked > ackedBefore, session.lostByRefusal, lostReason, (refusal) =>
+      logAccessRefused(log, refusal, options.what, lostReason),
+    );
     await session.abandon();
   }
 

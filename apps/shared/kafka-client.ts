@@ -1,5 +1,7 @@
 import { hostname } from "node:os";
-import { Kafka, logLevel, LogEntry } from "kafkajs";
+import { Kafka, KafkaConfig, logLevel, LogEntry } from "kafkajs";
+import { AccessRefusal, errorChain } from "./access-refused";
+import { KafkaSecurity } from "./app-config";
 import { Logger } from "./logger";
 
 /**
@@ -9,10 +11,11 @@ import { Logger } from "./logger";
  * retries short and let their own loop (backoff.ts) reconnect, so that
  * BROKER_RETRY_SECONDS bounds an outage the same way for both brokers.
  */
-export function createKafkaClient(app: string, brokers: string[], log: Logger): Kafka {
+export function createKafkaClient(app: string, brokers: string[], security: KafkaSecurity, log: Logger): Kafka {
   return new Kafka({
     clientId: `${app}@${hostname()}`,
     brokers,
+    ...kafkaSecurityOptions(security),
     connectionTimeout: 3000,
     retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 3 },
     logLevel: logLevel.WARN,
@@ -28,4 +31,41 @@ function logKafkaJsEntry(log: Logger, { namespace, level, log: entry }: LogEntry
   const fields = { namespace, message, ...details };
   if (level === logLevel.ERROR) log.error("kafkajs", fields);
   else log.warn("kafkajs", fields);
+}
+
+/**
+ * kafkajs's `sasl` and `ssl` options. TLS verifies the broker's certificate
+ * against the given CA only, and its host name: kafkajs passes the broker's
+ * host to tls.connect (as `servername` too unless it is an IP address) and
+ * Node checks it against the certificate's DNS or IP names.
+ */
+export function kafkaSecurityOptions({ sasl, tlsCa }: KafkaSecurity): Pick<KafkaConfig, "sasl" | "ssl"> {
+  return {
+    ...(sasl ? { sasl: { mechanism: "scram-sha-512" as const, username: sasl.username, password: sasl.password } } : {}),
+    ...(tlsCa ? { ssl: { ca: tlsCa.certificates, rejectUnauthorized: true } } : {}),
+  };
+}
+
+/** Kafka error codes (kafkajs `type`) that mean "authenticated, but not allowed". */
+const AUTHORIZATION_FAILURES = new Set([
+  "TOPIC_AUTHORIZATION_FAILED", // 29
+  "GROUP_AUTHORIZATION_FAILED", // 30
+  "CLUSTER_AUTHORIZATION_FAILED", // 31 (an idempotent producer without Write on any topic)
+  "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", // 53
+]);
+
+/**
+ * A Kafka access refusal in a kafkajs error or its causes: a failed SASL
+ * handshake (wrong password and unknown user look the same, on purpose) or
+ * an authorization error code. kafkajs hides a FindCoordinator's
+ * GROUP_AUTHORIZATION_FAILED behind "Failed to find group coordinator";
+ * apps/bundle.mjs patches it to keep the broker's error as the cause.
+ */
+export function kafkaAccessRefusal(err: unknown): AccessRefusal | undefined {
+  for (const link of errorChain(err)) {
+    const { name, type } = link as { name?: string; type?: string };
+    if (name === "KafkaJSSASLAuthenticationError" || type === "SASL_AUTHENTICATION_FAILED") return "authentication";
+    if (type !== undefined && AUTHORIZATION_FAILURES.has(type)) return "authorization";
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import { CommonConfig, ProducerConfig } from "./app-config";
-import { retryWithBackoff } from "./backoff";
+import { AccessRefusal, AccessRefusalClassifier, RefusalStreak } from "./access-refused";
+import { logAccessRefused, retryWithBackoff } from "./backoff";
 import { producerName } from "./envelope";
 import { LatencyWindow } from "./latency-window";
 import { PublishLedger } from "./publish-ledger";
@@ -17,6 +18,8 @@ export interface ProducerSession {
   readonly unconfirmedCount: number;
   /** Fields the `connected` and `disconnected` lines add, such as the RabbitMQ node (no secrets). */
   readonly logFields?: Record<string, unknown>;
+  /** Once lost: set when the broker refused access (say, a publish the user may not make). */
+  readonly lostByRefusal?: AccessRefusal;
   /** Sends what the ledger holds, paced, until done, stopped or lost. */
   publish(ledger: PublishLedger, pacer: RatePacer, stop: AbortSignal): Promise<PublishOutcome>;
   /** After a loss: give every unconfirmed message back to the ledger. */
@@ -36,6 +39,8 @@ export interface ProducerLoopOptions {
   /** Fields of the `starting` and `connected` lines (no secrets). */
   readonly describe: Record<string, unknown>;
   readonly openSession: (latency: LatencyWindow) => Promise<ProducerSession>;
+  /** Recognises the broker refusing access in a failed attempt. */
+  readonly classify: AccessRefusalClassifier;
 }
 
 /**
@@ -63,16 +68,20 @@ export async function runProducerLoop(options: ProducerLoopOptions, { log, shutd
   log.info("starting", { ...options.describe, ...producer });
   stats.start();
   let doneLogged = false;
+  const refusals = new RefusalStreak();
 
   while (!shutdown.requested) {
     session = await retryWithBackoff(options.what, () => options.openSession(stats.latency), {
       budgetSeconds: common.brokerRetrySeconds,
       log,
       signal: shutdown.signal,
+      classify: options.classify,
+      earlierFailures: refusals.current,
     });
     if (!session) break; // stop requested while retrying
     health.up();
     log.info("connected", { ...options.describe, ...session.logFields });
+    const confirmedBefore = ledger.counters.confirmed;
 
     const outcome = await session.publish(ledger, pacer, shutdown.signal);
     if (outcome === "done") {
@@ -92,7 +101,11 @@ export async function runProducerLoop(options: ProducerLoopOptions, { log, shutd
       if (unconfirmed > 0) log.warn("drain-timeout", { unconfirmed });
       break;
     }
-    log.warn("disconnected", { ...session.logFields, reason: await session.lost, unconfirmed: session.unconfirmedCount });
+    const reason = await session.lost;
+    log.warn("disconnected", { ...session.logFields, reason, unconfirmed: session.unconfirmedCount });
+    refusals.sessionEnded(ledger.counters.confirmed > confirmedBefore, session.lostByRefusal, reason, (refusal) =>
+      logAccessRefused(log, refusal, options.what, reason),
+    );
     session.releaseUnconfirmed(ledger);
     await session.abandon();
   }

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import * as amqp from "amqplib";
+import { AccessRefusal, errorChain } from "./access-refused";
 import { describeError, Logger } from "./logger";
 
 /**
@@ -13,6 +14,7 @@ export class RabbitConnection {
   readonly lost: Promise<string>;
   private markLost!: (reason: string) => void;
   private closing = false;
+  private refusal: AccessRefusal | undefined;
 
   private constructor(
     readonly model: amqp.ChannelModel,
@@ -22,19 +24,32 @@ export class RabbitConnection {
     // An 'error' event without a listener would crash the process; the
     // 'close' that always follows is what ends the session.
     model.on("error", () => undefined);
-    model.on("close", (err?: Error) => this.markLost(err ? describeError(err) : "connection closed by the broker"));
+    model.on("close", (err?: Error) => {
+      this.refusal ??= rabbitAccessRefusal(err);
+      this.markLost(err ? describeError(err) : "connection closed by the broker");
+    });
     // A memory or disk alarm: the broker stops reading our publishes (confirms
     // stall, the in-flight window fills). Worth a line, not a reconnect.
     model.on("blocked", (reason: string) => log.warn("blocked", { reason }));
     model.on("unblocked", () => log.info("unblocked"));
   }
 
-  static async open(url: string, app: string, log: Logger): Promise<RabbitConnection> {
+  /**
+   * @param tlsCa for an amqps:// URL, the CA certificates to trust instead of
+   *   Node's bundled ones (RABBITMQ_TLS_CA_FILE). Either way the broker's
+   *   certificate and host name are verified: amqplib passes the URL's host
+   *   to tls.connect (as `servername` unless it is an IP address), and Node
+   *   checks it against the certificate's DNS or IP names.
+   */
+  static async open(url: string, app: string, log: Logger, tlsCa?: string[]): Promise<RabbitConnection> {
     const model = await amqp.connect(url, {
       // Shown in the management UI's connection list.
       clientProperties: { connection_name: `${app}@${hostname()}` },
       // Bounds the TCP+AMQP handshake so a black-holed address cannot hang an attempt.
       timeout: 10_000,
+      // Ignored by amqp:// (a plain socket).
+      rejectUnauthorized: true,
+      ...(tlsCa ? { ca: tlsCa } : {}),
     });
     return new RabbitConnection(model, log);
   }
@@ -42,11 +57,19 @@ export class RabbitConnection {
   /** Makes a channel's close end the session too (a channel error does not close the connection). */
   watch<C extends amqp.Channel>(channel: C): C {
     let channelError: string | undefined;
-    channel.on("error", (err: Error) => (channelError = describeError(err)));
+    channel.on("error", (err: Error) => {
+      channelError = describeError(err);
+      this.refusal ??= rabbitAccessRefusal(err);
+    });
     // A connection that closes closes its channels first: wait a turn so the
     // connection's reason (e.g. CONNECTION_FORCED from an operator) wins.
     channel.on("close", () => setImmediate(() => this.markLost(channelError ?? "channel closed")));
     return channel;
+  }
+
+  /** Once lost: set when the broker closed the connection or a channel with ACCESS_REFUSED. */
+  get lostByRefusal(): AccessRefusal | undefined {
+    return this.refusal;
   }
 
   /** Closes the connection; errors are ignored (it may be gone already). */
@@ -55,4 +78,27 @@ export class RabbitConnection {
     this.closing = true;
     await this.model.close().catch(() => undefined);
   }
+}
+
+/**
+ * A RabbitMQ access refusal in an amqplib error or its causes:
+ * - authentication: the handshake ends with 403 ACCESS_REFUSED "Login was
+ *   refused" (unknown user and wrong password look the same, on purpose);
+ * - authorization: 403 ACCESS_REFUSED on a channel (no configure/write/read
+ *   permission on a queue or exchange), or the broker closing the connection
+ *   at connection.open, which it does with 530 NOT_ALLOWED when the user may
+ *   not use the vhost (amqplib reports only "Expected ConnectionOpenOk; got
+ *   <ConnectionClose channel:0>", without the reply code).
+ */
+export function rabbitAccessRefusal(err: unknown): AccessRefusal | undefined {
+  for (const link of errorChain(err)) {
+    if (!(link instanceof Error)) continue;
+    const { message } = link;
+    if (/ACCESS_REFUSED - Login was refused/.test(message)) return "authentication";
+    if ((link as { code?: unknown }).code === 403 || /\b403 \(ACCESS-REFUSED\)/.test(message)) return "authorization";
+    if (/NOT_ALLOWED - access to vhost/.test(message) || /^Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
+      return "authorization";
+    }
+  }
+  return undefined;
 }

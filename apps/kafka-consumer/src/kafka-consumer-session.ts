@@ -1,8 +1,10 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { ConsumerConfig } from "../../shared/app-config";
+import { AccessRefusal } from "../../shared/access-refused";
 import { ConsumerSession } from "../../shared/consumer-loop";
 import { ConsumerTally } from "../../shared/consumer-tally";
 import { Envelope, parseEnvelope } from "../../shared/envelope";
+import { kafkaAccessRefusal } from "../../shared/kafka-client";
 import { describeError, Logger } from "../../shared/logger";
 import { processMessage } from "../../shared/processing";
 import { sleep } from "../../shared/shutdown";
@@ -39,6 +41,7 @@ export class KafkaConsumerSession implements ConsumerSession {
   readonly lost: Promise<string>;
   private markLost!: (reason: string) => void;
   private inFlight = 0;
+  private crash: unknown;
 
   private constructor(
     private readonly kafkaConsumer: Consumer,
@@ -60,9 +63,10 @@ export class KafkaConsumerSession implements ConsumerSession {
       retry: { restartOnFailure: async () => false },
     });
     const session = new KafkaConsumerSession(kafkaConsumer, options);
-    kafkaConsumer.on(kafkaConsumer.events.CRASH, ({ payload }) =>
-      session.markLost(`consumer crashed: ${describeError(payload.error)}`),
-    );
+    kafkaConsumer.on(kafkaConsumer.events.CRASH, ({ payload }) => {
+      session.crash ??= payload.error;
+      session.markLost(`consumer crashed: ${describeError(payload.error)}`);
+    });
     const joined = new Promise<void>((resolve) =>
       kafkaConsumer.on(kafkaConsumer.events.GROUP_JOIN, ({ payload }) => {
         log.info("group-joined", {
@@ -78,14 +82,15 @@ export class KafkaConsumerSession implements ConsumerSession {
     try {
       await kafkaConsumer.connect();
       await kafkaConsumer.subscribe({ topics: [topic], fromBeginning: true }).catch((err: unknown) => {
-        throw new Error(`topic "${topic}": ${describeError(err)}`);
+        throw new Error(`topic "${topic}": ${describeError(err)}`, { cause: err });
       });
       await kafkaConsumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: (payload) => session.eachBatch(payload),
       });
-      const failed = session.lost.then((reason) => Promise.reject(new Error(reason)));
+      // The crash as the cause: kafkaAccessRefusal looks for a refusal in it.
+      const failed = session.lost.then((reason) => Promise.reject(new Error(reason, { cause: session.crash })));
       const timedOut = sleep(JOIN_TIMEOUT_MS).then(() =>
         Promise.reject(new Error(`no partitions assigned within ${JOIN_TIMEOUT_MS / 1000} s`)),
       );
@@ -95,6 +100,10 @@ export class KafkaConsumerSession implements ConsumerSession {
       await kafkaConsumer.disconnect().catch(() => undefined);
       throw err;
     }
+  }
+
+  get lostByRefusal(): AccessRefusal | undefined {
+    return kafkaAccessRefusal(this.crash);
   }
 
   get messagesInFlight(): number {

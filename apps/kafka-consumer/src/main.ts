@@ -3,10 +3,10 @@
  * offsets only after processing. Settings and log events: apps/README.md.
  */
 import { ConnectionEnv } from "../../../constructs/connection-env";
-import { readCommonConfig, readConsumerConfig, readKafkaBrokers } from "../../shared/app-config";
+import { readCommonConfig, readConsumerConfig, readKafkaBrokers, readKafkaSecurity } from "../../shared/app-config";
 import { requiredString } from "../../shared/config";
 import { runConsumerLoop } from "../../shared/consumer-loop";
-import { createKafkaClient } from "../../shared/kafka-client";
+import { createKafkaClient, kafkaAccessRefusal } from "../../shared/kafka-client";
 import { runApp } from "../../shared/run-app";
 import { KafkaConsumerSession } from "./kafka-consumer-session";
 
@@ -17,23 +17,27 @@ function readConfig(env: NodeJS.ProcessEnv) {
     common: readCommonConfig(env),
     consumer: readConsumerConfig(env),
     brokers: readKafkaBrokers(env),
+    security: readKafkaSecurity(env),
     topic: requiredString(env, ConnectionEnv.KAFKA_TOPIC),
     groupId: requiredString(env, ConnectionEnv.KAFKA_GROUP_ID),
   };
 }
 
 runApp(APP, readConfig, (config, context) => {
-  const kafka = createKafkaClient(APP, config.brokers, context.log);
+  const kafka = createKafkaClient(APP, config.brokers, config.security, context.log);
   return runConsumerLoop(
     {
       common: config.common,
       what: `consume Kafka topic "${config.topic}" in group "${config.groupId}"`,
       describe: {
         brokers: config.brokers,
+        saslUsername: config.security.sasl?.username ?? null,
+        tlsCaFile: config.security.tlsCa?.file ?? null,
         topic: config.topic,
         groupId: config.groupId,
         maxDeliveries: config.consumer.maxDeliveries,
       },
+      classify: kafkaAccessRefusal,
       openSession: (tally) => KafkaConsumerSession.open({ ...config, kafka, tally, log: context.log }),
     },
     context,

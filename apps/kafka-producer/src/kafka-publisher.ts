@@ -1,6 +1,8 @@
 import { Kafka, Message, Partitioners, Producer } from "kafkajs";
 import { encodeEnvelope, Envelope } from "../../shared/envelope";
 import { LatencyWindow } from "../../shared/latency-window";
+import { AccessRefusal } from "../../shared/access-refused";
+import { kafkaAccessRefusal } from "../../shared/kafka-client";
 import { describeError } from "../../shared/logger";
 import { ProducerSession, PublishOutcome } from "../../shared/producer-loop";
 import { PublishLedger } from "../../shared/publish-ledger";
@@ -26,6 +28,7 @@ export class KafkaPublisher implements ProducerSession {
   readonly lost: Promise<string>;
   private markLost!: (reason: string) => void;
   private inFlight: Envelope[] = [];
+  private refusal: AccessRefusal | undefined;
 
   private constructor(
     private readonly producer: Producer,
@@ -43,7 +46,7 @@ export class KafkaPublisher implements ProducerSession {
     try {
       await admin.fetchTopicMetadata({ topics: [topic] });
     } catch (err) {
-      throw new Error(`topic "${topic}": ${describeError(err)}`);
+      throw new Error(`topic "${topic}": ${describeError(err)}`, { cause: err });
     } finally {
       await admin.disconnect();
     }
@@ -62,6 +65,10 @@ export class KafkaPublisher implements ProducerSession {
     });
     await producer.connect();
     return new KafkaPublisher(producer, options);
+  }
+
+  get lostByRefusal(): AccessRefusal | undefined {
+    return this.refusal;
   }
 
   get unconfirmedCount(): number {
@@ -88,6 +95,8 @@ export class KafkaPublisher implements ProducerSession {
         // graceful shutdown waits for.
         await this.producer.send({ topic: this.options.topic, acks: -1, messages: batch.map(toKafkaMessage) });
       } catch (err) {
+        // Nothing of the batch counts as sent: it goes back to the ledger.
+        this.refusal = kafkaAccessRefusal(err);
         this.markLost(describeError(err));
         return "lost";
       }

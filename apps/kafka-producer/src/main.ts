@@ -4,9 +4,9 @@
  * Settings and log events: apps/README.md.
  */
 import { ConnectionEnv } from "../../../constructs/connection-env";
-import { readCommonConfig, readKafkaBrokers, readProducerConfig } from "../../shared/app-config";
+import { readCommonConfig, readKafkaBrokers, readKafkaSecurity, readProducerConfig } from "../../shared/app-config";
 import { requiredString } from "../../shared/config";
-import { createKafkaClient } from "../../shared/kafka-client";
+import { createKafkaClient, kafkaAccessRefusal } from "../../shared/kafka-client";
 import { runProducerLoop } from "../../shared/producer-loop";
 import { runApp } from "../../shared/run-app";
 import { KafkaPublisher } from "./kafka-publisher";
@@ -18,18 +18,25 @@ function readConfig(env: NodeJS.ProcessEnv) {
     common: readCommonConfig(env),
     producer: readProducerConfig(env),
     brokers: readKafkaBrokers(env),
+    security: readKafkaSecurity(env),
     topic: requiredString(env, ConnectionEnv.KAFKA_TOPIC),
   };
 }
 
 runApp(APP, readConfig, (config, context) => {
-  const kafka = createKafkaClient(APP, config.brokers, context.log);
+  const kafka = createKafkaClient(APP, config.brokers, config.security, context.log);
   return runProducerLoop(
     {
       app: APP,
       ...config,
       what: `produce to Kafka topic "${config.topic}"`,
-      describe: { brokers: config.brokers, topic: config.topic },
+      describe: {
+        brokers: config.brokers,
+        saslUsername: config.security.sasl?.username ?? null,
+        tlsCaFile: config.security.tlsCa?.file ?? null,
+        topic: config.topic,
+      },
+      classify: kafkaAccessRefusal,
       openSession: (latency) => KafkaPublisher.open({ kafka, topic: config.topic, latency }),
     },
     context,

@@ -1,10 +1,11 @@
 import type { Channel, ConsumeMessage } from "amqplib";
-import { ConsumerConfig } from "../../shared/app-config";
 import { ConsumerSession } from "../../shared/consumer-loop";
 import { ConsumerTally } from "../../shared/consumer-tally";
 import { Envelope, parseEnvelope } from "../../shared/envelope";
 import { describeError, Logger } from "../../shared/logger";
 import { processMessage } from "../../shared/processing";
+import { AccessRefusal } from "../../shared/access-refused";
+import { ConsumerConfig, TlsCa } from "../../shared/app-config";
 import { RabbitConnection } from "../../shared/rabbitmq-connection";
 import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { waitUntil } from "../../shared/shutdown";
@@ -14,6 +15,8 @@ export interface RabbitConsumerSessionOptions {
   readonly app: string;
   /** The node this session connects to (RabbitNodes picks it). */
   readonly node: RabbitNode;
+  /** RABBITMQ_TLS_CA_FILE, for amqps:// nodes. */
+  readonly tlsCa?: TlsCa;
   readonly queue: string;
   readonly prefetch: number;
   readonly consumer: ConsumerConfig;
@@ -40,7 +43,7 @@ export class RabbitConsumerSession implements ConsumerSession {
 
   /** Connects, checks the queue exists and starts consuming. */
   static async open(options: RabbitConsumerSessionOptions): Promise<RabbitConsumerSession> {
-    const connection = await RabbitConnection.open(options.node.url, options.app, options.log);
+    const connection = await RabbitConnection.open(options.node.url, options.app, options.log, options.tlsCa?.certificates);
     try {
       const channel = connection.watch(await connection.model.createChannel());
       // The topology belongs to the broker construct: never declare, only
@@ -67,6 +70,10 @@ export class RabbitConsumerSession implements ConsumerSession {
 
   get messagesInFlight(): number {
     return this.inFlight;
+  }
+
+  get lostByRefusal(): AccessRefusal | undefined {
+    return this.connection.lostByRefusal;
   }
 
   get logFields(): Record<string, unknown> {

@@ -3,9 +3,10 @@
  * dead-letters poison messages. Settings and log events: apps/README.md.
  */
 import { AppEnv, ConnectionEnv } from "../../../constructs/connection-env";
-import { readCommonConfig, readConsumerConfig, readRabbitUrls, redactUrl } from "../../shared/app-config";
+import { readCommonConfig, readConsumerConfig, readRabbitTlsCa, readRabbitUrls, redactUrl } from "../../shared/app-config";
 import { requiredString, setting } from "../../shared/config";
 import { runConsumerLoop } from "../../shared/consumer-loop";
+import { rabbitAccessRefusal } from "../../shared/rabbitmq-connection";
 import { RabbitNodes } from "../../shared/rabbitmq-nodes";
 import { runApp } from "../../shared/run-app";
 import { DeliveryCounter } from "./delivery-count";
@@ -14,10 +15,12 @@ import { RabbitConsumerSession } from "./consumer-session";
 const APP = "rabbitmq-consumer";
 
 function readConfig(env: NodeJS.ProcessEnv) {
+  const urls = readRabbitUrls(env);
   return {
     common: readCommonConfig(env),
     consumer: readConsumerConfig(env),
-    urls: readRabbitUrls(env),
+    urls,
+    tlsCa: readRabbitTlsCa(env, urls),
     queue: requiredString(env, ConnectionEnv.RABBITMQ_QUEUE),
     prefetch: setting(env, AppEnv.CONSUMER_PREFETCH),
   };
@@ -34,10 +37,12 @@ runApp(APP, readConfig, (config, context) => {
       what: `consume from RabbitMQ queue "${config.queue}"`,
       describe: {
         urls: config.urls.map(redactUrl),
+        tlsCaFile: config.tlsCa?.file ?? null,
         queue: config.queue,
         prefetch: config.prefetch,
         maxDeliveries: config.consumer.maxDeliveries,
       },
+      classify: rabbitAccessRefusal,
       openSession: (tally) =>
         nodes.open((node) => RabbitConsumerSession.open({ ...config, node, app: APP, tally, deliveries, log: context.log })),
     },

@@ -4,9 +4,10 @@
  * apps/README.md.
  */
 import { ConnectionEnv } from "../../../constructs/connection-env";
-import { readCommonConfig, readProducerConfig, readRabbitUrls, redactUrl } from "../../shared/app-config";
+import { readCommonConfig, readProducerConfig, readRabbitTlsCa, readRabbitUrls, redactUrl } from "../../shared/app-config";
 import { optionalString, requiredString } from "../../shared/config";
 import { runProducerLoop } from "../../shared/producer-loop";
+import { rabbitAccessRefusal } from "../../shared/rabbitmq-connection";
 import { RabbitNodes } from "../../shared/rabbitmq-nodes";
 import { runApp } from "../../shared/run-app";
 import { RabbitPublisherSession } from "./publisher-session";
@@ -14,10 +15,12 @@ import { RabbitPublisherSession } from "./publisher-session";
 const APP = "rabbitmq-producer";
 
 function readConfig(env: NodeJS.ProcessEnv) {
+  const urls = readRabbitUrls(env);
   return {
     common: readCommonConfig(env),
     producer: readProducerConfig(env),
-    urls: readRabbitUrls(env),
+    urls,
+    tlsCa: readRabbitTlsCa(env, urls),
     exchange: optionalString(env, ConnectionEnv.RABBITMQ_EXCHANGE, ""),
     routingKey: requiredString(env, ConnectionEnv.RABBITMQ_ROUTING_KEY),
   };
@@ -31,7 +34,9 @@ runApp(APP, readConfig, (config, context) => {
       app: APP,
       ...config,
       what: `publish to RabbitMQ ${config.exchange === "" ? "(default exchange)" : `exchange "${config.exchange}"`} with routing key "${config.routingKey}"`,
-      describe: { urls: config.urls.map(redactUrl), exchange: config.exchange, routingKey: config.routingKey },
+      describe: { urls: config.urls.map(redactUrl),
+        tlsCaFile: config.tlsCa?.file ?? null, exchange: config.exchange, routingKey: config.routingKey },
+      classify: rabbitAccessRefusal,
       openSession: (latency) =>
         nodes.open((node) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log })),
     },

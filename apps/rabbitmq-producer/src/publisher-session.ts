@@ -5,6 +5,8 @@ import { LatencyWindow } from "../../shared/latency-window";
 import { Logger } from "../../shared/logger";
 import { ProducerSession, PublishOutcome } from "../../shared/producer-loop";
 import { PublishLedger } from "../../shared/publish-ledger";
+import { AccessRefusal } from "../../shared/access-refused";
+import { TlsCa } from "../../shared/app-config";
 import { RabbitConnection } from "../../shared/rabbitmq-connection";
 import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { RatePacer } from "../../shared/rate-pacer";
@@ -21,6 +23,8 @@ export interface RabbitPublisherSessionOptions {
   readonly app: string;
   /** The node this session connects to (RabbitNodes picks it). */
   readonly node: RabbitNode;
+  /** RABBITMQ_TLS_CA_FILE, for amqps:// nodes. */
+  readonly tlsCa?: TlsCa;
   readonly exchange: string;
   readonly routingKey: string;
   readonly latency: LatencyWindow;
@@ -61,7 +65,7 @@ export class RabbitPublisherSession implements ProducerSession {
   }
 
   static async open(options: RabbitPublisherSessionOptions): Promise<RabbitPublisherSession> {
-    const connection = await RabbitConnection.open(options.node.url, options.app, options.log);
+    const connection = await RabbitConnection.open(options.node.url, options.app, options.log, options.tlsCa?.certificates);
     try {
       const channel = connection.watch(await connection.model.createConfirmChannel());
       // Publishing to a missing exchange closes the channel with a 404 on the
@@ -80,6 +84,10 @@ export class RabbitPublisherSession implements ProducerSession {
 
   get unconfirmedCount(): number {
     return this.unconfirmed.size;
+  }
+
+  get lostByRefusal(): AccessRefusal | undefined {
+    return this.connection.lostByRefusal;
   }
 
   get logFields(): Record<string, unknown> {
