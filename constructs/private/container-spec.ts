@@ -87,7 +87,16 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
       : renderNetworks(spec.networks as { network: INetwork; aliases?: string[] }[]),
     ...(spec.ports?.length ? { ports: renderPorts(spec.ports) } : {}),
     ...(late(spec.volumes)
-      ? { volumes: Lazy.anyValue({ produce: () => renderVolumes(produce(spec.volumes!)) }, { omitEmptyArray: true }) }
+      ? {
+          // A Lazy value skips the bindings' camelCase -> snake_case mapping: render Terraform's names.
+          volumes: Lazy.anyValue(
+            {
+              produce: () =>
+                produce(spec.volumes!).map((v) => ({ volume_name: v.volumeName, container_path: v.containerPath, ...(v.readOnly ? { read_only: true } : {}) })),
+            },
+            { omitEmptyArray: true },
+          ),
+        }
       : (spec.volumes as VolumeMount[] | undefined)?.length
         ? { volumes: renderVolumes(spec.volumes as VolumeMount[]) }
         : {}),

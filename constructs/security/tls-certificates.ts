@@ -6,6 +6,7 @@ import { ContainerImage } from "../images/container-image";
 import { DefaultImages } from "../images/default-images";
 import type { Container } from "../private/bindings";
 import { declareContainer } from "../private/container-spec";
+import { defaultHardening } from "./container-hardening";
 import { LABEL_PREFIX } from "../private/labels";
 import { escapeTemplate, terraformIdentifier } from "../private/terraform-text";
 import { checkDockerName, checkInteger, checkIpAddress, checkKnownKeys, checkOneOf, claimName, isToken } from "../private/validation";
@@ -225,6 +226,16 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
       // exited container, attach = true makes create wait for the exit.
       mustRun: false,
       attach: true,
+      // Hardened like every job, but as root it must give the key to the
+      // broker's uid (CHOWN), set modes on files it no longer owns (FOWNER)
+      // and read a 0400 key of another uid on a re-run (DAC_OVERRIDE).
+      hardening: defaultHardening({
+        role: "certificates job",
+        addCapabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER"],
+        readOnlyRootFilesystem: true,
+        readOnlyAllowed: true,
+        tmpfsSizeMb: { "/tmp": 16 },
+      }),
     });
     // Root in the job only: it sets the files' owner to the broker's uid:gid.
     job.user = "0:0";

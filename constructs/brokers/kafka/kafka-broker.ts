@@ -220,6 +220,7 @@ export class KafkaBroker extends BrokerBase {
       propsName: "KafkaBrokerProps",
       knownProps: KAFKA_PROPS,
       internalPort: KAFKA_INTERNAL_PORT,
+      processUser: { uid: 1000, gid: 1000 }, // appuser of the apache/kafka image (and of ours)
       hostPort: props?.hostPort,
       defaultImage: DefaultImages.kafka,
       defaultMemoryMb: 1024,
@@ -350,7 +351,7 @@ export class KafkaBroker extends BrokerBase {
   /** @internal used by KafkaTopic.grantProduce */
   public wireProducer(app: IBrokerClient, topic: string): void {
     const role = `producer to topic "${topic}"`;
-    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }))) return;
+    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }), this.appTls()?.volumes)) return;
     this.grantOf(app, role)?.writeTopics.add(topic);
     deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
   }
@@ -371,16 +372,18 @@ export class KafkaBroker extends BrokerBase {
       [KafkaConnectionEnv.KAFKA_TOPIC]: topic,
       [KafkaConnectionEnv.KAFKA_GROUP_ID]: options.groupId,
     });
-    if (!this.wire(app, role, env)) return;
+    if (!this.wire(app, role, env, this.appTls()?.volumes)) return;
     const grant = this.grantOf(app, role);
     grant?.readTopics.add(topic);
     grant?.groups.add(options.groupId);
     deferCheck(this, () => this.topicFindings(role, app, topic), captureUserLocation());
   }
 
-  /** The bootstrap servers and the app's own SCRAM user. */
+  /** The bootstrap servers, the app's own SCRAM user and, with tls, the CA it verifies the nodes against. */
   private connectionEnv(app: IBrokerClient): Record<string, string> {
+    const tls = this.appTls();
     return {
+      ...(tls ? { [KafkaConnectionEnv.KAFKA_TLS_CA_FILE]: tls.caFile } : {}),
       [KafkaConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: this.bootstrapServers,
       [KafkaConnectionEnv.KAFKA_SASL_USERNAME]: app.appName,
       [KafkaConnectionEnv.KAFKA_SASL_PASSWORD]: this.derivedPassword(app.appName),
@@ -453,12 +456,15 @@ export class KafkaBroker extends BrokerBase {
       `REPLICATION://${replication}:${KAFKA_REPLICATION_PORT}`,
     ];
     const advertised = [`INTERNAL://${node.endpoint.address}`, `REPLICATION://${replication}:${KAFKA_REPLICATION_PORT}`];
-    const protocols = ["INTERNAL:SASL_PLAINTEXT", "CONTROLLER:SASL_PLAINTEXT", "REPLICATION:SASL_PLAINTEXT"];
+    // Apps and the host: SASL_SSL with tls. Between nodes (and the set-up
+    // job) the replication network stays SASL_PLAINTEXT: nothing else is on it.
+    const appProtocol = this.tls ? "SASL_SSL" : "SASL_PLAINTEXT";
+    const protocols = [`INTERNAL:${appProtocol}`, "CONTROLLER:SASL_PLAINTEXT", "REPLICATION:SASL_PLAINTEXT"];
     const appListeners = ["internal"];
     if (node.hostEndpoint) {
       listeners.push(`HOST://:${KAFKA_HOST_LISTENER_PORT}`);
       advertised.push(`HOST://${node.hostEndpoint.address}`);
-      protocols.push("HOST:SASL_PLAINTEXT");
+      protocols.push(`HOST:${appProtocol}`);
       appListeners.push("host");
     }
     // The broker principal's own entry: server side, `user_broker` is the
@@ -481,6 +487,8 @@ export class KafkaBroker extends BrokerBase {
           [`listener.name.${l}.${KAFKA_APP_SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`, "org.apache.kafka.common.security.scram.ScramLoginModule required;"],
         ]),
       ),
+      // The key and certificate chain in one PEM file, no key password (TlsCertificates.brokerFiles.keystoreFile).
+      ...(this.tls ? { "ssl.keystore.type": "PEM", "ssl.keystore.location": this.tls.brokerFiles.keystoreFile } : {}),
       "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
       "super.users": `User:${KAFKA_BROKER_PRINCIPAL};User:${KAFKA_ADMIN_USER}`,
       // Kafka's default, said out loud: no ACL, no access.

@@ -33,6 +33,8 @@ import {
 import { RABBITMQ_MIN_MEMORY_MB, validateRabbitMqProps } from "./validate-rabbitmq";
 
 export const RABBITMQ_AMQP_PORT = 5672;
+/** AMQP over TLS: the only AMQP listener when `tls` is on. */
+export const RABBITMQ_AMQPS_PORT = 5671;
 export const RABBITMQ_MANAGEMENT_PORT = 15672;
 export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
 export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
@@ -138,7 +140,8 @@ export class RabbitMqBroker extends BrokerBase {
       kind: "rabbitmq",
       propsName: "RabbitMqBrokerProps",
       knownProps: RABBITMQ_PROPS,
-      internalPort: RABBITMQ_AMQP_PORT,
+      internalPort: props?.tls !== undefined ? RABBITMQ_AMQPS_PORT : RABBITMQ_AMQP_PORT,
+      processUser: { uid: 999, gid: 999 }, // the rabbitmq user of the official image (and of ours)
       hostPort: props?.amqpHostPort,
       defaultImage: DefaultImages.rabbitmq,
       defaultMemoryMb: 512,
@@ -182,7 +185,7 @@ export class RabbitMqBroker extends BrokerBase {
     const containers: Container[] = [];
     for (const node of this.nodes) {
       const ports: PublishedPort[] = [];
-      if (props.amqpHostPort !== undefined) ports.push({ containerPort: RABBITMQ_AMQP_PORT, hostPort: node.hostPort(props.amqpHostPort) });
+      if (props.amqpHostPort !== undefined) ports.push({ containerPort: this.amqpPort, hostPort: node.hostPort(props.amqpHostPort) });
       if (props.managementHostPort !== undefined) ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: node.hostPort(props.managementHostPort) });
       containers.push(
         this.addNode(node, {
@@ -271,7 +274,7 @@ export class RabbitMqBroker extends BrokerBase {
   public wireConsumer(app: IBrokerClient, queue: string): void {
     const role = `consumer of queue "${queue}"`;
     if (!this.checkAppUser(app, role)) return;
-    if (!this.wire(app, role, () => ({ [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue }))) return;
+    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue }), this.appTls()?.volumes)) return;
     this.grantOf(app).readQueues.add(queue);
     deferCheck(
       this,
@@ -294,10 +297,10 @@ export class RabbitMqBroker extends BrokerBase {
     }
     if (!this.checkAppUser(app, role)) return;
     const wired = this.wire(app, role, () => ({
-      [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app),
+      ...this.connectionEnv(app),
       [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
       [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
-    }));
+    }), this.appTls()?.volumes);
     if (!wired) return;
     // Publishing to the default exchange is a write to `amq.default`.
     this.grantOf(app).writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);
@@ -337,10 +340,19 @@ export class RabbitMqBroker extends BrokerBase {
     let url = this.appUrls.get(app.appName);
     if (url === undefined) {
       const password = this.derivedPassword(app.appName);
-      url = this.endpoints.map((e) => `amqp://${encodeURIComponent(app.appName)}:${password}@${e.address}/${encodeURIComponent(this.vhost)}`).join(",");
+      url = this.endpoints.map((e) => `${this.scheme}://${encodeURIComponent(app.appName)}:${password}@${e.address}/${encodeURIComponent(this.vhost)}`).join(",");
       this.appUrls.set(app.appName, url);
     }
     return url;
+  }
+
+  /** The app's URL list and, with tls, the CA it verifies the nodes against. */
+  private connectionEnv(app: IBrokerClient): Record<string, string> {
+    const tls = this.appTls();
+    return {
+      [RabbitMqConnectionEnv.RABBITMQ_URL]: this.appUrl(app),
+      ...(tls ? { [RabbitMqConnectionEnv.RABBITMQ_TLS_CA_FILE]: tls.caFile } : {}),
+    };
   }
 
   /** The app's name is its user: it must not be the administrator's. */
@@ -441,7 +453,17 @@ export class RabbitMqBroker extends BrokerBase {
   /** `amqp://user:password@host:port/vhost`, credentials URL-encoded (by Terraform when they are Tokens). */
   private amqpUrl(address: string): string {
     const user = isToken(this.adminUser) ? Fn.urlencode(this.adminUser) : encodeURIComponent(this.adminUser);
-    return `amqp://${user}:${Fn.urlencode(this.adminPassword)}@${address}/${encodeURIComponent(this.vhost)}`;
+    return `${this.scheme}://${user}:${Fn.urlencode(this.adminPassword)}@${address}/${encodeURIComponent(this.vhost)}`;
+  }
+
+  /** `amqps` with tls, else `amqp`. */
+  private get scheme(): string {
+    return this.tls ? "amqps" : "amqp";
+  }
+
+  /** The AMQP listener's port: 5671 (TLS only) with tls, else 5672. */
+  private get amqpPort(): number {
+    return this.tls ? RABBITMQ_AMQPS_PORT : RABBITMQ_AMQP_PORT;
   }
 
   /**
@@ -472,7 +494,19 @@ export class RabbitMqBroker extends BrokerBase {
         : [];
     return [
       `# Rendered by cdktf-docker-messaging for ${this.node.path}; changes here are replaced on deploy.`,
-      `listeners.tcp.default = ${RABBITMQ_AMQP_PORT}`,
+      ...(this.tls
+        ? [
+            // TLS only: no plaintext AMQP listener at all. Clients are not
+            // asked for a certificate (they authenticate with a password).
+            "listeners.tcp = none",
+            `listeners.ssl.default = ${RABBITMQ_AMQPS_PORT}`,
+            `ssl_options.cacertfile = ${this.tls.brokerFiles.caFile}`,
+            `ssl_options.certfile = ${this.tls.brokerFiles.certFile}`,
+            `ssl_options.keyfile = ${this.tls.brokerFiles.keyFile}`,
+            "ssl_options.verify = verify_none",
+            "ssl_options.fail_if_no_peer_cert = false",
+          ]
+        : [`listeners.tcp.default = ${RABBITMQ_AMQP_PORT}`]),
       `load_definitions = ${RABBITMQ_DEFINITIONS_FILE}`,
       `loopback_users.guest = true`,
       // The Erlang VM sees the host's memory, not the container limit: tell it.
