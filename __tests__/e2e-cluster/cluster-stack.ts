@@ -26,10 +26,13 @@ export const KAFKA_PRODUCER = "cluster-kafka-producer-1";
 export const KAFKA_CONSUMER = "cluster-kafka-consumer-1";
 export const APPS = [RABBIT_PRODUCER, RABBIT_CONSUMER, KAFKA_PRODUCER, KAFKA_CONSUMER];
 /** The one-shot set-up jobs (topics, users, ACLs): they exit once done. */
-export const JOBS = ["cluster-kafka-setup", "cluster-rabbitmq-setup"];
+export const JOBS = ["cluster-kafka-setup", "cluster-kafka-tls", "cluster-rabbitmq-setup", "cluster-rabbitmq-tls"];
 export const CONTAINERS = [...NODES, ...APPS, ...JOBS];
 const NETWORKS = [STACK, "cluster-kafka-replication"];
-const VOLUMES = NODES.map((node) => `${node}-data`);
+const VOLUMES = [
+  ...NODES.map((node) => `${node}-data`),
+  ...["cluster-rabbitmq", "cluster-kafka"].flatMap((b) => ["server", "ca", "ca-private"].map((v) => `${b}-tls-${v}`)),
+];
 
 /** The secrets the stack asks for, fresh each run, given as a user gives them. */
 export const credentials = {
@@ -60,6 +63,11 @@ export function synthAndInit(): void {
   run("node", ["apps/bundle.mjs"], { timeoutSeconds: 120 });
   run("node", ["-r", "./toolchain/ts-register.cjs", path.join("__tests__", "e2e-cluster", "cluster-app.ts"), outdir], { timeoutSeconds: 120 });
   terraform(["init", "-input=false"], [0], 120);
+}
+
+/** The CA certificate (PEM) a broker's TLS certificates job exported, as a host client trusts it. */
+export function caCertificate(broker: "cluster-rabbitmq" | "cluster-kafka"): string {
+  return terraform(["output", "-raw", `${broker.replace(/-/g, "_")}_ca_certificate`]).stdout;
 }
 
 export function docker(...args: string[]) {

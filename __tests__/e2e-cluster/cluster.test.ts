@@ -63,7 +63,7 @@ import {
   JOBS,
 } from "./cluster-stack";
 import { describeTopic, HOST_BROKERS, hostKafka, kafkaConsumerCaughtUp, offsets, partitionStates, readTopic, sum, withAdmin, type Offsets } from "./kafka-probes";
-import { ALL_MEMBERS, containerOf, HOST_AMQP_PORTS, hostRoundTrip, queueState, rabbitConsumerCaughtUp, runningNodes, settledQueueState } from "./rabbitmq-probes";
+import { ALL_MEMBERS, containerOf, HOST_AMQP_PORTS, hostRoundTrip, plaintextAmqp, queueState, rabbitConsumerCaughtUp, runningNodes, settledQueueState } from "./rabbitmq-probes";
 
 jest.setTimeout(300_000); // each step passes its own, smaller time box
 
@@ -137,7 +137,12 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
       [0, 1, 2].map((partition) => ({ partition, leader: expect.any(Number), replicas: [1, 2, 3], isr: [1, 2, 3] })),
     );
 
-    // From the host: every RabbitMQ node takes a confirmed publish and delivers it back on its own port...
+    // TLS only: a plaintext client is refused on every host port of both brokers...
+    for (const port of HOST_AMQP_PORTS) expect(await plaintextAmqp(port)).toMatch(/^refused: /);
+    for (const seed of HOST_BROKERS) {
+      await expect(withTimeout(withAdmin((admin) => admin.describeCluster(), [seed], { tls: false }), 30_000, `plaintext describeCluster via ${seed}`)).rejects.toThrow();
+    }
+    // From the host, trusting the exported CAs: every RabbitMQ node takes a confirmed publish and delivers it back on its own port...
     for (const port of HOST_AMQP_PORTS) {
       expect((await hostRoundTrip(port)).length).toBe(10);
     }

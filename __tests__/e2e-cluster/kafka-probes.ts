@@ -7,13 +7,16 @@ import { randomBytes } from "crypto";
 import { Admin, Kafka, logLevel } from "kafkajs";
 import { run, waitFor, waitForAsync, withTimeout } from "../support/commands";
 import { consumerDistinct, STATS_INTERVAL_MS, type Consumed } from "./app-logs";
-import { credentials } from "./cluster-stack";
+import { caCertificate, credentials } from "./cluster-stack";
 
 export const TOPIC = "cluster.events";
 export const GROUP = "cluster-consumers";
 export const HOST_BROKERS = ["127.0.0.1:39192", "127.0.0.1:39193", "127.0.0.1:39194"];
 
-export function hostKafka(brokers = HOST_BROKERS): Kafka {
+let kafkaCa: string | undefined;
+
+export function hostKafka(brokers = HOST_BROKERS, options: { tls?: boolean } = {}): Kafka {
+  kafkaCa ??= caCertificate("cluster-kafka");
   return new Kafka({
     clientId: "e2e-cluster",
     brokers,
@@ -23,11 +26,13 @@ export function hostKafka(brokers = HOST_BROKERS): Kafka {
     retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 2000 },
     // The operators' super user: the listeners take SASL SCRAM-SHA-512 only.
     sasl: { mechanism: "scram-sha-512", username: "admin", password: credentials.TF_VAR_cluster_kafka_admin_password },
+    // The host listeners take SASL_SSL only: trust the CA the stack exported.
+    ...(options.tls === false ? {} : { ssl: { ca: [kafkaCa], rejectUnauthorized: true } }),
   });
 }
 
-export async function withAdmin<T>(use: (admin: Admin) => Promise<T>, brokers = HOST_BROKERS): Promise<T> {
-  const admin = hostKafka(brokers).admin();
+export async function withAdmin<T>(use: (admin: Admin) => Promise<T>, brokers = HOST_BROKERS, options: { tls?: boolean } = {}): Promise<T> {
+  const admin = hostKafka(brokers, options).admin();
   await admin.connect();
   try {
     return await use(admin);

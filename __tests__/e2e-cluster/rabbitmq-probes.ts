@@ -8,7 +8,7 @@ import { randomBytes } from "crypto";
 import * as amqp from "amqplib";
 import { run, waitFor, withTimeout } from "../support/commands";
 import { consumerDistinct, STATS_INTERVAL_MS, type Consumed } from "./app-logs";
-import { credentials, RABBIT_NODES } from "./cluster-stack";
+import { caCertificate, credentials, RABBIT_NODES } from "./cluster-stack";
 
 export const QUEUE = "cluster.jobs";
 export const HOST_AMQP_PORTS = [35672, 35673, 35674];
@@ -78,12 +78,31 @@ export function runningNodes(nodes = RABBIT_NODES): string[] {
   return [...status.running_nodes].sort();
 }
 
+let ca: string | undefined;
+function rabbitCa(): string {
+  ca ??= caCertificate("cluster-rabbitmq");
+  return ca;
+}
+
+/** Outcome of a plaintext AMQP connection to a node's TLS port (refused, when TLS is on). */
+export async function plaintextAmqp(port: number): Promise<string> {
+  const password = credentials.TF_VAR_cluster_rabbitmq_admin_password;
+  try {
+    const connection = await amqp.connect(`amqp://admin:${encodeURIComponent(password)}@127.0.0.1:${port}/%2F`, { timeout: 5000 });
+    await connection.close();
+    return "connected";
+  } catch (err) {
+    return `refused: ${(err as Error).message}`;
+  }
+}
+
 export const ALL_MEMBERS = RABBIT_NODES.map((n) => `rabbit@${n}`).sort();
 
 /** Publishes (with confirms) and consumes a few messages through one node's host port, as the admin. */
 export async function hostRoundTrip(port: number): Promise<string[]> {
   const password = credentials.TF_VAR_cluster_rabbitmq_admin_password;
-  const connection = await amqp.connect(`amqp://admin:${encodeURIComponent(password)}@127.0.0.1:${port}/%2F`);
+  // AMQPS only, verified against the CA the stack exported.
+  const connection = await amqp.connect(`amqps://admin:${encodeURIComponent(password)}@127.0.0.1:${port}/%2F`, { ca: [rabbitCa()] });
   try {
     const channel = await connection.createConfirmChannel();
     const { queue } = await channel.assertQueue(`e2e.host-check.${randomBytes(3).toString("hex")}`, { exclusive: true });

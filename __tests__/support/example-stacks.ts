@@ -111,9 +111,11 @@ export function buildMinimalKafkaStack(app: App, id = "minimal-kafka"): Terrafor
  * factor 3, min.insync.replicas 2), each with an endless producer (confirms /
  * acks=all, 50 msg/s) and a consumer. The cluster e2e suite deploys it, kills
  * nodes under traffic, rolls every node and restarts the clusters. Both
- * brokers publish their nodes on 127.0.0.1 for host clients.
- * Deploy asks for TF_VAR_cluster_rabbitmq_admin_password and
- * TF_VAR_cluster_rabbitmq_erlang_cookie.
+ * brokers publish their nodes on 127.0.0.1 for host clients. Both have TLS
+ * on, with certificates generated at deploy. Deploy asks for
+ * TF_VAR_cluster_rabbitmq_admin_password, TF_VAR_cluster_rabbitmq_erlang_cookie,
+ * TF_VAR_cluster_rabbitmq_credentials_key, TF_VAR_cluster_kafka_admin_password
+ * and TF_VAR_cluster_kafka_credentials_key.
  */
 export function buildClusterStack(app: App, id = "cluster"): TerraformStack {
   const stack = new TerraformStack(app, id);
@@ -136,6 +138,7 @@ export function buildClusterStack(app: App, id = "cluster"): TerraformStack {
     amqpHostPort: 35672, // nodes publish 35672, 35673, 35674 on 127.0.0.1
     managementHostPort: 35682, // and 35682, 35683, 35684
     dataRemovalPolicy: "destroy",
+    tls: { certificates: "generate" }, // AMQPS only
   });
   const jobs = rabbit.addQueue("cluster.jobs"); // quorum: a replica on every node
   jobs.grantPublish(app_("cluster-rabbitmq-producer", "rabbitmq-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
@@ -148,6 +151,7 @@ export function buildClusterStack(app: App, id = "cluster"): TerraformStack {
     hostPort: 39192, // nodes publish 39192, 39193, 39194 on 127.0.0.1
     memoryMb: 768,
     dataRemovalPolicy: "destroy",
+    tls: { certificates: "generate" }, // SASL_SSL for apps and the host
   });
   const events = kafka.addTopic("cluster.events", { partitions: 3 });
   events.grantProduce(app_("cluster-kafka-producer", "kafka-producer", { [AppEnv.PRODUCER_RATE]: "50" }));

@@ -35,8 +35,8 @@ describe("every container of every example stack is hardened by default", () => 
   const stacks = exampleStacks.map((e) => ({ name: e.name, json: synth(e.build(app_)).json }));
   const all = stacks.flatMap((s) => resources(s.json, "docker_container").map((c) => ({ stack: s.name, c, component: labelsOf(c)[COMPONENT] })));
 
-  test("the examples cover apps, both broker kinds and both set-up jobs", () => {
-    expect(new Set(all.map((x) => x.component))).toEqual(new Set(["app", "rabbitmq-broker", "kafka-broker", "kafka-setup", "rabbitmq-setup"]));
+  test("the examples cover apps, both broker kinds, both set-up jobs and the certificates job", () => {
+    expect(new Set(all.map((x) => x.component))).toEqual(new Set(["app", "rabbitmq-broker", "kafka-broker", "kafka-setup", "rabbitmq-setup", "tls-certificates"]));
     expect(all.length).toBeGreaterThanOrEqual(20);
   });
 
@@ -72,6 +72,21 @@ describe("every container of every example stack is hardened by default", () => 
         readOnly: true,
         tmpfs: TMP,
         add: undefined,
+      });
+    }
+  });
+
+  test("the certificates job: read-only root, a small /tmp, root only to chown the key: CHOWN, DAC_OVERRIDE and FOWNER and nothing else", () => {
+    const jobs = all.filter((x) => x.component === "tls-certificates");
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const { stack, c } of jobs) {
+      expect({ container: `${stack}/${c.name}`, readOnly: c.read_only, tmpfs: Object.keys(c.tmpfs ?? {}), add: c.capabilities.add, user: c.user, network: c.network_mode }).toEqual({
+        container: `${stack}/${c.name}`,
+        readOnly: true,
+        tmpfs: ["/tmp"],
+        add: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"],
+        user: "0:0",
+        network: "none",
       });
     }
   });
