@@ -92,7 +92,9 @@ export function prepareInstance(dir: string, password: string): StackInstance {
   const stackDir = join(dir, "stack");
   mkdirSync(stackDir, { recursive: true });
   writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(inst.doc, null, 2));
-  const env: NodeJS.ProcessEnv = { ...process.env, TF_VAR_rabbitmq_admin_password: password, TF_IN_AUTOMATION: "1" };
+  // Every secret the stack asks for (admin passwords, credentials keys); the RabbitMQ admin's is the one given.
+  const secrets = Object.fromEntries(Object.keys((inst.doc as { variable?: object }).variable ?? {}).map((name) => [`TF_VAR_${name}`, `${password}-${name}`]));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, TF_VAR_rabbitmq_admin_password: password, TF_IN_AUTOMATION: "1" };
   run("terraform", ["init", "-input=false", "-no-color"], { cwd: stackDir, env });
   return { dir: stackDir, doc: inst.doc, containers: inst.containers, jobs: inst.jobs, env, synthSeconds: seconds };
 }
