@@ -113,7 +113,7 @@ describe("Kafka set-up job: users and ACLs", () => {
   const BOOTSTRAP = '--bootstrap-server kafka-replication:9095 --command-config "$cfg"';
 
   test("grants exactly each app's role: a producer writes its topic, a consumer reads its topic and group", () => {
-    const acls = script.filter((line) => line.includes("kafka-acls.sh")).map((line) => line.replace(/ &$/, ""));
+    const acls = script.filter((line) => line.includes("kafka-acls.sh") && line.includes(" --add ")).map((line) => line.replace(/ &$/, ""));
     expect(acls.sort()).toEqual(
       [
         `/opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --add --allow-principal 'User:writer' --operation Write --topic 'orders'`,
@@ -124,6 +124,21 @@ describe("Kafka set-up job: users and ACLs", () => {
     );
     // Nothing broader: no wildcard, no prefixed pattern, no other operation.
     expect(script.join("\n")).not.toMatch(/--operation (All|Alter|Create|Delete|Describe)|--resource-pattern-type|'\*'|--cluster/);
+  });
+
+  test("revokes what the grants no longer name, for the wired apps' principals only: the wanted ACLs are exactly the grants", () => {
+    const env = envOf(container(json, "kafka-setup"));
+    expect(env.MANAGED_PRINCIPALS.split("\n")).toEqual(["User:reader", "User:relay", "User:writer"]);
+    expect(env.WANTED_ACLS.split("\n")).toEqual([
+      "GROUP|readers|User:reader|READ",
+      "GROUP|relays|User:relay|READ",
+      "TOPIC|audit|User:relay|READ",
+      "TOPIC|audit|User:relay|WRITE",
+      "TOPIC|orders|User:reader|READ",
+      "TOPIC|orders|User:writer|WRITE",
+    ]);
+    const removals = script.filter((line) => line.includes("--remove"));
+    expect(removals).toEqual([`  /opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --remove --force --allow-principal "$p" --operation "$o" "$r" "$n" > /dev/null || exit 1`]);
   });
 
   test("creates one SCRAM-SHA-512 user per app and the admin user, each password from the environment", () => {

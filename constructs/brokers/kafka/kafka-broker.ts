@@ -574,6 +574,17 @@ export class KafkaBroker extends BrokerBase {
       KAFKA_JVM_PERFORMANCE_OPTS: TOOL_JVM_OPTS,
       BROKER_PASSWORD: this.derivedPassword(KAFKA_BROKER_PRINCIPAL),
     };
+    if (this.grants.size > 0) {
+      // What REVOKE_STALE_ACLS keeps: `TYPE|name|User:app|OPERATION`, one a line, as `kafka-acls.sh --list` prints them.
+      const wanted: string[] = [];
+      for (const [user, grant] of this.grants) {
+        for (const t of grant.writeTopics) wanted.push(`TOPIC|${t}|User:${user}|WRITE`);
+        for (const t of grant.readTopics) wanted.push(`TOPIC|${t}|User:${user}|READ`);
+        for (const g of grant.groups) wanted.push(`GROUP|${g}|User:${user}|READ`);
+      }
+      env.WANTED_ACLS = wanted.sort().join("\n");
+      env.MANAGED_PRINCIPALS = [...this.grants.keys()].sort().map((u) => `User:${u}`).join("\n");
+    }
     for (const u of this.setupUsers()) env[u.passwordEnv] = u.password;
     return env;
   }
@@ -621,6 +632,11 @@ export class KafkaBroker extends BrokerBase {
         steps.push(`${KAFKA_BIN}/kafka-acls.sh ${bootstrap} --add ${principal} --operation Read ${topics(grant.readTopics)} ${groups}`.trimEnd());
       }
     }
+    // Least privilege over time: an ACL of a wired app that its grants no
+    // longer name (a topic or group it was moved off) is removed. Users and
+    // ACLs of apps no longer in the stack are left (nothing tells them apart
+    // from users made by hand).
+    if (this.grants.size > 0) steps.push(REVOKE_STALE_ACLS.replace(/\$B/g, () => bootstrap));
     const lines = [
       "umask 077",
       'cfg=$(mktemp)',
@@ -642,6 +658,26 @@ export class KafkaBroker extends BrokerBase {
 function replicationHost(node: BrokerNode): string {
   return `${node.name}-replication`;
 }
+
+/**
+ * The set-up job's revocation step: lists every ACL (one tool run), keeps
+ * the LITERAL ALLOW bindings of the principals in $MANAGED_PRINCIPALS that
+ * $WANTED_ACLS does not name, and removes each (one tool run each, only
+ * when there is something to revoke). `$B` is replaced by the bootstrap and
+ * command-config options. Plain sh and awk (the image's mawk).
+ */
+const REVOKE_STALE_ACLS = `(acls=$(mktemp) && ${KAFKA_BIN}/kafka-acls.sh $B --list > "$acls" || exit 1
+awk '/^Current ACLs for resource/ { t = ""; n = ""; if (match($0, /resourceType=[A-Z_]+/)) t = substr($0, RSTART + 13, RLENGTH - 13); if (match($0, /name=.*, patternType=LITERAL\\)/)) n = substr($0, RSTART + 5, RLENGTH - 27); next }
+/principal=/ { if (t == "" || n == "") next; p = $0; sub(/.*principal=/, "", p); sub(/, host=.*/, "", p); o = $0; sub(/.*operation=/, "", o); sub(/,.*/, "", o); if ($0 ~ /permissionType=ALLOW/) print t "|" n "|" p "|" o }' "$acls" | while IFS= read -r acl; do
+  p=$(echo "$acl" | cut -d'|' -f3)
+  printf '%s\\n' "$MANAGED_PRINCIPALS" | grep -qxF -e "$p" || continue
+  printf '%s\\n' "$WANTED_ACLS" | grep -qxF -e "$acl" && continue
+  t=$(echo "$acl" | cut -d'|' -f1); n=$(echo "$acl" | cut -d'|' -f2); o=$(echo "$acl" | cut -d'|' -f4)
+  case "$t" in TOPIC) r=--topic ;; GROUP) r=--group ;; *) continue ;; esac
+  echo "revoking $o on $t $n from $p (no longer granted)"
+  ${KAFKA_BIN}/kafka-acls.sh $B --remove --force --allow-principal "$p" --operation "$o" "$r" "$n" > /dev/null || exit 1
+done
+s=$?; rm -f "$acls"; exit $s)`;
 
 /** Tool runs of the set-up job at a time: a JVM start is CPU-bound, and the job has 512 MiB. */
 const SETUP_PARALLELISM = 3;

@@ -373,9 +373,9 @@ describe("set-up job", () => {
     const events = kafka.addTopic("events");
     for (const name of ["a", "b", "c", "d"]) events.grantProduce(app(stack, name));
     const script = scriptOf(synth(stack).json);
-    // topics, 5 users (admin + 4 apps), 4 ACL lines: 10 background steps.
+    // topics, 5 users (admin + 4 apps), 4 ACL lines, the revocation of stale ACLs: 11 background steps.
     const steps = script.filter((line) => line.endsWith(" &")).length;
-    expect(steps).toBe(10);
+    expect(steps).toBe(11);
     let running = 0;
     for (const line of script) {
       if (line.endsWith(" &")) running++;
