@@ -90,7 +90,7 @@ export function runningContainerNames(): Set<string> {
 /** Every long-running container of the stack running and healthy (the topics job is one-shot). */
 export function allRunningAndHealthy(): true | undefined {
   const long = stackContainers().filter((c) => !JOBS.includes(c.name));
-  const ready = long.length === CONTAINERS.length - 1 && long.every((c) => c.running && c.health === "healthy");
+  const ready = long.length === CONTAINERS.length - JOBS.length && long.every((c) => c.running && c.health === "healthy");
   return ready ? true : undefined;
 }
 

@@ -5,7 +5,7 @@ import { fail, report } from "../errors/problems";
 import { ContainerImage } from "../images/container-image";
 import { DefaultImages } from "../images/default-images";
 import type { Container } from "../private/bindings";
-import { declareContainer } from "../private/container-spec";
+import { declareOneShotJob } from "../private/one-shot-job";
 import { defaultHardening } from "./container-hardening";
 import { LABEL_PREFIX } from "../private/labels";
 import { escapeTemplate, terraformIdentifier } from "../private/terraform-text";
@@ -207,7 +207,7 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     this.caVolume = this.volume("ca-volume", `${this.name}-tls-ca`);
     if (ownCa) this.caPrivate = this.volume("ca-private-volume", `${this.name}-tls-ca-private`);
     const image = (props.jobImage instanceof ContainerImage ? props.jobImage : ContainerImage.fromRegistry(DefaultImages.rabbitmq)).bind(this);
-    const job = declareContainer(this, "job", {
+    const job = declareOneShotJob(this, "job", {
       name: `${this.name}-tls`,
       image,
       component: "tls-certificates",
@@ -220,12 +220,6 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
         ...(this.caPrivate ? [{ volumeName: this.caPrivate.volumeName, containerPath: JOB_PATHS.caPrivate }] : []),
       ],
       memoryMb: 128,
-      restart: "no",
-      destroyGraceSeconds: 0,
-      // A one-shot job, as the Kafka topics job: must_run = false keeps the
-      // exited container, attach = true makes create wait for the exit.
-      mustRun: false,
-      attach: true,
       // Hardened like every job, but as root it must give the key to the
       // broker's uid (CHOWN), set modes on files it no longer owns (FOWNER)
       // and read a 0400 key of another uid on a re-run (DAC_OVERRIDE).
@@ -236,6 +230,13 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
         readOnlyAllowed: true,
         tmpfsSizeMb: { "/tmp": 16 },
       }),
+      failureMessage: `The TLS certificates job of ${this.name} failed: see \`docker logs ${this.name}-tls\`.`,
+      postconditions: [
+        {
+          condition: `\${can(regex("${CERTIFICATE_PATTERN}", self.container_logs))}`,
+          error_message: `The TLS certificates job of ${this.name} printed no CA certificate: see \`docker logs ${this.name}-tls\`.`,
+        },
+      ],
     });
     // Root in the job only: it sets the files' owner to the broker's uid:gid.
     job.user = "0:0";
@@ -244,16 +245,6 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     // The job's output (progress lines, then the CA certificate; never a key)
     // is kept in the state as container_logs, captured while attached.
     job.logs = true;
-    job.addOverride("lifecycle.postcondition", [
-      {
-        condition: "${self.exit_code == 0}",
-        error_message: `The TLS certificates job of ${this.name} failed: see \`docker logs ${this.name}-tls\`.`,
-      },
-      {
-        condition: `\${can(regex("${CERTIFICATE_PATTERN}", self.container_logs))}`,
-        error_message: `The TLS certificates job of ${this.name} printed no CA certificate: see \`docker logs ${this.name}-tls\`.`,
-      },
-    ]);
     this.job = job;
     this.node.defaultChild = job;
 

@@ -8,7 +8,8 @@ import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
 import type { Container } from "../../private/bindings";
-import { declareContainer, type PublishedPort } from "../../private/container-spec";
+import type { PublishedPort } from "../../private/container-spec";
+import { declareOneShotJob } from "../../private/one-shot-job";
 import { escapeTemplate } from "../../private/terraform-text";
 import { checkKnownKeys, checkString, isToken, optionsObject } from "../../private/validation";
 import { Network } from "../../networking/network";
@@ -530,7 +531,8 @@ export class KafkaBroker extends BrokerBase {
    * replaces the job (and re-runs it), never a broker node.
    */
   private declareSetupJob(): Container {
-    const job = declareContainer(this, "setup", {
+    // Apps that depend on it start once the topics, users and ACLs exist.
+    return declareOneShotJob(this, "setup", {
       name: `${this.brokerName}-setup`,
       image: this.image,
       component: "kafka-setup",
@@ -540,23 +542,9 @@ export class KafkaBroker extends BrokerBase {
       command: () => [escapeTemplate(this.setupScript())],
       // Up to SETUP_PARALLELISM tool JVMs at once, ~150 MiB each.
       memoryMb: 512,
-      restart: "no",
-      destroyGraceSeconds: 0,
-      // A one-shot job: it exits when done. must_run = false keeps the exited
-      // container (and no error); attach = true makes create wait for the exit,
-      // so apps that depend on it start once the topics, users and ACLs exist.
-      mustRun: false,
-      attach: true,
       dependsOn: [...this.containers],
+      failureMessage: `Setting up the Kafka topics, users and ACLs of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
     });
-    // The job's exit code becomes a deploy error instead of a silent failure.
-    job.addOverride("lifecycle.postcondition", [
-      {
-        condition: "${self.exit_code == 0}",
-        error_message: `Setting up the Kafka topics, users and ACLs of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
-      },
-    ]);
-    return job;
   }
 
   /** The users the job creates, in order: admin, then each wired app by name. */

@@ -7,7 +7,8 @@ import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
 import type { Container } from "../../private/bindings";
-import { declareContainer, type PublishedPort } from "../../private/container-spec";
+import type { PublishedPort } from "../../private/container-spec";
+import { declareOneShotJob } from "../../private/one-shot-job";
 import { ContainerImage } from "../../images/container-image";
 import { RABBITMQ_SETUP_SCRIPT } from "./rabbitmq-setup-script";
 import { escapeTemplate } from "../../private/terraform-text";
@@ -378,7 +379,7 @@ export class RabbitMqBroker extends BrokerBase {
    * replaces only the job (and re-runs it), never a broker node.
    */
   private declareSetupJob(): Container {
-    const job = declareContainer(this, "setup", {
+    return declareOneShotJob(this, "setup", {
       name: `${this.brokerName}-setup`,
       image: ContainerImage.fromRegistry(DefaultImages.node).bind(this),
       component: "rabbitmq-setup",
@@ -386,19 +387,9 @@ export class RabbitMqBroker extends BrokerBase {
       env: () => this.setupEnvironment(),
       command: ["node", "-e", escapeTemplate(RABBITMQ_SETUP_SCRIPT)],
       memoryMb: 128,
-      restart: "no",
-      destroyGraceSeconds: 0,
-      mustRun: false,
-      attach: true,
       dependsOn: [...this.containers],
+      failureMessage: `Setting up the app users of RabbitMQ broker ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
     });
-    job.addOverride("lifecycle.postcondition", [
-      {
-        condition: "${self.exit_code == 0}",
-        error_message: `Setting up the app users of RabbitMQ broker ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
-      },
-    ]);
-    return job;
   }
 
   private setupEnvironment(): Record<string, string> {
