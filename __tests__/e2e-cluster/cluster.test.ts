@@ -154,7 +154,14 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     // ...and a host Kafka client produces (acks=all) and consumes, on a topic of its own.
     const probe = `e2e.host-check.${randomBytes(3).toString("hex")}`;
     const kafka = hostKafka();
-    await withAdmin((admin) => admin.createTopics({ topics: [{ topic: probe, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true }));
+    await withAdmin((admin) => admin.createTopics({ topics: [{ topic: probe, numPartitions: 3, replicationFactor: 3 }] }));
+    // Not createTopics' waitForLeaders: it retries LEADER_NOT_AVAILABLE only, and a
+    // broker that has not replayed the new topic from the metadata log yet answers
+    // UNKNOWN_TOPIC_OR_PARTITION (seen once in CI). Ask until every partition has a leader.
+    await waitForAsync(`a leader for every partition of ${probe}`, 60, async () => {
+      const { topics } = await withAdmin((admin) => admin.fetchTopicMetadata({ topics: [probe] })).catch(() => ({ topics: [] as { partitions: { leader: number }[] }[] }));
+      return topics[0]?.partitions.length === 3 && topics[0].partitions.every((p) => p.leader >= 0) ? true : undefined;
+    });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
     const sent = Array.from({ length: 30 }, (_, i) => `host-check ${i}`);
