@@ -10,6 +10,7 @@ import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { aclScript, scramUserScript, startSecureKafka, TestSecureKafka } from "../support/brokers";
 import { makeTestCertificates, TestCertificates } from "../support/certificates";
 import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
+import * as topics from "./helpers/kafka-topics";
 
 let certificates: TestCertificates;
 let broker: TestSecureKafka;
@@ -52,20 +53,9 @@ afterAll(async () => {
   certificates?.remove();
 });
 
-async function createTopic(topic: string): Promise<string> {
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-  return topic;
-}
-
-async function messagesInTopic(topic: string): Promise<number> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.reduce((sum, { high }) => sum + Number(high), 0);
-}
-
-async function committed(groupId: string, topic: string): Promise<number> {
-  const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
-}
+const createTopic = (topic: string) => topics.createTopic(admin, topic, 2);
+const messagesInTopic = (topic: string) => topics.messagesInTopic(admin, topic);
+const committed = (groupId: string, topic: string) => topics.committed(admin, groupId, topic);
 
 function sasl(user: string, password: string, bootstrap = broker.saslBootstrap): Record<string, string> {
   return {

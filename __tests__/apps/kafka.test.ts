@@ -9,6 +9,7 @@ import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
 import { run } from "../support/commands";
 import { startKafka, TestKafka } from "../support/brokers";
 import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
+import * as topics from "./helpers/kafka-topics";
 
 let broker: TestKafka;
 let kafka: Kafka;
@@ -32,23 +33,9 @@ afterAll(async () => {
   broker?.remove();
 });
 
-/** Creates a topic (the topology is the broker construct's job; the broker does not auto-create). */
-async function createTopic(topic: string, partitions = 4): Promise<string> {
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  return topic;
-}
-
-/** Messages in the topic: the sum of the partitions' end offsets. */
-async function messagesInTopic(topic: string): Promise<number> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.reduce((sum, { high }) => sum + Number(high), 0);
-}
-
-/** Messages the group has committed past, summed over the partitions (-1 = nothing committed). */
-async function committed(groupId: string, topic: string): Promise<number> {
-  const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
-}
+const createTopic = (topic: string, partitions = 4) => topics.createTopic(admin, topic, partitions);
+const messagesInTopic = (topic: string) => topics.messagesInTopic(admin, topic);
+const committed = (groupId: string, topic: string) => topics.committed(admin, groupId, topic);
 
 function producerEnv(topic: string, count: number, extra: Record<string, string> = {}): Record<string, string> {
   return {

@@ -89,16 +89,18 @@ export async function startRabbitMq(): Promise<TestRabbitMq> {
       "-p", "127.0.0.1:0:5672",
       RABBITMQ_IMAGE,
     ],
-    async () => {
-      // `ping` answers as soon as the Erlang node runs; the listeners open later.
-      await waitFor("rabbitmq-diagnostics check_port_connectivity", 120, () => {
-        run("docker", ["exec", name, "rabbitmq-diagnostics", "-q", "check_port_connectivity"], { timeoutSeconds: 30 });
-        return true;
-      });
-    },
+    () => rabbitListenersUp(name),
   );
   const port = publishedPort(name, 5672);
   return { container: name, url: `amqp://${user}:${password}@127.0.0.1:${port}`, remove };
+}
+
+/** Resolves once the node's listeners accept connections (`ping` answers as soon as the Erlang node runs; the listeners open later). */
+async function rabbitListenersUp(name: string): Promise<void> {
+  await waitFor("rabbitmq-diagnostics check_port_connectivity", 120, () => {
+    run("docker", ["exec", name, "rabbitmq-diagnostics", "-q", "check_port_connectivity"], { timeoutSeconds: 30 });
+    return true;
+  });
 }
 
 export async function startKafka(): Promise<TestKafka> {
@@ -275,12 +277,7 @@ export async function startTlsRabbitMq(certificates: { readonly dir: string }): 
       "-p", "127.0.0.1:0:5671",
       RABBITMQ_IMAGE,
     ],
-    async () => {
-      await waitFor("rabbitmq-diagnostics check_port_connectivity", 120, () => {
-        run("docker", ["exec", name, "rabbitmq-diagnostics", "-q", "check_port_connectivity"], { timeoutSeconds: 30 });
-        return true;
-      });
-    },
+    () => rabbitListenersUp(name),
   );
   const port = publishedPort(name, 5671);
   const url = (user: string, password: string, host = "127.0.0.1") =>
