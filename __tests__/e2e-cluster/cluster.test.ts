@@ -154,8 +154,8 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     // ...and a host Kafka client produces (acks=all) and consumes, on a topic of its own.
     const probe = `e2e.host-check.${randomBytes(3).toString("hex")}`;
     const kafka = hostKafka();
-    await withAdmin((admin) => admin.createTopics({ topics: [{ topic: probe, numPartitions: 3, replicationFactor: 3 }] }));
-    // Not createTopics' waitForLeaders: it retries LEADER_NOT_AVAILABLE only, and a
+    await withAdmin((admin) => admin.createTopics({ waitForLeaders: false, topics: [{ topic: probe, numPartitions: 3, replicationFactor: 3 }] }));
+    // Not createTopics' waitForLeaders (on unless turned off): it retries LEADER_NOT_AVAILABLE only, and a
     // broker that has not replayed the new topic from the metadata log yet answers
     // UNKNOWN_TOPIC_OR_PARTITION (seen once in CI). Ask until every partition has a leader.
     await waitForAsync(`a leader for every partition of ${probe}`, 60, async () => {
