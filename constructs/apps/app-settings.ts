@@ -30,6 +30,15 @@ export const AppEnv = {
 } as const;
 
 /**
+ * Set by `AppContainer` from its `metrics` prop, never from `environment`:
+ * the Prometheus scrape configuration is derived from the same prop.
+ */
+export const AppMetricsEnv = {
+  /** The port the app serves Prometheus text on, at `/metrics` (all interfaces); 0 = no metrics server. */
+  METRICS_PORT: "METRICS_PORT",
+} as const;
+
+/**
  * Variables the apps read but the constructs never set: debugging knobs and
  * test hooks. A deployment leaves them unset and gets the production behaviour.
  */
@@ -46,7 +55,11 @@ export const AppOnlyEnv = {
 
 export type AppEnvName = (typeof AppEnv)[keyof typeof AppEnv];
 export type AppOnlyEnvName = (typeof AppOnlyEnv)[keyof typeof AppOnlyEnv];
-export type AppSettingName = AppEnvName | AppOnlyEnvName;
+export type AppMetricsEnvName = (typeof AppMetricsEnv)[keyof typeof AppMetricsEnv];
+export type AppSettingName = AppEnvName | AppOnlyEnvName | AppMetricsEnvName;
+
+/** The port `AppContainer` gives the apps' metrics server unless told otherwise (the OpenTelemetry Prometheus exporter's). */
+export const DEFAULT_APP_METRICS_PORT = 9464;
 
 /** The default place of the file a container healthcheck tests for (`test -f /tmp/app-healthy`). */
 export const DEFAULT_HEALTH_FILE = "/tmp/app-healthy";
@@ -105,6 +118,8 @@ export const APP_SETTINGS: { readonly [name in AppSettingName]: SettingSpec } = 
   HEALTH_FILE: { kind: "text", default: DEFAULT_HEALTH_FILE },
   CONSUMER_FAIL_MARKER: { kind: "text", default: undefined },
   CONSUMER_WORK_MS: integer(0, 2 ** 31 - 1, 0),
+  // Off unless set: an app run by hand or by a test needs no free port.
+  METRICS_PORT: integer(0, 65535, 0),
 };
 
 /** What a setting expects, in words: "an integer between 0 and 65535". */
