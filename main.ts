@@ -13,6 +13,7 @@ import {
   HealthCheck,
   KafkaBroker,
   Network,
+  Prometheus,
   RabbitMqBroker,
   runSynth,
 } from "./constructs";
@@ -31,7 +32,8 @@ export const DEFAULT_STACK_NAME = "messaging";
 /**
  * The default stack: one network; RabbitMQ with a queue and its dead-letter
  * queue; Kafka with a topic; a producer and a consumer for each broker, built
- * from `apps/`; all on the local Docker engine ($DOCKER_HOST or
+ * from `apps/`; a Prometheus scraping them all (UI on 127.0.0.1:9090); all on
+ * the local Docker engine ($DOCKER_HOST or
  * unix:///var/run/docker.sock).
  */
 export function buildDefaultStack(scope: Construct, options: DefaultStackOptions = {}): TerraformStack {
@@ -76,6 +78,14 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
   orders.grantConsume(app("rabbitmq-consumer", "rabbitmq-consumer", {}));
   events.grantProduce(app("kafka-producer", "kafka-producer", producerSettings));
   events.grantConsume(app("kafka-consumer", "kafka-consumer", {}), { groupId: "events-consumer" });
+
+  // Scrapes every broker node and app above (found in the stack, not listed), with the default alerts.
+  new Prometheus(stack, "prometheus", {
+    uiHostPort: 9090,
+    scrapeIntervalSeconds: 5,
+    retentionDays: 7,
+    dataRemovalPolicy: "destroy",
+  });
 
   return stack;
 }

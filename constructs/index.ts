@@ -19,6 +19,7 @@ export {
   type RabbitMqBrokerProps,
   RABBITMQ_AMQP_PORT,
   RABBITMQ_MANAGEMENT_PORT,
+  RABBITMQ_METRICS_PORT,
 } from "./brokers/rabbitmq/rabbitmq-broker";
 export { RabbitMqQueue } from "./brokers/rabbitmq/rabbitmq-queue";
 export { RabbitMqExchange } from "./brokers/rabbitmq/rabbitmq-exchange";
@@ -49,6 +50,16 @@ export {
   LINUX_CAPABILITIES,
   RABBITMQ_ENTRYPOINT_CAPABILITIES,
 } from "./security/container-hardening";
+export { Prometheus, type PrometheusProps } from "./observability/prometheus";
+export type { PrometheusAlertRule } from "./observability/alert-rules";
+export {
+  type AppMetricsOptions,
+  type BrokerMetricsOptions,
+  type IMetricsSource,
+  type ScrapeTarget,
+  isMetricsSource,
+  ScrapeLabels,
+} from "./observability/metrics";
 export * from "./aspects/common-labels";
 export * from "./aspects/unique-host-ports";
 export { ImageTagWarning } from "./aspects/image-tag-warning";

@@ -105,6 +105,8 @@ describe("default stack (main.ts)", () => {
       KAFKA_GROUP_ID: "events-consumer",
       KAFKA_SASL_USERNAME: "kafka-consumer",
       KAFKA_SASL_PASSWORD: '${sha256("${var.kafka_credentials_key}/kafka/kafka-consumer")}',
+      // Where the app serves /metrics for Prometheus.
+      METRICS_PORT: "9464",
     });
     for (const name of template.containersOf("app")) expect(envOf(container(json, name)).BROKER_KIND).toBeUndefined();
   });

@@ -18,7 +18,8 @@ import {
   checkPort,
   isToken,
 } from "../private/validation";
-import { APP_SETTINGS, AppOnlyEnv, isAppSetting, parseSetting } from "./app-settings";
+import { AppMetricsEnv, APP_SETTINGS, AppOnlyEnv, DEFAULT_APP_METRICS_PORT, isAppSetting, parseSetting } from "./app-settings";
+import { resolveAppMetrics, ScrapeLabels, type AppMetricsOptions, type IMetricsSource, type ScrapeTarget } from "../observability/metrics";
 import { HealthCheck } from "./health-check";
 
 export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
@@ -112,6 +113,14 @@ export interface AppContainerProps {
    * @default - fully hardened
    */
   readonly hardening?: ContainerHardening;
+  /**
+   * Prometheus metrics of each replica: METRICS_PORT is set to `port` (the
+   * apps in `apps/` serve `/metrics` there) and a `Prometheus` construct of
+   * the stack scrapes every replica on the app's first network. To reach
+   * them from the host, publish the port with `ports`.
+   * @default - on, port 9464, path /metrics
+   */
+  readonly metrics?: AppMetricsOptions;
 }
 
 const APP_PROPS: Record<keyof AppContainerProps, true> = {
@@ -129,6 +138,7 @@ const APP_PROPS: Record<keyof AppContainerProps, true> = {
   networks: true,
   ports: true,
   hardening: true,
+  metrics: true,
 };
 const PORT_PROPS: Record<keyof AppPort, true> = { containerPort: true, hostPort: true, hostIp: true };
 
@@ -142,13 +152,14 @@ const OUR_NAMES = [...Object.keys(APP_SETTINGS), ...Object.values(ConnectionEnv)
  * environment, networks and start order are rendered at synth from every
  * wiring, so the order of calls does not matter.
  */
-export class AppContainer extends Construct implements IBrokerClient {
+export class AppContainer extends Construct implements IBrokerClient, IMetricsSource {
   public readonly appName: string;
   /** The replicas' docker_container resources, in order (the first is `node.defaultChild`). */
   public readonly containers: Container[];
   private readonly environment: Record<string, string>;
   private readonly pinnedNetworks?: readonly INetwork[];
   private readonly wirings: BrokerWiring[] = [];
+  private readonly metrics: { readonly enabled: boolean; readonly port: number; readonly path: string };
 
   constructor(scope: Construct, id: string, props: AppContainerProps) {
     super(scope, id);
@@ -172,6 +183,7 @@ export class AppContainer extends Construct implements IBrokerClient {
     const restart = checkOneOf(this, "restartPolicy", props.restartPolicy, RESTART_POLICIES) ? (props.restartPolicy ?? "unless-stopped") : "unless-stopped";
     checkLabels(this, "labels", props.labels);
     this.environment = checkEnvironment(this, props.environment);
+    this.metrics = resolveAppMetrics(this, props.metrics, DEFAULT_APP_METRICS_PORT);
     const ports = checkPorts(this, props.ports, replicas);
     if (props.healthCheck !== undefined && !(props.healthCheck instanceof HealthCheck)) {
       report(this, "healthCheck is not a HealthCheck", props.healthCheck, 'use HealthCheck.exec(["cmd", ...]) or HealthCheck.shell("...")');
@@ -219,6 +231,21 @@ export class AppContainer extends Construct implements IBrokerClient {
     const networks: INetwork[] = [];
     for (const w of this.wirings) if (!networks.includes(w.broker.network)) networks.push(w.broker.network);
     return networks;
+  }
+
+  /** Every replica's metrics endpoint on the app's first network, for a `Prometheus` of the stack; none when metrics are off or the app is on no network. */
+  public metricsTargets(): ScrapeTarget[] {
+    const network = this.networks()[0];
+    if (!this.metrics.enabled || network === undefined) return [];
+    return this.containers.map(
+      (_, i): ScrapeTarget => ({
+        job: "apps",
+        address: `${this.appName}-${i + 1}:${this.metrics.port}`,
+        metricsPath: this.metrics.path,
+        labels: { [ScrapeLabels.component]: "app", [ScrapeLabels.app]: this.appName },
+        network,
+      }),
+    );
   }
 
   /** The brokers the app is wired to, and how. */
@@ -277,6 +304,7 @@ export class AppContainer extends Construct implements IBrokerClient {
   /** The app's settings and every wiring's connection settings (the first wiring wins a conflict, which is reported). */
   private renderedEnvironment(): Record<string, string> {
     const env: Record<string, string> = { ...this.environment };
+    if (this.metrics.enabled) env[AppMetricsEnv.METRICS_PORT] = String(this.metrics.port);
     for (const w of this.wirings) for (const [name, value] of Object.entries(w.environment)) if (!(name in env)) env[name] = value;
     return env;
   }
@@ -354,6 +382,10 @@ function checkEnvironment(scope: Construct, environment: unknown): Record<string
     }
     if ((Object.values(ConnectionEnv) as string[]).includes(key)) {
       report(scope, `environment sets the connection variable ${key}`, key, "remove it: a grant verb (e.g. queue.grantConsume(app)) sets it");
+      continue;
+    }
+    if ((Object.values(AppMetricsEnv) as string[]).includes(key)) {
+      report(scope, `environment sets ${key}, which the metrics prop sets`, key, "remove it; pass metrics: { port } (or { enabled: false }) instead");
       continue;
     }
     if (isAppSetting(key)) {

@@ -1,4 +1,4 @@
-import type { IAspect } from "cdktf";
+import { Aspects, TerraformStack, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import { Container } from "../private/bindings";
 import { report } from "../errors/problems";
@@ -23,6 +23,8 @@ export class UniqueHostPorts implements IAspect {
 
   public visit(node: IConstruct): void {
     if (!(node instanceof Container)) return;
+    // One checker a container: with one on the App and one on the stack, the nearest reports.
+    if (nearestChecker(node) !== this) return;
     const ports = node.portsInput;
     if (!Array.isArray(ports)) return;
     const path = node.node.path;
@@ -47,4 +49,24 @@ export class UniqueHostPorts implements IAspect {
     }
     this.byContainer.set(path, mine);
   }
+}
+
+function nearestChecker(node: IConstruct): UniqueHostPorts | undefined {
+  for (const s of [...node.node.scopes].reverse()) {
+    const found = Aspects.of(s).all.find((a): a is UniqueHostPorts => a instanceof UniqueHostPorts);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Adds UniqueHostPorts to `scope`'s stack unless the stack or a scope above
+ * it has one. Constructs whose host port is easy to give twice (two
+ * Prometheus UIs, metrics ports) call it, so that such a clash is a synth
+ * error even in a stack without addMessagingAspects.
+ */
+export function ensureUniqueHostPorts(scope: IConstruct): void {
+  const stack = TerraformStack.of(scope);
+  for (const s of stack.node.scopes) if (Aspects.of(s).all.some((a) => a instanceof UniqueHostPorts)) return;
+  Aspects.of(stack).add(new UniqueHostPorts());
 }

@@ -21,6 +21,8 @@ import {
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { TlsCertificates, type ITlsCertificates } from "../security/tls-certificates";
+import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
+import { resolveBrokerMetrics, ScrapeLabels, type BrokerMetricsOptions, type IMetricsSource, type ScrapeTarget } from "../observability/metrics";
 import type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient } from "./broker";
 
 /** The props every broker kind has. */
@@ -105,6 +107,14 @@ export interface BrokerBaseProps {
    * @default - fully hardened
    */
   readonly hardening?: ContainerHardening;
+  /**
+   * Prometheus metrics on every node, on the broker's network (a
+   * `Prometheus` construct of the stack scrapes them), and on 127.0.0.1 of
+   * the host only when `hostPort` is given. Unauthenticated, read-only, as
+   * the exporters serve them: publish them only to a trusted host.
+   * @default - on, not published
+   */
+  readonly metrics?: BrokerMetricsOptions;
 }
 
 /** The fields of BrokerBaseProps, for the unknown-props check of each kind. */
@@ -121,6 +131,7 @@ export const BROKER_BASE_PROPS: Record<keyof BrokerBaseProps, true> = {
   credentialsKey: true,
   tls: true,
   hardening: true,
+  metrics: true,
 };
 
 /** How a broker gets its TLS certificates. */
@@ -184,6 +195,20 @@ export interface BrokerKindDescription {
   readonly addedCapabilities?: readonly string[];
   /** The uid:gid the kind's image runs its broker process as: the owner of its TLS key. */
   readonly processUser?: { readonly uid: number; readonly gid: number };
+  /**
+   * Where every node serves Prometheus metrics: one port, one or more scrape
+   * endpoints (a Prometheus job each).
+   * @default - the kind serves none
+   */
+  readonly metrics?: {
+    readonly port: number;
+    readonly endpoints: readonly { readonly job: string; readonly path: string; readonly params?: Record<string, string[]> }[];
+  };
+  /**
+   * The kind's other published host ports by prop name (base ports: node i
+   * adds i - 1), so that `metrics.hostPort` cannot land on one of them.
+   */
+  readonly publishedHostPorts?: Readonly<Record<string, number | undefined>>;
 }
 
 /** The container settings a kind gives for one broker node. */
@@ -216,7 +241,7 @@ export interface BrokerNodeSpec {
  * order). A kind adds its own props, its node's container settings and its
  * grant verbs; see RabbitMqBroker and KafkaBroker.
  */
-export abstract class BrokerBase extends Construct implements IBroker {
+export abstract class BrokerBase extends Construct implements IBroker, IMetricsSource {
   public readonly kind: string;
   public readonly brokerName: string;
   public readonly network: INetwork;
@@ -238,6 +263,9 @@ export abstract class BrokerBase extends Construct implements IBroker {
   public readonly tls?: ITlsCertificates;
   /** The nodes' hardening, checked. */
   private readonly hardening: ResolvedHardening;
+  /** The `metrics` prop, checked. */
+  protected readonly metricsSettings: { readonly enabled: boolean; readonly hostPort?: number };
+  private readonly metricsDescription?: BrokerKindDescription["metrics"];
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
     super(scope, id);
@@ -279,6 +307,18 @@ export abstract class BrokerBase extends Construct implements IBroker {
 
     const count = checkNodeCount(this, props.nodes) ? (props.nodes ?? 1) : 1;
     if (description.hostPort !== undefined && count > 1) checkPortRange(this, "host ports", description.hostPort, count);
+    this.metricsDescription = description.metrics;
+    this.metricsSettings = this.metricsDescription
+      ? resolveBrokerMetrics(this, props.metrics)
+      : { enabled: false };
+    if (!this.metricsDescription && props.metrics !== undefined) {
+      report(this, `metrics: the ${description.kind} broker kind serves no metrics`, props.metrics, "remove metrics");
+    }
+    if (this.metricsSettings.hostPort !== undefined) {
+      ensureUniqueHostPorts(this);
+      checkPortRange(this, "metrics.hostPort", this.metricsSettings.hostPort, count);
+      checkMetricsHostPort(this, this.metricsSettings.hostPort, count, { ...description.publishedHostPorts, [description.kind === "kafka" ? "hostPort" : "amqpHostPort"]: description.hostPort });
+    }
     this.tls = this.resolveTls(props.tls, count, description);
     this.nodes = Array.from({ length: count }, (_, i): BrokerNode => {
       const name = count === 1 ? this.brokerName : `${this.brokerName}-${i + 1}`;
@@ -319,6 +359,34 @@ export abstract class BrokerBase extends Construct implements IBroker {
     return this.nodes.flatMap((n) => (n.hostEndpoint ? [n.hostEndpoint] : []));
   }
 
+  /** Whether the nodes serve Prometheus metrics (the `metrics` prop). */
+  public get metricsEnabled(): boolean {
+    return this.metricsSettings.enabled;
+  }
+
+  /** Every node's metrics endpoints, for a `Prometheus` of the stack; none when metrics are off. */
+  public metricsTargets(): ScrapeTarget[] {
+    const description = this.metricsDescription;
+    if (!this.metricsSettings.enabled || !description) return [];
+    return this.nodes.flatMap((node) =>
+      description.endpoints.map(
+        (endpoint): ScrapeTarget => ({
+          job: endpoint.job,
+          address: `${node.name}:${description.port}`,
+          metricsPath: endpoint.path,
+          ...(endpoint.params ? { params: endpoint.params } : {}),
+          labels: {
+            [ScrapeLabels.component]: "broker",
+            [ScrapeLabels.kind]: this.kind,
+            [ScrapeLabels.broker]: this.brokerName,
+            [ScrapeLabels.node]: String(node.index),
+          },
+          network: this.network,
+        }),
+      ),
+    );
+  }
+
   /** Created before a wired app: the broker's containers (healthy first, see `wait`). */
   public startDependencies(): ITerraformDependable[] {
     return [...this.nodeContainers];
@@ -357,7 +425,12 @@ export abstract class BrokerBase extends Construct implements IBroker {
       component: spec.component,
       networks: [{ network: this.network, aliases }, ...(spec.extraNetworks ?? [])],
       env: spec.env,
-      ports: spec.ports,
+      ports: [
+        ...(spec.ports ?? []),
+        ...(this.metricsDescription && this.metricsSettings.enabled && this.metricsSettings.hostPort !== undefined
+          ? [{ containerPort: this.metricsDescription.port, hostPort: node.hostPort(this.metricsSettings.hostPort) }]
+          : []),
+      ],
       volumes: [...(spec.volumes ?? []), ...(tls?.volumes ?? [])],
       uploads: spec.uploads,
       healthCheck: spec.healthCheck,
@@ -591,6 +664,22 @@ function checkNodeCount(scope: Construct, nodes: unknown): boolean {
 function checkPortRange(scope: Construct, field: string, base: number, count: number): void {
   if (typeof base === "number" && base + count - 1 > 65535) {
     report(scope, `${field}: node ${count} would publish port ${base + count - 1}, above 65535`, base, `use a base port <= ${65536 - count}`);
+  }
+}
+
+/** `metrics.hostPort` must not share a host port with another published port of the broker (any node). */
+function checkMetricsHostPort(scope: Construct, metricsBase: number, count: number, others: Record<string, number | undefined>): void {
+  for (const [field, base] of Object.entries(others)) {
+    if (typeof base !== "number" || isToken(base)) continue;
+    if (metricsBase <= base + count - 1 && base <= metricsBase + count - 1) {
+      const range = (b: number) => (count === 1 ? `${b}` : `${b}-${b + count - 1}`);
+      report(
+        scope,
+        `metrics.hostPort ${range(metricsBase)} collides with ${field} ${range(base)}${count > 1 ? ` (node i publishes base + i - 1)` : ""}`,
+        metricsBase,
+        `pick a metrics.hostPort outside ${range(base)}`,
+      );
+    }
   }
 }
 

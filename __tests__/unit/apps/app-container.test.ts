@@ -42,7 +42,7 @@ describe("AppContainer", () => {
       memory_swap: 64,
       restart: "on-failure",
       destroy_grace_seconds: 10,
-      env: ["PRODUCER_COUNT=1000"],
+      env: ["METRICS_PORT=9464", "PRODUCER_COUNT=1000"],
     });
     expect(labelsOf(container(json, "worker-1"))).toMatchObject({ team: "payments", "cdktf-docker-messaging.component": "app" });
     expect(worker.appName).toBe("worker");
@@ -105,13 +105,13 @@ describe("AppContainer", () => {
     new AppContainer(stack, "app", { image, command: ["node", "main.js"], environment: { [AppEnv.PRODUCER_RATE]: rate.stringValue } });
     const c = container(synth(stack).json, "app-1");
     expect(c.command).toEqual(["node", "main.js"]);
-    expect(c.env).toEqual(["PRODUCER_RATE=${var.rate}"]);
+    expect(c.env).toEqual(["METRICS_PORT=9464", "PRODUCER_RATE=${var.rate}"]);
   });
 
   test("escapes Terraform template sequences in literal environment values", () => {
     const stack = newStack();
     new AppContainer(stack, "app", { image, environment: { CONSUMER_FAIL_MARKER: "${poison} %{x}" } });
-    expect(container(synth(stack).json, "app-1").env).toEqual(["CONSUMER_FAIL_MARKER=$${poison} %%{x}"]);
+    expect(container(synth(stack).json, "app-1").env).toEqual(["CONSUMER_FAIL_MARKER=$${poison} %%{x}", "METRICS_PORT=9464"]);
   });
 
   test("joins the broker's network when wired, or keeps a pinned list that already has it", () => {
@@ -149,6 +149,7 @@ describe("AppContainer", () => {
         KAFKA_GROUP_ID: "readers",
         KAFKA_SASL_USERNAME: "consumer",
         KAFKA_SASL_PASSWORD: '${sha256("${var.kafka_credentials_key}/kafka/consumer")}',
+        METRICS_PORT: "9464",
       });
       expect(c.depends_on).toEqual([expect.stringMatching(/^docker_container\.kafka_container_/), expect.stringMatching(/^docker_container\.kafka_setup_/)]);
     }

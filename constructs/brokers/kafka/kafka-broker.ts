@@ -17,6 +17,7 @@ import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, checkSecretToken, type BrokerBaseProps, type BrokerNode } from "../broker-base";
 import { KafkaConnectionEnv, kafkaEnvName } from "./kafka-env";
+import { KAFKA_JMX_EXPORTER_CONFIG, KAFKA_JMX_EXPORTER_JAR, KAFKA_METRICS_PORT } from "./kafka-metrics";
 
 export { kafkaEnvName } from "./kafka-env";
 import { KafkaTopic, type KafkaConsumeOptions } from "./kafka-topic";
@@ -47,6 +48,8 @@ const KAFKA_BIN = "/opt/kafka/bin";
 /** JVM settings of the Kafka command-line tools run by the healthcheck and the topics job. */
 const TOOL_HEAP_OPTS = "-Xmx96m";
 const TOOL_JVM_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+/** Where the nodes get the JMX exporter's rules (uploaded; the agent jar is in the image). */
+const KAFKA_JMX_EXPORTER_CONFIG_FILE = "/etc/kafka/jmx-exporter.yaml";
 const TOOL_JVM_ENV = `KAFKA_HEAP_OPTS=${TOOL_HEAP_OPTS} KAFKA_JVM_PERFORMANCE_OPTS='${TOOL_JVM_OPTS}'`;
 
 /**
@@ -223,6 +226,7 @@ export class KafkaBroker extends BrokerBase {
       internalPort: KAFKA_INTERNAL_PORT,
       processUser: { uid: 1000, gid: 1000 }, // appuser of the apache/kafka image (and of ours)
       hostPort: props?.hostPort,
+      metrics: { port: KAFKA_METRICS_PORT, endpoints: [{ job: "kafka", path: "/metrics" }] },
       defaultImage: DefaultImages.kafka,
       defaultMemoryMb: 1024,
       minMemoryMb: KAFKA_MIN_MEMORY_MB,
@@ -270,6 +274,16 @@ export class KafkaBroker extends BrokerBase {
         component: "kafka-broker",
         env,
         ports,
+        ...(this.metricsEnabled
+          ? {
+              uploads: [{ file: KAFKA_JMX_EXPORTER_CONFIG_FILE, content: escapeTemplate(KAFKA_JMX_EXPORTER_CONFIG) }],
+              // The exporter agent in the server's JVM only: set as KAFKA_OPTS for the
+              // start chain, not in the container's environment, where every
+              // `docker exec` Kafka tool (the rolling check, an operator's
+              // kafka-topics.sh) would start a second agent on the same port and die.
+              command: ["/bin/bash", "-c", `export KAFKA_OPTS="$KAFKA_OPTS -javaagent:${KAFKA_JMX_EXPORTER_JAR}=${KAFKA_METRICS_PORT}:${KAFKA_JMX_EXPORTER_CONFIG_FILE}" && exec /etc/kafka/docker/run`],
+            }
+          : {}),
         volumes: [{ volumeName: this.dataVolumes[node.index - 1].volumeName, containerPath: KAFKA_DATA_DIR }],
         extraNetworks: [{ network: this.replicationNetwork, aliases: [replicationHost(node)] }],
         // The REPLICATION listener: it takes ApiVersions before authentication

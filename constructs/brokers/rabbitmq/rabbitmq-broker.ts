@@ -37,6 +37,8 @@ export const RABBITMQ_AMQP_PORT = 5672;
 /** AMQP over TLS: the only AMQP listener when `tls` is on. */
 export const RABBITMQ_AMQPS_PORT = 5671;
 export const RABBITMQ_MANAGEMENT_PORT = 15672;
+/** The rabbitmq_prometheus plugin's port (enabled in the image, as in the official one). */
+export const RABBITMQ_METRICS_PORT = 15692;
 export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
 export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
 export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
@@ -144,6 +146,17 @@ export class RabbitMqBroker extends BrokerBase {
       internalPort: props?.tls !== undefined ? RABBITMQ_AMQPS_PORT : RABBITMQ_AMQP_PORT,
       processUser: { uid: 999, gid: 999 }, // the rabbitmq user of the official image (and of ours)
       hostPort: props?.amqpHostPort,
+      publishedHostPorts: { managementHostPort: props?.managementHostPort },
+      metrics: {
+        port: RABBITMQ_METRICS_PORT,
+        endpoints: [
+          // Aggregated node metrics (messages in/out, connections, alarms, raft).
+          { job: "rabbitmq", path: "/metrics" },
+          // Per queue: ready/unacked messages and consumers, for the queue alerts.
+          // Only these two families: /metrics/per-object would list every metric per object.
+          { job: "rabbitmq-queues", path: "/metrics/detailed", params: { family: ["queue_coarse_metrics", "queue_consumer_count"] } },
+        ],
+      },
       defaultImage: DefaultImages.rabbitmq,
       defaultMemoryMb: 512,
       minMemoryMb: RABBITMQ_MIN_MEMORY_MB,

@@ -41,7 +41,8 @@ function broker(props: Partial<RabbitMqBrokerProps> = {}) {
 }
 
 function app(stack: TerraformStack, id = "app", props: { replicas?: number; environment?: Record<string, string> } = {}): AppContainer {
-  return new AppContainer(stack, id, { image: ContainerImage.fromRegistry("busybox:1.36"), ...props });
+  // busybox serves no metrics: these tests are about the wirings' settings.
+  return new AppContainer(stack, id, { image: ContainerImage.fromRegistry("busybox:1.36"), metrics: { enabled: false }, ...props });
 }
 
 /** A publisher to queue "orders" with MESSAGE_SIZE_BYTES = `size`. */

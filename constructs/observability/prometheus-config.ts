@@ -1,0 +1,65 @@
+import type { ScrapeTarget } from "./metrics";
+
+/** Where the Prometheus container serves its UI and API. */
+export const PROMETHEUS_PORT = 9090;
+
+export interface PrometheusConfigOptions {
+  readonly scrapeIntervalSeconds: number;
+  /** Where the container finds the rules file. */
+  readonly rulesFile: string;
+  readonly targets: readonly ScrapeTarget[];
+}
+
+/**
+ * prometheus.yml as JSON (a YAML subset, so Prometheus reads it as is and no
+ * YAML writer is needed): one job a kind of endpoint, one static group a
+ * target with its labels, sorted so that the same stack renders the same
+ * bytes (no replacement of the container without a change).
+ */
+export function renderPrometheusConfig(options: PrometheusConfigOptions): string {
+  const interval = `${options.scrapeIntervalSeconds}s`;
+  const byJob = new Map<string, ScrapeTarget[]>();
+  for (const t of options.targets) byJob.set(t.job, [...(byJob.get(t.job) ?? []), t]);
+  const jobs = [...byJob.keys()].sort().map((job) => {
+    const targets = byJob.get(job)!;
+    const first = targets[0];
+    return {
+      job_name: job,
+      metrics_path: first.metricsPath,
+      ...(first.params ? { params: sortedRecord(first.params) } : {}),
+      static_configs: [...targets]
+        .sort((a, b) => a.address.localeCompare(b.address))
+        .map((t) => ({ targets: [t.address], labels: sortedRecord(t.labels) })),
+    };
+  });
+  return JSON.stringify({
+    global: {
+      scrape_interval: interval,
+      evaluation_interval: interval,
+      // A timeout above the interval is refused by Prometheus; 10 s is its default.
+      scrape_timeout: `${Math.min(10, options.scrapeIntervalSeconds)}s`,
+    },
+    rule_files: [options.rulesFile],
+    scrape_configs: [
+      { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`], labels: { component: "prometheus" } }] },
+      ...jobs,
+    ],
+  });
+}
+
+/**
+ * Targets of one job must share its path and parameters (they are per job in
+ * prometheus.yml): a job name two sources use with different paths is a problem.
+ */
+export function conflictingJobs(targets: readonly ScrapeTarget[]): { job: string; paths: string[] }[] {
+  const paths = new Map<string, Set<string>>();
+  for (const t of targets) {
+    const key = `${t.metricsPath}${t.params ? `?${JSON.stringify(sortedRecord(t.params))}` : ""}`;
+    paths.set(t.job, (paths.get(t.job) ?? new Set()).add(key));
+  }
+  return [...paths].filter(([, p]) => p.size > 1).map(([job, p]) => ({ job, paths: [...p].sort() }));
+}
+
+function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}
