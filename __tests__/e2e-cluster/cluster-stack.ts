@@ -27,10 +27,13 @@ export const KAFKA_CONSUMER = "cluster-kafka-consumer-1";
 export const APPS = [RABBIT_PRODUCER, RABBIT_CONSUMER, KAFKA_PRODUCER, KAFKA_CONSUMER];
 /** The one-shot set-up jobs (topics, users, ACLs): they exit once done. */
 export const JOBS = ["cluster-kafka-setup", "cluster-kafka-tls", "cluster-rabbitmq-setup", "cluster-rabbitmq-tls"];
-export const CONTAINERS = [...NODES, ...APPS, ...JOBS];
+export const PROMETHEUS = "cluster-prometheus";
+/** Its UI and API on the host. */
+export const PROMETHEUS_URL = "http://127.0.0.1:39090";
+export const CONTAINERS = [...NODES, ...APPS, ...JOBS, PROMETHEUS];
 const NETWORKS = [STACK, "cluster-kafka-replication"];
 const VOLUMES = [
-  ...NODES.map((node) => `${node}-data`),
+  ...[...NODES, PROMETHEUS].map((name) => `${name}-data`),
   ...["cluster-rabbitmq", "cluster-kafka"].flatMap((b) => ["server", "ca", "ca-private"].map((v) => `${b}-tls-${v}`)),
 ];
 

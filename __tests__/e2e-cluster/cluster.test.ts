@@ -26,6 +26,7 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import { waitFor, waitForAsync, withTimeout } from "../support/commands";
+import { alerts } from "../support/prometheus";
 import {
   confirming,
   confirmingAgain,
@@ -48,6 +49,7 @@ import {
   KAFKA_PRODUCER,
   memoryMiB,
   NODES,
+  PROMETHEUS_URL,
   RABBIT_CONSUMER,
   RABBIT_NODES,
   RABBIT_PRODUCER,
@@ -242,6 +244,16 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     measured.kill = report;
     Object.assign(consumedAtProducerStart, { rabbit: rabbitConsumed.distinct, kafka: kafkaConsumed.distinct });
     console.log(`after the kill: ${JSON.stringify(report)}`);
+
+    // Prometheus saw both killed nodes go: the default node-down alert fires for each (the nodes are still down).
+    const nodeOf = (container: string) => container.slice(container.lastIndexOf("-") + 1);
+    const fired = await waitForAsync("MessagingBrokerNodeDown firing for both killed nodes", 90, async () => {
+      const firing = (await alerts(PROMETHEUS_URL)).filter((a) => a.name === "MessagingBrokerNodeDown" && a.state === "firing");
+      const down = [...new Set(firing.map((a) => `${a.labels.broker}-${a.labels.node}`))].sort();
+      return down.length === 2 ? down : undefined;
+    });
+    console.log(`MessagingBrokerNodeDown firing for ${fired.join(", ")}, seen ${(Date.now() - killAt) / 1000} s after the kill`);
+    expect(fired).toEqual([`cluster-kafka-${nodeOf(killed.kafka)}`, `cluster-rabbitmq-${nodeOf(killed.rabbit)}`]);
 
     expect(apps).toEqual(appsBefore);
     expect(stillDown).toEqual([]);

@@ -16,6 +16,8 @@ import { DEFAULT_STACK_NAME } from "../../main";
 import { repoRoot, run, waitFor } from "../support/commands";
 import { containersLabelled, jsonLogLines, networksLabelled, volumesLabelled } from "../support/docker";
 import { amqpUrlAs, derivedPassword, kafkaProbes, rabbitProbes } from "../support/access-probes";
+import { alertRules, query, targets } from "../support/prometheus";
+import { KafkaMetricNames } from "../../constructs/brokers/kafka/kafka-metrics";
 
 jest.setTimeout(900_000); // a deploy, a rebuild and a broker replacement each take tens of seconds
 
@@ -28,6 +30,7 @@ const CONTAINERS = [
   "kafka-consumer-1",
   "kafka-producer-1",
   "kafka-setup",
+  "prometheus",
   "rabbitmq",
   "rabbitmq-consumer-1",
   "rabbitmq-producer-1",
@@ -36,7 +39,7 @@ const CONTAINERS = [
 /** The one-shot set-up jobs: they exit once done. */
 const JOBS = ["kafka-setup", "rabbitmq-setup"];
 const NETWORKS = ["kafka-replication", "messaging"];
-const VOLUMES = ["kafka-data", "rabbitmq-data"];
+const VOLUMES = ["kafka-data", "prometheus-data", "rabbitmq-data"];
 const stackDir = path.join(repoRoot, "cdktf.out", "stacks", DEFAULT_STACK_NAME);
 // Fresh secrets each run, given the way a user gives them: TF_VAR_<name>.
 const credentials = {
@@ -166,6 +169,57 @@ describe("given the default stack deployed with cdktf deploy", () => {
       measured[`${producer}.confirmed`] = done.confirmed;
       measured[`${consumer}.distinctReceived`] = stats.received - stats.duplicates;
     }
+  });
+
+  test("then Prometheus scrapes every broker and app, both brokers report message rates and the consumers' latency histograms count what they processed", async () => {
+    const prometheus = outputs().prometheus_url;
+    expect(prometheus).toBe("http://127.0.0.1:9090");
+    // Every target the stack has, found by the construct, up.
+    const expected = [
+      ["apps", "kafka-consumer-1:9464"],
+      ["apps", "kafka-producer-1:9464"],
+      ["apps", "rabbitmq-consumer-1:9464"],
+      ["apps", "rabbitmq-producer-1:9464"],
+      ["kafka", "kafka:9404"],
+      ["prometheus", "localhost:9090"],
+      ["rabbitmq", "rabbitmq:15692"],
+      ["rabbitmq-queues", "rabbitmq:15692"],
+    ].map(([job, instance]) => ({ job, instance, health: "up", lastError: "" }));
+    const scraped = await waitFor("every target up", 60, async () => {
+      const t = await targets(prometheus);
+      return t.length === expected.length && t.every((x) => x.health === "up") ? t : undefined;
+    }).catch(async (error) => {
+      throw new Error(`${error.message}; targets: ${JSON.stringify(await targets(prometheus).catch(String))}`);
+    });
+    expect(scraped).toEqual(expected);
+    const value = async (promql: string) => (await query(prometheus, promql)).map((s) => s.value);
+    // Messages went through both brokers in the last minutes, in the brokers' own counters.
+    const [rabbitIn] = await value("sum(increase(rabbitmq_global_messages_received_total[10m]))");
+    const [kafkaIn] = await value(`sum(increase(${KafkaMetricNames.messagesInTotal}[10m]))`);
+    measured.prometheusRabbitIncrease = rabbitIn;
+    measured.prometheusKafkaIncrease = kafkaIn;
+    expect(rabbitIn).toBeGreaterThan(0);
+    expect(kafkaIn).toBeGreaterThan(0);
+    // The per-queue series the queue alert reads exist for the declared queues.
+    expect((await query(prometheus, "rabbitmq_detailed_queue_consumers")).map((s) => s.metric.queue).sort()).toEqual(["orders", "orders.dead-letter"]);
+    // Each consumer's latency histogram counted every message it processed (its last stats line says how many).
+    for (const consumer of ["rabbitmq-consumer", "kafka-consumer"]) {
+      const stats = lastEvent(`${consumer}-1`, "stats")!;
+      const [count] = await waitFor(`${consumer}'s histogram scraped after its last message`, 30, async () => {
+        const v = await value(`sum(messaging_app_end_to_end_latency_seconds_count{app="${consumer}"})`);
+        return v[0] >= stats.received - stats.duplicates ? v : undefined;
+      });
+      expect(count).toBeGreaterThanOrEqual(stats.received - stats.duplicates);
+      const [p99] = await value(`histogram_quantile(0.99, sum by (le) (messaging_app_end_to_end_latency_seconds_bucket{app="${consumer}"}))`);
+      expect(p99).toBeGreaterThan(0);
+      expect(p99).toBeLessThan(30);
+      measured[`${consumer}.p99LatencySeconds`] = p99;
+    }
+    // The default alert rules are loaded and evaluate without error; none fires on a healthy stack.
+    const rules = await alertRules(prometheus);
+    expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(["MessagingBrokerNodeDown", "KafkaUnderReplicatedPartitions", "RabbitMqQueueGrowingWithoutConsumers"]));
+    expect(rules.filter((r) => r.health === "err")).toEqual([]);
+    expect(await value('count(ALERTS{alertstate="firing"})')).toEqual([]);
   });
 
   test("then a second plan shows no changes", () => {

@@ -15,6 +15,7 @@ import {
   HealthCheck,
   KafkaBroker,
   Network,
+  Prometheus,
   RabbitMqBroker,
 } from "../../constructs";
 
@@ -112,7 +113,8 @@ export function buildMinimalKafkaStack(app: App, id = "minimal-kafka"): Terrafor
  * acks=all, 50 msg/s) and a consumer. The cluster e2e suite deploys it, kills
  * nodes under traffic, rolls every node and restarts the clusters. Both
  * brokers publish their nodes on 127.0.0.1 for host clients. Both have TLS
- * on, with certificates generated at deploy. Deploy asks for
+ * on, with certificates generated at deploy. A Prometheus scrapes every node
+ * and app (UI on 127.0.0.1:39090). Deploy asks for
  * TF_VAR_cluster_rabbitmq_admin_password, TF_VAR_cluster_rabbitmq_erlang_cookie,
  * TF_VAR_cluster_rabbitmq_credentials_key, TF_VAR_cluster_kafka_admin_password
  * and TF_VAR_cluster_kafka_credentials_key.
@@ -156,6 +158,8 @@ export function buildClusterStack(app: App, id = "cluster"): TerraformStack {
   const events = kafka.addTopic("cluster.events", { partitions: 3 });
   events.grantProduce(app_("cluster-kafka-producer", "kafka-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
   events.grantConsume(app_("cluster-kafka-consumer", "kafka-consumer", {}), { groupId: "cluster-consumers" });
+  // Every node and app, scraped every 5 s: a killed node fires MessagingBrokerNodeDown after 15 s.
+  new Prometheus(stack, "prometheus", { name: "cluster-prometheus", uiHostPort: 39090, scrapeIntervalSeconds: 5, dataRemovalPolicy: "destroy" });
   return stack;
 }
 

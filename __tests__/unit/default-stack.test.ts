@@ -27,7 +27,7 @@ describe("default stack (main.ts)", () => {
     expect(withoutDockerHost(() => synthSnapshot(buildDefaultStack(Testing.app())))).toMatchSnapshot();
   });
 
-  test("has one network (and Kafka's private replication network), both brokers, their set-up jobs and four apps", () => {
+  test("has one network (and Kafka's private replication network), both brokers, their set-up jobs, four apps and Prometheus", () => {
     expect(DEFAULT_STACK_NAME).toBe("messaging");
     expect(resources(json, "docker_network").map((n) => n.name).sort()).toEqual(["kafka-replication", "messaging"]);
     expect(resources(json, "docker_network").find((n) => n.name === "kafka-replication").internal).toBe(true);
@@ -36,6 +36,7 @@ describe("default stack (main.ts)", () => {
       "kafka-consumer-1",
       "kafka-producer-1",
       "kafka-setup",
+      "prometheus",
       "rabbitmq",
       "rabbitmq-consumer-1",
       "rabbitmq-producer-1",
@@ -57,7 +58,7 @@ describe("default stack (main.ts)", () => {
 
   test("brokers publish only on 127.0.0.1 and have grace periods and healthchecks", () => {
     template.expectNoPortBeyondLoopback();
-    expect(template.publishedPorts().map((p) => `${p.container}:${p.hostPort}`).sort()).toEqual(["kafka:29092", "rabbitmq:15672", "rabbitmq:5672"]);
+    expect(template.publishedPorts().map((p) => `${p.container}:${p.hostPort}`).sort()).toEqual(["kafka:29092", "prometheus:9090", "rabbitmq:15672", "rabbitmq:5672"]);
     for (const name of ["rabbitmq", "kafka"]) {
       const c = container(json, name);
       expect(c.hostname).toBe(name);
@@ -137,7 +138,7 @@ describe("default stack (main.ts)", () => {
   });
 
   test("outputs connection strings, sensitive where they hold the password", () => {
-    expect(Object.keys(json.output).sort()).toEqual(["kafka_bootstrap_servers", "rabbitmq_amqp_url", "rabbitmq_management_url"]);
+    expect(Object.keys(json.output).sort()).toEqual(["kafka_bootstrap_servers", "prometheus_url", "rabbitmq_amqp_url", "rabbitmq_management_url"]);
     expect(json.output.rabbitmq_amqp_url.sensitive).toBe(true);
     expect(json.variable.rabbitmq_admin_password).toMatchObject({ sensitive: true, nullable: false });
     expect(Object.keys(json.variable).sort()).toEqual(["kafka_admin_password", "kafka_credentials_key", "rabbitmq_admin_password", "rabbitmq_credentials_key"]);

@@ -308,17 +308,18 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     const count = checkNodeCount(this, props.nodes) ? (props.nodes ?? 1) : 1;
     if (description.hostPort !== undefined && count > 1) checkPortRange(this, "host ports", description.hostPort, count);
     this.metricsDescription = description.metrics;
-    this.metricsSettings = this.metricsDescription
-      ? resolveBrokerMetrics(this, props.metrics)
-      : { enabled: false };
+    const metrics = this.metricsDescription ? resolveBrokerMetrics(this, props.metrics) : { enabled: false };
     if (!this.metricsDescription && props.metrics !== undefined) {
       report(this, `metrics: the ${description.kind} broker kind serves no metrics`, props.metrics, "remove metrics");
     }
-    if (this.metricsSettings.hostPort !== undefined) {
-      ensureUniqueHostPorts(this);
-      checkPortRange(this, "metrics.hostPort", this.metricsSettings.hostPort, count);
-      checkMetricsHostPort(this, this.metricsSettings.hostPort, count, { ...description.publishedHostPorts, [description.kind === "kafka" ? "hostPort" : "amqpHostPort"]: description.hostPort });
-    }
+    // A metrics host port that collides is reported and left out (one report, not a second from UniqueHostPorts).
+    const metricsHostPortOk =
+      metrics.hostPort === undefined ||
+      (checkPortRange(this, "metrics.hostPort", metrics.hostPort, count) &&
+        checkMetricsHostPort(this, metrics.hostPort, count, { ...description.publishedHostPorts, [description.kind === "kafka" ? "hostPort" : "amqpHostPort"]: description.hostPort }));
+    this.metricsSettings = metricsHostPortOk ? metrics : { enabled: metrics.enabled };
+    // Published metrics are easy to put on another container's port: check host ports even without addMessagingAspects.
+    if (this.metricsSettings.hostPort !== undefined) ensureUniqueHostPorts(this);
     this.tls = this.resolveTls(props.tls, count, description);
     this.nodes = Array.from({ length: count }, (_, i): BrokerNode => {
       const name = count === 1 ? this.brokerName : `${this.brokerName}-${i + 1}`;
@@ -661,14 +662,17 @@ function checkNodeCount(scope: Construct, nodes: unknown): boolean {
   return true;
 }
 
-function checkPortRange(scope: Construct, field: string, base: number, count: number): void {
+function checkPortRange(scope: Construct, field: string, base: number, count: number): boolean {
   if (typeof base === "number" && base + count - 1 > 65535) {
     report(scope, `${field}: node ${count} would publish port ${base + count - 1}, above 65535`, base, `use a base port <= ${65536 - count}`);
+    return false;
   }
+  return true;
 }
 
 /** `metrics.hostPort` must not share a host port with another published port of the broker (any node). */
-function checkMetricsHostPort(scope: Construct, metricsBase: number, count: number, others: Record<string, number | undefined>): void {
+function checkMetricsHostPort(scope: Construct, metricsBase: number, count: number, others: Record<string, number | undefined>): boolean {
+  let ok = true;
   for (const [field, base] of Object.entries(others)) {
     if (typeof base !== "number" || isToken(base)) continue;
     if (metricsBase <= base + count - 1 && base <= metricsBase + count - 1) {
@@ -679,8 +683,10 @@ function checkMetricsHostPort(scope: Construct, metricsBase: number, count: numb
         metricsBase,
         `pick a metrics.hostPort outside ${range(base)}`,
       );
+      ok = false;
     }
   }
+  return ok;
 }
 
 export function endpointOf(hostname: string, port: number): BrokerEndpoint {

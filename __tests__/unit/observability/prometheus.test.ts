@@ -60,22 +60,24 @@ describe("Prometheus in the default stack (main.ts)", () => {
   test("joins the network of its targets and never Kafka's replication network; UI on 127.0.0.1:9090 only", () => {
     const c = container(json, "prometheus");
     const networks = c.networks_advanced.map((n: any) => n.name);
-    expect(networks).toEqual([expect.stringMatching(/^\$\{docker_network\.network_network_[0-9A-F]+\.name\}$/)]);
+    const messaging = Object.keys(json.resource.docker_network).find((id) => json.resource.docker_network[id].name === "messaging");
+    expect(networks).toEqual([`\${docker_network.${messaging}.name}`]);
     expect(c.ports).toEqual([{ internal: 9090, external: 9090, ip: "127.0.0.1", protocol: "tcp" }]);
     expect(json.output.prometheus_url.value).toBe("http://127.0.0.1:9090");
   });
 
   test("keeps its data on a volume, with retention, a memory limit and Go's soft limit under it", () => {
     const c = container(json, "prometheus");
-    expect(c.volumes).toEqual([{ volume_name: "${docker_volume.prometheus_data_volume_A1C5A9E0.name}", container_path: "/prometheus" }]);
+    const volume = Object.keys(json.resource.docker_volume).find((id) => json.resource.docker_volume[id].name === "prometheus-data");
+    expect(c.volumes).toEqual([{ volume_name: `\${docker_volume.${volume}.name}`, container_path: "/prometheus" }]);
     expect(resources(json, "docker_volume").map((v: any) => v.name)).toContain("prometheus-data");
     expect(c.command).toEqual(expect.arrayContaining(["--storage.tsdb.path=/prometheus", "--storage.tsdb.retention.time=7d"]));
     expect(c.memory).toBe(256);
     expect(envOf(c).GOMEMLIMIT).toBe("204MiB");
     // Hardened as an app: read-only root (the config is written to the /tmp tmpfs), nothing added back.
     expect(c.read_only).toBe(true);
-    expect(c.capabilities).toEqual([{ drop: ["ALL"] }]);
-    expect(c.healthcheck[0].test).toEqual(["CMD", "/bin/promtool", "check", "ready", "--url=http://localhost:9090"]);
+    expect(c.capabilities).toEqual({ drop: ["ALL"] });
+    expect(c.healthcheck.test).toEqual(["CMD", "/bin/promtool", "check", "ready", "--url=http://localhost:9090"]);
     expect(c.wait).toBe(true);
   });
 

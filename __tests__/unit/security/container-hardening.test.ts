@@ -35,8 +35,8 @@ describe("every container of every example stack is hardened by default", () => 
   const stacks = exampleStacks.map((e) => ({ name: e.name, json: synth(e.build(app_)).json }));
   const all = stacks.flatMap((s) => resources(s.json, "docker_container").map((c) => ({ stack: s.name, c, component: labelsOf(c)[COMPONENT] })));
 
-  test("the examples cover apps, both broker kinds, both set-up jobs and the certificates job", () => {
-    expect(new Set(all.map((x) => x.component))).toEqual(new Set(["app", "rabbitmq-broker", "kafka-broker", "kafka-setup", "rabbitmq-setup", "tls-certificates"]));
+  test("the examples cover apps, both broker kinds, both set-up jobs, the certificates job and Prometheus", () => {
+    expect(new Set(all.map((x) => x.component))).toEqual(new Set(["app", "rabbitmq-broker", "kafka-broker", "kafka-setup", "rabbitmq-setup", "tls-certificates", "prometheus"]));
     expect(all.length).toBeGreaterThanOrEqual(20);
   });
 

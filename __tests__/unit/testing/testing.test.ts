@@ -107,8 +107,8 @@ describe("synthSnapshot", () => {
     expect(text).not.toContain(first);
     expect(text).not.toMatch(/[0-9a-f]{64}/);
     const all = Object.values<any>(snapshot.resource.docker_image);
-    // The brokers' images and the Node image of the RabbitMQ set-up job.
-    expect(all.filter((i) => !i.build).map((i) => i.name).sort()).toEqual([DefaultImages.kafka, DefaultImages.node, DefaultImages.rabbitmq].sort());
+    // The brokers' images, the Node image of the RabbitMQ set-up job and Prometheus'.
+    expect(all.filter((i) => !i.build).map((i) => i.name).sort()).toEqual([DefaultImages.kafka, DefaultImages.node, DefaultImages.prometheus, DefaultImages.rabbitmq].sort());
     const images = all.filter((i) => i.build);
     expect(images.map((i) => i.build.context).sort()).toEqual([
       "<build-context:apps/kafka-consumer>",
@@ -173,7 +173,7 @@ describe("MessagingTemplate on the default stack", () => {
         { container: "kafka", containerPort: 9094, hostPort: 29092, hostIp: "127.0.0.1" },
       ]),
     );
-    expect(t.publishedPorts()).toHaveLength(3);
+    expect(t.publishedPorts()).toHaveLength(4);
     expect(() => t.expectNoPortBeyondLoopback()).not.toThrow();
   });
 
