@@ -544,6 +544,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
     role: string,
     environment: Record<string, string> | (() => Record<string, string>),
     volumes?: BrokerWiring["volumes"],
+    target?: BrokerWiring["target"],
   ): boolean {
     const location = captureUserLocation();
     if (!isBrokerClient(app)) {
@@ -551,7 +552,7 @@ export abstract class BrokerBase extends Construct implements IBroker {
       return false;
     }
     // A function is called only for a real app: the settings may derive from its name.
-    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location, ...(volumes?.length ? { volumes } : {}) });
+    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location, ...(volumes?.length ? { volumes } : {}), ...(target ? { target } : {}) });
     return true;
   }
 }
