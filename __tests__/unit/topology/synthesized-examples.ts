@@ -30,10 +30,11 @@ export function synthesizeExamples(): SynthesizedExample[] {
   });
 }
 
-/** What a stack holds by its resources: brokers by their node labels, apps by their replicas, queues by definitions.json, topics by the set-up script. */
+/** What a stack holds by its resources: brokers by their node labels, apps by their replicas, exchanges and queues by definitions.json, topics by the set-up script. */
 export interface StackContents {
   readonly brokers: string[];
   readonly apps: string[];
+  readonly exchanges: string[];
   readonly queues: string[];
   readonly topics: string[];
 }
@@ -42,6 +43,7 @@ export function contentsOf(json: any): StackContents {
   const containers = resources(json, "docker_container");
   const brokers = new Set<string>();
   const apps = new Set<string>();
+  const exchanges = new Set<string>();
   const queues = new Set<string>();
   const topics = new Set<string>();
   for (const c of containers) {
@@ -52,6 +54,7 @@ export function contentsOf(json: any): StackContents {
     if (component === "rabbitmq-broker") {
       const definitions = JSON.parse(renderTemplate(upload(c, "/etc/rabbitmq/definitions.json")));
       for (const q of definitions.queues) queues.add(q.name);
+      for (const e of definitions.exchanges) exchanges.add(e.name);
     }
     if (component === "kafka-setup") {
       const script = renderTemplate(c.command.join("\n"));
@@ -59,5 +62,5 @@ export function contentsOf(json: any): StackContents {
     }
   }
   const sorted = (s: Set<string>) => [...s].sort();
-  return { brokers: sorted(brokers), apps: sorted(apps), queues: sorted(queues), topics: sorted(topics) };
+  return { brokers: sorted(brokers), apps: sorted(apps), exchanges: sorted(exchanges), queues: sorted(queues), topics: sorted(topics) };
 }
