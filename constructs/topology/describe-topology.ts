@@ -154,8 +154,13 @@ interface RenderedContainer {
   readonly oneShot: boolean;
 }
 
+/** The attributes of a docker_container the description reads. */
+const SHOWN = ["name", "labels", "ports", "networks_advanced", "image", "attach", "must_run"];
+
 function renderContainer(stack: TerraformStack, container: Container, resolve: <T>(value: T) => T): RenderedContainer {
-  const block = resolve(container.toTerraform()).resource?.docker_container?.[container.friendlyUniqueId] ?? {};
+  const rendered = container.toTerraform().resource?.docker_container?.[container.friendlyUniqueId] ?? {};
+  // Only what is shown is resolved: the environment and the uploaded files are most of a container's cost.
+  const block = resolve(Object.fromEntries(SHOWN.filter((k) => k in rendered).map((k) => [k, rendered[k]])));
   // Labels are Terraform strings: `$${` stands for `${`.
   const unescape = (text: unknown) => String(text).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
   const labels = Object.fromEntries(list(block.labels).map((l: any) => [unescape(l.label), unescape(l.value)]));

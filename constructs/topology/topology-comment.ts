@@ -1,4 +1,4 @@
-import { TerraformElement, TerraformStack } from "cdktf";
+import { Lazy, TerraformElement, TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { describeTopology } from "./describe-topology";
 import { TOPOLOGY_COMMENT_KEY, TOPOLOGY_KEY } from "./topology-description";
@@ -30,6 +30,9 @@ export class TopologyComment extends TerraformElement {
   }
 
   public toTerraform(): any {
-    return { "//": { [TOPOLOGY_COMMENT_KEY]: { [TOPOLOGY_KEY]: describeTopology(this.stack) } } };
+    // Made when the stack resolves it for output; its preparing pass (run
+    // first, for cross-stack references, which a description has none of) gets nothing.
+    const topology = Lazy.anyValue({ produce: (context) => (context.preparing ? {} : describeTopology(this.stack)) });
+    return { "//": { [TOPOLOGY_COMMENT_KEY]: { [TOPOLOGY_KEY]: topology } } };
   }
 }

@@ -146,7 +146,7 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
     const [from, to] = reversed ? [b, a] : [a, b];
     const band = from.band >= 0 ? from.band : to.band;
     const path = [from];
-    for (let c = from.col + 1; c < to.col; c++) path.push(add(undefined, `${edge.from}>${edge.to}#${c}`, c, band));
+    for (let c = from.col + 1; c < to.col; c++) path.push(add(undefined, `line${i}#${c}`, c, band));
     path.push(to);
     const segs = path.slice(1).map((n, k) => ({ from: path[k], to: n, edge: i }));
     for (const s of segs) {
