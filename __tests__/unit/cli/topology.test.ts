@@ -12,7 +12,12 @@ import { synthesizeExamples } from "../topology/synthesized-examples";
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const examples = synthesizeExamples();
 const messaging = examples.find((e) => e.name === "messaging")!;
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "topology-cli-"));
+const made: string[] = [];
+const tmp = () => {
+  made.push(fs.mkdtempSync(path.join(os.tmpdir(), "topology-cli-")));
+  return made[made.length - 1];
+};
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 /** The command as `npm run topology --` runs it. */
 function cli(args: string[], cwd = REPO) {
@@ -91,7 +96,7 @@ describe("cdktf-messaging-topology: output", () => {
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  test("refuses a description of another format rather than draw it wrong", () => {
+  test("rejects a description of another format rather than draw it wrong", () => {
     const json = JSON.parse(fs.readFileSync(path.join(messaging.dir, "cdk.tf.json"), "utf8"));
     json["//"]["cdktf-docker-messaging"].topology.formatVersion = 2;
     expect(() => readTopology(write("cdk.tf.json", JSON.stringify(json)))).toThrow(/topology format 2 is not 1/);

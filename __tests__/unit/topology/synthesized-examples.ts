@@ -18,9 +18,10 @@ export interface SynthesizedExample {
   readonly json: any;
 }
 
-/** Every example stack, synthesized once per test file into a temporary cdktf.out. */
+/** Every example stack, synthesized once per test file into a temporary cdktf.out, removed after the file's tests. */
 export function synthesizeExamples(): SynthesizedExample[] {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "topology-examples-"));
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
   const app = new App({ outdir, stackTraces: false });
   const stacks = exampleStacks.map((e) => e.build(app));
   app.synth();
