@@ -10,6 +10,10 @@ export { runSynth, formatSynthFailure, SYNTH_DEBUG_ENV } from "./errors/synth-re
 export { DefaultImages } from "./images/default-images";
 export { ContainerImage, type BoundImage, type BuildImageOptions, type RegistryImageOptions } from "./images/container-image";
 export * from "./networking/network";
+export * from "./topology/topology-description";
+export { describeTopology } from "./topology/describe-topology";
+export { renderTopologySvg } from "./topology/render-svg";
+export { renderTopologyMermaid } from "./topology/render-mermaid";
 export * from "./storage/data-volume";
 export * from "./provider/docker-provider";
 export * from "./brokers/broker";

@@ -618,6 +618,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     role: string,
     environment: Record<string, string> | (() => Record<string, string>),
     volumes?: BrokerWiring["volumes"],
+    target?: BrokerWiring["target"],
   ): boolean {
     const location = captureUserLocation();
     if (!isBrokerClient(app)) {
@@ -625,7 +626,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       return false;
     }
     // A function is called only for a real app: the settings may derive from its name.
-    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location, ...(volumes?.length ? { volumes } : {}) });
+    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location, ...(volumes?.length ? { volumes } : {}), ...(target ? { target } : {}) });
     return true;
   }
 }

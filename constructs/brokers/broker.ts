@@ -50,6 +50,24 @@ export interface BrokerWiring {
   readonly location?: SourceLocation;
   /** Volumes the app mounts for this wiring (a TLS broker's CA certificate, read-only). */
   readonly volumes?: readonly { readonly volumeName: string; readonly containerPath: string; readonly readOnly: boolean }[];
+  /** What `role` says, for tools (the topology picture): the broker entity and the direction of the messages. */
+  readonly target?: WiringTarget;
+}
+
+/**
+ * The entity a wiring connects an app to, as data. `role` says the same to
+ * a person; a picture of the stack needs to know which box to draw the line to.
+ */
+export interface WiringTarget {
+  /** `publish`: the app sends messages to the entity; `consume`: it receives messages from it. */
+  readonly direction: "publish" | "consume";
+  /** The kind of the broker's entity: `queue`, `exchange`, `topic`, ... */
+  readonly entityKind: string;
+  readonly entityName: string;
+  /** The routing key a publisher sends with (RabbitMQ). */
+  readonly routingKey?: string;
+  /** The consumer group (Kafka). */
+  readonly groupId?: string;
 }
 
 /** A container construct that brokers can wire (e.g. `AppContainer`). */

@@ -7,6 +7,7 @@ import { Container, type ContainerNetworksAdvanced, type ContainerPorts, type Co
 import { defaultHardening, hardeningHash, HardeningProfiles, renderHardening, type ResolvedHardening } from "../security/container-hardening";
 import { Labels, labelList } from "./labels";
 import { escapeTemplate } from "./terraform-text";
+import { TopologyComment } from "../topology/topology-comment";
 import { claimName } from "./validation";
 
 /** A value known now, or produced at synth (so later calls still count). */
@@ -62,8 +63,10 @@ export interface ContainerSpec {
  * same name halfway through an apply). Values given as functions are
  * produced at synth: what the constructs add later is still rendered, and
  * nothing is written back into the resource, so escape-hatch edits stay.
+ * The stack then carries its topology picture's data (TopologyComment).
  */
 export function declareContainer(scope: Construct, id: string, spec: ContainerSpec): Container {
+  TopologyComment.of(scope);
   claimName(scope, "container", spec.name, "give each broker and app its own name (an app's replicas are named <name>-1..N)", `${scope.node.path}/${id}`);
   const labels: Record<string, string> = { ...(spec.labels ?? {}), [Labels.component]: spec.component };
   if (spec.healthCheck) labels[Labels.healthcheck] = spec.healthCheck.hash();

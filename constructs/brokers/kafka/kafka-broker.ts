@@ -154,7 +154,7 @@ export interface KafkaTopicOptions {
   readonly configs?: Record<string, string | number | boolean>;
 }
 
-interface TopicDecl {
+export interface TopicDecl {
   name: string;
   partitions: number;
   replicationFactor: number;
@@ -338,6 +338,11 @@ export class KafkaBroker extends BrokerBase {
     return this.topics.map((t) => t.name);
   }
 
+  /** The declared topics: name, partitions, replication factor and configs. */
+  public get topicList(): readonly Readonly<TopicDecl>[] {
+    return this.topics;
+  }
+
   /** Broker containers, then the set-up job (created with `attach`: it exists once done). */
   public startDependencies(): ITerraformDependable[] {
     return [...super.startDependencies(), this.setupContainer];
@@ -366,7 +371,7 @@ export class KafkaBroker extends BrokerBase {
   /** @internal used by KafkaTopic.grantProduce */
   public wireProducer(app: IBrokerClient, topic: string): void {
     const role = `producer to topic "${topic}"`;
-    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }), this.appTls()?.volumes)) return;
+    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }), this.appTls()?.volumes, { direction: "publish", entityKind: "topic", entityName: topic })) return;
     this.grantOf(app, role)?.writeTopics.add(topic);
     deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
   }
@@ -387,7 +392,7 @@ export class KafkaBroker extends BrokerBase {
       [KafkaConnectionEnv.KAFKA_TOPIC]: topic,
       [KafkaConnectionEnv.KAFKA_GROUP_ID]: options.groupId,
     });
-    if (!this.wire(app, role, env, this.appTls()?.volumes)) return;
+    if (!this.wire(app, role, env, this.appTls()?.volumes, { direction: "consume", entityKind: "topic", entityName: topic, groupId: options.groupId })) return;
     const grant = this.grantOf(app, role);
     grant?.readTopics.add(topic);
     grant?.groups.add(options.groupId);

@@ -288,7 +288,7 @@ export class RabbitMqBroker extends BrokerBase {
   public wireConsumer(app: IBrokerClient, queue: string): void {
     const role = `consumer of queue "${queue}"`;
     if (!this.checkAppUser(app, role)) return;
-    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue }), this.appTls()?.volumes)) return;
+    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue }), this.appTls()?.volumes, { direction: "consume", entityKind: "queue", entityName: queue })) return;
     this.grantOf(app).readQueues.add(queue);
     deferCheck(
       this,
@@ -314,7 +314,7 @@ export class RabbitMqBroker extends BrokerBase {
       ...this.connectionEnv(app),
       [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
       [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
-    }), this.appTls()?.volumes);
+    }), this.appTls()?.volumes, exchangeName === "" ? { direction: "publish", entityKind: "queue", entityName: routingKey, routingKey } : { direction: "publish", entityKind: "exchange", entityName: exchangeName, routingKey });
     if (!wired) return;
     // Publishing to the default exchange is a write to `amq.default`.
     this.grantOf(app).writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);

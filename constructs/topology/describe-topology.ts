@@ -1,0 +1,238 @@
+import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformStack } from "cdktf";
+import type { IConstruct } from "constructs";
+// Types only: the brokers and apps declare containers, which put this
+// description in the stack; a value import back would be a module cycle.
+// They are recognised by their public shape (their interfaces) instead.
+import type { AppContainer } from "../apps/app-container";
+import type { BrokerBase } from "../brokers/broker-base";
+import type { KafkaBroker } from "../brokers/kafka/kafka-broker";
+import type { RabbitMqBroker } from "../brokers/rabbitmq/rabbitmq-broker";
+import { Container, DataDockerImage, DockerNetwork, Image } from "../private/bindings";
+import { Labels } from "../private/labels";
+import {
+  TOPOLOGY_FORMAT_VERSION,
+  type AppTopology,
+  type BrokerTopology,
+  type ComponentTopology,
+  type DeadLetterTopology,
+  type ExchangeTopology,
+  type ImageTopology,
+  type NetworkTopology,
+  type PublishedPortTopology,
+  type TopologyDescription,
+  type WiringTopology,
+} from "./topology-description";
+
+/**
+ * The topology of `stack` as it synthesizes now: every broker (its nodes,
+ * exchanges, queues, bindings, dead-letter paths, topics), every app (its
+ * replicas, image, ports and wirings), every other container, and the
+ * networks with the containers on them. Containers are read from what they
+ * render (`toTerraform`, overrides included), so the description says what
+ * cdk.tf.json says.
+ */
+export function describeTopology(stack: TerraformStack): TopologyDescription {
+  const all = stack.node.findAll();
+  const resolve = <T>(value: T): T => Tokenization.resolve(value, { scope: stack, resolver: RESOLVER });
+  const containers = new Map<Container, RenderedContainer>();
+  for (const c of all) if (c instanceof Container) containers.set(c, renderContainer(stack, c, resolve));
+
+  // A network is named in a container's networks_advanced by reference (`${docker_network.x.name}`) or literally.
+  const networkNames = new Map<string, { name: string; internal: boolean }>();
+  for (const n of all) {
+    if (!(n instanceof DockerNetwork)) continue;
+    const info = { name: String(resolve(n.nameInput ?? n.name)), internal: resolve(n.internalInput) === true };
+    networkNames.set(String(resolve(n.name)), info);
+    networkNames.set(info.name, info);
+  }
+  const networksOf = (r: RenderedContainer) => sortedUnique(r.networks.map((ref) => networkNames.get(ref)?.name ?? ref));
+
+  const images = new Map<string, ImageTopology>();
+  for (const i of all) {
+    if (i instanceof Image) images.set(String(resolve(i.imageId)), { name: String(resolve(i.nameInput)), source: i.buildAttributeInput ? "build" : "registry" });
+    else if (i instanceof DataDockerImage) images.set(String(resolve(i.id)), { name: String(resolve(i.nameInput)), source: "local" });
+  }
+
+  const brokers = all.filter(isBroker);
+  const apps = all.filter(isApp);
+  const owned = new Set<Container>();
+  const name = (c: Container) => containers.get(c)!.name;
+
+  const brokerTopologies = brokers.map((broker): BrokerTopology => {
+    broker.containers.forEach((c) => owned.add(c));
+    return {
+      name: String(resolve(broker.brokerName)),
+      kind: broker.kind,
+      path: broker.node.path,
+      network: networkNames.get(String(resolve(broker.network.networkName)))?.name ?? String(resolve(broker.network.networkName)),
+      nodes: broker.containers.map((c, i) => ({
+        index: broker.nodes[i]?.index ?? i + 1,
+        name: name(c),
+        ports: containers.get(c)!.ports,
+        networks: networksOf(containers.get(c)!),
+      })),
+      ...describeEntities(broker, apps),
+    };
+  });
+
+  const appTopologies = apps.map((app): AppTopology => {
+    app.containers.forEach((c) => owned.add(c));
+    const rendered = app.containers.map((c) => containers.get(c)!);
+    return {
+      name: String(resolve(app.appName)),
+      path: app.node.path,
+      replicas: rendered.length,
+      containers: rendered.map((r) => r.name),
+      image: images.get(rendered[0]?.image ?? "") ?? { name: rendered[0]?.image ?? "", source: "unknown" },
+      ports: rendered.flatMap((r) => r.ports),
+      networks: sortedUnique(rendered.flatMap(networksOf)),
+      wirings: app.wiredTo
+        .map((w): WiringTopology => ({
+          broker: String(resolve(w.broker.brokerName)),
+          role: w.role,
+          ...(w.target
+            ? {
+                direction: w.target.direction,
+                entityKind: w.target.entityKind,
+                entityName: w.target.entityName,
+                ...(w.target.routingKey !== undefined ? { routingKey: w.target.routingKey } : {}),
+                ...(w.target.groupId !== undefined ? { groupId: w.target.groupId } : {}),
+              }
+            : {}),
+        }))
+        .sort((a, b) => compare(a.broker, b.broker) || compare(a.role, b.role)),
+    };
+  });
+
+  const owners = new Map<IConstruct, string>([
+    ...brokers.map((b, i): [IConstruct, string] => [b, brokerTopologies[i].name]),
+    ...apps.map((a, i): [IConstruct, string] => [a, appTopologies[i].name]),
+  ]);
+  const components = [...containers.entries()]
+    .filter(([c]) => !owned.has(c))
+    .map(([c, r]): ComponentTopology => {
+      const owner = c.node.scopes.slice(0, -1).reverse().find((s) => owners.has(s));
+      return {
+        name: r.name,
+        component: r.labels[Labels.component] ?? "container",
+        path: c.node.path,
+        ...(owner ? { owner: owners.get(owner) } : {}),
+        oneShot: r.oneShot,
+        ports: r.ports,
+        networks: networksOf(r),
+      };
+    });
+
+  const members = new Map<string, Set<string>>();
+  for (const r of containers.values()) for (const n of networksOf(r)) (members.get(n) ?? members.set(n, new Set()).get(n)!).add(r.name);
+  const networks: NetworkTopology[] = [...new Set([...networkNames.values()])]
+    .filter((n, i, list) => list.findIndex((m) => m.name === n.name) === i)
+    .map((n) => ({ name: n.name, internal: n.internal, containers: [...(members.get(n.name) ?? [])].sort(compare) }));
+  // A network only referenced (made outside this stack) still shows who is on it.
+  for (const [n, on] of members) if (!networks.some((m) => m.name === n)) networks.push({ name: n, internal: false, containers: [...on].sort(compare) });
+
+  return {
+    formatVersion: TOPOLOGY_FORMAT_VERSION,
+    stack: stack.node.id,
+    brokers: brokerTopologies.sort(byName),
+    apps: appTopologies.sort(byName),
+    components: components.sort(byName),
+    networks: networks.sort(byName),
+  };
+}
+
+const RESOLVER = new DefaultTokenResolver(new StringConcat());
+
+interface RenderedContainer {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly ports: PublishedPortTopology[];
+  /** Each network as the block names it: a reference or a literal name. */
+  readonly networks: string[];
+  /** The image as the block names it (a reference to a docker_image). */
+  readonly image: string;
+  readonly oneShot: boolean;
+}
+
+/** The attributes of a docker_container the description reads. */
+const SHOWN = ["name", "labels", "ports", "networks_advanced", "image", "attach", "must_run"];
+
+function renderContainer(stack: TerraformStack, container: Container, resolve: <T>(value: T) => T): RenderedContainer {
+  const rendered = container.toTerraform().resource?.docker_container?.[container.friendlyUniqueId] ?? {};
+  // Only what is shown is resolved: the environment and the uploaded files are most of a container's cost.
+  const block = resolve(Object.fromEntries(SHOWN.filter((k) => k in rendered).map((k) => [k, rendered[k]])));
+  // Labels are Terraform strings: `$${` stands for `${`.
+  const unescape = (text: unknown) => String(text).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  const labels = Object.fromEntries(list(block.labels).map((l: any) => [unescape(l.label), unescape(l.value)]));
+  const ports = list(block.ports)
+    .map((p: any): PublishedPortTopology => ({
+      hostIp: String(p.ip ?? "0.0.0.0"),
+      hostPort: Number(p.external ?? p.internal),
+      containerPort: Number(p.internal),
+      protocol: String(p.protocol ?? "tcp"),
+    }))
+    .sort((a, b) => a.hostPort - b.hostPort || compare(a.hostIp, b.hostIp));
+  return {
+    name: String(block.name ?? container.node.id),
+    labels,
+    ports,
+    networks: list(block.networks_advanced).map((n: any) => String(n.name)),
+    image: String(block.image ?? ""),
+    // The one-shot jobs: created, waited for (attach) and kept once exited (must_run = false).
+    oneShot: block.attach === true && block.must_run === false,
+  };
+}
+
+/** The kind's entities, read from its public shape: RabbitMQ's topology, Kafka's topics. */
+function describeEntities(broker: BrokerBase, apps: readonly AppContainer[]): Pick<BrokerTopology, "exchanges" | "queues" | "bindings" | "deadLetters" | "topics"> {
+  const topology = (broker as Partial<RabbitMqBroker>).topology;
+  const topics = (broker as Partial<KafkaBroker>).topicList;
+  const exchanges = new Map<string, ExchangeTopology>();
+  const deadLetters: DeadLetterTopology[] = [];
+  if (topology && Array.isArray(topology.queueList)) {
+    for (const e of topology.exchangeList) exchanges.set(e.name, { name: e.name, type: e.type, internal: e.internal, predefined: false });
+    // The predefined exchanges are drawn where the stack uses them.
+    const used = [
+      ...topology.bindingList.map((b) => b.source),
+      ...topology.queueList.map((q) => q.deadLetterExchange ?? ""),
+      ...apps.flatMap((app) => app.wiredTo.filter((w) => w.broker === broker)).filter((w) => w.target?.entityKind === "exchange").map((w) => w.target!.entityName),
+    ];
+    for (const name of used) {
+      if (name === "" || exchanges.has(name) || !topology.hasExchange(name)) continue;
+      exchanges.set(name, { name, type: topology.exchangeType(name) ?? "direct", internal: false, predefined: true });
+    }
+    for (const q of topology.queueList) {
+      const routingKey = q.arguments["x-dead-letter-routing-key"];
+      if (q.deadLetterQueue !== undefined) deadLetters.push({ queue: q.name, toQueue: q.deadLetterQueue });
+      else if (q.deadLetterExchange !== undefined) {
+        deadLetters.push({ queue: q.name, toExchange: q.deadLetterExchange, ...(routingKey !== undefined ? { routingKey: String(routingKey) } : {}) });
+      }
+    }
+  }
+  return {
+    exchanges: [...exchanges.values()].sort(byName),
+    queues: (topology?.queueList ?? []).map((q) => ({ name: q.name, type: q.type, durable: q.durable })).sort(byName),
+    bindings: (topology?.bindingList ?? [])
+      .map((b) => ({ exchange: b.source, queue: b.destination, routingKey: b.routingKey }))
+      .sort((a, b) => compare(a.exchange, b.exchange) || compare(a.queue, b.queue) || compare(a.routingKey, b.routingKey)),
+    deadLetters: deadLetters.sort((a, b) => compare(a.queue, b.queue)),
+    topics: Array.isArray(topics) ? topics.map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor })).sort(byName) : [],
+  };
+}
+
+/** A broker of any kind: what BrokerBase has (IBroker plus its nodes and containers). */
+function isBroker(c: IConstruct): c is BrokerBase {
+  const b = c as Partial<BrokerBase>;
+  return typeof b.kind === "string" && typeof b.brokerName === "string" && Array.isArray(b.nodes) && Array.isArray(b.containers) && typeof b.startDependencies === "function";
+}
+
+/** An app: an IBrokerClient with its replicas' containers and its wirings. */
+function isApp(c: IConstruct): c is AppContainer {
+  const a = c as Partial<AppContainer>;
+  return typeof a.appName === "string" && typeof a.addWiring === "function" && Array.isArray(a.containers) && Array.isArray(a.wiredTo);
+}
+
+const list = (value: unknown): any[] => (Array.isArray(value) ? value : []);
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byName = (a: { name: string }, b: { name: string }) => compare(a.name, b.name);
+const sortedUnique = (values: string[]) => [...new Set(values)].sort(compare);
