@@ -7,6 +7,7 @@
 import {
   APP_SETTINGS,
   AppEnv,
+  AppMetricsEnv,
   AppOnlyEnv,
   DEFAULT_HEALTH_FILE,
   MAX_MESSAGE_SIZE_BYTES,
@@ -42,11 +43,12 @@ const INTEGER_BOUNDS: [AppSettingName, number, number][] = [
   ["STATS_INTERVAL_SECONDS", 1, 2147483], // Node's timers: at most 2^31-1 ms
   ["BROKER_RETRY_SECONDS", 0, 2147483],
   ["CONSUMER_WORK_MS", 0, 2 ** 31 - 1],
+  ["METRICS_PORT", 0, 65535], // a TCP port; 0 = no metrics server
 ];
 
 describe("the settings table", () => {
   test("lists every setting the apps read, with a spec each", () => {
-    expect(Object.keys(APP_SETTINGS).sort()).toEqual([...Object.values(AppEnv), ...Object.values(AppOnlyEnv)].sort());
+    expect(Object.keys(APP_SETTINGS).sort()).toEqual([...Object.values(AppEnv), ...Object.values(AppOnlyEnv), ...Object.values(AppMetricsEnv)].sort());
   });
 
   test("the integer bounds above cover every integer setting", () => {
