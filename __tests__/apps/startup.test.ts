@@ -197,6 +197,7 @@ describe("the apps' settings table", () => {
     BROKER_RETRY_SECONDS: ALL,
     LOG_LEVEL: ALL,
     HEALTH_FILE: ALL,
+    METRICS_PORT: ALL,
   };
   /** Settings that get each app past its configuration; nothing listens on port 1, so it never connects. */
   const unreachable: Record<AppName, Record<string, string>> = {
