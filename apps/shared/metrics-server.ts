@@ -30,11 +30,14 @@ export class MetricsServer {
 
   /** Listens on `host:port`; rejects with the listen error (EADDRINUSE, EACCES...). */
   static listen(registry: Registry, port: number, host = "0.0.0.0"): Promise<MetricsServer> {
-    const server = createServer((request, response) => void respond(registry, request, response));
+    // A scrape that goes wrong (the scraper hung up, say) costs that scrape, never the app.
+    const server = createServer((request, response) => respond(registry, request, response).catch(() => response.destroy()));
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen({ port, host }, () => {
         server.off("error", reject);
+        // Once listening, an error (an accept failing for want of file descriptors) must not crash the app.
+        server.on("error", () => undefined);
         resolve(new MetricsServer(server));
       });
     });

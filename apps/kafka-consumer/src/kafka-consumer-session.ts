@@ -134,7 +134,7 @@ export class KafkaConsumerSession implements ConsumerSession {
     const { lag } = this.options;
     let lastCommitAt = Date.now();
     // kafkajs hands over no empty batch: there is a first message.
-    let nextOffset: string | number = batch.messages[0].offset;
+    let nextOffset: string | number = batch.messages[0]?.offset ?? highWatermark;
     let processedAll = false;
     lag.update(partition, highWatermark, nextOffset);
     try {
