@@ -8,7 +8,8 @@ import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
 import { run } from "../support/commands";
 import { startKafka, TestKafka } from "../support/brokers";
-import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
+import { AppProcesses, bundleApps, distinct, metricsPortEnv } from "./helpers/app-process";
+import { Scrape } from "../support/prometheus-text";
 import * as topics from "./helpers/kafka-topics";
 
 let broker: TestKafka;
@@ -61,21 +62,38 @@ function consumerEnv(topic: string, groupId: string, extra: Record<string, strin
   };
 }
 
+/** The lag gauge's series: partition -> messages behind. */
+function lagByPartition(metrics: Scrape, topic: string): Record<string, number> {
+  const series = metrics.series("messaging_app_consumer_lag_messages");
+  for (const sample of series) expect(sample.labels.topic).toBe(topic);
+  return Object.fromEntries(series.map((sample) => [sample.labels.partition, sample.value]));
+}
+
 async function produce(topic: string, count: number): Promise<void> {
   const producer = apps.start("kafka-producer", producerEnv(topic, count));
   expect(await producer.waitForExit(30_000)).toEqual({ code: 0, signal: null });
   expect(producer.events("done")).toEqual([expect.objectContaining({ confirmed: count })]);
 }
 
-test("delivers every message: 500 acked by the producer are 500 distinct ids processed and committed", async () => {
+test("delivers every message: 500 acked by the producer are 500 distinct ids processed and committed, as the logs and the metrics say", async () => {
   const topic = await createTopic("e2e-500");
-  const consumer = apps.start("kafka-consumer", consumerEnv(topic, "e2e"));
+  const consumer = apps.start("kafka-consumer", consumerEnv(topic, "e2e", await metricsPortEnv()));
   await consumer.waitForEvent("connected", 30_000);
   expect(consumer.events("group-joined")).toEqual([expect.objectContaining({ partitions: [0, 1, 2, 3] })]);
   expect(consumer.healthy).toBe(true);
 
-  const producer = apps.start("kafka-producer", producerEnv(topic, 500));
+  // Idle once done (the containers' default), so that its metrics can be read.
+  const producer = apps.start(
+    "kafka-producer",
+    producerEnv(topic, 500, { [AppEnv.EXIT_WHEN_DONE]: "false", ...(await metricsPortEnv()) }),
+  );
   await consumer.waitFor("500 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 500);
+  await producer.waitForEvent("done", 10_000);
+  const produced = await producer.scrape();
+  expect(produced.value("messaging_app_messages_sent_total")).toBeGreaterThanOrEqual(500);
+  expect(produced.value("messaging_app_messages_confirmed_total")).toBe(500);
+  expect(produced.value("messaging_app_broker_connected")).toBe(1);
+  producer.kill("SIGTERM");
   expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
   expect(producer.events("done")).toEqual([expect.objectContaining({ sent: 500, confirmed: 500 })]);
   expect(producer.events("stats").at(-1)).toEqual(expect.objectContaining({ confirmed: 500, latencyKind: "confirm" }));
@@ -83,6 +101,19 @@ test("delivers every message: 500 acked by the producer are 500 distinct ids pro
   expect(new Set(seqs)).toEqual(new Set(Array.from({ length: 500 }, (_, i) => i)));
   // Keys spread the messages over every partition.
   expect(new Set(consumer.events("message").map((line) => line.partition))).toEqual(new Set([0, 1, 2, 3]));
+
+  // Caught up: no lag on any partition (set as each batch ends, a moment after its last message line).
+  const consumed = await consumer.waitForMetrics("lag 0 on the 4 partitions", 10_000, (metrics) =>
+    JSON.stringify(lagByPartition(metrics, topic)) === JSON.stringify({ 0: 0, 1: 0, 2: 0, 3: 0 }),
+  );
+  expect(consumed.value("messaging_app_messages_received_total")).toBe(500);
+  expect(consumed.value("messaging_app_messages_acked_total")).toBe(500);
+  expect(consumed.value("messaging_app_messages_duplicates_total")).toBe(0);
+  expect(consumed.value("messaging_app_end_to_end_latency_seconds_count")).toBe(500);
+  const latencySum = consumed.value("messaging_app_end_to_end_latency_seconds_sum")!;
+  expect(latencySum).toBeGreaterThan(0);
+  expect(latencySum / 500).toBeLessThan(10);
+  expect(consumed.value("messaging_app_broker_connected")).toBe(1);
 
   consumer.kill("SIGTERM");
   expect(await consumer.waitForExit(15_000)).toEqual({ code: 0, signal: null });
@@ -128,8 +159,13 @@ test("SIGTERM to a consumer commits what it processed, leaves the group, logs sh
   const topic = await createTopic("sigterm-consumer");
   await produce(topic, 300);
 
-  const first = apps.start("kafka-consumer", consumerEnv(topic, "sigterm", { [AppOnlyEnv.CONSUMER_WORK_MS]: "20" }));
+  const first = apps.start(
+    "kafka-consumer",
+    consumerEnv(topic, "sigterm", { [AppOnlyEnv.CONSUMER_WORK_MS]: "20", ...(await metricsPortEnv()) }),
+  );
   await first.waitFor("some processed", 40_000, () => first.events("message").length >= 30);
+  // Mid-stream the lag shows the backlog of the partition being worked on.
+  await first.waitForMetrics("a lag > 0", 5000, (metrics) => Object.values(lagByPartition(metrics, topic)).some((lag) => lag > 0));
   first.kill("SIGTERM");
   expect(await first.waitForExit(15_000)).toEqual({ code: 0, signal: null });
   const [shutdown] = first.events("shutdown");

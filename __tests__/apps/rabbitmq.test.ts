@@ -8,7 +8,7 @@ import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
 import { run } from "../support/commands";
 import { startRabbitMq, TestRabbitMq } from "../support/brokers";
-import { AppProcesses, bundleApps, distinct } from "./helpers/app-process";
+import { AppProcesses, bundleApps, distinct, metricsPortEnv } from "./helpers/app-process";
 
 let broker: TestRabbitMq;
 const apps = new AppProcesses();
@@ -83,15 +83,26 @@ async function produce(queue: string, count: number): Promise<void> {
   expect(producer.events("done")).toEqual([expect.objectContaining({ confirmed: count })]);
 }
 
-test("delivers every message: 500 confirmed by the producer are 500 distinct ids acked by the consumer", async () => {
+test("delivers every message: 500 confirmed by the producer are 500 distinct ids acked by the consumer, as the logs and the metrics say", async () => {
   const queue = await declareQueue("e2e-500");
-  const consumer = apps.start("rabbitmq-consumer", consumerEnv(queue));
+  const consumer = apps.start("rabbitmq-consumer", consumerEnv(queue, await metricsPortEnv()));
   await consumer.waitForEvent("connected", 10_000);
   expect(consumer.healthy).toBe(true);
 
-  const producer = apps.start("rabbitmq-producer", producerEnv(queue, 500));
+  // Idle once done (the containers' default), so that its metrics can be read.
+  const producer = apps.start(
+    "rabbitmq-producer",
+    producerEnv(queue, 500, { [AppEnv.EXIT_WHEN_DONE]: "false", ...(await metricsPortEnv()) }),
+  );
   await consumer.waitFor("500 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 500);
 
+  await producer.waitForEvent("done", 10_000);
+  const produced = await producer.scrape();
+  expect(produced.value("messaging_app_messages_sent_total")).toBeGreaterThanOrEqual(500);
+  expect(produced.value("messaging_app_messages_confirmed_total")).toBe(500);
+  expect(produced.value("messaging_app_messages_resent_total")).toBe(0);
+  expect(produced.value("messaging_app_broker_connected")).toBe(1);
+  producer.kill("SIGTERM");
   expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
   const done = producer.events("done");
   expect(done).toEqual([expect.objectContaining({ sent: 500, confirmed: 500, refused: 0 })]);
@@ -101,6 +112,20 @@ test("delivers every message: 500 confirmed by the producer are 500 distinct ids
   );
   const seqs = consumer.events("message").map((line) => line.seq as number);
   expect(new Set(seqs)).toEqual(new Set(Array.from({ length: 500 }, (_, i) => i)));
+
+  const consumed = await consumer.scrape();
+  expect(consumed.value("messaging_app_messages_received_total")).toBe(500);
+  expect(consumed.value("messaging_app_messages_acked_total")).toBe(500);
+  expect(consumed.value("messaging_app_messages_duplicates_total")).toBe(0);
+  expect(consumed.value("messaging_app_messages_dead_lettered_total")).toBe(0);
+  expect(consumed.value("messaging_app_end_to_end_latency_seconds_count")).toBe(500);
+  // Every message took more than nothing and (a local broker) well under 10 s on average.
+  const latencySum = consumed.value("messaging_app_end_to_end_latency_seconds_sum")!;
+  expect(latencySum).toBeGreaterThan(0);
+  expect(latencySum / 500).toBeLessThan(10);
+  expect(consumed.value("messaging_app_end_to_end_latency_seconds_bucket", { le: "+Inf" })).toBe(500);
+  expect(consumed.value("messaging_app_broker_connected")).toBe(1);
+  expect(consumed.value("process_cpu_seconds_total")).toBeGreaterThan(0);
 
   consumer.kill("SIGTERM");
   expect(await consumer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
@@ -128,16 +153,26 @@ test("paces publishing to PRODUCER_RATE: 300 messages at 200/s take about 1.5 s,
 
 test("does not count an unroutable message as sent: it is re-sent until a queue is bound, then confirmed", async () => {
   // The producer starts before its queue exists (start order is not guaranteed).
-  const producer = apps.start("rabbitmq-producer", producerEnv("not-yet-declared", 5));
+  const producer = apps.start(
+    "rabbitmq-producer",
+    producerEnv("not-yet-declared", 5, { [AppEnv.EXIT_WHEN_DONE]: "false", ...(await metricsPortEnv()) }),
+  );
   const unroutable = await producer.waitForEvent("unroutable", 10_000);
   expect(unroutable).toEqual(expect.objectContaining({ routingKey: "not-yet-declared" }));
   expect(producer.events("done")).toEqual([]);
 
   await declareQueue("not-yet-declared");
-  expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
-  const [done] = producer.events("done");
+  const done = await producer.waitForEvent("done", 10_000);
   expect(done).toEqual(expect.objectContaining({ confirmed: 5 }));
   expect(done.refused).toBeGreaterThanOrEqual(5);
+  // The metrics count the re-sends as the log does: every send, once confirmed 5.
+  const metrics = await producer.scrape();
+  expect(metrics.value("messaging_app_messages_confirmed_total")).toBe(5);
+  expect(metrics.value("messaging_app_messages_resent_total")).toBe(done.republished);
+  expect(metrics.value("messaging_app_messages_resent_total")).toBeGreaterThanOrEqual(5);
+  expect(metrics.value("messaging_app_messages_sent_total")).toBe(5 + done.republished);
+  producer.kill("SIGTERM");
+  expect(await producer.waitForExit(10_000)).toEqual({ code: 0, signal: null });
   expect(await queueDepth("not-yet-declared")).toBe(5);
 });
 
@@ -234,11 +269,22 @@ describe.each([
 
     const consumer = apps.start(
       "rabbitmq-consumer",
-      consumerEnv(queue, { [AppOnlyEnv.CONSUMER_FAIL_MARKER]: "POISON", [AppEnv.CONSUMER_MAX_DELIVERIES]: "3" }),
+      consumerEnv(queue, {
+        [AppOnlyEnv.CONSUMER_FAIL_MARKER]: "POISON",
+        [AppEnv.CONSUMER_MAX_DELIVERIES]: "3",
+        ...(await metricsPortEnv()),
+      }),
     );
     const deadLettered = await consumer.waitForEvent("dead-lettered", 20_000);
     expect(deadLettered).toEqual(expect.objectContaining({ id: poison.id, deliveries: 3 }));
     await consumer.waitFor("the 10 good ones", 10_000, () => distinct(consumer.processedIds()) === 10);
+    const metrics = await consumer.scrape();
+    expect(metrics.value("messaging_app_messages_dead_lettered_total")).toBe(1);
+    expect(metrics.value("messaging_app_messages_received_total")).toBe(13);
+    expect(metrics.value("messaging_app_messages_redelivered_total")).toBe(2);
+    expect(metrics.value("messaging_app_messages_acked_total")).toBe(10);
+    // Only processed messages are latency samples: not the poison one.
+    expect(metrics.value("messaging_app_end_to_end_latency_seconds_count")).toBe(10);
 
     // Within a second the dead-letter queue holds the poison message, with RabbitMQ's x-death record.
     const dead = await withChannel(async (channel) => {

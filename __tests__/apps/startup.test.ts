@@ -15,10 +15,11 @@ import {
   type IntegerSetting,
   type SettingSpec,
 } from "../../constructs/apps/app-settings";
-import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
+import { AppEnv, AppMetricsEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { DefaultImages } from "../../constructs/images/default-images";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
-import { AppName, AppProcesses, bundleApps, bundlePath } from "./helpers/app-process";
+import { AppName, AppProcesses, bundleApps, bundlePath, metricsPortEnv } from "./helpers/app-process";
+import { httpRequest } from "../support/prometheus-text";
 
 const apps = new AppProcesses();
 
@@ -76,6 +77,12 @@ describe("bad settings", () => {
       "rabbitmq-consumer",
       { ...rabbitConsumer, [AppEnv.CONSUMER_PREFETCH]: "0" },
       'config error: CONSUMER_PREFETCH must be an integer between 1 and 65535 (decimal digits only), got "0"',
+    ],
+    [
+      "a METRICS_PORT that is not a number",
+      "kafka-consumer",
+      { ...kafkaConsumer, [AppMetricsEnv.METRICS_PORT]: "http" },
+      'config error: METRICS_PORT must be an integer between 0 and 65535 (decimal digits only), got "http"',
     ],
     [
       "a missing KAFKA_GROUP_ID",
@@ -197,6 +204,7 @@ describe("the apps' settings table", () => {
     BROKER_RETRY_SECONDS: ALL,
     LOG_LEVEL: ALL,
     HEALTH_FILE: ALL,
+    METRICS_PORT: ALL,
   };
   /** Settings that get each app past its configuration; nothing listens on port 1, so it never connects. */
   const unreachable: Record<AppName, Record<string, string>> = {
@@ -296,6 +304,37 @@ describe("unreachable broker", () => {
   });
 });
 
+describe("the metrics server (METRICS_PORT)", () => {
+  test("serves /metrics before any broker answers (broker_connected 0); a second app on the same port exits 2 with one line; SIGTERM frees the port", async () => {
+    const env = await metricsPortEnv();
+    const port = Number(env[AppMetricsEnv.METRICS_PORT]);
+    const first = apps.start("rabbitmq-consumer", {
+      ...rabbitConsumer,
+      [ConnectionEnv.RABBITMQ_URL]: "amqp://user:secret@127.0.0.1:1",
+      ...env,
+    });
+    await first.waitForEvent("reconnect-scheduled", 5000);
+    const metrics = await first.scrape();
+    expect(metrics.value("messaging_app_broker_connected")).toBe(0);
+    expect(metrics.value("messaging_app_messages_received_total")).toBe(0);
+    expect(metrics.value("messaging_app_end_to_end_latency_seconds_count")).toBe(0);
+    expect(metrics.value("nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
+    expect((await httpRequest(port, "/")).status).toBe(404);
+    expect((await httpRequest(port, "/metrics", "HEAD")).status).toBe(200);
+
+    const second = apps.start("kafka-producer", { ...kafkaProducer, ...env });
+    expect((await second.waitForExit(5000)).code).toBe(2);
+    expect(second.stderr).toBe(
+      `config error: METRICS_PORT must be a port the app can listen on (0.0.0.0), got "${port}" (EADDRINUSE: address already in use)\n`,
+    );
+    expect(second.lines).toEqual([]);
+
+    first.kill("SIGTERM");
+    expect(await first.waitForExit(5000)).toEqual({ code: 0, signal: null });
+    await expect(httpRequest(port, "/metrics")).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
 describe("apps/bundle.mjs", () => {
   const apps: AppName[] = ["rabbitmq-producer", "rabbitmq-consumer", "kafka-producer", "kafka-consumer"];
   const digest = () => apps.map((app) => createHash("sha256").update(readFileSync(bundlePath(app))).digest("hex"));
@@ -314,16 +353,29 @@ describe("apps/bundle.mjs", () => {
 
   test(`bundles run on the Node 24 of the ${DefaultImages.node} image the Dockerfiles use`, () => {
     // No network: a config error proves the bundle loads and runs its startup on that Node.
+    // Then one app serves its metrics (prom-client's default ones included) on that Node, scraped
+    // over the container's loopback while it retries a broker that is not there, and stops on SIGTERM.
+    // Retried for up to 10 s: the app may take a moment to start listening.
+    const scrape =
+      "const go = (n) => fetch('http://127.0.0.1:9464/metrics').then((r) => r.text()).then((t) => console.log(t.split('\\n')" +
+      ".filter((l) => /^(messaging_app_broker_connected|nodejs_version_info)/.test(l)).join(' ')), " +
+      "(e) => (n > 0 ? setTimeout(() => go(n - 1), 200) : console.log('no answer: ' + e.message))); go(50)";
     const result = spawnSync(
       "docker",
       ["run", "--rm", "--network", "none", "--user", "node", "-v", `${path.resolve(__dirname, "../../apps")}:/apps:ro`,
        DefaultImages.node, "sh", "-c",
-       "node --version; for app in rabbitmq-producer rabbitmq-consumer kafka-producer kafka-consumer; do node /apps/$app/dist/main.js; echo \"$app=$?\"; done"],
+       "node --version; for app in rabbitmq-producer rabbitmq-consumer kafka-producer kafka-consumer; do node /apps/$app/dist/main.js; echo \"$app=$?\"; done; " +
+       "RABBITMQ_URL=amqp://u:p@127.0.0.1:1 RABBITMQ_QUEUE=q METRICS_PORT=9464 node /apps/rabbitmq-consumer/dist/main.js >/dev/null & app=$!; " +
+       `node -e "${scrape}"; kill -TERM $app; wait $app; echo "metrics=$?"`],
       { encoding: "utf8", timeout: 60_000 },
     );
-    const [version, ...exits] = result.stdout.trim().split("\n");
+    const [version, ...rest] = result.stdout.trim().split("\n");
     expect(version).toMatch(/^v24\./);
-    expect(exits).toEqual(apps.map((app) => `${app}=2`));
+    expect(rest).toEqual([
+      ...apps.map((app) => `${app}=2`),
+      expect.stringMatching(/^messaging_app_broker_connected 0 nodejs_version_info\{version="v24\.[^"]*",major="24",/),
+      "metrics=0",
+    ]);
     expect(result.stderr).toContain("config error: RABBITMQ_URL must be a non-empty string");
     expect(result.stderr).toContain("config error: KAFKA_BOOTSTRAP_SERVERS must be a non-empty string");
   });

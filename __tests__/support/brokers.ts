@@ -62,8 +62,8 @@ function publishedPort(name: string, containerPort: number): number {
   return Number(match[1]);
 }
 
-/** A currently free TCP port on 127.0.0.1 (for Kafka, which must know its published port in advance). */
-function freePort(): Promise<number> {
+/** A currently free TCP port on 127.0.0.1 (for Kafka, which must know its published port in advance, and an app's METRICS_PORT). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

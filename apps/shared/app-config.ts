@@ -1,4 +1,4 @@
-import { AppEnv, AppOnlyEnv, ConnectionEnv } from "../../constructs/connection-env";
+import { AppEnv, AppMetricsEnv, AppOnlyEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { ConfigError, readPemCaFile, requiredString, setting } from "./config";
 import { LogLevel } from "./logger";
 
@@ -13,6 +13,8 @@ export interface CommonConfig {
   readonly brokerRetrySeconds: number;
   readonly logLevel: LogLevel;
   readonly healthFile: string;
+  /** Where /metrics is served (all interfaces); 0 = not served. */
+  readonly metricsPort: number;
 }
 
 export function readCommonConfig(env: NodeJS.ProcessEnv): CommonConfig {
@@ -21,6 +23,7 @@ export function readCommonConfig(env: NodeJS.ProcessEnv): CommonConfig {
     brokerRetrySeconds: setting(env, AppEnv.BROKER_RETRY_SECONDS),
     logLevel: setting(env, AppOnlyEnv.LOG_LEVEL) as LogLevel,
     healthFile: setting(env, AppOnlyEnv.HEALTH_FILE),
+    metricsPort: setting(env, AppMetricsEnv.METRICS_PORT),
   };
 }
 

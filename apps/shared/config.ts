@@ -28,12 +28,15 @@ export function loadConfig<T>(read: (env: NodeJS.ProcessEnv) => T, env: NodeJS.P
   try {
     return read(env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`config error: ${err.message}\n`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) exitWithConfigError(err);
     throw err;
   }
+}
+
+/** The one stderr line and exit status 2 of a setting the app cannot work with. */
+export function exitWithConfigError(err: ConfigError): never {
+  process.stderr.write(`config error: ${err.message}\n`);
+  process.exit(2);
 }
 
 /** A variable that must be set to a non-empty string. */

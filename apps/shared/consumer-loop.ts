@@ -2,6 +2,7 @@ import { CommonConfig } from "./app-config";
 import { AccessRefusal, AccessRefusalClassifier, RefusalStreak } from "./access-refused";
 import { logAccessRefused, retryWithBackoff } from "./backoff";
 import { ConsumerTally } from "./consumer-tally";
+import { endToEndLatencyObserver, exportConsumerCounters } from "./metrics";
 import { AppContext } from "./run-app";
 import { DRAIN_TIMEOUT_MS } from "./shutdown";
 import { StatsReporter } from "./stats-reporter";
@@ -40,8 +41,9 @@ export interface ConsumerLoopOptions {
  * consume until disconnected or stopped, and on SIGTERM drain what is in
  * flight before logging `shutdown`.
  */
-export async function runConsumerLoop(options: ConsumerLoopOptions, { log, shutdown, health }: AppContext): Promise<void> {
-  const tally = new ConsumerTally(log);
+export async function runConsumerLoop(options: ConsumerLoopOptions, { log, shutdown, health, metrics }: AppContext): Promise<void> {
+  const tally = new ConsumerTally(log, endToEndLatencyObserver(metrics));
+  exportConsumerCounters(metrics, tally.counters);
   let session: ConsumerSession | undefined;
   const stats = new StatsReporter(log, {
     intervalSeconds: options.common.statsIntervalSeconds,

@@ -2,13 +2,15 @@ import { BoundedMap } from "./bounded-map";
 import { Envelope } from "./envelope";
 import { LatencyWindow } from "./latency-window";
 import { Logger } from "./logger";
+import { LatencyObserver } from "./metrics";
 
 /** How many message ids a consumer remembers to recognise duplicates (about 100 bytes each). */
 const REMEMBERED_IDS = 200_000;
 
 /**
  * The consumer side of the counters both consumer apps report, in one place
- * so that RabbitMQ and Kafka numbers mean the same thing to a benchmark.
+ * so that RabbitMQ and Kafka numbers mean the same thing to a benchmark. The
+ * `stats` lines print them and the metrics show them (metrics.ts).
  */
 export class ConsumerTally {
   readonly counters = {
@@ -26,7 +28,11 @@ export class ConsumerTally {
   readonly latency = new LatencyWindow();
   private readonly processedIds = new BoundedMap<string, true>(REMEMBERED_IDS);
 
-  constructor(private readonly log: Logger) {}
+  /** @param observeLatency also takes each end-to-end latency sample, in seconds (the metrics' histogram). */
+  constructor(
+    private readonly log: Logger,
+    private readonly observeLatency?: LatencyObserver,
+  ) {}
 
   received(redelivered: boolean): void {
     this.counters.received++;
@@ -39,7 +45,9 @@ export class ConsumerTally {
     const duplicate = this.processedIds.has(envelope.id);
     if (duplicate) this.counters.duplicates++;
     else this.processedIds.set(envelope.id, true);
-    this.latency.add(Math.max(0, Date.now() - envelope.sentAt));
+    const latencyMs = Math.max(0, Date.now() - envelope.sentAt);
+    this.latency.add(latencyMs);
+    this.observeLatency?.(latencyMs / 1000);
     if (this.log.debugEnabled) {
       this.log.debug("message", { id: envelope.id, seq: envelope.seq, producer: envelope.producer, duplicate, ...extra });
     }

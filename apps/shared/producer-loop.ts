@@ -3,6 +3,7 @@ import { AccessRefusal, AccessRefusalClassifier, RefusalStreak } from "./access-
 import { logAccessRefused, retryWithBackoff } from "./backoff";
 import { producerName } from "./envelope";
 import { LatencyWindow } from "./latency-window";
+import { exportProducerCounters } from "./metrics";
 import { PublishLedger } from "./publish-ledger";
 import { RatePacer } from "./rate-pacer";
 import { AppContext } from "./run-app";
@@ -49,9 +50,10 @@ export interface ProducerLoopOptions {
  * left unconfirmed, and on SIGTERM wait for the outstanding confirms before
  * logging `shutdown`.
  */
-export async function runProducerLoop(options: ProducerLoopOptions, { log, shutdown, health }: AppContext): Promise<void> {
+export async function runProducerLoop(options: ProducerLoopOptions, { log, shutdown, health, metrics }: AppContext): Promise<void> {
   const { common, producer } = options;
   const ledger = new PublishLedger(producerName(options.app), producer.count, producer.messageSizeBytes);
+  exportProducerCounters(metrics, ledger.counters);
   const pacer = new RatePacer(producer.rate);
   let session: ProducerSession | undefined;
   const stats = new StatsReporter(log, {

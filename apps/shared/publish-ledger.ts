@@ -6,7 +6,8 @@ import { createEnvelope, Envelope } from "./envelope";
  * broker did not confirm (nacked, returned, or lost with a connection) that
  * must be sent again. A message counts as delivered only on a broker
  * confirm, which gives at-least-once: a re-sent message may arrive twice
- * (consumers count it as a duplicate by id) but none is lost.
+ * (consumers count it as a duplicate by id) but none is lost. Its counters
+ * are what the `stats` lines print and the metrics show (metrics.ts).
  */
 export class PublishLedger {
   readonly counters = {

@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { AppOnlyEnv } from "../../../apps/shared/app-only-env";
+import { AppMetricsEnv } from "../../../constructs/connection-env";
+import { freePort } from "../../support/brokers";
+import { Scrape, scrapeMetrics } from "../../support/prometheus-text";
 
 export type AppName = "rabbitmq-producer" | "rabbitmq-consumer" | "kafka-producer" | "kafka-consumer";
 export type LogLine = Record<string, any> & { event: string };
@@ -35,6 +38,8 @@ export class AppProcess {
   stderr = "";
   /** Where this process's health file lives (HEALTH_FILE), so parallel apps do not share /tmp/app-healthy. */
   readonly healthFile: string;
+  /** METRICS_PORT, when the test set it (see `metricsPortEnv`). */
+  readonly metricsPort: number | undefined;
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
   private exit: Exit | undefined;
@@ -46,6 +51,8 @@ export class AppProcess {
     env: Record<string, string>,
   ) {
     this.healthFile = path.join(scratch, `${app}-${++started}.healthy`);
+    const metricsPort = Number(env[AppMetricsEnv.METRICS_PORT] ?? 0);
+    this.metricsPort = metricsPort > 0 ? metricsPort : undefined;
     // A clean environment: only what the test passes (plus PATH), as in a container.
     this.child = spawn(process.execPath, [bundlePath(app)], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", [AppOnlyEnv.HEALTH_FILE]: this.healthFile, ...env },
@@ -123,6 +130,29 @@ export class AppProcess {
     return result;
   }
 
+  /** Its /metrics, parsed (the test must have set METRICS_PORT). */
+  scrape(): Promise<Scrape> {
+    if (this.metricsPort === undefined) throw new Error(`${this.app} was started without ${AppMetricsEnv.METRICS_PORT}`);
+    return scrapeMetrics(this.metricsPort);
+  }
+
+  /**
+   * Scrapes every 100 ms until `holds` does, up to `timeoutMs`; returns that scrape. For
+   * values set a moment after the log line a test waits for (the Kafka lag, at the batch's end).
+   */
+  async waitForMetrics(what: string, timeoutMs: number, holds: (scrape: Scrape) => boolean): Promise<Scrape> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const scrape = await this.scrape();
+      if (holds(scrape)) return scrape;
+      if (this.exit || Date.now() >= deadline) {
+        const ours = scrape.text.split("\n").filter((line) => line.startsWith("messaging_app_") && !line.includes("_bucket"));
+        throw new Error(`${this.app}: metrics never showed ${what} within ${timeoutMs} ms; last scrape:\n${ours.join("\n")}\n${this.describe()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
@@ -174,6 +204,11 @@ export class AppProcesses {
     await Promise.all(this.all.map((p) => p.stop()));
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** `{ METRICS_PORT: <a free port> }`, to spread into an app's environment: then `scrape()` reads its /metrics. */
+export async function metricsPortEnv(): Promise<Record<string, string>> {
+  return { [AppMetricsEnv.METRICS_PORT]: String(await freePort()) };
 }
 
 /** How many different values. */

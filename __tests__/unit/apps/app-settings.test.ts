@@ -43,7 +43,7 @@ const INTEGER_BOUNDS: [AppSettingName, number, number][] = [
   ["STATS_INTERVAL_SECONDS", 1, 2147483], // Node's timers: at most 2^31-1 ms
   ["BROKER_RETRY_SECONDS", 0, 2147483],
   ["CONSUMER_WORK_MS", 0, 2 ** 31 - 1],
-  ["METRICS_PORT", 0, 65535],
+  ["METRICS_PORT", 0, 65535], // a TCP port; 0 = no metrics server
 ];
 
 describe("the settings table", () => {

@@ -78,6 +78,7 @@ describe("the topology in a synthesized stack", () => {
     ]);
     expect(topology.components.map((c) => [c.name, c.component, c.owner, c.oneShot])).toEqual([
       ["kafka-setup", "kafka-setup", "kafka", true],
+      ["prometheus", "prometheus", undefined, false],
       ["rabbitmq-setup", "rabbitmq-setup", "rabbitmq", true],
     ]);
     expect(topology.networks.find((n) => n.name === "kafka-replication")).toEqual({ name: "kafka-replication", internal: true, containers: ["kafka", "kafka-setup"] });

@@ -8,6 +8,7 @@ import { kafkaAccessRefusal } from "../../shared/kafka-client";
 import { describeError, Logger } from "../../shared/logger";
 import { processMessage } from "../../shared/processing";
 import { sleep } from "../../shared/shutdown";
+import { ConsumerLag } from "./consumer-lag";
 
 /** Commit processed offsets at least this often inside a long batch. */
 const COMMIT_INTERVAL_MS = 1000;
@@ -27,6 +28,8 @@ export interface KafkaConsumerSessionOptions {
   readonly topic: string;
   readonly consumer: ConsumerConfig;
   readonly tally: ConsumerTally;
+  /** The lag metric, set from each batch (outlives sessions). */
+  readonly lag: ConsumerLag;
   readonly log: Logger;
 }
 
@@ -52,7 +55,7 @@ export class KafkaConsumerSession implements ConsumerSession {
 
   /** Connects, subscribes and resolves once the group has given this member its partitions. */
   static async open(options: KafkaConsumerSessionOptions): Promise<KafkaConsumerSession> {
-    const { kafka, groupId, topic, log } = options;
+    const { kafka, groupId, topic, lag, log } = options;
     const kafkaConsumer = kafka.consumer({
       groupId,
       sessionTimeout: SESSION_TIMEOUT_MS,
@@ -69,12 +72,9 @@ export class KafkaConsumerSession implements ConsumerSession {
     });
     const joined = new Promise<void>((resolve) =>
       kafkaConsumer.on(kafkaConsumer.events.GROUP_JOIN, ({ payload }) => {
-        log.info("group-joined", {
-          groupId,
-          memberId: payload.memberId,
-          isLeader: payload.isLeader,
-          partitions: payload.memberAssignment[topic] ?? [],
-        });
+        const partitions = payload.memberAssignment[topic] ?? [];
+        lag.assigned(partitions);
+        log.info("group-joined", { groupId, memberId: payload.memberId, isLeader: payload.isLeader, partitions });
         resolve();
       }),
     );
@@ -98,6 +98,7 @@ export class KafkaConsumerSession implements ConsumerSession {
       return session;
     } catch (err) {
       await kafkaConsumer.disconnect().catch(() => undefined);
+      lag.assigned([]);
       throw err;
     }
   }
@@ -117,25 +118,35 @@ export class KafkaConsumerSession implements ConsumerSession {
    */
   async drain(timeoutMs: number): Promise<number> {
     await Promise.race([this.kafkaConsumer.disconnect().catch(() => undefined), sleep(timeoutMs)]);
+    this.options.lag.assigned([]);
     return this.inFlight;
   }
 
   async abandon(): Promise<void> {
+    this.options.lag.assigned([]);
     await this.kafkaConsumer.disconnect().catch(() => undefined);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } =
       payload;
+    const { partition, highWatermark } = batch;
+    const { lag } = this.options;
     let lastCommitAt = Date.now();
+    // kafkajs hands over no empty batch: there is a first message.
+    let nextOffset: string | number = batch.messages[0]?.offset ?? highWatermark;
+    let processedAll = false;
+    lag.update(partition, highWatermark, nextOffset);
     try {
       for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
+        if (!isRunning() || isStale()) return; // after the finally below
         this.inFlight = 1;
-        await this.handle(message, batch.partition);
+        await this.handle(message, partition);
         this.inFlight = 0;
         resolveOffset(message.offset);
+        nextOffset = Number(message.offset) + 1;
         if (Date.now() - lastCommitAt >= COMMIT_INTERVAL_MS) {
+          lag.update(partition, highWatermark, nextOffset);
           await commitOffsetsIfNecessary(uncommittedOffsets());
           lastCommitAt = Date.now();
         }
@@ -143,8 +154,11 @@ export class KafkaConsumerSession implements ConsumerSession {
         // commits what was processed (allowed until the rebalance completes).
         await heartbeat();
       }
+      processedAll = true;
     } finally {
       this.inFlight = 0;
+      // All of it: past the batch's last offset, which counts control records the messages leave out.
+      lag.update(partition, highWatermark, processedAll ? Number(batch.lastOffset()) + 1 : nextOffset);
       await commitOffsetsIfNecessary(uncommittedOffsets()).catch((err: unknown) =>
         this.options.log.warn("commit-failed", { partition: batch.partition, error: describeError(err) }),
       );

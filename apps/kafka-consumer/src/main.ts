@@ -8,6 +8,8 @@ import { requiredString } from "../../shared/config";
 import { runConsumerLoop } from "../../shared/consumer-loop";
 import { createKafkaClient, kafkaAccessRefusal } from "../../shared/kafka-client";
 import { runApp } from "../../shared/run-app";
+import { consumerLagGauge } from "../../shared/metrics";
+import { ConsumerLag } from "./consumer-lag";
 import { KafkaConsumerSession } from "./kafka-consumer-session";
 
 const APP = "kafka-consumer";
@@ -25,6 +27,8 @@ function readConfig(env: NodeJS.ProcessEnv) {
 
 runApp(APP, readConfig, (config, context) => {
   const kafka = createKafkaClient(APP, config.brokers, config.security, context.log);
+  // Outlives sessions, like the metric it sets.
+  const lag = new ConsumerLag(consumerLagGauge(context.metrics), config.topic);
   return runConsumerLoop(
     {
       common: config.common,
@@ -38,7 +42,7 @@ runApp(APP, readConfig, (config, context) => {
         maxDeliveries: config.consumer.maxDeliveries,
       },
       classify: kafkaAccessRefusal,
-      openSession: (tally) => KafkaConsumerSession.open({ ...config, kafka, tally, log: context.log }),
+      openSession: (tally) => KafkaConsumerSession.open({ ...config, kafka, tally, lag, log: context.log }),
     },
     context,
   );

@@ -1,0 +1,151 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * The apps' Prometheus metrics, served as text at /metrics on METRICS_PORT
+ * (metrics-server.ts; 0 = not served). The names below are a contract: alert
+ * rules and the e2e queries use exactly these, with no labels but the ones
+ * given (Prometheus adds job, instance and app itself). Each is described in
+ * apps/README.md, "Metrics".
+ *
+ * The message counters are not counted a second time: each one shows, at
+ * scrape time, a counter the `stats` lines print (PublishLedger.counters,
+ * ConsumerTally.counters), so the log and the metrics cannot disagree and a
+ * message costs no more than it did. Only the latency histogram is fed per
+ * message, from the same number the `stats` latency summary takes.
+ */
+export const METRIC_NAMES = {
+  brokerConnected: "messaging_app_broker_connected",
+  sent: "messaging_app_messages_sent_total",
+  confirmed: "messaging_app_messages_confirmed_total",
+  resent: "messaging_app_messages_resent_total",
+  received: "messaging_app_messages_received_total",
+  acked: "messaging_app_messages_acked_total",
+  redelivered: "messaging_app_messages_redelivered_total",
+  deadLettered: "messaging_app_messages_dead_lettered_total",
+  duplicates: "messaging_app_messages_duplicates_total",
+  endToEndLatency: "messaging_app_end_to_end_latency_seconds",
+  consumerLag: "messaging_app_consumer_lag_messages",
+} as const;
+
+/** 1 ms to 30 s, about x2.5 a step: a local hop, a busy consumer and a backlog after an outage each land in a bucket of their own. */
+export const END_TO_END_LATENCY_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+/** Takes one latency sample, in seconds. */
+export type LatencyObserver = (seconds: number) => void;
+
+/** What broker_connected reads: the health file's state (health-file.ts). */
+export interface ConnectionState {
+  readonly healthy: boolean;
+}
+
+/** One app's metrics: its own registry (never prom-client's global one) and what every app exports. */
+export class AppMetrics {
+  readonly registry = new Registry();
+  private defaultsCollected = false;
+
+  constructor(connection: ConnectionState) {
+    new Gauge({
+      name: METRIC_NAMES.brokerConnected,
+      help: "1 while the app holds a working broker connection (the health file exists), else 0.",
+      registers: [this.registry],
+      collect() {
+        this.set(connection.healthy ? 1 : 0);
+      },
+    });
+  }
+
+  /**
+   * prom-client's process_* and nodejs_* metrics, without a prefix. Only
+   * when the metrics are served: their event-loop delay monitor samples
+   * every 10 ms, which an app nobody scrapes should not pay for.
+   */
+  collectDefaults(): void {
+    if (this.defaultsCollected) return;
+    this.defaultsCollected = true;
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A counter that shows `read()`, a cumulative count kept elsewhere, at each scrape. */
+  countOf(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+}
+
+/** The producers' counters, as PublishLedger counts them. */
+export function exportProducerCounters(
+  metrics: AppMetrics,
+  counters: { readonly sent: number; readonly confirmed: number; readonly republished: number },
+): void {
+  metrics.countOf(METRIC_NAMES.sent, "Publishes (sends) of messages, re-sends included.", () => counters.sent);
+  metrics.countOf(METRIC_NAMES.confirmed, "Distinct messages the broker confirmed.", () => counters.confirmed);
+  metrics.countOf(
+    METRIC_NAMES.resent,
+    "Messages sent again after a broker refusal (nack, unroutable return, failed send) or a lost connection.",
+    () => counters.republished,
+  );
+}
+
+/** The consumers' counters, as ConsumerTally counts them. */
+export function exportConsumerCounters(
+  metrics: AppMetrics,
+  counters: {
+    readonly received: number;
+    readonly acked: number;
+    readonly redelivered: number;
+    readonly deadLettered: number;
+    readonly duplicates: number;
+  },
+): void {
+  metrics.countOf(METRIC_NAMES.received, "Deliveries handed to the app, redeliveries included.", () => counters.received);
+  metrics.countOf(
+    METRIC_NAMES.acked,
+    "Messages processed and acknowledged (RabbitMQ: acked; Kafka: offset resolved for commit).",
+    () => counters.acked,
+  );
+  metrics.countOf(
+    METRIC_NAMES.redelivered,
+    "Deliveries that were a second or later attempt of a message (RabbitMQ: redelivered flag or local count; Kafka: in-place retries).",
+    () => counters.redelivered,
+  );
+  metrics.countOf(
+    METRIC_NAMES.deadLettered,
+    "Messages given up on as poison (RabbitMQ: rejected to the dead-letter exchange; Kafka: skipped).",
+    () => counters.deadLettered,
+  );
+  metrics.countOf(
+    METRIC_NAMES.duplicates,
+    "Processed messages whose id had been processed before (among the last 200,000 ids).",
+    () => counters.duplicates,
+  );
+}
+
+/** The consumers' end-to-end latency histogram: now minus the message's sentAt, per processed message. */
+export function endToEndLatencyObserver(metrics: AppMetrics): LatencyObserver {
+  const histogram = new Histogram({
+    name: METRIC_NAMES.endToEndLatency,
+    help: "Seconds from the producer's sentAt to processed, per processed message.",
+    buckets: [...END_TO_END_LATENCY_BUCKETS],
+    registers: [metrics.registry],
+  });
+  return (seconds) => histogram.observe(seconds);
+}
+
+/** kafka-consumer's lag gauge, one series per partition this member holds (see ConsumerLag). */
+export function consumerLagGauge(metrics: AppMetrics): Gauge<"topic" | "partition"> {
+  return new Gauge({
+    name: METRIC_NAMES.consumerLag,
+    help: "Messages behind on a partition this member holds: the high watermark minus the next offset to process, as of its last batch.",
+    labelNames: ["topic", "partition"] as const,
+    registers: [metrics.registry],
+  });
+}
