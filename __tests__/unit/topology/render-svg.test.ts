@@ -23,9 +23,21 @@ const PNG_DIR = path.join(os.tmpdir(), "cdktf-docker-messaging-topology");
 const examples = synthesizeExamples().map((e) => ({ ...e, topology: e.json["//"]["cdktf-docker-messaging"].topology as TopologyDescription }));
 const pictures: [string, TopologyDescription][] = [...examples.map((e): [string, TopologyDescription] => [e.name, e.topology]), ["busy (made up)", BUSY_TOPOLOGY]];
 
-/** Rendered as a person's viewer would, with the machine's fonts. */
+/**
+ * DejaVu Sans Mono, the monospace font most Linux viewers pick for the SVG's
+ * font stack, from an npm package (dejavu-fonts-ttf): the same glyphs on
+ * every machine, whatever fonts it has installed.
+ */
+const FONTS = {
+  loadSystemFonts: false,
+  fontFiles: ["DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf"].map((f) => require.resolve(`dejavu-fonts-ttf/ttf/${f}`)),
+  defaultFontFamily: "DejaVu Sans Mono",
+  monospaceFamily: "DejaVu Sans Mono",
+};
+
+/** Rendered as a person's viewer would. */
 function renderPng(svg: string, zoom = 1) {
-  return new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans Mono" }, fitTo: { mode: "zoom", value: zoom } }).render();
+  return new Resvg(svg, { font: FONTS, fitTo: { mode: "zoom", value: zoom } }).render();
 }
 
 describe("the SVG shows what the stack holds", () => {
@@ -153,8 +165,8 @@ describe("the layout's font metrics", () => {
     for (const text of ["MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM", "topic · 3 partitions × RF 1 -> group", "Éé ÀÅ gjpqy |[]{}"]) {
       for (const weight of ["normal", "bold"]) {
         const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="100" font-family="${SVG_FONT_FAMILY}" font-size="12"><text x="10" y="50" font-weight="${weight}">${text}</text></svg>`;
-        const box = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans Mono" } }).getBBox();
-        // No box: no monospace font on this machine, and the pictures here would be checked against nothing.
+        const box = new Resvg(svg, { font: FONTS }).getBBox();
+        // No box: the font did not load, and the pictures here would be checked against nothing.
         expect(box).toBeDefined();
         const chars = [...text].length;
         expect(box!.x + box!.width).toBeLessThanOrEqual(10 + chars * CHAR_ADVANCE_EM * 12);
