@@ -28,7 +28,13 @@ export function kafkaJmxAgentOption(configPath: string, port: number = KAFKA_MET
 
 /**
  * The series the exporter config gives, by name. Counters end in `_total`
- * and are for rate()/increase(). Besides these the agent always exports the
+ * and are for rate()/increase(). Which node has which (seen on Kafka 4.4):
+ * `kafka_server_*` all-topics counters on every node (zero on a
+ * controller-only node); partitions, ISR and per-topic series only on nodes
+ * with the broker role; `kafka_controller_*` only on nodes with the controller
+ * role. Topic labels keep the topic's name as it is (`orders.v1`), and
+ * include Kafka's internal topics (`__consumer_offsets`) once written to.
+ * Besides these the agent always exports the
  * JVM's own metrics (jvm_memory_used_bytes, jvm_gc_collection_seconds, ...,
  * process_cpu_seconds_total, process_resident_memory_bytes) and its own
  * (jmx_scrape_duration_seconds, jmx_scrape_error).
@@ -68,7 +74,8 @@ export const KafkaMetricNames = {
   isrExpandsTotal: "kafka_server_isr_expands_total",
   /**
    * Gauge, controllers only: partitions without a leader. In KRaft every
-   * controller reports the cluster-wide count: take max(), not sum().
+   * controller, not only the active one, reports the cluster-wide count from
+   * its metadata image: take max(), not sum().
    */
   offlinePartitions: "kafka_controller_offline_partitions",
   /** Gauge, controllers only: 1 on the active controller, 0 on the others; sum() over a cluster is 1. */
@@ -76,7 +83,9 @@ export const KafkaMetricNames = {
   /**
    * Gauge, labels `request` (Produce, FetchConsumer, FetchFollower) and
    * `quantile` (0.5, 0.99): total request time in milliseconds, over the
-   * broker's recent requests (Kafka's own histogram, not a rate).
+   * broker's recent requests (Kafka's own histogram, not a rate). On a
+   * controller, FetchFollower is the brokers' metadata long-polls (hundreds
+   * of ms by design), not replication.
    */
   requestTotalTimeMs: "kafka_network_request_total_time_ms",
 } as const;
