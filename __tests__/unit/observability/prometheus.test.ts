@@ -99,7 +99,9 @@ describe("Prometheus in the default stack (main.ts)", () => {
 
   test("Kafka's node runs the exporter agent in the server JVM only, not in the container's environment", () => {
     const c = container(json, "kafka");
-    expect(c.command[2]).toMatch(/^export KAFKA_OPTS="\$KAFKA_OPTS -javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=9404:\/etc\/kafka\/jmx-exporter\.yaml" && exec \/etc\/kafka\/docker\/run$/);
+    expect(c.command[2]).toMatch(/ && export KAFKA_OPTS="\$KAFKA_OPTS -javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=9404:\/etc\/kafka\/jmx-exporter\.yaml" && exec \/etc\/kafka\/docker\/run$/);
+    // An image without the agent stops with one line naming the fix.
+    expect(c.command[2]).toMatch(/^if \[ ! -f \/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar \]; then echo ".*set metrics: \{ enabled: false \}" >&2; exit 1; fi/);
     expect(envOf(c).KAFKA_OPTS).toBeUndefined();
     expect(c.upload.map((u: any) => u.file)).toEqual(["/etc/kafka/jmx-exporter.yaml"]);
   });

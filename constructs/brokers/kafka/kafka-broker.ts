@@ -17,7 +17,7 @@ import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, checkSecretToken, type BrokerBaseProps, type BrokerNode } from "../broker-base";
 import { KafkaConnectionEnv, kafkaEnvName } from "./kafka-env";
-import { KAFKA_JMX_EXPORTER_CONFIG, KAFKA_METRICS_PORT, kafkaJmxAgentOption } from "./kafka-metrics";
+import { KAFKA_JMX_EXPORTER_CONFIG, KAFKA_JMX_EXPORTER_JAR, kafkaJmxAgentOption, KAFKA_METRICS_PORT } from "./kafka-metrics";
 
 export { kafkaEnvName } from "./kafka-env";
 import { KafkaTopic, type KafkaConsumeOptions } from "./kafka-topic";
@@ -281,7 +281,13 @@ export class KafkaBroker extends BrokerBase {
               // start chain, not in the container's environment, where every
               // `docker exec` Kafka tool (the rolling check, an operator's
               // kafka-topics.sh) would start a second agent on the same port and die.
-              command: ["/bin/bash", "-c", `export KAFKA_OPTS="$KAFKA_OPTS ${kafkaJmxAgentOption(KAFKA_JMX_EXPORTER_CONFIG_FILE)}" && exec /etc/kafka/docker/run`],
+              // An image without the agent (the official one has none) stops with one line saying so, not a JVM trace.
+              command: [
+                "/bin/bash",
+                "-c",
+                `if [ ! -f ${KAFKA_JMX_EXPORTER_JAR} ]; then echo "cdktf-docker-messaging: metrics are on but this image has no Prometheus JMX exporter agent at ${KAFKA_JMX_EXPORTER_JAR}: add it (see toolchain/images/kafka) or set metrics: { enabled: false }" >&2; exit 1; fi && ` +
+                  `export KAFKA_OPTS="$KAFKA_OPTS ${kafkaJmxAgentOption(KAFKA_JMX_EXPORTER_CONFIG_FILE)}" && exec /etc/kafka/docker/run`,
+              ],
             }
           : {}),
         volumes: [{ volumeName: this.dataVolumes[node.index - 1].volumeName, containerPath: KAFKA_DATA_DIR }],
