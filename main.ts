@@ -24,6 +24,13 @@ export interface DefaultStackOptions {
    * @default - `apps/` next to this file
    */
   readonly appsDirectory?: string;
+  /**
+   * Metrics on every broker and app, and a Prometheus scraping them (UI on
+   * 127.0.0.1:9090). false: neither (the 0.3 stack; the deploy benchmark
+   * compares that one with its Docker Compose twin).
+   * @default true
+   */
+  readonly observability?: boolean;
 }
 
 /** Name of the default stack (its folder under cdktf.out/stacks/). */
@@ -38,6 +45,8 @@ export const DEFAULT_STACK_NAME = "messaging";
  */
 export function buildDefaultStack(scope: Construct, options: DefaultStackOptions = {}): TerraformStack {
   const appsDirectory = options.appsDirectory ?? path.join(__dirname, "apps");
+  const observability = options.observability ?? true;
+  const metrics = { enabled: observability };
   const stack = new TerraformStack(scope, DEFAULT_STACK_NAME);
   new DockerHost(stack, "docker");
   addMessagingAspects(stack, { labels: { "cdktf-docker-messaging.example": "default" } });
@@ -48,6 +57,7 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
     network,
     amqpHostPort: 5672,
     managementHostPort: 15672,
+    metrics,
     // A demo: `cdktf destroy` removes its data too. Brokers default to "retain".
     dataRemovalPolicy: "destroy",
   });
@@ -58,6 +68,7 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
     network,
     hostPort: 29092,
     dataRemovalPolicy: "destroy",
+    metrics,
   });
   const events = kafka.addTopic("events", { partitions: 3, configs: { "retention.ms": 7 * 24 * 3600 * 1000 } });
 
@@ -70,6 +81,7 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
       memoryMb: 128,
       // The apps keep /tmp/app-healthy while they hold a broker connection.
       healthCheck: HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 }),
+      metrics,
     });
   // Producers send a finite batch at a modest rate, then idle (no drift, no restart loop).
   const producerSettings = { [AppEnv.PRODUCER_COUNT]: "1000", [AppEnv.PRODUCER_RATE]: "20" };
@@ -80,12 +92,14 @@ export function buildDefaultStack(scope: Construct, options: DefaultStackOptions
   events.grantConsume(app("kafka-consumer", "kafka-consumer", {}), { groupId: "events-consumer" });
 
   // Scrapes every broker node and app above (found in the stack, not listed), with the default alerts.
-  new Prometheus(stack, "prometheus", {
-    uiHostPort: 9090,
-    scrapeIntervalSeconds: 5,
-    retentionDays: 7,
-    dataRemovalPolicy: "destroy",
-  });
+  if (observability) {
+    new Prometheus(stack, "prometheus", {
+      uiHostPort: 9090,
+      scrapeIntervalSeconds: 5,
+      retentionDays: 7,
+      dataRemovalPolicy: "destroy",
+    });
+  }
 
   return stack;
 }

@@ -218,7 +218,8 @@ async function main(): Promise<void> {
   const composeVersion = run("docker", ["compose", "version", "--short"]).trim();
   log(`deploy: docker compose ${composeVersion}; ${ROUNDS} rounds after a warm-up round; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
   const password = randomBytes(18).toString("base64url");
-  const inst = prepareInstance(work, password);
+  // The compose file is the 0.3 stack: compare like with like (bench/observability-cost.ts measures what observability adds).
+  const inst = prepareInstance(work, password, { observability: false });
   log(`deploy: synthesized the default stack in ${inst.synthSeconds.toFixed(2)} s; instance in ${inst.dir}`);
   const tools: Record<Tool, Tooling> = { terraform: terraformTool(inst), compose: composeTool(password) };
   const composeDiffs = compareComposeWithStack(COMPOSE_FILE, inst.doc as Record<string, never>, { ...process.env, RABBITMQ_ADMIN_PASSWORD: password });

@@ -4,7 +4,7 @@
  * folder), then renamed so it can never collide with a default stack that
  * someone else deploys on the same engine:
  *   - every container, network, volume and built-image name gets `bench-`;
- *   - host ports 5672 -> 35672, 15672 -> 45672, 29092 -> 39092 (also inside
+ *   - host ports 5672 -> 35672, 15672 -> 45672, 29092 -> 39092, 9090 -> 49090 (also inside
  *     strings, e.g. Kafka's advertised HOST listener and the outputs);
  *   - the local backend's state file moves into the instance's folder.
  * Hostnames and network aliases stay (they are per network), so the apps'
@@ -16,7 +16,7 @@ import { join } from "path";
 import { run, timeCommand } from "./proc";
 import { REPO_ROOT } from "./stats";
 
-export const BENCH_PORTS: Record<number, number> = { 5672: 35672, 15672: 45672, 29092: 39092 };
+export const BENCH_PORTS: Record<number, number> = { 5672: 35672, 15672: 45672, 29092: 39092, 9090: 49090 };
 export const PREFIX = "bench-";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -47,13 +47,24 @@ function deepMapStrings(v: Json): Json {
   return v;
 }
 
-/** Synthesizes main.ts into a temporary folder and returns the default stack's JSON. */
-export function synthDefaultStack(tmp: string): { doc: Record<string, Json>; seconds: number } {
+/** What the instance holds beyond main.ts's defaults. */
+export interface InstanceOptions {
+  /**
+   * The default stack's metrics and Prometheus (DefaultStackOptions.observability).
+   * @default true
+   */
+  readonly observability?: boolean;
+}
+
+/** Synthesizes main.ts's default stack into a temporary folder and returns its JSON. */
+export function synthDefaultStack(tmp: string, options: InstanceOptions = {}): { doc: Record<string, Json>; seconds: number } {
   const outdir = join(tmp, "cdktf.out");
   rmSync(outdir, { recursive: true, force: true });
   const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
   delete env.NODE_OPTIONS;
-  const t = timeCommand("npm", ["run", "--silent", "synth"], { cwd: REPO_ROOT, env });
+  // What `npm run synth` does (bundle the apps, run the stack), through an entry that can leave observability out.
+  const entry = ["-r", "./toolchain/ts-register.cjs", "bench/lib/default-stack-entry.ts", ...(options.observability === false ? ["--without-observability"] : [])];
+  const t = timeCommand("sh", ["-c", `node apps/bundle.mjs && node ${entry.join(" ")}`], { cwd: REPO_ROOT, env });
   const doc = JSON.parse(readFileSync(join(outdir, "stacks", "messaging", "cdk.tf.json"), "utf8")) as Record<string, Json>;
   return { doc, seconds: t.seconds };
 }
@@ -85,9 +96,9 @@ export function toBenchInstance(doc: Record<string, Json>, stateFile: string): {
 }
 
 /** Synthesizes the default stack, writes the bench instance into `dir` and runs `terraform init`. */
-export function prepareInstance(dir: string, password: string): StackInstance {
+export function prepareInstance(dir: string, password: string, options: InstanceOptions = {}): StackInstance {
   mkdirSync(dir, { recursive: true });
-  const { doc, seconds } = synthDefaultStack(dir);
+  const { doc, seconds } = synthDefaultStack(dir, options);
   const inst = toBenchInstance(doc, join(dir, "terraform.tfstate"));
   const stackDir = join(dir, "stack");
   mkdirSync(stackDir, { recursive: true });

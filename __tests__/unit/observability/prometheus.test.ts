@@ -107,6 +107,15 @@ describe("Prometheus in the default stack (main.ts)", () => {
   });
 });
 
+test("the default stack without observability has no Prometheus, no agent and no metrics port (the 0.3 stack)", () => {
+  const { json } = synth(buildDefaultStack(Testing.app() as App, { observability: false }));
+  const names = resources(json, "docker_container").map((c: any) => c.name);
+  expect(names).not.toContain("prometheus");
+  expect(container(json, "kafka").command).toBeUndefined();
+  for (const name of names) expect(envOf(container(json, name)).METRICS_PORT).toBeUndefined();
+  expect(json.output.prometheus_url).toBeUndefined();
+});
+
 describe("Prometheus targets follow the stack", () => {
   function stackWith(build: (s: TerraformStack, prometheus: Prometheus) => void, props: PrometheusProps = {}) {
     const stack = newStack();
