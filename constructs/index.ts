@@ -55,6 +55,8 @@ export {
   RABBITMQ_ENTRYPOINT_CAPABILITIES,
 } from "./security/container-hardening";
 export { Prometheus, type PrometheusProps } from "./observability/prometheus";
+export { AppMetricNames } from "./apps/app-metric-names";
+export { KafkaMetricNames, KAFKA_METRICS_PORT } from "./brokers/kafka/kafka-metrics";
 export type { PrometheusAlertRule } from "./observability/alert-rules";
 export {
   type AppMetricsOptions,

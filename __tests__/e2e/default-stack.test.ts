@@ -18,6 +18,7 @@ import { containersLabelled, jsonLogLines, networksLabelled, volumesLabelled } f
 import { amqpUrlAs, derivedPassword, kafkaProbes, rabbitProbes } from "../support/access-probes";
 import { alertRules, query, targets } from "../support/prometheus";
 import { KafkaMetricNames } from "../../constructs/brokers/kafka/kafka-metrics";
+import { AppMetricNames } from "../../constructs/apps/app-metric-names";
 
 jest.setTimeout(900_000); // a deploy, a rebuild and a broker replacement each take tens of seconds
 
@@ -206,11 +207,11 @@ describe("given the default stack deployed with cdktf deploy", () => {
     for (const consumer of ["rabbitmq-consumer", "kafka-consumer"]) {
       const stats = lastEvent(`${consumer}-1`, "stats")!;
       const [count] = await waitFor(`${consumer}'s histogram scraped after its last message`, 30, async () => {
-        const v = await value(`sum(messaging_app_end_to_end_latency_seconds_count{app="${consumer}"})`);
+        const v = await value(`sum(${AppMetricNames.endToEndLatency}_count{app="${consumer}"})`);
         return v[0] >= stats.received - stats.duplicates ? v : undefined;
       });
       expect(count).toBeGreaterThanOrEqual(stats.received - stats.duplicates);
-      const [p99] = await value(`histogram_quantile(0.99, sum by (le) (messaging_app_end_to_end_latency_seconds_bucket{app="${consumer}"}))`);
+      const [p99] = await value(`histogram_quantile(0.99, sum by (le) (${AppMetricNames.endToEndLatency}_bucket{app="${consumer}"}))`);
       expect(p99).toBeGreaterThan(0);
       expect(p99).toBeLessThan(30);
       measured[`${consumer}.p99LatencySeconds`] = p99;

@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+// The names are a contract shared with the constructs' alert rules: one table for both.
+import { AppMetricNames as METRIC_NAMES } from "../../constructs/apps/app-metric-names";
 
 /**
  * The apps' Prometheus metrics, served as text at /metrics on METRICS_PORT
@@ -13,19 +15,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
  * message costs no more than it did. Only the latency histogram is fed per
  * message, from the same number the `stats` latency summary takes.
  */
-export const METRIC_NAMES = {
-  brokerConnected: "messaging_app_broker_connected",
-  sent: "messaging_app_messages_sent_total",
-  confirmed: "messaging_app_messages_confirmed_total",
-  resent: "messaging_app_messages_resent_total",
-  received: "messaging_app_messages_received_total",
-  acked: "messaging_app_messages_acked_total",
-  redelivered: "messaging_app_messages_redelivered_total",
-  deadLettered: "messaging_app_messages_dead_lettered_total",
-  duplicates: "messaging_app_messages_duplicates_total",
-  endToEndLatency: "messaging_app_end_to_end_latency_seconds",
-  consumerLag: "messaging_app_consumer_lag_messages",
-} as const;
+export { METRIC_NAMES };
 
 /** 1 ms to 30 s, about x2.5 a step: a local hop, a busy consumer and a backlog after an outage each land in a bucket of their own. */
 export const END_TO_END_LATENCY_BUCKETS: readonly number[] = [

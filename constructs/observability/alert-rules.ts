@@ -1,3 +1,4 @@
+import { AppMetricNames } from "../apps/app-metric-names";
 import { KafkaMetricNames } from "../brokers/kafka/kafka-metrics";
 
 /** One Prometheus alerting rule. */
@@ -65,10 +66,10 @@ export function defaultAlertRules(scrapeIntervalSeconds: number): PrometheusAler
     },
     {
       name: "KafkaConsumerLagGrowing",
-      // The lag the consumer apps report (messaging_app_consumer_lag_messages), summed over partitions, rising for 5 minutes.
+      // The lag the consumer apps report, summed over partitions, rising for 5 minutes.
       expression:
-        "sum by (app, topic) (messaging_app_consumer_lag_messages) > 100" +
-        " and deriv(sum by (app, topic) (messaging_app_consumer_lag_messages)[5m:]) > 0",
+        `sum by (app, topic) (${AppMetricNames.consumerLag}) > 100` +
+        ` and deriv(sum by (app, topic) (${AppMetricNames.consumerLag})[5m:]) > 0`,
       forSeconds: 300,
       severity: "warning",
       summary: "consumer {{ $labels.app }} falls behind on topic {{ $labels.topic }} (lag {{ $value }})",
@@ -89,7 +90,7 @@ export function defaultAlertRules(scrapeIntervalSeconds: number): PrometheusAler
     },
     {
       name: "MessagingMessagesDeadLettered",
-      expression: "sum by (app) (increase(messaging_app_messages_dead_lettered_total[5m])) > 0",
+      expression: `sum by (app) (increase(${AppMetricNames.deadLettered}[5m])) > 0`,
       severity: "warning",
       summary: "consumer {{ $labels.app }} dead-lettered {{ $value }} messages in 5 minutes",
     },
