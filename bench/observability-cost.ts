@@ -21,6 +21,8 @@ import { randomBytes } from "crypto";
 import { mkdtempSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
+import { waitFor } from "../__tests__/support/commands";
+import { jsonLogLines, memoryUsageMiB } from "../__tests__/support/docker";
 import { containersMatching, inspectContainers } from "./lib/docker";
 import { run, timeCommandAsync } from "./lib/proc";
 import { prepareInstance, type StackInstance } from "./lib/stack-instance";
@@ -40,42 +42,9 @@ interface RoundResult {
   totalMiB: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The JSON lines a container logged with `event` (the apps' log format). */
-function events(container: string, event: string): Record<string, unknown>[] {
-  const logs = run("docker", ["logs", container], { allowFail: true });
-  return logs
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })
-    .filter((l) => l.event === event);
-}
-
-async function waitUntil(what: string, seconds: number, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds} s`);
-    await sleep(2000);
-  }
-}
-
-function memoryMiB(names: readonly string[]): Record<string, number> {
-  const lines = run("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", ...names]).trim().split("\n");
-  const unit: Record<string, number> = { KiB: 1 / 1024, MiB: 1, GiB: 1024, B: 1 / (1024 * 1024) };
-  return Object.fromEntries(
-    lines.map((l) => {
-      const [name, usage] = [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)];
-      const m = /^([\d.]+)([KMG]?i?B)/.exec(usage);
-      return [name.replace(/^bench-/, ""), m ? Math.round(Number(m[1]) * (unit[m[2]!] ?? NaN) * 10) / 10 : NaN];
-    }),
-  );
+/** The last line `container` logged with `event` (the apps' JSON log format). */
+function lastEvent(container: string, event: string): Record<string, any> | undefined {
+  return jsonLogLines(container).filter((line) => line.event === event).pop();
 }
 
 async function runVariant(round: number, variant: Variant, inst: StackInstance): Promise<RoundResult> {
@@ -85,14 +54,13 @@ async function runVariant(round: number, variant: Variant, inst: StackInstance):
   if (unhealthy.length) throw new Error(`${variant}: not healthy after apply: ${unhealthy.join(", ")}`);
   // The producers send 1000 messages each at 20/s; measure once both are done and their consumers caught up.
   for (const [producer, consumer] of [["bench-rabbitmq-producer-1", "bench-rabbitmq-consumer-1"], ["bench-kafka-producer-1", "bench-kafka-consumer-1"]] as const) {
-    await waitUntil(`${producer} done`, 240, () => events(producer, "done").length > 0);
-    const confirmed = Number(events(producer, "done")[0]!.confirmed);
-    await waitUntil(`${consumer} caught up`, 120, () => {
-      const last = events(consumer, "stats").pop();
-      return last !== undefined && Number(last.received) - Number(last.duplicates) >= confirmed;
-    });
+    const done = await waitFor(`${producer} done`, 240, () => lastEvent(producer, "done"), 2000);
+    await waitFor(`${consumer} caught up`, 120, () => {
+      const last = lastEvent(consumer, "stats");
+      return last !== undefined && last.received - last.duplicates >= done.confirmed ? true : undefined;
+    }, 2000);
   }
-  const memory = memoryMiB(inst.containers);
+  const memory = Object.fromEntries(Object.entries(memoryUsageMiB(inst.containers)).map(([name, mib]) => [name.replace(/^bench-/, ""), Math.round(mib * 10) / 10]));
   const total = Math.round(Object.values(memory).reduce((a, b) => a + b, 0) * 10) / 10;
   await timeCommandAsync("terraform", ["destroy", "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS });
   log(`observability: round ${round} ${variant}: deploy ${apply.seconds.toFixed(1)} s, memory ${total} MiB ${JSON.stringify(memory)}`);

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { repoRoot, run } from "../support/commands";
-import { containersLabelled, networksLabelled, volumesLabelled } from "../support/docker";
+import { containersLabelled, memoryUsageMiB, networksLabelled, volumesLabelled } from "../support/docker";
 import { CLUSTER_STACK_NAME } from "./cluster-app";
 
 export const STACK = CLUSTER_STACK_NAME;
@@ -112,18 +112,8 @@ export function removeLeftovers(): void {
 
 /** Memory in use per container of the stack, MiB, as `docker stats` reports it. */
 export function memoryMiB(): Record<string, number> {
-  const { stdout } = docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", ...CONTAINERS.filter((c) => !JOBS.includes(c)));
-  const unit: Record<string, number> = { B: 1 / 1048576, KiB: 1 / 1024, MiB: 1, GiB: 1024 };
-  return Object.fromEntries(
-    stdout
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        const [name, used] = line.split(" ");
-        const m = /^([\d.]+)([A-Za-z]+)$/.exec(used);
-        return [name, m ? Math.round(Number(m[1]) * (unit[m[2]] ?? NaN)) : NaN];
-      }),
-  );
+  const used = memoryUsageMiB(CONTAINERS.filter((c) => !JOBS.includes(c)));
+  return Object.fromEntries(Object.entries(used).map(([name, mib]) => [name, Math.round(mib)]));
 }
 
 /** Runs a command in the background, output collected; resolves with its exit code and output. */

@@ -58,3 +58,19 @@ export function jsonLogLines(container: string): Array<Record<string, any>> {
       }
     });
 }
+
+/** Memory each running container uses now (`docker stats`), in MiB, unrounded. */
+export function memoryUsageMiB(containers: readonly string[]): Record<string, number> {
+  const { stdout } = run("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", ...containers]);
+  const unit: Record<string, number> = { B: 1 / 1048576, KiB: 1 / 1024, MiB: 1, GiB: 1024 };
+  return Object.fromEntries(
+    stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [name, used] = line.split(" ");
+        const m = /^([\d.]+)([A-Za-z]+)$/.exec(used);
+        return [name, m ? Number(m[1]) * (unit[m[2]] ?? NaN) : NaN];
+      }),
+  );
+}
