@@ -52,6 +52,7 @@ import * as amqp from "amqplib";
 import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
 import { synthClusterBenchStack, type BenchVariant, type VariantKey } from "./lib/cluster-bench-stack";
 import { containersMatching } from "./lib/docker";
+import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
 import { createTopics, kafkaOursConsume, kafkaOursProduce, kafkaToolConsume, kafkaToolProduce, TOPIC_PARTITIONS, type KafkaRunTarget } from "./lib/kafka-runs";
 import { run } from "./lib/proc";
 import { firstUrl, MAX_UNCONFIRMED, PERFTEST_HOME, PREFETCH, rabbitOurs, rabbitPerfTest, type RabbitMqRunTarget } from "./lib/rabbitmq-runs";
@@ -244,10 +245,11 @@ async function main(): Promise<void> {
 
     const kafka = new Map<VariantKey, KafkaRunTarget>();
     for (const v of variants) {
-      const target = { bootstrap: outs[v.bootstrapOutput]!, container: v.kafkaNodes[0]!, messages: KAFKA_N, work };
+      const sasl = { username: KAFKA_ADMIN_USER, password: env[`TF_VAR_${v.kafkaAdminPasswordVariable}`]! };
+      const target = { bootstrap: outs[v.bootstrapOutput]!, container: v.kafkaNodes[0]!, messages: KAFKA_N, work, sasl };
       kafka.set(v.key, target);
       const topics = Array.from({ length: RUNS + 1 }, (_, i) => [`bench-ours-${i}`, `bench-tool-${i}`]).flat();
-      await createTopics(target.bootstrap, topics, v.topic.replicationFactor);
+      await createTopics(target, topics, v.topic.replicationFactor);
     }
     for (let i = 0; i <= RUNS; i++) {
       for (const { v, who } of pairOrder(variants, i, ["ours", "tool"])) {

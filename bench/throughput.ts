@@ -42,6 +42,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
 import * as amqp from "amqplib";
+import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
 import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import {
@@ -109,7 +110,8 @@ async function main(): Promise<void> {
     conn = await amqp.connect(amqpUrl);
     const ch = await conn.createChannel();
     const rabbitTarget: RabbitMqRunTarget = { url: amqpUrl, queue: QUEUE, messages: RABBIT_N, work };
-    const kafkaTarget: KafkaRunTarget = { bootstrap, container: KAFKA_CONTAINER, messages: KAFKA_N, work };
+    const sasl = { username: KAFKA_ADMIN_USER, password: inst.env.TF_VAR_kafka_admin_password! };
+    const kafkaTarget: KafkaRunTarget = { bootstrap, container: KAFKA_CONTAINER, messages: KAFKA_N, work, sasl };
 
     for (let i = 0; i <= RUNS; i++) {
       const order = i % 2 === 0 ? ["ours", "tool"] : ["tool", "ours"];
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
     }
 
     const topics = Array.from({ length: RUNS + 1 }, (_, i) => [`bench-ours-${i}`, `bench-tool-${i}`, `bench-host-${i}`, `bench-e2e-${i}`]).flat();
-    await createTopics(bootstrap, topics, 1);
+    await createTopics(kafkaTarget, topics, 1);
     for (let i = 0; i <= RUNS; i++) {
       const order = i % 2 === 0 ? ["ours", "tool", "host"] : ["host", "tool", "ours"];
       for (const who of order) {
@@ -170,7 +172,7 @@ async function main(): Promise<void> {
       // Where our Kafka consumer's time goes (the perf-tool ratio the target is most at risk on).
       const dir = join(work, "prof-kafka-consumer");
       mkdirSync(dir, { recursive: true });
-      await createTopics(bootstrap, ["bench-profile"], 1);
+      await createTopics(kafkaTarget, ["bench-profile"], 1);
       await kafkaOursProduce(kafkaTarget, "bench-profile");
       const c = await kafkaOursConsume(kafkaTarget, "bench-profile", ["--cpu-prof", "--cpu-prof-dir", dir]);
       const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));

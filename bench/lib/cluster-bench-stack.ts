@@ -52,6 +52,8 @@ export interface BenchVariant {
   /** Terraform outputs holding the host URLs (one per node, comma-separated). */
   readonly amqpUrlOutput: string;
   readonly bootstrapOutput: string;
+  /** The Terraform variable holding the Kafka admin user's password (TF_VAR_<it>). */
+  readonly kafkaAdminPasswordVariable: string;
 }
 
 function buildStack(app: App, stateFile: string): BenchVariant[] {
@@ -98,6 +100,7 @@ function buildStack(app: App, stateFile: string): BenchVariant[] {
       // The output names the brokers give themselves (BrokerBase.addOutput).
       amqpUrlOutput: `${terraformIdentifier(rabbitmq.brokerName)}_amqp_url`,
       bootstrapOutput: `${terraformIdentifier(kafka.brokerName)}_bootstrap_servers`,
+      kafkaAdminPasswordVariable: kafka.adminPasswordVariable!.friendlyUniqueId,
     };
   });
 }

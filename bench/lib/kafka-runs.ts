@@ -9,6 +9,9 @@
  * perf tools work):
  *   ours  apps/kafka-producer, then apps/kafka-consumer (host processes,
  *         through the HOST listener published on 127.0.0.1)
+ * Every client authenticates as the broker's `admin` user (SCRAM-SHA-512, a
+ * super user, so no ACL stands between it and the bench's own topics): the
+ * apps through KAFKA_SASL_*, the perf tools through a client properties file.
  *   tool  kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh inside a
  *         broker node's container (docker exec, bootstrap localhost:9092)
  *   host  the same two tools on the host (the image's jars, the host's Java)
@@ -16,9 +19,10 @@
  * and, ours only (no perf tool measures it), producer + consumer at the same
  * time for the end-to-end latency.
  */
-import { existsSync, mkdirSync } from "fs";
+import { existsSync, mkdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Kafka, logLevel } from "kafkajs";
+import { KAFKA_APP_SASL_MECHANISM } from "../../constructs/brokers/kafka/kafka-broker";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppProcess, waitUntilIdle } from "./apps";
 import { commonEnv, MESSAGE_BYTES, num, producerEnv, statsAtDone, type Sample } from "./app-runs";
@@ -40,15 +44,41 @@ export interface KafkaRunTarget {
   readonly messages: number;
   /** Scratch folder (the apps' health files, the copied jars). */
   readonly work: string;
+  /** The broker's admin user (SCRAM-SHA-512): every client of a run authenticates as it. */
+  readonly sasl: KafkaCredentials;
 }
 
-function adminClient(bootstrap: string) {
-  return new Kafka({ clientId: "bench-admin", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING }).admin();
+export interface KafkaCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+function adminClient(bootstrap: string, sasl: KafkaCredentials) {
+  return new Kafka({
+    clientId: "bench-admin",
+    brokers: bootstrap.split(","),
+    sasl: { mechanism: "scram-sha-512", ...sasl },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+}
+
+/**
+ * A Kafka client properties file for the perf tools: SASL_PLAINTEXT with
+ * SCRAM-SHA-512 as `sasl` (the listeners apps and the host reach).
+ */
+export function clientProperties(sasl: KafkaCredentials): string {
+  const quote = (v: string) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return [
+    "security.protocol=SASL_PLAINTEXT",
+    `sasl.mechanism=${KAFKA_APP_SASL_MECHANISM}`,
+    `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=${quote(sasl.username)} password=${quote(sasl.password)};`,
+    "",
+  ].join("\n");
 }
 
 /** Fresh topics with the default stack's topic settings and `replicationFactor` copies of each partition. */
-export async function createTopics(bootstrap: string, names: string[], replicationFactor: number): Promise<void> {
-  const admin = adminClient(bootstrap);
+export async function createTopics(target: Pick<KafkaRunTarget, "bootstrap" | "sasl">, names: string[], replicationFactor: number): Promise<void> {
+  const admin = adminClient(target.bootstrap, target.sasl);
   await admin.connect();
   try {
     await admin.createTopics({
@@ -61,8 +91,8 @@ export async function createTopics(bootstrap: string, names: string[], replicati
 }
 
 /** Committed offsets of a group on a topic, summed (what a restarted consumer would resume from). */
-async function committedOffsets(bootstrap: string, groupId: string, topic: string): Promise<number> {
-  const admin = adminClient(bootstrap);
+async function committedOffsets(target: KafkaRunTarget, groupId: string, topic: string): Promise<number> {
+  const admin = adminClient(target.bootstrap, target.sasl);
   await admin.connect();
   try {
     const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -73,9 +103,11 @@ async function committedOffsets(bootstrap: string, groupId: string, topic: strin
 }
 
 /** What topic.grantProduce (no group) and topic.grantConsume (`groupId`) give the apps. */
-function kafkaEnv(bootstrap: string, topic: string, groupId?: string): Record<string, string> {
+function kafkaEnv({ bootstrap, sasl }: KafkaRunTarget, topic: string, groupId?: string): Record<string, string> {
   return {
     [ConnectionEnv.KAFKA_BOOTSTRAP_SERVERS]: bootstrap,
+    [ConnectionEnv.KAFKA_SASL_USERNAME]: sasl.username,
+    [ConnectionEnv.KAFKA_SASL_PASSWORD]: sasl.password,
     [ConnectionEnv.KAFKA_TOPIC]: topic,
     ...(groupId === undefined ? {} : { [ConnectionEnv.KAFKA_GROUP_ID]: groupId }),
   };
@@ -83,10 +115,10 @@ function kafkaEnv(bootstrap: string, topic: string, groupId?: string): Record<st
 
 /** Ours, produce only: rate = N / (done − connected). */
 export async function kafkaOursProduce(target: KafkaRunTarget, topic: string): Promise<Sample> {
-  const { bootstrap, messages: n, work } = target;
+  const { messages: n, work } = target;
   const producer = new AppProcess("kafka-producer", {
     ...commonEnv(work),
-    ...kafkaEnv(bootstrap, topic),
+    ...kafkaEnv(target, topic),
     ...producerEnv("kafka-producer", n),
   });
   try {
@@ -107,9 +139,9 @@ export async function kafkaOursProduce(target: KafkaRunTarget, topic: string): P
  * be found (interpolated inside the last second).
  */
 export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
-  const { bootstrap, messages: n, work } = target;
+  const { messages: n, work } = target;
   const groupId = `bench-consumer-${topic}`;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(bootstrap, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs);
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs);
   try {
     const joined = await consumer.event("group-joined", 60_000);
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= n, 400_000, `stats with acked >= ${n}`);
@@ -130,7 +162,7 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
     // CPU share while busy: from the join to the last full interval.
     const cpuShare = prev && prev.at > joined.at ? (prev.cpu - joined.cpu) / ((prev.at - joined.at) / 1000) : NaN;
     await consumer.stop();
-    const committed = await committedOffsets(bootstrap, groupId, topic);
+    const committed = await committedOffsets(target, groupId, topic);
     return {
       rate: n / ((end - start) / 1000),
       cpuShare,
@@ -145,13 +177,13 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
 
 /** Ours, producer and consumer at the same time: the produce rate and the end-to-end latency. */
 export async function kafkaOursEndToEnd(target: KafkaRunTarget, topic: string): Promise<Sample> {
-  const { bootstrap, messages: n, work } = target;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(bootstrap, topic, `bench-e2e-${topic}`) });
+  const { messages: n, work } = target;
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) });
   try {
     await consumer.event("group-joined", 60_000);
     const producer = new AppProcess("kafka-producer", {
       ...commonEnv(work),
-      ...kafkaEnv(bootstrap, topic),
+      ...kafkaEnv(target, topic),
       ...producerEnv("kafka-producer", n),
     });
     const connected = await producer.event("connected", 60_000);
@@ -178,17 +210,23 @@ const TOOL_CLASSES: Record<string, string> = {
 };
 const KAFKA_JVM = ["-Xmx256m", "-Xms256m", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-Djava.awt.headless=true"];
 
+/** Where the perf tools' client properties file is, per container or host scratch folder. */
+const CLIENT_PROPERTIES = "bench-client.properties";
+
 /**
  * A Kafka perf tool: inside the broker node's container (docker exec, the
  * comparison the issue asks for), or on the host with the image's own jars
  * (copied out once) against the published HOST listener: the network path
- * our apps take, as a control.
+ * our apps take, as a control. Both authenticate as `target.sasl` through a
+ * client properties file (`--command-config`).
  */
-function kafkaTool(target: KafkaRunTarget, where: ToolHost, script: string, argv: (bootstrap: string) => string[]): Promise<string> {
+function kafkaTool(target: KafkaRunTarget, where: ToolHost, script: string, argv: (bootstrap: string, config: string) => string[]): Promise<string> {
   if (where === "container") {
+    const config = `/tmp/${CLIENT_PROPERTIES}`;
+    run("docker", ["exec", "-i", target.container, "sh", "-c", `cat > ${config}`], { input: clientProperties(target.sasl) });
     return timeCommandAsync(
       "docker",
-      ["exec", "-e", "KAFKA_HEAP_OPTS=-Xmx256m -Xms256m", target.container, `/opt/kafka/bin/${script}`, ...argv("localhost:9092")],
+      ["exec", "-e", "KAFKA_HEAP_OPTS=-Xmx256m -Xms256m", target.container, `/opt/kafka/bin/${script}`, ...argv("localhost:9092", config)],
       { timeoutMs: 400_000 },
     ).then((r) => r.stdout + r.stderr);
   }
@@ -197,19 +235,30 @@ function kafkaTool(target: KafkaRunTarget, where: ToolHost, script: string, argv
     mkdirSync(join(target.work, "kafka"), { recursive: true });
     run("docker", ["cp", `${target.container}:/opt/kafka/libs`, libs]);
   }
-  return timeCommandAsync("java", [...KAFKA_JVM, "-cp", `${libs}/*`, TOOL_CLASSES[script]!, ...argv(target.bootstrap)], {
+  const config = join(target.work, "kafka", CLIENT_PROPERTIES);
+  writeFileSync(config, clientProperties(target.sasl), { mode: 0o600 });
+  return timeCommandAsync("java", [...KAFKA_JVM, "-cp", `${libs}/*`, TOOL_CLASSES[script]!, ...argv(target.bootstrap, config)], {
     timeoutMs: 400_000,
   }).then((r) => r.stdout + r.stderr);
 }
 
+/** Client settings given to a perf tool beyond the run's own (`--command-property`), e.g. a sweep's batch.size. */
+export type ToolProperties = Readonly<Record<string, string | number>>;
+
+function commandProperties(props: ToolProperties): string[] {
+  return Object.entries(props).flatMap(([k, v]) => ["--command-property", `${k}=${v}`]);
+}
+
 /** kafka-producer-perf-test.sh: N records of 1 KiB, unthrottled, acks=all, idempotent. */
-export async function kafkaToolProduce(target: KafkaRunTarget, where: ToolHost, topic: string): Promise<Sample & { line: string }> {
-  const out = await kafkaTool(target, where, "kafka-producer-perf-test.sh", (bootstrap) => [
+export async function kafkaToolProduce(target: KafkaRunTarget, where: ToolHost, topic: string, props: ToolProperties = {}): Promise<Sample & { line: string }> {
+  const out = await kafkaTool(target, where, "kafka-producer-perf-test.sh", (bootstrap, config) => [
     "--topic", topic,
     "--num-records", String(target.messages),
     "--record-size", String(MESSAGE_BYTES),
     "--throughput", "-1",
-    "--producer-props", `bootstrap.servers=${bootstrap}`, "acks=all", "enable.idempotence=true",
+    "--command-config", config,
+    // The durability every run has; a sweep may not change it.
+    ...commandProperties({ ...props, "bootstrap.servers": bootstrap, acks: "all", "enable.idempotence": "true" }),
   ]);
   // 100000 records sent, 45000.1 records/sec (43.95 MB/sec), 300.00 ms avg latency, 600.00 ms max latency, 280 ms 50th, 550 ms 95th, 590 ms 99th, 600 ms 99.9th.
   const line = out.split("\n").filter((l) => /records sent/.test(l)).pop() ?? "";
@@ -219,14 +268,16 @@ export async function kafkaToolProduce(target: KafkaRunTarget, where: ToolHost, 
 }
 
 /** kafka-consumer-perf-test.sh: N records in a new group; its fetch.nMsg.sec (after the group join, as ours). */
-export async function kafkaToolConsume(target: KafkaRunTarget, where: ToolHost, topic: string): Promise<Sample & { line: string }> {
+export async function kafkaToolConsume(target: KafkaRunTarget, where: ToolHost, topic: string, props: ToolProperties = {}): Promise<Sample & { line: string }> {
   const n = target.messages;
-  const out = await kafkaTool(target, where, "kafka-consumer-perf-test.sh", (bootstrap) => [
+  const out = await kafkaTool(target, where, "kafka-consumer-perf-test.sh", (bootstrap, config) => [
     "--bootstrap-server", bootstrap,
     "--topic", topic,
     "--messages", String(n),
-    "--group", `perf-consumer-${where}-${topic}`,
+    "--group", `perf-consumer-${where}-${topic}-${Object.values(props).join("-")}`,
     "--timeout", "60000",
+    "--command-config", config,
+    ...commandProperties(props),
   ]);
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const lines = out.split("\n").filter((l) => l.trim());

@@ -1,0 +1,95 @@
+/** kafkajs 2.2.4, used as the apps use it today (apps/kafka-producer, apps/kafka-consumer). */
+import { Kafka, logLevel } from "kafkajs";
+import {
+  ClientRunOptions,
+  COMMIT_INTERVAL_MS,
+  consumeResult,
+  EnvelopeSource,
+  KafkaClientUnderTest,
+  Processing,
+  produceResult,
+} from "./client";
+import { encodeEnvelope, Envelope } from "../../apps/shared/envelope";
+
+function kafka(o: ClientRunOptions): Kafka {
+  return new Kafka({
+    clientId: "bench-kafkajs",
+    brokers: o.brokers,
+    sasl: { mechanism: "scram-sha-512", username: o.username, password: o.password },
+    logLevel: logLevel.ERROR,
+  });
+}
+
+export const kafkajsClient: KafkaClientUnderTest = {
+  name: "kafkajs",
+
+  async produce(o, source) {
+    // The kafka-producer: batches of up to `batch` (500), one request in flight.
+    const batchSize = o.knobs.batch ?? 500;
+    const inFlight = o.knobs.inFlight ?? 1;
+    const producer = kafka(o).producer({ idempotent: true, maxInFlightRequests: inFlight, allowAutoTopicCreation: false });
+    await producer.connect();
+    const startedAt = Date.now();
+    const worker = async () => {
+      for (;;) {
+        const batch: Envelope[] = [];
+        for (let e = source.next(); e; e = batch.length < batchSize ? source.next() : undefined) {
+          batch.push(e);
+          if (batch.length >= batchSize) break;
+        }
+        if (batch.length === 0) return;
+        const sentAt = Date.now();
+        await producer.send({
+          topic: o.topic,
+          acks: -1,
+          messages: batch.map((e) => ({
+            key: EnvelopeSource.key(e),
+            value: encodeEnvelope(e),
+            headers: { "message-id": e.id, "content-type": "application/json" },
+          })),
+        });
+        const ms = Date.now() - sentAt;
+        for (let i = 0; i < batch.length; i++) source.latency.add(ms);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+    const result = produceResult(startedAt, source.total, source.latency);
+    await producer.disconnect();
+    return result;
+  },
+
+  async consume(o, processing: Processing) {
+    const consumer = kafka(o).consumer({ groupId: o.groupId, sessionTimeout: 10_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
+    await consumer.connect();
+    const calledAt = Date.now();
+    await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
+    let committedAll!: () => void;
+    const done = new Promise<void>((resolve) => (committedAll = resolve));
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: o.knobs.partitionsConcurrently ?? 1,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, uncommittedOffsets, heartbeat }) => {
+        let lastCommitAt = Date.now();
+        for (const message of batch.messages) {
+          processing.handle(message.value);
+          resolveOffset(message.offset);
+          if (Date.now() - lastCommitAt >= COMMIT_INTERVAL_MS) {
+            await commitOffsetsIfNecessary(uncommittedOffsets());
+            lastCommitAt = Date.now();
+          }
+          await heartbeat();
+        }
+        await commitOffsetsIfNecessary(uncommittedOffsets());
+        if (processing.processed >= o.messages) {
+          processing.markCommitted();
+          committedAll();
+        }
+      },
+    });
+    await done;
+    const result = consumeResult(calledAt, processing, o.messages);
+    await consumer.disconnect();
+    return result;
+  },
+};
