@@ -44,7 +44,7 @@ export class ConsumerTally {
     this.counters.acked++;
     const duplicate = this.processedIds.has(envelope.id);
     if (duplicate) this.counters.duplicates++;
-    else this.processedIds.set(envelope.id, true);
+    else this.processedIds.add(envelope.id, true);
     const latencyMs = Math.max(0, Date.now() - envelope.sentAt);
     this.latency.add(latencyMs);
     this.observeLatency?.(latencyMs / 1000);
