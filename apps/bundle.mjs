@@ -81,6 +81,16 @@ try {
     platform: "node",
     target: "node24",
     format: "cjs",
+    // @platformatic/kafka (the kafka-producer's client) is ESM: two things its
+    // modules do need help in one CommonJS file. @platformatic/wasm-utils
+    // loads its CRC32C module from `new URL("../dist/native.wasm",
+    // import.meta.url)`, a file the bundle does not carry; its `bundled` entry
+    // is the same module with the WebAssembly inline, made for bundlers. And
+    // `createRequire(import.meta.url)` runs at load (the schema registry
+    // module): import.meta.url is the bundle's own file URL, as in ESM.
+    alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
+    define: { "import.meta.url": "__bundleFileUrl" },
+    banner: { js: 'const __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
     minify: false,
     sourcemap: false,
     logLevel: "warning",

@@ -1,11 +1,13 @@
 import { hostname } from "node:os";
+import type { BaseOptions } from "@platformatic/kafka";
 import { Kafka, KafkaConfig, logLevel, LogEntry } from "kafkajs";
 import { AccessRefusal, errorChain } from "./access-refused";
 import { KafkaSecurity } from "./app-config";
 import { Logger } from "./logger";
 
 /**
- * The kafkajs client both Kafka apps use.
+ * The kafkajs client the kafka-consumer uses (the kafka-producer uses
+ * @platformatic/kafka: platformaticClientOptions below).
  *
  * kafkajs retries a lot on its own (a producer: forever). The apps keep those
  * retries short and let their own loop (backoff.ts) reconnect, so that
@@ -46,7 +48,27 @@ export function kafkaSecurityOptions({ sasl, tlsCa }: KafkaSecurity): Pick<Kafka
   };
 }
 
-/** Kafka error codes (kafkajs `type`) that mean "authenticated, but not allowed". */
+/**
+ * @platformatic/kafka's connection options for a Kafka app: the same
+ * identity, security and bounded retries as the kafkajs client (the app's own
+ * loop reconnects within BROKER_RETRY_SECONDS). TLS verifies the broker's
+ * certificate against the given CA only, and Node checks the broker's host
+ * name (as it was given) against the certificate's DNS or IP names.
+ */
+export function platformaticClientOptions(app: string, brokers: string[], { sasl, tlsCa }: KafkaSecurity): BaseOptions {
+  return {
+    clientId: `${app}@${hostname()}`,
+    bootstrapBrokers: brokers,
+    connectTimeout: 3000,
+    retries: 3,
+    // 200 ms, doubling, at most 2 s: kafkajs's initialRetryTime/maxRetryTime above.
+    retryDelay: (_client, _operation, attempt) => Math.min(200 * 2 ** Math.max(0, attempt - 1), 2000),
+    ...(sasl ? { sasl: { mechanism: "SCRAM-SHA-512", username: sasl.username, password: sasl.password } } : {}),
+    ...(tlsCa ? { tls: { ca: tlsCa.certificates, rejectUnauthorized: true } } : {}),
+  };
+}
+
+/** Kafka error codes (kafkajs `type`, @platformatic/kafka `apiId`) that mean "authenticated, but not allowed". */
 const AUTHORIZATION_FAILURES = new Set([
   "TOPIC_AUTHORIZATION_FAILED", // 29
   "GROUP_AUTHORIZATION_FAILED", // 30
@@ -55,9 +77,12 @@ const AUTHORIZATION_FAILURES = new Set([
 ]);
 
 /**
- * A Kafka access refusal in a kafkajs error or its causes: a failed SASL
- * handshake (wrong password and unknown user look the same, on purpose) or
- * an authorization error code. kafkajs hides a FindCoordinator's
+ * A Kafka access refusal in a kafkajs or @platformatic/kafka error or its
+ * causes: a failed SASL handshake (wrong password and unknown user look the
+ * same, on purpose) or an authorization error code. @platformatic/kafka
+ * nests the broker's errors (MultipleErrors' `errors`, an AggregateError's):
+ * they are searched too. By shape, not class, so this module loads without
+ * the ESM-only library (the unit tests run on CommonJS). kafkajs hides a FindCoordinator's
  * GROUP_AUTHORIZATION_FAILED behind "Failed to find group coordinator";
  * apps/bundle.mjs patches it to keep the broker's error as the cause.
  */
@@ -66,6 +91,25 @@ export function kafkaAccessRefusal(err: unknown): AccessRefusal | undefined {
     const { name, type } = link as { name?: string; type?: string };
     if (name === "KafkaJSSASLAuthenticationError" || type === "SASL_AUTHENTICATION_FAILED") return "authentication";
     if (type !== undefined && AUTHORIZATION_FAILURES.has(type)) return "authorization";
+    const nested = platformaticRefusal(link, 0);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/** @platformatic/kafka's AuthenticationError code, and the broker's codes as its ProtocolErrors name them (`apiId`). */
+const PLATFORMATIC_AUTHENTICATION_CODE = "PLT_KFK_AUTHENTICATION";
+
+function platformaticRefusal(err: unknown, depth: number): AccessRefusal | undefined {
+  if (typeof err !== "object" || err === null || depth > 6) return undefined;
+  const { code, apiId, errors } = err as { code?: unknown; apiId?: unknown; errors?: unknown };
+  if (code === PLATFORMATIC_AUTHENTICATION_CODE || apiId === "SASL_AUTHENTICATION_FAILED") return "authentication";
+  if (typeof apiId === "string" && AUTHORIZATION_FAILURES.has(apiId)) return "authorization";
+  if (Array.isArray(errors)) {
+    for (const inner of errors) {
+      const found = platformaticRefusal(inner, depth + 1) ?? platformaticRefusal((inner as { cause?: unknown })?.cause, depth + 1);
+      if (found) return found;
+    }
   }
   return undefined;
 }

@@ -46,10 +46,29 @@ export class Logger {
   }
 }
 
-/** The text to log for anything thrown: Errors by message (JSON.stringify turns them into `{}`). */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
+/**
+ * The text to log for anything thrown: Errors by message (JSON.stringify
+ * turns them into `{}`). @platformatic/kafka's errors say why only further
+ * down: a MultipleErrors (an AggregateError: "metadata failed 4 times.")
+ * carries the attempts' errors, the last of which ended the retries, and its
+ * errors (code PLT_KFK_*) their causes ("Connection to ... failed." caused by
+ * the TLS or SASL failure). Those are added, as is any cause of an
+ * AggregateError the message does not already carry.
+ */
+export function describeError(err: unknown, depth = 0): string {
+  if (!(err instanceof Error)) return String(err);
+  const message = err.message || err.name;
+  if (depth > 6) return message;
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return `${message} ${describeError(err.errors[err.errors.length - 1], depth + 1)}`;
+  }
+  const { code } = err as { code?: unknown };
+  const cause = err.cause;
+  if (cause instanceof Error && (cause instanceof AggregateError || (typeof code === "string" && code.startsWith("PLT_KFK_")))) {
+    const why = describeError(cause, depth + 1);
+    return message.includes(why) ? message : `${message.replace(/\.$/, "")}: ${why}`;
+  }
+  return message;
 }
 
 function replaceErrors(_key: string, value: unknown): unknown {

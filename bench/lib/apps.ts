@@ -1,10 +1,12 @@
 /**
  * Runs our apps (apps/<app>/dist/main.js) as host processes for the
- * throughput benchmark and reads their JSON log lines as they come.
+ * throughput benchmark, on the apps' own Node (bench/lib/node-runtime.ts),
+ * and reads their JSON log lines as they come.
  */
 import { spawn, type ChildProcess } from "child_process";
 import { readFileSync } from "fs";
 import { join } from "path";
+import { appNodeBinary } from "./node-runtime";
 import { REPO_ROOT } from "./stats";
 
 export interface AppLine {
@@ -31,7 +33,7 @@ export class AppProcess {
     nodeArgs: readonly string[] = [],
   ) {
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-    this.child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, "apps", app, "dist", "main.js")], {
+    this.child = spawn(appNodeBinary(), [...nodeArgs, join(REPO_ROOT, "apps", app, "dist", "main.js")], {
       env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -17,6 +17,18 @@ export type LogLine = Record<string, any> & { event: string };
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const bundlePath = (app: AppName) => path.join(repoRoot, "apps", app, "dist", "main.js");
 
+/**
+ * The Node the apps run on in their image (Node 24; the host's is 20):
+ * toolchain/app-node.sh installs it and toolchain/env.sh names it in APP_NODE.
+ */
+export function appNode(): string {
+  const node = process.env.APP_NODE;
+  if (!node || !existsSync(node)) {
+    throw new Error(`APP_NODE (${node ?? "not set"}) is not the apps' Node: run \`bash toolchain/setup.sh\` and \`. toolchain/env.sh\` first`);
+  }
+  return node;
+}
+
 /** Runs apps/bundle.mjs once per test file (beforeAll): the tests run what the images ship. */
 export function bundleApps(): { stdout: string; stderr: string; seconds: number } {
   const started = Date.now();
@@ -54,7 +66,7 @@ export class AppProcess {
     const metricsPort = Number(env[AppMetricsEnv.METRICS_PORT] ?? 0);
     this.metricsPort = metricsPort > 0 ? metricsPort : undefined;
     // A clean environment: only what the test passes (plus PATH), as in a container.
-    this.child = spawn(process.execPath, [bundlePath(app)], {
+    this.child = spawn(appNode(), [bundlePath(app)], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", [AppOnlyEnv.HEALTH_FILE]: this.healthFile, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -4,7 +4,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { readKafkaSecurity, readRabbitTlsCa } from "../../../apps/shared/app-config";
 import { ConfigError } from "../../../apps/shared/config";
-import { kafkaAccessRefusal, kafkaSecurityOptions } from "../../../apps/shared/kafka-client";
+import { kafkaAccessRefusal, kafkaSecurityOptions, platformaticClientOptions } from "../../../apps/shared/kafka-client";
 import { rabbitAccessRefusal } from "../../../apps/shared/rabbitmq-connection";
 
 let dir: string;
@@ -35,6 +35,10 @@ describe("readKafkaSecurity", () => {
   test("no SASL and no TLS when nothing is set", () => {
     expect(readKafkaSecurity({})).toEqual({ sasl: undefined, tlsCa: undefined });
     expect(kafkaSecurityOptions(readKafkaSecurity({}))).toEqual({});
+    const producer = platformaticClientOptions("kafka-producer", ["kafka:9092"], readKafkaSecurity({}));
+    expect(producer).not.toHaveProperty("sasl");
+    expect(producer).not.toHaveProperty("tls");
+    expect(producer.bootstrapBrokers).toEqual(["kafka:9092"]);
   });
 
   test("SCRAM-SHA-512 with both variables, TLS verifying the broker with the CA file", () => {
@@ -42,6 +46,11 @@ describe("readKafkaSecurity", () => {
     expect(kafkaSecurityOptions(security)).toEqual({
       sasl: { mechanism: "scram-sha-512", username: "billing", password: "s3cret" },
       ssl: { ca: [caPem], rejectUnauthorized: true },
+    });
+    // The kafka-producer's client (@platformatic/kafka): the same credentials and verification.
+    expect(platformaticClientOptions("kafka-producer", ["kafka:9092"], security)).toMatchObject({
+      sasl: { mechanism: "SCRAM-SHA-512", username: "billing", password: "s3cret" },
+      tls: { ca: [caPem], rejectUnauthorized: true },
     });
   });
 
@@ -127,6 +136,21 @@ describe("access refusals", () => {
       );
     }
     expect(kafkaAccessRefusal(kafkaError({ name: "KafkaJSConnectionError", code: "ECONNREFUSED" }))).toBeUndefined();
+  });
+
+  test("Kafka, @platformatic/kafka's shapes: a failed SASL exchange is authentication, authorization codes nested in a response are authorization", () => {
+    // AuthenticationError, ProtocolError (apiId) and MultipleErrors/ResponseError (AggregateError `errors`) of @platformatic/kafka 2.12.
+    const multiple = (message: string, errors: unknown[]) => Object.assign(new AggregateError(errors, message), { code: "PLT_KFK_MULTIPLE" });
+    const protocol = (apiId: string) => kafkaError({ code: "PLT_KFK_PROTOCOL", apiId });
+    expect(kafkaAccessRefusal(kafkaError({ code: "PLT_KFK_AUTHENTICATION", message: "SASL authentication failed." }))).toBe("authentication");
+    expect(kafkaAccessRefusal(multiple("initProducerId failed 1 times.", [protocol("SASL_AUTHENTICATION_FAILED")]))).toBe("authentication");
+    for (const id of ["TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED"]) {
+      // As a send fails: the broker's per-partition error inside a ResponseError, inside the retries' MultipleErrors, as our cause.
+      const failed = multiple("produce failed 1 times.", [multiple("Received response with error while executing API Produce(v11)", [protocol(id)])]);
+      expect(kafkaAccessRefusal(new Error("send failed", { cause: failed }))).toBe("authorization");
+    }
+    expect(kafkaAccessRefusal(multiple("produce failed 6 times.", [kafkaError({ code: "PLT_KFK_NETWORK" })]))).toBeUndefined();
+    expect(kafkaAccessRefusal(protocol("NOT_LEADER_OR_FOLLOWER"))).toBeUndefined();
   });
 
   test("RabbitMQ: a refused login is authentication, 403 on a channel or a refused vhost is authorization", () => {

@@ -1,4 +1,4 @@
-import { Kafka, Message, Partitioners, Producer } from "kafkajs";
+import { Admin, ProduceAcks, Producer, stringSerializer, type BaseOptions, type MessageToProduce } from "@platformatic/kafka";
 import { encodeEnvelope, Envelope } from "../../shared/envelope";
 import { LatencyWindow } from "../../shared/latency-window";
 import { AccessRefusal } from "../../shared/access-refused";
@@ -12,17 +12,33 @@ import { RatePacer } from "../../shared/rate-pacer";
 const MAX_BATCH = 500;
 /** Keys cycle through this many values, so partitioning is by key and each key keeps its order. */
 const KEY_COUNT = 16;
+/**
+ * A send's own retries (a leader moving, a broker restarting), 300 ms
+ * doubling to 3 s: about 10 s. An idempotent @platformatic/kafka producer
+ * retries forever unless told otherwise; bounded, the send fails, the batch
+ * goes back to the ledger and is re-sent on a new producer, and
+ * BROKER_RETRY_SECONDS bounds the outage as it does for RabbitMQ.
+ */
+const SEND_RETRIES = 5;
+
+/** Keys, header names and values are strings; the value is the envelope's bytes. */
+const SERIALIZERS = { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer };
 
 export interface KafkaPublisherOptions {
-  readonly kafka: Kafka;
+  /** Where and who (kafka-client.ts platformaticClientOptions). */
+  readonly client: BaseOptions;
   readonly topic: string;
   readonly latency: LatencyWindow;
 }
 
+type KafkaPublisherProducer = Producer<string, Buffer, string, string>;
+
 /**
- * One kafkajs producer: idempotent, acks from all in-sync replicas, one
- * request in flight (what kafkajs's idempotence needs to keep per-partition
- * order across its retries). A batch counts as delivered once `send` resolves.
+ * One @platformatic/kafka producer: idempotent, acks from all in-sync
+ * replicas, one request in flight (what the library's idempotence allows: it
+ * keeps per-partition order across its retries). A batch counts as delivered
+ * once `send` resolves: every partition of it acknowledged. Chosen over
+ * kafkajs by measurement (bench/kafka-clients.ts, BENCHMARKS.md section 3b).
  */
 export class KafkaPublisher implements ProducerSession {
   readonly lost: Promise<string>;
@@ -31,39 +47,42 @@ export class KafkaPublisher implements ProducerSession {
   private refusal: AccessRefusal | undefined;
 
   private constructor(
-    private readonly producer: Producer,
+    private readonly producer: KafkaPublisherProducer,
     private readonly options: KafkaPublisherOptions,
   ) {
     this.lost = new Promise((resolve) => (this.markLost = resolve));
   }
 
   static async open(options: KafkaPublisherOptions): Promise<KafkaPublisher> {
-    const { kafka, topic } = options;
+    const { client, topic } = options;
     // The topic belongs to the broker construct: check it exists (without
     // creating it) so a typo fails clearly instead of as a retry loop.
-    const admin = kafka.admin();
-    await admin.connect();
+    const admin = new Admin(client);
     try {
-      await admin.fetchTopicMetadata({ topics: [topic] });
+      await admin.metadata({ topics: [topic], autocreateTopics: false });
     } catch (err) {
       throw new Error(`topic "${topic}": ${describeError(err)}`, { cause: err });
     } finally {
-      await admin.disconnect();
+      await admin.close().catch(() => undefined);
     }
 
-    const producer = kafka.producer({
+    const producer: KafkaPublisherProducer = new Producer({
+      ...client,
       idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Explicit, which also silences kafkajs 2's "default partitioner changed" notice.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // Bounded, unlike kafkajs's idempotent default (forever): after these the
-      // send fails, the batch is re-sent on a new connection, and
-      // BROKER_RETRY_SECONDS bounds the outage. kafkajs warns once that this
-      // may break exactly-once; these apps promise at-least-once.
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000 },
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
+      retries: SEND_RETRIES,
+      retryDelay: (_client, _operation, attempt) => Math.min(300 * 2 ** Math.max(0, attempt - 1), 3000),
+      serializers: SERIALIZERS,
     });
-    await producer.connect();
+    try {
+      // Now, not at the first send: "connected" means the broker took this
+      // producer (authenticated; allowed an idempotent producer id).
+      await producer.initIdempotentProducer({});
+    } catch (err) {
+      await producer.close(true).catch(() => undefined);
+      throw err;
+    }
     return new KafkaPublisher(producer, options);
   }
 
@@ -76,6 +95,7 @@ export class KafkaPublisher implements ProducerSession {
   }
 
   async publish(ledger: PublishLedger, pacer: RatePacer, stop: AbortSignal): Promise<PublishOutcome> {
+    const { topic, latency } = this.options;
     for (;;) {
       if (stop.aborted) return "stopped";
       if (ledger.done) return "done";
@@ -93,7 +113,7 @@ export class KafkaPublisher implements ProducerSession {
       try {
         // Not cancelled by `stop`: a send in progress is the in-flight work a
         // graceful shutdown waits for.
-        await this.producer.send({ topic: this.options.topic, acks: -1, messages: batch.map(toKafkaMessage) });
+        await this.producer.send({ messages: batch.map((envelope) => toKafkaMessage(topic, envelope)) });
       } catch (err) {
         // Nothing of the batch counts as sent: it goes back to the ledger.
         this.refusal = kafkaAccessRefusal(err);
@@ -104,7 +124,7 @@ export class KafkaPublisher implements ProducerSession {
       const latencyMs = Date.now() - startedAt;
       for (let i = 0; i < batch.length; i++) {
         ledger.confirmed();
-        this.options.latency.add(latencyMs);
+        latency.add(latencyMs);
       }
     }
   }
@@ -116,17 +136,18 @@ export class KafkaPublisher implements ProducerSession {
 
   async close(): Promise<number> {
     // `publish` only returns between sends, so nothing is in flight here.
-    await this.producer.disconnect().catch(() => undefined);
+    await this.producer.close().catch(() => undefined);
     return this.inFlight.length;
   }
 
   async abandon(): Promise<void> {
-    await this.producer.disconnect().catch(() => undefined);
+    await this.producer.close(true).catch(() => undefined);
   }
 }
 
-function toKafkaMessage(envelope: Envelope): Message {
+function toKafkaMessage(topic: string, envelope: Envelope): MessageToProduce<string, Buffer, string, string> {
   return {
+    topic,
     key: `key-${envelope.seq % KEY_COUNT}`,
     value: encodeEnvelope(envelope),
     headers: { "message-id": envelope.id, "content-type": "application/json" },

@@ -1,12 +1,13 @@
 /**
  * kafka-producer: writes PRODUCER_COUNT (0 = endless) JSON messages at
- * PRODUCER_RATE to KAFKA_TOPIC with an idempotent, acks=all producer.
+ * PRODUCER_RATE to KAFKA_TOPIC with an idempotent, acks=all producer
+ * (@platformatic/kafka).
  * Settings and log events: apps/README.md.
  */
 import { ConnectionEnv } from "../../../constructs/connection-env";
 import { readCommonConfig, readKafkaBrokers, readKafkaSecurity, readProducerConfig } from "../../shared/app-config";
 import { requiredString } from "../../shared/config";
-import { createKafkaClient, kafkaAccessRefusal } from "../../shared/kafka-client";
+import { kafkaAccessRefusal, platformaticClientOptions } from "../../shared/kafka-client";
 import { runProducerLoop } from "../../shared/producer-loop";
 import { runApp } from "../../shared/run-app";
 import { KafkaPublisher } from "./kafka-publisher";
@@ -24,7 +25,7 @@ function readConfig(env: NodeJS.ProcessEnv) {
 }
 
 runApp(APP, readConfig, (config, context) => {
-  const kafka = createKafkaClient(APP, config.brokers, config.security, context.log);
+  const client = platformaticClientOptions(APP, config.brokers, config.security);
   return runProducerLoop(
     {
       app: APP,
@@ -37,7 +38,7 @@ runApp(APP, readConfig, (config, context) => {
         topic: config.topic,
       },
       classify: kafkaAccessRefusal,
-      openSession: (latency) => KafkaPublisher.open({ kafka, topic: config.topic, latency }),
+      openSession: (latency) => KafkaPublisher.open({ client, topic: config.topic, latency }),
     },
     context,
   );
