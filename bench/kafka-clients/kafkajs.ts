@@ -1,4 +1,9 @@
-/** kafkajs 2.2.4, used as the apps use it today (apps/kafka-producer, apps/kafka-consumer). */
+/**
+ * kafkajs 2.2.4, used the way the apps used it in 0.4: batches of 500, one
+ * send in flight; eachBatch, offsets resolved one by one. Knobs: `batch`,
+ * `inFlight`; `partitionsConcurrently`, `maxBytesPerPartition` (the 0.5
+ * kafka-consumer's settings are 4 and 4194304).
+ */
 import { Kafka, logLevel } from "kafkajs";
 import {
   ClientRunOptions,
@@ -59,7 +64,13 @@ export const kafkajsClient: KafkaClientUnderTest = {
   },
 
   async consume(o, processing: Processing) {
-    const consumer = kafka(o).consumer({ groupId: o.groupId, sessionTimeout: 10_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
+    const consumer = kafka(o).consumer({
+      groupId: o.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 3_000,
+      allowAutoTopicCreation: false,
+      ...(o.knobs.maxBytesPerPartition ? { maxBytesPerPartition: o.knobs.maxBytesPerPartition } : {}),
+    });
     await consumer.connect();
     const calledAt = Date.now();
     await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
