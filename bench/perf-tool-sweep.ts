@@ -175,7 +175,8 @@ async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly 
       }
     }
     const summarized = candidates.map((c) => ({ ...c, rate: summarizeField(c.samples, "rate"), p50: summarizeField(c.samples, "p50"), p99: summarizeField(c.samples, "p99") }));
-    const best = summarized.filter((c) => !c.skipped).reduce((a, b) => (b.rate.median > a.rate.median ? b : a));
+    const score = (c: (typeof summarized)[number]) => (Number.isFinite(c.rate.median) ? c.rate.median : -Infinity);
+    const best = summarized.filter((c) => !c.skipped).reduce((a, b) => (score(b) > score(a) ? b : a));
     current = best.setting;
     passes.push({ knob: knob.key, label: knob.label, loadAverage, candidates: summarized, chosen: best.value });
     log(`${tool}: ${knob.key}: keeping ${best.value} (${best.rate.median.toFixed(0)} msg/s median); now ${describe(current)}`);
@@ -223,9 +224,10 @@ async function main(): Promise<void> {
         const r = await rabbitPerfTest(target, ch, perfTestOptions(s));
         if (r.queueLeft > 0) warnings.push(`PerfTest ${describePerfTest(s)} (${what}) left ${r.queueLeft} messages in ${QUEUE}`);
         const intervalRate = r.pair.intervalRate as number;
+        if (!Number.isFinite(intervalRate)) warnings.push(`PerfTest ${describePerfTest(s)} (${what}): its reports do not add up to ${RABBIT_N} received; the run is left out`);
         return {
           // Ranked by one definition for every setting (see rabbitPerfTest): N / (PerfTest's clock at the N-th message received).
-          rate: Number.isFinite(intervalRate) ? intervalRate : r.pair.rate,
+          rate: intervalRate,
           summaryRate: r.pair.summaryRate,
           p50: r.pair.p50,
           p99: r.pair.p99,

@@ -153,7 +153,8 @@ export function perfTestKnobArgs(options: PerfTestOptions = {}): string[] {
 /**
  * When PerfTest's `field` count ("sent", "confirmed", "received", summed
  * over its per-second report lines) reached `n`, in seconds on its own
- * clock (from its start); undefined when no line reports that field. Inside
+ * clock (from its start); undefined when the lines do not add up to `n`
+ * (a consumer that stopped early). Inside
  * the interval it happened in, the end is extrapolated from the interval
  * before (the steady rate; an interval's own rate is diluted by whatever
  * idle time follows the last message), as the Kafka consumer's end is in
@@ -165,14 +166,15 @@ export function perfTestTimeToCount(out: string, field: "sent" | "confirmed" | "
   let prevRate = 0;
   let count = 0;
   let last: number | undefined;
+  let lines = 0;
   for (const line of out.split("\n")) {
     const m = re.exec(line);
     if (!m) continue;
+    lines++;
     const t = Number(m[1]);
     const rate = Number(m[2]);
     const added = rate * (t - prevT);
     if (rate > 0) {
-      // The printed rates are rounded: the last active interval ends the count even if the sum falls a few short.
       last = Math.min(t, prevT + Math.max(0, n - count) / (prevRate > 0 ? prevRate : rate));
       if (count + added >= n) return last;
     }
@@ -180,7 +182,8 @@ export function perfTestTimeToCount(out: string, field: "sent" | "confirmed" | "
     prevT = t;
     prevRate = rate;
   }
-  return last;
+  // The printed rates are truncated to whole messages per second: the sum may fall short by one per line.
+  return count >= n - lines - 1 ? last : undefined;
 }
 
 /**
@@ -231,8 +234,9 @@ export async function rabbitPerfTest(
   const received = perfTestTimeToCount(out, "received", n);
   const confirmed = perfTestTimeToCount(out, "confirmed", n);
   const intervals = o.consumers > 1;
-  const receiveRate = intervals ? n / received! : p.receive;
-  const sendRate = intervals ? n / confirmed! : p.send;
+  // NaN when the reports do not add up to N (a consumer stopped early: queueLeft says how many it left).
+  const receiveRate = intervals ? (received ? n / received : NaN) : p.receive;
+  const sendRate = intervals ? (confirmed ? n / confirmed : NaN) : p.send;
   return {
     pair: {
       rate: receiveRate,
