@@ -9,7 +9,8 @@
  * Kafka's tools at the client defaults). This sweeps each tool's knobs at the
  * SAME durability as the apps, on a private instance of the default stack
  * (bench/lib/stack-instance.ts, without observability, its app containers
- * stopped), and writes the best setting found per tool to
+ * stopped; named `sweep-*`, on ports of its own, so that it does not collide
+ * with another benchmark's `bench-*` instance), and writes the best setting found per tool to
  * bench/results/perf-tool-sweep.json, which bench/throughput.ts then runs
  * next to the defaults.
  *
@@ -48,7 +49,7 @@ import { createTopics, deleteTopics, kafkaToolConsume, kafkaToolProduce, TOPIC_P
 import type { KafkaToolBest, PerfTestBest } from "./lib/perf-tool-best";
 import { run } from "./lib/proc";
 import { PERFTEST_DEFAULTS, PERFTEST_HOME, perfTestKnobArgs, rabbitPerfTest, type PerfTestOptions, type RabbitMqRunTarget } from "./lib/rabbitmq-runs";
-import { outputs, prepareInstance, PREFIX } from "./lib/stack-instance";
+import { outputs, prepareInstance, type InstanceNaming } from "./lib/stack-instance";
 import { fmt, log, out, parseArgs, ratio, runHeader, summarize, table, writeReport, writeResult, type Summary } from "./lib/stats";
 
 const args = parseArgs(process.argv.slice(2));
@@ -57,7 +58,13 @@ const RABBIT_N = Number(args.get("rabbitmq-messages") ?? 20_000);
 const KAFKA_N = Number(args.get("kafka-messages") ?? 200_000);
 const TOOLS = new Set((args.get("tools") ?? "perftest,kafka-producer,kafka-consumer").split(","));
 const QUEUE = "orders";
-const KAFKA_CONTAINER = `${PREFIX}kafka`;
+/**
+ * Names and host ports of its own: a sweep takes long, and the other
+ * benchmarks' instances (`bench-`, bench/lib/stack-instance.ts) may come and
+ * go on the same engine meanwhile.
+ */
+const NAMING: InstanceNaming = { prefix: "sweep-", ports: { 5672: 36672, 15672: 46672, 29092: 40092, 9090: 50090 } };
+const KAFKA_CONTAINER = `${NAMING.prefix}kafka`;
 
 const work = mkdtempSync(join(os.tmpdir(), "bench-perf-tool-sweep-"));
 
@@ -204,15 +211,15 @@ async function main(): Promise<void> {
   if (TOOLS.has("perftest") && !existsSync(join(PERFTEST_HOME, "lib"))) throw new Error(`no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest`);
   log(`perf-tool-sweep: ${[...TOOLS].join(", ")}; ${RUNS} runs per setting; RabbitMQ ${RABBIT_N} and Kafka ${KAFKA_N} messages of ${MESSAGE_BYTES} bytes; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
   const password = randomBytes(18).toString("base64url");
-  const inst = prepareInstance(join(work, "instance"), password, { observability: false });
+  const inst = prepareInstance(join(work, "instance"), password, { observability: false, naming: NAMING });
   const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
-  log("perf-tool-sweep: deploying the default stack instance (terraform apply)");
-  tf(["apply"]);
   let conn: amqp.ChannelModel | undefined;
   const sweeps: { perfTest?: ToolSweep; kafkaProducer?: ToolSweep; kafkaConsumer?: ToolSweep } = {};
   let consumeTopicProps: ToolProperties = {};
   const warnings: string[] = [];
   try {
+    log("perf-tool-sweep: deploying the default stack instance (terraform apply)");
+    tf(["apply"]);
     run("docker", ["stop", ...inst.containers.filter((n) => /(producer|consumer)/.test(n))]);
     const o = outputs(inst);
 
