@@ -157,7 +157,8 @@ type Measure = (s: Setting, what: string) => Promise<Sample>;
 
 function line(s: Sample): string {
   const lat = typeof s.p50 === "number" ? `, p50 ${s.p50} ms p99 ${s.p99} ms` : "";
-  return `${s.rate.toFixed(0)} msg/s${lat}`;
+  const summary = typeof s.summaryRate === "number" ? ` (PerfTest's summary ${s.summaryRate.toFixed(0)})` : "";
+  return `${s.rate.toFixed(0)} msg/s${summary}${lat}`;
 }
 
 async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly Knob[], measure: Measure, describe: (s: Setting) => string): Promise<ToolSweep> {

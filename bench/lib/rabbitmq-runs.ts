@@ -153,14 +153,18 @@ export function perfTestKnobArgs(options: PerfTestOptions = {}): string[] {
 /**
  * When PerfTest's `field` count ("sent", "confirmed", "received", summed
  * over its per-second report lines) reached `n`, in seconds on its own
- * clock (from its start); undefined when the lines do not add up to `n`
- * (a consumer that stopped early). Inside
+ * clock (from its start). Inside
  * the interval it happened in, the end is extrapolated from the interval
  * before (the steady rate; an interval's own rate is diluted by whatever
  * idle time follows the last message), as the Kafka consumer's end is in
- * kafka-runs.ts.
+ * kafka-runs.ts. When PerfTest stops at the N-th message (`endsAtN`: one
+ * consumer with `--cmessages N`), it does not report the last, partial
+ * second: the count is extrapolated past its last report at that report's
+ * rate. Otherwise (it stops on an idle, empty queue, and every message is
+ * in its reports) undefined when the reports do not add up to `n` (a
+ * consumer that stopped early).
  */
-export function perfTestTimeToCount(out: string, field: "sent" | "confirmed" | "received", n: number): number | undefined {
+export function perfTestTimeToCount(out: string, field: "sent" | "confirmed" | "received", n: number, endsAtN = false): number | undefined {
   const re = new RegExp(`time ([\\d.]+) s, .*?\\b${field}: ([\\d.]+) msg/s`);
   let prevT = 0;
   let prevRate = 0;
@@ -183,7 +187,8 @@ export function perfTestTimeToCount(out: string, field: "sent" | "confirmed" | "
     prevRate = rate;
   }
   // The printed rates are truncated to whole messages per second: the sum may fall short by one per line.
-  return count >= n - lines - 1 ? last : undefined;
+  if (count >= n - lines - 1) return last;
+  return endsAtN && prevRate > 0 ? prevT + (n - count) / prevRate : undefined;
 }
 
 /**
@@ -194,7 +199,7 @@ export function perfTestTimeToCount(out: string, field: "sent" | "confirmed" | "
  * N messages in all: each of the x producers sends N / x (`--pmessages`).
  * One consumer stops at N (`--cmessages`), and the rates are PerfTest's own
  * summary ("sending/receiving rate avg": count / time from all agents
- * started to the N-th message). Several consumers cannot split N
+ * started to its stop, just after the N-th message). Several consumers cannot split N
  * (`--cmessages` is per consumer, and the broker does not deal them exactly
  * N / y each: one stops at its share holding unacked messages the other
  * waits for), so they stop when idle on an empty queue
@@ -231,8 +236,8 @@ export async function rabbitPerfTest(
   const out = r.stdout + r.stderr;
   const p = parsePerfTest(out);
   if (!Number.isFinite(p.send) || !Number.isFinite(p.receive)) throw new Error(`PerfTest printed no summary:\n${out.slice(-3000)}`);
-  const received = perfTestTimeToCount(out, "received", n);
-  const confirmed = perfTestTimeToCount(out, "confirmed", n);
+  const received = perfTestTimeToCount(out, "received", n, o.consumers === 1);
+  const confirmed = perfTestTimeToCount(out, "confirmed", n, o.consumers === 1);
   const intervals = o.consumers > 1;
   // NaN when the reports do not add up to N (a consumer stopped early: queueLeft says how many it left).
   const receiveRate = intervals ? (received ? n / received : NaN) : p.receive;
