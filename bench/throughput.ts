@@ -28,6 +28,15 @@
  * and, ours only (no perf tool measures it), producer + consumer at the same
  * time for the end-to-end latency.
  *
+ * Each perf tool ALSO runs at its best setting, in the same session and the
+ * same rotation, when bench/results/perf-tool-sweep.json exists (written by
+ * bench/perf-tool-sweep.ts; `--no-best` leaves it out): PerfTest with the
+ * sweep's knobs (producers, consumers, confirm window, prefetch, multi-ack),
+ * its rate by the sweep's definition (N / its own clock at the N-th message
+ * received, or confirmed); kafka-producer-perf-test with the sweep's client
+ * properties on a topic of its own, then kafka-consumer-perf-test with its
+ * properties on that topic. The default-setting rows stay as they were.
+ *
  * Our apps' stats interval is set longer than a run, so the one `stats` line
  * they write at done/shutdown summarizes the whole run (percentiles over a
  * uniform sample of up to 100k latencies), except the Kafka consumer in the
@@ -56,9 +65,10 @@ import {
   type KafkaRunTarget,
 } from "./lib/kafka-runs";
 import { run } from "./lib/proc";
+import { readPerfToolBest } from "./lib/perf-tool-best";
 import { MAX_UNCONFIRMED, PERFTEST_HOME, PREFETCH, rabbitOurs, rabbitPerfTest, type RabbitMqRunTarget } from "./lib/rabbitmq-runs";
 import { outputs, prepareInstance, PREFIX, type StackInstance } from "./lib/stack-instance";
-import { fmt, out, runHeader, log, parseArgs, ratio, summarize, table, writeReport, writeResult } from "./lib/stats";
+import { fmt, out, REPO_ROOT, runHeader, log, parseArgs, ratio, summarize, table, writeReport, writeResult } from "./lib/stats";
 
 const args = parseArgs(process.argv.slice(2));
 const RUNS = Number(args.get("runs") ?? 3);
@@ -68,6 +78,8 @@ const QUEUE = "orders";
 const TARGET_RATIO = 0.5;
 const PROFILE = !args.has("no-profile");
 const KAFKA_CONTAINER = `${PREFIX}kafka`;
+/** The perf tools' best settings from bench/perf-tool-sweep.ts, if it has been run. */
+const BEST = args.has("no-best") ? undefined : readPerfToolBest();
 
 const work = mkdtempSync(join(os.tmpdir(), "bench-throughput-"));
 
@@ -83,6 +95,11 @@ async function main(): Promise<void> {
   const loadStart = os.loadavg();
   if (!existsSync(join(PERFTEST_HOME, "lib"))) throw new Error(`no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest`);
   log(`throughput: ${RUNS} runs after a warm-up; RabbitMQ ${RABBIT_N} and Kafka ${KAFKA_N} messages of ${MESSAGE_BYTES} bytes; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
+  log(
+    BEST
+      ? `throughput: perf tools also at their best (${BEST.file.replace(`${REPO_ROOT}/`, "")}, ${BEST.finishedAt}): PerfTest ${BEST.perfTest?.args.join(" ") ?? "(not swept)"}; producer ${JSON.stringify(BEST.kafkaProducer?.properties ?? {})}; consumer ${JSON.stringify(BEST.kafkaConsumer?.properties ?? {})}`
+      : "throughput: no perf-tool sweep result: the perf tools run at their defaults only",
+  );
   const password = randomBytes(18).toString("base64url");
   const inst: StackInstance = prepareInstance(join(work, "instance"), password);
   const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
@@ -98,6 +115,10 @@ async function main(): Promise<void> {
     hostConsumer: [] as Sample[],
     e2e: [] as Sample[],
   };
+  /** The perf tools at the sweep's best settings (empty without a sweep result). */
+  const best = { rabbitPair: [] as Sample[], rabbitProducer: [] as Sample[], kafkaProducer: [] as Sample[], kafkaConsumer: [] as Sample[] };
+  /** PerfTest at its defaults, rated by the sweep's definition (N / its clock at the N-th message), for comparison with `best`. */
+  const perfTestDefaultIntervals = { pair: [] as Sample[], producer: [] as Sample[] };
   const perfToolLines: string[] = [];
   const profiles: Record<string, ProfileSummary> = {};
   try {
@@ -114,9 +135,19 @@ async function main(): Promise<void> {
     const kafkaTarget: KafkaRunTarget = { bootstrap, container: KAFKA_CONTAINER, messages: KAFKA_N, work, sasl };
 
     for (let i = 0; i <= RUNS; i++) {
-      const order = i % 2 === 0 ? ["ours", "tool"] : ["tool", "ours"];
+      const whos = BEST?.perfTest ? ["ours", "tool", "best"] : ["ours", "tool"];
+      const order = i % 2 === 0 ? whos : [...whos].reverse();
       for (const who of order) {
-        if (who === "ours") {
+        if (who === "best") {
+          const r = await rabbitPerfTest(rabbitTarget, ch, BEST!.perfTest!.options);
+          if (r.queueLeft > 0) log(`throughput: WARNING: ${r.queueLeft} messages left in ${QUEUE} after PerfTest at its best`);
+          if (i > 0) {
+            best.rabbitPair.push({ ...r.pair, rate: r.pair.intervalRate as number });
+            best.rabbitProducer.push({ ...r.producer, rate: r.producer.intervalRate as number });
+          }
+          if (i === RUNS) perfToolLines.push(`PerfTest at its best (${BEST!.perfTest!.args.join(" ")}):\n${r.output}`);
+          log(`throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} PerfTest at its best: ${(r.pair.intervalRate as number).toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`);
+        } else if (who === "ours") {
           const r = await rabbitOurs(rabbitTarget, ch);
           if (i > 0) (["pair", "producer", "consumer"] as const).forEach((k) => rabbit[k].ours.push(r[k]));
           log(`throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} ours: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`);
@@ -124,18 +155,33 @@ async function main(): Promise<void> {
           const r = await rabbitPerfTest(rabbitTarget, ch);
           if (r.queueLeft > 0) log(`throughput: WARNING: ${r.queueLeft} messages left in ${QUEUE} after PerfTest`);
           if (i > 0) (["pair", "producer", "consumer"] as const).forEach((k) => rabbit[k].tool.push(r[k]));
+          if (i > 0) {
+            perfTestDefaultIntervals.pair.push({ rate: r.pair.intervalRate as number });
+            perfTestDefaultIntervals.producer.push({ rate: r.producer.intervalRate as number });
+          }
           if (i === RUNS) perfToolLines.push(`PerfTest:\n${r.output}`);
           log(`throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} PerfTest: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`);
         }
       }
     }
 
-    const topics = Array.from({ length: RUNS + 1 }, (_, i) => [`bench-ours-${i}`, `bench-tool-${i}`, `bench-host-${i}`, `bench-e2e-${i}`]).flat();
+    const kafkaBest = BEST?.kafkaProducer || BEST?.kafkaConsumer;
+    const topics = Array.from({ length: RUNS + 1 }, (_, i) => [`bench-ours-${i}`, `bench-tool-${i}`, `bench-host-${i}`, `bench-e2e-${i}`, ...(kafkaBest ? [`bench-best-${i}`] : [])]).flat();
     await createTopics(kafkaTarget, topics, 1);
     for (let i = 0; i <= RUNS; i++) {
-      const order = i % 2 === 0 ? ["ours", "tool", "host"] : ["host", "tool", "ours"];
+      const whos = kafkaBest ? ["ours", "tool", "host", "best"] : ["ours", "tool", "host"];
+      const order = i % 2 === 0 ? whos : [...whos].reverse();
       for (const who of order) {
-        if (who === "host") {
+        if (who === "best") {
+          const p = await kafkaToolProduce(kafkaTarget, "container", `bench-best-${i}`, BEST?.kafkaProducer?.properties);
+          const c = await kafkaToolConsume(kafkaTarget, "container", `bench-best-${i}`, BEST?.kafkaConsumer?.properties);
+          if (i > 0) {
+            best.kafkaProducer.push(p);
+            best.kafkaConsumer.push(c);
+          }
+          if (i === RUNS) perfToolLines.push(`kafka-producer-perf-test at its best:\n${p.line}\nkafka-consumer-perf-test at its best:\n${c.line}`);
+          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools at their best: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`);
+        } else if (who === "host") {
           const p = await kafkaToolProduce(kafkaTarget, "host", `bench-host-${i}`);
           const c = await kafkaToolConsume(kafkaTarget, "host", `bench-host-${i}`);
           if (i > 0) {
@@ -230,6 +276,42 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  // The perf tools at their best (bench/perf-tool-sweep.ts), measured in this session next to ours.
+  const bestRows = [
+    { name: "RabbitMQ producer + consumer (end-to-end)", ours: rabbit.pair.ours, tool: best.rabbitPair, setting: BEST?.perfTest?.args.join(" "), latency: true },
+    { name: "RabbitMQ producer (confirmed)", ours: rabbit.producer.ours, tool: best.rabbitProducer, setting: BEST?.perfTest?.args.join(" "), latency: true },
+    { name: "Kafka producer (acks=all)", ours: kafka.producer.ours, tool: best.kafkaProducer, setting: props(BEST?.kafkaProducer?.properties), latency: true },
+    { name: "Kafka consumer", ours: kafka.consumer.ours, tool: best.kafkaConsumer, setting: props(BEST?.kafkaConsumer?.properties), latency: false },
+  ]
+    .filter((r) => r.tool.length > 0)
+    .map((r) => {
+      const o = summarizeField(r.ours, "rate");
+      const t = summarizeField(r.tool, "rate");
+      return { name: r.name, setting: r.setting ?? "defaults", ours: o, tool: { rate: t, p50: summarizeField(r.tool, "p50"), p99: summarizeField(r.tool, "p99") }, ratio: ratio(o.median, t.median), latency: r.latency };
+    });
+  const perfTestDefaultByIntervals = { pair: summarizeField(perfTestDefaultIntervals.pair, "rate"), producer: summarizeField(perfTestDefaultIntervals.producer, "rate") };
+  if (BEST) {
+    out(`\n### Our apps vs the perf tools at their best (the same runs of ours; median (min–max) of ${RUNS} runs after a warm-up)\n`);
+    out(
+      `Best settings from \`${BEST.file.replace(`${REPO_ROOT}/`, "")}\` (bench/perf-tool-sweep.ts, finished ${BEST.finishedAt}), ` +
+        `run in this session in the same rotation as the rows above, at the same durability.\n`,
+    );
+    out(
+      table(
+        ["flow", "ours msg/s", "perf tool at its best msg/s", "ours/tool at best", "tool p50 ms", "tool p99 ms", "tool setting (from the sweep)"],
+        bestRows.map((r) => [r.name, fmt(r.ours, 0), fmt(r.tool.rate, 0), `${r.ratio.toFixed(2)}×`, r.latency ? fmt(r.tool.p50, 0) : "–", r.latency ? fmt(r.tool.p99, 0) : "–", r.setting]),
+      ),
+    );
+    if (best.rabbitPair.length > 0) {
+      out(
+        `\nPerfTest at its best is rated as the sweep rates it: N / PerfTest's own clock at the N-th message received (producer: confirmed), from its per-second reports. ` +
+          `PerfTest at its defaults by that definition, in the same runs as the rows above: ${fmt(perfTestDefaultByIntervals.pair, 0)} msg/s received, ${fmt(perfTestDefaultByIntervals.producer, 0)} msg/s confirmed ` +
+          `(its summary, used above: ${fmt(summarizeField(rabbit.pair.tool, "rate"), 0)}).`,
+      );
+    }
+  } else {
+    out(`\nNo \`bench/results/perf-tool-sweep.json\` (bench/perf-tool-sweep.ts not run): the perf tools ran at their defaults only.`);
+  }
   const hostRows = [
     ["Kafka producer (acks=all)", kafka.hostProducer, kafka.producer.ours],
     ["Kafka consumer", kafka.hostConsumer, kafka.consumer.ours],
@@ -258,6 +340,13 @@ async function main(): Promise<void> {
     measured: `${r.ratio.toFixed(2)}× (${r.ours.rate.median.toFixed(0)} vs ${r.tool.rate.median.toFixed(0)} msg/s)`,
     met: r.ratio >= TARGET_RATIO,
   }));
+  for (const r of bestRows) {
+    targets.push({
+      target: `${r.name}: app throughput ≥ 0.5× the perf tool at its best (${r.setting})`,
+      measured: `${r.ratio.toFixed(2)}× (${r.ours.median.toFixed(0)} vs ${r.tool.rate.median.toFixed(0)} msg/s)`,
+      met: r.ratio >= TARGET_RATIO,
+    });
+  }
   out(`\n### Targets\n`);
   out(table(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
 
@@ -279,6 +368,7 @@ async function main(): Promise<void> {
       rabbitmq: { messages: RABBIT_N, queue: `${QUEUE} (quorum, durable)`, confirms: true, maxUnconfirmed: MAX_UNCONFIRMED, persistent: true, prefetch: PREFETCH, ack: "one per message", via: "127.0.0.1 published port (docker-proxy)" },
       kafka: { messages: KAFKA_N, partitions: TOPIC_PARTITIONS, replication: 1, acks: "all", idempotent: true, ours: "host, 127.0.0.1 published HOST listener", tools: "docker exec in the broker container, localhost:9092" },
       perfTest: "com.rabbitmq:perf-test:2.22.1",
+      perfToolsAtTheirBest: BEST ? { from: BEST.file.replace(`${REPO_ROOT}/`, ""), sweepFinishedAt: BEST.finishedAt, perfTest: BEST.perfTest, kafkaProducer: BEST.kafkaProducer, kafkaConsumer: BEST.kafkaConsumer } : null,
     },
     loadAverage: { start: loadStart, end: os.loadavg() },
     durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -288,10 +378,17 @@ async function main(): Promise<void> {
     kafkaCommittedAfterStop: committed,
     kafkaConsumerCpuPercent: cpu,
     targets,
-    raw: { rabbit, kafka },
+    perfToolsAtTheirBest: bestRows,
+    perfTestDefaultByIntervals,
+    raw: { rabbit, kafka, best, perfTestDefaultIntervals },
   });
   writeReport("throughput", runHeader(file, loadStart));
   log(`throughput: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** Client properties as `k=v k=v`, for the tables. */
+function props(p: Readonly<Record<string, string | number>> | undefined): string | undefined {
+  return p && Object.entries(p).map(([k, v]) => `${k}=${v}`).join(" ");
 }
 
 main().catch((err: unknown) => {

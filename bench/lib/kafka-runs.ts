@@ -19,6 +19,7 @@
  * and, ours only (no perf tool measures it), producer + consumer at the same
  * time for the end-to-end latency.
  */
+import { randomBytes } from "crypto";
 import { existsSync, mkdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Kafka, logLevel } from "kafkajs";
@@ -85,6 +86,17 @@ export async function createTopics(target: Pick<KafkaRunTarget, "bootstrap" | "s
       waitForLeaders: true,
       topics: names.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS, replicationFactor, configEntries: TOPIC_CONFIGS })),
     });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes topics a run is done with (a sweep's many runs would otherwise fill the broker's volume). */
+export async function deleteTopics(target: Pick<KafkaRunTarget, "bootstrap" | "sasl">, names: string[]): Promise<void> {
+  const admin = adminClient(target.bootstrap, target.sasl);
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: names, timeout: 30_000 });
   } finally {
     await admin.disconnect();
   }
@@ -245,8 +257,19 @@ function kafkaTool(target: KafkaRunTarget, where: ToolHost, script: string, argv
 /** Client settings given to a perf tool beyond the run's own (`--command-property`), e.g. a sweep's batch.size. */
 export type ToolProperties = Readonly<Record<string, string | number>>;
 
-function commandProperties(props: ToolProperties): string[] {
-  return Object.entries(props).flatMap(([k, v]) => ["--command-property", `${k}=${v}`]);
+/** The consumer property kafka-consumer-perf-test.sh overrides with its `--fetch-size`. */
+const FETCH_SIZE = "max.partition.fetch.bytes";
+
+/**
+ * `--command-property` arguments. The consumer tool (joptsimple) takes the
+ * flag once per property; the producer tool (argparse4j, `nargs("+")`) takes
+ * it once with every property after it, and keeps only the last flag's
+ * values if it is repeated.
+ */
+function commandProperties(props: ToolProperties, form: "repeated" | "once"): string[] {
+  const pairs = Object.entries(props).map(([k, v]) => `${k}=${v}`);
+  if (pairs.length === 0) return [];
+  return form === "once" ? ["--command-property", ...pairs] : pairs.flatMap((p) => ["--command-property", p]);
 }
 
 /** kafka-producer-perf-test.sh: N records of 1 KiB, unthrottled, acks=all, idempotent. */
@@ -258,7 +281,7 @@ export async function kafkaToolProduce(target: KafkaRunTarget, where: ToolHost, 
     "--throughput", "-1",
     "--command-config", config,
     // The durability every run has; a sweep may not change it.
-    ...commandProperties({ ...props, "bootstrap.servers": bootstrap, acks: "all", "enable.idempotence": "true" }),
+    ...commandProperties({ ...props, "bootstrap.servers": bootstrap, acks: "all", "enable.idempotence": "true" }, "once"),
   ]);
   // 100000 records sent, 45000.1 records/sec (43.95 MB/sec), 300.00 ms avg latency, 600.00 ms max latency, 280 ms 50th, 550 ms 95th, 590 ms 99th, 600 ms 99.9th.
   const line = out.split("\n").filter((l) => /records sent/.test(l)).pop() ?? "";
@@ -267,17 +290,26 @@ export async function kafkaToolProduce(target: KafkaRunTarget, where: ToolHost, 
   return { rate: Number(m[1]), p50: Number(m[2]), p99: Number(m[4]), line };
 }
 
-/** kafka-consumer-perf-test.sh: N records in a new group; its fetch.nMsg.sec (after the group join, as ours). */
+/**
+ * kafka-consumer-perf-test.sh: N records in a new group (a fresh one every
+ * run, so that a topic can be read again from the beginning); its
+ * fetch.nMsg.sec (after the group join, as ours). The tool sets
+ * max.partition.fetch.bytes itself after the client properties (from its
+ * `--fetch-size`, 1 MiB unless given), so that one property goes as
+ * `--fetch-size`.
+ */
 export async function kafkaToolConsume(target: KafkaRunTarget, where: ToolHost, topic: string, props: ToolProperties = {}): Promise<Sample & { line: string }> {
   const n = target.messages;
+  const { [FETCH_SIZE]: fetchSize, ...rest } = props;
   const out = await kafkaTool(target, where, "kafka-consumer-perf-test.sh", (bootstrap, config) => [
     "--bootstrap-server", bootstrap,
     "--topic", topic,
     "--messages", String(n),
-    "--group", `perf-consumer-${where}-${topic}-${Object.values(props).join("-")}`,
+    "--group", `perf-consumer-${where}-${topic}-${Object.values(props).join("-")}-${randomBytes(4).toString("hex")}`,
     "--timeout", "60000",
     "--command-config", config,
-    ...commandProperties(props),
+    ...(fetchSize === undefined ? [] : ["--fetch-size", String(fetchSize)]),
+    ...commandProperties(rest, "repeated"),
   ]);
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const lines = out.split("\n").filter((l) => l.trim());

@@ -8,7 +8,9 @@
  * consumer at the same time:
  *   ours  apps/rabbitmq-producer + apps/rabbitmq-consumer (host processes)
  *   tool  RabbitMQ PerfTest on the host (-x 1 -y 1 --predeclared -u <queue>
- *         --confirm 1000 -f persistent -s 1024 -q 50 -C N -D N)
+ *         --confirm 1000 -f persistent -s 1024 -q 50 -C N -D N), or at other
+ *         settings of its knobs (PerfTestOptions: what bench/perf-tool-sweep.ts
+ *         sweeps), the durability unchanged
  * Both connect to the first node of the URL list (the apps start there and
  * move on only when it fails), so the two see the same network path.
  */
@@ -117,26 +119,115 @@ export function parsePerfTest(out: string): { send: number; receive: number; lat
   return { send: rate("sending"), receive: rate("receiving"), latency: lat("consumer"), confirm: lat("confirm") };
 }
 
+/** PerfTest's knobs (bench/perf-tool-sweep.ts sweeps them); every one leaves the durability as it is. */
+export interface PerfTestOptions {
+  /** `--producers`: producer connections, each sending messages / producers. @default 1 */
+  readonly producers?: number;
+  /** `--consumers`: consumer connections on the queue. @default 1 */
+  readonly consumers?: number;
+  /** `--confirm`: most unconfirmed publishes per producer. @default MAX_UNCONFIRMED (1000) */
+  readonly confirm?: number;
+  /** `--qos`: consumer prefetch. @default PREFETCH (50) */
+  readonly prefetch?: number;
+  /**
+   * `--multi-ack-every`: one ack with `multiple` every this many messages;
+   * 1 is one ack per message (`--multi-ack-every` left out, PerfTest's own default).
+   * @default 1
+   */
+  readonly multiAckEvery?: number;
+}
+
+export const PERFTEST_DEFAULTS: Required<PerfTestOptions> = { producers: 1, consumers: 1, confirm: MAX_UNCONFIRMED, prefetch: PREFETCH, multiAckEvery: 1 };
+
+/** The knob arguments of a PerfTest run, as given on its command line. */
+export function perfTestKnobArgs(options: PerfTestOptions = {}): string[] {
+  const o = { ...PERFTEST_DEFAULTS, ...options };
+  return [
+    "--producers", String(o.producers), "--consumers", String(o.consumers),
+    "--confirm", String(o.confirm),
+    "--qos", String(o.prefetch),
+    ...(o.multiAckEvery > 1 ? ["--multi-ack-every", String(o.multiAckEvery)] : []),
+  ];
+}
+
 /**
- * PerfTest, one producer and one consumer on the queue, on the first node of
- * the URL list. `queueLeft` is what it left in the queue (should be 0).
+ * When PerfTest's `field` count ("sent", "confirmed", "received", summed
+ * over its per-second report lines) reached `n`, in seconds on its own
+ * clock (from its start). Inside
+ * the interval it happened in, the end is extrapolated from the interval
+ * before (the steady rate; an interval's own rate is diluted by whatever
+ * idle time follows the last message), as the Kafka consumer's end is in
+ * kafka-runs.ts. When PerfTest stops at the N-th message (`endsAtN`: one
+ * consumer with `--cmessages N`), it does not report the last, partial
+ * second: the count is extrapolated past its last report at that report's
+ * rate. Otherwise (it stops on an idle, empty queue, and every message is
+ * in its reports) undefined when the reports do not add up to `n` (a
+ * consumer that stopped early).
+ */
+export function perfTestTimeToCount(out: string, field: "sent" | "confirmed" | "received", n: number, endsAtN = false): number | undefined {
+  const re = new RegExp(`time ([\\d.]+) s, .*?\\b${field}: ([\\d.]+) msg/s`);
+  let prevT = 0;
+  let prevRate = 0;
+  let count = 0;
+  let last: number | undefined;
+  let lines = 0;
+  for (const line of out.split("\n")) {
+    const m = re.exec(line);
+    if (!m) continue;
+    lines++;
+    const t = Number(m[1]);
+    const rate = Number(m[2]);
+    const added = rate * (t - prevT);
+    if (rate > 0) {
+      last = Math.min(t, prevT + Math.max(0, n - count) / (prevRate > 0 ? prevRate : rate));
+      if (count + added >= n) return last;
+    }
+    count += added;
+    prevT = t;
+    prevRate = rate;
+  }
+  // The printed rates are truncated to whole messages per second: the sum may fall short by one per line.
+  if (count >= n - lines - 1) return last;
+  return endsAtN && prevRate > 0 ? prevT + (n - count) / prevRate : undefined;
+}
+
+/**
+ * PerfTest on the queue, on the first node of the URL list: one producer and
+ * one consumer at the defaults (today's comparison), or `options`' knobs.
+ * `queueLeft` is what it left in the queue (should be 0).
+ *
+ * N messages in all: each of the x producers sends N / x (`--pmessages`).
+ * One consumer stops at N (`--cmessages`), and the rates are PerfTest's own
+ * summary ("sending/receiving rate avg": count / time from all agents
+ * started to its stop, just after the N-th message). Several consumers cannot split N
+ * (`--cmessages` is per consumer, and the broker does not deal them exactly
+ * N / y each: one stops at its share holding unacked messages the other
+ * waits for), so they stop when idle on an empty queue
+ * (`--exit-when empty`), which adds at least a second of idling to the
+ * summary's time; their rates are N / (PerfTest's clock when its per-second
+ * reports reach N received, or N confirmed), `rateSource: "intervals"`.
+ * Both figures are kept for every run (`summaryRate`, `intervalRate`).
  */
 export async function rabbitPerfTest(
   target: RabbitMqRunTarget,
   ch: amqp.Channel,
+  options: PerfTestOptions = {},
 ): Promise<{ pair: Sample; producer: Sample; consumer: Sample; output: string; queueLeft: number }> {
   const { queue, messages: n } = target;
+  const o = { ...PERFTEST_DEFAULTS, ...options };
+  if (n % o.producers !== 0) throw new Error(`PerfTest: ${n} messages do not split over ${o.producers} producers`);
+  if (o.multiAckEvery > o.prefetch) throw new Error(`PerfTest: --multi-ack-every ${o.multiAckEvery} > --qos ${o.prefetch} never acks (the broker stops delivering at ${o.prefetch} unacked)`);
+  if (o.consumers === 1 && n % o.multiAckEvery !== 0) throw new Error(`PerfTest: ${n} messages are not a multiple of --multi-ack-every ${o.multiAckEvery} (the last ones would stay unacked)`);
   await ch.purgeQueue(queue);
   const argv = [
     "-cp", `${PERFTEST_HOME}/lib/*`, "com.rabbitmq.perf.PerfTest",
     "--uri", firstUrl(target.url),
-    "--producers", "1", "--consumers", "1",
+    ...perfTestKnobArgs(o),
     "--predeclared", "--queue", queue, "--exchange", "amq.default", "--routing-key", queue,
     "--size", String(MESSAGE_BYTES),
-    "--confirm", String(MAX_UNCONFIRMED),
     "--flag", "persistent",
-    "--qos", String(PREFETCH),
-    "--pmessages", String(n), "--cmessages", String(n),
+    "--pmessages", String(n / o.producers),
+    ...(o.consumers === 1 ? ["--cmessages", String(n)] : ["--exit-when", "empty"]),
     "--time", "300",
     "--use-millis",
     "--id", "bench",
@@ -145,10 +236,24 @@ export async function rabbitPerfTest(
   const out = r.stdout + r.stderr;
   const p = parsePerfTest(out);
   if (!Number.isFinite(p.send) || !Number.isFinite(p.receive)) throw new Error(`PerfTest printed no summary:\n${out.slice(-3000)}`);
+  const received = perfTestTimeToCount(out, "received", n, o.consumers === 1);
+  const confirmed = perfTestTimeToCount(out, "confirmed", n, o.consumers === 1);
+  const intervals = o.consumers > 1;
+  // NaN when the reports do not add up to N (a consumer stopped early: queueLeft says how many it left).
+  const receiveRate = intervals ? (received ? n / received : NaN) : p.receive;
+  const sendRate = intervals ? (confirmed ? n / confirmed : NaN) : p.send;
   return {
-    pair: { rate: p.receive, p50: p.latency?.[1], p99: p.latency?.[4], wallSeconds: r.seconds },
-    producer: { rate: p.send, p50: p.confirm?.[1], p99: p.confirm?.[4] },
-    consumer: { rate: p.receive },
+    pair: {
+      rate: receiveRate,
+      p50: p.latency?.[1],
+      p99: p.latency?.[4],
+      wallSeconds: r.seconds,
+      rateSource: intervals ? "intervals" : "summary",
+      summaryRate: p.receive,
+      intervalRate: received ? n / received : NaN,
+    },
+    producer: { rate: sendRate, p50: p.confirm?.[1], p99: p.confirm?.[4], summaryRate: p.send, intervalRate: confirmed ? n / confirmed : NaN },
+    consumer: { rate: receiveRate },
     output: out.split("\n").filter((l) => /rate avg|latency min/.test(l)).join("\n"),
     queueLeft: await queueDepth(ch, queue),
   };

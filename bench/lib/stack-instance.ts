@@ -6,6 +6,8 @@
  *   - every container, network, volume and built-image name gets `bench-`;
  *   - host ports 5672 -> 35672, 15672 -> 45672, 29092 -> 39092, 9090 -> 49090 (also inside
  *     strings, e.g. Kafka's advertised HOST listener and the outputs);
+ *   (or another prefix and other ports, InstanceOptions.naming, so that an
+ *   instance can run while another benchmark's `bench-` instance does);
  *   - the local backend's state file moves into the instance's folder.
  * Hostnames and network aliases stay (they are per network), so the apps'
  * connection settings are unchanged. Resources, attributes and start order
@@ -30,22 +32,34 @@ export interface StackInstance {
   readonly jobs: string[];
   readonly env: NodeJS.ProcessEnv;
   readonly synthSeconds: number;
+  /** The prefix of its names (InstanceNaming). */
+  readonly prefix: string;
 }
 
-function mapPortsInString(s: string): string {
-  return s.replace(/127\.0\.0\.1:(\d+)\b/g, (m, p: string) => (BENCH_PORTS[Number(p)] ? `127.0.0.1:${BENCH_PORTS[Number(p)]}` : m));
+function mapPortsInString(s: string, ports: Record<number, number>): string {
+  return s.replace(/127\.0\.0\.1:(\d+)\b/g, (m, p: string) => (ports[Number(p)] ? `127.0.0.1:${ports[Number(p)]}` : m));
 }
 
-function deepMapStrings(v: Json): Json {
-  if (typeof v === "string") return mapPortsInString(v);
-  if (Array.isArray(v)) return v.map(deepMapStrings);
+function deepMapStrings(v: Json, ports: Record<number, number>): Json {
+  if (typeof v === "string") return mapPortsInString(v, ports);
+  if (Array.isArray(v)) return v.map((x) => deepMapStrings(x, ports));
   if (v && typeof v === "object") {
     const out: Record<string, Json> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = deepMapStrings(x);
+    for (const [k, x] of Object.entries(v)) out[k] = deepMapStrings(x, ports);
     return out;
   }
   return v;
 }
+
+/** An instance's names and host ports. */
+export interface InstanceNaming {
+  /** Prefix of every container, network, volume and built-image name. */
+  readonly prefix: string;
+  /** Host port of the default stack -> host port of the instance. */
+  readonly ports: Record<number, number>;
+}
+
+export const BENCH_NAMING: InstanceNaming = { prefix: PREFIX, ports: BENCH_PORTS };
 
 /** What the instance holds beyond main.ts's defaults. */
 export interface InstanceOptions {
@@ -54,6 +68,11 @@ export interface InstanceOptions {
    * @default true
    */
   readonly observability?: boolean;
+  /**
+   * Names and host ports.
+   * @default BENCH_NAMING (`bench-`, BENCH_PORTS)
+   */
+  readonly naming?: InstanceNaming;
 }
 
 /** Synthesizes main.ts's default stack into a temporary folder and returns its JSON. */
@@ -70,21 +89,25 @@ export function synthDefaultStack(tmp: string, options: InstanceOptions = {}): {
 }
 
 /** Renames a synthesized default stack into a bench instance (see the file comment). */
-export function toBenchInstance(doc: Record<string, Json>, stateFile: string): { doc: Record<string, Json>; containers: string[]; jobs: string[] } {
-  const out = deepMapStrings(JSON.parse(JSON.stringify(doc)) as Json) as Record<string, Record<string, Record<string, Record<string, Json>>>>;
+export function toBenchInstance(
+  doc: Record<string, Json>,
+  stateFile: string,
+  { prefix, ports }: InstanceNaming = BENCH_NAMING,
+): { doc: Record<string, Json>; containers: string[]; jobs: string[] } {
+  const out = deepMapStrings(JSON.parse(JSON.stringify(doc)) as Json, ports) as Record<string, Record<string, Record<string, Record<string, Json>>>>;
   const containers: string[] = [];
   const jobs: string[] = [];
   for (const [type, byId] of Object.entries(out.resource ?? {})) {
     for (const body of Object.values(byId)) {
       if (type === "docker_container" || type === "docker_network" || type === "docker_volume") {
-        body.name = `${PREFIX}${body.name as string}`;
+        body.name = `${prefix}${body.name as string}`;
       }
-      if (type === "docker_image" && body.build) body.name = `${PREFIX}${body.name as string}`;
+      if (type === "docker_image" && body.build) body.name = `${prefix}${body.name as string}`;
       if (type === "docker_container") {
         if (body.must_run === false) jobs.push(body.name as string);
         else containers.push(body.name as string);
         for (const p of (body.ports as Record<string, Json>[] | undefined) ?? []) {
-          const mapped = BENCH_PORTS[p.external as number];
+          const mapped = ports[p.external as number];
           if (mapped) p.external = mapped;
         }
       }
@@ -99,7 +122,8 @@ export function toBenchInstance(doc: Record<string, Json>, stateFile: string): {
 export function prepareInstance(dir: string, password: string, options: InstanceOptions = {}): StackInstance {
   mkdirSync(dir, { recursive: true });
   const { doc, seconds } = synthDefaultStack(dir, options);
-  const inst = toBenchInstance(doc, join(dir, "terraform.tfstate"));
+  const naming = options.naming ?? BENCH_NAMING;
+  const inst = toBenchInstance(doc, join(dir, "terraform.tfstate"), naming);
   const stackDir = join(dir, "stack");
   mkdirSync(stackDir, { recursive: true });
   writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(inst.doc, null, 2));
@@ -107,7 +131,7 @@ export function prepareInstance(dir: string, password: string, options: Instance
   const secrets = Object.fromEntries(Object.keys((inst.doc as { variable?: object }).variable ?? {}).map((name) => [`TF_VAR_${name}`, `${password}-${name}`]));
   const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, TF_VAR_rabbitmq_admin_password: password, TF_IN_AUTOMATION: "1" };
   run("terraform", ["init", "-input=false", "-no-color"], { cwd: stackDir, env });
-  return { dir: stackDir, doc: inst.doc, containers: inst.containers, jobs: inst.jobs, env, synthSeconds: seconds };
+  return { dir: stackDir, doc: inst.doc, containers: inst.containers, jobs: inst.jobs, env, synthSeconds: seconds, prefix: naming.prefix };
 }
 
 /** The stack's outputs (`terraform output -json`), sensitive ones included. */
