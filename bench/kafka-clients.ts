@@ -31,7 +31,7 @@ import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import { createTopics, kafkaToolConsume, kafkaToolProduce, type KafkaRunTarget } from "./lib/kafka-runs";
 import { appNodePrefix } from "./lib/node-runtime";
 import { run, timeCommandAsync } from "./lib/proc";
-import { outputs, prepareInstance, PREFIX } from "./lib/stack-instance";
+import { outputs, prepareInstance, type InstanceNaming } from "./lib/stack-instance";
 import { fmt, log, out, parseArgs, ratio, REPO_ROOT, runHeader, summarize, table, writeReport, writeResult } from "./lib/stats";
 
 const args = parseArgs(process.argv.slice(2));
@@ -40,6 +40,8 @@ const N = Number(args.get("messages") ?? 200_000);
 const SPECS = (args.get("clients") ?? "kafkajs,platformatic,confluent").split(";").flatMap((s) => s.split(/,(?![^:]*=)/));
 const PROFILE = args.get("profile");
 const work = mkdtempSync(join(os.tmpdir(), "bench-kafka-clients-"));
+/** Names and host ports of its own, so it can run while another benchmark's bench- instance does. */
+const NAMING: InstanceNaming = { prefix: "clients-", ports: { 5672: 35772, 15672: 45772, 29092: 39192, 9090: 49190 } };
 
 interface ClientSpec {
   /** As given, e.g. `platformatic:inFlight=4`. */
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
   log(`kafka-clients: ${specs.map((s) => s.label).join(", ")}; ${RUNS} runs after a warm-up; ${N} messages of ${MESSAGE_BYTES} bytes; ${run(node, ["--version"]).trim()}; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
 
   const password = randomBytes(18).toString("base64url");
-  const inst = prepareInstance(join(work, "instance"), password, { observability: false });
+  const inst = prepareInstance(join(work, "instance"), password, { observability: false, naming: NAMING });
   const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
   log("kafka-clients: deploying the default stack instance (terraform apply)");
   tf(["apply"]);
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
   try {
     run("docker", ["stop", ...inst.containers.filter((n) => /(producer|consumer)/.test(n))]);
     const sasl = { username: KAFKA_ADMIN_USER, password: inst.env.TF_VAR_kafka_admin_password! };
-    const target: KafkaRunTarget = { bootstrap: outputs(inst).kafka_bootstrap_servers!, container: `${PREFIX}kafka`, messages: N, work, sasl };
+    const target: KafkaRunTarget = { bootstrap: outputs(inst).kafka_bootstrap_servers!, container: `${inst.prefix}kafka`, messages: N, work, sasl };
     const runWorker = async (spec: ClientSpec, action: "produce" | "consume", topic: string, nodeArgs: string[] = []): Promise<WorkerResult> => {
       const options = {
         brokers: target.bootstrap.split(","),
