@@ -2,15 +2,26 @@
 #   . toolchain/env.sh
 # Where the cached builds live and how Terraform finds the local provider.
 export TOOLCHAIN_CACHE="${TOOLCHAIN_CACHE:-$HOME/.cache/cdktf-docker-messaging}"
-export TF_CLI_CONFIG_FILE="$TOOLCHAIN_CACHE/terraformrc"
-export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-$TOOLCHAIN_CACHE/tf-plugin-cache}"
+# The provider build (toolchain/provider.sh: version and source patches), its
+# mirror, CLI config and plugin cache are keyed by that script's content, so a
+# changed build never replaces a binary that an earlier lock file names.
+_toolchain_dir=$(cd "$(dirname "${BASH_SOURCE[0]:-toolchain/env.sh}")" && pwd)
+PROVIDER_CACHE="$TOOLCHAIN_CACHE/provider-$(sha256sum "$_toolchain_dir/provider.sh" | cut -c1-12)"
+export PROVIDER_CACHE
+export TF_CLI_CONFIG_FILE="$PROVIDER_CACHE/terraformrc"
+# A plugin cache of your own is kept; one an earlier env.sh set is not.
+case "${TF_PLUGIN_CACHE_DIR:-}" in
+  "" | "$TOOLCHAIN_CACHE/tf-plugin-cache" | "$TOOLCHAIN_CACHE"/provider-*/tf-plugin-cache) TF_PLUGIN_CACHE_DIR="$PROVIDER_CACHE/tf-plugin-cache" ;;
+esac
+export TF_PLUGIN_CACHE_DIR
 export CHECKPOINT_DISABLE=1
 export CDKTF_DISABLE_TELEMETRY=1
 export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"
-mkdir -p "$TOOLCHAIN_CACHE" "$TF_PLUGIN_CACHE_DIR"
+mkdir -p "$TOOLCHAIN_CACHE" "$PROVIDER_CACHE" "$TF_PLUGIN_CACHE_DIR"
 # The apps' Node (toolchain/app-node.sh puts it there): the apps suite and the
 # benchmarks run the app bundles with it.
-export APP_NODE="${APP_NODE:-$TOOLCHAIN_CACHE/app-node/$(sed -n 's/^NODE_VERSION=//p' "$(dirname "${BASH_SOURCE[0]}")/images/node/node.pin")/bin/node}"
+export APP_NODE="${APP_NODE:-$TOOLCHAIN_CACHE/app-node/$(sed -n 's/^NODE_VERSION=//p' "$_toolchain_dir/images/node/node.pin")/bin/node}"
+unset _toolchain_dir
 # Terraform: the machine's; without one, the OpenTofu toolchain/terraform.sh built.
 if ! command -v terraform >/dev/null 2>&1 && [ -x "$TOOLCHAIN_CACHE/bin/tofu" ]; then
   export PATH="$TOOLCHAIN_CACHE/bin:$PATH" TERRAFORM_BINARY_NAME=tofu
