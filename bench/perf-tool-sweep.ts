@@ -218,6 +218,18 @@ async function main(): Promise<void> {
   const sweeps: { perfTest?: ToolSweep; kafkaProducer?: ToolSweep; kafkaConsumer?: ToolSweep } = {};
   let consumeTopicProps: ToolProperties = {};
   const warnings: string[] = [];
+  /** A tool whose sweep fails is reported as failed; the others' results still count. */
+  const errors: string[] = [];
+  const guarded = async <T>(tool: string, f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (err) {
+      const message = `${tool}: ${(err as Error).message.split("\n").slice(0, 3).join(" ")}`;
+      errors.push(message);
+      log(`perf-tool-sweep: FAILED ${message}`);
+      return undefined;
+    }
+  };
   try {
     log("perf-tool-sweep: deploying the default stack instance (terraform apply)");
     tf(["apply"]);
@@ -245,7 +257,7 @@ async function main(): Promise<void> {
           queueLeft: r.queueLeft,
         };
       };
-      sweeps.perfTest = await coordinateSweep("PerfTest", { ...PERFTEST_DEFAULTS }, PERFTEST_KNOBS, measure, describePerfTest);
+      sweeps.perfTest = await guarded("PerfTest", () => coordinateSweep("PerfTest", { ...PERFTEST_DEFAULTS }, PERFTEST_KNOBS, measure, describePerfTest));
       await conn.close();
       conn = undefined;
     }
@@ -265,18 +277,20 @@ async function main(): Promise<void> {
         await deleteTopics(kafka, [p.topic]);
         return { rate: p.rate, p50: p.p50, p99: p.p99 };
       };
-      sweeps.kafkaProducer = await coordinateSweep("kafka-producer-perf-test", PRODUCER_DEFAULTS, PRODUCER_KNOBS, measure, describeProps);
+      sweeps.kafkaProducer = await guarded("kafka-producer-perf-test", () => coordinateSweep("kafka-producer-perf-test", PRODUCER_DEFAULTS, PRODUCER_KNOBS, measure, describeProps));
     }
     if (TOOLS.has("kafka-consumer")) {
       // One topic for every consumer run (each in a new group), written once by the producer tool at its best.
       consumeTopicProps = sweeps.kafkaProducer ? changed(sweeps.kafkaProducer.best, PRODUCER_DEFAULTS) : {};
-      const { topic } = await produceOnce(consumeTopicProps);
-      log(`kafka-consumer-perf-test: reading ${topic}, ${KAFKA_N} records written with ${describeProps({ ...PRODUCER_DEFAULTS, ...(consumeTopicProps as Setting) })}`);
-      const measure: Measure = async (s) => {
-        const c = await kafkaToolConsume(kafka, "container", topic, changed(s, CONSUMER_DEFAULTS));
-        return { rate: c.rate, overallRate: c.overallRate };
-      };
-      sweeps.kafkaConsumer = await coordinateSweep("kafka-consumer-perf-test", CONSUMER_DEFAULTS, CONSUMER_KNOBS, measure, describeProps);
+      sweeps.kafkaConsumer = await guarded("kafka-consumer-perf-test", async () => {
+        const { topic } = await produceOnce(consumeTopicProps);
+        log(`kafka-consumer-perf-test: reading ${topic}, ${KAFKA_N} records written with ${describeProps({ ...PRODUCER_DEFAULTS, ...(consumeTopicProps as Setting) })}`);
+        const measure: Measure = async (s) => {
+          const c = await kafkaToolConsume(kafka, "container", topic, changed(s, CONSUMER_DEFAULTS));
+          return { rate: c.rate, overallRate: c.overallRate };
+        };
+        return coordinateSweep("kafka-consumer-perf-test", CONSUMER_DEFAULTS, CONSUMER_KNOBS, measure, describeProps);
+      });
     }
     const oom = run("docker", ["inspect", "--format", "{{.State.OOMKilled}} {{.RestartCount}}", KAFKA_CONTAINER]).trim();
     if (oom !== "false 0") warnings.push(`${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom}`);
@@ -354,6 +368,7 @@ async function main(): Promise<void> {
     ),
   );
   if (warnings.length) out(`\nWarnings:\n${warnings.map((w) => `- ${w}`).join("\n")}`);
+  if (errors.length) out(`\nFailed (no result for these tools):\n${errors.map((e) => `- ${e}`).join("\n")}`);
 
   const best = {
     perfTest: sweeps.perfTest && ({ args: perfTestKnobArgs(perfTestOptions(sweeps.perfTest.best)), options: perfTestOptions(sweeps.perfTest.best) } satisfies PerfTestBest),
@@ -380,9 +395,11 @@ async function main(): Promise<void> {
     },
     summary: finals,
     warnings,
+    errors,
   });
   writeReport("perf-tool-sweep", runHeader(file, loadStart));
   log(`perf-tool-sweep: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (errors.length) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
