@@ -135,6 +135,8 @@ interface Measured {
   readonly value: number;
   readonly setting: Setting;
   readonly skipped?: string;
+  /** Why a run of this setting failed: it is not run again and cannot be the best. */
+  failed?: string;
   readonly samples: Sample[];
 }
 
@@ -149,11 +151,17 @@ interface Pass {
 interface ToolSweep {
   readonly passes: Pass[];
   readonly best: Setting;
-  readonly bestVsDefault: { default: Sample[]; best: Sample[]; same: boolean };
+  readonly bestVsDefault: { default: Sample[]; best: Sample[]; same: boolean; failed: string[] };
   readonly seconds: number;
 }
 
 type Measure = (s: Setting, what: string) => Promise<Sample>;
+
+/** How a tool's sweep measures, and how it gets the broker back after a failed run. */
+interface Runner {
+  readonly measure: Measure;
+  readonly recover?: () => Promise<void>;
+}
 
 function line(s: Sample): string {
   const lat = typeof s.p50 === "number" ? `, p50 ${s.p50} ms p99 ${s.p99} ms` : "";
@@ -161,8 +169,18 @@ function line(s: Sample): string {
   return `${s.rate.toFixed(0)} msg/s${summary}${lat}`;
 }
 
-async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly Knob[], measure: Measure, describe: (s: Setting) => string): Promise<ToolSweep> {
+async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly Knob[], { measure, recover }: Runner, describe: (s: Setting) => string): Promise<ToolSweep> {
   const started = Date.now();
+  /** A run that fails (e.g. the broker OOM-killed) marks its setting failed instead of ending the sweep. */
+  const attempt = async (c: Measured, what: string): Promise<void> => {
+    try {
+      c.samples.push(await measure(c.setting, what));
+    } catch (err) {
+      c.failed = (err as Error).message.split("\n")[0]!.slice(0, 300);
+      log(`${tool}: ${describe(c.setting)} ${what} FAILED: ${c.failed}`);
+      await recover?.();
+    }
+  };
   const warm = await measure(defaults, "warm-up");
   log(`${tool}: warm-up at ${describe(defaults)}: ${line(warm)}`);
   let current = { ...defaults };
@@ -177,30 +195,37 @@ async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly 
     for (let r = 0; r < RUNS; r++) {
       // The knob's values interleaved, the order flipping every run.
       for (const c of r % 2 === 0 ? active : [...active].reverse()) {
-        const s = await measure(c.setting, `${knob.key}=${c.value} run ${r + 1}`);
-        c.samples.push(s);
-        log(`${tool}: ${knob.key}=${c.value} (${describe(c.setting)}) run ${r + 1}/${RUNS}: ${line(s)}`);
+        if (c.failed) continue;
+        await attempt(c, `${knob.key}=${c.value} run ${r + 1}`);
+        if (!c.failed) log(`${tool}: ${knob.key}=${c.value} (${describe(c.setting)}) run ${r + 1}/${RUNS}: ${line(c.samples[c.samples.length - 1]!)}`);
       }
     }
     const summarized = candidates.map((c) => ({ ...c, rate: summarizeField(c.samples, "rate"), p50: summarizeField(c.samples, "p50"), p99: summarizeField(c.samples, "p99") }));
     const score = (c: (typeof summarized)[number]) => (Number.isFinite(c.rate.median) ? c.rate.median : -Infinity);
-    const best = summarized.filter((c) => !c.skipped).reduce((a, b) => (score(b) > score(a) ? b : a));
+    const eligible = summarized.filter((c) => !c.skipped && !c.failed);
+    if (eligible.length === 0) throw new Error(`${knob.key}: every value failed or was skipped`);
+    const best = eligible.reduce((a, b) => (score(b) > score(a) ? b : a));
     current = best.setting;
     passes.push({ knob: knob.key, label: knob.label, loadAverage, candidates: summarized, chosen: best.value });
     log(`${tool}: ${knob.key}: keeping ${best.value} (${best.rate.median.toFixed(0)} msg/s median); now ${describe(current)}`);
   }
   // The best setting and the defaults, alternating, in one phase.
   const same = Object.keys(defaults).every((k) => defaults[k] === current[k]);
-  const bestVsDefault = { default: [] as Sample[], best: [] as Sample[], same };
+  const final: Record<"default" | "best", Measured> = {
+    default: { value: NaN, setting: defaults, samples: [] },
+    best: { value: NaN, setting: current, samples: [] },
+  };
   if (!same) {
     for (let r = 0; r < RUNS; r++) {
       for (const which of r % 2 === 0 ? (["default", "best"] as const) : (["best", "default"] as const)) {
-        const s = await measure(which === "best" ? current : defaults, `${which} run ${r + 1}`);
-        bestVsDefault[which].push(s);
-        log(`${tool}: ${which} (${describe(which === "best" ? current : defaults)}) run ${r + 1}/${RUNS}: ${line(s)}`);
+        const c = final[which];
+        if (c.failed) continue;
+        await attempt(c, `${which} run ${r + 1}`);
+        if (!c.failed) log(`${tool}: ${which} (${describe(c.setting)}) run ${r + 1}/${RUNS}: ${line(c.samples[c.samples.length - 1]!)}`);
       }
     }
   }
+  const bestVsDefault = { default: final.default.samples, best: final.best.samples, same, failed: [final.default.failed, final.best.failed].filter(Boolean) as string[] };
   return { passes, best: current, bestVsDefault, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
@@ -218,6 +243,18 @@ async function main(): Promise<void> {
   const sweeps: { perfTest?: ToolSweep; kafkaProducer?: ToolSweep; kafkaConsumer?: ToolSweep } = {};
   let consumeTopicProps: ToolProperties = {};
   const warnings: string[] = [];
+  /** A tool whose sweep fails is reported as failed; the others' results still count. */
+  const errors: string[] = [];
+  const guarded = async <T>(tool: string, f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (err) {
+      const message = `${tool}: ${(err as Error).message.split("\n").slice(0, 3).join(" ")}`;
+      errors.push(message);
+      log(`perf-tool-sweep: FAILED ${message}`);
+      return undefined;
+    }
+  };
   try {
     log("perf-tool-sweep: deploying the default stack instance (terraform apply)");
     tf(["apply"]);
@@ -245,13 +282,39 @@ async function main(): Promise<void> {
           queueLeft: r.queueLeft,
         };
       };
-      sweeps.perfTest = await coordinateSweep("PerfTest", { ...PERFTEST_DEFAULTS }, PERFTEST_KNOBS, measure, describePerfTest);
+      sweeps.perfTest = await guarded("PerfTest", () => coordinateSweep("PerfTest", { ...PERFTEST_DEFAULTS }, PERFTEST_KNOBS, { measure }, describePerfTest));
       await conn.close();
       conn = undefined;
     }
 
     const sasl = { username: KAFKA_ADMIN_USER, password: inst.env.TF_VAR_kafka_admin_password! };
     const kafka: KafkaRunTarget = { bootstrap: o.kafka_bootstrap_servers!, container: KAFKA_CONTAINER, messages: KAFKA_N, work, sasl };
+    // The perf tools run inside the broker's container and share its memory limit: a setting that
+    // needs more gets the broker OOM-killed (and restarted). Such a run fails; the sweep waits for
+    // the broker to be healthy again and goes on without that setting.
+    const inspect = (format: string) => run("docker", ["inspect", "--format", format, KAFKA_CONTAINER]).trim();
+    const memoryMiB = Number(inspect("{{.HostConfig.Memory}}")) / 2 ** 20;
+    const brokerChecked = async <T>(f: () => Promise<T>): Promise<T> => {
+      const before = inspect("{{.RestartCount}}");
+      let result: T | undefined;
+      let error: unknown;
+      try {
+        result = await f();
+      } catch (err) {
+        error = err;
+      }
+      const after = inspect("{{.RestartCount}}");
+      if (after !== before) throw new Error(`the broker restarted during the run (RestartCount ${before} -> ${after}, OOMKilled ${inspect("{{.State.OOMKilled}}")}): the tool and the broker share the container's ${memoryMiB} MiB`);
+      if (error !== undefined) throw error;
+      return result as T;
+    };
+    const recover = async (): Promise<void> => {
+      const deadline = Date.now() + 180_000;
+      while (inspect("{{if .State.Health}}{{.State.Health.Status}}{{end}}") !== "healthy") {
+        if (Date.now() > deadline) throw new Error(`${KAFKA_CONTAINER} not healthy again within 180 s`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    };
     let topicNo = 0;
     const produceOnce = async (props: ToolProperties): Promise<Sample & { topic: string }> => {
       const topic = `sweep-produce-${++topicNo}`;
@@ -260,26 +323,30 @@ async function main(): Promise<void> {
       return { rate: p.rate, p50: p.p50, p99: p.p99, topic };
     };
     if (TOOLS.has("kafka-producer")) {
-      const measure: Measure = async (s) => {
-        const p = await produceOnce(changed(s, PRODUCER_DEFAULTS));
-        await deleteTopics(kafka, [p.topic]);
-        return { rate: p.rate, p50: p.p50, p99: p.p99 };
-      };
-      sweeps.kafkaProducer = await coordinateSweep("kafka-producer-perf-test", PRODUCER_DEFAULTS, PRODUCER_KNOBS, measure, describeProps);
+      const measure: Measure = (s) =>
+        brokerChecked(async () => {
+          const p = await produceOnce(changed(s, PRODUCER_DEFAULTS));
+          await deleteTopics(kafka, [p.topic]);
+          return { rate: p.rate, p50: p.p50, p99: p.p99 };
+        });
+      sweeps.kafkaProducer = await guarded("kafka-producer-perf-test", () => coordinateSweep("kafka-producer-perf-test", PRODUCER_DEFAULTS, PRODUCER_KNOBS, { measure, recover }, describeProps));
     }
     if (TOOLS.has("kafka-consumer")) {
       // One topic for every consumer run (each in a new group), written once by the producer tool at its best.
       consumeTopicProps = sweeps.kafkaProducer ? changed(sweeps.kafkaProducer.best, PRODUCER_DEFAULTS) : {};
-      const { topic } = await produceOnce(consumeTopicProps);
-      log(`kafka-consumer-perf-test: reading ${topic}, ${KAFKA_N} records written with ${describeProps({ ...PRODUCER_DEFAULTS, ...(consumeTopicProps as Setting) })}`);
-      const measure: Measure = async (s) => {
-        const c = await kafkaToolConsume(kafka, "container", topic, changed(s, CONSUMER_DEFAULTS));
-        return { rate: c.rate, overallRate: c.overallRate };
-      };
-      sweeps.kafkaConsumer = await coordinateSweep("kafka-consumer-perf-test", CONSUMER_DEFAULTS, CONSUMER_KNOBS, measure, describeProps);
+      sweeps.kafkaConsumer = await guarded("kafka-consumer-perf-test", async () => {
+        const { topic } = await produceOnce(consumeTopicProps);
+        log(`kafka-consumer-perf-test: reading ${topic}, ${KAFKA_N} records written with ${describeProps({ ...PRODUCER_DEFAULTS, ...(consumeTopicProps as Setting) })}`);
+        const measure: Measure = (s) =>
+          brokerChecked(async () => {
+            const c = await kafkaToolConsume(kafka, "container", topic, changed(s, CONSUMER_DEFAULTS));
+            return { rate: c.rate, overallRate: c.overallRate };
+          });
+        return coordinateSweep("kafka-consumer-perf-test", CONSUMER_DEFAULTS, CONSUMER_KNOBS, { measure, recover }, describeProps);
+      });
     }
-    const oom = run("docker", ["inspect", "--format", "{{.State.OOMKilled}} {{.RestartCount}}", KAFKA_CONTAINER]).trim();
-    if (oom !== "false 0") warnings.push(`${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom}`);
+    const oom = inspect("{{.State.OOMKilled}} {{.RestartCount}}");
+    if (oom !== "false 0") warnings.push(`${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom} (the runs it happened in are reported as failed)`);
   } finally {
     await conn?.close().catch(() => undefined);
     log("perf-tool-sweep: destroying the instance (terraform destroy)");
@@ -300,7 +367,8 @@ async function main(): Promise<void> {
     sweep.passes.flatMap((p) =>
       p.candidates.map((c) => {
         const mark = (t: string) => (c.value === p.chosen ? `**${t}**` : t);
-        return [mark(p.label), mark(String(c.value)), describe(c.setting), ...(c.skipped ? [c.skipped, ...cells(c).slice(1).map(() => "")] : cells(c))];
+        const note = c.skipped ?? (c.failed && `failed (${c.samples.length} of ${RUNS} runs done): ${c.failed.slice(0, 160)}`);
+        return [mark(p.label), mark(String(c.value)), describe(c.setting), ...(note ? [note, ...cells(c).slice(1).map(() => "")] : cells(c))];
       }),
     );
   if (sweeps.perfTest) {
@@ -354,6 +422,7 @@ async function main(): Promise<void> {
     ),
   );
   if (warnings.length) out(`\nWarnings:\n${warnings.map((w) => `- ${w}`).join("\n")}`);
+  if (errors.length) out(`\nFailed (no result for these tools):\n${errors.map((e) => `- ${e}`).join("\n")}`);
 
   const best = {
     perfTest: sweeps.perfTest && ({ args: perfTestKnobArgs(perfTestOptions(sweeps.perfTest.best)), options: perfTestOptions(sweeps.perfTest.best) } satisfies PerfTestBest),
@@ -380,9 +449,11 @@ async function main(): Promise<void> {
     },
     summary: finals,
     warnings,
+    errors,
   });
   writeReport("perf-tool-sweep", runHeader(file, loadStart));
   log(`perf-tool-sweep: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (errors.length) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

@@ -77,15 +77,32 @@ export function clientProperties(sasl: KafkaCredentials): string {
   ].join("\n");
 }
 
-/** Fresh topics with the default stack's topic settings and `replicationFactor` copies of each partition. */
+/**
+ * Fresh topics with the default stack's topic settings and `replicationFactor`
+ * copies of each partition, returning once every partition has a leader.
+ * kafkajs's own wait (`waitForLeaders`) retries only LEADER_NOT_AVAILABLE and
+ * gives up on UNKNOWN_TOPIC_OR_PARTITION, which a loaded broker answers for a
+ * moment after the topic is created; this waits through both (60 s at most).
+ */
 export async function createTopics(target: Pick<KafkaRunTarget, "bootstrap" | "sasl">, names: string[], replicationFactor: number): Promise<void> {
   const admin = adminClient(target.bootstrap, target.sasl);
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: names.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS, replicationFactor, configEntries: TOPIC_CONFIGS })),
     });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        if (topics.length === names.length && topics.every((t) => t.partitions.length === TOPIC_PARTITIONS && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${names.join(", ")}: no leader for every partition within 60 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }
