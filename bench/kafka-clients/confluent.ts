@@ -23,12 +23,11 @@ import {
   ClientRunOptions,
   COMMIT_INTERVAL_MS,
   consumeResult,
-  EnvelopeSource,
+  EnvelopeMessage,
   KafkaClientUnderTest,
   Processing,
-  produceResult,
+  produceInBatches,
 } from "./client";
-import { encodeEnvelope, Envelope } from "../../apps/shared/envelope";
 
 /** The part of the KafkaJS-compatible API used here. */
 interface CkjsMessage {
@@ -83,38 +82,15 @@ export const confluentClient: KafkaClientUnderTest = {
   name: "@confluentinc/kafka-javascript",
 
   async produce(o, source) {
-    const batchSize = o.knobs.batch ?? 500;
-    const inFlight = o.knobs.inFlight ?? 1;
     const producer = kafka(o).producer({
       kafkaJS: { idempotent: true, acks: -1, allowAutoTopicCreation: false },
       ...(o.knobs.linger !== undefined ? { "linger.ms": o.knobs.linger } : {}),
     });
     await producer.connect();
-    const startedAt = Date.now();
-    const worker = async () => {
-      for (;;) {
-        const batch: Envelope[] = [];
-        for (let e = source.next(); e; e = batch.length < batchSize ? source.next() : undefined) {
-          batch.push(e);
-          if (batch.length >= batchSize) break;
-        }
-        if (batch.length === 0) return;
-        const sentAt = Date.now();
-        // Resolves once every message of the call has its delivery report (acks=all).
-        await producer.send({
-          topic: o.topic,
-          messages: batch.map((e) => ({
-            key: EnvelopeSource.key(e),
-            value: encodeEnvelope(e),
-            headers: { "message-id": e.id, "content-type": "application/json" },
-          })),
-        });
-        const ms = Date.now() - sentAt;
-        for (let i = 0; i < batch.length; i++) source.latency.add(ms);
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const result = produceResult(startedAt, source.total, source.latency);
+    const result = await produceInBatches(o, source, (messages: EnvelopeMessage[]) =>
+      // Resolves once every message of the call has its delivery report (acks=all).
+      producer.send({ topic: o.topic, messages: messages.map((m: EnvelopeMessage) => ({ ...m, headers: { ...m.headers } })) }),
+    );
     await producer.disconnect();
     return result;
   },

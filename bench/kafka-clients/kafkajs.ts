@@ -9,12 +9,11 @@ import {
   ClientRunOptions,
   COMMIT_INTERVAL_MS,
   consumeResult,
-  EnvelopeSource,
+  EnvelopeMessage,
   KafkaClientUnderTest,
   Processing,
-  produceResult,
+  produceInBatches,
 } from "./client";
-import { encodeEnvelope, Envelope } from "../../apps/shared/envelope";
 
 function kafka(o: ClientRunOptions): Kafka {
   return new Kafka({
@@ -30,35 +29,12 @@ export const kafkajsClient: KafkaClientUnderTest = {
 
   async produce(o, source) {
     // The kafka-producer: batches of up to `batch` (500), one request in flight.
-    const batchSize = o.knobs.batch ?? 500;
     const inFlight = o.knobs.inFlight ?? 1;
     const producer = kafka(o).producer({ idempotent: true, maxInFlightRequests: inFlight, allowAutoTopicCreation: false });
     await producer.connect();
-    const startedAt = Date.now();
-    const worker = async () => {
-      for (;;) {
-        const batch: Envelope[] = [];
-        for (let e = source.next(); e; e = batch.length < batchSize ? source.next() : undefined) {
-          batch.push(e);
-          if (batch.length >= batchSize) break;
-        }
-        if (batch.length === 0) return;
-        const sentAt = Date.now();
-        await producer.send({
-          topic: o.topic,
-          acks: -1,
-          messages: batch.map((e) => ({
-            key: EnvelopeSource.key(e),
-            value: encodeEnvelope(e),
-            headers: { "message-id": e.id, "content-type": "application/json" },
-          })),
-        });
-        const ms = Date.now() - sentAt;
-        for (let i = 0; i < batch.length; i++) source.latency.add(ms);
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const result = produceResult(startedAt, source.total, source.latency);
+    const result = await produceInBatches(o, source, (messages: EnvelopeMessage[]) =>
+      producer.send({ topic: o.topic, acks: -1, messages: messages.map((m: EnvelopeMessage) => ({ ...m, headers: { ...m.headers } })) }),
+    );
     await producer.disconnect();
     return result;
   },

@@ -4,19 +4,18 @@ import {
   ClientRunOptions,
   COMMIT_INTERVAL_MS,
   consumeResult,
-  EnvelopeSource,
+  EnvelopeMessage,
   KafkaClientUnderTest,
   Processing,
-  produceResult,
+  produceInBatches,
 } from "./client";
-import { encodeEnvelope, Envelope } from "../../apps/shared/envelope";
 
 /**
- * Header keys and values as strings. With the default (Buffer) serializers a
+ * Keys, header keys and values as strings (as the kafka-producer has them). With the default (Buffer) serializers a
  * string header key fails inside `send`, and an idempotent producer retries
  * that forever (its retries are unbounded): the send never settles.
  */
-const HEADER_SERIALIZERS = { headerKey: stringSerializer, headerValue: stringSerializer };
+const HEADER_SERIALIZERS = { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer };
 
 function base(o: ClientRunOptions) {
   return {
@@ -30,33 +29,10 @@ export const platformaticClient: KafkaClientUnderTest = {
   name: "@platformatic/kafka",
 
   async produce(o, source) {
-    const batchSize = o.knobs.batch ?? 500;
-    const inFlight = o.knobs.inFlight ?? 1;
     const producer = new Producer({ ...base(o), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, serializers: HEADER_SERIALIZERS });
-    const startedAt = Date.now();
-    const worker = async () => {
-      for (;;) {
-        const batch: Envelope[] = [];
-        for (let e = source.next(); e; e = batch.length < batchSize ? source.next() : undefined) {
-          batch.push(e);
-          if (batch.length >= batchSize) break;
-        }
-        if (batch.length === 0) return;
-        const sentAt = Date.now();
-        await producer.send({
-          messages: batch.map((e) => ({
-            topic: o.topic,
-            key: Buffer.from(EnvelopeSource.key(e)),
-            value: encodeEnvelope(e),
-            headers: { "message-id": e.id, "content-type": "application/json" },
-          })),
-        });
-        const ms = Date.now() - sentAt;
-        for (let i = 0; i < batch.length; i++) source.latency.add(ms);
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const result = produceResult(startedAt, source.total, source.latency);
+    const result = await produceInBatches(o, source, (messages: EnvelopeMessage[]) =>
+      producer.send({ messages: messages.map((m: EnvelopeMessage) => ({ topic: o.topic, ...m, headers: { ...m.headers } })) }),
+    );
     await producer.close();
     return result;
   },
