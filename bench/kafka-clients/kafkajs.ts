@@ -1,8 +1,9 @@
 /**
  * kafkajs 2.2.4, used the way the apps used it in 0.4: batches of 500, one
  * send in flight; eachBatch, offsets resolved one by one. Knobs: `batch`,
- * `inFlight`; `partitionsConcurrently`, `maxBytesPerPartition` (the 0.5
- * kafka-consumer's settings are 4 and 4194304).
+ * `inFlight`; `partitionsConcurrently`, `maxBytesPerPartition`,
+ * `heartbeatMs` (ask heartbeat() at most this often; 0, the default, after
+ * every message).
  */
 import { Kafka, logLevel } from "kafkajs";
 import {
@@ -47,6 +48,8 @@ export const kafkajsClient: KafkaClientUnderTest = {
       allowAutoTopicCreation: false,
       ...(o.knobs.maxBytesPerPartition ? { maxBytesPerPartition: o.knobs.maxBytesPerPartition } : {}),
     });
+    // 0: ask kafkajs's heartbeat() after every message (0.4's consumer); N: at most every N ms.
+    const heartbeatMs = o.knobs.heartbeatMs ?? 0;
     await consumer.connect();
     const calledAt = Date.now();
     await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
@@ -58,6 +61,7 @@ export const kafkajsClient: KafkaClientUnderTest = {
       partitionsConsumedConcurrently: o.knobs.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, uncommittedOffsets, heartbeat }) => {
         let lastCommitAt = Date.now();
+        let lastHeartbeatAt = lastCommitAt;
         for (const message of batch.messages) {
           processing.handle(message.value);
           resolveOffset(message.offset);
@@ -65,7 +69,10 @@ export const kafkajsClient: KafkaClientUnderTest = {
             await commitOffsetsIfNecessary(uncommittedOffsets());
             lastCommitAt = Date.now();
           }
-          await heartbeat();
+          if (heartbeatMs === 0 || Date.now() - lastHeartbeatAt >= heartbeatMs) {
+            await heartbeat();
+            lastHeartbeatAt = Date.now();
+          }
         }
         await commitOffsetsIfNecessary(uncommittedOffsets());
         if (processing.processed >= o.messages) {
