@@ -75,7 +75,15 @@ const RUNS = Number(args.get("runs") ?? 3);
 const RABBIT_N = Number(args.get("rabbitmq-messages") ?? 20_000);
 const KAFKA_N = Number(args.get("kafka-messages") ?? 200_000);
 const QUEUE = "orders";
+/** Issue 5: every app at least half its broker's perf tool at the tool's defaults. */
 const TARGET_RATIO = 0.5;
+/** Issue 12: against the perf tool at its best (bench/perf-tool-sweep.ts). */
+const BEST_TARGET_RATIO: Readonly<Record<string, number>> = {
+  "RabbitMQ producer + consumer (end-to-end)": 0.8,
+  "RabbitMQ producer (confirmed)": 0.8,
+  "Kafka producer (acks=all)": 0.9,
+  "Kafka consumer": 0.8,
+};
 const PROFILE = !args.has("no-profile");
 const KAFKA_CONTAINER = `${PREFIX}kafka`;
 /** The perf tools' best settings from bench/perf-tool-sweep.ts, if it has been run. */
@@ -196,7 +204,7 @@ async function main(): Promise<void> {
             kafka.producer.ours.push(p);
             kafka.consumer.ours.push(c);
           }
-          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} ours: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s (CPU ${((c.cpuShare as number) * 100).toFixed(0)}% of a core), committed offsets after stop ${String(c.committedAfterStop)}`);
+          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} ours: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s (CPU ${((c.cpuShare as number) * 100).toFixed(0)}% of a core, peak RSS ${(c.peakRssMiB as number).toFixed(0)} MiB), committed offsets after stop ${String(c.committedAfterStop)}`);
         } else {
           const p = await kafkaToolProduce(kafkaTarget, "container", `bench-tool-${i}`);
           const c = await kafkaToolConsume(kafkaTarget, "container", `bench-tool-${i}`);
@@ -334,6 +342,8 @@ async function main(): Promise<void> {
   out(`\nKafka consumer (ours): offsets committed for the group after a clean stop: ${committed.join(", ")} of ${KAFKA_N} each run.`);
   const cpu = summarize(kafka.consumer.ours.map((c) => (c.cpuShare as number) * 100));
   out(`Kafka consumer (ours): CPU while consuming, % of one core: ${fmt(cpu, 0)}.`);
+  const rss = summarize(kafka.consumer.ours.map((c) => c.peakRssMiB as number));
+  out(`Kafka consumer (ours): peak RSS, MiB (the app's container limit is 256 by default): ${fmt(rss, 0)}.`);
   out(`\nLast run's perf tool summaries:\n${perfToolLines.join("\n")}`);
   const targets = results.map((r) => ({
     target: `${r.name}: app throughput ≥ 0.5× the perf tool`,
@@ -341,10 +351,11 @@ async function main(): Promise<void> {
     met: r.ratio >= TARGET_RATIO,
   }));
   for (const r of bestRows) {
+    const wanted = BEST_TARGET_RATIO[r.name] ?? TARGET_RATIO;
     targets.push({
-      target: `${r.name}: app throughput ≥ 0.5× the perf tool at its best (${r.setting})`,
+      target: `${r.name}: app throughput ≥ ${wanted}× the perf tool at its best (${r.setting})`,
       measured: `${r.ratio.toFixed(2)}× (${r.ours.median.toFixed(0)} vs ${r.tool.rate.median.toFixed(0)} msg/s)`,
-      met: r.ratio >= TARGET_RATIO,
+      met: r.ratio >= wanted,
     });
   }
   out(`\n### Targets\n`);

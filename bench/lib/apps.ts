@@ -116,6 +116,16 @@ export class AppProcess {
     }
   }
 
+  /** Peak resident set size so far in MiB (VmHWM from /proc): what a container's memory limit would meet. */
+  peakRssMiB(): number {
+    try {
+      const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.child.pid}/status`, "utf8"));
+      return match ? Number(match[1]) / 1024 : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+
   tail(): string {
     const last = this.lines.slice(-5).map((l) => JSON.stringify(l));
     return [...last, this.stderr.slice(-1000)].join("\n");

@@ -190,11 +190,13 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
     const start = joined.at;
     // CPU share while busy: from the join to the last full interval.
     const cpuShare = prev && prev.at > joined.at ? (prev.cpu - joined.cpu) / ((prev.at - joined.at) / 1000) : NaN;
+    const peakRssMiB = consumer.peakRssMiB();
     await consumer.stop();
     const committed = await committedOffsets(target, groupId, topic);
     return {
       rate: n / ((end - start) / 1000),
       cpuShare,
+      peakRssMiB,
       seconds: (end - start) / 1000,
       committedAfterStop: committed,
       duplicates: num(consumer.lastStats(), "duplicates"),

@@ -111,10 +111,12 @@ export class KafkaConsumerSession implements ConsumerSession {
       await kafkaConsumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        // partitionsConsumedConcurrently stays at kafkajs's 1. 4 measured no
-        // faster on a quiet machine (CPU-bound: 63k vs 72k msg/s in
-        // bench/kafka-clients.ts), and with it the consumer once stopped
-        // committing after a rolling replacement of every node (0.5 rehearsal).
+        // partitionsConsumedConcurrently stays at kafkajs's 1. 4 was at most
+        // a little faster (bench/kafka-clients.ts on a quiet machine: 63938
+        // vs 56979 msg/s median, the ranges overlapping; the process is
+        // CPU-bound either way), and with it the consumer once stopped
+        // committing after a rolling replacement of every Kafka node (the
+        // 0.5 CI rehearsal); with 1 the cluster suite's roll passes.
         eachBatch: (payload) => session.eachBatch(payload),
       });
       // The crash as the cause: kafkaAccessRefusal looks for a refusal in it.
