@@ -343,7 +343,8 @@ async function main(): Promise<void> {
   const cpu = summarize(kafka.consumer.ours.map((c) => (c.cpuShare as number) * 100));
   out(`Kafka consumer (ours): CPU while consuming, % of one core: ${fmt(cpu, 0)}.`);
   const rss = summarize(kafka.consumer.ours.map((c) => c.peakRssMiB as number));
-  out(`Kafka consumer (ours): peak RSS, MiB (the app's container limit is 256 by default): ${fmt(rss, 0)}.`);
+  const limit = kafka.consumer.ours[0]?.memoryLimitMiB as number | undefined;
+  out(`Kafka consumer (ours): peak RSS, MiB: ${fmt(rss, 0)}, ${limit === undefined ? "run WITHOUT a memory limit (no cgroup could be made)" : `under a ${limit} MiB memory limit, as in its container`}.`);
   out(`\nLast run's perf tool summaries:\n${perfToolLines.join("\n")}`);
   const targets = results.map((r) => ({
     target: `${r.name}: app throughput ≥ 0.5× the perf tool`,

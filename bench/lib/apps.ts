@@ -4,10 +4,13 @@
  * and reads their JSON log lines as they come.
  */
 import { spawn, type ChildProcess } from "child_process";
-import { readFileSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { appNodeBinary } from "./node-runtime";
 import { REPO_ROOT } from "./stats";
+
+/** AppContainer's `memoryMb` default (constructs/apps/app-container.ts): the limit our apps get in their containers. */
+export const APP_DEFAULT_MEMORY_MIB = 256;
 
 export interface AppLine {
   readonly event: string;
@@ -31,15 +34,57 @@ export class AppProcess {
     env: Record<string, string>,
     /** Extra node options, e.g. `--cpu-prof`. */
     nodeArgs: readonly string[] = [],
+    /**
+     * Run it under this memory limit, as its container would be (AppContainer's
+     * memoryMb, 256 by default), so its garbage collector works under the same
+     * pressure: Node sizes its heap from the cgroup's limit. Needs root and
+     * cgroup v1's memory controller (this machine's); without them it runs
+     * unlimited and `memoryLimitMiB` says so (undefined).
+     */
+    memoryLimitMiB: number | undefined = APP_DEFAULT_MEMORY_MIB,
   ) {
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-    this.child = spawn(appNodeBinary(), [...nodeArgs, join(REPO_ROOT, "apps", app, "dist", "main.js")], {
-      env: childEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const argv = [...nodeArgs, join(REPO_ROOT, "apps", app, "dist", "main.js")];
+    this.cgroup = memoryLimitMiB === undefined ? undefined : memoryCgroup(memoryLimitMiB);
+    this.memoryLimitMiB = this.cgroup ? memoryLimitMiB : undefined;
+    this.child = this.cgroup
+      ? // The shell joins the cgroup, then becomes node: the limit holds from its first allocation.
+        spawn("sh", ["-c", `echo $$ > ${this.cgroup}/cgroup.procs && exec "$0" "$@"`, appNodeBinary(), ...argv], {
+          env: childEnv,
+          stdio: ["ignore", "pipe", "pipe"],
+        })
+      : spawn(appNodeBinary(), argv, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.on("data", (d: Buffer) => this.onData(d.toString()));
     this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => this.child.on("close", (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      this.child.on("close", (code) => {
+        this.releaseCgroup();
+        resolve(code);
+      }),
+    );
+  }
+
+  /** The memory limit it runs under, in MiB; undefined when it runs unlimited. */
+  readonly memoryLimitMiB: number | undefined;
+  private readonly cgroup: string | undefined;
+
+  /** Whether the kernel's OOM killer has acted in its cgroup (false when it has none). */
+  oomKilled(): boolean {
+    if (!this.cgroup) return false;
+    try {
+      return /^oom_kill (\d+)$/m.exec(readFileSync(`${this.cgroup}/memory.oom_control`, "utf8"))?.[1] !== "0";
+    } catch {
+      return false;
+    }
+  }
+
+  private releaseCgroup(): void {
+    if (!this.cgroup) return;
+    try {
+      rmdirSync(this.cgroup);
+    } catch {
+      // Still has a task (it cannot: the process has exited) or already gone.
+    }
   }
 
   private onData(text: string): void {
@@ -150,4 +195,32 @@ export async function waitUntilIdle(p: AppProcess, windowMs: number, timeoutMs: 
     if (now.at - first.at >= windowMs && now.cpu - first.cpu <= (maxShare * (now.at - first.at)) / 1000) return true;
   }
   return false;
+}
+
+const CGROUP_V1_MEMORY = "/sys/fs/cgroup/memory";
+let cgroups = 0;
+
+/** A fresh cgroup v1 memory cgroup limited to `mib` (swap included), or undefined where that cannot be had. */
+function memoryCgroup(mib: number): string | undefined {
+  if (!existsSync(`${CGROUP_V1_MEMORY}/cgroup.procs`)) return undefined;
+  const dir = `${CGROUP_V1_MEMORY}/cdktf-bench-${process.pid}-${cgroups++}`;
+  try {
+    mkdirSync(dir);
+    const bytes = String(mib * 1024 * 1024);
+    writeFileSync(`${dir}/memory.limit_in_bytes`, bytes);
+    // Docker's --memory without --memory-swap allows as much swap again; this machine has none, so the same.
+    try {
+      writeFileSync(`${dir}/memory.memsw.limit_in_bytes`, bytes);
+    } catch {
+      // No swap accounting in this kernel.
+    }
+    return dir;
+  } catch {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // never made
+    }
+    return undefined;
+  }
 }

@@ -25,7 +25,7 @@ import { join } from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { KAFKA_APP_SASL_MECHANISM } from "../../constructs/brokers/kafka/kafka-broker";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
-import { AppProcess, waitUntilIdle } from "./apps";
+import { APP_DEFAULT_MEMORY_MIB, AppProcess, waitUntilIdle } from "./apps";
 import { commonEnv, MESSAGE_BYTES, num, producerEnv, statsAtDone, type Sample } from "./app-runs";
 import { run, timeCommandAsync } from "./proc";
 
@@ -47,6 +47,12 @@ export interface KafkaRunTarget {
   readonly work: string;
   /** The broker's admin user (SCRAM-SHA-512): every client of a run authenticates as it. */
   readonly sasl: KafkaCredentials;
+  /** Memory limit of our apps, MiB (bench/lib/apps.ts); 0 runs them unlimited. @default APP_DEFAULT_MEMORY_MIB (256) */
+  readonly appMemoryMiB?: number;
+}
+
+function appMemory(target: KafkaRunTarget): number | undefined {
+  return target.appMemoryMiB === 0 ? undefined : (target.appMemoryMiB ?? APP_DEFAULT_MEMORY_MIB);
 }
 
 export interface KafkaCredentials {
@@ -149,7 +155,7 @@ export async function kafkaOursProduce(target: KafkaRunTarget, topic: string): P
     ...commonEnv(work),
     ...kafkaEnv(target, topic),
     ...producerEnv("kafka-producer", n),
-  });
+  }, [], appMemory(target));
   try {
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
@@ -170,7 +176,7 @@ export async function kafkaOursProduce(target: KafkaRunTarget, topic: string): P
 export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const { messages: n, work } = target;
   const groupId = `bench-consumer-${topic}`;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs);
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs, appMemory(target));
   try {
     const joined = await consumer.event("group-joined", 60_000);
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= n, 400_000, `stats with acked >= ${n}`);
@@ -192,11 +198,13 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
     const cpuShare = prev && prev.at > joined.at ? (prev.cpu - joined.cpu) / ((prev.at - joined.at) / 1000) : NaN;
     const peakRssMiB = consumer.peakRssMiB();
     await consumer.stop();
+    if (consumer.oomKilled()) throw new Error(`kafka-consumer was OOM-killed under its ${consumer.memoryLimitMiB} MiB limit\n${consumer.tail()}`);
     const committed = await committedOffsets(target, groupId, topic);
     return {
       rate: n / ((end - start) / 1000),
       cpuShare,
       peakRssMiB,
+      memoryLimitMiB: consumer.memoryLimitMiB,
       seconds: (end - start) / 1000,
       committedAfterStop: committed,
       duplicates: num(consumer.lastStats(), "duplicates"),
@@ -209,14 +217,14 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
 /** Ours, producer and consumer at the same time: the produce rate and the end-to-end latency. */
 export async function kafkaOursEndToEnd(target: KafkaRunTarget, topic: string): Promise<Sample> {
   const { messages: n, work } = target;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) });
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) }, [], appMemory(target));
   try {
     await consumer.event("group-joined", 60_000);
     const producer = new AppProcess("kafka-producer", {
       ...commonEnv(work),
       ...kafkaEnv(target, topic),
       ...producerEnv("kafka-producer", n),
-    });
+    }, [], appMemory(target));
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
     await producer.exited;
