@@ -2,12 +2,14 @@
  * What the apps' container memory limit costs the Kafka apps (issue 12).
  *
  *   node -r esbuild-register bench/memory-limit-ab.ts [--runs 3] [--messages 200000] [--limit 256]
+ *        [--flags=--max-semi-space-size=16]
  *
  * One private instance of the default stack (`ab-` names and ports of its
  * own, observability off); our kafka-producer then kafka-consumer, as in
  * bench/throughput.ts, run alternately under the apps' default memory limit
- * (a cgroup, as their containers have; bench/lib/apps.ts) and unlimited.
- * One warm-up pair, then --runs pairs, the order flipping every pair.
+ * (a cgroup, as their containers have; bench/lib/apps.ts) and unlimited,
+ * and with --flags also under the limit with those node options. One warm-up
+ * round, then --runs rounds, the order flipping every round.
  */
 import { randomBytes } from "crypto";
 import { mkdtempSync, rmSync } from "fs";
@@ -24,17 +26,25 @@ const args = parseArgs(process.argv.slice(2));
 const RUNS = Number(args.get("runs") ?? 3);
 const N = Number(args.get("messages") ?? 200_000);
 const LIMIT = Number(args.get("limit") ?? APP_DEFAULT_MEMORY_MIB);
+const FLAGS = args.get("flags")?.split(" ").filter(Boolean);
+const VARIANTS: Record<string, { appMemoryMiB: number; appNodeArgs?: string[] }> = {
+  limited: { appMemoryMiB: LIMIT },
+  unlimited: { appMemoryMiB: 0 },
+  ...(FLAGS ? { [`limited ${FLAGS.join(" ")}`]: { appMemoryMiB: LIMIT, appNodeArgs: FLAGS } } : {}),
+};
 const NAMING: InstanceNaming = { prefix: "ab-", ports: { 5672: 35872, 15672: 45872, 29092: 39292, 9090: 49290 } };
 
 async function main(): Promise<void> {
   const started = Date.now();
   const load = os.loadavg();
-  log(`memory-limit-ab: ${RUNS} pairs after a warm-up; ${N} messages; limit ${LIMIT} MiB vs unlimited; load average ${load.map((l) => l.toFixed(2)).join(" ")}`);
+  log(`memory-limit-ab: ${RUNS} rounds after a warm-up; ${N} messages; variants ${Object.keys(VARIANTS).join(", ")}; load average ${load.map((l) => l.toFixed(2)).join(" ")}`);
   const work = mkdtempSync(join(os.tmpdir(), "bench-memory-ab-"));
   const inst = prepareInstance(join(work, "instance"), randomBytes(18).toString("base64url"), { observability: false, naming: NAMING });
   const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
   tf(["apply"]);
-  const rows: Record<string, { produce: number[]; consume: number[]; rss: number[] }> = { limited: { produce: [], consume: [], rss: [] }, unlimited: { produce: [], consume: [], rss: [] } };
+  const rows: Record<string, { produce: number[]; consume: number[]; rss: number[] }> = Object.fromEntries(
+    Object.keys(VARIANTS).map((k) => [k, { produce: [], consume: [], rss: [] }]),
+  );
   try {
     run("docker", ["stop", ...inst.containers.filter((n) => /(producer|consumer)/.test(n))]);
     const base: KafkaRunTarget = {
@@ -44,13 +54,15 @@ async function main(): Promise<void> {
       work,
       sasl: { username: KAFKA_ADMIN_USER, password: inst.env.TF_VAR_kafka_admin_password! },
     };
-    await createTopics(base, Array.from({ length: RUNS + 1 }, (_, i) => [`ab-limited-${i}`, `ab-unlimited-${i}`]).flat(), 1);
+    const names = Object.keys(VARIANTS);
+    await createTopics(base, Array.from({ length: RUNS + 1 }, (_, i) => names.map((_n, v) => `ab-${v}-${i}`)).flat(), 1);
     for (let i = 0; i <= RUNS; i++) {
-      const order = i % 2 === 0 ? ["limited", "unlimited"] : ["unlimited", "limited"];
+      const order = i % 2 === 0 ? names : [...names].reverse();
       for (const who of order) {
-        const target = { ...base, appMemoryMiB: who === "limited" ? LIMIT : 0 };
-        const p = await kafkaOursProduce(target, `ab-${who}-${i}`);
-        const c = await kafkaOursConsume(target, `ab-${who}-${i}`);
+        const target = { ...base, ...VARIANTS[who] };
+        const topic = `ab-${names.indexOf(who)}-${i}`;
+        const p = await kafkaOursProduce(target, topic);
+        const c = await kafkaOursConsume(target, topic);
         log(`memory-limit-ab: run ${i}${i === 0 ? " (warm-up)" : ""} ${who}: produce ${p.rate.toFixed(0)} msg/s, consume ${c.rate.toFixed(0)} msg/s, consumer peak RSS ${(c.peakRssMiB as number).toFixed(0)} MiB (limit ${String(c.memoryLimitMiB ?? "none")})`);
         if (i > 0) {
           rows[who]!.produce.push(p.rate);
@@ -67,11 +79,13 @@ async function main(): Promise<void> {
   out(`\n### Kafka apps under a ${LIMIT} MiB memory limit vs unlimited (median (min–max) of ${RUNS} runs after a warm-up, alternating)\n`);
   out(
     table(
-      ["run", "produce msg/s", "consume msg/s", "consumer peak RSS MiB"],
+      ["variant", "produce msg/s", "consume msg/s", "consumer peak RSS MiB"],
       Object.entries(s).map(([k, v]) => [k, fmt(v.produce, 0), fmt(v.consume, 0), fmt(v.rss, 0)]),
     ),
   );
-  out(`\nlimited/unlimited: produce ${ratio(s.limited!.produce.median, s.unlimited!.produce.median).toFixed(2)}×, consume ${ratio(s.limited!.consume.median, s.unlimited!.consume.median).toFixed(2)}×.`);
+  for (const name of Object.keys(VARIANTS).filter((n) => n !== "unlimited")) {
+    out(`\n${name} / unlimited: produce ${ratio(s[name]!.produce.median, s.unlimited!.produce.median).toFixed(2)}×, consume ${ratio(s[name]!.consume.median, s.unlimited!.consume.median).toFixed(2)}×.`);
+  }
   const file = writeResult("memory-limit-ab", { runs: RUNS, messages: N, limitMiB: LIMIT, raw: rows, summary: s, seconds: (Date.now() - started) / 1000 });
   writeReport("memory-limit-ab", runHeader(file, load));
 }

@@ -39,14 +39,14 @@ export class AppProcess {
      * memoryMb, 256 by default), so its garbage collector works under the same
      * pressure: Node sizes its heap from the cgroup's limit. Needs root and
      * cgroup v1's memory controller (this machine's); without them it runs
-     * unlimited and `memoryLimitMiB` says so (undefined).
+     * unlimited and `memoryLimitMiB` says so (undefined). null: unlimited.
      */
-    memoryLimitMiB: number | undefined = APP_DEFAULT_MEMORY_MIB,
+    memoryLimitMiB: number | null = APP_DEFAULT_MEMORY_MIB,
   ) {
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
     const argv = [...nodeArgs, join(REPO_ROOT, "apps", app, "dist", "main.js")];
-    this.cgroup = memoryLimitMiB === undefined ? undefined : memoryCgroup(memoryLimitMiB);
-    this.memoryLimitMiB = this.cgroup ? memoryLimitMiB : undefined;
+    this.cgroup = memoryLimitMiB === null ? undefined : memoryCgroup(memoryLimitMiB);
+    this.memoryLimitMiB = this.cgroup ? (memoryLimitMiB ?? undefined) : undefined;
     this.child = this.cgroup
       ? // The shell joins the cgroup, then becomes node: the limit holds from its first allocation.
         spawn("sh", ["-c", `echo $$ > ${this.cgroup}/cgroup.procs && exec "$0" "$@"`, appNodeBinary(), ...argv], {

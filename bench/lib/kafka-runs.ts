@@ -49,10 +49,12 @@ export interface KafkaRunTarget {
   readonly sasl: KafkaCredentials;
   /** Memory limit of our apps, MiB (bench/lib/apps.ts); 0 runs them unlimited. @default APP_DEFAULT_MEMORY_MIB (256) */
   readonly appMemoryMiB?: number;
+  /** Extra node options for our apps (before the Dockerfile's own). */
+  readonly appNodeArgs?: readonly string[];
 }
 
-function appMemory(target: KafkaRunTarget): number | undefined {
-  return target.appMemoryMiB === 0 ? undefined : (target.appMemoryMiB ?? APP_DEFAULT_MEMORY_MIB);
+function appMemory(target: KafkaRunTarget): number | null {
+  return target.appMemoryMiB === 0 ? null : (target.appMemoryMiB ?? APP_DEFAULT_MEMORY_MIB);
 }
 
 export interface KafkaCredentials {
@@ -155,7 +157,7 @@ export async function kafkaOursProduce(target: KafkaRunTarget, topic: string): P
     ...commonEnv(work),
     ...kafkaEnv(target, topic),
     ...producerEnv("kafka-producer", n),
-  }, [], appMemory(target));
+  }, target.appNodeArgs ?? [], appMemory(target));
   try {
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
@@ -176,7 +178,7 @@ export async function kafkaOursProduce(target: KafkaRunTarget, topic: string): P
 export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const { messages: n, work } = target;
   const groupId = `bench-consumer-${topic}`;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs, appMemory(target));
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, [...(target.appNodeArgs ?? []), ...nodeArgs], appMemory(target));
   try {
     const joined = await consumer.event("group-joined", 60_000);
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= n, 400_000, `stats with acked >= ${n}`);
@@ -217,14 +219,14 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
 /** Ours, producer and consumer at the same time: the produce rate and the end-to-end latency. */
 export async function kafkaOursEndToEnd(target: KafkaRunTarget, topic: string): Promise<Sample> {
   const { messages: n, work } = target;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) }, [], appMemory(target));
+  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) }, target.appNodeArgs ?? [], appMemory(target));
   try {
     await consumer.event("group-joined", 60_000);
     const producer = new AppProcess("kafka-producer", {
       ...commonEnv(work),
       ...kafkaEnv(target, topic),
       ...producerEnv("kafka-producer", n),
-    }, [], appMemory(target));
+    }, target.appNodeArgs ?? [], appMemory(target));
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
     await producer.exited;
