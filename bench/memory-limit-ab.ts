@@ -8,7 +8,9 @@
  * own, observability off); our kafka-producer then kafka-consumer, as in
  * bench/throughput.ts, run alternately under the apps' default memory limit
  * (a cgroup, as their containers have; bench/lib/apps.ts) and unlimited,
- * and with --flags also under the limit with those node options. One warm-up
+ * and with --flags also under the limit with those node options added. Every
+ * variant runs with the node options of the app image's CMD
+ * (apps/<app>/Dockerfile), as every benchmark of our apps does. One warm-up
  * round, then --runs rounds, the order flipping every round.
  */
 import { randomBytes } from "crypto";

@@ -44,7 +44,7 @@ export class AppProcess {
     memoryLimitMiB: number | null = APP_DEFAULT_MEMORY_MIB,
   ) {
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-    const argv = [...nodeArgs, join(REPO_ROOT, "apps", app, "dist", "main.js")];
+    const argv = [...nodeArgs, ...dockerfileNodeFlags(app), join(REPO_ROOT, "apps", app, "dist", "main.js")];
     this.cgroup = memoryLimitMiB === null ? undefined : memoryCgroup(memoryLimitMiB);
     this.memoryLimitMiB = this.cgroup ? (memoryLimitMiB ?? undefined) : undefined;
     this.child = this.cgroup
@@ -223,4 +223,19 @@ function memoryCgroup(mib: number): string | undefined {
     }
     return undefined;
   }
+}
+
+/**
+ * The node options of the app image's CMD (apps/<app>/Dockerfile, exec form
+ * `["node", ...flags, "/app/main.js"]`), so a host run is the container's
+ * process but for the container itself.
+ */
+export function dockerfileNodeFlags(app: string): string[] {
+  const dockerfile = readFileSync(join(REPO_ROOT, "apps", app, "Dockerfile"), "utf8");
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const argv = cmd === undefined ? undefined : (JSON.parse(cmd) as unknown);
+  if (!Array.isArray(argv) || argv[0] !== "node" || argv[argv.length - 1] !== "/app/main.js") {
+    throw new Error(`apps/${app}/Dockerfile: expected CMD ["node", ...flags, "/app/main.js"], found ${cmd ?? "no CMD"}`);
+  }
+  return argv.slice(1, -1).map(String);
 }
