@@ -232,6 +232,14 @@ async function main(): Promise<void> {
       const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
       if (file) profiles["kafka-consumer, consume-only run"] = summarizeProfile(join(dir, file));
       log(`throughput: profiled kafka-consumer (${c.rate.toFixed(0)} msg/s under the profiler)`);
+      // And the producer, the other target at risk against the tool at its best.
+      const producerDir = join(work, "prof-kafka-producer");
+      mkdirSync(producerDir, { recursive: true });
+      await createTopics(kafkaTarget, ["bench-profile-producer"], 1);
+      const p = await kafkaOursProduce(kafkaTarget, "bench-profile-producer", ["--cpu-prof", "--cpu-prof-dir", producerDir]);
+      const producerFile = readdirSync(producerDir).find((f) => f.endsWith(".cpuprofile"));
+      if (producerFile) profiles["kafka-producer, produce-only run"] = summarizeProfile(join(producerDir, producerFile));
+      log(`throughput: profiled kafka-producer (${p.rate.toFixed(0)} msg/s under the profiler)`);
     }
     const oom = run("docker", ["inspect", "--format", "{{.State.OOMKilled}} {{.RestartCount}}", KAFKA_CONTAINER]).trim();
     if (oom !== "false 0") log(`throughput: WARNING: ${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom}`);

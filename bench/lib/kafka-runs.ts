@@ -151,13 +151,13 @@ function kafkaEnv({ bootstrap, sasl }: KafkaRunTarget, topic: string, groupId?: 
 }
 
 /** Ours, produce only: rate = N / (done − connected). */
-export async function kafkaOursProduce(target: KafkaRunTarget, topic: string): Promise<Sample> {
+export async function kafkaOursProduce(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const { messages: n, work } = target;
   const producer = new AppProcess("kafka-producer", {
     ...commonEnv(work),
     ...kafkaEnv(target, topic),
     ...producerEnv("kafka-producer", n),
-  }, target.appNodeArgs ?? [], appMemory(target));
+  }, [...(target.appNodeArgs ?? []), ...nodeArgs], appMemory(target));
   try {
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
