@@ -14,6 +14,7 @@
  * are exactly main.ts's.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import { join } from "path";
 import { run, timeCommand } from "./proc";
 import { REPO_ROOT } from "./stats";
@@ -120,9 +121,10 @@ export function toBenchInstance(
 
 /** Synthesizes the default stack, writes the bench instance into `dir` and runs `terraform init`. */
 export function prepareInstance(dir: string, password: string, options: InstanceOptions = {}): StackInstance {
+  const naming = options.naming ?? BENCH_NAMING;
+  claimNaming(naming.prefix);
   mkdirSync(dir, { recursive: true });
   const { doc, seconds } = synthDefaultStack(dir, options);
-  const naming = options.naming ?? BENCH_NAMING;
   const inst = toBenchInstance(doc, join(dir, "terraform.tfstate"), naming);
   const stackDir = join(dir, "stack");
   mkdirSync(stackDir, { recursive: true });
@@ -138,4 +140,49 @@ export function prepareInstance(dir: string, password: string, options: Instance
 export function outputs(inst: StackInstance): Record<string, string> {
   const raw = JSON.parse(run("terraform", ["output", "-json", "-no-color"], { cwd: inst.dir, env: inst.env })) as Record<string, { value: string }>;
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
+}
+
+const claimed = new Set<string>();
+
+/**
+ * One benchmark process at a time per instance prefix: two `bench-`
+ * instances share container names and host ports, and one run's clean-up
+ * once removed the other's broker mid-run. The claim is a file holding the
+ * owner's pid, released when the process exits; a dead owner's claim is
+ * taken over. A process may prepare several instances of its own prefix
+ * (one after the other, as observability-cost.ts does).
+ */
+function claimNaming(prefix: string): void {
+  if (claimed.has(prefix)) return;
+  const file = join(tmpdir(), `cdktf-messaging-bench-${prefix}instance.pid`);
+  try {
+    writeFileSync(file, String(process.pid), { flag: "wx" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    const owner = Number(readFileSync(file, "utf8"));
+    if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+      throw new Error(
+        `another benchmark (pid ${owner}) is using the "${prefix}" instance's names and ports: wait for it to finish, ` +
+          `or run this one with names of its own (InstanceOptions.naming, as kafka-clients.ts does)`,
+      );
+    }
+    writeFileSync(file, String(process.pid));
+  }
+  claimed.add(prefix);
+  process.on("exit", () => {
+    try {
+      if (readFileSync(file, "utf8") === String(process.pid)) rmSync(file);
+    } catch {
+      // already gone
+    }
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
