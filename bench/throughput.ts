@@ -223,23 +223,18 @@ async function main(): Promise<void> {
       log(`throughput: Kafka end-to-end run ${i} ours: ${e.rate.toFixed(0)} msg/s produced, e2e p50 ${e.p50} ms p99 ${e.p99} ms`);
     }
     if (PROFILE) {
-      // Where our Kafka consumer's time goes (the perf-tool ratio the target is most at risk on).
-      const dir = join(work, "prof-kafka-consumer");
-      mkdirSync(dir, { recursive: true });
+      // Where our Kafka apps' time goes (the two ratios most at risk against the tools at their best).
+      const profiled = async (title: string, runIt: (nodeArgs: string[]) => Promise<Sample>): Promise<void> => {
+        const dir = join(work, `prof-${Object.keys(profiles).length}`);
+        mkdirSync(dir, { recursive: true });
+        const r = await runIt(["--cpu-prof", "--cpu-prof-dir", dir]);
+        const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+        if (file) profiles[title] = summarizeProfile(join(dir, file));
+        log(`throughput: profiled ${title} (${r.rate.toFixed(0)} msg/s under the profiler)`);
+      };
       await createTopics(kafkaTarget, ["bench-profile"], 1);
-      await kafkaOursProduce(kafkaTarget, "bench-profile");
-      const c = await kafkaOursConsume(kafkaTarget, "bench-profile", ["--cpu-prof", "--cpu-prof-dir", dir]);
-      const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-      if (file) profiles["kafka-consumer, consume-only run"] = summarizeProfile(join(dir, file));
-      log(`throughput: profiled kafka-consumer (${c.rate.toFixed(0)} msg/s under the profiler)`);
-      // And the producer, the other target at risk against the tool at its best.
-      const producerDir = join(work, "prof-kafka-producer");
-      mkdirSync(producerDir, { recursive: true });
-      await createTopics(kafkaTarget, ["bench-profile-producer"], 1);
-      const p = await kafkaOursProduce(kafkaTarget, "bench-profile-producer", ["--cpu-prof", "--cpu-prof-dir", producerDir]);
-      const producerFile = readdirSync(producerDir).find((f) => f.endsWith(".cpuprofile"));
-      if (producerFile) profiles["kafka-producer, produce-only run"] = summarizeProfile(join(producerDir, producerFile));
-      log(`throughput: profiled kafka-producer (${p.rate.toFixed(0)} msg/s under the profiler)`);
+      await profiled("kafka-producer, produce-only run", (nodeArgs) => kafkaOursProduce(kafkaTarget, "bench-profile", nodeArgs));
+      await profiled("kafka-consumer, consume-only run", (nodeArgs) => kafkaOursConsume(kafkaTarget, "bench-profile", nodeArgs));
     }
     const oom = run("docker", ["inspect", "--format", "{{.State.OOMKilled}} {{.RestartCount}}", KAFKA_CONTAINER]).trim();
     if (oom !== "false 0") log(`throughput: WARNING: ${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom}`);

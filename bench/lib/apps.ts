@@ -46,14 +46,12 @@ export class AppProcess {
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
     const argv = [...nodeArgs, ...dockerfileNodeFlags(app), join(REPO_ROOT, "apps", app, "dist", "main.js")];
     this.cgroup = memoryLimitMiB === null ? undefined : memoryCgroup(memoryLimitMiB);
-    this.memoryLimitMiB = this.cgroup ? (memoryLimitMiB ?? undefined) : undefined;
-    this.child = this.cgroup
-      ? // The shell joins the cgroup, then becomes node: the limit holds from its first allocation.
-        spawn("sh", ["-c", `echo $$ > ${this.cgroup}/cgroup.procs && exec "$0" "$@"`, appNodeBinary(), ...argv], {
-          env: childEnv,
-          stdio: ["ignore", "pipe", "pipe"],
-        })
-      : spawn(appNodeBinary(), argv, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    this.memoryLimitMiB = this.cgroup && memoryLimitMiB !== null ? memoryLimitMiB : undefined;
+    // Under a limit, a shell joins the cgroup, then becomes node: the limit holds from its first allocation.
+    const [command, ...commandArgs] = this.cgroup
+      ? ["sh", "-c", `echo $$ > ${this.cgroup}/cgroup.procs && exec "$0" "$@"`, appNodeBinary(), ...argv]
+      : [appNodeBinary(), ...argv];
+    this.child = spawn(command!, commandArgs, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.on("data", (d: Buffer) => this.onData(d.toString()));
     this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) =>
@@ -231,6 +229,17 @@ function memoryCgroup(mib: number): string | undefined {
  * process but for the container itself.
  */
 export function dockerfileNodeFlags(app: string): string[] {
+  let flags = nodeFlagsByApp.get(app);
+  if (flags === undefined) {
+    flags = readNodeFlags(app);
+    nodeFlagsByApp.set(app, flags);
+  }
+  return [...flags];
+}
+
+const nodeFlagsByApp = new Map<string, readonly string[]>();
+
+function readNodeFlags(app: string): string[] {
   const dockerfile = readFileSync(join(REPO_ROOT, "apps", app, "Dockerfile"), "utf8");
   const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
   const argv = cmd === undefined ? undefined : (JSON.parse(cmd) as unknown);

@@ -53,8 +53,10 @@ export interface KafkaRunTarget {
   readonly appNodeArgs?: readonly string[];
 }
 
-function appMemory(target: KafkaRunTarget): number | null {
-  return target.appMemoryMiB === 0 ? null : (target.appMemoryMiB ?? APP_DEFAULT_MEMORY_MIB);
+/** One of our Kafka apps as a host process, with the target's memory limit and node options (plus `nodeArgs`). */
+function ourApp(target: KafkaRunTarget, app: "kafka-producer" | "kafka-consumer", env: Record<string, string>, nodeArgs: readonly string[] = []): AppProcess {
+  const memoryMiB = target.appMemoryMiB === 0 ? null : (target.appMemoryMiB ?? APP_DEFAULT_MEMORY_MIB);
+  return new AppProcess(app, env, [...(target.appNodeArgs ?? []), ...nodeArgs], memoryMiB);
 }
 
 export interface KafkaCredentials {
@@ -153,11 +155,7 @@ function kafkaEnv({ bootstrap, sasl }: KafkaRunTarget, topic: string, groupId?: 
 /** Ours, produce only: rate = N / (done − connected). */
 export async function kafkaOursProduce(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const { messages: n, work } = target;
-  const producer = new AppProcess("kafka-producer", {
-    ...commonEnv(work),
-    ...kafkaEnv(target, topic),
-    ...producerEnv("kafka-producer", n),
-  }, [...(target.appNodeArgs ?? []), ...nodeArgs], appMemory(target));
+  const producer = ourApp(target, "kafka-producer", { ...commonEnv(work), ...kafkaEnv(target, topic), ...producerEnv("kafka-producer", n) }, nodeArgs);
   try {
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
@@ -178,7 +176,7 @@ export async function kafkaOursProduce(target: KafkaRunTarget, topic: string, no
 export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const { messages: n, work } = target;
   const groupId = `bench-consumer-${topic}`;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, [...(target.appNodeArgs ?? []), ...nodeArgs], appMemory(target));
+  const consumer = ourApp(target, "kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs);
   try {
     const joined = await consumer.event("group-joined", 60_000);
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= n, 400_000, `stats with acked >= ${n}`);
@@ -219,14 +217,10 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
 /** Ours, producer and consumer at the same time: the produce rate and the end-to-end latency. */
 export async function kafkaOursEndToEnd(target: KafkaRunTarget, topic: string): Promise<Sample> {
   const { messages: n, work } = target;
-  const consumer = new AppProcess("kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) }, target.appNodeArgs ?? [], appMemory(target));
+  const consumer = ourApp(target, "kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) });
   try {
     await consumer.event("group-joined", 60_000);
-    const producer = new AppProcess("kafka-producer", {
-      ...commonEnv(work),
-      ...kafkaEnv(target, topic),
-      ...producerEnv("kafka-producer", n),
-    }, target.appNodeArgs ?? [], appMemory(target));
+    const producer = ourApp(target, "kafka-producer", { ...commonEnv(work), ...kafkaEnv(target, topic), ...producerEnv("kafka-producer", n) });
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
     await producer.exited;
