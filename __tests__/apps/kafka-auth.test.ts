@@ -94,6 +94,9 @@ test("SASL: producer and consumer, each with its own user and ACLs, deliver and 
   const producer = apps.start("kafka-producer", producerEnv(topic, 200, sasl("producer", users.producer)));
   expect(await producer.waitForExit(30_000)).toEqual({ code: 0, signal: null });
   await consumer.waitFor("200 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 200);
+  // The stall watch (stall-watch.ts) reads the topic's and the group's offsets with the consumer's own ACLs.
+  await consumer.waitForEvent("stall-watch-ready", 15_000);
+  expect(consumer.events("stall-check-failed")).toEqual([]);
   consumer.kill("SIGTERM");
   expect((await consumer.waitForExit(15_000)).code).toBe(0);
   expect(await committed("auth-sasl", topic)).toBe(200);

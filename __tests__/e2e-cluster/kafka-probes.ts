@@ -4,9 +4,9 @@
  * tools run inside a node.
  */
 import { randomBytes } from "crypto";
-import { Admin, Kafka, logLevel } from "kafkajs";
+import { Admin, AssignerProtocol, Kafka, logLevel } from "kafkajs";
 import { run, waitFor, waitForAsync, withTimeout } from "../support/commands";
-import { consumerDistinct, STATS_INTERVAL_MS, type Consumed } from "./app-logs";
+import { consumerDistinct, currentRun, STATS_INTERVAL_MS, type Consumed } from "./app-logs";
 import { caCertificate, credentials } from "./cluster-stack";
 
 export const TOPIC = "cluster.events";
@@ -154,8 +154,32 @@ export async function kafkaConsumerCaughtUp(consumer: string): Promise<{ offsets
   const caught = await waitForAsync("the consumer group to commit up to the high watermarks", 90, async () => {
     const o = await offsets();
     return Object.entries(o.high).every(([p, h]) => o.committed[Number(p)] === h) ? o : undefined;
+  }).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await consumerGroupDiagnosis(consumer)}`, { cause: err });
   });
   const at = Date.now();
   const consumed = await waitFor(`a ${consumer} stats line after it caught up`, 3 * (STATS_INTERVAL_MS / 1000), () => consumerDistinct(consumer, at));
   return { offsets: caught, consumed };
+}
+
+/**
+ * What a stalled group looked like, for the failure message: offsets per
+ * partition, the group's members and assignment, and the consumer's own
+ * lines of its current run other than `stats` (kafkajs's warnings included).
+ */
+async function consumerGroupDiagnosis(consumer: string): Promise<string> {
+  const parts: string[] = [];
+  try {
+    parts.push(`offsets: ${JSON.stringify(await offsets())}`);
+    const { groups } = await withAdmin((admin) => admin.describeGroups([GROUP]));
+    parts.push(`group: ${JSON.stringify(groups.map((g) => ({ state: g.state, members: g.members.map((m) => ({ id: m.memberId, host: m.clientHost, assignment: AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment })) })))}`);
+  } catch (err) {
+    parts.push(`(group not readable: ${(err as Error).message})`);
+  }
+  const lines = currentRun(consumer);
+  const notStats = lines.filter((l) => l.event !== "stats").slice(-60);
+  const lastStats = lines.filter((l) => l.event === "stats").slice(-3);
+  parts.push(`${consumer} log (current run, no stats):`, ...notStats.map((l) => JSON.stringify(l)));
+  parts.push(`${consumer} last stats:`, ...lastStats.map((l) => JSON.stringify(l)));
+  return parts.join("\n");
 }

@@ -1,4 +1,4 @@
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { ConsumerConfig } from "../../shared/app-config";
 import { AccessRefusal } from "../../shared/access-refused";
 import { ConsumerSession } from "../../shared/consumer-loop";
@@ -9,6 +9,7 @@ import { describeError, Logger } from "../../shared/logger";
 import { processMessage } from "../../shared/processing";
 import { sleep } from "../../shared/shutdown";
 import { ConsumerLag } from "./consumer-lag";
+import { PartitionOffsets, StallWatch } from "./stall-watch";
 
 /** Commit processed offsets at least this often inside a long batch. */
 const COMMIT_INTERVAL_MS = 1000;
@@ -21,6 +22,17 @@ const SESSION_TIMEOUT_MS = 10_000;
 const HEARTBEAT_INTERVAL_MS = 3_000;
 /** How long to wait for the first group assignment before calling the attempt failed. */
 const JOIN_TIMEOUT_MS = 45_000;
+/**
+ * A held partition with messages waiting and none processed for this long,
+ * while the member was free to, ends the session (stall-watch.ts says why).
+ * Well above a healthy fetch round: kafkajs waits at most 5 s for data and
+ * 30 s for a request, and a rebalance restarts the count.
+ */
+const STALL_MS = 60_000;
+/** How often the brokers are asked for the held partitions' offsets. */
+const STALL_CHECK_MS = 5_000;
+/** A stuck kafkajs consumer may never finish disconnecting: give up waiting after this. */
+const ABANDON_TIMEOUT_MS = 10_000;
 
 export interface KafkaConsumerSessionOptions {
   readonly kafka: Kafka;
@@ -45,6 +57,12 @@ export class KafkaConsumerSession implements ConsumerSession {
   private markLost!: (reason: string) => void;
   private inFlight = 0;
   private crash: unknown;
+  private readonly stalls = new StallWatch(STALL_MS);
+  private stallTimer: NodeJS.Timeout | undefined;
+  private admin: Admin | undefined;
+  private checking = false;
+  private checkFailureLogged = false;
+  private checkedOnce = false;
 
   private constructor(
     private readonly kafkaConsumer: Consumer,
@@ -70,10 +88,13 @@ export class KafkaConsumerSession implements ConsumerSession {
       session.crash ??= payload.error;
       session.markLost(`consumer crashed: ${describeError(payload.error)}`);
     });
+    // A rebalance stops fetching until the group has settled: not a stall.
+    kafkaConsumer.on(kafkaConsumer.events.REBALANCING, () => session.stalls.rebalancing());
     const joined = new Promise<void>((resolve) =>
       kafkaConsumer.on(kafkaConsumer.events.GROUP_JOIN, ({ payload }) => {
         const partitions = payload.memberAssignment[topic] ?? [];
         lag.assigned(partitions);
+        session.stalls.assigned(partitions);
         log.info("group-joined", { groupId, memberId: payload.memberId, isLeader: payload.isLeader, partitions });
         resolve();
       }),
@@ -95,8 +116,10 @@ export class KafkaConsumerSession implements ConsumerSession {
         Promise.reject(new Error(`no partitions assigned within ${JOIN_TIMEOUT_MS / 1000} s`)),
       );
       await Promise.race([joined, failed, timedOut]);
+      session.watchForStalls();
       return session;
     } catch (err) {
+      session.stopWatching();
       await kafkaConsumer.disconnect().catch(() => undefined);
       lag.assigned([]);
       throw err;
@@ -117,14 +140,88 @@ export class KafkaConsumerSession implements ConsumerSession {
    * then leaves the group so its partitions move at once.
    */
   async drain(timeoutMs: number): Promise<number> {
+    this.stopWatching();
     await Promise.race([this.kafkaConsumer.disconnect().catch(() => undefined), sleep(timeoutMs)]);
     this.options.lag.assigned([]);
     return this.inFlight;
   }
 
   async abandon(): Promise<void> {
+    this.stopWatching();
     this.options.lag.assigned([]);
-    await this.kafkaConsumer.disconnect().catch(() => undefined);
+    const disconnected = this.kafkaConsumer.disconnect().then(
+      () => true,
+      () => true,
+    );
+    if (!(await Promise.race([disconnected, sleep(ABANDON_TIMEOUT_MS).then(() => false)]))) {
+      // Its fetch loop may be what is stuck. It stops heartbeating with it,
+      // so the group drops the member after the session timeout.
+      this.options.log.warn("consumer-abandoned", { reason: `kafkajs did not disconnect within ${ABANDON_TIMEOUT_MS / 1000} s` });
+    }
+  }
+
+  /** Checks the held partitions for a stall every STALL_CHECK_MS until the session ends. */
+  private watchForStalls(): void {
+    this.stallTimer = setInterval(() => void this.checkForStall(), STALL_CHECK_MS);
+    this.stallTimer.unref();
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
+    const admin = this.admin;
+    this.admin = undefined;
+    void admin?.disconnect().catch(() => undefined);
+  }
+
+  private async checkForStall(): Promise<void> {
+    if (this.checking || this.stallTimer === undefined) return; // the previous check is still waiting on a broker
+    this.checking = true;
+    try {
+      const offsets = await this.partitionOffsets();
+      if (this.stallTimer === undefined) return;
+      // Once per session: the check can read what it needs with the member's own rights.
+      if (!this.checkedOnce) this.options.log.debug("stall-watch-ready", { partitions: offsets.size, stallSeconds: STALL_MS / 1000 });
+      this.checkedOnce = true;
+      const stall = this.stalls.check(Date.now(), offsets);
+      if (stall === undefined) return;
+      const waiting = stall.high - stall.position;
+      this.options.log.warn("consumer-stalled", { ...stall, waiting });
+      this.markLost(
+        `no message of partition ${stall.partition} processed for ${Math.round(stall.stalledMs / 1000)} s while ${waiting} wait (next offset ${stall.position}, high watermark ${stall.high})`,
+      );
+    } catch (err) {
+      // The brokers may be rolling: this check is skipped, the next one asks again.
+      if (!this.checkFailureLogged) this.options.log.warn("stall-check-failed", { error: describeError(err) });
+      this.checkFailureLogged = true;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /**
+   * The topic's offsets and the group's committed offsets, from the brokers
+   * (the consumer's own view may be what is stuck). kafkajs's admin lists
+   * offsets at READ_COMMITTED (the default of its ListOffsets v2+ request,
+   * protocol/requests/listOffsets/index.js), the consumer's isolation level:
+   * `high` is then the last stable offset, so an open transaction that holds
+   * the consumer back does not count as waiting messages.
+   */
+  private async partitionOffsets(): Promise<Map<number, PartitionOffsets>> {
+    const { kafka, topic, groupId } = this.options;
+    if (this.admin === undefined) {
+      const admin = kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    const [topicOffsets, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const committedBy = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+    return new Map(
+      topicOffsets.map((p) => [p.partition, { high: Number(p.high), low: Number(p.low), committed: committedBy.get(p.partition) ?? -1 }]),
+    );
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -137,6 +234,7 @@ export class KafkaConsumerSession implements ConsumerSession {
     let nextOffset: string | number = batch.messages[0]?.offset ?? highWatermark;
     let processedAll = false;
     lag.update(partition, highWatermark, nextOffset);
+    this.stalls.batchStarted();
     try {
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) return; // after the finally below
@@ -145,6 +243,7 @@ export class KafkaConsumerSession implements ConsumerSession {
         this.inFlight = 0;
         resolveOffset(message.offset);
         nextOffset = Number(message.offset) + 1;
+        this.stalls.processed(partition, nextOffset);
         if (Date.now() - lastCommitAt >= COMMIT_INTERVAL_MS) {
           lag.update(partition, highWatermark, nextOffset);
           await commitOffsetsIfNecessary(uncommittedOffsets());
@@ -157,6 +256,8 @@ export class KafkaConsumerSession implements ConsumerSession {
       processedAll = true;
     } finally {
       this.inFlight = 0;
+      if (processedAll) this.stalls.processed(partition, Number(batch.lastOffset()) + 1);
+      this.stalls.batchEnded();
       // All of it: past the batch's last offset, which counts control records the messages leave out.
       lag.update(partition, highWatermark, processedAll ? Number(batch.lastOffset()) + 1 : nextOffset);
       await commitOffsetsIfNecessary(uncommittedOffsets()).catch((err: unknown) =>
