@@ -31,6 +31,7 @@ import {
   confirming,
   confirmingAgain,
   consumerDistinct,
+  currentRun,
   eventsSince,
   longestConfirmGapMs,
   stopProducer,
@@ -329,7 +330,9 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
       rabbitmq: lossReport(runs.rabbit, consumedAtProducerStart.rabbit, rabbitConsumed),
       kafka: lossReport(runs.kafka, consumedAtProducerStart.kafka, kafkaConsumed),
     };
-    measured.roll = { ...report, fewestRunning };
+    // Sessions the kafka-consumer's stall watch ended (stall-watch.ts): recovered from, but worth seeing.
+    const kafkaStalls = currentRun(KAFKA_CONSUMER).filter((l) => l.event === "consumer-stalled");
+    measured.roll = { ...report, fewestRunning, kafkaStalls };
     console.log(`after the roll: ${JSON.stringify(measured.roll)}`);
 
     expect(replaced).toEqual(NODES);

@@ -146,12 +146,19 @@ export async function readTopic(): Promise<TopicRecord[]> {
 
 
 /**
+ * How long a caught-up check waits: the consumer's stall watch may first need
+ * to notice a stuck kafkajs session (60 s without progress, checked every
+ * 5 s), abandon it (up to 10 s) and rejoin the group (seconds).
+ */
+const CATCH_UP_SECONDS = 180;
+
+/**
  * With the producer stopped: waits until the consumer group has committed up
  * to the high watermark of every partition, then for the consumer's next
  * `stats` line, and returns both.
  */
 export async function kafkaConsumerCaughtUp(consumer: string): Promise<{ offsets: Offsets; consumed: Consumed }> {
-  const caught = await waitForAsync("the consumer group to commit up to the high watermarks", 90, async () => {
+  const caught = await waitForAsync("the consumer group to commit up to the high watermarks", CATCH_UP_SECONDS, async () => {
     const o = await offsets();
     return Object.entries(o.high).every(([p, h]) => o.committed[Number(p)] === h) ? o : undefined;
   }).catch(async (err: Error) => {
