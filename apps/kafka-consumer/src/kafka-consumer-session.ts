@@ -31,6 +31,8 @@ const JOIN_TIMEOUT_MS = 45_000;
 const STALL_MS = 60_000;
 /** How often the brokers are asked for the held partitions' offsets. */
 const STALL_CHECK_MS = 5_000;
+/** A check still unanswered after this is given up, with its admin client: a stuck client must not end the watch. */
+const STALL_CHECK_TIMEOUT_MS = 30_000;
 /** A stuck kafkajs consumer may never finish disconnecting: give up waiting after this. */
 const ABANDON_TIMEOUT_MS = 10_000;
 
@@ -178,7 +180,13 @@ export class KafkaConsumerSession implements ConsumerSession {
     if (this.checking || this.stallTimer === undefined) return; // the previous check is still waiting on a broker
     this.checking = true;
     try {
-      const offsets = await this.partitionOffsets();
+      const abandonCheck = new AbortController();
+      const offsets = await Promise.race([
+        this.partitionOffsets(),
+        sleep(STALL_CHECK_TIMEOUT_MS, abandonCheck.signal).then(() =>
+          Promise.reject(new Error(`no answer within ${STALL_CHECK_TIMEOUT_MS / 1000} s`)),
+        ),
+      ]).finally(() => abandonCheck.abort());
       if (this.stallTimer === undefined) return;
       // Once per session: the check can read what it needs with the member's own rights.
       if (!this.checkedOnce) this.options.log.debug("stall-watch-ready", { partitions: offsets.size, stallSeconds: STALL_MS / 1000 });
@@ -191,9 +199,13 @@ export class KafkaConsumerSession implements ConsumerSession {
         `no message of partition ${stall.partition} processed for ${Math.round(stall.stalledMs / 1000)} s while ${waiting} wait (next offset ${stall.position}, high watermark ${stall.high})`,
       );
     } catch (err) {
-      // The brokers may be rolling: this check is skipped, the next one asks again.
+      // The brokers may be rolling: this check is skipped, the next one asks
+      // again through a new admin client.
       if (!this.checkFailureLogged) this.options.log.warn("stall-check-failed", { error: describeError(err) });
       this.checkFailureLogged = true;
+      const admin = this.admin;
+      this.admin = undefined;
+      void admin?.disconnect().catch(() => undefined);
     } finally {
       this.checking = false;
     }
