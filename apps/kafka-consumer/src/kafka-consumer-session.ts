@@ -193,10 +193,13 @@ export class KafkaConsumerSession implements ConsumerSession {
       this.checkedOnce = true;
       const stall = this.stalls.check(Date.now(), offsets);
       if (stall === undefined) return;
-      const waiting = stall.high - stall.position;
+      const waiting = Math.max(0, stall.high - stall.position);
       this.options.log.warn("consumer-stalled", { ...stall, waiting });
+      const seconds = Math.round(stall.stalledMs / 1000);
       this.markLost(
-        `no message of partition ${stall.partition} processed for ${Math.round(stall.stalledMs / 1000)} s while ${waiting} wait (next offset ${stall.position}, high watermark ${stall.high})`,
+        stall.kind === "fetch"
+          ? `no message of partition ${stall.partition} processed for ${seconds} s while ${waiting} wait (next offset ${stall.position}, high watermark ${stall.high})`
+          : `the group's committed offset of partition ${stall.partition} stayed at ${stall.committed} for ${seconds} s though this member processed up to ${stall.position}: commits are not accepted`,
       );
     } catch (err) {
       // The brokers may be rolling: this check is skipped, the next one asks
@@ -272,9 +275,19 @@ export class KafkaConsumerSession implements ConsumerSession {
       this.stalls.batchEnded();
       // All of it: past the batch's last offset, which counts control records the messages leave out.
       lag.update(partition, highWatermark, processedAll ? Number(batch.lastOffset()) + 1 : nextOffset);
-      await commitOffsetsIfNecessary(uncommittedOffsets()).catch((err: unknown) =>
-        this.options.log.warn("commit-failed", { partition: batch.partition, error: describeError(err) }),
-      );
+      await commitOffsetsIfNecessary(uncommittedOffsets()).catch((err: unknown) => {
+        this.options.log.warn("commit-failed", { partition: batch.partition, error: describeError(err) });
+        // Hand the failure to kafkajs: its runner rejoins the group on a
+        // NOT_COORDINATOR or rebalance error, and a rejoin is the only place
+        // it asks which broker coordinates the group now (its OffsetManager
+        // otherwise retries the broker it had, by node id). Swallowed here, a
+        // coordinator that moved during a rolling replacement got every
+        // commit for good. Any other error ends in a CRASH, and the app's
+        // loop starts a new session. Either way the partition resumes from
+        // the last accepted commit: what was processed since is processed
+        // again (at-least-once, counted as duplicates), never skipped.
+        throw err;
+      });
     }
   }
 
