@@ -88,16 +88,32 @@ export interface Offsets {
   committed: Record<number, number>;
 }
 
-/** High watermarks of the topic and the offsets committed by the apps' consumer group. */
-export function offsets(): Promise<Offsets> {
-  return withAdmin(async (admin) => {
-    const high = await admin.fetchTopicOffsets(TOPIC);
-    const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
-    return {
-      high: Object.fromEntries(high.map((p) => [p.partition, Number(p.high)])),
-      committed: Object.fromEntries(committed.partitions.map((p) => [p.partition, Number(p.offset)])),
-    };
-  });
+/**
+ * High watermarks of the topic and the offsets committed by the apps' consumer group.
+ *
+ * Retries for up to 30 s while the brokers answer with a retriable error:
+ * after a roll, Kafka moves partition leadership back to the preferred
+ * replicas on its own (auto.leader.rebalance.enable), and the group's new
+ * coordinator answers "The coordinator is loading" until it has read the
+ * group's offsets; kafkajs's admin fetchOffsets does not retry that itself.
+ */
+export async function offsets(): Promise<Offsets> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await withAdmin(async (admin) => {
+        const high = await admin.fetchTopicOffsets(TOPIC);
+        const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+        return {
+          high: Object.fromEntries(high.map((p) => [p.partition, Number(p.high)])),
+          committed: Object.fromEntries(committed.partitions.map((p) => [p.partition, Number(p.offset)])),
+        };
+      });
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 export const sum = (values: Record<number, number>) => Object.values(values).reduce((a, b) => a + b, 0);
