@@ -201,6 +201,11 @@ export class KafkaConsumerSession implements ConsumerSession {
   private stopWatching(): void {
     clearInterval(this.stallTimer);
     this.stallTimer = undefined;
+    this.dropAdmin();
+  }
+
+  /** Closes the stall watch's admin client in the background; the next check, if any, opens a new one. */
+  private dropAdmin(): void {
     const admin = this.admin;
     this.admin = undefined;
     void admin?.disconnect().catch(() => undefined);
@@ -236,9 +241,7 @@ export class KafkaConsumerSession implements ConsumerSession {
       // again through a new admin client.
       if (!this.checkFailureLogged) this.options.log.warn("stall-check-failed", { error: describeError(err) });
       this.checkFailureLogged = true;
-      const admin = this.admin;
-      this.admin = undefined;
-      void admin?.disconnect().catch(() => undefined);
+      this.dropAdmin();
     } finally {
       this.checking = false;
     }
