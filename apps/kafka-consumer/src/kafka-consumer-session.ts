@@ -280,7 +280,8 @@ export class KafkaConsumerSession implements ConsumerSession {
     let lastCommitAt = Date.now();
     let lastHeartbeatAt = lastCommitAt;
     // kafkajs hands over no empty batch: there is a first message.
-    let nextOffset: string | number = batch.messages[0]?.offset ?? highWatermark;
+    const firstOffset = batch.messages[0]?.offset ?? highWatermark;
+    let nextOffset: string | number = firstOffset;
     let processedAll = false;
     lag.update(partition, highWatermark, nextOffset);
     this.stalls.batchStarted();
@@ -297,10 +298,11 @@ export class KafkaConsumerSession implements ConsumerSession {
         }
         resolveOffset(message.offset);
         nextOffset = Number(message.offset) + 1;
-        this.stalls.processed(partition, nextOffset);
         const now = Date.now();
         if (now - lastCommitAt >= COMMIT_INTERVAL_MS) {
           lag.update(partition, highWatermark, nextOffset);
+          // At commit points and at the batch's end, not per message: the watch looks every few seconds.
+          this.stalls.processed(partition, nextOffset);
           await commitOffsetsIfNecessary(uncommittedOffsets());
           lastCommitAt = Date.now();
         }
@@ -313,10 +315,11 @@ export class KafkaConsumerSession implements ConsumerSession {
       }
       processedAll = true;
     } finally {
-      if (processedAll) this.stalls.processed(partition, Number(batch.lastOffset()) + 1);
-      this.stalls.batchEnded();
       // All of it: past the batch's last offset, which counts control records the messages leave out.
-      lag.update(partition, highWatermark, processedAll ? Number(batch.lastOffset()) + 1 : nextOffset);
+      const done = processedAll ? Number(batch.lastOffset()) + 1 : Number(nextOffset);
+      if (done > Number(firstOffset)) this.stalls.processed(partition, done);
+      this.stalls.batchEnded();
+      lag.update(partition, highWatermark, done);
       await commitOffsetsIfNecessary(uncommittedOffsets()).catch((err: unknown) => {
         this.options.log.warn("commit-failed", { partition: batch.partition, error: describeError(err) });
         // Hand the failure to kafkajs: its runner rejoins the group on a
