@@ -49,6 +49,7 @@ export {
 export { KafkaTopic, type KafkaConsumeOptions } from "./brokers/kafka/kafka-topic";
 export { HealthCheck, type HealthCheckOptions } from "./apps/health-check";
 export { AppContainer, type AppContainerProps, type AppPort, type RestartPolicy } from "./apps/app-container";
+export { ShippedApps, type ShippedAppName, type ShippedAppImageOptions } from "./apps/shipped-apps";
 export {
   type ContainerHardening,
   LINUX_CAPABILITIES,

@@ -6,6 +6,7 @@ import { DataDockerImage, Image } from "../private/bindings";
 import { hashBuildContext } from "../private/build-context-hash";
 import { report } from "../errors/problems";
 import { checkKnownKeys } from "../private/validation";
+import { missingDockerfileSources } from "./dockerfile-sources";
 import { checkImageReference, checkImageTag } from "./image-reference";
 import { sha256 } from "../private/terraform-text";
 
@@ -95,6 +96,14 @@ export abstract class ContainerImage {
    */
   public static fromBuild(directory: string, options: BuildImageOptions = {}): ContainerImage {
     return new BuiltImage(path.resolve(directory), options);
+  }
+
+  /**
+   * @internal A build whose missing sources have a known fix (the shipped
+   * apps: their bundles), said in the synth error instead of the generic one.
+   */
+  public static fromBuildWithFix(directory: string, options: BuildImageOptions, missingSourceFix: string): ContainerImage {
+    return new BuiltImage(path.resolve(directory), options, missingSourceFix);
   }
 
   /** Construct id of the image under the stack's `images` scope; stable across deploys. */
@@ -207,7 +216,11 @@ class BuiltImage extends ContainerImage {
   protected readonly constructId: string;
   private readonly repository: string;
 
-  constructor(private readonly directory: string, private readonly options: BuildImageOptions) {
+  constructor(
+    private readonly directory: string,
+    private readonly options: BuildImageOptions,
+    private readonly missingSourceFix?: string,
+  ) {
     super();
     this.repository = options.name ?? path.basename(directory).toLowerCase();
     this.constructId = idFor("build", this.repository);
@@ -231,6 +244,14 @@ class BuiltImage extends ContainerImage {
         `the image build folder has no ${dockerfile}`,
         this.directory,
         "pass ContainerImage.fromBuild() a folder that holds a Dockerfile (or set options.dockerfile)",
+      );
+    }
+    for (const source of missingDockerfileSources(this.directory, dockerfile)) {
+      report(
+        consumer,
+        `the ${dockerfile} in the image build folder copies "${source}", which is not in that folder (the build would fail at deploy)`,
+        this.directory,
+        this.missingSourceFix ?? `create "${source}" before synth (build it, e.g. bundle the app), or correct the COPY/ADD line`,
       );
     }
     const contextHash = fs.existsSync(this.directory) ? hashBuildContext(this.directory) : sha256(`missing ${this.directory}`);

@@ -1,0 +1,86 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ContainerImage, type BuildImageOptions } from "../images/container-image";
+import { DefaultImages } from "../images/default-images";
+
+/** The apps this package ships in its `apps/` folder, by folder name. */
+export type ShippedAppName = "rabbitmq-producer" | "rabbitmq-consumer" | "kafka-producer" | "kafka-consumer";
+
+/** Options of the {@link ShippedApps} images: those of `ContainerImage.fromBuild`. */
+export type ShippedAppImageOptions = BuildImageOptions;
+
+const PACKAGE_NAME = "cdktf-docker-messaging";
+
+/**
+ * The producer and consumer apps this package ships (`apps/`, see its
+ * README), as images built on the Docker host from the package itself: each
+ * is one pre-bundled JavaScript file on the Node image
+ * (`DefaultImages.node`), so the build needs no registry and no npm install.
+ *
+ * ```ts
+ * const consumer = new AppContainer(stack, "orders-consumer", { image: ShippedApps.rabbitmqConsumer() });
+ * orders.grantConsume(consumer);
+ * ```
+ *
+ * The npm package carries the bundles (built when it is packed); in a clone
+ * of the repository, `npm run bundle:apps` (run by `npm run synth`) makes them,
+ * and synth says so when one is missing.
+ */
+export class ShippedApps {
+  /** Publishes persistent messages with publisher confirms to a RabbitMQ queue or exchange. */
+  public static rabbitmqProducer(options: ShippedAppImageOptions = {}): ContainerImage {
+    return ShippedApps.image("rabbitmq-producer", options);
+  }
+
+  /** Consumes a RabbitMQ queue with manual acks; dead-letters poison messages. */
+  public static rabbitmqConsumer(options: ShippedAppImageOptions = {}): ContainerImage {
+    return ShippedApps.image("rabbitmq-consumer", options);
+  }
+
+  /** Writes to a Kafka topic with an idempotent, `acks=all` producer. */
+  public static kafkaProducer(options: ShippedAppImageOptions = {}): ContainerImage {
+    return ShippedApps.image("kafka-producer", options);
+  }
+
+  /** Consumes a Kafka topic in a consumer group, committing only what it processed. */
+  public static kafkaConsumer(options: ShippedAppImageOptions = {}): ContainerImage {
+    return ShippedApps.image("kafka-consumer", options);
+  }
+
+  /**
+   * The image of the shipped app `name`. Build arguments are merged over the
+   * default `NODE_IMAGE` (the local Node image).
+   */
+  public static image(name: ShippedAppName, options: ShippedAppImageOptions = {}): ContainerImage {
+    return ContainerImage.fromBuildWithFix(
+      path.join(ShippedApps.directory(), name),
+      { ...options, buildArgs: { NODE_IMAGE: DefaultImages.node, ...options.buildArgs } },
+      `the package's apps are bundled when it is packed: reinstall cdktf-docker-messaging; in a clone of its repository run \`npm run bundle:apps\``,
+    );
+  }
+
+  /** The folder holding the shipped apps (`<package>/apps`). */
+  public static directory(): string {
+    return path.join(packageRoot(), "apps");
+  }
+}
+
+/**
+ * This package's root: the nearest folder above this file whose
+ * package.json names the package. The compiled file lives at
+ * `dist/constructs/apps/` in the npm package and the source at
+ * `constructs/apps/` in the repository, so a fixed `../..` would be wrong in one.
+ */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (fs.existsSync(manifest)) {
+      try {
+        if (JSON.parse(fs.readFileSync(manifest, "utf8")).name === PACKAGE_NAME) return dir;
+      } catch {
+        // not a readable manifest: keep walking up
+      }
+    }
+    if (path.dirname(dir) === dir) throw new Error(`${PACKAGE_NAME}: no package.json of ${PACKAGE_NAME} above ${__dirname}`);
+  }
+}
