@@ -140,11 +140,11 @@ describe("default stack (main.ts)", () => {
   test("outputs connection strings, sensitive where they hold the password", () => {
     expect(Object.keys(json.output).sort()).toEqual(["kafka_bootstrap_servers", "prometheus_url", "rabbitmq_amqp_url", "rabbitmq_management_url"]);
     expect(json.output.rabbitmq_amqp_url.sensitive).toBe(true);
-    expect(json.variable.rabbitmq_admin_password).toMatchObject({ sensitive: true, nullable: false });
+    expect(json.variable.rabbitmq_admin_password).toMatchObject({ sensitive: true, nullable: true, default: null });
     expect(Object.keys(json.variable).sort()).toEqual(["kafka_admin_password", "kafka_credentials_key", "rabbitmq_admin_password", "rabbitmq_credentials_key"]);
     for (const variable of Object.values<any>(json.variable)) {
-      expect(variable).toMatchObject({ sensitive: true, nullable: false });
-      expect(variable.default).toBeUndefined();
+      expect(variable).toMatchObject({ sensitive: true, nullable: true, default: null });
+      expect(variable.default).toBeNull();
     }
   });
 });

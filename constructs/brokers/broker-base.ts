@@ -559,8 +559,18 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   }
 
   /**
-   * A sensitive string variable `<prefix>_<suffix>` with no default: deploy
-   * stops and asks for it (`TF_VAR_<name>`). Never a literal, never generated at synth.
+   * A sensitive string variable `<prefix>_<suffix>`, set by `TF_VAR_<name>`.
+   * Never a literal, never generated at synth.
+   *
+   * Its default is null and its first validation rule refuses null: a
+   * variable with no default makes Terraform prompt `Enter a value:`, and
+   * `cdktf deploy` waits there forever (it runs terraform with input on).
+   * A null default answers without a prompt, and Terraform checks every
+   * variable's rules before planning anything, so `cdktf deploy`, `cdktf diff`
+   * and `terraform plan` stop at once with one error per unset variable.
+   * The later rules guard against null (`var.x == null ? true : ...`):
+   * HCL evaluates only the chosen branch, so an unset variable gets the one
+   * "is not set" message, not three.
    */
   protected addSecretVariable(
     id: string,
@@ -574,14 +584,23 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     const variable = new TerraformVariable(this, id, {
       type: "string",
       sensitive: true,
-      nullable: false,
+      nullable: true,
       description: `${description} (at least ${minLength} characters). Set TF_VAR_${name}.`,
       validation: [
-        { condition: `\${length(var.${name}) >= ${minLength}}`, errorMessage: `${name} must be at least ${minLength} characters long.` },
+        { condition: `\${var.${name} != null}`, errorMessage: `${name} is not set: export TF_VAR_${name} (${description}, at least ${minLength} characters).` },
+        {
+          condition: `\${var.${name} == null ? true : length(var.${name}) >= ${minLength}}`,
+          errorMessage: `${name} must be at least ${minLength} characters long.`,
+        },
         // A charset pattern has no backslash or quote, so it needs no escaping inside the HCL string.
-        ...(charset ? [{ condition: `\${can(regex("${charset.pattern}", var.${name}))}`, errorMessage: `${name} may contain only ${charset.description}.` }] : []),
+        ...(charset
+          ? [{ condition: `\${var.${name} == null ? true : can(regex("${charset.pattern}", var.${name}))}`, errorMessage: `${name} may contain only ${charset.description}.` }]
+          : []),
       ],
     });
+    // cdktf's TerraformVariable cannot take `default: null` (its snake-casing
+    // of the config calls Object.keys on it); an override writes it as is.
+    variable.addOverride("default", null);
     variable.overrideLogicalId(name);
     this.checkSoleOwner(variable, name, "variable");
     return variable;

@@ -82,11 +82,14 @@ describe.each(exampleStacks.map((s) => [s.name, s] as const))("example stack %s"
     }
   });
 
-  test("every secret variable is sensitive, not nullable and has no default", () => {
-    for (const [name, variable] of Object.entries<any>(json.variable ?? {})) {
-      if (!/(password|credentials_key|cookie)$/.test(name)) continue;
+  test("every secret variable is sensitive and null by default, which its first rule refuses (no prompt)", () => {
+    // The library's own secrets (a user's own variable, like orders_mq_password, is the user's to shape).
+    const secrets = Object.entries<any>(json.variable ?? {}).filter(([name, v]) => /(password|credentials_key|cookie)$/.test(name) && /Set TF_VAR_/.test(v.description));
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const [name, variable] of secrets) {
       expect(variable.sensitive).toBe(true);
-      expect(variable.default).toBeUndefined();
+      expect(variable.default).toBeNull();
+      expect(variable.validation[0]).toEqual({ condition: `\${var.${name} != null}`, error_message: expect.stringContaining(`export TF_VAR_${name} `) });
     }
   });
 });
@@ -206,20 +209,28 @@ describe("RabbitMQ set-up job: users and permissions", () => {
 });
 
 describe("secret variables", () => {
-  test("Kafka declares a sensitive admin password (12+ characters, a safe charset) and credentials key (24+), with no default", () => {
+  test("Kafka declares a sensitive admin password (12+ characters, a safe charset) and credentials key (24+), null by default (refused unset, never prompted)", () => {
     const stack = newStack();
     new KafkaBroker(stack, "kafka", { network: net(stack) });
     const { json } = synth(stack);
-    expect(json.variable.kafka_admin_password).toMatchObject({ type: "string", sensitive: true, nullable: false });
-    expect(json.variable.kafka_credentials_key).toMatchObject({ type: "string", sensitive: true, nullable: false });
-    expect(json.variable.kafka_admin_password.default).toBeUndefined();
-    expect(json.variable.kafka_credentials_key.default).toBeUndefined();
+    expect(json.variable.kafka_admin_password).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
+    expect(json.variable.kafka_credentials_key).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
+    expect(json.variable.kafka_admin_password.default).toBeNull();
+    expect(json.variable.kafka_credentials_key.default).toBeNull();
     expect(json.variable.kafka_admin_password.validation.map((v: any) => v.condition)).toEqual([
-      "${length(var.kafka_admin_password) >= 12}",
-      expect.stringMatching(/^\$\{can\(regex\("\^\[A-Za-z0-9[^"]*\]\+\$", var\.kafka_admin_password\)\)\}$/),
+      "${var.kafka_admin_password != null}",
+      "${var.kafka_admin_password == null ? true : length(var.kafka_admin_password) >= 12}",
+      expect.stringMatching(/^\$\{var\.kafka_admin_password == null \? true : can\(regex\("\^\[A-Za-z0-9[^"]*\]\+\$", var\.kafka_admin_password\)\)\}$/),
     ]);
     expect(json.variable.kafka_credentials_key.validation).toEqual([
-      { condition: "${length(var.kafka_credentials_key) >= 24}", error_message: "kafka_credentials_key must be at least 24 characters long." },
+      {
+        condition: "${var.kafka_credentials_key != null}",
+        error_message: expect.stringMatching(/^kafka_credentials_key is not set: export TF_VAR_kafka_credentials_key \(.*at least 24 characters\)\.$/),
+      },
+      {
+        condition: "${var.kafka_credentials_key == null ? true : length(var.kafka_credentials_key) >= 24}",
+        error_message: "kafka_credentials_key must be at least 24 characters long.",
+      },
     ]);
   });
 
@@ -229,8 +240,8 @@ describe("secret variables", () => {
     expect(synth(stack).json.variable.rabbitmq_credentials_key).toBeUndefined();
     rabbit.addQueue("q").grantConsume(app(stack, "reader"));
     const variable = synth(stack).json.variable.rabbitmq_credentials_key;
-    expect(variable).toMatchObject({ type: "string", sensitive: true, nullable: false });
-    expect(variable.default).toBeUndefined();
+    expect(variable).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
+    expect(variable.default).toBeNull();
   });
 
   test("Tokens of the user's own replace the variables", () => {

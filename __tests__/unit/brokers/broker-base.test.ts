@@ -201,7 +201,7 @@ describe("a broker kind defined outside constructs/", () => {
     expect(labelsOf(c).team).toBe("toys");
   });
 
-  test("declares a sensitive secret variable with no default, named after the broker", () => {
+  test("declares a sensitive secret variable null by default (refused unset, never prompted), named after the broker", () => {
     const stack = newStack();
     toyIn(stack, { name: "toy-eu" });
     const { json } = synth(stack);
@@ -209,9 +209,16 @@ describe("a broker kind defined outside constructs/", () => {
       toy_eu_token: {
         type: "string",
         sensitive: true,
-        nullable: false,
+        nullable: true,
+        default: null,
         description: "Access token of toy broker toy-eu (at least 16 characters). Set TF_VAR_toy_eu_token.",
-        validation: [{ condition: "${length(var.toy_eu_token) >= 16}", error_message: "toy_eu_token must be at least 16 characters long." }],
+        validation: [
+          {
+            condition: "${var.toy_eu_token != null}",
+            error_message: "toy_eu_token is not set: export TF_VAR_toy_eu_token (Access token of toy broker toy-eu, at least 16 characters).",
+          },
+          { condition: "${var.toy_eu_token == null ? true : length(var.toy_eu_token) >= 16}", error_message: "toy_eu_token must be at least 16 characters long." },
+        ],
       },
     });
   });

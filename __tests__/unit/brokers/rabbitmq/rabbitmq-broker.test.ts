@@ -172,14 +172,21 @@ describe("RabbitMqBroker container", () => {
 });
 
 describe("RabbitMqBroker admin credentials", () => {
-  test("takes the admin password from a sensitive variable with no default, at least 12 characters", () => {
+  test("takes the admin password from a sensitive variable null by default (refused unset, never prompted), at least 12 characters", () => {
     const { json } = synth(broker().stack);
     const variable = json.variable.rabbitmq_admin_password;
-    expect(variable).toMatchObject({ type: "string", sensitive: true, nullable: false });
-    expect(variable.default).toBeUndefined();
+    expect(variable).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
+    expect(variable.default).toBeNull();
     expect(variable.description).toContain("TF_VAR_rabbitmq_admin_password");
     expect(variable.validation).toEqual([
-      { condition: "${length(var.rabbitmq_admin_password) >= 12}", error_message: "rabbitmq_admin_password must be at least 12 characters long." },
+      {
+        condition: "${var.rabbitmq_admin_password != null}",
+        error_message: expect.stringContaining("rabbitmq_admin_password is not set: export TF_VAR_rabbitmq_admin_password"),
+      },
+      {
+        condition: "${var.rabbitmq_admin_password == null ? true : length(var.rabbitmq_admin_password) >= 12}",
+        error_message: "rabbitmq_admin_password must be at least 12 characters long.",
+      },
     ]);
   });
 

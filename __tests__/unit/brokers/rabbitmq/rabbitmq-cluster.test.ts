@@ -37,8 +37,8 @@ describe("a 3-node RabbitMQ cluster", () => {
   });
 
   test("every node writes the cluster's Erlang cookie from one sensitive variable before the server starts", () => {
-    expect(json.variable.mq_erlang_cookie).toMatchObject({ type: "string", sensitive: true, nullable: false });
-    expect(json.variable.mq_erlang_cookie.default).toBeUndefined();
+    expect(json.variable.mq_erlang_cookie).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
+    expect(json.variable.mq_erlang_cookie.default).toBeNull();
     for (const name of nodes) {
       const c = container(json, name);
       expect(envOf(c).CDKTF_MESSAGING_ERLANG_COOKIE).toBe("${var.mq_erlang_cookie}");
