@@ -120,7 +120,7 @@ export class MessagingTemplate {
     return Object.fromEntries(Object.values<any>(this.json.resource?.docker_container ?? {}).map((c) => [c.name, c]));
   }
 
-  /** The queues declared on the RabbitMQ broker named `broker`. */
+  /** The queues declared on the RabbitMQ broker named `broker` (a cluster by its name, like `expectWiring`). */
   public queues(broker: string): QueueFacts[] {
     const definitions = this.definitions(broker);
     return (definitions.queues ?? []).map((q: any): QueueFacts => {
@@ -160,7 +160,9 @@ export class MessagingTemplate {
 
   /** The topics the Kafka broker `broker` creates (read from its set-up job). */
   public topics(broker: string): TopicFacts[] {
-    const job = this.containers()[`${broker}-setup`];
+    // The set-up job is named after the broker; a node's name (`shop-kafka-1`) finds it too.
+    const containers = this.containers();
+    const job = containers[`${broker}-setup`] ?? containers[`${broker.replace(/-\d+$/, "")}-setup`];
     if (!job) return [];
     const script: string = job.command?.[0] ?? "";
     const topics: TopicFacts[] = [];
@@ -231,9 +233,21 @@ export class MessagingTemplate {
       .map((c: any) => c.name);
   }
 
+  /**
+   * The container of `broker`: a broker is named as it is everywhere in
+   * these helpers (`shop-rabbit`, as `expectWiring` reports it), and for a
+   * cluster that is its first node's container (`shop-rabbit-1`); a node's
+   * own container name is accepted too.
+   */
+  private brokerContainer(broker: string): any {
+    const containers = this.containers();
+    const c = containers[broker] ?? containers[`${broker}-1`];
+    if (!c) throw new Error(`no broker named ${broker} (no container ${broker} or ${broker}-1)`);
+    return c;
+  }
+
   private definitions(broker: string): any {
-    const c = this.containers()[broker];
-    if (!c) throw new Error(`no broker container named ${broker}`);
+    const c = this.brokerContainer(broker);
     const upload = (c.upload ?? []).find((u: any) => String(u.file).endsWith("/definitions.json"));
     if (!upload) throw new Error(`${broker} uploads no definitions.json (is it a RabbitMQ broker?)`);
     return JSON.parse(templateText(upload.content));

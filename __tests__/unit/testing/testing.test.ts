@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { buildDefaultStack } from "../../../main";
-import { AppContainer, ContainerImage, DefaultImages, DockerHost, MessagingProblems, Network } from "../../../constructs";
+import { AppContainer, ContainerImage, DefaultImages, DockerHost, KafkaBroker, MessagingProblems, Network, RabbitMqBroker } from "../../../constructs";
 import { MessagingTemplate, synthSnapshot, synthStack } from "../../../constructs/testing";
 import { buildOrdersPipelineStack } from "../../support/example-stacks";
 import { newStack } from "../helpers";
@@ -224,7 +224,7 @@ describe("MessagingTemplate: a mismatch throws, saying what was found", () => {
     ["expectQueue with another dead-letter queue", () => t.expectQueue("rabbitmq", "orders", { deadLettersTo: "elsewhere" }), /deadLettersTo is "orders\.dead-letter", expected "elsewhere"/],
     ["expectQueue of a queue not declared", () => t.expectQueue("rabbitmq", "payments", {}), /broker rabbitmq declares no queue "payments" \(it has: orders\.dead-letter, orders\)/],
     ["queues of a Kafka broker", () => t.queues("kafka"), /kafka uploads no definitions\.json \(is it a RabbitMQ broker\?\)/],
-    ["queues of no broker", () => t.queues("nope"), /no broker container named nope/],
+    ["queues of no broker", () => t.queues("nope"), /no broker named nope \(no container nope or nope-1\)/],
     ["topic not created", () => t.topic("kafka", "audit"), /broker kafka creates no topic "audit" \(it has: events\)/],
     ["expectWiring with another group", () => t.expectWiring("kafka-consumer", { groupId: "others" }), /app kafka-consumer has no wiring \{"groupId":"others"\}; it has \[.*"groupId":"events-consumer"/],
     ["expectWiring with another role", () => t.expectWiring("rabbitmq-producer", { role: "consumer" }), /app rabbitmq-producer has no wiring \{"role":"consumer"\}/],
@@ -241,5 +241,35 @@ describe("MessagingTemplate: a mismatch throws, saying what was found", () => {
     expect(() => template.expectNoPortBeyondLoopback()).toThrow(
       'ports published beyond loopback: [{"container":"web-1","containerPort":80,"hostPort":8080,"hostIp":"0.0.0.0"}]',
     );
+  });
+});
+
+describe("MessagingTemplate names a cluster broker one way", () => {
+  let t: MessagingTemplate;
+  beforeAll(() => {
+    const stack = newStack();
+    const network = new Network(stack, "net", { name: "shop" });
+    const rabbit = new RabbitMqBroker(stack, "rabbit", { network, name: "shop-rabbit", nodes: 3 });
+    const kafka = new KafkaBroker(stack, "kafka", { network, name: "shop-kafka", nodes: 3 });
+    const app = (id: string) => new AppContainer(stack, id, { image: ContainerImage.fromRegistry("busybox:1.36") });
+    rabbit.addQueue("orders").grantConsume(app("orders-reader"));
+    kafka.addTopic("events", { partitions: 3 }).grantConsume(app("events-reader"), { groupId: "readers" });
+    t = MessagingTemplate.fromStack(stack);
+  });
+
+  test("the broker name that expectWiring reports is the one expectQueue and topic take", () => {
+    t.expectWiring("orders-reader", { broker: "shop-rabbit", role: "consumer", queue: "orders" });
+    t.expectWiring("events-reader", { broker: "shop-kafka", role: "consumer", topic: "events" });
+    t.expectQueue("shop-rabbit", "orders", { type: "quorum" });
+    expect(t.topic("shop-kafka", "events")).toMatchObject({ partitions: 3, replicationFactor: 3 });
+  });
+
+  test("a node's container name still works", () => {
+    t.expectQueue("shop-rabbit-1", "orders", { type: "quorum" });
+    expect(t.topic("shop-kafka-2", "events").partitions).toBe(3);
+  });
+
+  test("fails naming both forms when the broker is unknown", () => {
+    expect(() => t.queues("shop-mq")).toThrow("no broker named shop-mq (no container shop-mq or shop-mq-1)");
   });
 });
