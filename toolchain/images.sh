@@ -29,7 +29,10 @@ mkdir -p "$debs"
 command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq unzip >/dev/null; }
 
 image_name() { # the name constructs/images/default-images.ts gives the image
-  sed -n "s/^ *$1: \"\\([^\"]*\\)\",.*/\\1/p" "$root/constructs/images/default-images.ts"
+  # In the npm package only its compiled form is there (same lines).
+  local source="$root/constructs/images/default-images.ts"
+  [ -f "$source" ] || source="$root/dist/constructs/images/default-images.js"
+  sed -n "s/^ *$1: \"\\([^\"]*\\)\",.*/\\1/p" "$source"
 }
 
 recipe_hash() {
