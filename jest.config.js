@@ -4,12 +4,20 @@
 //   validate  - every example stack through `terraform validate` with the real provider
 //   e2e       - `cdktf deploy` of the default stack on the local engine
 //   e2e-cluster - the 3+3-node cluster example stack deployed, nodes killed, rolled and restarted
+//   package   - `npm pack`, installed into a fresh `cdktf init` project that deploys a stack of its own
 // @swc/jest strips types without type-checking (fast); `npm run typecheck` checks them.
 const swc = ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }];
+// The examples import the library by its package name, as a user's project
+// does; here that name is the source (never dist/: one copy of the library).
+const moduleNameMapper = {
+  "^cdktf-docker-messaging$": "<rootDir>/constructs/index.ts",
+  "^cdktf-docker-messaging/testing$": "<rootDir>/constructs/testing/index.ts",
+};
 const project = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: "node",
   transform: { "^.+\\.ts$": swc },
+  moduleNameMapper,
   testMatch: [`<rootDir>/__tests__/${name}/**/*.test.ts`],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   ...extra,
@@ -22,5 +30,6 @@ module.exports = {
     project("validate"),
     project("e2e"),
     project("e2e-cluster"),
+    project("package"),
   ],
 };
