@@ -77,3 +77,19 @@ for (const extension of [".ts", ".tsx", ".mts", ".cts"]) {
     module._compile(compile(fs.readFileSync(filename, "utf8"), filename), filename);
   };
 }
+
+// The examples (examples/*/main.ts) import the library by its package name,
+// as a user's project does. In this repository that name is the source, the
+// same files main.ts loads: one copy of the library in the process, never a
+// mix of dist/ and source. Requests from node_modules are left alone.
+const ROOT = path.resolve(__dirname, "..");
+const ALIASES = new Map([
+  ["cdktf-docker-messaging", path.join(ROOT, "constructs", "index.ts")],
+  ["cdktf-docker-messaging/testing", path.join(ROOT, "constructs", "testing", "index.ts")],
+]);
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function resolveAlias(request, parent, ...rest) {
+  const alias = ALIASES.get(request);
+  const fromRepository = parent?.filename?.startsWith(ROOT + path.sep) && !parent.filename.includes(`${path.sep}node_modules${path.sep}`);
+  return resolveFilename.call(this, alias && fromRepository ? alias : request, parent, ...rest);
+};

@@ -1,6 +1,6 @@
 /**
  * The cluster e2e suite's cdktf app: the clusters example stack
- * (__tests__/support/example-stacks.ts), synthesized the way main.ts
+ * (examples/cluster/main.ts), synthesized the way main.ts
  * synthesizes the default stack, into its own output folder so it never
  * touches cdktf.out/ of the default stack:
  *
@@ -14,9 +14,9 @@ import "../../constructs/private/synth-entry";
 import * as path from "path";
 import { App } from "cdktf";
 import { runSynth } from "../../constructs";
-import { buildClusterStack } from "../support/example-stacks";
+import { buildClusterStack, CLUSTER_STACK_NAME } from "../../examples/cluster/main";
 
-export const CLUSTER_STACK_NAME = "cluster";
+export { CLUSTER_STACK_NAME };
 export const CLUSTER_OUTDIR = path.resolve(__dirname, "..", "..", "cdktf.out-cluster");
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 /**
  * End to end on the clusters example (buildClusterStack in
- * ../support/example-stacks.ts): a 3-node RabbitMQ with a quorum queue and a
+ * examples/cluster/main.ts): a 3-node RabbitMQ with a quorum queue and a
  * 3-node Kafka (replication factor 3, min.insync.replicas 2), each with an
  * endless producer at 50 msg/s (confirms / acks=all) and a consumer.
  * Synthesized by ./cluster-app.ts into a folder of its own and deployed the

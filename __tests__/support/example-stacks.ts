@@ -1,11 +1,15 @@
 /**
- * The example stacks of this repository: the default stack (main.ts) and the
+ * The example stacks of this repository: the examples users copy
+ * (examples/: single-host is the default stack of main.ts) and the
  * compositions the unit tests use. Each builder adds one stack to `app` and
  * returns it; the validate suite runs `terraform validate` on every one.
  */
 import * as path from "path";
 import { App, TerraformStack, TerraformVariable } from "cdktf";
-import { buildDefaultStack } from "../../main";
+import { buildClusterStack } from "../../examples/cluster/main";
+import { buildOwnAppImageStack } from "../../examples/own-app-image/main";
+import { buildSingleHostStack } from "../../examples/single-host/main";
+import { buildTlsOwnCertificatesStack } from "../../examples/tls-own-certificates/main";
 import {
   addMessagingAspects,
   AppContainer,
@@ -15,7 +19,6 @@ import {
   HealthCheck,
   KafkaBroker,
   Network,
-  Prometheus,
   RabbitMqBroker,
 } from "../../constructs";
 
@@ -106,66 +109,22 @@ export function buildMinimalKafkaStack(app: App, id = "minimal-kafka"): Terrafor
   return stack;
 }
 
-/**
- * The clusters example: a 3-node RabbitMQ (quorum queue on every node,
- * pause_minority) and a 3-node Kafka (KRaft, every node a voter, replication
- * factor 3, min.insync.replicas 2), each with an endless producer (confirms /
- * acks=all, 50 msg/s) and a consumer. The cluster e2e suite deploys it, kills
- * nodes under traffic, rolls every node and restarts the clusters. Both
- * brokers publish their nodes on 127.0.0.1 for host clients. Both have TLS
- * on, with certificates generated at deploy. A Prometheus scrapes every node
- * and app (UI on 127.0.0.1:39090). Deploy asks for
- * TF_VAR_cluster_rabbitmq_admin_password, TF_VAR_cluster_rabbitmq_erlang_cookie,
- * TF_VAR_cluster_rabbitmq_credentials_key, TF_VAR_cluster_kafka_admin_password
- * and TF_VAR_cluster_kafka_credentials_key.
- */
-export function buildClusterStack(app: App, id = "cluster"): TerraformStack {
-  const stack = new TerraformStack(app, id);
-  new DockerHost(stack, "docker");
-  addMessagingAspects(stack, { labels: { "cdktf-docker-messaging.example": id } });
-  const network = new Network(stack, "net", { name: id });
-  const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 });
-  const app_ = (name: string, folder: string, environment: Record<string, string>) =>
-    new AppContainer(stack, name, {
-      image: ContainerImage.fromBuild(path.join(APPS, folder)),
-      environment,
-      memoryMb: 128,
-      healthCheck: healthy,
-    });
+export { buildClusterStack };
 
-  const rabbit = new RabbitMqBroker(stack, "rabbitmq", {
-    network,
-    name: "cluster-rabbitmq",
-    nodes: 3,
-    amqpHostPort: 35672, // nodes publish 35672, 35673, 35674 on 127.0.0.1
-    managementHostPort: 35682, // and 35682, 35683, 35684
-    dataRemovalPolicy: "destroy",
-    tls: { certificates: "generate" }, // AMQPS only
-  });
-  const jobs = rabbit.addQueue("cluster.jobs"); // quorum: a replica on every node
-  jobs.grantPublish(app_("cluster-rabbitmq-producer", "rabbitmq-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
-  jobs.grantConsume(app_("cluster-rabbitmq-consumer", "rabbitmq-consumer", {}));
-
-  const kafka = new KafkaBroker(stack, "kafka", {
-    network,
-    name: "cluster-kafka",
-    nodes: 3,
-    hostPort: 39192, // nodes publish 39192, 39193, 39194 on 127.0.0.1
-    memoryMb: 768,
-    dataRemovalPolicy: "destroy",
-    tls: { certificates: "generate" }, // SASL_SSL for apps and the host
-  });
-  const events = kafka.addTopic("cluster.events", { partitions: 3 });
-  events.grantProduce(app_("cluster-kafka-producer", "kafka-producer", { [AppEnv.PRODUCER_RATE]: "50" }));
-  events.grantConsume(app_("cluster-kafka-consumer", "kafka-consumer", {}), { groupId: "cluster-consumers" });
-  // Every node and app, scraped every 5 s: a killed node fires MessagingBrokerNodeDown after 15 s.
-  new Prometheus(stack, "prometheus", { name: "cluster-prometheus", uiHostPort: 39090, scrapeIntervalSeconds: 5, dataRemovalPolicy: "destroy" });
-  return stack;
-}
+/** Certificates of the tls-own-certificates example at synth: the unit tests' fixtures (valid until 2126; deployed, the broker's name would not match). */
+const TLS_FIXTURES = path.join(__dirname, "..", "fixtures", "tls");
+const fixtureCertificates = {
+  caFile: path.join(TLS_FIXTURES, "ca.pem"),
+  certFile: path.join(TLS_FIXTURES, "server.pem"),
+  keyFile: path.join(TLS_FIXTURES, "server.key"),
+};
 
 export const exampleStacks: ExampleStack[] = [
-  { name: "messaging", build: (app) => buildDefaultStack(app) },
+  // examples/single-host: the default stack of main.ts
+  { name: "messaging", build: (app) => buildSingleHostStack(app) },
   { name: "orders-pipeline", build: (app) => buildOrdersPipelineStack(app) },
   { name: "minimal-kafka", build: (app) => buildMinimalKafkaStack(app) },
   { name: "cluster", build: (app) => buildClusterStack(app) },
+  { name: "tls-own-certificates", build: (app) => buildTlsOwnCertificatesStack(app, undefined, { certificateFiles: fixtureCertificates }) },
+  { name: "own-app-image", build: (app) => buildOwnAppImageStack(app) },
 ];

@@ -1,7 +1,7 @@
 /**
- * Every example stack (the default stack and the compositions the unit tests
- * use) through `terraform init` + `terraform validate` with the real
- * kreuzwerker/docker provider from the local mirror (toolchain/provider.sh,
+ * Every example stack (examples/*, the default stack among them, and the
+ * compositions the unit tests use) through `terraform init` + `terraform
+ * validate` with the real kreuzwerker/docker provider from the local mirror (toolchain/provider.sh,
  * TF_CLI_CONFIG_FILE): proves the JSON our constructs emit matches the schema
  * of the provider version the stacks require, not only the bindings' idea of it.
  */
@@ -19,8 +19,8 @@ beforeAll(() => {
   }
 });
 
-test("the example stacks are the ones the unit tests compose", () => {
-  expect(exampleStacks.map((s) => s.name)).toEqual(["messaging", "orders-pipeline", "minimal-kafka", "cluster"]);
+test("the example stacks are examples/* (single-host is messaging) and the ones the unit tests compose", () => {
+  expect(exampleStacks.map((s) => s.name)).toEqual(["messaging", "orders-pipeline", "minimal-kafka", "cluster", "tls-own-certificates", "own-app-image"]);
 });
 
 describe.each(exampleStacks)("example stack $name", ({ name, build }) => {

@@ -38,7 +38,7 @@ describe("cdktf-messaging-topology: arguments", () => {
   test("the only stack in ./cdktf.out/stacks when none is named", () => {
     const cwd = tmp();
     fs.symlinkSync(path.dirname(path.dirname(messaging.dir)), path.join(cwd, "cdktf.out"));
-    expect(() => parseArgs([], cwd)).toThrow(/holds 4 stacks \(cluster, messaging, minimal-kafka, orders-pipeline\): name one/);
+    expect(() => parseArgs([], cwd)).toThrow(/holds 6 stacks \(cluster, messaging, minimal-kafka, orders-pipeline, own-app-image, tls-own-certificates\): name one/);
     const single = tmp();
     fs.mkdirSync(path.join(single, "cdktf.out", "stacks", "shop"), { recursive: true });
     fs.copyFileSync(path.join(messaging.dir, "cdk.tf.json"), path.join(single, "cdktf.out", "stacks", "shop", "cdk.tf.json"));
