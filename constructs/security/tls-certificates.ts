@@ -184,7 +184,14 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
   /** The CA key and certificate, mounted into the job only (generated certificates). */
   protected readonly caPrivate?: DataVolume;
 
-  protected constructor(scope: Construct, id: string, props: TlsCertificatesBaseProps, known: Record<string, true>, propsName: string, ownCa: boolean) {
+  /**
+   * @param uploads the job receives files by `upload` (the user's own
+   * certificates). Docker refuses every upload into a container with a
+   * read-only root filesystem (the provider extracts its archive at `/`,
+   * which is not a volume), so that job keeps a writable root; its script
+   * deletes the uploaded copies.
+   */
+  protected constructor(scope: Construct, id: string, props: TlsCertificatesBaseProps, known: Record<string, true>, propsName: string, ownCa: boolean, uploads = false) {
     super(scope, id);
     if (props === undefined || props === null || typeof props !== "object") {
       fail(this, `${propsName} are required`, props, "pass { keyOwnerUid: 999, keyOwnerGid: 999, ... }");
@@ -226,7 +233,7 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
       hardening: defaultHardening({
         role: "certificates job",
         addCapabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER"],
-        readOnlyRootFilesystem: true,
+        readOnlyRootFilesystem: !uploads,
         readOnlyAllowed: true,
         tmpfsSizeMb: { "/tmp": 16 },
       }),
@@ -367,7 +374,7 @@ export class TlsCertificates extends TlsCertificatesBase {
 /** {@link TlsCertificates.fromFiles}. */
 class TlsCertificateFiles extends TlsCertificatesBase {
   constructor(scope: Construct, id: string, props: TlsCertificateFilesProps) {
-    super(scope, id, props, FILES_PROPS, "TlsCertificateFilesProps", false);
+    super(scope, id, props, FILES_PROPS, "TlsCertificateFilesProps", false, true);
     const cas = readCertificates(this, "caFile", props.caFile, "CA certificate");
     const chain = readCertificates(this, "certFile", props.certFile, "broker's certificate");
     const publicKey = readPrivateKey(this, "keyFile", props.keyFile);

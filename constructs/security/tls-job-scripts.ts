@@ -18,7 +18,8 @@ export const JOB_PATHS = {
   server: "/tls/server",
   ca: "/tls/ca",
   caPrivate: "/tls/ca-private",
-  input: "/tmp/tls-input",
+  // Uploaded before the job starts: not under /tmp, whose tmpfs would hide it.
+  input: "/tls-input",
 } as const;
 
 export interface KeyOwner {

@@ -194,7 +194,7 @@ describe("TlsCertificates.fromFiles (user-supplied)", () => {
     expect(job.upload).toEqual(
       ["ca.pem", "cert.pem", "key.pem"].map((file, i) => {
         const source = [FILES.caFile, FILES.certFile, FILES.keyFile][i];
-        return { file: `/tmp/tls-input/${file}`, source, source_hash: `\${filesha256("${source}")}`, permissions: "0400" };
+        return { file: `/tls-input/${file}`, source, source_hash: `\${filesha256("${source}")}`, permissions: "0400" };
       }),
     );
     expect(text).not.toContain("PRIVATE KEY");
