@@ -1,7 +1,19 @@
 // The public API. Internal helpers (rendering, id derivation, env-name
 // mapping) stay in their modules; tests and the testing entry point import
 // them from there.
-export * from "./connection-env";
+export {
+  AppEnv,
+  type AppEnvName,
+  AppMetricsEnv,
+  type AppMetricsEnvName,
+  AppOnlyEnv,
+  type AppOnlyEnvName,
+  ConnectionEnv,
+  type ConnectionEnvName,
+  DEFAULT_APP_METRICS_PORT,
+  KafkaConnectionEnv,
+  RabbitMqConnectionEnv,
+} from "./connection-env";
 export { MessagingValidationError } from "./errors/messaging-error";
 export { MessagingProblems, assertNoProblems, deferCheck, report as reportProblem, reportFindings } from "./errors/problems";
 export type { Finding } from "./errors/finding";
@@ -9,15 +21,45 @@ export type { SourceLocation } from "./errors/source-location";
 export { runSynth, formatSynthFailure, SYNTH_DEBUG_ENV } from "./errors/synth-report";
 export { DefaultImages } from "./images/default-images";
 export { ContainerImage, type BoundImage, type BuildImageOptions, type RegistryImageOptions } from "./images/container-image";
-export * from "./networking/network";
-export * from "./topology/topology-description";
+export { Network, type INetwork, type NetworkProps } from "./networking/network";
+export {
+  TOPOLOGY_COMMENT_KEY,
+  TOPOLOGY_FORMAT_VERSION,
+  TOPOLOGY_KEY,
+  type AppTopology,
+  type BindingTopology,
+  type BrokerNodeTopology,
+  type BrokerTopology,
+  type ComponentTopology,
+  type DeadLetterTopology,
+  type ExchangeTopology,
+  type ImageTopology,
+  type NetworkTopology,
+  type PublishedPortTopology,
+  type QueueTopology,
+  type TopicTopology,
+  type TopologyDescription,
+  type WiringTopology,
+} from "./topology/topology-description";
 export { describeTopology } from "./topology/describe-topology";
 export { renderTopologySvg } from "./topology/render-svg";
 export { renderTopologyMermaid } from "./topology/render-mermaid";
-export * from "./storage/data-volume";
-export * from "./provider/docker-provider";
-export * from "./brokers/broker";
-export * from "./brokers/broker-base";
+export { DataVolume, type DataVolumeProps, type RemovalPolicy } from "./storage/data-volume";
+export { DockerHost, type DockerHostProps, DEFAULT_DOCKER_HOST, DOCKER_PROVIDER_VERSION } from "./provider/docker-provider";
+export type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient, WiringTarget } from "./brokers/broker";
+export {
+  BrokerBase,
+  type BrokerBaseProps,
+  type BrokerKindDescription,
+  type BrokerNode,
+  type BrokerNodeSpec,
+  type BrokerTlsOptions,
+  APP_TLS_CA_DIR,
+  BROKER_BASE_PROPS,
+  MAX_BROKER_NODES,
+  checkSecretToken,
+  endpointOf,
+} from "./brokers/broker-base";
 export {
   RabbitMqBroker,
   type RabbitMqBrokerProps,
@@ -67,10 +109,10 @@ export {
   isMetricsSource,
   ScrapeLabels,
 } from "./observability/metrics";
-export * from "./aspects/common-labels";
-export * from "./aspects/unique-host-ports";
+export { CommonLabels, type CommonLabelsProps } from "./aspects/common-labels";
+export { UniqueHostPorts, ensureUniqueHostPorts } from "./aspects/unique-host-ports";
 export { ImageTagWarning } from "./aspects/image-tag-warning";
-export * from "./aspects/messaging-aspects";
+export { addMessagingAspects, type MessagingAspectsOptions } from "./aspects/messaging-aspects";
 export {
   TlsCertificates,
   type ITlsCertificates,
