@@ -15,4 +15,5 @@ export { AppEnv, AppMetricsEnv, AppOnlyEnv, DEFAULT_APP_METRICS_PORT, type AppEn
 /** Every connection variable of the broker kinds this package ships. */
 export const ConnectionEnv = { ...RabbitMqConnectionEnv, ...KafkaConnectionEnv } as const;
 
+/** The name of one connection variable (a value of {@link ConnectionEnv}). */
 export type ConnectionEnvName = (typeof ConnectionEnv)[keyof typeof ConnectionEnv];

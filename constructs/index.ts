@@ -1,6 +1,11 @@
-// The public API. Internal helpers (rendering, id derivation, env-name
-// mapping) stay in their modules; tests and the testing entry point import
-// them from there.
+/**
+ * The public API: brokers and their topology, apps, networking, images,
+ * storage, aspects, observability, TLS and the synth error report.
+ * Internal helpers (rendering, id derivation, env-name mapping) stay in
+ * their modules; tests and the testing entry point import them from there.
+ *
+ * @module cdktf-docker-messaging
+ */
 export {
   AppEnv,
   type AppEnvName,
@@ -15,7 +20,7 @@ export {
   RabbitMqConnectionEnv,
 } from "./connection-env";
 export { MessagingValidationError } from "./errors/messaging-error";
-export { MessagingProblems, assertNoProblems, deferCheck, report as reportProblem, reportFindings } from "./errors/problems";
+export { MessagingProblems, assertNoProblems, deferCheck, report as reportProblem, reportFindings, type ReportOptions } from "./errors/problems";
 export type { Finding } from "./errors/finding";
 export type { SourceLocation } from "./errors/source-location";
 export { runSynth, formatSynthFailure, SYNTH_DEBUG_ENV } from "./errors/synth-report";
@@ -60,6 +65,7 @@ export {
   checkSecretToken,
   endpointOf,
 } from "./brokers/broker-base";
+export type { Late, PublishedPort } from "./private/container-spec";
 export {
   RabbitMqBroker,
   type RabbitMqBrokerProps,

@@ -22,12 +22,15 @@ import { AppMetricsEnv, APP_SETTINGS, AppOnlyEnv, DEFAULT_APP_METRICS_PORT, isAp
 import { resolveAppMetrics, ScrapeLabels, type AppMetricsOptions, type IMetricsSource, type ScrapeTarget } from "../observability/metrics";
 import { HealthCheck } from "./health-check";
 
+/** Docker's restart policy of a container. */
 export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
 const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
 
 /** A port of an app container published on the Docker host. */
 export interface AppPort {
+  /** The port the app listens on inside the container. */
   readonly containerPort: number;
+  /** The port on the Docker host; unique among the stack's published ports. */
   readonly hostPort: number;
   /**
    * Host address the port is bound to.
@@ -36,6 +39,7 @@ export interface AppPort {
   readonly hostIp?: string;
 }
 
+/** Props of an {@link AppContainer}. */
 export interface AppContainerProps {
   /** The app's image, e.g. `ContainerImage.fromBuild("apps/consumer")`. */
   readonly image: ContainerImage;

@@ -5,14 +5,23 @@
  * of cdktf: it is bundled into the apps, so the two sides cannot drift.
  */
 export const AppMetricNames = {
+  /** A gauge: 1 while the app holds a working broker connection, else 0. */
   brokerConnected: "messaging_app_broker_connected",
+  /** Publishes (sends) of messages, re-sends included. */
   sent: "messaging_app_messages_sent_total",
+  /** Distinct messages the broker confirmed. */
   confirmed: "messaging_app_messages_confirmed_total",
+  /** Messages sent again after a broker refusal (nack, unroutable return, failed send) or a lost connection. */
   resent: "messaging_app_messages_resent_total",
+  /** Deliveries handed to the app, redeliveries included. */
   received: "messaging_app_messages_received_total",
+  /** Messages processed and acknowledged (RabbitMQ: acked; Kafka: offset resolved for commit). */
   acked: "messaging_app_messages_acked_total",
+  /** Deliveries that were a second or later attempt of a message. */
   redelivered: "messaging_app_messages_redelivered_total",
+  /** Messages given up on as poison (RabbitMQ: rejected to the dead-letter exchange; Kafka: skipped). */
   deadLettered: "messaging_app_messages_dead_lettered_total",
+  /** Processed messages whose id had been processed before (among the last 200,000 ids). */
   duplicates: "messaging_app_messages_duplicates_total",
   /** A histogram: `_bucket`, `_sum` and `_count` series. */
   endToEndLatency: "messaging_app_end_to_end_latency_seconds",

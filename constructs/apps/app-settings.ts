@@ -53,8 +53,11 @@ export const AppOnlyEnv = {
   CONSUMER_WORK_MS: "CONSUMER_WORK_MS",
 } as const;
 
+/** A value of {@link AppEnv}. */
 export type AppEnvName = (typeof AppEnv)[keyof typeof AppEnv];
+/** A value of {@link AppOnlyEnv}. */
 export type AppOnlyEnvName = (typeof AppOnlyEnv)[keyof typeof AppOnlyEnv];
+/** A value of {@link AppMetricsEnv}. */
 export type AppMetricsEnvName = (typeof AppMetricsEnv)[keyof typeof AppMetricsEnv];
 export type AppSettingName = AppEnvName | AppOnlyEnvName | AppMetricsEnvName;
 

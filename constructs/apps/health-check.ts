@@ -1,6 +1,7 @@
 import type { ContainerHealthcheck } from "../private/bindings";
 import { goDuration, sha256 } from "../private/terraform-text";
 
+/** Options of a {@link HealthCheck}: its timing. */
 export interface HealthCheckOptions {
   /**
    * Seconds between two checks.

@@ -4,6 +4,7 @@ import { Container, DockerNetwork, DockerVolume, Image } from "../private/bindin
 import { Labels, labelList } from "../private/labels";
 import { escapeTemplate } from "../private/terraform-text";
 
+/** Props of the {@link CommonLabels} aspect. */
 export interface CommonLabelsProps {
   /**
    * Labels to add everywhere (a resource's own label of the same name wins).

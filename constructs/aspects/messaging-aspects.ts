@@ -5,6 +5,7 @@ import { CommonLabels } from "./common-labels";
 import { ImageTagWarning } from "./image-tag-warning";
 import { UniqueHostPorts } from "./unique-host-ports";
 
+/** Options of {@link addMessagingAspects}. */
 export interface MessagingAspectsOptions {
   /**
    * Labels added to every container, network, volume and built image.

@@ -180,10 +180,13 @@ export interface BrokerKindDescription {
   readonly internalPort: number;
   /** The host port the main endpoint is published on, if any. */
   readonly hostPort?: number;
+  /** The image when the props give none, e.g. `rabbitmq:4.0-management`. */
   readonly defaultImage: string;
+  /** The memory limit in MiB when `memoryMb` is not given. */
   readonly defaultMemoryMb: number;
   /** Below this, the broker cannot run; `memoryFix` says why. */
   readonly minMemoryMb: number;
+  /** The fix said when `memoryMb` is below `minMemoryMb`. */
   readonly memoryFix: string;
   /**
    * Capabilities the kind's containers get back after all are dropped, by
@@ -194,15 +197,29 @@ export interface BrokerKindDescription {
    */
   readonly addedCapabilities?: readonly string[];
   /** The uid:gid the kind's image runs its broker process as: the owner of its TLS key. */
-  readonly processUser?: { readonly uid: number; readonly gid: number };
+  readonly processUser?: {
+    /** User id. */
+    readonly uid: number;
+    /** Group id. */
+    readonly gid: number;
+  };
   /**
    * Where every node serves Prometheus metrics: one port, one or more scrape
    * endpoints (a Prometheus job each).
    * @default - the kind serves none
    */
   readonly metrics?: {
+    /** The port every node serves metrics on. */
     readonly port: number;
-    readonly endpoints: readonly { readonly job: string; readonly path: string; readonly params?: Record<string, string[]> }[];
+    /** The scrape endpoints, a Prometheus job each. */
+    readonly endpoints: readonly {
+      /** The Prometheus job, e.g. `rabbitmq`. */
+      readonly job: string;
+      /** The metrics path, e.g. `/metrics`. */
+      readonly path: string;
+      /** Query parameters of the scrape URL. */
+      readonly params?: Record<string, string[]>;
+    }[];
   };
   /**
    * The kind's other published host ports by prop name (base ports: node i
@@ -215,12 +232,34 @@ export interface BrokerKindDescription {
 export interface BrokerNodeSpec {
   /** The `cdktf-docker-messaging.component` label, e.g. `rabbitmq-broker`. */
   readonly component: string;
+  /** Environment variables, or a function that returns them at synth (render late). */
   readonly env?: Late<Record<string, string>>;
+  /** Ports published on the host. */
   readonly ports?: PublishedPort[];
-  readonly volumes?: { volumeName: string; containerPath: string }[];
+  /** Volumes mounted into the node. */
+  readonly volumes?: {
+    /** The Docker volume. */
+    volumeName: string;
+    /** Where it is mounted in the container. */
+    containerPath: string;
+  }[];
   /** Networks the node joins besides the broker's network (e.g. a network private to the cluster). */
-  readonly extraNetworks?: { network: INetwork; aliases?: string[] }[];
-  readonly uploads?: Late<{ file: string; content: string }[]>;
+  readonly extraNetworks?: {
+    /** The network. */
+    network: INetwork;
+    /** The node's aliases on it. */
+    aliases?: string[];
+  }[];
+  /** Files written into the container at creation, or a function that returns them at synth. */
+  readonly uploads?: Late<
+    {
+      /** In-container path. */
+      file: string;
+      /** The file's text. */
+      content: string;
+    }[]
+  >;
+  /** The node's health check (the broker counts as started when it passes). */
   readonly healthCheck: HealthCheck;
   /** Overrides the image's command. */
   readonly command?: string[];
@@ -247,6 +286,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   public readonly network: INetwork;
   public readonly endpoint: BrokerEndpoint;
   public readonly hostEndpoint?: BrokerEndpoint;
+  /** Memory limit of each node's container, in MiB (the `memoryMb` prop or the kind's default). */
   public readonly memoryMb: number;
   /** The nodes, in order (one unless `nodes` says more). */
   public readonly nodes: readonly BrokerNode[];
@@ -264,7 +304,12 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   /** The nodes' hardening, checked. */
   private readonly hardening: ResolvedHardening;
   /** The `metrics` prop, checked. */
-  protected readonly metricsSettings: { readonly enabled: boolean; readonly hostPort?: number };
+  protected readonly metricsSettings: {
+    /** Whether the nodes serve metrics. */
+    readonly enabled: boolean;
+    /** The host port node 1's metrics are published on (node i: + i - 1), when published. */
+    readonly hostPort?: number;
+  };
   private readonly metricsDescription?: BrokerKindDescription["metrics"];
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
@@ -460,7 +505,21 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
    * volume mounted read-only at `/etc/messaging/tls-ca/<broker>` (one folder
    * a broker: an app may use two TLS brokers with two CAs) and the CA file's path.
    */
-  protected appTls(): { volumes: { volumeName: string; containerPath: string; readOnly: boolean }[]; caFile: string } | undefined {
+  protected appTls():
+    | {
+        /** The CA volume, mounted read-only. */
+        volumes: {
+          /** The CA volume. */
+          volumeName: string;
+          /** `/etc/messaging/tls-ca/<broker>`. */
+          containerPath: string;
+          /** Always `true`. */
+          readOnly: boolean;
+        }[];
+        /** In-container path of the CA certificate. */
+        caFile: string;
+      }
+    | undefined {
     if (!this.tls) return undefined;
     const folder = `${APP_TLS_CA_DIR}/${this.brokerName}`;
     const file = this.tls.appCaFile.slice(this.tls.appCaFile.lastIndexOf("/") + 1);
@@ -709,6 +768,7 @@ function checkMetricsHostPort(scope: Construct, metricsBase: number, count: numb
   return ok;
 }
 
+/** The endpoint `hostname:port`. */
 export function endpointOf(hostname: string, port: number): BrokerEndpoint {
   return { hostname, port, address: `${hostname}:${port}` };
 }

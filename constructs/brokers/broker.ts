@@ -7,6 +7,7 @@ import type { INetwork } from "../networking/network";
 export interface BrokerEndpoint {
   /** Host name or IP address. */
   readonly hostname: string;
+  /** TCP port. */
   readonly port: number;
   /** `hostname:port`. */
   readonly address: string;
@@ -41,6 +42,7 @@ export interface IBroker extends IConstruct {
  * connection settings and starts after the broker.
  */
 export interface BrokerWiring {
+  /** The broker the app is wired to. */
   readonly broker: IBroker;
   /** What the app does there, for messages: `consumer of queue "orders"`. */
   readonly role: string;
@@ -49,7 +51,14 @@ export interface BrokerWiring {
   /** The user's call that made the wiring, for error messages. */
   readonly location?: SourceLocation;
   /** Volumes the app mounts for this wiring (a TLS broker's CA certificate, read-only). */
-  readonly volumes?: readonly { readonly volumeName: string; readonly containerPath: string; readonly readOnly: boolean }[];
+  readonly volumes?: readonly {
+    /** The Docker volume. */
+    readonly volumeName: string;
+    /** Where it is mounted in the app's containers. */
+    readonly containerPath: string;
+    /** Whether the mount is read-only. */
+    readonly readOnly: boolean;
+  }[];
   /** What `role` says, for tools (the topology picture): the broker entity and the direction of the messages. */
   readonly target?: WiringTarget;
 }
@@ -63,6 +72,7 @@ export interface WiringTarget {
   readonly direction: "publish" | "consume";
   /** The kind of the broker's entity: `queue`, `exchange`, `topic`, ... */
   readonly entityKind: string;
+  /** The entity's name, e.g. the queue `orders`. */
   readonly entityName: string;
   /** The routing key a publisher sends with (RabbitMQ). */
   readonly routingKey?: string;

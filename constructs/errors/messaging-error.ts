@@ -9,8 +9,11 @@ import type { SourceLocation } from "./source-location";
 export class MessagingValidationError extends Error {
   /** The path of the construct the problem belongs to, e.g. `shop/rabbit`. */
   public readonly constructPath: string;
+  /** What is wrong, e.g. `nodes must be 1 or an odd number >= 3`. */
   public readonly problem: string;
+  /** The value the construct received. */
   public readonly received: unknown;
+  /** How to fix it. */
   public readonly fix: string;
   /** The user's call that led to the problem (first frame outside this library). */
   public readonly location?: SourceLocation;

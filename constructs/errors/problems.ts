@@ -64,6 +64,7 @@ export function deferCheck(scope: IConstruct, check: () => readonly Finding[], l
 /** App roots that have problems, for `problemsIn` after a failed synth. */
 const rootsWithProblems = new Set<IConstruct>();
 
+/** Options of {@link report}. */
 export interface ReportOptions {
   /** Where the user made the call; captured now when not given. */
   readonly location?: SourceLocation;
@@ -113,7 +114,10 @@ export function assertNoProblems(scope: IConstruct): void {
 
 /** Several problems at once. */
 export class MessagingProblems extends Error {
-  constructor(public readonly problems: readonly MessagingValidationError[]) {
+  constructor(
+    /** Every problem found, in the order they were recorded. */
+    public readonly problems: readonly MessagingValidationError[],
+  ) {
     super(`${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` + problems.map((p) => `  - ${p.message}`).join("\n"));
     this.name = "MessagingProblems";
   }

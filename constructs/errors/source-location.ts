@@ -2,8 +2,11 @@ import * as path from "path";
 
 /** A place in the user's code: file (absolute) and 1-based line and column, as the runtime saw them. */
 export interface SourceLocation {
+  /** Absolute path of the file. */
   readonly file: string;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column. */
   readonly column: number;
 }
 

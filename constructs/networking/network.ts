@@ -9,6 +9,7 @@ export interface INetwork extends IConstruct {
   readonly networkName: string;
 }
 
+/** Props of a {@link Network}. */
 export interface NetworkProps {
   /**
    * Name of the Docker network on the host.

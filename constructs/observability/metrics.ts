@@ -49,6 +49,7 @@ export interface ScrapeTarget {
   readonly job: string;
   /** `host:port` on `network`. */
   readonly address: string;
+  /** The path of the metrics endpoint, e.g. `/metrics`. */
   readonly metricsPath: string;
   /** Query parameters of the scrape URL. */
   readonly params?: Readonly<Record<string, readonly string[]>>;
@@ -67,6 +68,7 @@ export interface IMetricsSource extends IConstruct {
   metricsTargets(): ScrapeTarget[];
 }
 
+/** Whether `value` serves metrics targets (implements {@link IMetricsSource}). */
 export function isMetricsSource(value: IConstruct): value is IMetricsSource {
   return typeof (value as Partial<IMetricsSource>).metricsTargets === "function";
 }

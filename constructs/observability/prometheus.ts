@@ -16,6 +16,7 @@ import { defaultAlertRules, renderAlertRules, type PrometheusAlertRule } from ".
 import { isMetricsSource, type ScrapeTarget } from "./metrics";
 import { conflictingJobs, PROMETHEUS_PORT, renderPrometheusConfig } from "./prometheus-config";
 
+/** Props of a {@link Prometheus}. */
 export interface PrometheusProps {
   /**
    * Container name, hostname and network alias.
@@ -134,10 +135,13 @@ const RULES_ENV = "PROMETHEUS_RULES";
 export class Prometheus extends Construct {
   /** Container name, hostname and network alias. */
   public readonly prometheusName: string;
+  /** The Prometheus docker_container (also `node.defaultChild`). */
   public readonly container: Container;
+  /** Where Prometheus keeps its time series. */
   public readonly dataVolume: DataVolume;
   /** The UI and API on the host, when published: `http://127.0.0.1:<port>`. */
   public readonly url?: string;
+  /** Seconds between two scrapes of a target. */
   public readonly scrapeIntervalSeconds: number;
   private readonly extraNetworks: readonly INetwork[];
   private readonly rules: PrometheusAlertRule[];

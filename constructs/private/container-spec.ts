@@ -16,8 +16,14 @@ const produce = <T>(value: Late<T>): T => (typeof value === "function" ? (value 
 
 /** A port published on the host; `hostIp` defaults to loopback. */
 export interface PublishedPort {
+  /** The port inside the container. */
   readonly containerPort: number;
+  /** The port on the Docker host. */
   readonly hostPort: number;
+  /**
+   * The host address the port is bound to.
+   * @default "127.0.0.1"
+   */
   readonly hostIp?: string;
 }
 

@@ -19,6 +19,7 @@ export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
  */
 export const DOCKER_PROVIDER_VERSION = "4.6.0";
 
+/** Props of a {@link DockerHost}. */
 export interface DockerHostProps {
   /**
    * Docker engine address (`unix://`, `tcp://` or `ssh://`).
@@ -32,6 +33,7 @@ export interface DockerHostProps {
  * a stack) and pins its version.
  */
 export class DockerHost extends Construct {
+  /** The `docker` provider. */
   public readonly provider: DockerProvider;
   /** The engine address the provider uses. */
   public readonly host: string;

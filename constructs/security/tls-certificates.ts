@@ -42,13 +42,17 @@ export interface TlsBrokerFiles {
 
 /** A named volume to mount. */
 export interface TlsVolumeMount {
+  /** The Docker volume. */
   readonly volumeName: string;
+  /** Where it is mounted in the container. */
   readonly containerPath: string;
+  /** Whether the mount is read-only. */
   readonly readOnly: boolean;
 }
 
 /** What a container needs to use the certificates: pass these to declareContainer's spec. */
 export interface TlsAttachment {
+  /** The volumes to mount. */
   readonly volumes: readonly TlsVolumeMount[];
   /** {@link TLS_REVISION_LABEL}: the container is replaced when the certificates are issued again. */
   readonly labels: Readonly<Record<string, string>>;
@@ -81,7 +85,12 @@ export interface ITlsCertificates extends IConstruct {
   /** What must have finished before a container using the certificates starts: the job. */
   startDependencies(): ITerraformDependable[];
   /** The uid:gid that owns the key (the broker process must run as it). */
-  readonly keyOwner: { readonly uid: number; readonly gid: number };
+  readonly keyOwner: {
+    /** User id. */
+    readonly uid: number;
+    /** Group id. */
+    readonly gid: number;
+  };
 }
 
 /** The props both kinds share. */
@@ -167,6 +176,7 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     keystoreFile: `${TLS_BROKER_DIR}/keystore.pem`,
   };
   public readonly appCaFile = `${TLS_APP_CA_DIR}/ca.pem`;
+  /** Prefix of the Docker objects (job `<name>-tls`, volumes `<name>-tls-*`). */
   public readonly name: string;
   /** The broker's key, certificate and keystore (mounted into broker containers only). */
   public readonly serverVolume: DataVolume;
@@ -176,10 +186,18 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
   public readonly caCertificate: string;
   /** The stack output `<name>_ca_certificate`. */
   public readonly caOutput: TerraformOutput;
+  /** @internal */
   protected readonly owner: KeyOwner;
-  public get keyOwner(): { readonly uid: number; readonly gid: number } {
+  /** The uid:gid that owns the key (the broker process must run as it). */
+  public get keyOwner(): {
+    /** User id. */
+    readonly uid: number;
+    /** Group id. */
+    readonly gid: number;
+  } {
     return this.owner;
   }
+  /** What `cdktf destroy` does to the certificate volumes. */
   protected readonly removalPolicy: RemovalPolicy;
   /** The CA key and certificate, mounted into the job only (generated certificates). */
   protected readonly caPrivate?: DataVolume;
@@ -290,6 +308,7 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
   /** The job's script (rendered at synth). */
   protected abstract script(): string;
 
+  /** A volume of the certificates, with their removal policy. */
   protected volume(id: string, name: string): DataVolume {
     return new DataVolume(this, id, { name, removalPolicy: this.removalPolicy });
   }
@@ -336,7 +355,9 @@ export class TlsCertificates extends TlsCertificatesBase {
     return new TlsCertificateFiles(scope, id, props);
   }
 
+  /** The DNS names the broker certificate is valid for. */
   public readonly dnsNames: readonly string[];
+  /** The IP addresses the broker certificate is valid for. */
   public readonly ipAddresses: readonly string[];
   private readonly validityDays: number;
   private readonly caValidityDays: number;

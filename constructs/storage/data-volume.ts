@@ -20,6 +20,7 @@ import { checkDockerName, checkKnownKeys, checkLabels, checkOneOf, claimName } f
  */
 export type RemovalPolicy = "retain" | "destroy";
 
+/** Props of a {@link DataVolume}. */
 export interface DataVolumeProps {
   /** Name of the volume on the Docker host. */
   readonly name: string;
@@ -42,6 +43,7 @@ export interface DataVolumeProps {
 export class DataVolume extends Construct {
   /** The name to mount (a Token carrying the dependency when managed). */
   public readonly volumeName: string;
+  /** What `cdktf destroy` does to the volume and its data. */
   public readonly removalPolicy: RemovalPolicy;
   /** The docker_volume resource, when the removal policy is `"destroy"`. */
   public readonly resource?: DockerVolume;

@@ -10,6 +10,8 @@
  * t.expectWiring("events-reader", { broker: "kafka", role: "consumer", topic: "events", groupId: "readers" });
  * t.expectNoPortBeyondLoopback();
  * ```
+ *
+ * @module cdktf-docker-messaging/testing
  */
 import * as path from "path";
 import { Testing, type TerraformStack } from "cdktf";
@@ -62,39 +64,63 @@ export function synthSnapshot(stack: TerraformStack): Record<string, any> {
   return JSON.parse(text);
 }
 
+/** A queue as the RabbitMQ definitions file declares it. */
 export interface QueueFacts {
+  /** The queue's name. */
   readonly name: string;
+  /** `quorum`, `classic` or `stream` (`x-queue-type`). */
   readonly type: string;
+  /** Whether it survives a broker restart. */
   readonly durable: boolean;
   /** The queue dead-lettered messages go to, when they go to one queue through the default exchange. */
   readonly deadLettersTo?: string;
+  /** The dead-letter exchange (`x-dead-letter-exchange`), when it is not the default one. */
   readonly deadLetterExchange?: string;
+  /** Every `x-*` argument of the queue. */
   readonly arguments: Record<string, unknown>;
 }
 
+/** A topic as the Kafka set-up job creates it. */
 export interface TopicFacts {
+  /** The topic's name. */
   readonly name: string;
+  /** Number of partitions. */
   readonly partitions: number;
+  /** Copies of each partition. */
   readonly replicationFactor: number;
+  /** Its `--config` settings, e.g. `{ "retention.ms": "86400000" }`. */
   readonly configs: Record<string, string>;
 }
 
+/** One use of a broker by an app, read from the app's connection settings. */
 export interface WiringFacts {
   /** The broker's name (its container name, or its name without `-<i>` for a cluster). */
   readonly broker: string;
+  /** The broker's kind. */
   readonly kind: "rabbitmq" | "kafka";
+  /** `consumer` (both kinds), `publisher` (RabbitMQ) or `producer` (Kafka). */
   readonly role: "consumer" | "publisher" | "producer";
+  /** RabbitMQ consumer: the queue (`RABBITMQ_QUEUE`). */
   readonly queue?: string;
+  /** RabbitMQ publisher: the exchange (`""` for the default one). */
   readonly exchange?: string;
+  /** RabbitMQ publisher: the routing key. */
   readonly routingKey?: string;
+  /** Kafka: the topic. */
   readonly topic?: string;
+  /** Kafka consumer: the consumer group. */
   readonly groupId?: string;
 }
 
+/** A port of a container published on the Docker host. */
 export interface PortFacts {
+  /** The container's name. */
   readonly container: string;
+  /** The port inside the container. */
   readonly containerPort: number;
+  /** The port on the host. */
   readonly hostPort: number;
+  /** The host address it is bound to (`127.0.0.1`: this host only). */
   readonly hostIp: string;
 }
 
@@ -105,15 +131,20 @@ export interface PortFacts {
  * settings), i.e. from what will be deployed.
  */
 export class MessagingTemplate {
+  /** Synthesizes `stack` (as {@link synthStack} does) and reads the result. */
   public static fromStack(stack: TerraformStack): MessagingTemplate {
     return new MessagingTemplate(synthStack(stack));
   }
 
+  /** Reads an already synthesized stack (the JSON of `cdk.tf.json`). */
   public static fromJson(json: Record<string, any>): MessagingTemplate {
     return new MessagingTemplate(json);
   }
 
-  private constructor(public readonly json: Record<string, any>) {}
+  private constructor(
+    /** The synthesized stack. */
+    public readonly json: Record<string, any>,
+  ) {}
 
   /** docker_container configs by name. */
   public containers(): Record<string, any> {
@@ -137,6 +168,7 @@ export class MessagingTemplate {
     });
   }
 
+  /** The queue `name` of the RabbitMQ broker `broker`; throws when it declares none. */
   public queue(broker: string, name: string): QueueFacts {
     const found = this.queues(broker).find((q) => q.name === name);
     if (!found) throw new Error(`broker ${broker} declares no queue "${name}" (it has: ${this.queues(broker).map((q) => q.name).join(", ") || "none"})`);
@@ -154,7 +186,14 @@ export class MessagingTemplate {
   }
 
   /** Bindings of the RabbitMQ broker `broker`: exchange -> queue with routing key. */
-  public bindings(broker: string): { exchange: string; queue: string; routingKey: string }[] {
+  public bindings(broker: string): {
+    /** The source exchange. */
+    exchange: string;
+    /** The destination queue. */
+    queue: string;
+    /** The binding key. */
+    routingKey: string;
+  }[] {
     return (this.definitions(broker).bindings ?? []).map((b: any) => ({ exchange: b.source, queue: b.destination, routingKey: b.routing_key }));
   }
 
@@ -176,6 +215,7 @@ export class MessagingTemplate {
     return topics;
   }
 
+  /** The topic `name` of the Kafka broker `broker`; throws when it creates none. */
   public topic(broker: string, name: string): TopicFacts {
     const found = this.topics(broker).find((t) => t.name === name);
     if (!found) throw new Error(`broker ${broker} creates no topic "${name}" (it has: ${this.topics(broker).map((t) => t.name).join(", ") || "none"})`);

@@ -10,18 +10,24 @@
 
 /** Where in cdk.tf.json the description lives: `"//": { "cdktf-docker-messaging": { "topology": ... } }`. */
 export const TOPOLOGY_COMMENT_KEY = "cdktf-docker-messaging";
+/** The key of the description inside the {@link TOPOLOGY_COMMENT_KEY} object. */
 export const TOPOLOGY_KEY = "topology";
 /** Raised when a field changes meaning; readers refuse a newer format instead of drawing it wrong. */
 export const TOPOLOGY_FORMAT_VERSION = 1;
 
+/** A synthesized stack's brokers, apps, other containers and networks (see the file comment of `topology-description.ts`). */
 export interface TopologyDescription {
+  /** {@link TOPOLOGY_FORMAT_VERSION} when it was written. */
   readonly formatVersion: number;
   /** The stack's construct id (its folder under cdktf.out/stacks). */
   readonly stack: string;
+  /** The brokers. */
   readonly brokers: readonly BrokerTopology[];
+  /** The apps. */
   readonly apps: readonly AppTopology[];
   /** Every other container of the stack (set-up jobs, certificate jobs, monitoring, the user's own), by component. */
   readonly components: readonly ComponentTopology[];
+  /** The stack's networks. */
   readonly networks: readonly NetworkTopology[];
 }
 
@@ -29,20 +35,27 @@ export interface TopologyDescription {
 export interface PublishedPortTopology {
   /** The host address it is bound to: `127.0.0.1` (this host only) or `0.0.0.0` (every interface). */
   readonly hostIp: string;
+  /** The port on the host. */
   readonly hostPort: number;
+  /** The port inside the container. */
   readonly containerPort: number;
+  /** `tcp` or `udp`. */
   readonly protocol: string;
 }
 
+/** One node (container) of a broker. */
 export interface BrokerNodeTopology {
   /** 1-based. */
   readonly index: number;
   /** Container name (and host name). */
   readonly name: string;
+  /** Its ports published on the host. */
   readonly ports: readonly PublishedPortTopology[];
+  /** Names of the networks it is on. */
   readonly networks: readonly string[];
 }
 
+/** A broker: its nodes and, by kind, its entities. */
 export interface BrokerTopology {
   /** The broker's name: its host name and network alias. */
   readonly name: string;
@@ -52,6 +65,7 @@ export interface BrokerTopology {
   readonly path: string;
   /** The network apps reach it on. */
   readonly network: string;
+  /** Its nodes, in order. */
   readonly nodes: readonly BrokerNodeTopology[];
   /** RabbitMQ: exchanges declared (the predefined `amq.*` ones appear when used). */
   readonly exchanges: readonly ExchangeTopology[];
@@ -65,29 +79,39 @@ export interface BrokerTopology {
   readonly topics: readonly TopicTopology[];
 }
 
+/** A RabbitMQ exchange. */
 export interface ExchangeTopology {
+  /** The exchange's name. */
   readonly name: string;
   /** `direct`, `fanout`, `topic`, `headers`. */
   readonly type: string;
+  /** An internal exchange: clients cannot publish to it, only exchanges bound to it. */
   readonly internal: boolean;
   /** A predefined exchange (`amq.topic`, ...): not declared by the stack. */
   readonly predefined: boolean;
 }
 
+/** A RabbitMQ queue. */
 export interface QueueTopology {
+  /** The queue's name. */
   readonly name: string;
   /** `quorum`, `classic`, `stream`. */
   readonly type: string;
+  /** Whether it survives a broker restart. */
   readonly durable: boolean;
 }
 
+/** A binding of a RabbitMQ queue to an exchange. */
 export interface BindingTopology {
+  /** The source exchange. */
   readonly exchange: string;
+  /** The destination queue. */
   readonly queue: string;
   /** The binding key (`""` for none). */
   readonly routingKey: string;
 }
 
+/** Where a RabbitMQ queue's dead letters go. */
 export interface DeadLetterTopology {
   /** The queue whose rejected or expired messages are dead-lettered. */
   readonly queue: string;
@@ -99,24 +123,37 @@ export interface DeadLetterTopology {
   readonly routingKey?: string;
 }
 
+/** A Kafka topic. */
 export interface TopicTopology {
+  /** The topic's name. */
   readonly name: string;
+  /** Number of partitions. */
   readonly partitions: number;
+  /** Copies of each partition. */
   readonly replicationFactor: number;
 }
 
+/** An app (an `AppContainer`) and its wirings. */
 export interface AppTopology {
   /** The app's name; its containers are `<name>-1..N`. */
   readonly name: string;
+  /** Construct path, for finding it in the code. */
   readonly path: string;
+  /** Number of containers. */
   readonly replicas: number;
+  /** Names of its containers. */
   readonly containers: readonly string[];
+  /** The image its containers run. */
   readonly image: ImageTopology;
+  /** Its ports published on the host. */
   readonly ports: readonly PublishedPortTopology[];
+  /** Names of the networks it is on. */
   readonly networks: readonly string[];
+  /** Its uses of brokers. */
   readonly wirings: readonly WiringTopology[];
 }
 
+/** The image of an app. */
 export interface ImageTopology {
   /** `repo:tag` as the stack names it (a built image's tag is a hash of its build folder). */
   readonly name: string;
@@ -134,8 +171,11 @@ export interface WiringTopology {
   readonly direction?: "publish" | "consume";
   /** `queue`, `exchange`, `topic`, ...; absent when the broker kind does not say. */
   readonly entityKind?: string;
+  /** The entity's name, e.g. the queue `orders`. */
   readonly entityName?: string;
+  /** The routing key a publisher sends with (RabbitMQ). */
   readonly routingKey?: string;
+  /** The consumer group (Kafka). */
   readonly groupId?: string;
 }
 
@@ -145,16 +185,21 @@ export interface ComponentTopology {
   readonly name: string;
   /** The `cdktf-docker-messaging.component` label (`rabbitmq-setup`, `kafka-setup`, `tls-certificates`, ...), or `container` without one. */
   readonly component: string;
+  /** Construct path, for finding it in the code. */
   readonly path: string;
   /** The broker or app it belongs to (its construct is inside that one's), if any. */
   readonly owner?: string;
   /** Runs once to completion during deploy (set-up and certificate jobs). */
   readonly oneShot: boolean;
+  /** Its ports published on the host. */
   readonly ports: readonly PublishedPortTopology[];
+  /** Names of the networks it is on. */
   readonly networks: readonly string[];
 }
 
+/** A Docker network of the stack. */
 export interface NetworkTopology {
+  /** The network's name on the host. */
   readonly name: string;
   /** No route out of the host's containers. */
   readonly internal: boolean;

@@ -23,6 +23,7 @@ export { kafkaEnvName } from "./kafka-env";
 import { KafkaTopic, type KafkaConsumeOptions } from "./kafka-topic";
 import { KAFKA_MIN_MEMORY_MB, undeclaredTopicFix, validateKafkaProps, validateTopic } from "./validate-kafka";
 
+/** The listener apps on the broker's network connect to. */
 export const KAFKA_INTERNAL_PORT = 9092;
 export const KAFKA_CONTROLLER_PORT = 9093;
 /** Container port of the REPLICATION listener: inter-broker traffic and the set-up job, on the broker's own network only. */
@@ -137,6 +138,7 @@ const KAFKA_PROPS: Record<keyof KafkaBrokerProps, true> = {
 };
 const CONSUME_OPTIONS: Record<keyof KafkaConsumeOptions, true> = { groupId: true };
 
+/** Options of {@link KafkaBroker.addTopic}. */
 export interface KafkaTopicOptions {
   /** @default 1 */
   readonly partitions?: number;
@@ -199,11 +201,13 @@ interface AppGrant {
  * `topic.grantConsume(app, { groupId })`.
  */
 export class KafkaBroker extends BrokerBase {
+  /** The KRaft cluster id the nodes' storage is formatted with. */
   public readonly clusterId: string;
   /** The first node's docker_container (also `node.defaultChild`); `containers` has every node's. */
   public readonly container: Container;
   /** The first node's data volume; `dataVolumes` has every node's. */
   public readonly dataVolume: DataVolume;
+  /** Every node's data volume, in node order. */
   public readonly dataVolumes: readonly DataVolume[];
   /** Copies of each partition by default, and of the internal topics: min(3, nodes). */
   public readonly replicationFactor: number;
@@ -344,7 +348,7 @@ export class KafkaBroker extends BrokerBase {
     return this.topics.map((t) => t.name);
   }
 
-  /** The declared topics: name, partitions, replication factor and configs. */
+  /** @internal The declared topics: name, partitions, replication factor and configs (read by describeTopology). */
   public get topicList(): readonly Readonly<TopicDecl>[] {
     return this.topics;
   }

@@ -1,6 +1,7 @@
 import type { IBrokerClient } from "../broker";
 import type { KafkaBroker } from "./kafka-broker";
 
+/** Options of {@link KafkaTopic.grantConsume}. */
 export interface KafkaConsumeOptions {
   /** The consumer group: apps in one group share the topic's partitions, each group reads every record. */
   readonly groupId: string;
@@ -10,9 +11,13 @@ export interface KafkaConsumeOptions {
 export class KafkaTopic {
   /** @internal */
   constructor(
+    /** The broker the topic is declared on. */
     public readonly broker: KafkaBroker,
+    /** The topic's name. */
     public readonly topicName: string,
+    /** Number of partitions. */
     public readonly partitions: number,
+    /** Copies of each partition. */
     public readonly replicationFactor: number,
   ) {}
 

@@ -33,9 +33,11 @@ import {
 } from "./rabbitmq-topology";
 import { RABBITMQ_MIN_MEMORY_MB, validateRabbitMqProps } from "./validate-rabbitmq";
 
+/** AMQP, the port apps connect to (without `tls`). */
 export const RABBITMQ_AMQP_PORT = 5672;
 /** AMQP over TLS: the only AMQP listener when `tls` is on. */
 export const RABBITMQ_AMQPS_PORT = 5671;
+/** The management UI and HTTP API. */
 export const RABBITMQ_MANAGEMENT_PORT = 15672;
 /** The rabbitmq_prometheus plugin's port (enabled in the image, as in the official one). */
 export const RABBITMQ_METRICS_PORT = 15692;
@@ -118,18 +120,21 @@ const RABBITMQ_PROPS: Record<keyof RabbitMqBrokerProps, true> = {
 export class RabbitMqBroker extends BrokerBase {
   /** Management UI on the host, when published. */
   public readonly managementUrl?: string;
+  /** The administrator's user name. */
   public readonly adminUser: string;
+  /** The virtual host of the topology and the apps. */
   public readonly vhost: string;
   /** The first node's docker_container (also `node.defaultChild`); `containers` has every node's. */
   public readonly container: Container;
   /** The first node's data volume; `dataVolumes` has every node's. */
   public readonly dataVolume: DataVolume;
+  /** Every node's data volume, in node order. */
   public readonly dataVolumes: readonly DataVolume[];
   /** The variable holding the cluster's Erlang cookie, with more than one node. */
   public readonly erlangCookieVariable?: TerraformVariable;
   /** The variable holding the admin password, when the construct declared it. */
   public readonly adminPasswordVariable?: TerraformVariable;
-  /** Queues, exchanges, bindings and policies, as declared so far. */
+  /** @internal Queues, exchanges, bindings and policies, as declared so far (read by describeTopology). */
   public readonly topology: RabbitMqTopology;
   private readonly adminPassword: string;
   /** The URL each wired app gets, made once: each Fn.urlencode call is a new Token, and equal wirings must compare equal. */

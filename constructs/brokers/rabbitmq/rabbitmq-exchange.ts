@@ -6,8 +6,11 @@ import type { RabbitMqExchangeType, RabbitMqPublishOptions } from "./rabbitmq-to
 export class RabbitMqExchange {
   /** @internal */
   constructor(
+    /** The broker the exchange belongs to. */
     public readonly broker: RabbitMqBroker,
+    /** The exchange's name. */
     public readonly exchangeName: string,
+    /** The exchange's type. */
     public readonly type: RabbitMqExchangeType,
   ) {}
 

@@ -7,8 +7,11 @@ import type { RabbitMqBindingOptions, RabbitMqQueueType } from "./rabbitmq-topol
 export class RabbitMqQueue {
   /** @internal */
   constructor(
+    /** The broker the queue is declared on. */
     public readonly broker: RabbitMqBroker,
+    /** The queue's name. */
     public readonly queueName: string,
+    /** The queue's type. */
     public readonly type: RabbitMqQueueType,
   ) {}
 

@@ -13,7 +13,9 @@
 import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
 
+/** A RabbitMQ queue type (`x-queue-type`). */
 export type RabbitMqQueueType = "classic" | "quorum" | "stream";
+/** What a policy applies to (the policy's `apply-to`). */
 export type RabbitMqPolicyTarget = "queues" | "exchanges" | "all" | "classic_queues" | "quorum_queues" | "streams";
 
 const QUEUE_TYPES: readonly RabbitMqQueueType[] = ["classic", "quorum", "stream"];

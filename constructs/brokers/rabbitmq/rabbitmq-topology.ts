@@ -14,14 +14,27 @@ import {
 } from "./rabbitmq-rules";
 
 export type { RabbitMqPolicyTarget, RabbitMqQueueType } from "./rabbitmq-rules";
+/** A RabbitMQ exchange type. */
 export type RabbitMqExchangeType = "direct" | "fanout" | "topic" | "headers";
+/** The value of a queue argument or policy key. */
 export type RabbitMqArgument = string | number | boolean;
 
 /** A queue or its name; a name may refer to a queue declared later. */
-export type QueueReference = { readonly queueName: string } | string;
+export type QueueReference =
+  | {
+      /** The queue's name. */
+      readonly queueName: string;
+    }
+  | string;
 /** An exchange or its name (`amq.*` predefined ones included); a name may refer to one declared later. */
-export type ExchangeReference = { readonly exchangeName: string } | string;
+export type ExchangeReference =
+  | {
+      /** The exchange's name. */
+      readonly exchangeName: string;
+    }
+  | string;
 
+/** Options of {@link RabbitMqBroker.addQueue}. */
 export interface RabbitMqQueueOptions {
   /**
    * Queue type. Quorum queues are RabbitMQ's recommended replicated, durable
@@ -76,6 +89,7 @@ export interface RabbitMqQueueOptions {
   readonly arguments?: Record<string, RabbitMqArgument>;
 }
 
+/** Options of {@link RabbitMqBroker.addExchange}. */
 export interface RabbitMqExchangeOptions {
   /** @default "direct" */
   readonly type?: RabbitMqExchangeType;
@@ -90,6 +104,7 @@ export interface RabbitMqExchangeOptions {
   readonly internal?: boolean;
 }
 
+/** Options of a binding of a queue to an exchange. */
 export interface RabbitMqBindingOptions {
   /**
    * The binding key: a word for direct exchanges, a pattern with `*` and `#`
@@ -99,6 +114,7 @@ export interface RabbitMqBindingOptions {
   readonly routingKey?: string;
 }
 
+/** Options of {@link RabbitMqBroker.addPolicy}. */
 export interface RabbitMqPolicyOptions {
   /** Regular expression (PCRE, as RabbitMQ reads it) on queue or exchange names. */
   readonly pattern: string;
@@ -110,6 +126,7 @@ export interface RabbitMqPolicyOptions {
   readonly priority?: number;
 }
 
+/** Options of {@link RabbitMqExchange.grantPublish}. */
 export interface RabbitMqPublishOptions {
   /**
    * The routing key every message is published with. Must reach at least one
