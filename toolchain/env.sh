@@ -14,8 +14,13 @@ case "${TF_PLUGIN_CACHE_DIR:-}" in
   "" | "$TOOLCHAIN_CACHE/tf-plugin-cache" | "$TOOLCHAIN_CACHE"/provider-*/tf-plugin-cache) TF_PLUGIN_CACHE_DIR="$PROVIDER_CACHE/tf-plugin-cache" ;;
 esac
 export TF_PLUGIN_CACHE_DIR
+# Turns off cdktf's and Terraform's version checks and telemetry. No CDKTF_*
+# variable is set here: cdktf's CLI reads every CDKTF_* variable as an option
+# (yargs' env prefix), and `cdktf init` refuses one it does not know
+# ("Unknown argument: disableTelemetry" for the CDKTF_DISABLE_TELEMETRY that
+# earlier versions of this file set; cdktf 0.21 reads only CHECKPOINT_DISABLE).
 export CHECKPOINT_DISABLE=1
-export CDKTF_DISABLE_TELEMETRY=1
+unset CDKTF_DISABLE_TELEMETRY
 export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"
 mkdir -p "$TOOLCHAIN_CACHE" "$PROVIDER_CACHE" "$TF_PLUGIN_CACHE_DIR"
 # The apps' Node (toolchain/app-node.sh puts it there): the apps suite and the

@@ -32,14 +32,14 @@ const credentials = {
   TF_VAR_tarball_kafka_credentials_key: randomBytes(24).toString("base64url"),
 };
 // cdktf's CLI reads every CDKTF_* variable as an option of its own (yargs'
-// env prefix): CDKTF_DISABLE_TELEMETRY from toolchain/env.sh makes
-// `cdktf init` fail with "Unknown argument: disableTelemetry".
-const cliEnv = (extra: Record<string, string> = {}): Record<string, string> => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !k.startsWith("CDKTF_") && v !== undefined)) as Record<string, string>;
-  return { ...env, CHECKPOINT_DISABLE: "1", ...extra };
-};
+// env prefix), and `cdktf init` fails on one it does not know (toolchain/env.sh
+// sets none): a user's fresh shell has none either.
+for (const name of Object.keys(process.env)) if (name.startsWith("CDKTF_")) delete process.env[name];
+// The CLI as a user has it installed (the template does not add cdktf-cli to the project).
+const cdktfCli = path.join(repoRoot, "node_modules", ".bin", "cdktf");
+const terraformBinary = process.env.TERRAFORM_BINARY_NAME || "terraform";
 const inProject = (command: string, args: string[], extra: { env?: Record<string, string>; timeoutSeconds?: number; okCodes?: number[] } = {}) =>
-  run(command, args, { cwd: project, env: cliEnv(extra.env), timeoutSeconds: extra.timeoutSeconds ?? 300, okCodes: extra.okCodes });
+  run(command, args, { cwd: project, env: { CHECKPOINT_DISABLE: "1", ...extra.env }, timeoutSeconds: extra.timeoutSeconds ?? 300, okCodes: extra.okCodes });
 
 let tarball = "";
 let packedFiles: string[] = [];
@@ -47,7 +47,7 @@ let deployed = false;
 
 afterAll(() => {
   // A failed run leaves nothing behind: destroy what may have been deployed.
-  if (deployed) inProject("npx", ["cdktf", "destroy", "--auto-approve", "--skip-provider-lock"], { env: credentials, okCodes: [0, 1] });
+  if (deployed) inProject(cdktfCli, ["destroy", "--auto-approve", "--skip-provider-lock"], { env: credentials, okCodes: [0, 1] });
   fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -85,7 +85,6 @@ test("npm pack makes a tarball with the library, the apps' bundles and Dockerfil
 
 test("a fresh `cdktf init` project installs it with TypeScript pinned to 5.9 and the peer dependencies once", () => {
   fs.mkdirSync(project);
-  const cdktfCli = path.join(repoRoot, "node_modules", ".bin", "cdktf");
   const init = inProject(cdktfCli, ["init", "--template=typescript", "--local", "--project-name", STACK, "--project-description", "the tarball phase", "--enable-crash-reporting=false"]);
   // `cdktf init` writes TypeScript 7, which ts-jest and ts-node refuse: pin 5.9, as the README says.
   const pin = inProject("npm", ["install", "--no-audit", "--no-fund", "--save-dev", "typescript@~5.9"]);
@@ -123,7 +122,7 @@ test("a fresh `cdktf init` project installs it with TypeScript pinned to 5.9 and
 });
 
 test("synth names the user's stack and the image builds from the installed package", () => {
-  const synth = inProject("npx", ["cdktf", "synth"]);
+  const synth = inProject(cdktfCli, ["synth"]);
   const json = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", STACK, "cdk.tf.json"), "utf8"));
   const contexts = Object.values<any>(json.resource.docker_image)
     .map((i) => i.build?.context)
@@ -141,7 +140,7 @@ test("synth names the user's stack and the image builds from the installed packa
 function runWithOpenInput(command: string, args: string[], cwd: string, timeoutSeconds: number): Promise<{ code: number | null; output: string; seconds: number }> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(command, args, { cwd, env: { ...cliEnv(), NO_COLOR: "1", FORCE_COLOR: "0", CI: "true" }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, CHECKPOINT_DISABLE: "1", NO_COLOR: "1", FORCE_COLOR: "0", CI: "true" }, stdio: ["pipe", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -154,48 +153,50 @@ function runWithOpenInput(command: string, args: string[], cwd: string, timeoutS
 }
 
 test.each([
-  ["cdktf deploy", "npx", ["cdktf", "deploy", "--auto-approve", "--skip-provider-lock"]],
-  ["cdktf diff", "npx", ["cdktf", "diff", "--skip-provider-lock"]],
-  ["terraform plan", "terraform", ["plan"]],
-])("a missing secret stops %s at once, without a prompt, naming every unset TF_VAR_", async (_name, command, args) => {
-  const cwd = command === "terraform" ? path.join(project, "cdktf.out", "stacks", STACK) : project;
-  if (command === "terraform") {
-    inProject(process.env.TERRAFORM_BINARY_NAME || "terraform", ["-chdir=" + cwd, "init", "-input=false"]);
-  }
-  const binary = command === "terraform" ? process.env.TERRAFORM_BINARY_NAME || "terraform" : command;
-  const result = await runWithOpenInput(binary, args, cwd, 180);
-  console.log(`${_name} without secrets: exit ${result.code} after ${result.seconds.toFixed(1)} s`);
+  ["cdktf deploy", ["deploy", "--auto-approve", "--skip-provider-lock"]],
+  ["cdktf diff", ["diff", "--skip-provider-lock"]],
+  ["terraform plan", ["plan"]],
+])("a missing secret stops %s at once, without a prompt, naming every unset TF_VAR_", async (name, args) => {
+  const viaTerraform = name === "terraform plan";
+  const cwd = viaTerraform ? path.join(project, "cdktf.out", "stacks", STACK) : project;
+  if (viaTerraform) inProject(terraformBinary, [`-chdir=${cwd}`, "init", "-input=false"]);
+  const result = await runWithOpenInput(viaTerraform ? terraformBinary : cdktfCli, args, cwd, 180);
+  console.log(`${name} without secrets: exit ${result.code} after ${result.seconds.toFixed(1)} s`);
   expect(result.output).not.toMatch(/Enter a value/);
   expect(result.code).not.toBe(0);
   expect(result.code).not.toBeNull(); // null: killed at the timeout, i.e. it waited for input
-  for (const name of Object.keys(credentials)) {
-    const variable = name.replace(/^TF_VAR_/, "");
-    expect(result.output).toContain(`${variable} is not set: export ${name} `);
+  // Terraform wraps its messages in a box (and cdktf to the terminal's width): compare the words.
+  const output = result.output
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(/[│╷╵]/g, " ")
+    .replace(/\s+/g, " ");
+  for (const key of Object.keys(credentials)) {
+    expect(output).toContain(`${key.replace(/^TF_VAR_/, "")} is not set: export ${key} `);
   }
   expect(containersLabelled(stackLabel)).toEqual([]);
 });
 
 test("cdktf deploy runs the package's producer and the project's own consumer; every message is counted", async () => {
   deployed = true;
-  const deploy = inProject("npx", ["cdktf", "deploy", "--auto-approve", "--skip-provider-lock"], { env: credentials, timeoutSeconds: 600 });
+  const deploy = inProject(cdktfCli, ["deploy", "--auto-approve", "--skip-provider-lock"], { env: credentials, timeoutSeconds: 600 });
   console.log(`cdktf deploy ${deploy.seconds.toFixed(1)} s`);
-  const counted = await waitFor(`${STACK}-counter to count ${MESSAGES} messages`, 180, () => {
-    const count = Number(run("docker", ["exec", `${STACK}-counter`, "cat", "/tmp/consumed-count"], { okCodes: [0, 1] }).stdout.trim() || 0);
+  const counted = await waitFor(`${STACK}-counter-1 to count ${MESSAGES} messages`, 180, () => {
+    const count = Number(run("docker", ["exec", `${STACK}-counter-1`, "cat", "/tmp/consumed-count"], { okCodes: [0, 1] }).stdout.trim() || 0);
     return count >= MESSAGES ? count : undefined;
   });
   expect(counted).toBeGreaterThanOrEqual(MESSAGES);
   const state = (name: string) => run("docker", ["inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", name]).stdout.trim();
-  expect(state(`${STACK}-counter`)).toBe("running healthy");
+  expect(state(`${STACK}-counter-1`)).toBe("running healthy");
   expect(state(`${STACK}-kafka`)).toBe("running healthy");
 });
 
 test("a second plan is empty", () => {
-  const diff = inProject("npx", ["cdktf", "diff", "--skip-provider-lock"], { env: credentials });
+  const diff = inProject(cdktfCli, ["diff", "--skip-provider-lock"], { env: credentials });
   expect(diff.stdout + diff.stderr).toMatch(/No changes/);
 });
 
 test("cdktf destroy leaves no container, network or volume of the stack", () => {
-  const destroy = inProject("npx", ["cdktf", "destroy", "--auto-approve", "--skip-provider-lock"], { env: credentials });
+  const destroy = inProject(cdktfCli, ["destroy", "--auto-approve", "--skip-provider-lock"], { env: credentials });
   deployed = false;
   console.log(`cdktf destroy ${destroy.seconds.toFixed(1)} s`);
   expect(containersLabelled(stackLabel)).toEqual([]);
