@@ -6,6 +6,7 @@ import type { TerraformConstructor } from "cdktf/lib/testing/matchers";
 
 declare global {
   namespace jest {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type -- must be @types/jest's own parameters to merge
     interface Matchers<R, T = {}> {
       toHaveResource(resourceConstructor: TerraformConstructor): R;
       toHaveResourceWithProperties(resourceConstructor: TerraformConstructor, properties: Record<string, any>): R;

@@ -13,7 +13,7 @@
 import { createHash } from "crypto";
 import { run } from "../lib/proc";
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const seconds = (d: string | undefined): number | undefined => {
   if (d === undefined) return undefined;

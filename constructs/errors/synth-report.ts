@@ -95,7 +95,7 @@ interface SourceMapLike {
  */
 function originalPosition(location: SourceLocation): SourceLocation {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only on the error path
     const mod = require("module") as { findSourceMap?: (file: string) => SourceMapLike | undefined; SourceMap?: new (payload: unknown) => SourceMapLike };
     const viaSupport = sourceMapSupportPosition(location);
     if (viaSupport) return viaSupport;
@@ -129,6 +129,7 @@ function sourceMapSupportPosition(location: SourceLocation): SourceLocation | un
 function esbuildRegisterMap(file: string, SourceMap: new (payload: unknown) => SourceMapLike): SourceMapLike | undefined {
   let esbuild: { transformSync: (code: string, options: Record<string, unknown>) => { map: string } };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: the user's esbuild, when there is one
     esbuild = require(require.resolve("esbuild", { paths: [process.cwd(), path.dirname(file)] }));
   } catch {
     return undefined;

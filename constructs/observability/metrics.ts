@@ -123,7 +123,7 @@ export function resolveAppMetrics(
   const port = checkInteger(scope, "metrics.port", metrics.port, 1, "use a port between 1 and 65535", 65535) ? (metrics.port ?? defaultPort) : defaultPort;
   let path = "/metrics";
   if (metrics.path !== undefined) {
-    if (typeof metrics.path !== "string" || !/^\/[A-Za-z0-9._~\/-]*$/.test(metrics.path)) {
+    if (typeof metrics.path !== "string" || !/^\/[A-Za-z0-9._~/-]*$/.test(metrics.path)) {
       report(scope, "metrics.path must be a URL path starting with '/' (letters, digits, '.', '_', '~', '-', '/')", metrics.path, 'use e.g. "/metrics"');
     } else {
       path = metrics.path;

@@ -114,7 +114,7 @@ export function checkString(scope: IConstruct, field: string, value: unknown, op
 /** An IPv4 or IPv6 address literal (what Docker accepts as a port's host IP). */
 export function checkIpAddress(scope: IConstruct, field: string, value: unknown): boolean {
   if (value === undefined || isToken(value)) return true;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { isIP } = require("net") as typeof import("net");
   if (typeof value !== "string" || isIP(value) === 0) {
     report(scope, `${field} is not an IP address`, value, 'use an address such as "127.0.0.1" (the default), "0.0.0.0" or "::1"');

@@ -71,7 +71,7 @@ describe("a stack with five mistakes (broken-stack.ts)", () => {
   ];
 
   test("the fixture's lines move when esbuild strips its types, so a right line is a mapped one", () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { transformSync } = require("esbuild") as typeof import("esbuild");
     const source = fs.readFileSync(path.join(REPO, BROKEN), "utf8");
     const runtime = transformSync(source, { loader: "ts", format: "cjs" }).code.split("\n");

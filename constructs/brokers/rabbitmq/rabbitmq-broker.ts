@@ -47,7 +47,7 @@ export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
 /** A permission regex matching exactly these names (none: `^$`, nothing). */
 function anyOf(names: Set<string>): string {
   if (names.size === 0) return "^$";
-  return `^(${[...names].sort().map((n) => n.replace(/[.*+?^$\{\}()|[\]\\/-]/g, "\\$&")).join("|")})$`;
+  return `^(${[...names].sort().map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")).join("|")})$`;
 }
 
 /** The variable the node's start command writes the Erlang cookie from (not one RabbitMQ reads itself). */

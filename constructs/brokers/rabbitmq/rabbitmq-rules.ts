@@ -1250,7 +1250,7 @@ class PcreParser {
     const u = this.u;
     const start = this.p;
     let p = this.p + 1;
-    let c = u[p];
+    const c = u[p];
     const done = (escape: Esc, value = c, backref?: number) => {
       this.p = p;
       return { escape, value, backref };

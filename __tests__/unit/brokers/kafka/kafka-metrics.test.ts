@@ -38,7 +38,7 @@ function readYaml(text: string): Yaml {
     }
     if (s === "true" || s === "false") return s === "true";
     if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
-    if (/[:#\[\]{}"',&*!|>%@`]/.test(s) || s === "") throw new Error(`line ${no}: ambiguous plain scalar: ${s}`);
+    if (/[:#[\]{}"',&*!|>%@`]/.test(s) || s === "") throw new Error(`line ${no}: ambiguous plain scalar: ${s}`);
     return s;
   };
   const block = (indent: number): Yaml => {

@@ -75,6 +75,7 @@ describe("checkTopicConfigs", () => {
     ["retention.ms in exponent notation", { "retention.ms": "8.64e7" }, RF1, 'topic "t": retention.ms is not an integer'],
     [
       "Long.MAX_VALUE as a JavaScript number",
+      // eslint-disable-next-line no-loss-of-precision -- the rounding is what this case tests
       { "retention.ms": 9223372036854775807 },
       RF1,
       'topic "t": retention.ms is a number beyond 2^53, which JavaScript does not hold exactly',
