@@ -481,21 +481,32 @@ cmd_smoke() {
   node_img=$(stack_images | grep '^node:')
   swarm_ready || die "the swarm is not up (toolchain/test-swarm.sh up)"
   # Names of this run: a removed overlay network's name stays taken until the
-  # swarm has released it everywhere (seconds), so reusing one races.
+  # swarm has released it everywhere (up to about 30 s), so reusing one races.
   run=$(date +%s)
   local svc=swarm-smoke-http-$run net=swarm-smoke-$run
   # What an interrupted run left
   E 1 service ls -q --filter name=swarm-smoke- | xargs -r docker -H "$(engine_api 1)" service rm >/dev/null 2>&1 || true
   E 1 network ls -q --filter name=swarm-smoke- | xargs -r docker -H "$(engine_api 1)" network rm >/dev/null 2>&1 || true
-  E 1 network create --driver overlay --attachable "$net" >/dev/null
+  # A subnet of its own each run: the swarm hands a removed network's subnet
+  # to the next network at once, while the nodes still hold the old one for
+  # some seconds, and tasks are then rejected ("Pool overlaps with other one
+  # on this address space") until they have let it go.
+  E 1 network create --driver overlay --attachable --subnet "10.214.$((run % 250)).0/24" "$net" >/dev/null
   # Each task answers with its node's name; max one per node, spread by label.
-  E 1 service create --detach=false --quiet --name "$svc" --network "$net" \
+  # (node as PID 1 ignores SIGTERM unless told: the stop would wait 10 s.)
+  E 1 service create --detach --quiet --name "$svc" --network "$net" \
     --endpoint-mode dnsrr --replicas $NODES --replicas-max-per-node 1 \
     --constraint 'node.labels.cdktf-docker-messaging.broker==true' \
     --placement-pref 'spread=node.labels.cdktf-docker-messaging.swarm-node' \
     --hostname '{{.Node.Hostname}}' --publish mode=host,target=8080,published=8080 \
     --no-resolve-image "$node_img" \
-    node -e 'require("http").createServer((q, s) => s.end(require("os").hostname())).listen(8080)' >/dev/null
+    node -e 'process.on("SIGTERM", () => process.exit(0)); require("http").createServer((q, s) => s.end(require("os").hostname())).listen(8080)' >/dev/null
+  # (polled: `--detach=false` adds the CLI's 5 s stability wait)
+  for _ in $(seq 1 120); do
+    [ "$(E 1 service ps --filter desired-state=running --format '{{.CurrentState}}' "$svc" | grep -c '^Running')" = $NODES ] && break
+    sleep 0.5
+  done
+  log "service $svc: $(E 1 service ps --filter desired-state=running --format '{{.Node}}' "$svc" | sort | tr '\n' ' ')"
   local client='
     const dns = require("dns").promises;
     (async () => {
@@ -520,7 +531,7 @@ cmd_smoke() {
   # port, from the host.
   local hostport
   for n in $(seq 1 $NODES); do
-    hostport=$(docker port "swarm-engine-$n" 8080/tcp 2>/dev/null | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n 1)
+    hostport=$(docker port "swarm-engine-$n" 8080/tcp 2>/dev/null | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n 1 || true)
     [ -n "$hostport" ] || continue
     out=""
     for _ in $(seq 1 20); do
@@ -532,8 +543,16 @@ cmd_smoke() {
     log "from the host: 127.0.0.1:$hostport reaches the task on swarm-engine-$n"
   done
   E 1 service rm "$svc" >/dev/null
-  # The network goes once the tasks are gone; a later run removes it otherwise.
+  # The network goes once the tasks are gone (a later run removes it
+  # otherwise); wait until every node has let it go, so that a network the
+  # tests create next may take its subnet.
   for _ in $(seq 1 20); do E 1 network rm "$net" >/dev/null 2>&1 && break; sleep 1; done
+  for _ in $(seq 1 60); do
+    out=$(for n in $(seq 1 $NODES); do E "$n" network ls -q --filter "name=$net"; done)
+    [ -z "$out" ] && break
+    sleep 1
+  done
+  log "overlay network $net removed from every node"
   # Registry: a tiny image pushed from the host, pulled by every engine.
   local tmp id tiny=swarm-smoke/tiny:1
   tmp=$(mktemp -d); echo "test-swarm smoke" > "$tmp/smoke.txt"
