@@ -53,9 +53,25 @@ import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
 import { synthClusterBenchStack, type BenchVariant, type VariantKey } from "./lib/cluster-bench-stack";
 import { containersMatching } from "./lib/docker";
 import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
-import { createTopics, kafkaOursConsume, kafkaOursProduce, kafkaToolConsume, kafkaToolProduce, TOPIC_PARTITIONS, type KafkaRunTarget } from "./lib/kafka-runs";
+import {
+  createTopics,
+  kafkaOursConsume,
+  kafkaOursProduce,
+  kafkaToolConsume,
+  kafkaToolProduce,
+  TOPIC_PARTITIONS,
+  type KafkaRunTarget,
+} from "./lib/kafka-runs";
 import { run } from "./lib/proc";
-import { firstUrl, MAX_UNCONFIRMED, PERFTEST_HOME, PREFETCH, rabbitOurs, rabbitPerfTest, type RabbitMqRunTarget } from "./lib/rabbitmq-runs";
+import {
+  firstUrl,
+  MAX_UNCONFIRMED,
+  PERFTEST_HOME,
+  PREFETCH,
+  rabbitOurs,
+  rabbitPerfTest,
+  type RabbitMqRunTarget,
+} from "./lib/rabbitmq-runs";
 import { fmt, log, out, parseArgs, ratio, REPO_ROOT, runHeader, table, writeReport, writeResult } from "./lib/stats";
 
 const DEFAULTS = { runs: 3, rabbitmqMessages: 20_000, kafkaMessages: 200_000 };
@@ -76,7 +92,10 @@ const work = mkdtempSync(join(os.tmpdir(), "bench-cluster-throughput-"));
  * The synthesized stack and its state: one folder per clone, outside the work
  * tree, removed only once a destroy succeeded.
  */
-const stackHome = join(os.tmpdir(), `cdktf-docker-messaging-bench-cluster-${createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 8)}`);
+const stackHome = join(
+  os.tmpdir(),
+  `cdktf-docker-messaging-bench-cluster-${createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 8)}`,
+);
 const stateFile = join(stackHome, "terraform.tfstate");
 
 type Who = "ours" | "tool";
@@ -121,7 +140,9 @@ function queuePlacement(v: BenchVariant): { leader: string; members: string[] } 
 
 /** Restarts and OOM kills of each node so far, as `docker inspect` reports them. */
 function nodeRestarts(nodes: string[]): Record<string, string> {
-  const lines = run("docker", ["inspect", "--format", "{{.Name}} {{.RestartCount}} {{.State.OOMKilled}}", ...nodes]).trim().split("\n");
+  const lines = run("docker", ["inspect", "--format", "{{.Name}} {{.RestartCount}} {{.State.OOMKilled}}", ...nodes])
+    .trim()
+    .split("\n");
   return Object.fromEntries(
     lines.map((line) => {
       const [name, restarts, oom] = line.split(" ");
@@ -143,7 +164,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadStart = os.loadavg();
   if (PERFTEST && !existsSync(join(PERFTEST_HOME, "lib"))) {
-    throw new Error(`no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest (or pass --no-perftest to measure without it)`);
+    throw new Error(
+      `no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest (or pass --no-perftest to measure without it)`,
+    );
   }
   log(
     `cluster-throughput: ${RUNS} pair${RUNS === 1 ? "" : "s"} after a warm-up pair; RabbitMQ ${RABBIT_N} and Kafka ${KAFKA_N} messages of ${MESSAGE_BYTES} bytes` +
@@ -166,7 +189,9 @@ async function main(): Promise<void> {
       terraform(stackDir, env, ["destroy", "-auto-approve"]);
       rmSync(stackHome, { recursive: true, force: true });
     } catch (err) {
-      log(`cluster-throughput: destroy failed: ${(err as Error).message}\nThe state stays in ${stackHome}: the next run destroys what it holds first.`);
+      log(
+        `cluster-throughput: destroy failed: ${(err as Error).message}\nThe state stays in ${stackHome}: the next run destroys what it holds first.`,
+      );
     }
     const left = containersMatching(STACK_CONTAINERS);
     if (left.length > 0) log(`cluster-throughput: WARNING: still there after destroy: ${left.join(", ")}`);
@@ -187,7 +212,9 @@ async function main(): Promise<void> {
   }
   const taken = containersMatching(STACK_CONTAINERS);
   if (taken.length > 0) {
-    throw new Error(`containers with this benchmark's names exist, but not in its state: ${taken.join(", ")}; remove them if they are yours, then run again`);
+    throw new Error(
+      `containers with this benchmark's names exist, but not in its state: ${taken.join(", ")}; remove them if they are yours, then run again`,
+    );
   }
 
   const samples = Object.fromEntries(
@@ -204,7 +231,9 @@ async function main(): Promise<void> {
   let restartsDuringRuns: Record<string, string> = {};
   const connections: amqp.ChannelModel[] = [];
   try {
-    log(`cluster-throughput: deploying ${variants.map((v) => `${v.rabbitmqNodes.join(", ")}; ${v.kafkaNodes.join(", ")}`).join("; ")} (terraform apply)`);
+    log(
+      `cluster-throughput: deploying ${variants.map((v) => `${v.rabbitmqNodes.join(", ")}; ${v.kafkaNodes.join(", ")}`).join("; ")} (terraform apply)`,
+    );
     const applyStarted = Date.now();
     terraform(stackDir, env, ["apply", "-auto-approve"]);
     log(`cluster-throughput: deployed in ${Math.round((Date.now() - applyStarted) / 1000)} s`);
@@ -222,7 +251,9 @@ async function main(): Promise<void> {
       connections.push(conn);
       rabbit.set(v.key, { target: { url, queue: v.queue.queueName, messages: RABBIT_N, work }, ch: await conn.createChannel() });
       placement[v.key] = queuePlacement(v);
-      log(`cluster-throughput: ${label(v)}: queue ${v.queue.queueName} leader ${placement[v.key]!.leader}, members ${placement[v.key]!.members.join(" ")}`);
+      log(
+        `cluster-throughput: ${label(v)}: queue ${v.queue.queueName} leader ${placement[v.key]!.leader}, members ${placement[v.key]!.members.join(" ")}`,
+      );
     }
     for (let i = 0; i <= RUNS; i++) {
       for (const { v, who } of pairOrder(variants, i, PERFTEST ? ["ours", "tool"] : ["ours"])) {
@@ -239,7 +270,9 @@ async function main(): Promise<void> {
         }
         keep(v, "rabbitPair", who, i, r.pair);
         keep(v, "rabbitProducer", who, i, r.producer);
-        log(`cluster-throughput: RabbitMQ ${which} ${who === "ours" ? "ours" : "PerfTest"}: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`);
+        log(
+          `cluster-throughput: RabbitMQ ${which} ${who === "ours" ? "ours" : "PerfTest"}: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`,
+        );
       }
     }
 
@@ -260,14 +293,21 @@ async function main(): Promise<void> {
         const c = who === "ours" ? await kafkaOursConsume(target, topic) : await kafkaToolConsume(target, "container", topic);
         keep(v, "kafkaProducer", who, i, p);
         keep(v, "kafkaConsumer", who, i, c);
-        if (who === "tool" && i === RUNS) perfToolLines.push(`kafka-producer-perf-test, ${label(v)}:\n${String(p.line)}\nkafka-consumer-perf-test, ${label(v)}:\n${String(c.line)}`);
-        log(`cluster-throughput: Kafka ${which} ${who === "ours" ? "ours" : "perf tools"}: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`);
+        if (who === "tool" && i === RUNS)
+          perfToolLines.push(
+            `kafka-producer-perf-test, ${label(v)}:\n${String(p.line)}\nkafka-consumer-perf-test, ${label(v)}:\n${String(c.line)}`,
+          );
+        log(
+          `cluster-throughput: Kafka ${which} ${who === "ours" ? "ours" : "perf tools"}: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`,
+        );
       }
     }
     const atEnd = nodeRestarts(nodes);
     restartsDuringRuns = Object.fromEntries(Object.entries(atEnd).filter(([node, restarts]) => restarts !== restartsAtDeploy[node]));
     for (const [node, restarts] of Object.entries(restartsDuringRuns)) {
-      log(`cluster-throughput: WARNING: ${node} restarted during the runs (now ${restarts}): the numbers of its variant are not a steady cluster's`);
+      log(
+        `cluster-throughput: WARNING: ${node} restarted during the runs (now ${restarts}): the numbers of its variant are not a steady cluster's`,
+      );
     }
   } finally {
     for (const conn of connections) await conn.close().catch(() => undefined);
@@ -284,13 +324,22 @@ async function main(): Promise<void> {
         return { rate: summarizeField(s, "rate"), p50: summarizeField(s, "p50"), p99: summarizeField(s, "p99") };
       };
       const [a, b] = [on(one), on(three)];
-      return { flow: name, client: who === "ours" ? "ours" : tool, latency, oneNode: a, threeNodes: b, threeToOne: ratio(b.rate.median, a.rate.median) };
+      return {
+        flow: name,
+        client: who === "ours" ? "ours" : tool,
+        latency,
+        oneNode: a,
+        threeNodes: b,
+        threeToOne: ratio(b.rate.median, a.rate.median),
+      };
     }),
   );
   const times = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "n/a");
   const latencyCell = (r: (typeof results)[number], s: (typeof results)[number]["oneNode"]["p50"]) => (r.latency ? fmt(s, 0) : "–");
 
-  out(`\n### Clusters: 1 node vs 3 nodes at the same durability (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} run${RUNS === 1 ? "" : "s"} after a warm-up)\n`);
+  out(
+    `\n### Clusters: 1 node vs 3 nodes at the same durability (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} run${RUNS === 1 ? "" : "s"} after a warm-up)\n`,
+  );
   if (SMOKE) {
     out(
       `**Smoke run**: ${RUNS} run${RUNS === 1 ? "" : "s"}, ${RABBIT_N} RabbitMQ and ${KAFKA_N} Kafka messages, below the defaults ` +
@@ -300,7 +349,18 @@ async function main(): Promise<void> {
   if (!PERFTEST) out(`PerfTest was not run (--no-perftest): its rows are n/a.\n`);
   out(
     table(
-      ["flow", "client", "1 node msg/s", "3 nodes msg/s", "3 nodes / 1 node", "1 node p50 ms", "3 nodes p50 ms", "1 node p99 ms", "3 nodes p99 ms", "latency"],
+      [
+        "flow",
+        "client",
+        "1 node msg/s",
+        "3 nodes msg/s",
+        "3 nodes / 1 node",
+        "1 node p50 ms",
+        "3 nodes p50 ms",
+        "1 node p99 ms",
+        "3 nodes p99 ms",
+        "latency",
+      ],
       results.map((r) => [
         r.flow,
         r.client,
@@ -316,11 +376,23 @@ async function main(): Promise<void> {
     ),
   );
   const oursToTool = FLOWS.map(({ name }) => {
-    const [ours, tool] = [results.find((r) => r.flow === name && r.client === "ours")!, results.find((r) => r.flow === name && r.client !== "ours")!];
-    return { flow: name, oneNode: ratio(ours.oneNode.rate.median, tool.oneNode.rate.median), threeNodes: ratio(ours.threeNodes.rate.median, tool.threeNodes.rate.median) };
+    const [ours, tool] = [
+      results.find((r) => r.flow === name && r.client === "ours")!,
+      results.find((r) => r.flow === name && r.client !== "ours")!,
+    ];
+    return {
+      flow: name,
+      oneNode: ratio(ours.oneNode.rate.median, tool.oneNode.rate.median),
+      threeNodes: ratio(ours.threeNodes.rate.median, tool.threeNodes.rate.median),
+    };
   });
   out(`\nOurs / perf tool on each variant:\n`);
-  out(table(["flow", "ours/tool, 1 node", "ours/tool, 3 nodes"], oursToTool.map((r) => [r.flow, times(r.oneNode), times(r.threeNodes)])));
+  out(
+    table(
+      ["flow", "ours/tool, 1 node", "ours/tool, 3 nodes"],
+      oursToTool.map((r) => [r.flow, times(r.oneNode), times(r.threeNodes)]),
+    ),
+  );
   out(
     `\nPlacement: clients connect to node 1 (${one.rabbitmqNodes[0]}, ${three.rabbitmqNodes[0]}); quorum queue leader ` +
       `${variants.map((v) => `${label(v)}: ${placement[v.key]?.leader ?? "?"}`).join(", ")}. Kafka perf tools in ${one.kafkaNodes[0]} and ` +
@@ -330,7 +402,10 @@ async function main(): Promise<void> {
   const formed = Object.entries(restartsAtDeploy).filter(([, r]) => !r.startsWith("0 restarts"));
   if (formed.length > 0) out(`Restarted while the clusters formed (before any run): ${formed.map(([n, r]) => `${n} (${r})`).join(", ")}.`);
   const during = Object.entries(restartsDuringRuns);
-  if (during.length > 0) out(`\n**Restarted during the runs** (the numbers of its variant are not a steady cluster's): ${during.map(([n, r]) => `${n} (now ${r})`).join(", ")}.`);
+  if (during.length > 0)
+    out(
+      `\n**Restarted during the runs** (the numbers of its variant are not a steady cluster's): ${during.map(([n, r]) => `${n} (now ${r})`).join(", ")}.`,
+    );
   if (perfToolLines.length > 0) out(`\nLast run's perf tool summaries:\n${perfToolLines.join("\n")}`);
 
   const file = writeResult("cluster-throughput", {
@@ -340,8 +415,24 @@ async function main(): Promise<void> {
     perfTest: PERFTEST,
     settings: {
       messageBytes: MESSAGE_BYTES,
-      rabbitmq: { messages: RABBIT_N, queue: "orders (quorum, durable)", confirms: true, maxUnconfirmed: MAX_UNCONFIRMED, persistent: true, prefetch: PREFETCH, ack: "one per message", via: "127.0.0.1 published port of node 1 (docker-proxy)" },
-      kafka: { messages: KAFKA_N, partitions: TOPIC_PARTITIONS, acks: "all", idempotent: true, ours: "host, every node's published HOST listener", tools: "docker exec in node 1's container, localhost:9092" },
+      rabbitmq: {
+        messages: RABBIT_N,
+        queue: "orders (quorum, durable)",
+        confirms: true,
+        maxUnconfirmed: MAX_UNCONFIRMED,
+        persistent: true,
+        prefetch: PREFETCH,
+        ack: "one per message",
+        via: "127.0.0.1 published port of node 1 (docker-proxy)",
+      },
+      kafka: {
+        messages: KAFKA_N,
+        partitions: TOPIC_PARTITIONS,
+        acks: "all",
+        idempotent: true,
+        ours: "host, every node's published HOST listener",
+        tools: "docker exec in node 1's container, localhost:9092",
+      },
       perfTest: "com.rabbitmq:perf-test:2.22.1",
     },
     variants: variants.map((v) => ({

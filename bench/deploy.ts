@@ -30,7 +30,20 @@ import { containersMatching, EventRecorder, inspectContainers, timeline, type Co
 import { run, timeCommandAsync } from "./lib/proc";
 import { compareComposeWithStack } from "./compose/equivalence";
 import { prepareInstance, type StackInstance } from "./lib/stack-instance";
-import { fmt, out, runHeader, log, parseArgs, ratio, REPO_ROOT, summarize, table, writeReport, writeResult, type Summary } from "./lib/stats";
+import {
+  fmt,
+  out,
+  runHeader,
+  log,
+  parseArgs,
+  ratio,
+  REPO_ROOT,
+  summarize,
+  table,
+  writeReport,
+  writeResult,
+  type Summary,
+} from "./lib/stats";
 
 const args = parseArgs(process.argv.slice(2));
 const ROUNDS = Number(args.get("rounds") ?? 3);
@@ -58,7 +71,9 @@ interface Tooling {
 
 function terraformTool(inst: StackInstance): Tooling {
   const tf = (argv: string[]) =>
-    timeCommandAsync("terraform", [...argv, "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS }).then((r) => r.seconds);
+    timeCommandAsync("terraform", [...argv, "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS }).then(
+      (r) => r.seconds,
+    );
   const tool: Tooling = {
     containers: inst.containers,
     jobs: inst.jobs,
@@ -78,7 +93,11 @@ function terraformTool(inst: StackInstance): Tooling {
       return r.seconds;
     },
     noChange: async () => {
-      const r = await timeCommandAsync("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS });
+      const r = await timeCommandAsync("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], {
+        cwd: inst.dir,
+        env: inst.env,
+        timeoutMs: TIMEOUT_MS,
+      });
       if (!/No changes\.|0 added, 0 changed, 0 destroyed/.test(r.stdout)) {
         const diff = r.stdout.split("\n").filter((l) => /will be|must be|^\s+[~+-] |->|Plan:/.test(l));
         driftSeen.push(diff.join("\n"));
@@ -120,7 +139,10 @@ function composeSecrets(vars: Record<string, string>): Record<string, string> {
     if (v === undefined) throw new Error(`deploy: the stack has no variable ${name}; bench/compose/compose.yaml needs it`);
     return v;
   };
-  const derived = (key: string, broker: string, user: string) => createHash("sha256").update(`${need(key)}/${broker}/${user}`).digest("hex");
+  const derived = (key: string, broker: string, user: string) =>
+    createHash("sha256")
+      .update(`${need(key)}/${broker}/${user}`)
+      .digest("hex");
   return {
     RABBITMQ_ADMIN_PASSWORD: need("rabbitmq_admin_password"),
     RABBITMQ_CONSUMER_PASSWORD: derived("rabbitmq_credentials_key", "rabbitmq", "rabbitmq-consumer"),
@@ -137,7 +159,9 @@ const composeName = (benchName: string) => benchName.replace(/^bench-/, "benchc-
 
 function composeTool(inst: StackInstance, env: NodeJS.ProcessEnv): Tooling {
   const compose = (argv: string[]) =>
-    timeCommandAsync("docker", ["compose", "-f", COMPOSE_FILE, "--progress", "plain", ...argv], { env, timeoutMs: TIMEOUT_MS }).then((r) => r.seconds);
+    timeCommandAsync("docker", ["compose", "-f", COMPOSE_FILE, "--progress", "plain", ...argv], { env, timeoutMs: TIMEOUT_MS }).then(
+      (r) => r.seconds,
+    );
   return {
     containers: inst.containers.map(composeName).sort(),
     jobs: inst.jobs.map(composeName).sort(),
@@ -249,7 +273,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadStart = os.loadavg();
   const composeVersion = run("docker", ["compose", "version", "--short"]).trim();
-  log(`deploy: docker compose ${composeVersion}; ${ROUNDS} rounds after a warm-up round; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
+  log(
+    `deploy: docker compose ${composeVersion}; ${ROUNDS} rounds after a warm-up round; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`,
+  );
   const password = randomBytes(18).toString("base64url");
   // The compose file is the stack without observability: compare like with like (bench/observability-cost.ts measures what observability adds).
   const inst = prepareInstance(work, password, { observability: false });
@@ -258,8 +284,12 @@ async function main(): Promise<void> {
   const composeEnv = { ...process.env, ...composeSecrets(vars) };
   const tools: Record<Tool, Tooling> = { terraform: terraformTool(inst), compose: composeTool(inst, composeEnv) };
   const composeDiffs = compareComposeWithStack(COMPOSE_FILE, inst.doc as Record<string, never>, composeEnv, vars);
-  if (composeDiffs.length) log(`deploy: WARNING: bench/compose/compose.yaml differs from the default stack:\n  ${composeDiffs.join("\n  ")}`);
-  else log("deploy: bench/compose/compose.yaml matches the synthesized default stack (images, networks, env, healthchecks, limits, hardening, ports, volumes, files, set-up jobs, order)");
+  if (composeDiffs.length)
+    log(`deploy: WARNING: bench/compose/compose.yaml differs from the default stack:\n  ${composeDiffs.join("\n  ")}`);
+  else
+    log(
+      "deploy: bench/compose/compose.yaml matches the synthesized default stack (images, networks, env, healthchecks, limits, hardening, ports, volumes, files, set-up jobs, order)",
+    );
 
   // Leftovers of an earlier, interrupted run of this benchmark (exact names only).
   const leftovers = containersMatching(/^(bench|benchc)-(rabbitmq|kafka)/);
@@ -268,7 +298,9 @@ async function main(): Promise<void> {
     tools.compose.cleanup();
     const still = containersMatching(/^bench-(rabbitmq|kafka)/);
     if (still.length) run("docker", ["rm", "-f", ...still]);
-    const networks = Object.values((inst.doc.resource as Record<string, Record<string, { name: string }>>).docker_network ?? {}).map((n) => n.name);
+    const networks = Object.values((inst.doc.resource as Record<string, Record<string, { name: string }>>).docker_network ?? {}).map(
+      (n) => n.name,
+    );
     if (networks.length) run("docker", ["network", "rm", ...networks], { allowFail: true });
     run("docker", ["volume", "rm", "bench-rabbitmq-data", "bench-kafka-data"], { allowFail: true });
   }
@@ -280,7 +312,8 @@ async function main(): Promise<void> {
     await [0, 1, 2].reduce(
       async (acc) => [
         ...(await acc),
-        (await timeCommandAsync("terraform", ["plan", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: 120_000 })).seconds,
+        (await timeCommandAsync("terraform", ["plan", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: 120_000 }))
+          .seconds,
       ],
       Promise.resolve([] as number[]),
     ),
@@ -349,7 +382,9 @@ async function main(): Promise<void> {
     measured: `${summary.deploy.ratio.toFixed(2)}× (${summary.deploy.terraform.median.toFixed(1)} s vs ${summary.deploy.compose.median.toFixed(1)} s)`,
     met: summary.deploy.ratio <= TARGET_RATIO,
   };
-  out(`\nTerraform's fixed cost before the first resource: \`terraform plan\` of the stack with no state takes ${fmt(planOnly, 2)} s (3 runs).`);
+  out(
+    `\nTerraform's fixed cost before the first resource: \`terraform plan\` of the stack with no state takes ${fmt(planOnly, 2)} s (3 runs).`,
+  );
   out(`\nCompose file vs synthesized stack: ${composeDiffs.length ? `${composeDiffs.length} DIFFERENCES (see the log)` : "equivalent"}.`);
   out(`\n### Target\n`);
   out(table(["target", "measured", "met"], [[target.target, target.measured, target.met ? "yes" : "NO"]]));

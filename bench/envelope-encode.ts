@@ -45,9 +45,23 @@ function main(): void {
     }
   }
   const s = Object.fromEntries(names.map((n) => [n, summarize(samples[n]!)]));
-  out(`\n### Encoding one envelope (${PAYLOAD}-byte payload; ns, median (min–max) of ${RUNS} rounds of ${N} after a warm-up; Node ${process.version})\n`);
-  out(table(["encoder", "ns per envelope", "× JSON.stringify"], names.map((n) => [n, fmt(s[n]!, 0), `${ratio(s[n]!.median, s[names[0]!]!.median).toFixed(2)}×`])));
-  const file = writeResult("envelope-encode", { runs: RUNS, messages: N, payloadBytes: PAYLOAD, node: process.version, samples, summary: s });
+  out(
+    `\n### Encoding one envelope (${PAYLOAD}-byte payload; ns, median (min–max) of ${RUNS} rounds of ${N} after a warm-up; Node ${process.version})\n`,
+  );
+  out(
+    table(
+      ["encoder", "ns per envelope", "× JSON.stringify"],
+      names.map((n) => [n, fmt(s[n]!, 0), `${ratio(s[n]!.median, s[names[0]!]!.median).toFixed(2)}×`]),
+    ),
+  );
+  const file = writeResult("envelope-encode", {
+    runs: RUNS,
+    messages: N,
+    payloadBytes: PAYLOAD,
+    node: process.version,
+    samples,
+    summary: s,
+  });
   writeReport("envelope-encode", runHeader(file, load));
 }
 

@@ -85,7 +85,12 @@ async function killOnce(broker: BrokerUnderTest): Promise<Kill> {
   const startedAt = Date.now();
   docker("start", node);
   await waitForAsync(`${node} rejoined`, 240, async () => ((await broker.whole()) ? true : undefined), 2000);
-  const kill = { node, gapSeconds, confirmingAgainWithinSeconds: (again.t - killAt) / 1000, rejoinSeconds: (Date.now() - startedAt) / 1000 };
+  const kill = {
+    node,
+    gapSeconds,
+    confirmingAgainWithinSeconds: (again.t - killAt) / 1000,
+    rejoinSeconds: (Date.now() - startedAt) / 1000,
+  };
   log(`failover: ${broker.name}: killed ${node}: gap ${gapSeconds} s, rejoined in ${kill.rejoinSeconds} s`);
   return kill;
 }

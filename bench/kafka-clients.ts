@@ -52,11 +52,13 @@ interface ClientSpec {
 
 function parseSpec(label: string): ClientSpec {
   const [client, rest] = label.split(":");
-  const knobs = Object.fromEntries((rest ? rest.split(",") : []).map((kv) => {
-    const [k, v] = kv.split("=");
-    if (!k || v === undefined || !Number.isFinite(Number(v))) throw new Error(`--clients: "${kv}" in "${label}" is not knob=number`);
-    return [k, Number(v)];
-  }));
+  const knobs = Object.fromEntries(
+    (rest ? rest.split(",") : []).map((kv) => {
+      const [k, v] = kv.split("=");
+      if (!k || v === undefined || !Number.isFinite(Number(v))) throw new Error(`--clients: "${kv}" in "${label}" is not knob=number`);
+      return [k, Number(v)];
+    }),
+  );
   return { label, client: client!, knobs };
 }
 
@@ -99,13 +101,21 @@ async function main(): Promise<void> {
   const worker = await bundleWorker();
   // Built for this Node (its headers), once, cached (about 2 minutes).
   const nodePath = specs.some((s) => s.client === "confluent")
-    ? run("bash", [join(REPO_ROOT, "toolchain", "confluent-kafka-javascript.sh")], { env: { ...process.env, CKJS_NODE: node, CKJS_NODEDIR: prefix } }).trim().split("\n").pop()!
+    ? run("bash", [join(REPO_ROOT, "toolchain", "confluent-kafka-javascript.sh")], {
+        env: { ...process.env, CKJS_NODE: node, CKJS_NODEDIR: prefix },
+      })
+        .trim()
+        .split("\n")
+        .pop()!
     : "";
-  log(`kafka-clients: ${specs.map((s) => s.label).join(", ")}; ${RUNS} runs after a warm-up; ${N} messages of ${MESSAGE_BYTES} bytes; ${run(node, ["--version"]).trim()}; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
+  log(
+    `kafka-clients: ${specs.map((s) => s.label).join(", ")}; ${RUNS} runs after a warm-up; ${N} messages of ${MESSAGE_BYTES} bytes; ${run(node, ["--version"]).trim()}; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`,
+  );
 
   const password = randomBytes(18).toString("base64url");
   const inst = prepareInstance(join(work, "instance"), password, { observability: false, naming: NAMING });
-  const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
+  const tf = (argv: string[]) =>
+    run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
   log("kafka-clients: deploying the default stack instance (terraform apply)");
   tf(["apply"]);
   const versions = new Map<string, string>();
@@ -116,8 +126,19 @@ async function main(): Promise<void> {
   try {
     run("docker", ["stop", ...inst.containers.filter((n) => /(producer|consumer)/.test(n))]);
     const sasl = { username: KAFKA_ADMIN_USER, password: inst.env.TF_VAR_kafka_admin_password! };
-    const target: KafkaRunTarget = { bootstrap: outputs(inst).kafka_bootstrap_servers!, container: `${inst.prefix}kafka`, messages: N, work, sasl };
-    const runWorker = async (spec: ClientSpec, action: "produce" | "consume", topic: string, nodeArgs: string[] = []): Promise<WorkerResult> => {
+    const target: KafkaRunTarget = {
+      bootstrap: outputs(inst).kafka_bootstrap_servers!,
+      container: `${inst.prefix}kafka`,
+      messages: N,
+      work,
+      sasl,
+    };
+    const runWorker = async (
+      spec: ClientSpec,
+      action: "produce" | "consume",
+      topic: string,
+      nodeArgs: string[] = [],
+    ): Promise<WorkerResult> => {
       const options = {
         brokers: target.bootstrap.split(","),
         ...sasl,
@@ -136,7 +157,8 @@ async function main(): Promise<void> {
       return JSON.parse(line) as WorkerResult;
     };
     const versionOf = (spec: ClientSpec): string => {
-      const pkg = spec.client === "kafkajs" ? "kafkajs" : spec.client === "platformatic" ? "@platformatic/kafka" : "@confluentinc/kafka-javascript";
+      const pkg =
+        spec.client === "kafkajs" ? "kafkajs" : spec.client === "platformatic" ? "@platformatic/kafka" : "@confluentinc/kafka-javascript";
       const dir = spec.client === "confluent" ? nodePath : join(REPO_ROOT, "node_modules");
       return (JSON.parse(readFileSync(join(dir, pkg, "package.json"), "utf8")) as { version: string }).version;
     };
@@ -155,7 +177,9 @@ async function main(): Promise<void> {
             tool.produce.push(p);
             tool.consume.push(c);
           }
-          log(`kafka-clients: run ${i}${i === 0 ? " (warm-up)" : ""} perf tools: produce ${p.rate.toFixed(0)} msg/s, consume ${c.rate.toFixed(0)} msg/s`);
+          log(
+            `kafka-clients: run ${i}${i === 0 ? " (warm-up)" : ""} perf tools: produce ${p.rate.toFixed(0)} msg/s, consume ${c.rate.toFixed(0)} msg/s`,
+          );
           continue;
         }
         const spec = specs.find((s) => s.label === w)!;
@@ -166,7 +190,9 @@ async function main(): Promise<void> {
           produced.set(w, [...(produced.get(w) ?? []), p]);
           consumed.set(w, [...(consumed.get(w) ?? []), c]);
         }
-        log(`kafka-clients: run ${i}${i === 0 ? " (warm-up)" : ""} ${w} ${versionOf(spec)}: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms, CPU ${(p.cpuSeconds / p.wallSeconds * 100).toFixed(0)}%), consume ${c.rate.toFixed(0)} msg/s (CPU ${(c.cpuSeconds / c.wallSeconds * 100).toFixed(0)}%, ${String(c.duplicates)} duplicates)`);
+        log(
+          `kafka-clients: run ${i}${i === 0 ? " (warm-up)" : ""} ${w} ${versionOf(spec)}: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms, CPU ${((p.cpuSeconds / p.wallSeconds) * 100).toFixed(0)}%), consume ${c.rate.toFixed(0)} msg/s (CPU ${((c.cpuSeconds / c.wallSeconds) * 100).toFixed(0)}%, ${String(c.duplicates)} duplicates)`,
+        );
       }
     }
     if (PROFILE) {
@@ -199,31 +225,79 @@ async function main(): Promise<void> {
     return {
       label,
       version: versions.get(label) ?? "?",
-      produce: { rate: summarizeField(p, "rate"), p50: summarizeField(p, "p50"), p99: summarizeField(p, "p99"), cpu: cpuShare(p), rss: summarize(p.map((r) => r.maxRssMiB)) },
-      consume: { rate: summarizeField(c, "rate"), cpu: cpuShare(c), rss: summarize(c.map((r) => r.maxRssMiB)), duplicates: c.map((r) => r.duplicates as number) },
+      produce: {
+        rate: summarizeField(p, "rate"),
+        p50: summarizeField(p, "p50"),
+        p99: summarizeField(p, "p99"),
+        cpu: cpuShare(p),
+        rss: summarize(p.map((r) => r.maxRssMiB)),
+      },
+      consume: {
+        rate: summarizeField(c, "rate"),
+        cpu: cpuShare(c),
+        rss: summarize(c.map((r) => r.maxRssMiB)),
+        duplicates: c.map((r) => r.duplicates as number),
+      },
       produceVsBaseline: ratio(median(produced, label), median(produced, baseline)),
       consumeVsBaseline: ratio(median(consumed, label), median(consumed, baseline)),
       produceVsTool: ratio(median(produced, label), summarizeField(tool.produce, "rate").median),
       consumeVsTool: ratio(median(consumed, label), summarizeField(tool.consume, "rate").median),
     };
   });
-  out(`\n### Kafka clients at the apps' durability (${MESSAGE_BYTES}-byte messages, ${N} per run; median (min–max) of ${RUNS} runs after a warm-up)\n`);
-  out(table(
-    ["client", "version", "produce msg/s", "p50 ms", "p99 ms", "CPU %", "× " + baseline, "× tool"],
-    rows.map((r) => [r.label, r.version, fmt(r.produce.rate, 0), fmt(r.produce.p50, 0), fmt(r.produce.p99, 0), fmt(r.produce.cpu, 0), `${r.produceVsBaseline.toFixed(2)}×`, `${r.produceVsTool.toFixed(2)}×`]),
-  ));
+  out(
+    `\n### Kafka clients at the apps' durability (${MESSAGE_BYTES}-byte messages, ${N} per run; median (min–max) of ${RUNS} runs after a warm-up)\n`,
+  );
+  out(
+    table(
+      ["client", "version", "produce msg/s", "p50 ms", "p99 ms", "CPU %", "× " + baseline, "× tool"],
+      rows.map((r) => [
+        r.label,
+        r.version,
+        fmt(r.produce.rate, 0),
+        fmt(r.produce.p50, 0),
+        fmt(r.produce.p99, 0),
+        fmt(r.produce.cpu, 0),
+        `${r.produceVsBaseline.toFixed(2)}×`,
+        `${r.produceVsTool.toFixed(2)}×`,
+      ]),
+    ),
+  );
   out("");
-  out(table(
-    ["client", "consume msg/s", "CPU %", "peak RSS MiB", "duplicates", "× " + baseline, "× tool"],
-    rows.map((r) => [r.label, fmt(r.consume.rate, 0), fmt(r.consume.cpu, 0), fmt(r.consume.rss, 0), r.consume.duplicates.join(", "), `${r.consumeVsBaseline.toFixed(2)}×`, `${r.consumeVsTool.toFixed(2)}×`]),
-  ));
-  out(`\nKafka's perf tools, same broker and session, defaults, in the broker's container: produce ${fmt(summarizeField(tool.produce, "rate"), 0)} msg/s, consume ${fmt(summarizeField(tool.consume, "rate"), 0)} msg/s.`);
-  out(`Produce: first send → last acknowledgement; p50/p99 send → acknowledged. Consume: first message → last processed and committed. CPU: the worker process's CPU time over its wall time (% of one core).`);
+  out(
+    table(
+      ["client", "consume msg/s", "CPU %", "peak RSS MiB", "duplicates", "× " + baseline, "× tool"],
+      rows.map((r) => [
+        r.label,
+        fmt(r.consume.rate, 0),
+        fmt(r.consume.cpu, 0),
+        fmt(r.consume.rss, 0),
+        r.consume.duplicates.join(", "),
+        `${r.consumeVsBaseline.toFixed(2)}×`,
+        `${r.consumeVsTool.toFixed(2)}×`,
+      ]),
+    ),
+  );
+  out(
+    `\nKafka's perf tools, same broker and session, defaults, in the broker's container: produce ${fmt(summarizeField(tool.produce, "rate"), 0)} msg/s, consume ${fmt(summarizeField(tool.consume, "rate"), 0)} msg/s.`,
+  );
+  out(
+    `Produce: first send → last acknowledgement; p50/p99 send → acknowledged. Consume: first message → last processed and committed. CPU: the worker process's CPU time over its wall time (% of one core).`,
+  );
   for (const [title, p] of Object.entries(profiles)) {
     out(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
-    out(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out(
+      table(
+        ["group", "ms", "%"],
+        p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+      ),
+    );
     out("");
-    out(table(["top self-time function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out(
+      table(
+        ["top self-time function", "ms", "%"],
+        p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+      ),
+    );
   }
   const file = writeResult("kafka-clients", {
     command: "node -r esbuild-register bench/kafka-clients.ts " + process.argv.slice(2).join(" "),

@@ -39,10 +39,13 @@ const NAMING: InstanceNaming = { prefix: "ab-", ports: { 5672: 35872, 15672: 458
 async function main(): Promise<void> {
   const started = Date.now();
   const load = os.loadavg();
-  log(`memory-limit-ab: ${RUNS} rounds after a warm-up; ${N} messages; variants ${Object.keys(VARIANTS).join(", ")}; load average ${load.map((l) => l.toFixed(2)).join(" ")}`);
+  log(
+    `memory-limit-ab: ${RUNS} rounds after a warm-up; ${N} messages; variants ${Object.keys(VARIANTS).join(", ")}; load average ${load.map((l) => l.toFixed(2)).join(" ")}`,
+  );
   const work = mkdtempSync(join(os.tmpdir(), "bench-memory-ab-"));
   const inst = prepareInstance(join(work, "instance"), randomBytes(18).toString("base64url"), { observability: false, naming: NAMING });
-  const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
+  const tf = (argv: string[]) =>
+    run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
   tf(["apply"]);
   const rows: Record<string, { produce: number[]; consume: number[]; rss: number[] }> = Object.fromEntries(
     Object.keys(VARIANTS).map((k) => [k, { produce: [], consume: [], rss: [] }]),
@@ -65,7 +68,9 @@ async function main(): Promise<void> {
         const topic = `ab-${names.indexOf(who)}-${i}`;
         const p = await kafkaOursProduce(target, topic);
         const c = await kafkaOursConsume(target, topic);
-        log(`memory-limit-ab: run ${i}${i === 0 ? " (warm-up)" : ""} ${who}: produce ${p.rate.toFixed(0)} msg/s, consume ${c.rate.toFixed(0)} msg/s, consumer peak RSS ${(c.peakRssMiB as number).toFixed(0)} MiB (limit ${String(c.memoryLimitMiB ?? "none")})`);
+        log(
+          `memory-limit-ab: run ${i}${i === 0 ? " (warm-up)" : ""} ${who}: produce ${p.rate.toFixed(0)} msg/s, consume ${c.rate.toFixed(0)} msg/s, consumer peak RSS ${(c.peakRssMiB as number).toFixed(0)} MiB (limit ${String(c.memoryLimitMiB ?? "none")})`,
+        );
         if (i > 0) {
           rows[who]!.produce.push(p.rate);
           rows[who]!.consume.push(c.rate);
@@ -77,7 +82,9 @@ async function main(): Promise<void> {
     tf(["destroy"]);
     rmSync(work, { recursive: true, force: true });
   }
-  const s = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, { produce: summarize(v.produce), consume: summarize(v.consume), rss: summarize(v.rss) }]));
+  const s = Object.fromEntries(
+    Object.entries(rows).map(([k, v]) => [k, { produce: summarize(v.produce), consume: summarize(v.consume), rss: summarize(v.rss) }]),
+  );
   out(`\n### Kafka apps under a ${LIMIT} MiB memory limit vs unlimited (median (min–max) of ${RUNS} runs after a warm-up, alternating)\n`);
   out(
     table(
@@ -86,9 +93,18 @@ async function main(): Promise<void> {
     ),
   );
   for (const name of Object.keys(VARIANTS).filter((n) => n !== "unlimited")) {
-    out(`\n${name} / unlimited: produce ${ratio(s[name]!.produce.median, s.unlimited!.produce.median).toFixed(2)}×, consume ${ratio(s[name]!.consume.median, s.unlimited!.consume.median).toFixed(2)}×.`);
+    out(
+      `\n${name} / unlimited: produce ${ratio(s[name]!.produce.median, s.unlimited!.produce.median).toFixed(2)}×, consume ${ratio(s[name]!.consume.median, s.unlimited!.consume.median).toFixed(2)}×.`,
+    );
   }
-  const file = writeResult("memory-limit-ab", { runs: RUNS, messages: N, limitMiB: LIMIT, raw: rows, summary: s, seconds: (Date.now() - started) / 1000 });
+  const file = writeResult("memory-limit-ab", {
+    runs: RUNS,
+    messages: N,
+    limitMiB: LIMIT,
+    raw: rows,
+    summary: s,
+    seconds: (Date.now() - started) / 1000,
+  });
   writeReport("memory-limit-ab", runHeader(file, load));
 }
 

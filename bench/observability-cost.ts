@@ -44,25 +44,45 @@ interface RoundResult {
 
 /** The last line `container` logged with `event` (the apps' JSON log format). */
 function lastEvent(container: string, event: string): Record<string, any> | undefined {
-  return jsonLogLines(container).filter((line) => line.event === event).pop();
+  return jsonLogLines(container)
+    .filter((line) => line.event === event)
+    .pop();
 }
 
 async function runVariant(round: number, variant: Variant, inst: StackInstance): Promise<RoundResult> {
-  const apply = await timeCommandAsync("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS });
+  const apply = await timeCommandAsync("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], {
+    cwd: inst.dir,
+    env: inst.env,
+    timeoutMs: TIMEOUT_MS,
+  });
   const states = inspectContainers(inst.containers);
   const unhealthy = inst.containers.filter((n) => !states.some((s) => s.name === n && s.running && s.health === "healthy"));
   if (unhealthy.length) throw new Error(`${variant}: not healthy after apply: ${unhealthy.join(", ")}`);
   // The producers send 1000 messages each at 20/s; measure once both are done and their consumers caught up.
-  for (const [producer, consumer] of [["bench-rabbitmq-producer-1", "bench-rabbitmq-consumer-1"], ["bench-kafka-producer-1", "bench-kafka-consumer-1"]] as const) {
+  for (const [producer, consumer] of [
+    ["bench-rabbitmq-producer-1", "bench-rabbitmq-consumer-1"],
+    ["bench-kafka-producer-1", "bench-kafka-consumer-1"],
+  ] as const) {
     const done = await waitFor(`${producer} done`, 240, () => lastEvent(producer, "done"), 2000);
-    await waitFor(`${consumer} caught up`, 120, () => {
-      const last = lastEvent(consumer, "stats");
-      return last !== undefined && last.received - last.duplicates >= done.confirmed ? true : undefined;
-    }, 2000);
+    await waitFor(
+      `${consumer} caught up`,
+      120,
+      () => {
+        const last = lastEvent(consumer, "stats");
+        return last !== undefined && last.received - last.duplicates >= done.confirmed ? true : undefined;
+      },
+      2000,
+    );
   }
-  const memory = Object.fromEntries(Object.entries(memoryUsageMiB(inst.containers)).map(([name, mib]) => [name.replace(/^bench-/, ""), Math.round(mib * 10) / 10]));
+  const memory = Object.fromEntries(
+    Object.entries(memoryUsageMiB(inst.containers)).map(([name, mib]) => [name.replace(/^bench-/, ""), Math.round(mib * 10) / 10]),
+  );
   const total = Math.round(Object.values(memory).reduce((a, b) => a + b, 0) * 10) / 10;
-  await timeCommandAsync("terraform", ["destroy", "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env, timeoutMs: TIMEOUT_MS });
+  await timeCommandAsync("terraform", ["destroy", "-auto-approve", "-input=false", "-no-color"], {
+    cwd: inst.dir,
+    env: inst.env,
+    timeoutMs: TIMEOUT_MS,
+  });
   log(`observability: round ${round} ${variant}: deploy ${apply.seconds.toFixed(1)} s, memory ${total} MiB ${JSON.stringify(memory)}`);
   return { round, variant, deploySeconds: apply.seconds, memoryMiB: memory, totalMiB: total };
 }
@@ -103,7 +123,9 @@ async function main(): Promise<void> {
   const total = { with: summarize(of("with").map((r) => r.totalMiB)), without: summarize(of("without").map((r) => r.totalMiB)) };
   const containers = [...new Set(measured.flatMap((r) => Object.keys(r.memoryMiB)))].sort();
   const perContainer = (variant: Variant, name: string) => {
-    const values = of(variant).map((r) => r.memoryMiB[name]).filter((v): v is number => v !== undefined);
+    const values = of(variant)
+      .map((r) => r.memoryMiB[name])
+      .filter((v): v is number => v !== undefined);
     return values.length ? summarize(values) : undefined;
   };
 
@@ -112,8 +134,20 @@ async function main(): Promise<void> {
     table(
       ["", "with observability", "without", "with/without", "difference"],
       [
-        ["deploy (terraform apply → all healthy), s", fmt(deploy.with, 1), fmt(deploy.without, 1), `${ratio(deploy.with.median, deploy.without.median).toFixed(2)}×`, `+${(deploy.with.median - deploy.without.median).toFixed(1)} s`],
-        ["memory of all containers after the traffic, MiB", fmt(total.with, 0), fmt(total.without, 0), `${ratio(total.with.median, total.without.median).toFixed(2)}×`, `+${(total.with.median - total.without.median).toFixed(0)} MiB`],
+        [
+          "deploy (terraform apply → all healthy), s",
+          fmt(deploy.with, 1),
+          fmt(deploy.without, 1),
+          `${ratio(deploy.with.median, deploy.without.median).toFixed(2)}×`,
+          `+${(deploy.with.median - deploy.without.median).toFixed(1)} s`,
+        ],
+        [
+          "memory of all containers after the traffic, MiB",
+          fmt(total.with, 0),
+          fmt(total.without, 0),
+          `${ratio(total.with.median, total.without.median).toFixed(2)}×`,
+          `+${(total.with.median - total.without.median).toFixed(0)} MiB`,
+        ],
       ],
     ),
   );
@@ -121,7 +155,11 @@ async function main(): Promise<void> {
   out(
     table(
       ["container", "with", "without"],
-      containers.map((name) => [name, perContainer("with", name)?.median.toFixed(1) ?? "–", perContainer("without", name)?.median.toFixed(1) ?? "–"]),
+      containers.map((name) => [
+        name,
+        perContainer("with", name)?.median.toFixed(1) ?? "–",
+        perContainer("without", name)?.median.toFixed(1) ?? "–",
+      ]),
     ),
   );
   const file = writeResult("observability-cost", {

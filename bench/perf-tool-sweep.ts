@@ -47,10 +47,25 @@ import { join } from "path";
 import * as amqp from "amqplib";
 import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
 import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
-import { createTopics, deleteTopics, kafkaToolConsume, kafkaToolProduce, TOPIC_PARTITIONS, type KafkaRunTarget, type ToolProperties } from "./lib/kafka-runs";
+import {
+  createTopics,
+  deleteTopics,
+  kafkaToolConsume,
+  kafkaToolProduce,
+  TOPIC_PARTITIONS,
+  type KafkaRunTarget,
+  type ToolProperties,
+} from "./lib/kafka-runs";
 import type { KafkaToolBest, PerfTestBest } from "./lib/perf-tool-best";
 import { run } from "./lib/proc";
-import { PERFTEST_DEFAULTS, PERFTEST_HOME, perfTestKnobArgs, rabbitPerfTest, type PerfTestOptions, type RabbitMqRunTarget } from "./lib/rabbitmq-runs";
+import {
+  PERFTEST_DEFAULTS,
+  PERFTEST_HOME,
+  perfTestKnobArgs,
+  rabbitPerfTest,
+  type PerfTestOptions,
+  type RabbitMqRunTarget,
+} from "./lib/rabbitmq-runs";
 import { outputs, prepareInstance, type InstanceNaming } from "./lib/stack-instance";
 import { fmt, log, out, parseArgs, ratio, runHeader, summarize, table, writeReport, writeResult, type Summary } from "./lib/stats";
 
@@ -101,7 +116,12 @@ const PRODUCER_KNOBS: Knob[] = [
   { key: "linger.ms", label: "linger.ms", values: [5, 20, 50] },
   { key: "max.in.flight.requests.per.connection", label: "max.in.flight.requests.per.connection", values: [1, 5] },
 ];
-const CONSUMER_DEFAULTS: Setting = { "fetch.min.bytes": 1, "max.partition.fetch.bytes": 1048576, "max.poll.records": 500, "fetch.max.wait.ms": 500 };
+const CONSUMER_DEFAULTS: Setting = {
+  "fetch.min.bytes": 1,
+  "max.partition.fetch.bytes": 1048576,
+  "max.poll.records": 500,
+  "fetch.max.wait.ms": 500,
+};
 const CONSUMER_KNOBS: Knob[] = [
   { key: "fetch.min.bytes", label: "fetch.min.bytes", values: [1, 65536, 1048576] },
   { key: "max.partition.fetch.bytes", label: "max.partition.fetch.bytes (--fetch-size)", values: [1048576, 4194304] },
@@ -124,7 +144,10 @@ function describePerfTest(s: Setting): string {
   return `-x ${o.producers} -y ${o.consumers} -c ${o.confirm} -q ${o.prefetch}${o.multiAckEvery > 1 ? ` -A ${o.multiAckEvery}` : ""}`;
 }
 
-const SHORT: Record<string, string> = { "max.in.flight.requests.per.connection": "max.in.flight", "max.partition.fetch.bytes": "max.partition.fetch" };
+const SHORT: Record<string, string> = {
+  "max.in.flight.requests.per.connection": "max.in.flight",
+  "max.partition.fetch.bytes": "max.partition.fetch",
+};
 function describeProps(s: Setting): string {
   return Object.entries(s)
     .map(([k, v]) => `${SHORT[k] ?? k}=${v}`)
@@ -175,7 +198,13 @@ function line(s: Sample): string {
   return `${s.rate.toFixed(0)} msg/s${summary}${lat}`;
 }
 
-async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly Knob[], { measure, recover }: Runner, describe: (s: Setting) => string): Promise<ToolSweep> {
+async function coordinateSweep(
+  tool: string,
+  defaults: Setting,
+  knobs: readonly Knob[],
+  { measure, recover }: Runner,
+  describe: (s: Setting) => string,
+): Promise<ToolSweep> {
   const started = Date.now();
   /** A run that fails (e.g. the broker OOM-killed) marks its setting failed instead of ending the sweep. */
   const attempt = async (c: Measured, what: string): Promise<void> => {
@@ -203,10 +232,16 @@ async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly 
       for (const c of r % 2 === 0 ? active : [...active].reverse()) {
         if (c.failed) continue;
         await attempt(c, `${knob.key}=${c.value} run ${r + 1}`);
-        if (!c.failed) log(`${tool}: ${knob.key}=${c.value} (${describe(c.setting)}) run ${r + 1}/${RUNS}: ${line(c.samples[c.samples.length - 1]!)}`);
+        if (!c.failed)
+          log(`${tool}: ${knob.key}=${c.value} (${describe(c.setting)}) run ${r + 1}/${RUNS}: ${line(c.samples[c.samples.length - 1]!)}`);
       }
     }
-    const summarized = candidates.map((c) => ({ ...c, rate: summarizeField(c.samples, "rate"), p50: summarizeField(c.samples, "p50"), p99: summarizeField(c.samples, "p99") }));
+    const summarized = candidates.map((c) => ({
+      ...c,
+      rate: summarizeField(c.samples, "rate"),
+      p50: summarizeField(c.samples, "p50"),
+      p99: summarizeField(c.samples, "p99"),
+    }));
     const score = (c: (typeof summarized)[number]) => (Number.isFinite(c.rate.median) ? c.rate.median : -Infinity);
     const eligible = summarized.filter((c) => !c.skipped && !c.failed);
     if (eligible.length === 0) throw new Error(`${knob.key}: every value failed or was skipped`);
@@ -231,11 +266,25 @@ async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly 
       }
     }
   }
-  const bestVsDefault = { default: final.default.samples, best: final.best.samples, same, failed: [final.default.failed, final.best.failed].filter(Boolean) as string[] };
+  const bestVsDefault = {
+    default: final.default.samples,
+    best: final.best.samples,
+    same,
+    failed: [final.default.failed, final.best.failed].filter(Boolean) as string[],
+  };
   // The alternating runs referee the path, which on a loaded machine can follow noise.
-  const sweptBeatDefaults = same || (!final.best.failed && summarizeField(final.best.samples, "rate").median > summarizeField(final.default.samples, "rate").median);
+  const sweptBeatDefaults =
+    same ||
+    (!final.best.failed && summarizeField(final.best.samples, "rate").median > summarizeField(final.default.samples, "rate").median);
   if (!sweptBeatDefaults) log(`${tool}: the swept setting did not beat the defaults in the alternating runs: the defaults stay the best`);
-  return { passes, swept: current, best: sweptBeatDefaults ? current : { ...defaults }, sweptBeatDefaults, bestVsDefault, seconds: Math.round((Date.now() - started) / 1000) };
+  return {
+    passes,
+    swept: current,
+    best: sweptBeatDefaults ? current : { ...defaults },
+    sweptBeatDefaults,
+    bestVsDefault,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -243,11 +292,15 @@ async function coordinateSweep(tool: string, defaults: Setting, knobs: readonly 
 async function main(): Promise<void> {
   const started = Date.now();
   const loadStart = os.loadavg();
-  if (TOOLS.has("perftest") && !existsSync(join(PERFTEST_HOME, "lib"))) throw new Error(`no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest`);
-  log(`perf-tool-sweep: ${[...TOOLS].join(", ")}; ${RUNS} runs per setting; RabbitMQ ${RABBIT_N} and Kafka ${KAFKA_N} messages of ${MESSAGE_BYTES} bytes; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
+  if (TOOLS.has("perftest") && !existsSync(join(PERFTEST_HOME, "lib")))
+    throw new Error(`no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest`);
+  log(
+    `perf-tool-sweep: ${[...TOOLS].join(", ")}; ${RUNS} runs per setting; RabbitMQ ${RABBIT_N} and Kafka ${KAFKA_N} messages of ${MESSAGE_BYTES} bytes; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`,
+  );
   const password = randomBytes(18).toString("base64url");
   const inst = prepareInstance(join(work, "instance"), password, { observability: false, naming: NAMING });
-  const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
+  const tf = (argv: string[]) =>
+    run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
   let conn: amqp.ChannelModel | undefined;
   const sweeps: { perfTest?: ToolSweep; kafkaProducer?: ToolSweep; kafkaConsumer?: ToolSweep } = {};
   let consumeTopicProps: ToolProperties = {};
@@ -278,7 +331,10 @@ async function main(): Promise<void> {
         const r = await rabbitPerfTest(target, ch, perfTestOptions(s));
         if (r.queueLeft > 0) warnings.push(`PerfTest ${describePerfTest(s)} (${what}) left ${r.queueLeft} messages in ${QUEUE}`);
         const intervalRate = r.pair.intervalRate as number;
-        if (!Number.isFinite(intervalRate)) warnings.push(`PerfTest ${describePerfTest(s)} (${what}): its reports do not add up to ${RABBIT_N} received; the run is left out`);
+        if (!Number.isFinite(intervalRate))
+          warnings.push(
+            `PerfTest ${describePerfTest(s)} (${what}): its reports do not add up to ${RABBIT_N} received; the run is left out`,
+          );
         return {
           // Ranked by one definition for every setting (see rabbitPerfTest): N / (PerfTest's clock at the N-th message received).
           rate: intervalRate,
@@ -291,7 +347,9 @@ async function main(): Promise<void> {
           queueLeft: r.queueLeft,
         };
       };
-      sweeps.perfTest = await guarded("PerfTest", () => coordinateSweep("PerfTest", { ...PERFTEST_DEFAULTS }, PERFTEST_KNOBS, { measure }, describePerfTest));
+      sweeps.perfTest = await guarded("PerfTest", () =>
+        coordinateSweep("PerfTest", { ...PERFTEST_DEFAULTS }, PERFTEST_KNOBS, { measure }, describePerfTest),
+      );
       await conn.close();
       conn = undefined;
     }
@@ -313,7 +371,10 @@ async function main(): Promise<void> {
         error = err;
       }
       const after = inspect("{{.RestartCount}}");
-      if (after !== before) throw new Error(`the broker restarted during the run (RestartCount ${before} -> ${after}, OOMKilled ${inspect("{{.State.OOMKilled}}")}): the tool and the broker share the container's ${memoryMiB} MiB`);
+      if (after !== before)
+        throw new Error(
+          `the broker restarted during the run (RestartCount ${before} -> ${after}, OOMKilled ${inspect("{{.State.OOMKilled}}")}): the tool and the broker share the container's ${memoryMiB} MiB`,
+        );
       if (error !== undefined) throw error;
       return result as T;
     };
@@ -338,14 +399,18 @@ async function main(): Promise<void> {
           await deleteTopics(kafka, [p.topic]);
           return { rate: p.rate, p50: p.p50, p99: p.p99 };
         });
-      sweeps.kafkaProducer = await guarded("kafka-producer-perf-test", () => coordinateSweep("kafka-producer-perf-test", PRODUCER_DEFAULTS, PRODUCER_KNOBS, { measure, recover }, describeProps));
+      sweeps.kafkaProducer = await guarded("kafka-producer-perf-test", () =>
+        coordinateSweep("kafka-producer-perf-test", PRODUCER_DEFAULTS, PRODUCER_KNOBS, { measure, recover }, describeProps),
+      );
     }
     if (TOOLS.has("kafka-consumer")) {
       // One topic for every consumer run (each in a new group), written once by the producer tool at its best.
       consumeTopicProps = sweeps.kafkaProducer ? changed(sweeps.kafkaProducer.best, PRODUCER_DEFAULTS) : {};
       sweeps.kafkaConsumer = await guarded("kafka-consumer-perf-test", async () => {
         const { topic } = await produceOnce(consumeTopicProps);
-        log(`kafka-consumer-perf-test: reading ${topic}, ${KAFKA_N} records written with ${describeProps({ ...PRODUCER_DEFAULTS, ...(consumeTopicProps as Setting) })}`);
+        log(
+          `kafka-consumer-perf-test: reading ${topic}, ${KAFKA_N} records written with ${describeProps({ ...PRODUCER_DEFAULTS, ...(consumeTopicProps as Setting) })}`,
+        );
         const measure: Measure = (s) =>
           brokerChecked(async () => {
             const c = await kafkaToolConsume(kafka, "container", topic, changed(s, CONSUMER_DEFAULTS));
@@ -355,7 +420,8 @@ async function main(): Promise<void> {
       });
     }
     const oom = inspect("{{.State.OOMKilled}} {{.RestartCount}}");
-    if (oom !== "false 0") warnings.push(`${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom} (the runs it happened in are reported as failed)`);
+    if (oom !== "false 0")
+      warnings.push(`${KAFKA_CONTAINER} OOMKilled/RestartCount = ${oom} (the runs it happened in are reported as failed)`);
   } finally {
     await conn?.close().catch(() => undefined);
     log("perf-tool-sweep: destroying the instance (terraform destroy)");
@@ -369,22 +435,49 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- report
   const ms = (s: Summary) => fmt(s, 0);
-  const extra = (samples: Sample[], field: string) => summarize(samples.map((x) => x[field]).filter((v): v is number => typeof v === "number" && Number.isFinite(v)));
-  out(`\n### Perf tools at their best: coordinate sweeps at the apps' durability (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} runs per setting)\n`);
-  out(`Each pass varies one knob from the setting the previous passes left (its values interleaved run by run) and keeps the value with the highest median (**bold**).`);
+  const extra = (samples: Sample[], field: string) =>
+    summarize(samples.map((x) => x[field]).filter((v): v is number => typeof v === "number" && Number.isFinite(v)));
+  out(
+    `\n### Perf tools at their best: coordinate sweeps at the apps' durability (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} runs per setting)\n`,
+  );
+  out(
+    `Each pass varies one knob from the setting the previous passes left (its values interleaved run by run) and keeps the value with the highest median (**bold**).`,
+  );
   const passRows = (sweep: ToolSweep, describe: (s: Setting) => string, cells: (c: Pass["candidates"][number]) => string[]) =>
     sweep.passes.flatMap((p) =>
       p.candidates.map((c) => {
         const mark = (t: string) => (c.value === p.chosen ? `**${t}**` : t);
         const note = c.skipped ?? (c.failed && `failed (${c.samples.length} of ${RUNS} runs done): ${c.failed.slice(0, 160)}`);
-        return [mark(p.label), mark(String(c.value)), describe(c.setting), ...(note ? [note, ...cells(c).slice(1).map(() => "")] : cells(c))];
+        return [
+          mark(p.label),
+          mark(String(c.value)),
+          describe(c.setting),
+          ...(note
+            ? [
+                note,
+                ...cells(c)
+                  .slice(1)
+                  .map(() => ""),
+              ]
+            : cells(c)),
+        ];
       }),
     );
   if (sweeps.perfTest) {
     out(`\n#### PerfTest 2.22.1 (host; queue \`${QUEUE}\`, quorum; persistent; confirms; manual acks; N = ${RABBIT_N} in all)\n`);
     out(
       table(
-        ["knob", "value", "setting", "msg/s (to the N-th received)", "PerfTest summary msg/s", "consumer p50 ms", "consumer p99 ms", "confirm p50 ms", "confirm p99 ms"],
+        [
+          "knob",
+          "value",
+          "setting",
+          "msg/s (to the N-th received)",
+          "PerfTest summary msg/s",
+          "consumer p50 ms",
+          "consumer p99 ms",
+          "confirm p50 ms",
+          "confirm p99 ms",
+        ],
         passRows(sweeps.perfTest, describePerfTest, (c) => [
           fmt(c.rate, 0),
           ms(extra(c.samples, "summaryRate")),
@@ -401,13 +494,27 @@ async function main(): Promise<void> {
     );
   }
   if (sweeps.kafkaProducer) {
-    out(`\n#### kafka-producer-perf-test (in the broker container; a fresh topic per run, 3 partitions; acks=all, idempotent, no compression; N = ${KAFKA_N})\n`);
-    out(table(["knob", "value", "setting", "msg/s", "p50 ms (send → ack)", "p99 ms"], passRows(sweeps.kafkaProducer, describeProps, (c) => [fmt(c.rate, 0), ms(c.p50), ms(c.p99)])));
+    out(
+      `\n#### kafka-producer-perf-test (in the broker container; a fresh topic per run, 3 partitions; acks=all, idempotent, no compression; N = ${KAFKA_N})\n`,
+    );
+    out(
+      table(
+        ["knob", "value", "setting", "msg/s", "p50 ms (send → ack)", "p99 ms"],
+        passRows(sweeps.kafkaProducer, describeProps, (c) => [fmt(c.rate, 0), ms(c.p50), ms(c.p99)]),
+      ),
+    );
   }
   if (sweeps.kafkaConsumer) {
     const written = describeProps({ ...PRODUCER_DEFAULTS, ...(consumeTopicProps as Setting) });
-    out(`\n#### kafka-consumer-perf-test (in the container; ${KAFKA_N} records of one topic written by the producer tool with ${written}; a new group per run; auto-commit)\n`);
-    out(table(["knob", "value", "setting", "msg/s (fetch.nMsg.sec, after the group join)", "msg/s incl. the join (nMsg.sec)"], passRows(sweeps.kafkaConsumer, describeProps, (c) => [fmt(c.rate, 0), ms(extra(c.samples, "overallRate"))])));
+    out(
+      `\n#### kafka-consumer-perf-test (in the container; ${KAFKA_N} records of one topic written by the producer tool with ${written}; a new group per run; auto-commit)\n`,
+    );
+    out(
+      table(
+        ["knob", "value", "setting", "msg/s (fetch.nMsg.sec, after the group join)", "msg/s incl. the join (nMsg.sec)"],
+        passRows(sweeps.kafkaConsumer, describeProps, (c) => [fmt(c.rate, 0), ms(extra(c.samples, "overallRate"))]),
+      ),
+    );
   }
   const finals = (
     [
@@ -434,14 +541,25 @@ async function main(): Promise<void> {
       },
     ];
   });
-  out(`\n#### The swept setting vs the defaults (${RUNS} more runs each, alternating, after the sweep): the tool's best is the swept setting only if it wins here\n`);
+  out(
+    `\n#### The swept setting vs the defaults (${RUNS} more runs each, alternating, after the sweep): the tool's best is the swept setting only if it wins here\n`,
+  );
   out(
     table(
       ["tool", "defaults", "msg/s", "swept setting", "msg/s", "swept/defaults", "best (for bench/throughput.ts)", "sweep time, s"],
       finals.map((f) =>
         f.same
           ? [f.name, f.defaultSetting, "–", "the defaults", "–", "1.00×", "the defaults", String(f.seconds)]
-          : [f.name, f.defaultSetting, fmt(f.default, 0), f.sweptSetting, fmt(f.swept, 0), `${f.ratio.toFixed(2)}×`, f.sweptBeatDefaults ? "the swept setting" : "the defaults (the swept setting lost)", String(f.seconds)],
+          : [
+              f.name,
+              f.defaultSetting,
+              fmt(f.default, 0),
+              f.sweptSetting,
+              fmt(f.swept, 0),
+              `${f.ratio.toFixed(2)}×`,
+              f.sweptBeatDefaults ? "the swept setting" : "the defaults (the swept setting lost)",
+              String(f.seconds),
+            ],
       ),
     ),
   );
@@ -449,12 +567,26 @@ async function main(): Promise<void> {
   if (errors.length) out(`\nFailed (no result for these tools):\n${errors.map((e) => `- ${e}`).join("\n")}`);
 
   const best = {
-    perfTest: sweeps.perfTest && ({ args: perfTestKnobArgs(perfTestOptions(sweeps.perfTest.best)), options: perfTestOptions(sweeps.perfTest.best) } satisfies PerfTestBest),
+    perfTest:
+      sweeps.perfTest &&
+      ({
+        args: perfTestKnobArgs(perfTestOptions(sweeps.perfTest.best)),
+        options: perfTestOptions(sweeps.perfTest.best),
+      } satisfies PerfTestBest),
     kafkaProducer: sweeps.kafkaProducer && ({ properties: sweeps.kafkaProducer.best } satisfies KafkaToolBest),
     kafkaConsumer: sweeps.kafkaConsumer && ({ properties: sweeps.kafkaConsumer.best } satisfies KafkaToolBest),
   };
   const tool = (sweep: ToolSweep | undefined, b: object | undefined, defaults: object, more: object) =>
-    sweep && { ...more, defaults, best: b, swept: sweep.swept, sweptBeatDefaults: sweep.sweptBeatDefaults, passes: sweep.passes, bestVsDefault: sweep.bestVsDefault, seconds: sweep.seconds };
+    sweep && {
+      ...more,
+      defaults,
+      best: b,
+      swept: sweep.swept,
+      sweptBeatDefaults: sweep.sweptBeatDefaults,
+      passes: sweep.passes,
+      bestVsDefault: sweep.bestVsDefault,
+      seconds: sweep.seconds,
+    };
   const file = writeResult("perf-tool-sweep", {
     command: "node -r esbuild-register bench/perf-tool-sweep.ts " + process.argv.slice(2).join(" "),
     runs: RUNS,
@@ -462,15 +594,42 @@ async function main(): Promise<void> {
       "coordinate sweep: one knob at a time from the defaults, each value --runs times (interleaved), highest median kept; then the swept setting vs the defaults alternating --runs times, and the swept setting is the best only if its median beats the defaults' there",
     settings: {
       messageBytes: MESSAGE_BYTES,
-      rabbitmq: { messages: RABBIT_N, queue: `${QUEUE} (quorum, durable)`, persistent: true, confirms: true, ack: "manual", via: "127.0.0.1 published port (docker-proxy)", perfTest: "com.rabbitmq:perf-test:2.22.1 on the host" },
-      kafka: { messages: KAFKA_N, partitions: TOPIC_PARTITIONS, replication: 1, acks: "all", idempotent: true, compression: "none", consumerCommits: "the tool's auto-commit (enable.auto.commit default)", tools: "docker exec in the broker container, localhost:9092" },
+      rabbitmq: {
+        messages: RABBIT_N,
+        queue: `${QUEUE} (quorum, durable)`,
+        persistent: true,
+        confirms: true,
+        ack: "manual",
+        via: "127.0.0.1 published port (docker-proxy)",
+        perfTest: "com.rabbitmq:perf-test:2.22.1 on the host",
+      },
+      kafka: {
+        messages: KAFKA_N,
+        partitions: TOPIC_PARTITIONS,
+        replication: 1,
+        acks: "all",
+        idempotent: true,
+        compression: "none",
+        consumerCommits: "the tool's auto-commit (enable.auto.commit default)",
+        tools: "docker exec in the broker container, localhost:9092",
+      },
     },
     loadAverage: { start: loadStart, end: os.loadavg() },
     durationSeconds: Math.round((Date.now() - started) / 1000),
     tools: {
-      perfTest: tool(sweeps.perfTest, best.perfTest, PERFTEST_DEFAULTS, { rate: "N / PerfTest's clock at the N-th message received (per-second reports)", knobs: PERFTEST_KNOBS.map((k) => ({ key: k.key, values: k.values })) }),
-      kafkaProducer: tool(sweeps.kafkaProducer, best.kafkaProducer, PRODUCER_DEFAULTS, { rate: "records/sec of its summary line", knobs: PRODUCER_KNOBS.map((k) => ({ key: k.key, values: k.values })) }),
-      kafkaConsumer: tool(sweeps.kafkaConsumer, best.kafkaConsumer, CONSUMER_DEFAULTS, { rate: "fetch.nMsg.sec (after the group join)", topicWrittenWith: consumeTopicProps, knobs: CONSUMER_KNOBS.map((k) => ({ key: k.key, values: k.values })) }),
+      perfTest: tool(sweeps.perfTest, best.perfTest, PERFTEST_DEFAULTS, {
+        rate: "N / PerfTest's clock at the N-th message received (per-second reports)",
+        knobs: PERFTEST_KNOBS.map((k) => ({ key: k.key, values: k.values })),
+      }),
+      kafkaProducer: tool(sweeps.kafkaProducer, best.kafkaProducer, PRODUCER_DEFAULTS, {
+        rate: "records/sec of its summary line",
+        knobs: PRODUCER_KNOBS.map((k) => ({ key: k.key, values: k.values })),
+      }),
+      kafkaConsumer: tool(sweeps.kafkaConsumer, best.kafkaConsumer, CONSUMER_DEFAULTS, {
+        rate: "fetch.nMsg.sec (after the group join)",
+        topicWrittenWith: consumeTopicProps,
+        knobs: CONSUMER_KNOBS.map((k) => ({ key: k.key, values: k.values })),
+      }),
     },
     summary: finals,
     warnings,

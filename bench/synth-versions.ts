@@ -41,8 +41,14 @@ function synth(dir: string, coldCache = false): TimedRun {
 }
 
 try {
-  const usesCache = existsSync(join(REPO_ROOT, "toolchain", "ts-register.cjs")) && readFileSync(join(REPO_ROOT, "package.json"), "utf8").includes("ts-register");
-  const sides = { base: { dir: baseDir, cold: false }, current: { dir: REPO_ROOT, cold: false }, "current, empty cache": { dir: REPO_ROOT, cold: true } };
+  const usesCache =
+    existsSync(join(REPO_ROOT, "toolchain", "ts-register.cjs")) &&
+    readFileSync(join(REPO_ROOT, "package.json"), "utf8").includes("ts-register");
+  const sides = {
+    base: { dir: baseDir, cold: false },
+    current: { dir: REPO_ROOT, cold: false },
+    "current, empty cache": { dir: REPO_ROOT, cold: true },
+  };
   type Side = keyof typeof sides;
   const names = (Object.keys(sides) as Side[]).filter((s) => usesCache || !sides[s].cold);
   const runs = Object.fromEntries(names.map((s) => [s, [] as TimedRun[]])) as Record<Side, TimedRun[]>;
@@ -59,16 +65,34 @@ try {
   out();
   out(
     table(
-      ["", ...names.map((s) => (s === "base" ? `baseline ${BASE}` : s)), ...names.filter((s) => s !== "base").map((s) => `ratio ${s}/baseline`)],
       [
-        ["wall s", ...names.map((s) => fmt(wall[s]!)), ...names.filter((s) => s !== "base").map((s) => ratio(wall[s]!.median, wall.base!.median).toFixed(3))],
-        ["CPU s", ...names.map((s) => fmt(cpu[s]!)), ...names.filter((s) => s !== "base").map((s) => ratio(cpu[s]!.median, cpu.base!.median).toFixed(3))],
-        ["peak RSS MiB", ...names.map((s) => fmt(rss[s]!, 0)), ...names.filter((s) => s !== "base").map((s) => ratio(rss[s]!.median, rss.base!.median).toFixed(3))],
+        "",
+        ...names.map((s) => (s === "base" ? `baseline ${BASE}` : s)),
+        ...names.filter((s) => s !== "base").map((s) => `ratio ${s}/baseline`),
+      ],
+      [
+        [
+          "wall s",
+          ...names.map((s) => fmt(wall[s]!)),
+          ...names.filter((s) => s !== "base").map((s) => ratio(wall[s]!.median, wall.base!.median).toFixed(3)),
+        ],
+        [
+          "CPU s",
+          ...names.map((s) => fmt(cpu[s]!)),
+          ...names.filter((s) => s !== "base").map((s) => ratio(cpu[s]!.median, cpu.base!.median).toFixed(3)),
+        ],
+        [
+          "peak RSS MiB",
+          ...names.map((s) => fmt(rss[s]!, 0)),
+          ...names.filter((s) => s !== "base").map((s) => ratio(rss[s]!.median, rss.base!.median).toFixed(3)),
+        ],
       ],
     ),
   );
   out();
-  out(`${RUNS} runs a side after one warm-up each, alternated; median (min–max). "empty cache": the transform cache of toolchain/ts-register.cjs removed before each run (the first synth after a clone).`);
+  out(
+    `${RUNS} runs a side after one warm-up each, alternated; median (min–max). "empty cache": the transform cache of toolchain/ts-register.cjs removed before each run (the first synth after a clone).`,
+  );
   const file = writeResult("synth-versions", { base: BASE, runs: RUNS, wall, cpu, rss });
   writeReport("synth-versions", runHeader(file, loadStart));
 } finally {

@@ -24,7 +24,21 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import { run, timedRun, type TimedRun } from "./lib/proc";
-import { fmt, out, runHeader, linearFit, log, parseArgs, ratio, REPO_ROOT, summarize, table, writeReport, writeResult, type Summary } from "./lib/stats";
+import {
+  fmt,
+  out,
+  runHeader,
+  linearFit,
+  log,
+  parseArgs,
+  ratio,
+  REPO_ROOT,
+  summarize,
+  table,
+  writeReport,
+  writeResult,
+  type Summary,
+} from "./lib/stats";
 import { compareStacks, type Equivalence } from "./synth/equivalence";
 import { APP_KINDS, STACK_NAME } from "./synth/shape";
 
@@ -46,7 +60,13 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** One synth of `impl` with `apps` apps in a fresh outdir; returns the timing and the stack file. */
-function synthOnce(impl: "ours" | "raw", apps: number, appsDir: string, keep = false, sourceMaps = true): TimedRun & { stackFile: string; bytes: number } {
+function synthOnce(
+  impl: "ours" | "raw",
+  apps: number,
+  appsDir: string,
+  keep = false,
+  sourceMaps = true,
+): TimedRun & { stackFile: string; bytes: number } {
   const outdir = join(work, `${impl}-${apps}-${Date.now()}`);
   const r = timedRun(NODE, ["-r", "esbuild-register", RUN_ONE, impl, String(apps), outdir], {
     cwd: REPO_ROOT,
@@ -117,7 +137,12 @@ function benchDefaultStack(): Record<string, Figures> {
     ["npm run synth", "npm", ["run", "--silent", "synth"], {}],
     ["  node apps/bundle.mjs", NODE, ["apps/bundle.mjs"], {}],
     ["  node -r esbuild-register main.ts", NODE, ["-r", "esbuild-register", "main.ts"], {}],
-    ["  the same, source maps off (bench/synth/main-variant.ts)", NODE, ["-r", "esbuild-register", "bench/synth/main-variant.ts"], { BENCH_SOURCE_MAPS: "off" }],
+    [
+      "  the same, source maps off (bench/synth/main-variant.ts)",
+      NODE,
+      ["-r", "esbuild-register", "bench/synth/main-variant.ts"],
+      { BENCH_SOURCE_MAPS: "off" },
+    ],
   ];
   const results: Record<string, Figures> = {};
   const runs: Record<string, TimedRun[]> = {};
@@ -149,21 +174,43 @@ function profileRun(label: string, argv: string[], env: NodeJS.ProcessEnv, focus
 function printProfile(title: string, p: ProfileSummary): void {
   out(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
   out("Self time by package / folder:\n");
-  out(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  out(
+    table(
+      ["group", "ms", "%"],
+      p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+    ),
+  );
   out("\nTop self-time functions:\n");
-  out(table(["function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  out(
+    table(
+      ["function", "ms", "%"],
+      p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+    ),
+  );
   out("\nTop inclusive-time functions:\n");
-  out(table(["function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+  out(
+    table(
+      ["function", "ms", "%"],
+      p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+    ),
+  );
   if (p.focusInclusive.length) {
     out("\nOur constructs (constructs/) by inclusive time:\n");
-    out(table(["function", "ms", "%"], p.focusInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out(
+      table(
+        ["function", "ms", "%"],
+        p.focusInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+      ),
+    );
   }
 }
 
 function main(): void {
   const started = Date.now();
   const loadStart = os.loadavg();
-  log(`synth: ${RUNS} runs per figure after a warm-up; sizes ${SIZES.join(", ")}; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}; work dir ${work}`);
+  log(
+    `synth: ${RUNS} runs per figure after a warm-up; sizes ${SIZES.join(", ")}; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}; work dir ${work}`,
+  );
   // The apps must be bundled for their build contexts to hash as in a real
   // synth; then both stacks hash the same snapshot of them.
   run(NODE, ["apps/bundle.mjs"], { cwd: REPO_ROOT });
@@ -186,10 +233,22 @@ function main(): void {
   }
   const sourceMapsOff = { apps: largestSize, ours: figures(smOurs), raw: figures(smRaw) };
 
-  const fitOurs = linearFit(sizes.map((s) => s.apps), sizes.map((s) => s.ours.wall.median));
-  const fitRaw = linearFit(sizes.map((s) => s.apps), sizes.map((s) => s.raw.wall.median));
-  const fitRssOurs = linearFit(sizes.map((s) => s.apps), sizes.map((s) => s.ours.rssMiB.median));
-  const fitRssRaw = linearFit(sizes.map((s) => s.apps), sizes.map((s) => s.raw.rssMiB.median));
+  const fitOurs = linearFit(
+    sizes.map((s) => s.apps),
+    sizes.map((s) => s.ours.wall.median),
+  );
+  const fitRaw = linearFit(
+    sizes.map((s) => s.apps),
+    sizes.map((s) => s.raw.wall.median),
+  );
+  const fitRssOurs = linearFit(
+    sizes.map((s) => s.apps),
+    sizes.map((s) => s.ours.rssMiB.median),
+  );
+  const fitRssRaw = linearFit(
+    sizes.map((s) => s.apps),
+    sizes.map((s) => s.raw.rssMiB.median),
+  );
 
   let profiles: Record<string, ProfileSummary> = {};
   if (PROFILE) {
@@ -197,16 +256,41 @@ function main(): void {
     log(`synth: profiling ours and raw at ${largest} apps, and main.ts`);
     const env = cleanEnv({ BENCH_APPS_DIR: appsDir });
     profiles = {
-      [`ours, ${largest} apps`]: profileRun("ours", ["-r", "esbuild-register", RUN_ONE, "ours", String(largest), join(work, "prof-out-ours")], env, join(REPO_ROOT, "constructs") + "/"),
-      [`raw, ${largest} apps`]: profileRun("raw", ["-r", "esbuild-register", RUN_ONE, "raw", String(largest), join(work, "prof-out-raw")], env),
-      "default stack (node -r esbuild-register main.ts)": profileRun("main", ["-r", "esbuild-register", "main.ts"], cleanEnv({ CDKTF_OUTDIR: join(work, "prof-out-main") })),
+      [`ours, ${largest} apps`]: profileRun(
+        "ours",
+        ["-r", "esbuild-register", RUN_ONE, "ours", String(largest), join(work, "prof-out-ours")],
+        env,
+        join(REPO_ROOT, "constructs") + "/",
+      ),
+      [`raw, ${largest} apps`]: profileRun(
+        "raw",
+        ["-r", "esbuild-register", RUN_ONE, "raw", String(largest), join(work, "prof-out-raw")],
+        env,
+      ),
+      "default stack (node -r esbuild-register main.ts)": profileRun(
+        "main",
+        ["-r", "esbuild-register", "main.ts"],
+        cleanEnv({ CDKTF_OUTDIR: join(work, "prof-out-main") }),
+      ),
     };
   }
 
   out(`\n### Synth: ours vs raw provider-docker classes (median (min–max) of ${RUNS} runs, after a warm-up)\n`);
   out(
     table(
-      ["apps", "resources", "ours wall s", "raw wall s", "ours/raw wall", "ours CPU s", "raw CPU s", "ours/raw CPU", "ours peak RSS MiB", "raw peak RSS MiB", "same resources"],
+      [
+        "apps",
+        "resources",
+        "ours wall s",
+        "raw wall s",
+        "ours/raw wall",
+        "ours CPU s",
+        "raw CPU s",
+        "ours/raw CPU",
+        "ours peak RSS MiB",
+        "raw peak RSS MiB",
+        "same resources",
+      ],
       sizes.map((s) => [
         String(s.apps),
         String(s.resources),
@@ -218,7 +302,9 @@ function main(): void {
         `${ratio(s.ours.cpu.median, s.raw.cpu.median).toFixed(2)}×`,
         fmt(s.ours.rssMiB, 0),
         fmt(s.raw.rssMiB, 0),
-        s.equivalence.differences.length === 0 && s.equivalence.outputsEqual && s.equivalence.variablesEqual ? "yes" : `NO (${s.equivalence.differences.length})`,
+        s.equivalence.differences.length === 0 && s.equivalence.outputsEqual && s.equivalence.variablesEqual
+          ? "yes"
+          : `NO (${s.equivalence.differences.length})`,
       ]),
     ),
   );
@@ -229,39 +315,79 @@ function main(): void {
       [
         ["ours", (fitOurs.slope * 1000).toFixed(2), fitOurs.intercept.toFixed(2), fitOurs.r2.toFixed(4), fitRssOurs.slope.toFixed(3)],
         ["raw", (fitRaw.slope * 1000).toFixed(2), fitRaw.intercept.toFixed(2), fitRaw.r2.toFixed(4), fitRssRaw.slope.toFixed(3)],
-        ["ours/raw", `${ratio(fitOurs.slope, fitRaw.slope).toFixed(2)}×`, `${ratio(fitOurs.intercept, fitRaw.intercept).toFixed(2)}×`, "", ""],
+        [
+          "ours/raw",
+          `${ratio(fitOurs.slope, fitRaw.slope).toFixed(2)}×`,
+          `${ratio(fitOurs.intercept, fitRaw.intercept).toFixed(2)}×`,
+          "",
+          "",
+        ],
       ],
     ),
   );
   const on = sizes.find((x) => x.apps === largestSize)!;
-  out(`\nSource maps: \`-r esbuild-register\` turns on source-mapped stack traces (process.setSourceMapsEnabled(true)). The same ${largestSize}-app synth with them off (BENCH_SOURCE_MAPS=off, ${RUNS} runs after a warm-up, measured after the table above):\n`);
+  out(
+    `\nSource maps: \`-r esbuild-register\` turns on source-mapped stack traces (process.setSourceMapsEnabled(true)). The same ${largestSize}-app synth with them off (BENCH_SOURCE_MAPS=off, ${RUNS} runs after a warm-up, measured after the table above):\n`,
+  );
   out(
     table(
       ["", "source maps on, wall s", "off, wall s", "off/on"],
       [
-        ["ours", fmt(on.ours.wall), fmt(sourceMapsOff.ours.wall), `${ratio(sourceMapsOff.ours.wall.median, on.ours.wall.median).toFixed(2)}×`],
+        [
+          "ours",
+          fmt(on.ours.wall),
+          fmt(sourceMapsOff.ours.wall),
+          `${ratio(sourceMapsOff.ours.wall.median, on.ours.wall.median).toFixed(2)}×`,
+        ],
         ["raw", fmt(on.raw.wall), fmt(sourceMapsOff.raw.wall), `${ratio(sourceMapsOff.raw.wall.median, on.raw.wall.median).toFixed(2)}×`],
-        ["ours/raw", `${on.overhead.toFixed(2)}×`, `${ratio(sourceMapsOff.ours.wall.median, sourceMapsOff.raw.wall.median).toFixed(2)}×`, ""],
+        [
+          "ours/raw",
+          `${on.overhead.toFixed(2)}×`,
+          `${ratio(sourceMapsOff.ours.wall.median, sourceMapsOff.raw.wall.median).toFixed(2)}×`,
+          "",
+        ],
       ],
     ),
   );
   out(`\n### Default stack (median (min–max) of ${RUNS} runs, after a warm-up)\n`);
-  out(table(["command", "wall s", "CPU s", "peak RSS MiB"], Object.entries(def).map(([k, v]) => [k, fmt(v.wall), fmt(v.cpu), fmt(v.rssMiB, 0)])));
+  out(
+    table(
+      ["command", "wall s", "CPU s", "peak RSS MiB"],
+      Object.entries(def).map(([k, v]) => [k, fmt(v.wall), fmt(v.cpu), fmt(v.rssMiB, 0)]),
+    ),
+  );
 
   const at500 = sizes.find((s) => s.apps === 500);
   const maxOverhead = Math.max(...sizes.map((s) => s.overhead));
   const npmSynth = def["npm run synth"]!.wall;
   const targets = [
-    { target: "synth of the default stack (npm run synth) ≤ 1.0 s", measured: `${fmt(npmSynth)} s`, met: npmSynth.median <= TARGETS.defaultSynthSeconds },
+    {
+      target: "synth of the default stack (npm run synth) ≤ 1.0 s",
+      measured: `${fmt(npmSynth)} s`,
+      met: npmSynth.median <= TARGETS.defaultSynthSeconds,
+    },
     {
       target: "overhead vs raw ≤ 1.1×",
       measured: sizes.map((s) => `${s.apps}: ${s.overhead.toFixed(2)}×`).join(", "),
       met: maxOverhead <= TARGETS.overheadRatio,
     },
-    ...(at500 ? [{ target: "500 apps ≤ 5 s", measured: `${fmt(at500.ours.wall)} s (raw ${fmt(at500.raw.wall)} s)`, met: at500.ours.wall.median <= TARGETS.apps500Seconds }] : []),
+    ...(at500
+      ? [
+          {
+            target: "500 apps ≤ 5 s",
+            measured: `${fmt(at500.ours.wall)} s (raw ${fmt(at500.raw.wall)} s)`,
+            met: at500.ours.wall.median <= TARGETS.apps500Seconds,
+          },
+        ]
+      : []),
   ];
   out(`\n### Targets\n`);
-  out(table(["target", "measured (median (min–max))", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
+  out(
+    table(
+      ["target", "measured (median (min–max))", "met"],
+      targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"]),
+    ),
+  );
   for (const [title, p] of Object.entries(profiles)) printProfile(title, p);
 
   const file = writeResult("synth", {

@@ -101,8 +101,11 @@ interface Series {
 async function main(): Promise<void> {
   const started = Date.now();
   const loadStart = os.loadavg();
-  if (!existsSync(join(PERFTEST_HOME, "lib"))) throw new Error(`no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest`);
-  log(`throughput: ${RUNS} runs after a warm-up; RabbitMQ ${RABBIT_N} and Kafka ${KAFKA_N} messages of ${MESSAGE_BYTES} bytes; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`);
+  if (!existsSync(join(PERFTEST_HOME, "lib")))
+    throw new Error(`no PerfTest in ${PERFTEST_HOME}: run bash toolchain/bench-tools.sh perftest`);
+  log(
+    `throughput: ${RUNS} runs after a warm-up; RabbitMQ ${RABBIT_N} and Kafka ${KAFKA_N} messages of ${MESSAGE_BYTES} bytes; load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`,
+  );
   log(
     BEST
       ? `throughput: perf tools also at their best (${BEST.file.replace(`${REPO_ROOT}/`, "")}, ${BEST.finishedAt}): PerfTest ${BEST.perfTest?.args.join(" ") ?? "(not swept)"}; producer ${JSON.stringify(BEST.kafkaProducer?.properties ?? {})}; consumer ${JSON.stringify(BEST.kafkaConsumer?.properties ?? {})}`
@@ -110,11 +113,16 @@ async function main(): Promise<void> {
   );
   const password = randomBytes(18).toString("base64url");
   const inst: StackInstance = prepareInstance(join(work, "instance"), password);
-  const tf = (argv: string[]) => run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
+  const tf = (argv: string[]) =>
+    run("terraform", [...argv, "-auto-approve", "-input=false", "-no-color"], { cwd: inst.dir, env: inst.env });
   log("throughput: deploying the default stack instance (terraform apply)");
   tf(["apply"]);
   let conn: amqp.ChannelModel | undefined;
-  const rabbit = { pair: { ours: [], tool: [] } as Series, producer: { ours: [], tool: [] } as Series, consumer: { ours: [], tool: [] } as Series };
+  const rabbit = {
+    pair: { ours: [], tool: [] } as Series,
+    producer: { ours: [], tool: [] } as Series,
+    consumer: { ours: [], tool: [] } as Series,
+  };
   const kafka = {
     producer: { ours: [], tool: [] } as Series,
     consumer: { ours: [], tool: [] } as Series,
@@ -154,11 +162,15 @@ async function main(): Promise<void> {
             best.rabbitProducer.push({ ...r.producer, rate: r.producer.intervalRate as number });
           }
           if (i === RUNS) perfToolLines.push(`PerfTest at its best (${BEST!.perfTest!.args.join(" ")}):\n${r.output}`);
-          log(`throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} PerfTest at its best: ${(r.pair.intervalRate as number).toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`);
+          log(
+            `throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} PerfTest at its best: ${(r.pair.intervalRate as number).toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`,
+          );
         } else if (who === "ours") {
           const r = await rabbitOurs(rabbitTarget, ch);
           if (i > 0) (["pair", "producer", "consumer"] as const).forEach((k) => rabbit[k].ours.push(r[k]));
-          log(`throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} ours: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`);
+          log(
+            `throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} ours: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`,
+          );
         } else {
           const r = await rabbitPerfTest(rabbitTarget, ch);
           if (r.queueLeft > 0) log(`throughput: WARNING: ${r.queueLeft} messages left in ${QUEUE} after PerfTest`);
@@ -168,13 +180,21 @@ async function main(): Promise<void> {
             perfTestDefaultIntervals.producer.push({ rate: r.producer.intervalRate as number });
           }
           if (i === RUNS) perfToolLines.push(`PerfTest:\n${r.output}`);
-          log(`throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} PerfTest: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`);
+          log(
+            `throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} PerfTest: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`,
+          );
         }
       }
     }
 
     const kafkaBest = BEST?.kafkaProducer || BEST?.kafkaConsumer;
-    const topics = Array.from({ length: RUNS + 1 }, (_, i) => [`bench-ours-${i}`, `bench-tool-${i}`, `bench-host-${i}`, `bench-e2e-${i}`, ...(kafkaBest ? [`bench-best-${i}`] : [])]).flat();
+    const topics = Array.from({ length: RUNS + 1 }, (_, i) => [
+      `bench-ours-${i}`,
+      `bench-tool-${i}`,
+      `bench-host-${i}`,
+      `bench-e2e-${i}`,
+      ...(kafkaBest ? [`bench-best-${i}`] : []),
+    ]).flat();
     await createTopics(kafkaTarget, topics, 1);
     for (let i = 0; i <= RUNS; i++) {
       const whos = kafkaBest ? ["ours", "tool", "host", "best"] : ["ours", "tool", "host"];
@@ -187,8 +207,11 @@ async function main(): Promise<void> {
             best.kafkaProducer.push(p);
             best.kafkaConsumer.push(c);
           }
-          if (i === RUNS) perfToolLines.push(`kafka-producer-perf-test at its best:\n${p.line}\nkafka-consumer-perf-test at its best:\n${c.line}`);
-          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools at their best: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`);
+          if (i === RUNS)
+            perfToolLines.push(`kafka-producer-perf-test at its best:\n${p.line}\nkafka-consumer-perf-test at its best:\n${c.line}`);
+          log(
+            `throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools at their best: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`,
+          );
         } else if (who === "host") {
           const p = await kafkaToolProduce(kafkaTarget, "host", `bench-host-${i}`);
           const c = await kafkaToolConsume(kafkaTarget, "host", `bench-host-${i}`);
@@ -196,7 +219,9 @@ async function main(): Promise<void> {
             kafka.hostProducer.push(p);
             kafka.hostConsumer.push(c);
           }
-          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools on the host: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`);
+          log(
+            `throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools on the host: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`,
+          );
         } else if (who === "ours") {
           const p = await kafkaOursProduce(kafkaTarget, `bench-ours-${i}`);
           const c = await kafkaOursConsume(kafkaTarget, `bench-ours-${i}`);
@@ -204,7 +229,9 @@ async function main(): Promise<void> {
             kafka.producer.ours.push(p);
             kafka.consumer.ours.push(c);
           }
-          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} ours: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s (CPU ${((c.cpuShare as number) * 100).toFixed(0)}% of a core, peak RSS ${(c.peakRssMiB as number).toFixed(0)} MiB), committed offsets after stop ${String(c.committedAfterStop)}`);
+          log(
+            `throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} ours: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s (CPU ${((c.cpuShare as number) * 100).toFixed(0)}% of a core, peak RSS ${(c.peakRssMiB as number).toFixed(0)} MiB), committed offsets after stop ${String(c.committedAfterStop)}`,
+          );
         } else {
           const p = await kafkaToolProduce(kafkaTarget, "container", `bench-tool-${i}`);
           const c = await kafkaToolConsume(kafkaTarget, "container", `bench-tool-${i}`);
@@ -213,7 +240,9 @@ async function main(): Promise<void> {
             kafka.consumer.tool.push(c);
           }
           if (i === RUNS) perfToolLines.push(`kafka-producer-perf-test:\n${p.line}\nkafka-consumer-perf-test:\n${c.line}`);
-          log(`throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`);
+          log(
+            `throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} perf tools: produce ${p.rate.toFixed(0)} msg/s (p50 ${p.p50} ms, p99 ${p.p99} ms), consume ${c.rate.toFixed(0)} msg/s`,
+          );
         }
       }
     }
@@ -270,7 +299,9 @@ async function main(): Promise<void> {
   });
   const e2e = { rate: summarizeField(kafka.e2e, "rate"), p50: summarizeField(kafka.e2e, "p50"), p99: summarizeField(kafka.e2e, "p99") };
 
-  out(`\n### Throughput: our apps vs the brokers' perf tools (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} runs after a warm-up)\n`);
+  out(
+    `\n### Throughput: our apps vs the brokers' perf tools (${MESSAGE_BYTES}-byte messages; median (min–max) of ${RUNS} runs after a warm-up)\n`,
+  );
   out(
     table(
       ["flow", "ours msg/s", "perf tool msg/s", "ours/tool", "ours p50 ms", "ours p99 ms", "tool p50 ms", "tool p99 ms", "latency"],
@@ -289,18 +320,52 @@ async function main(): Promise<void> {
   );
   // The perf tools at their best (bench/perf-tool-sweep.ts), measured in this session next to ours.
   const bestRows = [
-    { name: "RabbitMQ producer + consumer (end-to-end)", ours: rabbit.pair.ours, tool: best.rabbitPair, setting: BEST?.perfTest?.args.join(" "), latency: true },
-    { name: "RabbitMQ producer (confirmed)", ours: rabbit.producer.ours, tool: best.rabbitProducer, setting: BEST?.perfTest?.args.join(" "), latency: true },
-    { name: "Kafka producer (acks=all)", ours: kafka.producer.ours, tool: best.kafkaProducer, setting: props(BEST?.kafkaProducer?.properties), latency: true },
-    { name: "Kafka consumer", ours: kafka.consumer.ours, tool: best.kafkaConsumer, setting: props(BEST?.kafkaConsumer?.properties), latency: false },
+    {
+      name: "RabbitMQ producer + consumer (end-to-end)",
+      ours: rabbit.pair.ours,
+      tool: best.rabbitPair,
+      setting: BEST?.perfTest?.args.join(" "),
+      latency: true,
+    },
+    {
+      name: "RabbitMQ producer (confirmed)",
+      ours: rabbit.producer.ours,
+      tool: best.rabbitProducer,
+      setting: BEST?.perfTest?.args.join(" "),
+      latency: true,
+    },
+    {
+      name: "Kafka producer (acks=all)",
+      ours: kafka.producer.ours,
+      tool: best.kafkaProducer,
+      setting: props(BEST?.kafkaProducer?.properties),
+      latency: true,
+    },
+    {
+      name: "Kafka consumer",
+      ours: kafka.consumer.ours,
+      tool: best.kafkaConsumer,
+      setting: props(BEST?.kafkaConsumer?.properties),
+      latency: false,
+    },
   ]
     .filter((r) => r.tool.length > 0)
     .map((r) => {
       const o = summarizeField(r.ours, "rate");
       const t = summarizeField(r.tool, "rate");
-      return { name: r.name, setting: r.setting ?? "defaults", ours: o, tool: { rate: t, p50: summarizeField(r.tool, "p50"), p99: summarizeField(r.tool, "p99") }, ratio: ratio(o.median, t.median), latency: r.latency };
+      return {
+        name: r.name,
+        setting: r.setting ?? "defaults",
+        ours: o,
+        tool: { rate: t, p50: summarizeField(r.tool, "p50"), p99: summarizeField(r.tool, "p99") },
+        ratio: ratio(o.median, t.median),
+        latency: r.latency,
+      };
     });
-  const perfTestDefaultByIntervals = { pair: summarizeField(perfTestDefaultIntervals.pair, "rate"), producer: summarizeField(perfTestDefaultIntervals.producer, "rate") };
+  const perfTestDefaultByIntervals = {
+    pair: summarizeField(perfTestDefaultIntervals.pair, "rate"),
+    producer: summarizeField(perfTestDefaultIntervals.producer, "rate"),
+  };
   if (BEST) {
     out(`\n### Our apps vs the perf tools at their best (the same runs of ours; median (min–max) of ${RUNS} runs after a warm-up)\n`);
     out(
@@ -309,8 +374,24 @@ async function main(): Promise<void> {
     );
     out(
       table(
-        ["flow", "ours msg/s", "perf tool at its best msg/s", "ours/tool at best", "tool p50 ms", "tool p99 ms", "tool setting (from the sweep)"],
-        bestRows.map((r) => [r.name, fmt(r.ours, 0), fmt(r.tool.rate, 0), `${r.ratio.toFixed(2)}×`, r.latency ? fmt(r.tool.p50, 0) : "–", r.latency ? fmt(r.tool.p99, 0) : "–", r.setting]),
+        [
+          "flow",
+          "ours msg/s",
+          "perf tool at its best msg/s",
+          "ours/tool at best",
+          "tool p50 ms",
+          "tool p99 ms",
+          "tool setting (from the sweep)",
+        ],
+        bestRows.map((r) => [
+          r.name,
+          fmt(r.ours, 0),
+          fmt(r.tool.rate, 0),
+          `${r.ratio.toFixed(2)}×`,
+          r.latency ? fmt(r.tool.p50, 0) : "–",
+          r.latency ? fmt(r.tool.p99, 0) : "–",
+          r.setting,
+        ]),
       ),
     );
     if (best.rabbitPair.length > 0) {
@@ -336,18 +417,31 @@ async function main(): Promise<void> {
   out(
     table(
       ["flow", "tool on host msg/s", "ours/tool-on-host", "tool p50 ms", "tool p99 ms"],
-      control.map((c) => [c.name, fmt(c.host.rate, 0), `${c.ratio.toFixed(2)}×`, c.name.includes("producer") ? fmt(c.host.p50, 0) : "–", c.name.includes("producer") ? fmt(c.host.p99, 0) : "–"]),
+      control.map((c) => [
+        c.name,
+        fmt(c.host.rate, 0),
+        `${c.ratio.toFixed(2)}×`,
+        c.name.includes("producer") ? fmt(c.host.p50, 0) : "–",
+        c.name.includes("producer") ? fmt(c.host.p99, 0) : "–",
+      ]),
     ),
   );
   out(`\nKafka producer + consumer at the same time (ours only; no perf tool reports end-to-end latency):\n`);
-  out(table(["flow", "produced msg/s", "e2e p50 ms", "e2e p99 ms"], [["Kafka producer + consumer", fmt(e2e.rate, 0), fmt(e2e.p50, 0), fmt(e2e.p99, 0)]]));
+  out(
+    table(
+      ["flow", "produced msg/s", "e2e p50 ms", "e2e p99 ms"],
+      [["Kafka producer + consumer", fmt(e2e.rate, 0), fmt(e2e.p50, 0), fmt(e2e.p99, 0)]],
+    ),
+  );
   const committed = kafka.consumer.ours.map((c) => c.committedAfterStop as number);
   out(`\nKafka consumer (ours): offsets committed for the group after a clean stop: ${committed.join(", ")} of ${KAFKA_N} each run.`);
   const cpu = summarize(kafka.consumer.ours.map((c) => (c.cpuShare as number) * 100));
   out(`Kafka consumer (ours): CPU while consuming, % of one core: ${fmt(cpu, 0)}.`);
   const rss = summarize(kafka.consumer.ours.map((c) => c.peakRssMiB as number));
   const limit = kafka.consumer.ours[0]?.memoryLimitMiB as number | undefined;
-  out(`Kafka consumer (ours): peak RSS, MiB: ${fmt(rss, 0)}, ${limit === undefined ? "run WITHOUT a memory limit (no cgroup could be made)" : `under a ${limit} MiB memory limit, as in its container`}.`);
+  out(
+    `Kafka consumer (ours): peak RSS, MiB: ${fmt(rss, 0)}, ${limit === undefined ? "run WITHOUT a memory limit (no cgroup could be made)" : `under a ${limit} MiB memory limit, as in its container`}.`,
+  );
   out(`\nLast run's perf tool summaries:\n${perfToolLines.join("\n")}`);
   const targets = results.map((r) => ({
     target: `${r.name}: app throughput ≥ 0.5× the perf tool`,
@@ -363,15 +457,35 @@ async function main(): Promise<void> {
     });
   }
   out(`\n### Targets\n`);
-  out(table(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"])));
+  out(
+    table(
+      ["target", "measured", "met"],
+      targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"]),
+    ),
+  );
 
   for (const [title, p] of Object.entries(profiles)) {
     out(`\n#### Profile: ${title} (${p.totalMs} ms sampled, ${p.busyMs} ms not idle; % of the latter)\n`);
-    out(table(["group", "ms", "%"], p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out(
+      table(
+        ["group", "ms", "%"],
+        p.byGroup.slice(0, 10).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+      ),
+    );
     out("");
-    out(table(["top self-time function", "ms", "%"], p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out(
+      table(
+        ["top self-time function", "ms", "%"],
+        p.topSelf.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+      ),
+    );
     out("");
-    out(table(["top inclusive-time function", "ms", "%"], p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)])));
+    out(
+      table(
+        ["top inclusive-time function", "ms", "%"],
+        p.topInclusive.slice(0, 12).map((r) => [r.name, r.ms.toFixed(1), r.percent.toFixed(1)]),
+      ),
+    );
   }
 
   const file = writeResult("throughput", {
@@ -380,10 +494,35 @@ async function main(): Promise<void> {
     runs: RUNS,
     settings: {
       messageBytes: MESSAGE_BYTES,
-      rabbitmq: { messages: RABBIT_N, queue: `${QUEUE} (quorum, durable)`, confirms: true, maxUnconfirmed: MAX_UNCONFIRMED, persistent: true, prefetch: PREFETCH, ack: "one per message", via: "127.0.0.1 published port (docker-proxy)" },
-      kafka: { messages: KAFKA_N, partitions: TOPIC_PARTITIONS, replication: 1, acks: "all", idempotent: true, ours: "host, 127.0.0.1 published HOST listener", tools: "docker exec in the broker container, localhost:9092" },
+      rabbitmq: {
+        messages: RABBIT_N,
+        queue: `${QUEUE} (quorum, durable)`,
+        confirms: true,
+        maxUnconfirmed: MAX_UNCONFIRMED,
+        persistent: true,
+        prefetch: PREFETCH,
+        ack: "one per message",
+        via: "127.0.0.1 published port (docker-proxy)",
+      },
+      kafka: {
+        messages: KAFKA_N,
+        partitions: TOPIC_PARTITIONS,
+        replication: 1,
+        acks: "all",
+        idempotent: true,
+        ours: "host, 127.0.0.1 published HOST listener",
+        tools: "docker exec in the broker container, localhost:9092",
+      },
       perfTest: "com.rabbitmq:perf-test:2.22.1",
-      perfToolsAtTheirBest: BEST ? { from: BEST.file.replace(`${REPO_ROOT}/`, ""), sweepFinishedAt: BEST.finishedAt, perfTest: BEST.perfTest, kafkaProducer: BEST.kafkaProducer, kafkaConsumer: BEST.kafkaConsumer } : null,
+      perfToolsAtTheirBest: BEST
+        ? {
+            from: BEST.file.replace(`${REPO_ROOT}/`, ""),
+            sweepFinishedAt: BEST.finishedAt,
+            perfTest: BEST.perfTest,
+            kafkaProducer: BEST.kafkaProducer,
+            kafkaConsumer: BEST.kafkaConsumer,
+          }
+        : null,
     },
     loadAverage: { start: loadStart, end: os.loadavg() },
     durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -403,7 +542,12 @@ async function main(): Promise<void> {
 
 /** Client properties as `k=v k=v`, for the tables. */
 function props(p: Readonly<Record<string, string | number>> | undefined): string | undefined {
-  return p && Object.entries(p).map(([k, v]) => `${k}=${v}`).join(" ");
+  return (
+    p &&
+    Object.entries(p)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")
+  );
 }
 
 main().catch((err: unknown) => {

@@ -10,7 +10,15 @@ import { RabbitMqConnectionEnv } from "./brokers/rabbitmq/rabbitmq-env";
 
 export { KafkaConnectionEnv } from "./brokers/kafka/kafka-env";
 export { RabbitMqConnectionEnv } from "./brokers/rabbitmq/rabbitmq-env";
-export { AppEnv, AppMetricsEnv, AppOnlyEnv, DEFAULT_APP_METRICS_PORT, type AppEnvName, type AppMetricsEnvName, type AppOnlyEnvName } from "./apps/app-settings";
+export {
+  AppEnv,
+  AppMetricsEnv,
+  AppOnlyEnv,
+  DEFAULT_APP_METRICS_PORT,
+  type AppEnvName,
+  type AppMetricsEnvName,
+  type AppOnlyEnvName,
+} from "./apps/app-settings";
 
 /** Every connection variable of the broker kinds this package ships. */
 export const ConnectionEnv = { ...RabbitMqConnectionEnv, ...KafkaConnectionEnv } as const;

@@ -20,7 +20,14 @@ export {
   RabbitMqConnectionEnv,
 } from "./connection-env";
 export { MessagingValidationError } from "./errors/messaging-error";
-export { MessagingProblems, assertNoProblems, deferCheck, report as reportProblem, reportFindings, type ReportOptions } from "./errors/problems";
+export {
+  MessagingProblems,
+  assertNoProblems,
+  deferCheck,
+  report as reportProblem,
+  reportFindings,
+  type ReportOptions,
+} from "./errors/problems";
 export type { Finding } from "./errors/finding";
 export type { SourceLocation } from "./errors/source-location";
 export { runSynth, formatSynthFailure, SYNTH_DEBUG_ENV } from "./errors/synth-report";
@@ -88,21 +95,12 @@ export type {
   RabbitMqQueueOptions,
   RabbitMqQueueType,
 } from "./brokers/rabbitmq/rabbitmq-topology";
-export {
-  KafkaBroker,
-  type KafkaBrokerProps,
-  type KafkaTopicOptions,
-  KAFKA_INTERNAL_PORT,
-} from "./brokers/kafka/kafka-broker";
+export { KafkaBroker, type KafkaBrokerProps, type KafkaTopicOptions, KAFKA_INTERNAL_PORT } from "./brokers/kafka/kafka-broker";
 export { KafkaTopic, type KafkaConsumeOptions } from "./brokers/kafka/kafka-topic";
 export { HealthCheck, type HealthCheckOptions } from "./apps/health-check";
 export { AppContainer, type AppContainerProps, type AppPort, type RestartPolicy } from "./apps/app-container";
 export { ShippedApps, type ShippedAppName, type ShippedAppImageOptions } from "./apps/shipped-apps";
-export {
-  type ContainerHardening,
-  LINUX_CAPABILITIES,
-  RABBITMQ_ENTRYPOINT_CAPABILITIES,
-} from "./security/container-hardening";
+export { type ContainerHardening, LINUX_CAPABILITIES, RABBITMQ_ENTRYPOINT_CAPABILITIES } from "./security/container-hardening";
 export { Prometheus, type PrometheusProps } from "./observability/prometheus";
 export { AppMetricNames } from "./apps/app-metric-names";
 export { KafkaMetricNames, KAFKA_METRICS_PORT } from "./brokers/kafka/kafka-metrics";

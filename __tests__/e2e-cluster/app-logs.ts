@@ -45,7 +45,9 @@ export function consumerDistinct(consumer: string, after = 0): Consumed | undefi
  * first line, the log's current run is still the previous one.
  */
 export function confirming(producer: string, since = 0): true | undefined {
-  const [a, b, c] = statsOf(producer).filter((s) => s.t >= since).slice(-3);
+  const [a, b, c] = statsOf(producer)
+    .filter((s) => s.t >= since)
+    .slice(-3);
   return c && c.confirmed > b.confirmed && b.confirmed > a.confirmed ? true : undefined;
 }
 
@@ -62,7 +64,12 @@ export function confirmingAgain(producer: string, since: number): Stats | undefi
  * line counts up to it; the line after the stall holds all of it).
  */
 export function longestConfirmGapMs(producer: string, from: number, to: number): number {
-  return Math.max(0, ...statsOf(producer).filter((s) => s.t >= from && s.t <= to).map((s) => Number(s.confirmGapMaxMs ?? 0)));
+  return Math.max(
+    0,
+    ...statsOf(producer)
+      .filter((s) => s.t >= from && s.t <= to)
+      .map((s) => Number(s.confirmGapMaxMs ?? 0)),
+  );
 }
 
 export interface ProducerRun {

@@ -64,7 +64,9 @@ export function terraform(args: string[], okCodes = [0], timeoutSeconds = 300) {
 /** Synthesizes the stack as `npm run synth` does the default one (apps bundled first), then `terraform init`. */
 export function synthAndInit(): void {
   run("node", ["apps/bundle.mjs"], { timeoutSeconds: 120 });
-  run("node", ["-r", "./toolchain/ts-register.cjs", path.join("__tests__", "e2e-cluster", "cluster-app.ts"), outdir], { timeoutSeconds: 120 });
+  run("node", ["-r", "./toolchain/ts-register.cjs", path.join("__tests__", "e2e-cluster", "cluster-app.ts"), outdir], {
+    timeoutSeconds: 120,
+  });
   terraform(["init", "-input=false"], [0], 120);
 }
 
@@ -117,7 +119,11 @@ export function memoryMiB(): Record<string, number> {
 }
 
 /** Runs a command in the background, output collected; resolves with its exit code and output. */
-export function runInBackground(command: string, args: string[], env: Record<string, string> = {}): { done: Promise<{ code: number; output: string }> } {
+export function runInBackground(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { done: Promise<{ code: number; output: string }> } {
   const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: "1", CI: "true" } });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

@@ -65,8 +65,29 @@ import {
   terraform,
   JOBS,
 } from "./cluster-stack";
-import { describeTopic, HOST_BROKERS, hostKafka, kafkaConsumerCaughtUp, offsets, partitionStates, readTopic, sum, withAdmin, type Offsets } from "./kafka-probes";
-import { ALL_MEMBERS, containerOf, HOST_AMQP_PORTS, hostRoundTrip, plaintextAmqp, queueState, rabbitConsumerCaughtUp, runningNodes, settledQueueState } from "./rabbitmq-probes";
+import {
+  describeTopic,
+  HOST_BROKERS,
+  hostKafka,
+  kafkaConsumerCaughtUp,
+  offsets,
+  partitionStates,
+  readTopic,
+  sum,
+  withAdmin,
+  type Offsets,
+} from "./kafka-probes";
+import {
+  ALL_MEMBERS,
+  containerOf,
+  HOST_AMQP_PORTS,
+  hostRoundTrip,
+  plaintextAmqp,
+  queueState,
+  rabbitConsumerCaughtUp,
+  runningNodes,
+  settledQueueState,
+} from "./rabbitmq-probes";
 
 jest.setTimeout(300_000); // each step passes its own, smaller time box
 
@@ -99,7 +120,13 @@ afterAll(() => {
 /** The loss check of one producer/consumer pair over one producer run. */
 function lossReport(run: ProducerRun, consumedBefore: number, consumed: Consumed) {
   const distinct = consumed.distinct - consumedBefore;
-  return { confirmed: run.confirmed, sent: run.sent, consumedDistinct: distinct, duplicatesSoFar: consumed.duplicates, lost: Math.max(0, run.confirmed - distinct) };
+  return {
+    confirmed: run.confirmed,
+    sent: run.sent,
+    consumedDistinct: distinct,
+    duplicatesSoFar: consumed.duplicates,
+    lost: Math.max(0, run.confirmed - distinct),
+  };
 }
 
 function appProcesses() {
@@ -125,7 +152,11 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     measured.deployToHealthySeconds = (Date.now() - started) / 1000;
     console.log(`deployed: terraform apply ${measured.applySeconds} s, healthy after ${measured.deployToHealthySeconds} s`);
 
-    expect(stackContainers().map((c) => c.name).sort()).toEqual([...CONTAINERS].sort());
+    expect(
+      stackContainers()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([...CONTAINERS].sort());
     for (const job of JOBS) {
       const state = inspect(job).State;
       expect({ job, status: state.Status, exitCode: state.ExitCode }).toEqual({ job, status: "exited", exitCode: 0 });
@@ -143,7 +174,13 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     // TLS only: a plaintext client is refused on every host port of both brokers...
     for (const port of HOST_AMQP_PORTS) expect(await plaintextAmqp(port)).toMatch(/^refused: /);
     for (const seed of HOST_BROKERS) {
-      await expect(withTimeout(withAdmin((admin) => admin.describeCluster(), [seed], { tls: false }), 30_000, `plaintext describeCluster via ${seed}`)).rejects.toThrow();
+      await expect(
+        withTimeout(
+          withAdmin((admin) => admin.describeCluster(), [seed], { tls: false }),
+          30_000,
+          `plaintext describeCluster via ${seed}`,
+        ),
+      ).rejects.toThrow();
     }
     // From the host, trusting the exported CAs: every RabbitMQ node takes a confirmed publish and delivers it back on its own port...
     for (const port of HOST_AMQP_PORTS) {
@@ -151,24 +188,36 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     }
     // ...every Kafka node answers on its own port and advertises the three host addresses...
     for (const seed of HOST_BROKERS) {
-      const cluster = await withTimeout(withAdmin((admin) => admin.describeCluster(), [seed]), 60_000, `describeCluster via ${seed}`);
+      const cluster = await withTimeout(
+        withAdmin((admin) => admin.describeCluster(), [seed]),
+        60_000,
+        `describeCluster via ${seed}`,
+      );
       expect(cluster.brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual(HOST_BROKERS);
     }
     // ...and a host Kafka client produces (acks=all) and consumes, on a topic of its own.
     const probe = `e2e.host-check.${randomBytes(3).toString("hex")}`;
     const kafka = hostKafka();
-    await withAdmin((admin) => admin.createTopics({ waitForLeaders: false, topics: [{ topic: probe, numPartitions: 3, replicationFactor: 3 }] }));
+    await withAdmin((admin) =>
+      admin.createTopics({ waitForLeaders: false, topics: [{ topic: probe, numPartitions: 3, replicationFactor: 3 }] }),
+    );
     // Not createTopics' waitForLeaders (on unless turned off): it retries LEADER_NOT_AVAILABLE only, and a
     // broker that has not replayed the new topic from the metadata log yet answers
     // UNKNOWN_TOPIC_OR_PARTITION (seen once in CI). Ask until every partition has a leader.
     await waitForAsync(`a leader for every partition of ${probe}`, 60, async () => {
-      const { topics } = await withAdmin((admin) => admin.fetchTopicMetadata({ topics: [probe] })).catch(() => ({ topics: [] as { partitions: { leader: number }[] }[] }));
+      const { topics } = await withAdmin((admin) => admin.fetchTopicMetadata({ topics: [probe] })).catch(() => ({
+        topics: [] as { partitions: { leader: number }[] }[],
+      }));
       return topics[0]?.partitions.length === 3 && topics[0].partitions.every((p) => p.leader >= 0) ? true : undefined;
     });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
     const sent = Array.from({ length: 30 }, (_, i) => `host-check ${i}`);
-    await withTimeout(producer.send({ topic: probe, acks: -1, messages: sent.map((value, i) => ({ key: `k${i}`, value })) }), 60_000, "host produce");
+    await withTimeout(
+      producer.send({ topic: probe, acks: -1, messages: sent.map((value, i) => ({ key: `k${i}`, value })) }),
+      60_000,
+      "host produce",
+    );
     await producer.disconnect();
     const consumer = kafka.consumer({ groupId: `${probe}.group` });
     const received: string[] = [];
@@ -222,14 +271,17 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     };
     measured.killed = { ...killed };
     measured.failoverGapSeconds = gaps;
-    console.log(`killed ${killed.rabbit} (queue leader) and ${killed.kafka} (leader of partition 0); longest time without a confirm: ${JSON.stringify(gaps)} s`);
+    console.log(
+      `killed ${killed.rabbit} (queue leader) and ${killed.kafka} (leader of partition 0); longest time without a confirm: ${JSON.stringify(gaps)} s`,
+    );
     const newLeader = containerOf(queueState().leader);
     const apps = appProcesses();
     const stillDown = [killed.rabbit, killed.kafka].filter((n) => inspect(n).State.Running);
 
     // Stop the producers gracefully; once the consumers have caught up they must have processed every confirmed message.
     const runs = { rabbit: stopProducer(RABBIT_PRODUCER), kafka: stopProducer(KAFKA_PRODUCER) };
-    for (const producer of [RABBIT_PRODUCER, KAFKA_PRODUCER]) console.log(`${producer} events after the kill:\n${eventsSince(producer, killAt)}`);
+    for (const producer of [RABBIT_PRODUCER, KAFKA_PRODUCER])
+      console.log(`${producer} events after the kill:\n${eventsSince(producer, killAt)}`);
     const live = RABBIT_NODES.filter((n) => n !== killed.rabbit);
     const rabbitConsumed = await rabbitConsumerCaughtUp(RABBIT_CONSUMER, live);
     const { consumed: kafkaConsumed } = await kafkaConsumerCaughtUp(KAFKA_CONSUMER);
@@ -275,10 +327,15 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     docker("start", killed.rabbit, killed.kafka);
     producersRestartedAt = Date.now();
     docker("start", RABBIT_PRODUCER, KAFKA_PRODUCER);
-    await waitFor(`${killed.rabbit} back: 3 running nodes and 3 online queue members`, 150, () => {
-      const q = queueState();
-      return runningNodes().length === 3 && q.online.length === 3 ? true : undefined;
-    }, 2000);
+    await waitFor(
+      `${killed.rabbit} back: 3 running nodes and 3 online queue members`,
+      150,
+      () => {
+        const q = queueState();
+        return runningNodes().length === 3 && q.online.length === 3 ? true : undefined;
+      },
+      2000,
+    );
     measured.rabbitRejoinSeconds = (Date.now() - started) / 1000;
     const states = await waitForAsync(`${killed.kafka} back in the ISR of every partition`, 150, async () => {
       const s = await partitionStates();
@@ -288,7 +345,11 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     console.log(`rejoined after docker start: RabbitMQ ${measured.rabbitRejoinSeconds} s, Kafka ${measured.kafkaRejoinSeconds} s`);
     expect(runningNodes()).toEqual(ALL_MEMBERS);
     expect(queueState().online).toEqual(ALL_MEMBERS);
-    expect(states.map((p) => p.isr)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    expect(states.map((p) => p.isr)).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     await waitFor("every container healthy again", 120, allRunningAndHealthy);
   }, 360_000);
 
@@ -300,7 +361,11 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     const idsBefore = Object.fromEntries(NODES.map((n) => [n, inspect(n).Id]));
 
     const started = Date.now();
-    const roll = runInBackground("node", ["-r", "./toolchain/ts-register.cjs", "constructs/cli/rolling-replace.ts", "--stack-dir", stackDir, "--replace"], credentials);
+    const roll = runInBackground(
+      "node",
+      ["-r", "./toolchain/ts-register.cjs", "constructs/cli/rolling-replace.ts", "--stack-dir", stackDir, "--replace"],
+      credentials,
+    );
     // Meanwhile, watch how many nodes of each broker run.
     const fewestRunning = { rabbitmq: 3, kafka: 3 };
     let rolling = true;
@@ -316,7 +381,12 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     rolling = false;
     await watching;
     measured.rollSeconds = (Date.now() - started) / 1000;
-    console.log(`roll (${measured.rollSeconds} s, exit ${result.code}):\n${result.output.split("\n").filter((l) => l.includes(" roll: ")).join("\n")}`);
+    console.log(
+      `roll (${measured.rollSeconds} s, exit ${result.code}):\n${result.output
+        .split("\n")
+        .filter((l) => l.includes(" roll: "))
+        .join("\n")}`,
+    );
     if (result.code !== 0) throw new Error(`the roll failed (exit ${result.code}):\n${result.output.slice(-6000)}`);
 
     const idsAfter = Object.fromEntries(NODES.map((n) => [n, inspect(n).Id]));
@@ -367,10 +437,15 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     expect(NODES.filter((node) => inspect(node).State.Running)).toEqual([]);
     docker("start", ...NODES);
 
-    await waitFor("RabbitMQ back with 3 nodes and the queue online on all of them", 180, () => {
-      const q = queueState();
-      return runningNodes().length === 3 && q.online.length === 3 ? q : undefined;
-    }, 3000);
+    await waitFor(
+      "RabbitMQ back with 3 nodes and the queue online on all of them",
+      180,
+      () => {
+        const q = queueState();
+        return runningNodes().length === 3 && q.online.length === 3 ? q : undefined;
+      },
+      3000,
+    );
     const queueAfter = await settledQueueState();
     // Once Kafka answers again (leaders elected, group coordinator loaded), the
     // same watermarks and commits. A restarted leader may report a lower high
@@ -385,7 +460,9 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
       if (!after) throw error; // never readable: that is the failure
     });
     measured.clustersOutageSeconds = (Date.now() - stoppedAt) / 1000;
-    console.log(`clusters stopped and started: state compared ${measured.clustersOutageSeconds} s after docker stop; queue ${queueBefore.ready} -> ${queueAfter.ready} ready`);
+    console.log(
+      `clusters stopped and started: state compared ${measured.clustersOutageSeconds} s after docker stop; queue ${queueBefore.ready} -> ${queueAfter.ready} ready`,
+    );
     expect(queueAfter.ready).toBe(queueBefore.ready);
     expect(after).toEqual(before);
     const metaAfter = await partitionStates();

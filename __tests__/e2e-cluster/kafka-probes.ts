@@ -66,12 +66,15 @@ export function describeTopic(node: string): PartitionState[] {
     "docker",
     [
       "exec",
-      "-e", "KAFKA_HEAP_OPTS=-Xmx96m",
-      "-e", "KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+      "-e",
+      "KAFKA_HEAP_OPTS=-Xmx96m",
+      "-e",
+      "KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
       node,
       // As the broker principal over the node's REPLICATION listener, with the
       // client settings the node's own rolling check writes.
-      "bash", "-c",
+      "bash",
+      "-c",
       `f=$(mktemp) && printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=%s\\n' "$KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG" > "$f" && ` +
         `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${node}-replication:9095 --command-config "$f" --describe --topic ${TOPIC}; s=$?; rm -f "$f"; exit $s`,
     ],
@@ -160,7 +163,6 @@ export async function readTopic(): Promise<TopicRecord[]> {
   return records;
 }
 
-
 /**
  * How long a caught-up check waits: the consumer's stall watch may first need
  * to notice a stuck kafkajs session (60 s without progress, checked every
@@ -181,7 +183,9 @@ export async function kafkaConsumerCaughtUp(consumer: string): Promise<{ offsets
     throw new Error(`${err.message}\n${await consumerGroupDiagnosis(consumer)}`, { cause: err });
   });
   const at = Date.now();
-  const consumed = await waitFor(`a ${consumer} stats line after it caught up`, 3 * (STATS_INTERVAL_MS / 1000), () => consumerDistinct(consumer, at));
+  const consumed = await waitFor(`a ${consumer} stats line after it caught up`, 3 * (STATS_INTERVAL_MS / 1000), () =>
+    consumerDistinct(consumer, at),
+  );
   return { offsets: caught, consumed };
 }
 
@@ -195,7 +199,9 @@ async function consumerGroupDiagnosis(consumer: string): Promise<string> {
   try {
     parts.push(`offsets: ${JSON.stringify(await offsets())}`);
     const { groups } = await withAdmin((admin) => admin.describeGroups([GROUP]));
-    parts.push(`group: ${JSON.stringify(groups.map((g) => ({ state: g.state, members: g.members.map((m) => ({ id: m.memberId, host: m.clientHost, assignment: AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment })) })))}`);
+    parts.push(
+      `group: ${JSON.stringify(groups.map((g) => ({ state: g.state, members: g.members.map((m) => ({ id: m.memberId, host: m.clientHost, assignment: AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment })) })))}`,
+    );
   } catch (err) {
     parts.push(`(group not readable: ${(err as Error).message})`);
   }

@@ -40,7 +40,23 @@ export interface QueueState {
 /** The quorum queue's leader, members, online members and message counts. */
 export function queueState(nodes = RABBIT_NODES): QueueState {
   const rows = JSON.parse(
-    onAnyNode(["rabbitmqctl", "-q", "list_queues", "--formatter", "json", "name", "leader", "members", "online", "messages", "messages_ready", "messages_unacknowledged"], nodes),
+    onAnyNode(
+      [
+        "rabbitmqctl",
+        "-q",
+        "list_queues",
+        "--formatter",
+        "json",
+        "name",
+        "leader",
+        "members",
+        "online",
+        "messages",
+        "messages_ready",
+        "messages_unacknowledged",
+      ],
+      nodes,
+    ),
   ) as any[];
   const q = rows.find((r) => r.name === QUEUE);
   if (!q) throw new Error(`queue ${QUEUE} not found; queues: ${rows.map((r) => r.name).join(", ")}`);
@@ -67,7 +83,8 @@ export async function settledQueueState(nodes = RABBIT_NODES, timeoutSeconds = 9
     await new Promise((resolve) => setTimeout(resolve, 6000));
     const now = queueState(nodes);
     if (now.messages === previous.messages && now.ready === previous.ready && now.unacked === previous.unacked) return now;
-    if (Date.now() > deadline) throw new Error(`${QUEUE}'s counts kept changing for ${timeoutSeconds} s: ${JSON.stringify(previous)} -> ${JSON.stringify(now)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${QUEUE}'s counts kept changing for ${timeoutSeconds} s: ${JSON.stringify(previous)} -> ${JSON.stringify(now)}`);
     previous = now;
   }
 }
@@ -133,7 +150,12 @@ export async function hostRoundTrip(port: number): Promise<string[]> {
  * unacknowledged (settled counts), then for the consumer's next `stats` line.
  */
 export async function rabbitConsumerCaughtUp(consumer: string, nodes = RABBIT_NODES): Promise<Consumed> {
-  await waitFor(`${QUEUE} drained (no message ready or unacknowledged)`, 120, async () => ((await settledQueueState(nodes)).messages === 0 ? true : undefined), 1000);
+  await waitFor(
+    `${QUEUE} drained (no message ready or unacknowledged)`,
+    120,
+    async () => ((await settledQueueState(nodes)).messages === 0 ? true : undefined),
+    1000,
+  );
   const at = Date.now();
   return waitFor(`a ${consumer} stats line after it caught up`, 3 * (STATS_INTERVAL_MS / 1000), () => consumerDistinct(consumer, at));
 }

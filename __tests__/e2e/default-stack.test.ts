@@ -98,7 +98,9 @@ function containerAddress(name: string): string {
 }
 
 function lastEvent(container: string, event: string): Record<string, any> | undefined {
-  return jsonLogLines(container).filter((line) => line.event === event).pop();
+  return jsonLogLines(container)
+    .filter((line) => line.event === event)
+    .pop();
 }
 
 function stackContainers() {
@@ -202,7 +204,10 @@ describe("given the default stack deployed with cdktf deploy", () => {
     expect(rabbitIn).toBeGreaterThan(0);
     expect(kafkaIn).toBeGreaterThan(0);
     // The per-queue series the queue alert reads exist for the declared queues.
-    expect((await query(prometheus, "rabbitmq_detailed_queue_consumers")).map((s) => s.metric.queue).sort()).toEqual(["orders", "orders.dead-letter"]);
+    expect((await query(prometheus, "rabbitmq_detailed_queue_consumers")).map((s) => s.metric.queue).sort()).toEqual([
+      "orders",
+      "orders.dead-letter",
+    ]);
     // Each consumer's latency histogram counted every message it processed (its last stats line says how many).
     for (const consumer of ["rabbitmq-consumer", "kafka-consumer"]) {
       const stats = lastEvent(`${consumer}-1`, "stats")!;
@@ -218,7 +223,9 @@ describe("given the default stack deployed with cdktf deploy", () => {
     }
     // The default alert rules are loaded and evaluate without error; none fires on a healthy stack.
     const rules = await alertRules(prometheus);
-    expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(["MessagingBrokerNodeDown", "KafkaUnderReplicatedPartitions", "RabbitMqQueueGrowingWithoutConsumers"]));
+    expect(rules.map((r) => r.name)).toEqual(
+      expect.arrayContaining(["MessagingBrokerNodeDown", "KafkaUnderReplicatedPartitions", "RabbitMqQueueGrowingWithoutConsumers"]),
+    );
     expect(rules.filter((r) => r.health === "err")).toEqual([]);
     expect(await value('count(ALERTS{alertstate="firing"})')).toEqual([]);
   });
@@ -230,8 +237,12 @@ describe("given the default stack deployed with cdktf deploy", () => {
 
   test("then nobody gets in anonymously and each app may do only what its role needs", async () => {
     const { rabbitmq_amqp_url: adminUrl, rabbitmq_management_url: managementUrl, kafka_bootstrap_servers: bootstrap } = outputs();
-    const kafkaUser = (app: string) => ({ username: app, password: derivedPassword(credentials.TF_VAR_kafka_credentials_key, "kafka", app) });
-    const rabbitUrl = (app: string) => amqpUrlAs(adminUrl, app, derivedPassword(credentials.TF_VAR_rabbitmq_credentials_key, "rabbitmq", app));
+    const kafkaUser = (app: string) => ({
+      username: app,
+      password: derivedPassword(credentials.TF_VAR_kafka_credentials_key, "kafka", app),
+    });
+    const rabbitUrl = (app: string) =>
+      amqpUrlAs(adminUrl, app, derivedPassword(credentials.TF_VAR_rabbitmq_credentials_key, "rabbitmq", app));
     const refused = expect.stringMatching(/^refused: /);
 
     // Kafka, through the published host listener (SASL SCRAM-SHA-512).
@@ -279,13 +290,17 @@ describe("given the default stack deployed with cdktf deploy", () => {
     // The administrator's password reaches no app container.
     for (const app of ["rabbitmq-producer-1", "rabbitmq-consumer-1", "kafka-producer-1", "kafka-consumer-1"]) {
       const env: string[] = JSON.parse(run("docker", ["inspect", app]).stdout)[0].Config.Env;
-      const leaked = env.filter((e) => e.includes(credentials.TF_VAR_rabbitmq_admin_password) || e.includes(credentials.TF_VAR_kafka_admin_password));
+      const leaked = env.filter(
+        (e) => e.includes(credentials.TF_VAR_rabbitmq_admin_password) || e.includes(credentials.TF_VAR_kafka_admin_password),
+      );
       expect([app, leaked]).toEqual([app, []]);
     }
   });
 
   test("then docker inspect shows every container hardened, and the running processes hold no capability", async () => {
-    const names = stackContainers().map((c) => c.name).sort();
+    const names = stackContainers()
+      .map((c) => c.name)
+      .sort();
     expect(names).toEqual(CONTAINERS);
     const inspected = JSON.parse(run("docker", ["inspect", ...names]).stdout) as any[];
     // The official rabbitmq image's root entrypoint needs these to chown and drop to its user (see container-hardening.ts).
@@ -333,7 +348,10 @@ describe("given the default stack deployed with cdktf deploy", () => {
       const r = run("docker", ["exec", "rabbitmq-consumer-1", "sh", "-c", `echo x > ${path}`], { okCodes: [0, 1, 2] });
       return { code: r.code, readOnly: /read-only file system/i.test(r.stderr) };
     };
-    expect({ root: write("/app/probe"), tmp: write("/tmp/probe") }).toEqual({ root: { code: 2, readOnly: true }, tmp: { code: 0, readOnly: false } });
+    expect({ root: write("/app/probe"), tmp: write("/tmp/probe") }).toEqual({
+      root: { code: 2, readOnly: true },
+      tmp: { code: 0, readOnly: false },
+    });
   });
 
   test("when an app's source changes, then that app alone is rebuilt and replaced", () => {
@@ -378,7 +396,12 @@ describe("given the default stack deployed with cdktf deploy", () => {
 
     // ...and Kafka records and committed consumer offsets, once the producer is idle.
     await waitFor("kafka-producer-1 to report done", 300, () => lastEvent("kafka-producer-1", "done"));
-    const kafka = new Kafka({ clientId: "e2e", brokers: [bootstrap], logLevel: logLevel.NOTHING, sasl: { mechanism: "scram-sha-512", ...kafkaAdmin } });
+    const kafka = new Kafka({
+      clientId: "e2e",
+      brokers: [bootstrap],
+      logLevel: logLevel.NOTHING,
+      sasl: { mechanism: "scram-sha-512", ...kafkaAdmin },
+    });
     const admin = kafka.admin();
     await admin.connect();
     const offsetsBefore = await admin.fetchTopicOffsets("events");

@@ -64,12 +64,42 @@ function makeCertificates(): void {
   fs.mkdirSync(certificates, { recursive: true });
   const openssl = (...args: string[]) => run("openssl", args, { cwd: certificates, timeoutSeconds: 60 });
   for (const ca of ["ca", "other-ca"]) {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${ca}-key.pem`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=e2e examples ${ca}`);
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${ca}-key.pem`,
+      "-out",
+      `${ca}.pem`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=e2e examples ${ca}`,
+    );
   }
   openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rabbitmq-key.pem");
   openssl("req", "-new", "-key", "rabbitmq-key.pem", "-subj", `/CN=${BROKER}`, "-out", "rabbitmq.csr");
   fs.writeFileSync(path.join(certificates, "rabbitmq.ext"), `subjectAltName=DNS:${BROKER},DNS:localhost,IP:127.0.0.1\n`);
-  openssl("x509", "-req", "-in", "rabbitmq.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "rabbitmq.ext", "-out", "rabbitmq.pem");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "rabbitmq.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca-key.pem",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "rabbitmq.ext",
+    "-out",
+    "rabbitmq.pem",
+  );
 }
 
 /** Both stacks synthesized into `work/out`, each with its local state beside it; returns their Docker objects. */
@@ -88,13 +118,19 @@ function synthesize(): void {
   app.synth();
   for (const stack of stacks) {
     const json = JSON.parse(fs.readFileSync(path.join(stackDir(stack.node.id), "cdk.tf.json"), "utf8"));
-    const names = (type: string) => Object.values<any>(json.resource[type] ?? {}).map((r) => r.name as string).sort();
+    const names = (type: string) =>
+      Object.values<any>(json.resource[type] ?? {})
+        .map((r) => r.name as string)
+        .sort();
     const containers = names("docker_container");
     deployed.push({
       stack: stack.node.id,
       containers,
       // One-shot jobs (set-up, certificates) exit once done: they have must_run = false.
-      jobs: Object.values<any>(json.resource.docker_container).filter((c) => c.must_run === false).map((c) => c.name).sort(),
+      jobs: Object.values<any>(json.resource.docker_container)
+        .filter((c) => c.must_run === false)
+        .map((c) => c.name)
+        .sort(),
       networks: names("docker_network"),
       volumes: names("docker_volume"),
     });
@@ -150,7 +186,9 @@ function plannedChanges(stack: string): Map<string, string> {
 
 const ours = (d: Deployed) => containersLabelled(`cdktf-docker-messaging.stack=${d.stack}`).filter((c) => d.containers.includes(c.name));
 const listed = (kind: "network" | "volume", names: string[]) =>
-  run("docker", [kind, "ls", "--format", "{{.Name}}"]).stdout.split("\n").filter((n) => names.includes(n));
+  run("docker", [kind, "ls", "--format", "{{.Name}}"])
+    .stdout.split("\n")
+    .filter((n) => names.includes(n));
 
 /** What an interrupted earlier run left under these names: removed by name, only ours. */
 function removeLeftovers(): void {
@@ -168,7 +206,10 @@ function allRunningAndHealthy(d: Deployed): true | undefined {
   return ready ? true : undefined;
 }
 
-const lastEvent = (container: string, event: string) => jsonLogLines(container).filter((line) => line.event === event).pop();
+const lastEvent = (container: string, event: string) =>
+  jsonLogLines(container)
+    .filter((line) => line.event === event)
+    .pop();
 
 beforeAll(() => {
   const started = Date.now();
@@ -200,7 +241,11 @@ describe("given the tls-own-certificates and own-app-image examples applied side
     for (const d of deployed) await waitFor(`every container of ${d.stack} running and healthy`, 180, () => allRunningAndHealthy(d));
     measured.deployToHealthySeconds = (Date.now() - started) / 1000;
     for (const d of deployed) {
-      expect(ours(d).map((c) => c.name).sort()).toEqual(d.containers);
+      expect(
+        ours(d)
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual(d.containers);
       for (const job of d.jobs) {
         const state = JSON.parse(run("docker", ["inspect", job]).stdout)[0].State;
         expect([job, state.Status, state.ExitCode]).toEqual([job, "exited", 0]);
@@ -219,7 +264,12 @@ describe("given the tls-own-certificates and own-app-image examples applied side
     expect(counted.count).toBe(OWN.messages);
     // Its health file and its count file say the same.
     expect(run("docker", ["exec", COUNTER, "cat", "/tmp/consumed-count"]).stdout.trim()).toBe(String(OWN.messages));
-    expect(lastEvent(COUNTER, "started")).toEqual({ event: "started", topic: "clicks", group: "clicks-counter", user: `${OWN.prefix}-counter` });
+    expect(lastEvent(COUNTER, "started")).toEqual({
+      event: "started",
+      topic: "clicks",
+      group: "clicks-counter",
+      user: `${OWN.prefix}-counter`,
+    });
     // Records of all three partitions, each partition's offsets counted once.
     const consumed = jsonLogLines(COUNTER).filter((l) => l.event === "consumed");
     expect(new Set(consumed.map((l) => l.partition))).toEqual(new Set([0, 1, 2]));
@@ -243,7 +293,13 @@ describe("given the tls-own-certificates and own-app-image examples applied side
 
   test("then a host client that trusts the user's CA gets in over TLS; one that trusts another CA does not; plaintext does not", async () => {
     const ca = fs.readFileSync(path.join(certificates, "ca.pem"));
-    const options = { protocol: "amqps", hostname: "localhost", port: TLS.amqpsHostPort, username: "admin", password: credentials.TF_VAR_ex_tls_rabbitmq_admin_password };
+    const options = {
+      protocol: "amqps",
+      hostname: "localhost",
+      port: TLS.amqpsHostPort,
+      username: "admin",
+      password: credentials.TF_VAR_ex_tls_rabbitmq_admin_password,
+    };
     const connection = await amqp.connect(options, { ca: [ca], servername: "localhost" });
     try {
       const channel = await connection.createChannel();
@@ -253,7 +309,9 @@ describe("given the tls-own-certificates and own-app-image examples applied side
       await connection.close();
     }
     const other = fs.readFileSync(path.join(certificates, "other-ca.pem"));
-    await expect(amqp.connect(options, { ca: [other], servername: "localhost" })).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(amqp.connect(options, { ca: [other], servername: "localhost" })).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
     await expect(amqp.connect({ ...options, protocol: "amqp" })).rejects.toThrow();
     // The stack output is the user's CA, as the host trusts it.
     expect(terraform(TLS.stack, ["output", "-raw", "ex_tls_rabbitmq_ca_certificate"]).stdout.trim()).toBe(ca.toString().trim());

@@ -15,6 +15,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { DefaultImages } from "../../constructs";
 import { repoRoot, run, waitFor } from "../support/commands";
 import { containersLabelled, networksLabelled, volumesLabelled } from "../support/docker";
 
@@ -38,8 +39,17 @@ for (const name of Object.keys(process.env)) if (name.startsWith("CDKTF_")) dele
 // The CLI as a user has it installed (the template does not add cdktf-cli to the project).
 const cdktfCli = path.join(repoRoot, "node_modules", ".bin", "cdktf");
 const terraformBinary = process.env.TERRAFORM_BINARY_NAME || "terraform";
-const inProject = (command: string, args: string[], extra: { env?: Record<string, string>; timeoutSeconds?: number; okCodes?: number[] } = {}) =>
-  run(command, args, { cwd: project, env: { CHECKPOINT_DISABLE: "1", ...extra.env }, timeoutSeconds: extra.timeoutSeconds ?? 300, okCodes: extra.okCodes });
+const inProject = (
+  command: string,
+  args: string[],
+  extra: { env?: Record<string, string>; timeoutSeconds?: number; okCodes?: number[] } = {},
+) =>
+  run(command, args, {
+    cwd: project,
+    env: { CHECKPOINT_DISABLE: "1", ...extra.env },
+    timeoutSeconds: extra.timeoutSeconds ?? 300,
+    okCodes: extra.okCodes,
+  });
 
 let tarball = "";
 let packedFiles: string[] = [];
@@ -56,10 +66,14 @@ test("npm pack makes a tarball with the library, the apps' bundles and Dockerfil
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")));
   tarball = path.join(work, info.filename);
   packedFiles = info.files.map((f: { path: string }) => f.path).sort();
-  console.log(`tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked, ${packedFiles.length} files (npm pack ${packed.seconds.toFixed(1)} s)`);
+  console.log(
+    `tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked, ${packedFiles.length} files (npm pack ${packed.seconds.toFixed(1)} s)`,
+  );
 
   for (const app of ["rabbitmq-producer", "rabbitmq-consumer", "kafka-producer", "kafka-consumer"]) {
-    expect(packedFiles).toEqual(expect.arrayContaining([`apps/${app}/Dockerfile`, `apps/${app}/.dockerignore`, `apps/${app}/dist/main.js`]));
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([`apps/${app}/Dockerfile`, `apps/${app}/.dockerignore`, `apps/${app}/dist/main.js`]),
+    );
   }
   expect(packedFiles).toEqual(
     expect.arrayContaining([
@@ -76,7 +90,11 @@ test("npm pack makes a tarball with the library, the apps' bundles and Dockerfil
       "package.json",
     ]),
   );
-  const unwanted = packedFiles.filter((f) => /^(bench|__tests__|examples|constructs)\/|^dist\/(bench|__tests__|apps|examples|main)|^apps\/[^/]+\/src\/|\.test\.|^apps\/bundle\.mjs$/.test(f));
+  const unwanted = packedFiles.filter((f) =>
+    /^(bench|__tests__|examples|constructs)\/|^dist\/(bench|__tests__|apps|examples|main)|^apps\/[^/]+\/src\/|\.test\.|^apps\/bundle\.mjs$/.test(
+      f,
+    ),
+  );
   expect(unwanted).toEqual([]);
   // Every bin the package declares is in it.
   const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
@@ -85,11 +103,22 @@ test("npm pack makes a tarball with the library, the apps' bundles and Dockerfil
 
 test("a fresh `cdktf init` project installs it with TypeScript pinned to 5.9 and the peer dependencies once", () => {
   fs.mkdirSync(project);
-  const init = inProject(cdktfCli, ["init", "--template=typescript", "--local", "--project-name", STACK, "--project-description", "the tarball phase", "--enable-crash-reporting=false"]);
+  const init = inProject(cdktfCli, [
+    "init",
+    "--template=typescript",
+    "--local",
+    "--project-name",
+    STACK,
+    "--project-description",
+    "the tarball phase",
+    "--enable-crash-reporting=false",
+  ]);
   // `cdktf init` writes TypeScript 7, which ts-jest and ts-node refuse: pin 5.9, as the README says.
   const pin = inProject("npm", ["install", "--no-audit", "--no-fund", "--save-dev", "typescript@~5.9"]);
   const install = inProject("npm", ["install", "--no-audit", "--no-fund", tarball, "@cdktf/provider-docker@^12.0.3"]);
-  console.log(`cdktf init ${init.seconds.toFixed(1)} s, typescript pin ${pin.seconds.toFixed(1)} s, npm install of the tarball ${install.seconds.toFixed(1)} s`);
+  console.log(
+    `cdktf init ${init.seconds.toFixed(1)} s, typescript pin ${pin.seconds.toFixed(1)} s, npm install of the tarball ${install.seconds.toFixed(1)} s`,
+  );
 
   // One copy of each peer: the package brings none of its own.
   for (const peer of ["cdktf", "constructs", "@cdktf/provider-docker"]) {
@@ -121,6 +150,13 @@ test("a fresh `cdktf init` project installs it with TypeScript pinned to 5.9 and
   inProject("npx", ["tsc", "--noEmit", "-p", "."]);
 });
 
+test("the package's own bin builds the default images from the package alone (here: finds the node image current)", () => {
+  // The same recipe as toolchain/setup.sh ran (its hash is over the shipped files), so the image is current.
+  const images = inProject("npx", ["cdktf-messaging-images", "node"], { timeoutSeconds: 600 });
+  const name = DefaultImages.node.replace(/[.]/g, "\\.");
+  expect(images.stdout).toMatch(new RegExp(`images: (${name} is current|built ${name})`));
+});
+
 test("synth names the user's stack and the image builds from the installed package", () => {
   const synth = inProject(cdktfCli, ["synth"]);
   const json = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", STACK, "cdk.tf.json"), "utf8"));
@@ -128,7 +164,10 @@ test("synth names the user's stack and the image builds from the installed packa
     .map((i) => i.build?.context)
     .filter(Boolean);
   expect(contexts).toEqual(
-    expect.arrayContaining([path.join(project, "node_modules", "cdktf-docker-messaging", "apps", "kafka-producer"), path.join(project, "clicks-counter")]),
+    expect.arrayContaining([
+      path.join(project, "node_modules", "cdktf-docker-messaging", "apps", "kafka-producer"),
+      path.join(project, "clicks-counter"),
+    ]),
   );
   console.log(`cdktf synth ${synth.seconds.toFixed(1)} s`);
 });
@@ -137,10 +176,19 @@ test("synth names the user's stack and the image builds from the installed packa
  * Runs `command` with its standard input open and never written: a command
  * that prompts waits there until the timeout, and the test fails.
  */
-function runWithOpenInput(command: string, args: string[], cwd: string, timeoutSeconds: number): Promise<{ code: number | null; output: string; seconds: number }> {
+function runWithOpenInput(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutSeconds: number,
+): Promise<{ code: number | null; output: string; seconds: number }> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(command, args, { cwd, env: { ...process.env, CHECKPOINT_DISABLE: "1", NO_COLOR: "1", FORCE_COLOR: "0", CI: "true" }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", NO_COLOR: "1", FORCE_COLOR: "0", CI: "true" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -181,7 +229,9 @@ test("cdktf deploy runs the package's producer and the project's own consumer; e
   const deploy = inProject(cdktfCli, ["deploy", "--auto-approve", "--skip-provider-lock"], { env: credentials, timeoutSeconds: 600 });
   console.log(`cdktf deploy ${deploy.seconds.toFixed(1)} s`);
   const counted = await waitFor(`${STACK}-counter-1 to count ${MESSAGES} messages`, 180, () => {
-    const count = Number(run("docker", ["exec", `${STACK}-counter-1`, "cat", "/tmp/consumed-count"], { okCodes: [0, 1] }).stdout.trim() || 0);
+    const count = Number(
+      run("docker", ["exec", `${STACK}-counter-1`, "cat", "/tmp/consumed-count"], { okCodes: [0, 1] }).stdout.trim() || 0,
+    );
     return count >= MESSAGES ? count : undefined;
   });
   expect(counted).toBeGreaterThanOrEqual(MESSAGES);

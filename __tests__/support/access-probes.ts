@@ -105,7 +105,9 @@ export const rabbitProbes = {
     outcome(async () => {
       const { username, password } = new URL(amqpUrl);
       const res = await fetch(new URL("api/whoami", managementUrl), {
-        headers: { authorization: "Basic " + Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64") },
+        headers: {
+          authorization: "Basic " + Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64"),
+        },
       });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
     }),

@@ -83,10 +83,14 @@ export async function startRabbitMq(): Promise<TestRabbitMq> {
     name,
     [
       // A fixed hostname is the node name (rabbit@rabbit): RabbitMQ keys its data by it.
-      "--hostname", "rabbit",
-      "-e", `RABBITMQ_DEFAULT_USER=${user}`,
-      "-e", `RABBITMQ_DEFAULT_PASS=${password}`,
-      "-p", "127.0.0.1:0:5672",
+      "--hostname",
+      "rabbit",
+      "-e",
+      `RABBITMQ_DEFAULT_USER=${user}`,
+      "-e",
+      `RABBITMQ_DEFAULT_PASS=${password}`,
+      "-p",
+      "127.0.0.1:0:5672",
       RABBITMQ_IMAGE,
     ],
     () => rabbitListenersUp(name),
@@ -128,16 +132,10 @@ export async function startKafka(): Promise<TestKafka> {
   };
   const remove = await startContainer(
     name,
-    [
-      ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
-      "-p", `127.0.0.1:${port}:9094`,
-      KAFKA_IMAGE,
-    ],
+    [...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]), "-p", `127.0.0.1:${port}:9094`, KAFKA_IMAGE],
     async () => {
       // Watch the log first (cheap), then ask the broker itself (a JVM start per try).
-      await waitFor("Kafka to start", 120, () =>
-        /Kafka Server started/.test(run("docker", ["logs", name]).stdout) ? true : undefined,
-      );
+      await waitFor("Kafka to start", 120, () => (/Kafka Server started/.test(run("docker", ["logs", name]).stdout) ? true : undefined));
       await waitFor("kafka-broker-api-versions", 60, () => {
         run("docker", ["exec", name, "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092"], {
           timeoutSeconds: 30,
@@ -203,15 +201,16 @@ export async function startSecureKafka(certificates: { readonly dir: string }): 
     name,
     [
       ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
-      "-v", `${certificates.dir}:/certs:ro`,
-      "-p", `127.0.0.1:${saslPort}:9094`,
-      "-p", `127.0.0.1:${tlsPort}:9095`,
+      "-v",
+      `${certificates.dir}:/certs:ro`,
+      "-p",
+      `127.0.0.1:${saslPort}:9094`,
+      "-p",
+      `127.0.0.1:${tlsPort}:9095`,
       KAFKA_IMAGE,
     ],
     async () => {
-      await waitFor("Kafka to start", 120, () =>
-        /Kafka Server started/.test(run("docker", ["logs", name]).stdout) ? true : undefined,
-      );
+      await waitFor("Kafka to start", 120, () => (/Kafka Server started/.test(run("docker", ["logs", name]).stdout) ? true : undefined));
     },
   );
   try {
@@ -225,8 +224,10 @@ export async function startSecureKafka(certificates: { readonly dir: string }): 
 
 /** kafka-configs.sh creating (or changing) a SCRAM-SHA-512 user, over the container's PLAINTEXT listener. */
 export function scramUserScript(user: string, password: string): string {
-  return `/opt/kafka/bin/kafka-configs.sh --bootstrap-server localhost:9092 --alter --entity-type users ` +
-    `--entity-name '${user}' --add-config 'SCRAM-SHA-512=[password=${password}]'`;
+  return (
+    `/opt/kafka/bin/kafka-configs.sh --bootstrap-server localhost:9092 --alter --entity-type users ` +
+    `--entity-name '${user}' --add-config 'SCRAM-SHA-512=[password=${password}]'`
+  );
 }
 
 /**
@@ -234,8 +235,10 @@ export function scramUserScript(user: string, password: string): string {
  * without the script) adding ACLs for one principal, over PLAINTEXT.
  */
 export function aclScript(user: string, args: string): string {
-  return `/opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.AclCommand --bootstrap-server localhost:9092 ` +
-    `--add --allow-principal 'User:${user}' ${args}`;
+  return (
+    `/opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.AclCommand --bootstrap-server localhost:9092 ` +
+    `--add --allow-principal 'User:${user}' ${args}`
+  );
 }
 
 export interface TestTlsRabbitMq extends TestBroker {
@@ -269,12 +272,18 @@ export async function startTlsRabbitMq(certificates: { readonly dir: string }): 
   const remove = await startContainer(
     name,
     [
-      "--hostname", "rabbit",
-      "-e", `RABBITMQ_DEFAULT_USER=${admin.username}`,
-      "-e", `RABBITMQ_DEFAULT_PASS=${admin.password}`,
-      "-v", `${certificates.dir}:/certs:ro`,
-      "-v", `${confFile}:/etc/rabbitmq/conf.d/20-tls.conf:ro`,
-      "-p", "127.0.0.1:0:5671",
+      "--hostname",
+      "rabbit",
+      "-e",
+      `RABBITMQ_DEFAULT_USER=${admin.username}`,
+      "-e",
+      `RABBITMQ_DEFAULT_PASS=${admin.password}`,
+      "-v",
+      `${certificates.dir}:/certs:ro`,
+      "-v",
+      `${confFile}:/etc/rabbitmq/conf.d/20-tls.conf:ro`,
+      "-p",
+      "127.0.0.1:0:5671",
       RABBITMQ_IMAGE,
     ],
     () => rabbitListenersUp(name),

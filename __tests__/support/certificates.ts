@@ -29,15 +29,43 @@ export function makeTestCertificates(): TestCertificates {
   const file = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => run("openssl", args, { cwd: dir, timeoutSeconds: 60 });
   for (const ca of ["ca", "other-ca"]) {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${ca}-key.pem`, "-out", `${ca}.pem`,
-      "-days", "2", "-subj", `/CN=apps-test-${ca}`);
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${ca}-key.pem`,
+      "-out",
+      `${ca}.pem`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=apps-test-${ca}`,
+    );
   }
   // genpkey writes PKCS#8; `req -newkey` of some OpenSSL versions writes PKCS#1, which Kafka's PEM loader refuses.
   openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "server-key.pem");
   openssl("req", "-new", "-key", "server-key.pem", "-subj", "/CN=localhost", "-out", "server.csr");
   writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-    "-days", "2", "-extfile", "server.ext", "-out", "server.pem");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca-key.pem",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "server.ext",
+    "-out",
+    "server.pem",
+  );
   writeFileSync(file("keystore.pem"), readFileSync(file("server-key.pem"), "utf8") + readFileSync(file("server.pem"), "utf8"));
   // The brokers run as other users (kafka: uid 1000, rabbitmq: 999): test keys, world-readable on purpose.
   chmodSync(dir, 0o755);

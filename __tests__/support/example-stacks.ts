@@ -59,7 +59,9 @@ export function buildOrdersPipelineStack(app: App, id = "orders-pipeline"): Terr
   });
   // Declared in the order a reader thinks of them: the dead-letter queue after the queue that uses it.
   const events = mq.addExchange("orders.events", { type: "topic" });
-  const placed = mq.addQueue("orders.placed", { deadLetterQueue: "orders.failed", deliveryLimit: 5 }).bindTo(events, { routingKey: "order.placed.#" });
+  const placed = mq
+    .addQueue("orders.placed", { deadLetterQueue: "orders.failed", deliveryLimit: 5 })
+    .bindTo(events, { routingKey: "order.placed.#" });
   mq.addQueue("orders.failed", { type: "classic" });
   mq.addPolicy("cap-failed", { pattern: "^orders\\.failed$", definition: { "max-length": 100000 } });
 

@@ -19,7 +19,10 @@ async function api(base: string, path: string): Promise<any> {
 export async function query(base: string, promql: string): Promise<Sample[]> {
   const data = await api(base, `/api/v1/query?query=${encodeURIComponent(promql)}`);
   if (data.resultType !== "vector") throw new Error(`${promql}: a ${data.resultType}, not a vector`);
-  return data.result.map((r: { metric: Record<string, string>; value: [number, string] }) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  return data.result.map((r: { metric: Record<string, string>; value: [number, string] }) => ({
+    metric: r.metric,
+    value: Number(r.value[1]),
+  }));
 }
 
 export interface TargetHealth {

@@ -13,7 +13,12 @@ describe("a user-written stack composed from the library's index", () => {
   const template = MessagingTemplate.fromJson(json);
 
   test("wires the producer to the topic exchange and the two workers to the queue", () => {
-    template.expectWiring("order-producer", { broker: "orders-mq", role: "publisher", exchange: "orders.events", routingKey: "order.placed.eu" });
+    template.expectWiring("order-producer", {
+      broker: "orders-mq",
+      role: "publisher",
+      exchange: "orders.events",
+      routingKey: "order.placed.eu",
+    });
     expect(envOf(container(json, "order-producer-1"))).toMatchObject({
       // The app's own user and derived password, not the administrator "orders".
       RABBITMQ_URL: 'amqp://order-producer:${sha256("${var.orders_mq_credentials_key}/orders-mq/order-producer")}@orders-mq:5672/orders',
@@ -33,12 +38,21 @@ describe("a user-written stack composed from the library's index", () => {
   });
 
   test("renders the topology with the user's password variable", () => {
-    const defs = JSON.parse(renderTemplate(upload(container(json, "orders-mq"), "/etc/rabbitmq/definitions.json"), { orders_mq_password: "pw" }));
+    const defs = JSON.parse(
+      renderTemplate(upload(container(json, "orders-mq"), "/etc/rabbitmq/definitions.json"), { orders_mq_password: "pw" }),
+    );
     expect(defs.users).toEqual([{ name: "orders", password: "pw", tags: "administrator" }]);
     expect(defs.vhosts).toEqual([{ name: "orders" }]);
     expect(defs.exchanges).toEqual([expect.objectContaining({ name: "orders.events", type: "topic", durable: true })]);
     expect(template.bindings("orders-mq")).toEqual([{ exchange: "orders.events", queue: "orders.placed", routingKey: "order.placed.#" }]);
-    expect(defs.policies).toEqual([expect.objectContaining({ name: "cap-failed", pattern: "^orders\\.failed$", "apply-to": "queues", definition: { "max-length": 100000 } })]);
+    expect(defs.policies).toEqual([
+      expect.objectContaining({
+        name: "cap-failed",
+        pattern: "^orders\\.failed$",
+        "apply-to": "queues",
+        definition: { "max-length": 100000 },
+      }),
+    ]);
     expect(json.variable.orders_mq_password.sensitive).toBe(true);
   });
 
@@ -51,7 +65,9 @@ describe("a user-written stack composed from the library's index", () => {
 
   test("runs Kafka under its own name with a host listener and a compacted topic", () => {
     const env = envOf(container(json, "audit-kafka"));
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://audit-kafka:9092,REPLICATION://audit-kafka-replication:9095,HOST://127.0.0.1:39092");
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe(
+      "INTERNAL://audit-kafka:9092,REPLICATION://audit-kafka-replication:9095,HOST://127.0.0.1:39092",
+    );
     expect(env.KAFKA_LOG_RETENTION_HOURS).toBe("48");
     expect(env.KAFKA_NUM_PARTITIONS).toBe("2");
     expect(template.topic("audit-kafka", "audit.orders")).toEqual({
@@ -70,7 +86,12 @@ describe("a user-written stack composed from the library's index", () => {
 
   test("publishes the brokers on loopback only, on the user's ports", () => {
     template.expectNoPortBeyondLoopback();
-    expect(template.publishedPorts().map((p) => `${p.container}:${p.hostPort}`).sort()).toEqual(["audit-kafka:39092", "orders-mq:25672", "orders-mq:25673"]);
+    expect(
+      template
+        .publishedPorts()
+        .map((p) => `${p.container}:${p.hostPort}`)
+        .sort(),
+    ).toEqual(["audit-kafka:39092", "orders-mq:25672", "orders-mq:25673"]);
   });
 
   test("carries the project's labels", () => {
@@ -82,7 +103,11 @@ describe("a user-written stack composed from the library's index", () => {
     const minimal = synth(buildMinimalKafkaStack(Testing.app())).json;
     expect(resources(minimal, "docker_volume")).toHaveLength(0);
     expect(container(minimal, "minimal-kafka").volumes[0].volume_name).toBe("minimal-kafka-data");
-    expect(MessagingTemplate.fromJson(minimal).topics("minimal-kafka").map((t) => t.name)).toEqual(["t"]);
+    expect(
+      MessagingTemplate.fromJson(minimal)
+        .topics("minimal-kafka")
+        .map((t) => t.name),
+    ).toEqual(["t"]);
   });
 
   test("every example stack synthesizes in one app, with no problem", () => {

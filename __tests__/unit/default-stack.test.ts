@@ -29,7 +29,11 @@ describe("default stack (main.ts)", () => {
 
   test("has one network (and Kafka's private replication network), both brokers, their set-up jobs, four apps and Prometheus", () => {
     expect(DEFAULT_STACK_NAME).toBe("messaging");
-    expect(resources(json, "docker_network").map((n) => n.name).sort()).toEqual(["kafka-replication", "messaging"]);
+    expect(
+      resources(json, "docker_network")
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(["kafka-replication", "messaging"]);
     expect(resources(json, "docker_network").find((n) => n.name === "kafka-replication").internal).toBe(true);
     expect(Object.keys(template.containers()).sort()).toEqual([
       "kafka",
@@ -42,7 +46,12 @@ describe("default stack (main.ts)", () => {
       "rabbitmq-producer-1",
       "rabbitmq-setup",
     ]);
-    expect(template.containersOf("app").sort()).toEqual(["kafka-consumer-1", "kafka-producer-1", "rabbitmq-consumer-1", "rabbitmq-producer-1"]);
+    expect(template.containersOf("app").sort()).toEqual([
+      "kafka-consumer-1",
+      "kafka-producer-1",
+      "rabbitmq-consumer-1",
+      "rabbitmq-producer-1",
+    ]);
     expect(json.provider.docker).toEqual([{ host: "unix:///var/run/docker.sock" }]);
     expect(json.terraform.required_providers.docker.version).toBe("4.6.0");
   });
@@ -58,7 +67,12 @@ describe("default stack (main.ts)", () => {
 
   test("brokers publish only on 127.0.0.1 and have grace periods and healthchecks", () => {
     template.expectNoPortBeyondLoopback();
-    expect(template.publishedPorts().map((p) => `${p.container}:${p.hostPort}`).sort()).toEqual(["kafka:29092", "prometheus:9090", "rabbitmq:15672", "rabbitmq:5672"]);
+    expect(
+      template
+        .publishedPorts()
+        .map((p) => `${p.container}:${p.hostPort}`)
+        .sort(),
+    ).toEqual(["kafka:29092", "prometheus:9090", "rabbitmq:15672", "rabbitmq:5672"]);
     for (const name of ["rabbitmq", "kafka"]) {
       const c = container(json, name);
       expect(c.hostname).toBe(name);
@@ -73,12 +87,16 @@ describe("default stack (main.ts)", () => {
     expect(template.queues("rabbitmq").map((q) => q.name)).toEqual(["orders.dead-letter", "orders"]);
     template.expectQueue("rabbitmq", "orders", { type: "quorum", durable: true, deadLettersTo: "orders.dead-letter" });
     template.expectQueue("rabbitmq", "orders.dead-letter", { type: "quorum" });
-    const defs = JSON.parse(renderTemplate(upload(container(json, "rabbitmq"), "/etc/rabbitmq/definitions.json"), { rabbitmq_admin_password: "pw" }));
+    const defs = JSON.parse(
+      renderTemplate(upload(container(json, "rabbitmq"), "/etc/rabbitmq/definitions.json"), { rabbitmq_admin_password: "pw" }),
+    );
     expect(defs.users).toEqual([{ name: "admin", password: "pw", tags: "administrator" }]);
   });
 
   test("the Kafka topic is created with its partitions and retention", () => {
-    expect(template.topics("kafka")).toEqual([{ name: "events", partitions: 3, replicationFactor: 1, configs: { "retention.ms": "604800000" } }]);
+    expect(template.topics("kafka")).toEqual([
+      { name: "events", partitions: 3, replicationFactor: 1, configs: { "retention.ms": "604800000" } },
+    ]);
   });
 
   test("apps are wired by role: publisher and consumer of the queue, producer and consumer of the topic", () => {
@@ -93,11 +111,15 @@ describe("default stack (main.ts)", () => {
     expect(producer).toMatchObject({ RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders", PRODUCER_COUNT: "1000", PRODUCER_RATE: "20" });
     expect(producer.RABBITMQ_QUEUE).toBeUndefined();
     // Each app connects as its own user, never as the administrator.
-    expect(producer.RABBITMQ_URL).toBe('amqp://rabbitmq-producer:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/rabbitmq-producer")}@rabbitmq:5672/%2F');
+    expect(producer.RABBITMQ_URL).toBe(
+      'amqp://rabbitmq-producer:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/rabbitmq-producer")}@rabbitmq:5672/%2F',
+    );
     expect(producer.RABBITMQ_URL).not.toContain("admin");
     const consumer = envOf(container(json, "rabbitmq-consumer-1"));
     expect(consumer).toMatchObject({ RABBITMQ_QUEUE: "orders" });
-    expect(consumer.RABBITMQ_URL).toBe('amqp://rabbitmq-consumer:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/rabbitmq-consumer")}@rabbitmq:5672/%2F');
+    expect(consumer.RABBITMQ_URL).toBe(
+      'amqp://rabbitmq-consumer:${sha256("${var.rabbitmq_credentials_key}/rabbitmq/rabbitmq-consumer")}@rabbitmq:5672/%2F',
+    );
     expect(consumer.RABBITMQ_EXCHANGE).toBeUndefined();
     expect(consumer.RABBITMQ_ROUTING_KEY).toBeUndefined();
     expect(envOf(container(json, "kafka-consumer-1"))).toEqual({
@@ -117,7 +139,10 @@ describe("default stack (main.ts)", () => {
       name: "kafka-producer-1",
       depends_on: ["docker_container.kafka_container_36BF297E", "docker_container.kafka_setup_24BBEAA3"],
     });
-    expect(container(json, "rabbitmq-consumer-1").depends_on).toEqual(["docker_container.rabbitmq_container_D5E6048A", "docker_container.rabbitmq_setup_68B180B0"]);
+    expect(container(json, "rabbitmq-consumer-1").depends_on).toEqual([
+      "docker_container.rabbitmq_container_D5E6048A",
+      "docker_container.rabbitmq_setup_68B180B0",
+    ]);
     const network = Object.keys(json.resource.docker_network).find((id) => json.resource.docker_network[id].name === "messaging");
     for (const name of template.containersOf("app")) {
       // Never on Kafka's replication network: apps reach only the SASL listeners.
@@ -138,10 +163,20 @@ describe("default stack (main.ts)", () => {
   });
 
   test("outputs connection strings, sensitive where they hold the password", () => {
-    expect(Object.keys(json.output).sort()).toEqual(["kafka_bootstrap_servers", "prometheus_url", "rabbitmq_amqp_url", "rabbitmq_management_url"]);
+    expect(Object.keys(json.output).sort()).toEqual([
+      "kafka_bootstrap_servers",
+      "prometheus_url",
+      "rabbitmq_amqp_url",
+      "rabbitmq_management_url",
+    ]);
     expect(json.output.rabbitmq_amqp_url.sensitive).toBe(true);
     expect(json.variable.rabbitmq_admin_password).toMatchObject({ sensitive: true, nullable: true, default: null });
-    expect(Object.keys(json.variable).sort()).toEqual(["kafka_admin_password", "kafka_credentials_key", "rabbitmq_admin_password", "rabbitmq_credentials_key"]);
+    expect(Object.keys(json.variable).sort()).toEqual([
+      "kafka_admin_password",
+      "kafka_credentials_key",
+      "rabbitmq_admin_password",
+      "rabbitmq_credentials_key",
+    ]);
     for (const variable of Object.values<any>(json.variable)) {
       expect(variable).toMatchObject({ sensitive: true, nullable: true, default: null });
       expect(variable.default).toBeNull();

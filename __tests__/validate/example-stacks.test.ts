@@ -20,7 +20,14 @@ beforeAll(() => {
 });
 
 test("the example stacks are examples/* (single-host is messaging) and the ones the unit tests compose", () => {
-  expect(exampleStacks.map((s) => s.name)).toEqual(["messaging", "orders-pipeline", "minimal-kafka", "cluster", "tls-own-certificates", "own-app-image"]);
+  expect(exampleStacks.map((s) => s.name)).toEqual([
+    "messaging",
+    "orders-pipeline",
+    "minimal-kafka",
+    "cluster",
+    "tls-own-certificates",
+    "own-app-image",
+  ]);
 });
 
 describe.each(exampleStacks)("example stack $name", ({ name, build }) => {

@@ -21,16 +21,32 @@ const CONFIG_DIR = "/tmp/prometheus";
 
 function promtool(dir: string, args: string[]) {
   // No network: promtool reads the mounted files only.
-  return run("docker", ["run", "--rm", "--network", "none", "-v", `${dir}:${CONFIG_DIR}:ro`, "--entrypoint", "/bin/promtool", DefaultImages.prometheus, ...args], {
-    okCodes: [0, 1],
-  });
+  return run(
+    "docker",
+    [
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "-v",
+      `${dir}:${CONFIG_DIR}:ro`,
+      "--entrypoint",
+      "/bin/promtool",
+      DefaultImages.prometheus,
+      ...args,
+    ],
+    {
+      okCodes: [0, 1],
+    },
+  );
 }
 
 const withPrometheus = exampleStacks
   .map(({ name, build }) => {
     const json = JSON.parse(Testing.synth(build(Testing.app() as App)));
     const containers = Object.values<any>(json.resource.docker_container);
-    const env = (c: any): Record<string, string> => Object.fromEntries((c.env as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    const env = (c: any): Record<string, string> =>
+      Object.fromEntries((c.env as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
     const prometheus = containers.find((c) => env(c).PROMETHEUS_CONFIG !== undefined);
     return prometheus ? { name, config: env(prometheus).PROMETHEUS_CONFIG, rules: env(prometheus).PROMETHEUS_RULES } : undefined;
   })
@@ -56,13 +72,19 @@ describe.each(withPrometheus)("the Prometheus of example stack $name", ({ config
 
   test("has alert rules whose expressions promtool compiles", () => {
     const result = promtool(dir, ["check", "rules", `${CONFIG_DIR}/rules.yml`]);
-    expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code: 0, output: expect.stringMatching(/SUCCESS: 8 rules found/) });
+    expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({
+      code: 0,
+      output: expect.stringMatching(/SUCCESS: 8 rules found/),
+    });
   });
 });
 
 test("promtool refuses a broken expression (the check is live)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
-  fs.writeFileSync(path.join(dir, "rules.yml"), JSON.stringify({ groups: [{ name: "g", rules: [{ alert: "A", expr: "sum by (x (up)" }] }] }));
+  fs.writeFileSync(
+    path.join(dir, "rules.yml"),
+    JSON.stringify({ groups: [{ name: "g", rules: [{ alert: "A", expr: "sum by (x (up)" }] }] }),
+  );
   fs.chmodSync(dir, 0o755);
   try {
     expect(promtool(dir, ["check", "rules", `${CONFIG_DIR}/rules.yml`]).code).toBe(1);

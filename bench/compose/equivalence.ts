@@ -94,7 +94,12 @@ function evaluateExpression(expr: string, vars: Record<string, string>): string 
  *   the benchmark gives Terraform), so env values and file contents that
  *   hold expressions are compared too.
  */
-export function compareComposeWithStack(composeFile: string, stack: Record<string, Json>, env: NodeJS.ProcessEnv, vars: Record<string, string> = {}): string[] {
+export function compareComposeWithStack(
+  composeFile: string,
+  stack: Record<string, Json>,
+  env: NodeJS.ProcessEnv,
+  vars: Record<string, string> = {},
+): string[] {
   const compose = JSON.parse(run("docker", ["compose", "-f", composeFile, "config", "--format", "json"], { env })) as Json;
   const containers = stack.resource.docker_container as Record<string, Json>;
   const images = stack.resource.docker_image as Record<string, Json>;
@@ -120,7 +125,8 @@ export function compareComposeWithStack(composeFile: string, stack: Record<strin
     }
     const [, s] = found;
     const d = (what: string, tf: unknown, co: unknown) => {
-      if (JSON.stringify(tf) !== JSON.stringify(co)) diffs.push(`${name} ${what}: stack ${JSON.stringify(tf)} / compose ${JSON.stringify(co)}`);
+      if (JSON.stringify(tf) !== JSON.stringify(co))
+        diffs.push(`${name} ${what}: stack ${JSON.stringify(tf)} / compose ${JSON.stringify(co)}`);
     };
     const imageRef = /docker_image\.([^.]+)\./.exec(c.image as string)?.[1];
     const image = imageRef ? images[imageRef] : undefined;
@@ -131,8 +137,14 @@ export function compareComposeWithStack(composeFile: string, stack: Record<strin
     d("hostname", c.hostname ?? null, s.hostname ?? null);
     d(
       "networks (aliases)",
-      sortKeys(Object.fromEntries(((c.networks_advanced as Json[]) ?? []).map((n) => [tfNetworkName(n.name), [...(n.aliases ?? [])].sort()]))),
-      sortKeys(Object.fromEntries(Object.entries(s.networks ?? {}).map(([k, n]) => [composeNetworkName(k), [...((n as Json)?.aliases ?? [])].sort()]))),
+      sortKeys(
+        Object.fromEntries(((c.networks_advanced as Json[]) ?? []).map((n) => [tfNetworkName(n.name), [...(n.aliases ?? [])].sort()])),
+      ),
+      sortKeys(
+        Object.fromEntries(
+          Object.entries(s.networks ?? {}).map(([k, n]) => [composeNetworkName(k), [...((n as Json)?.aliases ?? [])].sort()]),
+        ),
+      ),
     );
     const tfEnv = Object.fromEntries((c.env as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
     d("env names", Object.keys(tfEnv).sort(), Object.keys(s.environment ?? {}).sort());
@@ -145,7 +157,9 @@ export function compareComposeWithStack(composeFile: string, stack: Record<strin
     const h = c.healthcheck as Json | undefined;
     d(
       "healthcheck",
-      h ? { test: h.test, interval: seconds(h.interval), timeout: seconds(h.timeout), retries: h.retries, start: seconds(h.start_period) } : null,
+      h
+        ? { test: h.test, interval: seconds(h.interval), timeout: seconds(h.timeout), retries: h.retries, start: seconds(h.start_period) }
+        : null,
       s.healthcheck
         ? {
             test: unescapeCompose(s.healthcheck.test),
@@ -159,7 +173,13 @@ export function compareComposeWithStack(composeFile: string, stack: Record<strin
     d("memory MiB", c.memory, Number(s.mem_limit) / 2 ** 20);
     d("memory+swap MiB", c.memory_swap ?? null, s.memswap_limit ? Number(s.memswap_limit) / 2 ** 20 : null);
     d("read-only root", c.read_only ?? false, s.read_only ?? false);
-    d("tmpfs", Object.entries(c.tmpfs ?? {}).map(([p, o]) => `${p}:${String(o)}`).sort(), [...(s.tmpfs ?? [])].sort());
+    d(
+      "tmpfs",
+      Object.entries(c.tmpfs ?? {})
+        .map(([p, o]) => `${p}:${String(o)}`)
+        .sort(),
+      [...(s.tmpfs ?? [])].sort(),
+    );
     d("capabilities dropped", [...(c.capabilities?.drop ?? [])].sort(), [...(s.cap_drop ?? [])].sort());
     d("capabilities added", [...(c.capabilities?.add ?? [])].sort(), [...(s.cap_add ?? [])].sort());
     d("security options", [...(c.security_opts ?? [])].sort(), [...(s.security_opt ?? [])].sort());
@@ -172,15 +192,31 @@ export function compareComposeWithStack(composeFile: string, stack: Record<strin
       ((c.ports as Json[]) ?? []).map((p) => `${p.ip}:${p.external}->${p.internal}`).sort(),
       ((s.ports as Json[]) ?? []).map((p) => `${p.host_ip}:${p.published}->${p.target}`).sort(),
     );
-    d("volume mounts", ((c.volumes as Json[]) ?? []).map((v) => v.container_path).sort(), ((s.volumes as Json[]) ?? []).map((v) => v.target).sort());
-    const uploads = Object.fromEntries(((c.upload as Json[]) ?? []).map((u) => [u.file, evaluate(u.content) ?? `(cannot evaluate) ${u.content}`]));
-    const configs = Object.fromEntries(((s.configs as Json[]) ?? []).map((u) => [u.target, unescapeCompose(compose.configs?.[u.source]?.content ?? null)]));
+    d(
+      "volume mounts",
+      ((c.volumes as Json[]) ?? []).map((v) => v.container_path).sort(),
+      ((s.volumes as Json[]) ?? []).map((v) => v.target).sort(),
+    );
+    const uploads = Object.fromEntries(
+      ((c.upload as Json[]) ?? []).map((u) => [u.file, evaluate(u.content) ?? `(cannot evaluate) ${u.content}`]),
+    );
+    const configs = Object.fromEntries(
+      ((s.configs as Json[]) ?? []).map((u) => [u.target, unescapeCompose(compose.configs?.[u.source]?.content ?? null)]),
+    );
     d("uploaded/config files", Object.keys(uploads).sort(), Object.keys(configs).sort());
     for (const [file, content] of Object.entries(uploads)) if (configs[file] !== undefined) d(`file ${file}`, content, configs[file]);
     d("entrypoint", c.entrypoint ?? null, unescapeCompose(s.entrypoint ?? null));
     d("command", c.command ?? null, unescapeCompose(s.command ?? null));
-    const deps = ((c.depends_on as string[]) ?? []).map((ref) => byId.get(ref.replace(/^docker_container\./, ""))?.name.replace(/^bench-/, "")).sort();
-    d("starts after", deps, Object.keys(s.depends_on ?? {}).map((dep) => (services[dep].container_name as string).replace(/^benchc-/, "")).sort());
+    const deps = ((c.depends_on as string[]) ?? [])
+      .map((ref) => byId.get(ref.replace(/^docker_container\./, ""))?.name.replace(/^bench-/, ""))
+      .sort();
+    d(
+      "starts after",
+      deps,
+      Object.keys(s.depends_on ?? {})
+        .map((dep) => (services[dep].container_name as string).replace(/^benchc-/, ""))
+        .sort(),
+    );
     // A one-shot job (must_run = false) must have exited 0 before its dependents start; a service must be healthy.
     const conditions = Object.fromEntries(
       ((c.depends_on as string[]) ?? []).map((ref) => {
@@ -191,17 +227,32 @@ export function compareComposeWithStack(composeFile: string, stack: Record<strin
     d(
       "start conditions",
       conditions,
-      Object.fromEntries(Object.entries(s.depends_on ?? {}).map(([dep, v]) => [(services[dep].container_name as string).replace(/^benchc-/, ""), (v as Json).condition])),
+      Object.fromEntries(
+        Object.entries(s.depends_on ?? {}).map(([dep, v]) => [
+          (services[dep].container_name as string).replace(/^benchc-/, ""),
+          (v as Json).condition,
+        ]),
+      ),
     );
   }
   for (const [svc, s] of Object.entries(services)) {
-    if (![...byId.values()].some((c) => (c.name as string).replace(/^bench-/, "") === (s.container_name as string).replace(/^benchc-/, ""))) {
+    if (
+      ![...byId.values()].some((c) => (c.name as string).replace(/^bench-/, "") === (s.container_name as string).replace(/^benchc-/, ""))
+    ) {
       diffs.push(`compose service ${svc}: not in the stack`);
     }
   }
-  const tfNetworks = Object.fromEntries(Object.values(networks).map((n) => [(n.name as string).replace(/^bench-/, ""), { driver: n.driver ?? "bridge", internal: n.internal ?? false }]));
+  const tfNetworks = Object.fromEntries(
+    Object.values(networks).map((n) => [
+      (n.name as string).replace(/^bench-/, ""),
+      { driver: n.driver ?? "bridge", internal: n.internal ?? false },
+    ]),
+  );
   const coNetworks = Object.fromEntries(
-    Object.values(compose.networks ?? {}).map((n) => [((n as Json).name as string).replace(/^benchc-/, ""), { driver: (n as Json).driver ?? "bridge", internal: (n as Json).internal ?? false }]),
+    Object.values(compose.networks ?? {}).map((n) => [
+      ((n as Json).name as string).replace(/^benchc-/, ""),
+      { driver: (n as Json).driver ?? "bridge", internal: (n as Json).internal ?? false },
+    ]),
   );
   if (JSON.stringify(sortKeys(tfNetworks)) !== JSON.stringify(sortKeys(coNetworks))) {
     diffs.push(`networks: stack ${JSON.stringify(sortKeys(tfNetworks))} / compose ${JSON.stringify(sortKeys(coNetworks))}`);

@@ -36,10 +36,7 @@ interface CkjsMessage {
 }
 interface CkjsProducer {
   connect(): Promise<void>;
-  send(record: {
-    topic: string;
-    messages: { key: string; value: Buffer; headers: Record<string, string> }[];
-  }): Promise<unknown>;
+  send(record: { topic: string; messages: { key: string; value: Buffer; headers: Record<string, string> }[] }): Promise<unknown>;
   disconnect(): Promise<void>;
 }
 interface CkjsConsumer {

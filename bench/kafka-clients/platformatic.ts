@@ -29,7 +29,13 @@ export const platformaticClient: KafkaClientUnderTest = {
   name: "@platformatic/kafka",
 
   async produce(o, source) {
-    const producer = new Producer({ ...base(o), idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false, serializers: HEADER_SERIALIZERS });
+    const producer = new Producer({
+      ...base(o),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
+      serializers: HEADER_SERIALIZERS,
+    });
     const result = await produceInBatches(o, source, (messages: EnvelopeMessage[]) =>
       producer.send({ messages: messages.map((m: EnvelopeMessage) => ({ topic: o.topic, ...m, headers: { ...m.headers } })) }),
     );

@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const result =
     action === "produce"
-      ? await client.produce(options, new EnvelopeSource(`bench-${name}@${hostname()}:${process.pid}`, "x".repeat(options.payloadBytes), options.messages))
+      ? await client.produce(
+          options,
+          new EnvelopeSource(`bench-${name}@${hostname()}:${process.pid}`, "x".repeat(options.payloadBytes), options.messages),
+        )
       : await client.consume(options, new Processing(new Logger(`bench-${name}`, "warn")));
   const cpu = process.cpuUsage(cpuBefore);
   const wallSeconds = (Date.now() - startedAt) / 1000;

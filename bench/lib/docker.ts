@@ -52,7 +52,19 @@ export class EventRecorder {
     this.startUnixNs = BigInt(Date.now()) * 1_000_000n;
     this.child = spawn(
       "docker",
-      ["events", "--format", "{{json .}}", "--filter", "type=container", "--filter", "type=image", "--filter", "type=network", "--filter", "type=volume"],
+      [
+        "events",
+        "--format",
+        "{{json .}}",
+        "--filter",
+        "type=container",
+        "--filter",
+        "type=image",
+        "--filter",
+        "type=network",
+        "--filter",
+        "type=volume",
+      ],
       {
         stdio: ["ignore", "pipe", "ignore"],
       },
@@ -64,7 +76,12 @@ export class EventRecorder {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
         try {
-          const e = JSON.parse(line) as { Type: string; Action: string; timeNano: number; Actor: { ID: string; Attributes: Record<string, string> } };
+          const e = JSON.parse(line) as {
+            Type: string;
+            Action: string;
+            timeNano: number;
+            Actor: { ID: string; Attributes: Record<string, string> };
+          };
           this.events.push({
             t: Number(BigInt(e.timeNano) - this.startUnixNs) / 1e9,
             type: e.Type,

@@ -54,7 +54,12 @@ export interface KafkaRunTarget {
 }
 
 /** One of our Kafka apps as a host process, with the target's memory limit and node options (plus `nodeArgs`). */
-function ourApp(target: KafkaRunTarget, app: "kafka-producer" | "kafka-consumer", env: Record<string, string>, nodeArgs: readonly string[] = []): AppProcess {
+function ourApp(
+  target: KafkaRunTarget,
+  app: "kafka-producer" | "kafka-consumer",
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): AppProcess {
   const memoryMiB = target.appMemoryMiB === 0 ? null : (target.appMemoryMiB ?? APP_DEFAULT_MEMORY_MIB);
   return new AppProcess(app, env, [...(target.appNodeArgs ?? []), ...nodeArgs], memoryMiB);
 }
@@ -94,7 +99,11 @@ export function clientProperties(sasl: KafkaCredentials): string {
  * gives up on UNKNOWN_TOPIC_OR_PARTITION, which a loaded broker answers for a
  * moment after the topic is created; this waits through both (60 s at most).
  */
-export async function createTopics(target: Pick<KafkaRunTarget, "bootstrap" | "sasl">, names: string[], replicationFactor: number): Promise<void> {
+export async function createTopics(
+  target: Pick<KafkaRunTarget, "bootstrap" | "sasl">,
+  names: string[],
+  replicationFactor: number,
+): Promise<void> {
   const admin = adminClient(target.bootstrap, target.sasl);
   await admin.connect();
   try {
@@ -106,7 +115,11 @@ export async function createTopics(target: Pick<KafkaRunTarget, "bootstrap" | "s
     for (;;) {
       try {
         const { topics } = await admin.fetchTopicMetadata({ topics: names });
-        if (topics.length === names.length && topics.every((t) => t.partitions.length === TOPIC_PARTITIONS && t.partitions.every((p) => p.leader >= 0))) return;
+        if (
+          topics.length === names.length &&
+          topics.every((t) => t.partitions.length === TOPIC_PARTITIONS && t.partitions.every((p) => p.leader >= 0))
+        )
+          return;
       } catch (err) {
         if (Date.now() > deadline) throw err;
       }
@@ -155,7 +168,12 @@ function kafkaEnv({ bootstrap, sasl }: KafkaRunTarget, topic: string, groupId?: 
 /** Ours, produce only: rate = N / (done − connected). */
 export async function kafkaOursProduce(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const { messages: n, work } = target;
-  const producer = ourApp(target, "kafka-producer", { ...commonEnv(work), ...kafkaEnv(target, topic), ...producerEnv("kafka-producer", n) }, nodeArgs);
+  const producer = ourApp(
+    target,
+    "kafka-producer",
+    { ...commonEnv(work), ...kafkaEnv(target, topic), ...producerEnv("kafka-producer", n) },
+    nodeArgs,
+  );
   try {
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
@@ -176,7 +194,12 @@ export async function kafkaOursProduce(target: KafkaRunTarget, topic: string, no
 export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, nodeArgs: string[] = []): Promise<Sample> {
   const { messages: n, work } = target;
   const groupId = `bench-consumer-${topic}`;
-  const consumer = ourApp(target, "kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" }, nodeArgs);
+  const consumer = ourApp(
+    target,
+    "kafka-consumer",
+    { ...commonEnv(work), ...kafkaEnv(target, topic, groupId), [AppEnv.STATS_INTERVAL_SECONDS]: "1" },
+    nodeArgs,
+  );
   try {
     const joined = await consumer.event("group-joined", 60_000);
     const last = await consumer.waitFor((l) => l.event === "stats" && num(l, "acked") >= n, 400_000, `stats with acked >= ${n}`);
@@ -198,7 +221,8 @@ export async function kafkaOursConsume(target: KafkaRunTarget, topic: string, no
     const cpuShare = prev && prev.at > joined.at ? (prev.cpu - joined.cpu) / ((prev.at - joined.at) / 1000) : NaN;
     const peakRssMiB = consumer.peakRssMiB();
     await consumer.stop();
-    if (consumer.oomKilled()) throw new Error(`kafka-consumer was OOM-killed under its ${consumer.memoryLimitMiB} MiB limit\n${consumer.tail()}`);
+    if (consumer.oomKilled())
+      throw new Error(`kafka-consumer was OOM-killed under its ${consumer.memoryLimitMiB} MiB limit\n${consumer.tail()}`);
     const committed = await committedOffsets(target, groupId, topic);
     return {
       rate: n / ((end - start) / 1000),
@@ -220,7 +244,11 @@ export async function kafkaOursEndToEnd(target: KafkaRunTarget, topic: string): 
   const consumer = ourApp(target, "kafka-consumer", { ...commonEnv(work), ...kafkaEnv(target, topic, `bench-e2e-${topic}`) });
   try {
     await consumer.event("group-joined", 60_000);
-    const producer = ourApp(target, "kafka-producer", { ...commonEnv(work), ...kafkaEnv(target, topic), ...producerEnv("kafka-producer", n) });
+    const producer = ourApp(target, "kafka-producer", {
+      ...commonEnv(work),
+      ...kafkaEnv(target, topic),
+      ...producerEnv("kafka-producer", n),
+    });
     const connected = await producer.event("connected", 60_000);
     const done = await producer.event("done", 400_000);
     await producer.exited;
@@ -243,7 +271,15 @@ const TOOL_CLASSES: Record<string, string> = {
   "kafka-producer-perf-test.sh": "org.apache.kafka.tools.ProducerPerformance",
   "kafka-consumer-perf-test.sh": "org.apache.kafka.tools.ConsumerPerformance",
 };
-const KAFKA_JVM = ["-Xmx256m", "-Xms256m", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-Djava.awt.headless=true"];
+const KAFKA_JVM = [
+  "-Xmx256m",
+  "-Xms256m",
+  "-server",
+  "-XX:+UseG1GC",
+  "-XX:MaxGCPauseMillis=20",
+  "-XX:InitiatingHeapOccupancyPercent=35",
+  "-Djava.awt.headless=true",
+];
 
 /** Where the perf tools' client properties file is, per container or host scratch folder. */
 const CLIENT_PROPERTIES = "bench-client.properties";
@@ -255,7 +291,12 @@ const CLIENT_PROPERTIES = "bench-client.properties";
  * our apps take, as a control. Both authenticate as `target.sasl` through a
  * client properties file (`--command-config`).
  */
-function kafkaTool(target: KafkaRunTarget, where: ToolHost, script: string, argv: (bootstrap: string, config: string) => string[]): Promise<string> {
+function kafkaTool(
+  target: KafkaRunTarget,
+  where: ToolHost,
+  script: string,
+  argv: (bootstrap: string, config: string) => string[],
+): Promise<string> {
   if (where === "container") {
     const config = `/tmp/${CLIENT_PROPERTIES}`;
     run("docker", ["exec", "-i", target.container, "sh", "-c", `cat > ${config}`], { input: clientProperties(target.sasl) });
@@ -296,18 +337,32 @@ function commandProperties(props: ToolProperties, form: "repeated" | "once"): st
 }
 
 /** kafka-producer-perf-test.sh: N records of 1 KiB, unthrottled, acks=all, idempotent. */
-export async function kafkaToolProduce(target: KafkaRunTarget, where: ToolHost, topic: string, props: ToolProperties = {}): Promise<Sample & { line: string }> {
+export async function kafkaToolProduce(
+  target: KafkaRunTarget,
+  where: ToolHost,
+  topic: string,
+  props: ToolProperties = {},
+): Promise<Sample & { line: string }> {
   const out = await kafkaTool(target, where, "kafka-producer-perf-test.sh", (bootstrap, config) => [
-    "--topic", topic,
-    "--num-records", String(target.messages),
-    "--record-size", String(MESSAGE_BYTES),
-    "--throughput", "-1",
-    "--command-config", config,
+    "--topic",
+    topic,
+    "--num-records",
+    String(target.messages),
+    "--record-size",
+    String(MESSAGE_BYTES),
+    "--throughput",
+    "-1",
+    "--command-config",
+    config,
     // The durability every run has; a sweep may not change it.
     ...commandProperties({ ...props, "bootstrap.servers": bootstrap, acks: "all", "enable.idempotence": "true" }, "once"),
   ]);
   // 100000 records sent, 45000.1 records/sec (43.95 MB/sec), 300.00 ms avg latency, 600.00 ms max latency, 280 ms 50th, 550 ms 95th, 590 ms 99th, 600 ms 99.9th.
-  const line = out.split("\n").filter((l) => /records sent/.test(l)).pop() ?? "";
+  const line =
+    out
+      .split("\n")
+      .filter((l) => /records sent/.test(l))
+      .pop() ?? "";
   const m = /records sent, ([\d.]+) records\/sec .* (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/.exec(line);
   if (!m) throw new Error(`kafka-producer-perf-test printed no summary:\n${out.slice(-2000)}`);
   return { rate: Number(m[1]), p50: Number(m[2]), p99: Number(m[4]), line };
@@ -321,16 +376,27 @@ export async function kafkaToolProduce(target: KafkaRunTarget, where: ToolHost, 
  * `--fetch-size`, 1 MiB unless given), so that one property goes as
  * `--fetch-size`.
  */
-export async function kafkaToolConsume(target: KafkaRunTarget, where: ToolHost, topic: string, props: ToolProperties = {}): Promise<Sample & { line: string }> {
+export async function kafkaToolConsume(
+  target: KafkaRunTarget,
+  where: ToolHost,
+  topic: string,
+  props: ToolProperties = {},
+): Promise<Sample & { line: string }> {
   const n = target.messages;
   const { [FETCH_SIZE]: fetchSize, ...rest } = props;
   const out = await kafkaTool(target, where, "kafka-consumer-perf-test.sh", (bootstrap, config) => [
-    "--bootstrap-server", bootstrap,
-    "--topic", topic,
-    "--messages", String(n),
-    "--group", `perf-consumer-${where}-${topic}-${Object.values(props).join("-")}-${randomBytes(4).toString("hex")}`,
-    "--timeout", "60000",
-    "--command-config", config,
+    "--bootstrap-server",
+    bootstrap,
+    "--topic",
+    topic,
+    "--messages",
+    String(n),
+    "--group",
+    `perf-consumer-${where}-${topic}-${Object.values(props).join("-")}-${randomBytes(4).toString("hex")}`,
+    "--timeout",
+    "60000",
+    "--command-config",
+    config,
     ...(fetchSize === undefined ? [] : ["--fetch-size", String(fetchSize)]),
     ...commandProperties(rest, "repeated"),
   ]);

@@ -14,7 +14,10 @@ let prefix: string | undefined;
 
 /** The install's prefix: `<prefix>/bin/node`, `<prefix>/include/node`. */
 export function appNodePrefix(): string {
-  prefix ??= run("bash", [join(REPO_ROOT, "toolchain", "app-node.sh")]).trim().split("\n").pop()!;
+  prefix ??= run("bash", [join(REPO_ROOT, "toolchain", "app-node.sh")])
+    .trim()
+    .split("\n")
+    .pop()!;
   return prefix;
 }
 

@@ -49,7 +49,9 @@ export function timedRun(cmd: string, args: readonly string[], options: SpawnSyn
 export function run(cmd: string, args: readonly string[], options: SpawnSyncOptions & { allowFail?: boolean } = {}): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 900_000, ...options });
   if (r.status !== 0 && !options.allowFail) {
-    throw new Error(`${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}:\n${String(r.stderr ?? "").slice(-3000)}\n${String(r.stdout ?? "").slice(-3000)}`);
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}:\n${String(r.stderr ?? "").slice(-3000)}\n${String(r.stdout ?? "").slice(-3000)}`,
+    );
   }
   return String(r.stdout ?? "");
 }

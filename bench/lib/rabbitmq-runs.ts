@@ -25,7 +25,8 @@ import { timeCommandAsync } from "./proc";
 export const PREFETCH = 50;
 export const MAX_UNCONFIRMED = 1000; // apps/rabbitmq-producer/src/publisher-session.ts
 export const PERFTEST_HOME =
-  process.env.PERFTEST_HOME ?? join(process.env.TOOLCHAIN_CACHE ?? join(os.homedir(), ".cache", "cdktf-docker-messaging"), "perf-test-2.22.1");
+  process.env.PERFTEST_HOME ??
+  join(process.env.TOOLCHAIN_CACHE ?? join(os.homedir(), ".cache", "cdktf-docker-messaging"), "perf-test-2.22.1");
 
 /** Where a run sends and how much. */
 export interface RabbitMqRunTarget {
@@ -63,7 +64,10 @@ async function waitQueueEmpty(ch: amqp.Channel, queue: string, timeoutMs: number
  * when the producer has exited and the queue is empty. `ch` is a channel on
  * the same broker (purge and depth polls).
  */
-export async function rabbitOurs(target: RabbitMqRunTarget, ch: amqp.Channel): Promise<{ pair: Sample; producer: Sample; consumer: Sample }> {
+export async function rabbitOurs(
+  target: RabbitMqRunTarget,
+  ch: amqp.Channel,
+): Promise<{ pair: Sample; producer: Sample; consumer: Sample }> {
   const { url, queue, messages: n, work } = target;
   await ch.purgeQueue(queue);
   // What queue.grantConsume and queue.grantPublish give the apps (publishing through the default exchange).
@@ -73,7 +77,11 @@ export async function rabbitOurs(target: RabbitMqRunTarget, ch: amqp.Channel): P
     [ConnectionEnv.RABBITMQ_EXCHANGE]: "",
     [ConnectionEnv.RABBITMQ_ROUTING_KEY]: queue,
   };
-  const consumer = new AppProcess("rabbitmq-consumer", { ...commonEnv(work), ...consumerEnv, [AppEnv.CONSUMER_PREFETCH]: String(PREFETCH) });
+  const consumer = new AppProcess("rabbitmq-consumer", {
+    ...commonEnv(work),
+    ...consumerEnv,
+    [AppEnv.CONSUMER_PREFETCH]: String(PREFETCH),
+  });
   try {
     await consumer.event("connected", 30_000);
     const producer = new AppProcess("rabbitmq-producer", {
@@ -137,15 +145,26 @@ export interface PerfTestOptions {
   readonly multiAckEvery?: number;
 }
 
-export const PERFTEST_DEFAULTS: Required<PerfTestOptions> = { producers: 1, consumers: 1, confirm: MAX_UNCONFIRMED, prefetch: PREFETCH, multiAckEvery: 1 };
+export const PERFTEST_DEFAULTS: Required<PerfTestOptions> = {
+  producers: 1,
+  consumers: 1,
+  confirm: MAX_UNCONFIRMED,
+  prefetch: PREFETCH,
+  multiAckEvery: 1,
+};
 
 /** The knob arguments of a PerfTest run, as given on its command line. */
 export function perfTestKnobArgs(options: PerfTestOptions = {}): string[] {
   const o = { ...PERFTEST_DEFAULTS, ...options };
   return [
-    "--producers", String(o.producers), "--consumers", String(o.consumers),
-    "--confirm", String(o.confirm),
-    "--qos", String(o.prefetch),
+    "--producers",
+    String(o.producers),
+    "--consumers",
+    String(o.consumers),
+    "--confirm",
+    String(o.confirm),
+    "--qos",
+    String(o.prefetch),
     ...(o.multiAckEvery > 1 ? ["--multi-ack-every", String(o.multiAckEvery)] : []),
   ];
 }
@@ -216,21 +235,41 @@ export async function rabbitPerfTest(
   const { queue, messages: n } = target;
   const o = { ...PERFTEST_DEFAULTS, ...options };
   if (n % o.producers !== 0) throw new Error(`PerfTest: ${n} messages do not split over ${o.producers} producers`);
-  if (o.multiAckEvery > o.prefetch) throw new Error(`PerfTest: --multi-ack-every ${o.multiAckEvery} > --qos ${o.prefetch} never acks (the broker stops delivering at ${o.prefetch} unacked)`);
-  if (o.consumers === 1 && n % o.multiAckEvery !== 0) throw new Error(`PerfTest: ${n} messages are not a multiple of --multi-ack-every ${o.multiAckEvery} (the last ones would stay unacked)`);
+  if (o.multiAckEvery > o.prefetch)
+    throw new Error(
+      `PerfTest: --multi-ack-every ${o.multiAckEvery} > --qos ${o.prefetch} never acks (the broker stops delivering at ${o.prefetch} unacked)`,
+    );
+  if (o.consumers === 1 && n % o.multiAckEvery !== 0)
+    throw new Error(
+      `PerfTest: ${n} messages are not a multiple of --multi-ack-every ${o.multiAckEvery} (the last ones would stay unacked)`,
+    );
   await ch.purgeQueue(queue);
   const argv = [
-    "-cp", `${PERFTEST_HOME}/lib/*`, "com.rabbitmq.perf.PerfTest",
-    "--uri", firstUrl(target.url),
+    "-cp",
+    `${PERFTEST_HOME}/lib/*`,
+    "com.rabbitmq.perf.PerfTest",
+    "--uri",
+    firstUrl(target.url),
     ...perfTestKnobArgs(o),
-    "--predeclared", "--queue", queue, "--exchange", "amq.default", "--routing-key", queue,
-    "--size", String(MESSAGE_BYTES),
-    "--flag", "persistent",
-    "--pmessages", String(n / o.producers),
+    "--predeclared",
+    "--queue",
+    queue,
+    "--exchange",
+    "amq.default",
+    "--routing-key",
+    queue,
+    "--size",
+    String(MESSAGE_BYTES),
+    "--flag",
+    "persistent",
+    "--pmessages",
+    String(n / o.producers),
     ...(o.consumers === 1 ? ["--cmessages", String(n)] : ["--exit-when", "empty"]),
-    "--time", "300",
+    "--time",
+    "300",
     "--use-millis",
-    "--id", "bench",
+    "--id",
+    "bench",
   ];
   const r = await timeCommandAsync("java", argv, { timeoutMs: 330_000 });
   const out = r.stdout + r.stderr;
@@ -252,9 +291,18 @@ export async function rabbitPerfTest(
       summaryRate: p.receive,
       intervalRate: received ? n / received : NaN,
     },
-    producer: { rate: sendRate, p50: p.confirm?.[1], p99: p.confirm?.[4], summaryRate: p.send, intervalRate: confirmed ? n / confirmed : NaN },
+    producer: {
+      rate: sendRate,
+      p50: p.confirm?.[1],
+      p99: p.confirm?.[4],
+      summaryRate: p.send,
+      intervalRate: confirmed ? n / confirmed : NaN,
+    },
     consumer: { rate: receiveRate },
-    output: out.split("\n").filter((l) => /rate avg|latency min/.test(l)).join("\n"),
+    output: out
+      .split("\n")
+      .filter((l) => /rate avg|latency min/.test(l))
+      .join("\n"),
     queueLeft: await queueDepth(ch, queue),
   };
 }

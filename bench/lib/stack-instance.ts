@@ -83,7 +83,12 @@ export function synthDefaultStack(tmp: string, options: InstanceOptions = {}): {
   const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
   delete env.NODE_OPTIONS;
   // What `npm run synth` does (bundle the apps, run the stack), through an entry that can leave observability out.
-  const entry = ["-r", "./toolchain/ts-register.cjs", "bench/lib/default-stack-entry.ts", ...(options.observability === false ? ["--without-observability"] : [])];
+  const entry = [
+    "-r",
+    "./toolchain/ts-register.cjs",
+    "bench/lib/default-stack-entry.ts",
+    ...(options.observability === false ? ["--without-observability"] : []),
+  ];
   const t = timeCommand("sh", ["-c", `node apps/bundle.mjs && node ${entry.join(" ")}`], { cwd: REPO_ROOT, env });
   const doc = JSON.parse(readFileSync(join(outdir, "stacks", "messaging", "cdk.tf.json"), "utf8")) as Record<string, Json>;
   return { doc, seconds: t.seconds };
@@ -95,7 +100,10 @@ export function toBenchInstance(
   stateFile: string,
   { prefix, ports }: InstanceNaming = BENCH_NAMING,
 ): { doc: Record<string, Json>; containers: string[]; jobs: string[] } {
-  const out = deepMapStrings(JSON.parse(JSON.stringify(doc)) as Json, ports) as Record<string, Record<string, Record<string, Record<string, Json>>>>;
+  const out = deepMapStrings(JSON.parse(JSON.stringify(doc)) as Json, ports) as Record<
+    string,
+    Record<string, Record<string, Record<string, Json>>>
+  >;
   const containers: string[] = [];
   const jobs: string[] = [];
   for (const [type, byId] of Object.entries(out.resource ?? {})) {
@@ -130,7 +138,9 @@ export function prepareInstance(dir: string, password: string, options: Instance
   mkdirSync(stackDir, { recursive: true });
   writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(inst.doc, null, 2));
   // Every secret the stack asks for (admin passwords, credentials keys); the RabbitMQ admin's is the one given.
-  const secrets = Object.fromEntries(Object.keys((inst.doc as { variable?: object }).variable ?? {}).map((name) => [`TF_VAR_${name}`, `${password}-${name}`]));
+  const secrets = Object.fromEntries(
+    Object.keys((inst.doc as { variable?: object }).variable ?? {}).map((name) => [`TF_VAR_${name}`, `${password}-${name}`]),
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, TF_VAR_rabbitmq_admin_password: password, TF_IN_AUTOMATION: "1" };
   run("terraform", ["init", "-input=false", "-no-color"], { cwd: stackDir, env });
   return { dir: stackDir, doc: inst.doc, containers: inst.containers, jobs: inst.jobs, env, synthSeconds: seconds, prefix: naming.prefix };
@@ -138,7 +148,10 @@ export function prepareInstance(dir: string, password: string, options: Instance
 
 /** The stack's outputs (`terraform output -json`), sensitive ones included. */
 export function outputs(inst: StackInstance): Record<string, string> {
-  const raw = JSON.parse(run("terraform", ["output", "-json", "-no-color"], { cwd: inst.dir, env: inst.env })) as Record<string, { value: string }>;
+  const raw = JSON.parse(run("terraform", ["output", "-json", "-no-color"], { cwd: inst.dir, env: inst.env })) as Record<
+    string,
+    { value: string }
+  >;
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
 }
 

@@ -128,7 +128,11 @@ export function out(text = ""): void {
  * `<!-- results:<name>:end -->`, so the document always shows the latest run.
  */
 export function writeReport(name: string, header: string): void {
-  const body = [header, "", ...reportLines].join("\n").replace(/\n{3,}/g, "\n\n").trim() + "\n";
+  const body =
+    [header, "", ...reportLines]
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim() + "\n";
   writeFileSync(join(RESULTS_DIR, `${name}.md`), body);
   const doc = join(REPO_ROOT, "BENCHMARKS.md");
   let text: string;
@@ -148,7 +152,10 @@ export function writeReport(name: string, header: string): void {
 /** The line above a report: when, how, on what. */
 export function runHeader(resultFile: string, loadStart: number[]): string {
   const m = machineInfo();
-  const cmd = `node -r esbuild-register ${process.argv.slice(1).map((a) => a.replace(`${REPO_ROOT}/`, "")).join(" ")}`;
+  const cmd = `node -r esbuild-register ${process.argv
+    .slice(1)
+    .map((a) => a.replace(`${REPO_ROOT}/`, ""))
+    .join(" ")}`;
   return (
     `_Latest run: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, \`${cmd}\`, ` +
     `${m.nproc} CPUs, ${m.memoryGiB} GiB, load average at start ${loadStart.map((l) => l.toFixed(2)).join(" ")}, ` +

@@ -123,28 +123,29 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
       },
     ],
   });
-  const definitions = JSON.stringify(
-    {
-      users: [{ name: "admin", password: "__PASSWORD__", tags: "administrator" }],
-      vhosts: [{ name: "/" }],
-      permissions: [{ user: "admin", vhost: "/", configure: ".*", write: ".*", read: ".*" }],
-      queues: [
-        { name: "orders.dead-letter", vhost: "/", durable: true, auto_delete: false, arguments: { "x-queue-type": "quorum" } },
-        {
-          name: "orders",
-          vhost: "/",
-          durable: true,
-          auto_delete: false,
-          arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "orders.dead-letter" },
-        },
-      ],
-      exchanges: [],
-      bindings: [],
-      policies: [],
-    },
-    null,
-    2,
-  ).replace('"__PASSWORD__"', Fn.jsonencode(password.stringValue)) + "\n";
+  const definitions =
+    JSON.stringify(
+      {
+        users: [{ name: "admin", password: "__PASSWORD__", tags: "administrator" }],
+        vhosts: [{ name: "/" }],
+        permissions: [{ user: "admin", vhost: "/", configure: ".*", write: ".*", read: ".*" }],
+        queues: [
+          { name: "orders.dead-letter", vhost: "/", durable: true, auto_delete: false, arguments: { "x-queue-type": "quorum" } },
+          {
+            name: "orders",
+            vhost: "/",
+            durable: true,
+            auto_delete: false,
+            arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "orders.dead-letter" },
+          },
+        ],
+        exchanges: [],
+        bindings: [],
+        policies: [],
+      },
+      null,
+      2,
+    ).replace('"__PASSWORD__"', Fn.jsonencode(password.stringValue)) + "\n";
 
   const rabbitHealth: ContainerHealthcheck = {
     test: ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"],

@@ -9,15 +9,7 @@ import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
 import { declareContainer, type PublishedPort } from "../private/container-spec";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
-import {
-  checkInteger,
-  checkIpAddress,
-  checkKnownKeys,
-  checkLabels,
-  checkOneOf,
-  checkPort,
-  isToken,
-} from "../private/validation";
+import { checkInteger, checkIpAddress, checkKnownKeys, checkLabels, checkOneOf, checkPort, isToken } from "../private/validation";
 import { AppMetricsEnv, APP_SETTINGS, AppOnlyEnv, DEFAULT_APP_METRICS_PORT, isAppSetting, parseSetting } from "./app-settings";
 import { resolveAppMetrics, ScrapeLabels, type AppMetricsOptions, type IMetricsSource, type ScrapeTarget } from "../observability/metrics";
 import { HealthCheck } from "./health-check";
@@ -172,19 +164,35 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     }
     checkKnownKeys(this, "AppContainerProps", props, APP_PROPS);
     if (!(props.image instanceof ContainerImage)) {
-      fail(this, "image is required and must be a ContainerImage", props.image, 'use ContainerImage.fromBuild("apps/my-app"), fromRegistry("name:tag") or fromLocal(...)');
+      fail(
+        this,
+        "image is required and must be a ContainerImage",
+        props.image,
+        'use ContainerImage.fromBuild("apps/my-app"), fromRegistry("name:tag") or fromLocal(...)',
+      );
     }
     // The containers are `<name>-<i>`: those are what Docker's grammar applies to.
     const name = props.name ?? id;
     const nameOk = isToken(name) || checkAppName(this, name, typeof props.replicas === "number" ? props.replicas : 1);
     this.appName = nameOk ? name : `invalid-name-${this.node.addr.slice(0, 8)}`;
-    const replicas = checkInteger(this, "replicas", props.replicas, 1, "run at least one replica (replicas >= 1)", 1000) ? (props.replicas ?? 1) : 1;
-    const memoryMb = checkInteger(this, "memoryMb", props.memoryMb, 6, "give the app at least 6 MiB, Docker's smallest memory limit (a Node app needs about 64)", 1024 * 1024)
+    const replicas = checkInteger(this, "replicas", props.replicas, 1, "run at least one replica (replicas >= 1)", 1000)
+      ? (props.replicas ?? 1)
+      : 1;
+    const memoryMb = checkInteger(
+      this,
+      "memoryMb",
+      props.memoryMb,
+      6,
+      "give the app at least 6 MiB, Docker's smallest memory limit (a Node app needs about 64)",
+      1024 * 1024,
+    )
       ? (props.memoryMb ?? 256)
       : 256;
     checkInteger(this, "stopGracePeriodSeconds", props.stopGracePeriodSeconds, 0, "use 0 or more seconds", 3600);
     checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
-    const restart = checkOneOf(this, "restartPolicy", props.restartPolicy, RESTART_POLICIES) ? (props.restartPolicy ?? "unless-stopped") : "unless-stopped";
+    const restart = checkOneOf(this, "restartPolicy", props.restartPolicy, RESTART_POLICIES)
+      ? (props.restartPolicy ?? "unless-stopped")
+      : "unless-stopped";
     checkLabels(this, "labels", props.labels);
     this.environment = checkEnvironment(this, props.environment);
     this.metrics = resolveAppMetrics(this, props.metrics, DEFAULT_APP_METRICS_PORT);
@@ -262,7 +270,9 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
   }
 
   public addWiring(wiring: BrokerWiring): void {
-    const same = this.wirings.find((w) => w.broker === wiring.broker && w.role === wiring.role && sameEnvironment(w.environment, wiring.environment));
+    const same = this.wirings.find(
+      (w) => w.broker === wiring.broker && w.role === wiring.role && sameEnvironment(w.environment, wiring.environment),
+    );
     if (same) return; // the same wiring twice is one
     for (const [name, value] of Object.entries(wiring.environment)) {
       if (name in this.environment) {
@@ -301,7 +311,8 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
   /** The volumes the wirings mount (a TLS broker's CA certificate), once each. */
   private wiredVolumes(): { volumeName: string; containerPath: string; readOnly: boolean }[] {
     const volumes: { volumeName: string; containerPath: string; readOnly: boolean }[] = [];
-    for (const w of this.wirings) for (const v of w.volumes ?? []) if (!volumes.some((x) => x.containerPath === v.containerPath)) volumes.push({ ...v });
+    for (const w of this.wirings)
+      for (const v of w.volumes ?? []) if (!volumes.some((x) => x.containerPath === v.containerPath)) volumes.push({ ...v });
     return volumes;
   }
 
@@ -372,7 +383,12 @@ function checkEnvironment(scope: Construct, environment: unknown): Record<string
   const valid: Record<string, string> = {};
   if (environment === undefined) return valid;
   if (environment === null || typeof environment !== "object" || Array.isArray(environment)) {
-    report(scope, "environment must be an object of variable names to string values", environment, 'pass e.g. { [AppEnv.PRODUCER_RATE]: "20" }');
+    report(
+      scope,
+      "environment must be an object of variable names to string values",
+      environment,
+      'pass e.g. { [AppEnv.PRODUCER_RATE]: "20" }',
+    );
     return valid;
   }
   for (const [key, value] of Object.entries(environment)) {
@@ -385,18 +401,33 @@ function checkEnvironment(scope: Construct, environment: unknown): Record<string
       continue;
     }
     if ((Object.values(ConnectionEnv) as string[]).includes(key)) {
-      report(scope, `environment sets the connection variable ${key}`, key, "remove it: a grant verb (e.g. queue.grantConsume(app)) sets it");
+      report(
+        scope,
+        `environment sets the connection variable ${key}`,
+        key,
+        "remove it: a grant verb (e.g. queue.grantConsume(app)) sets it",
+      );
       continue;
     }
     if ((Object.values(AppMetricsEnv) as string[]).includes(key)) {
-      report(scope, `environment sets ${key}, which the metrics prop sets`, key, "remove it; pass metrics: { port } (or { enabled: false }) instead");
+      report(
+        scope,
+        `environment sets ${key}, which the metrics prop sets`,
+        key,
+        "remove it; pass metrics: { port } (or { enabled: false }) instead",
+      );
       continue;
     }
     if (isAppSetting(key)) {
       if (!isToken(value)) {
         const parsed = parseSetting(key, value);
         if (!parsed.ok) {
-          report(scope, `environment.${key} must be ${parsed.expected}`, value, `set ${key} to ${parsed.expected}; an app that reads it would exit 2 at start`);
+          report(
+            scope,
+            `environment.${key} must be ${parsed.expected}`,
+            value,
+            `set ${key} to ${parsed.expected}; an app that reads it would exit 2 at start`,
+          );
           continue;
         }
       }
@@ -424,7 +455,8 @@ function checkPorts(scope: Construct, ports: unknown, replicas: number): Publish
   ports.forEach((p: AppPort, i: number) => {
     if (!checkKnownKeys(scope, `ports[${i}]`, p, PORT_PROPS)) return;
     const ok = [
-      p.containerPort !== undefined || (report(scope, `ports[${i}].containerPort is required`, p, "give the port the app listens on"), false),
+      p.containerPort !== undefined ||
+        (report(scope, `ports[${i}].containerPort is required`, p, "give the port the app listens on"), false),
       p.hostPort !== undefined || (report(scope, `ports[${i}].hostPort is required`, p, "give the host port to publish on"), false),
       checkPort(scope, `ports[${i}].containerPort`, p.containerPort),
       checkPort(scope, `ports[${i}].hostPort`, p.hostPort),
@@ -442,7 +474,14 @@ function checkPorts(scope: Construct, ports: unknown, replicas: number): Publish
 function checkStringList(scope: Construct, field: string, value: unknown): boolean {
   if (value === undefined) return true;
   if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== "string")) {
-    report(scope, `${field} must be a non-empty list of strings`, value, typeof value === "string" ? `split it: ${JSON.stringify(value.split(/\s+/))}, or ["/bin/sh", "-c", ${JSON.stringify(value)}]` : 'pass e.g. ["node", "main.js"]');
+    report(
+      scope,
+      `${field} must be a non-empty list of strings`,
+      value,
+      typeof value === "string"
+        ? `split it: ${JSON.stringify(value.split(/\s+/))}, or ["/bin/sh", "-c", ${JSON.stringify(value)}]`
+        : 'pass e.g. ["node", "main.js"]',
+    );
     return false;
   }
   return true;

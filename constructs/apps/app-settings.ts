@@ -141,7 +141,9 @@ export function describeSetting(spec: SettingSpec): string {
   }
 }
 
-export type ParsedSetting = { readonly ok: true; readonly value: number | boolean | string } | { readonly ok: false; readonly expected: string };
+export type ParsedSetting =
+  | { readonly ok: true; readonly value: number | boolean | string }
+  | { readonly ok: false; readonly expected: string };
 
 /**
  * Parses one setting's text as the apps do. Integers are decimal digits

@@ -9,20 +9,18 @@ import type { Container } from "../private/bindings";
 import { declareContainer, type Late, type PublishedPort } from "../private/container-spec";
 import { Labels } from "../private/labels";
 import { escapeTemplate, sha256, terraformIdentifier } from "../private/terraform-text";
-import {
-  checkHostname,
-  checkInteger,
-  checkKnownKeys,
-  checkLabels,
-  checkOneOf,
-  claimName,
-  isToken,
-} from "../private/validation";
+import { checkHostname, checkInteger, checkKnownKeys, checkLabels, checkOneOf, claimName, isToken } from "../private/validation";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { TlsCertificates, type ITlsCertificates } from "../security/tls-certificates";
 import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
-import { resolveBrokerMetrics, ScrapeLabels, type BrokerMetricsOptions, type IMetricsSource, type ScrapeTarget } from "../observability/metrics";
+import {
+  resolveBrokerMetrics,
+  ScrapeLabels,
+  type BrokerMetricsOptions,
+  type IMetricsSource,
+  type ScrapeTarget,
+} from "../observability/metrics";
 import type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient } from "./broker";
 
 /** The props every broker kind has. */
@@ -329,25 +327,30 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     this.brokerName = nameOk ? (props.name ?? id) : `invalid-name-${sha256(this.node.path, 8)}`;
     // Host names compare without case in Docker's DNS: `Kafka` and `kafka` would be one alias.
     if (nameOk) claimName(this, "hostname", this.brokerName, "give each broker a name that differs in more than letter case");
-    this.memoryMb = checkInteger(
-      this,
-      "memoryMb",
-      props.memoryMb,
-      description.minMemoryMb,
-      description.memoryFix,
-      1024 * 1024,
-    )
+    this.memoryMb = checkInteger(this, "memoryMb", props.memoryMb, description.minMemoryMb, description.memoryFix, 1024 * 1024)
       ? (props.memoryMb ?? description.defaultMemoryMb)
       : description.defaultMemoryMb;
     checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
-    checkInteger(this, "stopGracePeriodSeconds", props.stopGracePeriodSeconds, 0, "use 0 or more seconds (30 lets a broker stop cleanly)", 3600);
+    checkInteger(
+      this,
+      "stopGracePeriodSeconds",
+      props.stopGracePeriodSeconds,
+      0,
+      "use 0 or more seconds (30 lets a broker stop cleanly)",
+      3600,
+    );
     if (!checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"])) this.removalPolicy = "retain";
     else this.removalPolicy = props.dataRemovalPolicy;
     checkLabels(this, "labels", props.labels);
     checkSecretToken(this, "credentialsKey", props.credentialsKey, `credentials_key`);
     this.hardening = resolveHardening(this, props.hardening, HardeningProfiles.broker(description.addedCapabilities ?? []));
     if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
-      report(this, "image is not a ContainerImage", props.image, 'use ContainerImage.fromRegistry("name:tag"), fromLocal(...) or fromBuild(folder)');
+      report(
+        this,
+        "image is not a ContainerImage",
+        props.image,
+        'use ContainerImage.fromRegistry("name:tag"), fromLocal(...) or fromBuild(folder)',
+      );
     }
 
     const count = checkNodeCount(this, props.nodes) ? (props.nodes ?? 1) : 1;
@@ -361,7 +364,10 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     const metricsHostPortOk =
       metrics.hostPort === undefined ||
       (checkPortRange(this, "metrics.hostPort", metrics.hostPort, count) &&
-        checkMetricsHostPort(this, metrics.hostPort, count, { ...description.publishedHostPorts, [description.kind === "kafka" ? "hostPort" : "amqpHostPort"]: description.hostPort }));
+        checkMetricsHostPort(this, metrics.hostPort, count, {
+          ...description.publishedHostPorts,
+          [description.kind === "kafka" ? "hostPort" : "amqpHostPort"]: description.hostPort,
+        }));
     this.metricsSettings = metricsHostPortOk ? metrics : { enabled: metrics.enabled };
     // Published metrics are easy to put on another container's port: check host ports even without addMessagingAspects.
     if (this.metricsSettings.hostPort !== undefined) ensureUniqueHostPorts(this);
@@ -530,9 +536,14 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   }
 
   /** The `tls` prop, checked: generated certificates, the user's, or none. */
-  private resolveTls(tls: BrokerTlsOptions | undefined, nodeCount: number, description: BrokerKindDescription): ITlsCertificates | undefined {
+  private resolveTls(
+    tls: BrokerTlsOptions | undefined,
+    nodeCount: number,
+    description: BrokerKindDescription,
+  ): ITlsCertificates | undefined {
     if (tls === undefined) return undefined;
-    const fix = 'pass { certificates: "generate" } to make them at deploy, or { certificates: TlsCertificates.fromFiles(scope, "certs", { caFile, certFile, keyFile, keyOwnerUid, keyOwnerGid }) }';
+    const fix =
+      'pass { certificates: "generate" } to make them at deploy, or { certificates: TlsCertificates.fromFiles(scope, "certs", { caFile, certFile, keyFile, keyOwnerUid, keyOwnerGid }) }';
     if (tls === null || typeof tls !== "object" || Array.isArray(tls)) {
       report(this, "tls must be an object saying where the certificates come from", tls, fix);
       return undefined;
@@ -545,7 +556,10 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     }
     const certificates = (tls as { certificates?: unknown }).certificates;
     if (certificates === "generate") {
-      const names = nodeCount === 1 ? [this.brokerName] : [this.brokerName, ...Array.from({ length: nodeCount }, (_, i) => `${this.brokerName}-${i + 1}`)];
+      const names =
+        nodeCount === 1
+          ? [this.brokerName]
+          : [this.brokerName, ...Array.from({ length: nodeCount }, (_, i) => `${this.brokerName}-${i + 1}`)];
       return new TlsCertificates(this, "tls", {
         name: this.brokerName,
         dnsNames: [...names, "localhost"],
@@ -554,7 +568,12 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
         removalPolicy: this.removalPolicy ?? "retain",
       });
     }
-    if (certificates === undefined || typeof certificates !== "object" || certificates === null || typeof (certificates as ITlsCertificates).brokerAttachment !== "function") {
+    if (
+      certificates === undefined ||
+      typeof certificates !== "object" ||
+      certificates === null ||
+      typeof (certificates as ITlsCertificates).brokerAttachment !== "function"
+    ) {
       report(this, "tls asks for TLS without certificates and without generating them", certificates, fix);
       return undefined;
     }
@@ -610,7 +629,12 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   /** A stack output `<prefix>_<suffix>`, its name claimed in the stack. */
   protected addOutput(id: string, suffix: string, value: string, options: { description: string; sensitive?: boolean }): TerraformOutput {
     const name = `${this.terraformPrefix}_${suffix}`;
-    claimName(this, "terraform output", name, "give the brokers names that differ in more than '-', '.' or '_' (output names replace them with '_')");
+    claimName(
+      this,
+      "terraform output",
+      name,
+      "give the brokers names that differ in more than '-', '.' or '_' (output names replace them with '_')",
+    );
     const output = new TerraformOutput(this, id, { value, description: options.description, sensitive: options.sensitive });
     output.overrideLogicalId(name);
     this.checkSoleOwner(output, name, "output");
@@ -639,21 +663,34 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     charset?: { pattern: string; description: string },
   ): TerraformVariable {
     const name = `${this.terraformPrefix}_${suffix}`;
-    claimName(this, "terraform variable", name, "give the brokers names that differ in more than '-', '.' or '_' (variable names replace them with '_')");
+    claimName(
+      this,
+      "terraform variable",
+      name,
+      "give the brokers names that differ in more than '-', '.' or '_' (variable names replace them with '_')",
+    );
     const variable = new TerraformVariable(this, id, {
       type: "string",
       sensitive: true,
       nullable: true,
       description: `${description} (at least ${minLength} characters). Set TF_VAR_${name}.`,
       validation: [
-        { condition: `\${var.${name} != null}`, errorMessage: `${name} is not set: export TF_VAR_${name} (${description}, at least ${minLength} characters).` },
+        {
+          condition: `\${var.${name} != null}`,
+          errorMessage: `${name} is not set: export TF_VAR_${name} (${description}, at least ${minLength} characters).`,
+        },
         {
           condition: `\${var.${name} == null ? true : length(var.${name}) >= ${minLength}}`,
           errorMessage: `${name} must be at least ${minLength} characters long.`,
         },
         // A charset pattern has no backslash or quote, so it needs no escaping inside the HCL string.
         ...(charset
-          ? [{ condition: `\${var.${name} == null ? true : can(regex("${charset.pattern}", var.${name}))}`, errorMessage: `${name} may contain only ${charset.description}.` }]
+          ? [
+              {
+                condition: `\${var.${name} == null ? true : can(regex("${charset.pattern}", var.${name}))}`,
+                errorMessage: `${name} may contain only ${charset.description}.`,
+              },
+            ]
           : []),
       ],
     });
@@ -704,7 +741,14 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       return false;
     }
     // A function is called only for a real app: the settings may derive from its name.
-    app.addWiring({ broker: this, role, environment: typeof environment === "function" ? environment() : environment, location, ...(volumes?.length ? { volumes } : {}), ...(target ? { target } : {}) });
+    app.addWiring({
+      broker: this,
+      role,
+      environment: typeof environment === "function" ? environment() : environment,
+      location,
+      ...(volumes?.length ? { volumes } : {}),
+      ...(target ? { target } : {}),
+    });
     return true;
   }
 }
@@ -727,7 +771,13 @@ export function checkSecretToken(scope: Construct, field: string, value: unknown
 
 function checkNodeCount(scope: Construct, nodes: unknown): boolean {
   if (nodes === undefined) return true;
-  if (typeof nodes !== "number" || !Number.isInteger(nodes) || nodes < 1 || (nodes > 1 && (nodes < 3 || nodes % 2 === 0)) || nodes > MAX_BROKER_NODES) {
+  if (
+    typeof nodes !== "number" ||
+    !Number.isInteger(nodes) ||
+    nodes < 1 ||
+    (nodes > 1 && (nodes < 3 || nodes % 2 === 0)) ||
+    nodes > MAX_BROKER_NODES
+  ) {
     report(
       scope,
       `nodes must be 1 or an odd number between 3 and ${MAX_BROKER_NODES}`,
@@ -743,7 +793,12 @@ function checkNodeCount(scope: Construct, nodes: unknown): boolean {
 
 function checkPortRange(scope: Construct, field: string, base: number, count: number): boolean {
   if (typeof base === "number" && base + count - 1 > 65535) {
-    report(scope, `${field}: node ${count} would publish port ${base + count - 1}, above 65535`, base, `use a base port <= ${65536 - count}`);
+    report(
+      scope,
+      `${field}: node ${count} would publish port ${base + count - 1}, above 65535`,
+      base,
+      `use a base port <= ${65536 - count}`,
+    );
     return false;
   }
   return true;

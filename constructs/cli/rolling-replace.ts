@@ -82,18 +82,30 @@ export function parseArgs(argv: string[], cwd = process.cwd()): RollOptions {
       return v;
     };
     switch (arg) {
-      case "--stack": stack = value(); break;
-      case "--stack-dir": stackDir = value(); break;
-      case "--broker": brokers.push(value()); break;
-      case "--replace": replace = true; break;
-      case "--nodes-only": nodesOnly = true; break;
+      case "--stack":
+        stack = value();
+        break;
+      case "--stack-dir":
+        stackDir = value();
+        break;
+      case "--broker":
+        brokers.push(value());
+        break;
+      case "--replace":
+        replace = true;
+        break;
+      case "--nodes-only":
+        nodesOnly = true;
+        break;
       case "--timeout-seconds": {
         const raw = value();
         timeoutSeconds = Number(raw);
-        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new RollUsageError(`--timeout-seconds: '${raw}' is not a whole number of seconds >= 1`);
+        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
+          throw new RollUsageError(`--timeout-seconds: '${raw}' is not a whole number of seconds >= 1`);
         break;
       }
-      default: throw new RollUsageError(`unknown argument '${arg}' (see --help)`);
+      default:
+        throw new RollUsageError(`unknown argument '${arg}' (see --help)`);
     }
   }
   if (stack && stackDir) throw new RollUsageError("give --stack or --stack-dir, not both");
@@ -156,7 +168,8 @@ function terraformBinary(): string {
 /** `terraform <command> -input=false -no-color <rest>`: Terraform reads no flag after a positional argument (a plan file). */
 function terraform(stackDir: string, [command, ...rest]: string[]): void {
   const result = run(terraformBinary(), [command, "-input=false", "-no-color", ...rest], stackDir, true);
-  if (result.status !== 0) throw new Error(`terraform ${command} failed (exit ${result.status}): the run stopped here; see its output above`);
+  if (result.status !== 0)
+    throw new Error(`terraform ${command} failed (exit ${result.status}): the run stopped here; see its output above`);
 }
 
 /**
@@ -175,7 +188,8 @@ function withPlan<T>(stackDir: string, use: (replaced: Set<string>, file: string
 
 function plan(stackDir: string, file: string): [Set<string>, string] {
   const planned = run(terraformBinary(), ["plan", "-input=false", "-no-color", `-out=${file}`], stackDir);
-  if (planned.status !== 0) throw new Error(`terraform plan failed (exit ${planned.status}):\n${planned.stdout.slice(-4000)}${planned.stderr.slice(-4000)}`);
+  if (planned.status !== 0)
+    throw new Error(`terraform plan failed (exit ${planned.status}):\n${planned.stdout.slice(-4000)}${planned.stderr.slice(-4000)}`);
   const shown = run(terraformBinary(), ["show", "-json", file], stackDir);
   if (shown.status !== 0) throw new Error(`terraform show failed (exit ${shown.status}): ${shown.stderr.slice(-2000)}`);
   return [replacedAddresses(JSON.parse(shown.stdout)), file];
@@ -209,7 +223,9 @@ export async function roll(options: RollOptions): Promise<void> {
   const known = [...new Set(all.map((n) => n.broker))];
   for (const broker of options.brokers) {
     if (!known.includes(broker)) {
-      throw new RollUsageError(`--broker ${broker}: no clustered broker of that name in ${stackFile} (clustered brokers: ${known.join(", ") || "none"})`);
+      throw new RollUsageError(
+        `--broker ${broker}: no clustered broker of that name in ${stackFile} (clustered brokers: ${known.join(", ") || "none"})`,
+      );
     }
   }
   const chosen = all.filter((n) => options.brokers.length === 0 || options.brokers.includes(n.broker));
@@ -222,7 +238,12 @@ export async function roll(options: RollOptions): Promise<void> {
     await waitUntilSafe(node, "the cluster can lose it", options.timeoutSeconds);
     log(`${node.containerName}: replacing (${node.address})`);
     const started = Date.now();
-    terraform(options.stackDir, ["apply", "-auto-approve", `-target=${node.address}`, ...(options.replace ? [`-replace=${node.address}`] : [])]);
+    terraform(options.stackDir, [
+      "apply",
+      "-auto-approve",
+      `-target=${node.address}`,
+      ...(options.replace ? [`-replace=${node.address}`] : []),
+    ]);
     log(`${node.containerName}: replaced and healthy (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     await waitUntilSafe(node, "caught up: the cluster is whole again", options.timeoutSeconds);
   }

@@ -28,7 +28,8 @@ export function runToolchainScript(script: string, args: readonly string[]): nev
 /** `<package>/toolchain`: this file is `<package>/dist/constructs/cli/` when installed, `<repo>/constructs/cli/` in a clone. */
 function toolchainDirectory(): string {
   for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "toolchain", "env.sh")) && fs.existsSync(path.join(dir, "package.json"))) return path.join(dir, "toolchain");
+    if (fs.existsSync(path.join(dir, "toolchain", "env.sh")) && fs.existsSync(path.join(dir, "package.json")))
+      return path.join(dir, "toolchain");
   }
   return path.join(__dirname, "..", "..", "toolchain");
 }

@@ -46,7 +46,8 @@ export function parseArgs(argv: string[], cwd = process.cwd()): TopologyOptions 
     const arg = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined || (v.startsWith("--") && v !== "-")) throw new TopologyUsageError(`${arg} needs a file name (or - for standard output)`);
+      if (v === undefined || (v.startsWith("--") && v !== "-"))
+        throw new TopologyUsageError(`${arg} needs a file name (or - for standard output)`);
       return v;
     };
     if (arg === "--svg") svg = value();
@@ -68,15 +69,26 @@ export function parseArgs(argv: string[], cwd = process.cwd()): TopologyOptions 
 function resolveStackFile(cwd: string, input: string | undefined): string {
   if (input === undefined) {
     const stacks = path.join(cwd, "cdktf.out", "stacks");
-    const found = fs.existsSync(stacks) ? fs.readdirSync(stacks).filter((d) => fs.existsSync(path.join(stacks, d, "cdk.tf.json"))).sort() : [];
+    const found = fs.existsSync(stacks)
+      ? fs
+          .readdirSync(stacks)
+          .filter((d) => fs.existsSync(path.join(stacks, d, "cdk.tf.json")))
+          .sort()
+      : [];
     if (found.length === 1) return path.join(stacks, found[0], "cdk.tf.json");
-    if (found.length === 0) throw new TopologyUsageError(`no synthesized stack in ${stacks}: run \`cdktf synth\` first, or name a stack folder or its cdk.tf.json`);
-    throw new TopologyUsageError(`${stacks} holds ${found.length} stacks (${found.join(", ")}): name one, e.g. cdktf.out/stacks/${found[0]}`);
+    if (found.length === 0)
+      throw new TopologyUsageError(
+        `no synthesized stack in ${stacks}: run \`cdktf synth\` first, or name a stack folder or its cdk.tf.json`,
+      );
+    throw new TopologyUsageError(
+      `${stacks} holds ${found.length} stacks (${found.join(", ")}): name one, e.g. cdktf.out/stacks/${found[0]}`,
+    );
   }
   const given = path.resolve(cwd, input);
   if (!fs.existsSync(given)) throw new TopologyUsageError(`${input}: no such file or folder`);
   const file = fs.statSync(given).isDirectory() ? path.join(given, "cdk.tf.json") : given;
-  if (!fs.existsSync(file)) throw new TopologyUsageError(`${input}: no cdk.tf.json in this folder (a synthesized stack is cdktf.out/stacks/<name>)`);
+  if (!fs.existsSync(file))
+    throw new TopologyUsageError(`${input}: no cdk.tf.json in this folder (a synthesized stack is cdktf.out/stacks/<name>)`);
   return file;
 }
 
@@ -86,7 +98,9 @@ export function readTopology(stackFile: string): TopologyDescription {
   try {
     json = JSON.parse(fs.readFileSync(stackFile, "utf8"));
   } catch (error) {
-    throw new TopologyUsageError(`${stackFile}: not a synthesized cdktf stack (not JSON: ${error instanceof Error ? error.message : error})`);
+    throw new TopologyUsageError(
+      `${stackFile}: not a synthesized cdktf stack (not JSON: ${error instanceof Error ? error.message : error})`,
+    );
   }
   const comment = json !== null && typeof json === "object" ? json["//"] : undefined;
   if (comment === undefined || typeof comment !== "object" || comment.metadata === undefined) {
@@ -94,10 +108,14 @@ export function readTopology(stackFile: string): TopologyDescription {
   }
   const topology = comment[TOPOLOGY_COMMENT_KEY]?.[TOPOLOGY_KEY];
   if (topology === undefined) {
-    throw new TopologyUsageError(`${stackFile}: the stack has no topology description: synthesize it with cdktf-docker-messaging >= 0.4 (a stack without its constructs has none)`);
+    throw new TopologyUsageError(
+      `${stackFile}: the stack has no topology description: synthesize it with cdktf-docker-messaging >= 0.4 (a stack without its constructs has none)`,
+    );
   }
   if (typeof topology !== "object" || topology.formatVersion !== TOPOLOGY_FORMAT_VERSION) {
-    throw new TopologyUsageError(`${stackFile}: topology format ${topology?.formatVersion} is not ${TOPOLOGY_FORMAT_VERSION}: use the cdktf-messaging-topology of the cdktf-docker-messaging that synthesized it`);
+    throw new TopologyUsageError(
+      `${stackFile}: topology format ${topology?.formatVersion} is not ${TOPOLOGY_FORMAT_VERSION}: use the cdktf-messaging-topology of the cdktf-docker-messaging that synthesized it`,
+    );
   }
   return topology as TopologyDescription;
 }

@@ -57,7 +57,11 @@ function collect(scope: IConstruct): MessagingValidationError[] {
  * `problemsIn`), once every construct of the app is declared: for
  * references between constructs, so that call order does not matter.
  */
-export function deferCheck(scope: IConstruct, check: () => readonly Finding[], location: SourceLocation | undefined = captureUserLocation()): void {
+export function deferCheck(
+  scope: IConstruct,
+  check: () => readonly Finding[],
+  location: SourceLocation | undefined = captureUserLocation(),
+): void {
   entryOf(scope).deferred.push({ check, location });
   rootsWithProblems.add(scope.node.root);
 }

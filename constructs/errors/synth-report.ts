@@ -83,7 +83,10 @@ export function describeLocation(location: SourceLocation): string {
 }
 
 interface SourceMapLike {
-  findEntry(line: number, column: number): { originalSource?: string; originalLine?: number; originalColumn?: number } | Record<string, never>;
+  findEntry(
+    line: number,
+    column: number,
+  ): { originalSource?: string; originalLine?: number; originalColumn?: number } | Record<string, never>;
 }
 
 /**
@@ -96,13 +99,20 @@ interface SourceMapLike {
 function originalPosition(location: SourceLocation): SourceLocation {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only on the error path
-    const mod = require("module") as { findSourceMap?: (file: string) => SourceMapLike | undefined; SourceMap?: new (payload: unknown) => SourceMapLike };
+    const mod = require("module") as {
+      findSourceMap?: (file: string) => SourceMapLike | undefined;
+      SourceMap?: new (payload: unknown) => SourceMapLike;
+    };
     const viaSupport = sourceMapSupportPosition(location);
     if (viaSupport) return viaSupport;
     let map = mod.findSourceMap?.(location.file);
     if (!map && /\.[cm]?tsx?$/.test(location.file) && mod.SourceMap) map = esbuildRegisterMap(location.file, mod.SourceMap);
     if (!map) return location;
-    const entry = map.findEntry(location.line - 1, location.column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    const entry = map.findEntry(location.line - 1, location.column - 1) as {
+      originalSource?: string;
+      originalLine?: number;
+      originalColumn?: number;
+    };
     if (entry.originalLine === undefined) return location;
     const source = entry.originalSource?.startsWith("file://") ? new URL(entry.originalSource).pathname : location.file;
     return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
@@ -117,12 +127,18 @@ function originalPosition(location: SourceLocation): SourceLocation {
  * Node: ask it, when it is loaded.
  */
 function sourceMapSupportPosition(location: SourceLocation): SourceLocation | undefined {
-  const loaded = Object.keys(require.cache).find((file) => /[\\/](?:@cspotcode[\\/])?source-map-support[\\/]source-map-support\.js$/.test(file));
+  const loaded = Object.keys(require.cache).find((file) =>
+    /[\\/](?:@cspotcode[\\/])?source-map-support[\\/]source-map-support\.js$/.test(file),
+  );
   if (!loaded) return undefined;
-  const support = require.cache[loaded]?.exports as { mapSourcePosition?: (p: { source: string; line: number; column: number }) => { source: string; line: number; column: number } };
+  const support = require.cache[loaded]?.exports as {
+    mapSourcePosition?: (p: { source: string; line: number; column: number }) => { source: string; line: number; column: number };
+  };
   const mapped = support?.mapSourcePosition?.({ source: location.file, line: location.line, column: location.column - 1 });
   if (!mapped || typeof mapped.line !== "number") return undefined;
-  const file = mapped.source.startsWith("file://") ? new URL(mapped.source).pathname : path.resolve(path.dirname(location.file), mapped.source);
+  const file = mapped.source.startsWith("file://")
+    ? new URL(mapped.source).pathname
+    : path.resolve(path.dirname(location.file), mapped.source);
   return { file, line: mapped.line, column: mapped.column + 1 };
 }
 

@@ -52,7 +52,13 @@ export interface BuildImageOptions {
 }
 
 const REGISTRY_OPTIONS: Record<keyof RegistryImageOptions, true> = { keepLocally: true };
-const BUILD_OPTIONS: Record<keyof BuildImageOptions, true> = { name: true, tag: true, dockerfile: true, buildArgs: true, keepLocally: true };
+const BUILD_OPTIONS: Record<keyof BuildImageOptions, true> = {
+  name: true,
+  tag: true,
+  dockerfile: true,
+  buildArgs: true,
+  keepLocally: true,
+};
 
 /** An image bound into a stack: what a docker_container needs. */
 export interface BoundImage {
@@ -173,7 +179,10 @@ function idFor(prefix: string, name: string): string {
 class RegistryImage extends ContainerImage {
   protected readonly constructId: string;
 
-  constructor(private readonly name: string, private readonly options: RegistryImageOptions) {
+  constructor(
+    private readonly name: string,
+    private readonly options: RegistryImageOptions,
+  ) {
     super();
     this.constructId = idFor("registry", name);
   }
@@ -232,10 +241,16 @@ class BuiltImage extends ContainerImage {
 
   protected declare(scope: Construct, consumer: IConstruct): BoundImage {
     checkKnownKeys(consumer, "fromBuild options", this.options, BUILD_OPTIONS);
-    checkImageReference(consumer, this.options.name !== undefined ? "fromBuild name" : "fromBuild folder name (the default image name)", this.repository, { tagAllowed: false });
+    checkImageReference(
+      consumer,
+      this.options.name !== undefined ? "fromBuild name" : "fromBuild folder name (the default image name)",
+      this.repository,
+      { tagAllowed: false },
+    );
     if (this.options.tag !== undefined) checkImageTag(consumer, "fromBuild tag", this.options.tag);
     for (const [name, value] of Object.entries(this.options.buildArgs ?? {})) {
-      if (typeof value !== "string") report(consumer, `fromBuild buildArgs.${name} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+      if (typeof value !== "string")
+        report(consumer, `fromBuild buildArgs.${name} must be a string`, value, `pass String(${JSON.stringify(value)})`);
     }
     const dockerfile = this.options.dockerfile ?? "Dockerfile";
     if (!fs.existsSync(path.join(this.directory, dockerfile))) {

@@ -66,7 +66,10 @@ function argumentsOf(rest: string): string[] | undefined {
   if (jsonStart.startsWith("[")) {
     try {
       const list = JSON.parse(jsonStart);
-      const flags = trimmed.slice(0, trimmed.length - jsonStart.length).split(/\s+/).filter(Boolean);
+      const flags = trimmed
+        .slice(0, trimmed.length - jsonStart.length)
+        .split(/\s+/)
+        .filter(Boolean);
       return Array.isArray(list) && list.every((a) => typeof a === "string") ? [...flags, ...list] : undefined;
     } catch {
       return undefined;

@@ -27,7 +27,8 @@ export function imageReferenceProblem(reference: string, options: { tagAllowed?:
   const at = rest.indexOf("@");
   if (at >= 0) {
     if (options.tagAllowed === false) return "may not carry a digest here";
-    if (!DIGEST.test(rest.slice(at + 1))) return `has an invalid digest "${rest.slice(at + 1)}" (sha256:<64 lower-case hex>, or sha384/sha512)`;
+    if (!DIGEST.test(rest.slice(at + 1)))
+      return `has an invalid digest "${rest.slice(at + 1)}" (sha256:<64 lower-case hex>, or sha384/sha512)`;
     rest = rest.slice(0, at);
   }
   const lastSlash = rest.lastIndexOf("/");
@@ -41,7 +42,8 @@ export function imageReferenceProblem(reference: string, options: { tagAllowed?:
   if (rest.length > 255) return "has a name longer than 255 characters";
   const parts = rest.split("/");
   const first = parts[0];
-  const isDomain = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase());
+  const isDomain =
+    parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase());
   if (isDomain) {
     if (!DOMAIN.test(first) && !IPV6_DOMAIN.test(first)) return `has an invalid registry host "${first}"`;
     parts.shift();
@@ -60,12 +62,22 @@ export function imageReferenceProblem(reference: string, options: { tagAllowed?:
 export function checkImageReference(scope: IConstruct, field: string, reference: unknown, options: { tagAllowed?: boolean } = {}): boolean {
   if (isToken(reference)) return true;
   if (typeof reference !== "string") {
-    report(scope, `${field} must be an image reference string`, reference, 'use e.g. "rabbitmq:4.0-management" or "ghcr.io/acme/app:1.2.3"');
+    report(
+      scope,
+      `${field} must be an image reference string`,
+      reference,
+      'use e.g. "rabbitmq:4.0-management" or "ghcr.io/acme/app:1.2.3"',
+    );
     return false;
   }
   const problem = imageReferenceProblem(reference, options);
   if (problem === undefined) return true;
-  report(scope, `${field} is not a valid image reference: it ${problem}`, reference, 'use [registry/]name[:tag][@digest] with a lower-case name, e.g. "ghcr.io/acme/app:1.2.3"');
+  report(
+    scope,
+    `${field} is not a valid image reference: it ${problem}`,
+    reference,
+    'use [registry/]name[:tag][@digest] with a lower-case name, e.g. "ghcr.io/acme/app:1.2.3"',
+  );
   return false;
 }
 
@@ -73,7 +85,12 @@ export function checkImageReference(scope: IConstruct, field: string, reference:
 export function checkImageTag(scope: IConstruct, field: string, tag: unknown): boolean {
   if (isToken(tag)) return true;
   if (typeof tag !== "string" || !TAG.test(tag)) {
-    report(scope, `${field} is not a valid image tag`, tag, "use letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')");
+    report(
+      scope,
+      `${field} is not a valid image tag`,
+      tag,
+      "use letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')",
+    );
     return false;
   }
   return true;

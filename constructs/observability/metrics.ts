@@ -91,10 +91,18 @@ const BROKER_METRICS_PROPS: Record<keyof BrokerMetricsOptions, true> = { enabled
 const APP_METRICS_PROPS: Record<keyof AppMetricsOptions, true> = { enabled: true, port: true, path: true };
 
 /** The `metrics` prop of a broker, checked: on unless `enabled: false`. */
-export function resolveBrokerMetrics(scope: IConstruct, metrics: BrokerMetricsOptions | undefined): { enabled: boolean; hostPort?: number } {
+export function resolveBrokerMetrics(
+  scope: IConstruct,
+  metrics: BrokerMetricsOptions | undefined,
+): { enabled: boolean; hostPort?: number } {
   if (metrics === undefined) return { enabled: true };
   if (metrics === null || typeof metrics !== "object" || Array.isArray(metrics)) {
-    report(scope, "metrics must be an object", metrics, "pass { enabled: false } to turn metrics off, or { hostPort: 9404 } to publish them on 127.0.0.1");
+    report(
+      scope,
+      "metrics must be an object",
+      metrics,
+      "pass { enabled: false } to turn metrics off, or { hostPort: 9404 } to publish them on 127.0.0.1",
+    );
     return { enabled: true };
   }
   checkKnownKeys(scope, "metrics", metrics, BROKER_METRICS_PROPS);
@@ -120,11 +128,18 @@ export function resolveAppMetrics(
   }
   checkKnownKeys(scope, "metrics", metrics, APP_METRICS_PROPS);
   const enabled = checkEnabled(scope, metrics.enabled);
-  const port = checkInteger(scope, "metrics.port", metrics.port, 1, "use a port between 1 and 65535", 65535) ? (metrics.port ?? defaultPort) : defaultPort;
+  const port = checkInteger(scope, "metrics.port", metrics.port, 1, "use a port between 1 and 65535", 65535)
+    ? (metrics.port ?? defaultPort)
+    : defaultPort;
   let path = "/metrics";
   if (metrics.path !== undefined) {
     if (typeof metrics.path !== "string" || !/^\/[A-Za-z0-9._~/-]*$/.test(metrics.path)) {
-      report(scope, "metrics.path must be a URL path starting with '/' (letters, digits, '.', '_', '~', '-', '/')", metrics.path, 'use e.g. "/metrics"');
+      report(
+        scope,
+        "metrics.path must be a URL path starting with '/' (letters, digits, '.', '_', '~', '-', '/')",
+        metrics.path,
+        'use e.g. "/metrics"',
+      );
     } else {
       path = metrics.path;
     }

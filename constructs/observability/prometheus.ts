@@ -111,7 +111,13 @@ const PROMETHEUS_PROPS: Record<keyof PrometheusProps, true> = {
   labels: true,
   hardening: true,
 };
-const RULE_PROPS: Record<keyof PrometheusAlertRule, true> = { name: true, expression: true, forSeconds: true, severity: true, summary: true };
+const RULE_PROPS: Record<keyof PrometheusAlertRule, true> = {
+  name: true,
+  expression: true,
+  forSeconds: true,
+  severity: true,
+  summary: true,
+};
 
 /** Where the start command writes the rendered files (the root filesystem is read-only; /tmp is a tmpfs). */
 const CONFIG_DIR = "/tmp/prometheus";
@@ -164,21 +170,39 @@ export class Prometheus extends Construct {
       "use 5 to 300 seconds: more often costs the JVM brokers CPU at every scrape; beyond 300 Prometheus marks every series stale between scrapes",
     );
     const retentionDays = int("retentionDays", 1, 3650, 15, "keep 1 to 3650 days of samples");
-    checkInteger(this, "retentionSizeMb", props.retentionSizeMb, 64, "use at least 64 MiB (one TSDB block and the write-ahead log)", 1024 * 1024 * 1024);
+    checkInteger(
+      this,
+      "retentionSizeMb",
+      props.retentionSizeMb,
+      64,
+      "use at least 64 MiB (one TSDB block and the write-ahead log)",
+      1024 * 1024 * 1024,
+    );
     const memoryMb = int("memoryMb", 64, 1024 * 1024, 256, "give Prometheus at least 64 MiB (its head block of a small stack takes ~40)");
     checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
     if (props.uiHostPort !== undefined && checkPort(this, "uiHostPort", props.uiHostPort)) ensureUniqueHostPorts(this);
     checkLabels(this, "labels", props.labels);
-    const removalPolicy = checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"]) ? (props.dataRemovalPolicy ?? "retain") : "retain";
-    if (props.networks !== undefined && !Array.isArray(props.networks)) report(this, "networks must be a list of Networks", props.networks, "pass [network] or leave networks unset");
+    const removalPolicy = checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"])
+      ? (props.dataRemovalPolicy ?? "retain")
+      : "retain";
+    if (props.networks !== undefined && !Array.isArray(props.networks))
+      report(this, "networks must be a list of Networks", props.networks, "pass [network] or leave networks unset");
     this.extraNetworks = Array.isArray(props.networks) ? props.networks : [];
     if (props.defaultAlertRules !== undefined && typeof props.defaultAlertRules !== "boolean") {
       report(this, "defaultAlertRules must be true or false", props.defaultAlertRules, "pass false to load only your alertRules");
     }
-    this.rules = [...(props.defaultAlertRules === false ? [] : defaultAlertRules(this.scrapeIntervalSeconds)), ...checkRules(this, props.alertRules)];
+    this.rules = [
+      ...(props.defaultAlertRules === false ? [] : defaultAlertRules(this.scrapeIntervalSeconds)),
+      ...checkRules(this, props.alertRules),
+    ];
     reportDuplicateRules(this, this.rules);
     if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
-      report(this, "image is not a ContainerImage", props.image, 'use ContainerImage.fromRegistry("prom/prometheus:v2.53.3") or fromLocal(...)');
+      report(
+        this,
+        "image is not a ContainerImage",
+        props.image,
+        'use ContainerImage.fromRegistry("prom/prometheus:v2.53.3") or fromLocal(...)',
+      );
     }
     const image = (props.image instanceof ContainerImage ? props.image : ContainerImage.fromRegistry(DefaultImages.prometheus)).bind(this);
 
@@ -230,7 +254,9 @@ export class Prometheus extends Construct {
       this.url = `http://127.0.0.1:${props.uiHostPort}`;
       const outputName = `${terraformIdentifier(this.prometheusName)}_url`;
       claimName(this, "terraform output", outputName, "give each Prometheus its own name (output names replace '-' and '.' with '_')");
-      new TerraformOutput(this, "url", { value: this.url, description: `Prometheus ${this.prometheusName}: UI and API` }).overrideLogicalId(outputName);
+      new TerraformOutput(this, "url", { value: this.url, description: `Prometheus ${this.prometheusName}: UI and API` }).overrideLogicalId(
+        outputName,
+      );
     }
     deferCheck(this, () =>
       conflictingJobs(this.targets()).map(({ job, paths }) => ({
@@ -265,7 +291,11 @@ export class Prometheus extends Construct {
 
   /** prometheus.yml, as rendered at synth. */
   public renderConfig(): string {
-    return renderPrometheusConfig({ scrapeIntervalSeconds: this.scrapeIntervalSeconds, rulesFile: `${CONFIG_DIR}/rules.yml`, targets: this.targets() });
+    return renderPrometheusConfig({
+      scrapeIntervalSeconds: this.scrapeIntervalSeconds,
+      rulesFile: `${CONFIG_DIR}/rules.yml`,
+      targets: this.targets(),
+    });
   }
 }
 
@@ -291,11 +321,21 @@ function checkRules(scope: Construct, rules: unknown): PrometheusAlertRule[] {
       ok = false;
     }
     if (typeof rule.expression !== "string" || rule.expression.trim() === "" || isToken(rule.expression)) {
-      report(scope, `${at}.expression must be a PromQL expression`, rule.expression, 'pass e.g. "rabbitmq_detailed_queue_messages_ready > 1000"');
+      report(
+        scope,
+        `${at}.expression must be a PromQL expression`,
+        rule.expression,
+        'pass e.g. "rabbitmq_detailed_queue_messages_ready > 1000"',
+      );
       ok = false;
     }
     if (typeof rule.summary !== "string" || rule.summary.trim() === "") {
-      report(scope, `${at}.summary must say what is wrong, in one line`, rule.summary, 'pass e.g. "queue {{ $labels.queue }} has a backlog"');
+      report(
+        scope,
+        `${at}.summary must say what is wrong, in one line`,
+        rule.summary,
+        'pass e.g. "queue {{ $labels.queue }} has a backlog"',
+      );
       ok = false;
     }
     if (!checkInteger(scope, `${at}.forSeconds`, rule.forSeconds, 0, "use 0 or more seconds", 7 * 24 * 3600)) ok = false;
@@ -309,7 +349,12 @@ function reportDuplicateRules(scope: Construct, rules: readonly PrometheusAlertR
   const seen = new Set<string>();
   for (const r of rules) {
     if (seen.has(r.name)) {
-      report(scope, `two alert rules are named "${r.name}"`, r.name, "give each rule its own name (a default rule's name is taken: pass defaultAlertRules: false to replace the defaults)");
+      report(
+        scope,
+        `two alert rules are named "${r.name}"`,
+        r.name,
+        "give each rule its own name (a default rule's name is taken: pass defaultAlertRules: false to replace the defaults)",
+      );
     }
     seen.add(r.name);
   }

@@ -4,7 +4,13 @@ import type { HealthCheck } from "../apps/health-check";
 import type { BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import { Container, type ContainerNetworksAdvanced, type ContainerPorts, type ContainerUpload, type ContainerVolumes } from "./bindings";
-import { defaultHardening, hardeningHash, HardeningProfiles, renderHardening, type ResolvedHardening } from "../security/container-hardening";
+import {
+  defaultHardening,
+  hardeningHash,
+  HardeningProfiles,
+  renderHardening,
+  type ResolvedHardening,
+} from "../security/container-hardening";
 import { Labels, labelList } from "./labels";
 import { escapeTemplate } from "./terraform-text";
 import { TopologyComment } from "../topology/topology-comment";
@@ -73,7 +79,13 @@ export interface ContainerSpec {
  */
 export function declareContainer(scope: Construct, id: string, spec: ContainerSpec): Container {
   TopologyComment.of(scope);
-  claimName(scope, "container", spec.name, "give each broker and app its own name (an app's replicas are named <name>-1..N)", `${scope.node.path}/${id}`);
+  claimName(
+    scope,
+    "container",
+    spec.name,
+    "give each broker and app its own name (an app's replicas are named <name>-1..N)",
+    `${scope.node.path}/${id}`,
+  );
   const labels: Record<string, string> = { ...(spec.labels ?? {}), [Labels.component]: spec.component };
   if (spec.healthCheck) labels[Labels.healthcheck] = spec.healthCheck.hash();
   const hardening = spec.hardening ?? defaultHardening(HardeningProfiles.job);
@@ -90,7 +102,9 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
       : spec.command
         ? { command: spec.command as string[] }
         : {}),
-    env: late(spec.env) ? Lazy.listValue({ produce: () => renderEnv(produce(spec.env!)) }) : renderEnv((spec.env as Record<string, string>) ?? {}),
+    env: late(spec.env)
+      ? Lazy.listValue({ produce: () => renderEnv(produce(spec.env!)) })
+      : renderEnv((spec.env as Record<string, string>) ?? {}),
     networksAdvanced: late(spec.networks)
       ? Lazy.anyValue({ produce: () => renderNetworks(produce(spec.networks)) })
       : renderNetworks(spec.networks as { network: INetwork; aliases?: string[] }[]),
@@ -101,7 +115,11 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
           volumes: Lazy.anyValue(
             {
               produce: () =>
-                produce(spec.volumes!).map((v) => ({ volume_name: v.volumeName, container_path: v.containerPath, ...(v.readOnly ? { read_only: true } : {}) })),
+                produce(spec.volumes!).map((v) => ({
+                  volume_name: v.volumeName,
+                  container_path: v.containerPath,
+                  ...(v.readOnly ? { read_only: true } : {}),
+                })),
             },
             { omitEmptyArray: true },
           ),
@@ -110,14 +128,20 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
         ? { volumes: renderVolumes(spec.volumes as VolumeMount[]) }
         : {}),
     ...(late(spec.uploads)
-      ? { upload: Lazy.anyValue({ produce: () => produce(spec.uploads!).map((u): ContainerUpload => ({ file: u.file, content: u.content })) }) }
+      ? {
+          upload: Lazy.anyValue({
+            produce: () => produce(spec.uploads!).map((u): ContainerUpload => ({ file: u.file, content: u.content })),
+          }),
+        }
       : (spec.uploads as { file: string; content: string }[] | undefined)?.length
-        ? { upload: (spec.uploads as { file: string; content: string }[]).map((u): ContainerUpload => ({ file: u.file, content: u.content })) }
+        ? {
+            upload: (spec.uploads as { file: string; content: string }[]).map(
+              (u): ContainerUpload => ({ file: u.file, content: u.content }),
+            ),
+          }
         : {}),
     ...(spec.healthCheck ? { healthcheck: spec.healthCheck.render() } : {}),
-    ...(spec.healthCheck && spec.waitTimeoutSeconds !== undefined
-      ? { wait: true, waitTimeout: spec.waitTimeoutSeconds }
-      : {}),
+    ...(spec.healthCheck && spec.waitTimeoutSeconds !== undefined ? { wait: true, waitTimeout: spec.waitTimeoutSeconds } : {}),
     memory: spec.memoryMb,
     // memory_swap = memory: no swap. Left unset, the engine (cgroup v1) gives
     // the container memory_swap = 2 x memory, the provider reads that back
@@ -144,7 +168,9 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
 type VolumeMount = { volumeName: string; containerPath: string; readOnly?: boolean };
 
 function renderVolumes(volumes: VolumeMount[]): ContainerVolumes[] {
-  return volumes.map((v): ContainerVolumes => ({ volumeName: v.volumeName, containerPath: v.containerPath, ...(v.readOnly ? { readOnly: true } : {}) }));
+  return volumes.map(
+    (v): ContainerVolumes => ({ volumeName: v.volumeName, containerPath: v.containerPath, ...(v.readOnly ? { readOnly: true } : {}) }),
+  );
 }
 
 /** `KEY=value` pairs in name order; literal values escaped for Terraform. */

@@ -38,8 +38,10 @@ export const Labels = {
  * start a Terraform template (Tokens are left alone).
  */
 export function labelList(labels: Record<string, string>): { label: string; value: string }[] {
-  return Object.keys(labels)
-    .sort()
-    // A value that is not a string was reported by checkLabels; render it as text meanwhile.
-    .map((label) => ({ label: escapeTemplate(label), value: escapeTemplate(String(labels[label])) }));
+  return (
+    Object.keys(labels)
+      .sort()
+      // A value that is not a string was reported by checkLabels; render it as text meanwhile.
+      .map((label) => ({ label: escapeTemplate(label), value: escapeTemplate(String(labels[label])) }))
+  );
 }

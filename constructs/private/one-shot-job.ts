@@ -20,6 +20,9 @@ export type OneShotJobSpec = Omit<ContainerSpec, "restart" | "destroyGraceSecond
 export function declareOneShotJob(scope: Construct, id: string, spec: OneShotJobSpec): Container {
   const { failureMessage, postconditions, ...container } = spec;
   const job = declareContainer(scope, id, { ...container, restart: "no", destroyGraceSeconds: 0, mustRun: false, attach: true });
-  job.addOverride("lifecycle.postcondition", [{ condition: "${self.exit_code == 0}", error_message: failureMessage }, ...(postconditions ?? [])]);
+  job.addOverride("lifecycle.postcondition", [
+    { condition: "${self.exit_code == 0}", error_message: failureMessage },
+    ...(postconditions ?? []),
+  ]);
   return job;
 }

@@ -90,9 +90,19 @@ export function checkInteger(scope: IConstruct, field: string, value: unknown, m
   return true;
 }
 
-export function checkOneOf<T extends string>(scope: IConstruct, field: string, value: unknown, allowed: readonly T[]): value is T | undefined {
+export function checkOneOf<T extends string>(
+  scope: IConstruct,
+  field: string,
+  value: unknown,
+  allowed: readonly T[],
+): value is T | undefined {
   if (value === undefined || (allowed as readonly unknown[]).includes(value)) return true;
-  report(scope, `${field} is not one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`, value, `use one of them. ${typeof value === "string" ? didYouMean(value, allowed) : ""}`.trim());
+  report(
+    scope,
+    `${field} is not one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+    value,
+    `use one of them. ${typeof value === "string" ? didYouMean(value, allowed) : ""}`.trim(),
+  );
   return false;
 }
 
@@ -140,7 +150,12 @@ export function checkKnownKeys(scope: IConstruct, what: string, value: unknown, 
     if (key in known) continue;
     ok = false;
     const guess = didYouMean(key, Object.keys(known));
-    report(scope, `${what} has no field "${key}"`, key, guess ? `${guess}(names are case-sensitive)` : `use one of: ${Object.keys(known).join(", ")}`);
+    report(
+      scope,
+      `${what} has no field "${key}"`,
+      key,
+      guess ? `${guess}(names are case-sensitive)` : `use one of: ${Object.keys(known).join(", ")}`,
+    );
   }
   return ok;
 }
@@ -203,7 +218,12 @@ export function claimName(scope: IConstruct, kind: NameKind, name: string, fix: 
   const owner = taken.get(key);
   if (owner !== undefined && owner.path !== ownerPath) {
     if (kind === "hostname" && owner.name === name) return false;
-    report(scope, `the ${kind} name "${name}" is already used by ${owner.path}${owner.name !== name ? ` ("${owner.name}")` : ""}`, name, fix);
+    report(
+      scope,
+      `the ${kind} name "${name}" is already used by ${owner.path}${owner.name !== name ? ` ("${owner.name}")` : ""}`,
+      name,
+      fix,
+    );
     return false;
   }
   taken.set(key, { path: ownerPath, name });

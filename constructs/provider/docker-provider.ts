@@ -44,9 +44,16 @@ export class DockerHost extends Construct {
     const hostOk = checkString(this, "host", props.host);
     this.host = hostOk ? (props.host ?? (process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST)) : DEFAULT_DOCKER_HOST;
     if (hostOk && !isToken(this.host) && !/^(unix|tcp|ssh|npipe):\/\/./.test(this.host)) {
-      report(this, "host is not a Docker engine address", this.host, 'use "unix:///var/run/docker.sock", "tcp://host:2376" or "ssh://user@host"');
+      report(
+        this,
+        "host is not a Docker engine address",
+        this.host,
+        'use "unix:///var/run/docker.sock", "tcp://host:2376" or "ssh://user@host"',
+      );
     }
-    const other = TerraformStack.of(this).node.findAll().find((c) => c instanceof DockerHost && c !== this);
+    const other = TerraformStack.of(this)
+      .node.findAll()
+      .find((c) => c instanceof DockerHost && c !== this);
     if (other) report(this, `the stack already has a DockerHost (${other.node.path})`, id, "declare one DockerHost a stack");
     this.provider = new DockerProvider(this, "docker", { host: this.host });
     this.node.defaultChild = this.provider;

@@ -90,11 +90,46 @@ const HARDENING_PROPS: Record<keyof ContainerHardening, true> = {
  * CAP_CHECKPOINT_RESTORE), without the `CAP_` prefix.
  */
 export const LINUX_CAPABILITIES: readonly string[] = [
-  "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
-  "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
-  "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-  "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
-  "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "DAC_READ_SEARCH",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "SETGID",
+  "SETUID",
+  "SETPCAP",
+  "LINUX_IMMUTABLE",
+  "NET_BIND_SERVICE",
+  "NET_BROADCAST",
+  "NET_ADMIN",
+  "NET_RAW",
+  "IPC_LOCK",
+  "IPC_OWNER",
+  "SYS_MODULE",
+  "SYS_RAWIO",
+  "SYS_CHROOT",
+  "SYS_PTRACE",
+  "SYS_PACCT",
+  "SYS_ADMIN",
+  "SYS_BOOT",
+  "SYS_NICE",
+  "SYS_RESOURCE",
+  "SYS_TIME",
+  "SYS_TTY_CONFIG",
+  "MKNOD",
+  "LEASE",
+  "AUDIT_WRITE",
+  "AUDIT_CONTROL",
+  "SETFCAP",
+  "MAC_OVERRIDE",
+  "MAC_ADMIN",
+  "SYSLOG",
+  "WAKE_ALARM",
+  "BLOCK_SUSPEND",
+  "AUDIT_READ",
+  "PERFMON",
+  "BPF",
   "CHECKPOINT_RESTORE",
 ];
 
@@ -196,7 +231,10 @@ export function resolveHardening(scope: IConstruct, given: ContainerHardening | 
 
   const noNewPrivileges = bool("noNewPrivileges", true);
   const dropAllCapabilities = bool("dropAllCapabilities", true);
-  const addCapabilities = given.addCapabilities === undefined ? defaults.addCapabilities : checkCapabilities(scope, given.addCapabilities, defaults.addCapabilities);
+  const addCapabilities =
+    given.addCapabilities === undefined
+      ? defaults.addCapabilities
+      : checkCapabilities(scope, given.addCapabilities, defaults.addCapabilities);
   let readOnlyRootFilesystem = bool("readOnlyRootFilesystem", profile.readOnlyRootFilesystem);
   if (readOnlyRootFilesystem && !profile.readOnlyAllowed) {
     report(
@@ -216,7 +254,12 @@ export function resolveHardening(scope: IConstruct, given: ContainerHardening | 
     ? (given.logMaxFiles ?? DEFAULT_LOG_MAX_FILES)
     : DEFAULT_LOG_MAX_FILES;
   if (given.logRotation === false && (given.logMaxSizeMb !== undefined || given.logMaxFiles !== undefined)) {
-    report(scope, "hardening.logMaxSizeMb / logMaxFiles have no effect with logRotation: false", { logMaxSizeMb: given.logMaxSizeMb, logMaxFiles: given.logMaxFiles }, "remove them, or keep log rotation on");
+    report(
+      scope,
+      "hardening.logMaxSizeMb / logMaxFiles have no effect with logRotation: false",
+      { logMaxSizeMb: given.logMaxSizeMb, logMaxFiles: given.logMaxFiles },
+      "remove them, or keep log rotation on",
+    );
   }
 
   const weakened: string[] = [];
@@ -243,7 +286,12 @@ export function resolveHardening(scope: IConstruct, given: ContainerHardening | 
 
 function checkReason(scope: IConstruct, reason: unknown, weakened: string[]): string | undefined {
   if (reason !== undefined && !isToken(reason) && (typeof reason !== "string" || reason.trim() === "")) {
-    report(scope, "hardening.reason must be a non-empty string", reason, "say why the container needs the exception, e.g. \"binds port 80 as a non-root user\"");
+    report(
+      scope,
+      "hardening.reason must be a non-empty string",
+      reason,
+      'say why the container needs the exception, e.g. "binds port 80 as a non-root user"',
+    );
     return undefined;
   }
   const text = typeof reason === "string" ? reason.trim() : undefined;
@@ -256,7 +304,12 @@ function checkReason(scope: IConstruct, reason: unknown, weakened: string[]): st
     );
   }
   if (weakened.length === 0 && text !== undefined) {
-    report(scope, "hardening.reason is set but no default is weakened", reason, "remove the reason (the exception label would claim an exception that is not there)");
+    report(
+      scope,
+      "hardening.reason is set but no default is weakened",
+      reason,
+      "remove the reason (the exception label would claim an exception that is not there)",
+    );
   }
   return text;
 }
@@ -277,10 +330,20 @@ function checkCapabilities(scope: IConstruct, value: unknown, fallback: readonly
   for (const item of value) {
     const bare = typeof item === "string" ? item.toUpperCase().replace(/^CAP_/, "") : undefined;
     if (bare === "ALL") {
-      report(scope, "hardening.addCapabilities cannot add ALL", item, "name each capability the container needs (adding all of them is close to --privileged)");
+      report(
+        scope,
+        "hardening.addCapabilities cannot add ALL",
+        item,
+        "name each capability the container needs (adding all of them is close to --privileged)",
+      );
       ok = false;
     } else if (bare === undefined || !LINUX_CAPABILITIES.includes(bare)) {
-      report(scope, "hardening.addCapabilities has an unknown Linux capability", item, `use names from capabilities(7), e.g. "NET_BIND_SERVICE": ${LINUX_CAPABILITIES.join(", ")}`);
+      report(
+        scope,
+        "hardening.addCapabilities has an unknown Linux capability",
+        item,
+        `use names from capabilities(7), e.g. "NET_BIND_SERVICE": ${LINUX_CAPABILITIES.join(", ")}`,
+      );
       ok = false;
     } else if (valid.includes(`CAP_${bare}`)) {
       report(scope, "hardening.addCapabilities names a capability twice", item, "list each capability once");
@@ -295,7 +358,12 @@ const TMPFS_MAX_MB = 16 * 1024;
 
 function checkTmpfs(scope: IConstruct, value: unknown, fallback: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    report(scope, "hardening.tmpfsSizeMb must be an object of absolute paths to sizes in MiB", value, 'pass e.g. { "/tmp": 64 }, or {} for none');
+    report(
+      scope,
+      "hardening.tmpfsSizeMb must be an object of absolute paths to sizes in MiB",
+      value,
+      'pass e.g. { "/tmp": 64 }, or {} for none',
+    );
     return fallback;
   }
   const valid: Record<string, number> = {};
@@ -303,11 +371,26 @@ function checkTmpfs(scope: IConstruct, value: unknown, fallback: Readonly<Record
   for (const [path, size] of Object.entries(value)) {
     const segments = path.split("/").slice(1);
     if (!path.startsWith("/") || path === "/" || segments.some((s) => s === "" || s === "." || s === "..") || /[,:\s]/.test(path)) {
-      report(scope, "hardening.tmpfsSizeMb has a path that is not a clean absolute folder path", path, 'use an absolute path such as "/tmp" or "/var/cache/app": no trailing "/", no "." or ".." segments, no ",", ":" or spaces, not "/" itself');
+      report(
+        scope,
+        "hardening.tmpfsSizeMb has a path that is not a clean absolute folder path",
+        path,
+        'use an absolute path such as "/tmp" or "/var/cache/app": no trailing "/", no "." or ".." segments, no ",", ":" or spaces, not "/" itself',
+      );
       ok = false;
       continue;
     }
-    if (!checkInteger(scope, `hardening.tmpfsSizeMb["${path}"]`, size, 1, `use 1 to ${TMPFS_MAX_MB} MiB (tmpfs memory counts against the container's memory limit)`, TMPFS_MAX_MB) || size === undefined) {
+    if (
+      !checkInteger(
+        scope,
+        `hardening.tmpfsSizeMb["${path}"]`,
+        size,
+        1,
+        `use 1 to ${TMPFS_MAX_MB} MiB (tmpfs memory counts against the container's memory limit)`,
+        TMPFS_MAX_MB,
+      ) ||
+      size === undefined
+    ) {
       ok = false;
       continue;
     }
@@ -347,9 +430,7 @@ export function renderHardening(h: ResolvedHardening): {
     ...(tmpfsPaths.length > 0
       ? { tmpfs: Object.fromEntries(tmpfsPaths.map((p) => [p, `rw,noexec,nosuid,nodev,size=${h.tmpfsSizeMb[p]}m`])) }
       : {}),
-    ...(h.logRotation
-      ? { logDriver: "json-file", logOpts: { "max-size": `${h.logMaxSizeMb}m`, "max-file": String(h.logMaxFiles) } }
-      : {}),
+    ...(h.logRotation ? { logDriver: "json-file", logOpts: { "max-size": `${h.logMaxSizeMb}m`, "max-file": String(h.logMaxFiles) } } : {}),
   };
 }
 

@@ -37,7 +37,12 @@ function readFile(scope: IConstruct, field: string, file: unknown): string | und
   try {
     return fs.readFileSync(file, "utf8");
   } catch (error) {
-    report(scope, `${field}: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`, file, "make it readable by the user running synth and deploy");
+    report(
+      scope,
+      `${field}: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      file,
+      "make it readable by the user running synth and deploy",
+    );
     return undefined;
   }
 }
@@ -62,7 +67,12 @@ export function readCertificates(scope: IConstruct, field: string, file: unknown
     try {
       certificates.push(new crypto.X509Certificate(block));
     } catch {
-      report(scope, `${field}: certificate ${index + 1} of the file cannot be parsed`, file, `check the file with \`openssl x509 -noout -text -in <file>\``);
+      report(
+        scope,
+        `${field}: certificate ${index + 1} of the file cannot be parsed`,
+        file,
+        `check the file with \`openssl x509 -noout -text -in <file>\``,
+      );
       return undefined;
     }
   }
@@ -88,7 +98,12 @@ export function readPrivateKey(scope: IConstruct, field: string, file: unknown):
     return undefined;
   }
   if (begin[1] === "ENCRYPTED PRIVATE KEY" || /Proc-Type: 4,ENCRYPTED/.test(text)) {
-    report(scope, `${field}: the private key is encrypted`, file, "decrypt it: `openssl pkey -in <file> -out <file>.plain.pem` (keep it readable only by you)");
+    report(
+      scope,
+      `${field}: the private key is encrypted`,
+      file,
+      "decrypt it: `openssl pkey -in <file> -out <file>.plain.pem` (keep it readable only by you)",
+    );
     return undefined;
   }
   try {
@@ -111,7 +126,12 @@ export function checkCertificatePair(
   if (publicKey) {
     const leafKey = leaf.publicKey.export({ type: "spki", format: "der" });
     if (!leafKey.equals(publicKey.export({ type: "spki", format: "der" }))) {
-      report(scope, "certFile: the certificate does not belong to the private key of keyFile", certFile, "pass the key the certificate was issued for (compare `openssl x509 -noout -pubkey` with `openssl pkey -pubout`)");
+      report(
+        scope,
+        "certFile: the certificate does not belong to the private key of keyFile",
+        certFile,
+        "pass the key the certificate was issued for (compare `openssl x509 -noout -pubkey` with `openssl pkey -pubout`)",
+      );
     }
   }
   if (cas) {
@@ -122,10 +142,20 @@ export function checkCertificatePair(
     }
     const signed = cas.some((ca) => ca.fingerprint256 === top.fingerprint256 || (top.checkIssued(ca) && top.verify(ca.publicKey)));
     if (!signed) {
-      report(scope, "certFile: the certificate is not issued by the CA of caFile", certFile, "pass the CA (or chain) that signed it; check with `openssl verify -CAfile <caFile> <certFile>`");
+      report(
+        scope,
+        "certFile: the certificate is not issued by the CA of caFile",
+        certFile,
+        "pass the CA (or chain) that signed it; check with `openssl verify -CAfile <caFile> <certFile>`",
+      );
     }
   }
   if (leaf.ca) {
-    report(scope, "certFile: the certificate is a CA certificate, not a server certificate", certFile, "pass the broker's own certificate as certFile and the CA as caFile");
+    report(
+      scope,
+      "certFile: the certificate is a CA certificate, not a server certificate",
+      certFile,
+      "pass the broker's own certificate as certFile and the CA as caFile",
+    );
   }
 }

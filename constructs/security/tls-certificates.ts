@@ -158,8 +158,20 @@ export interface TlsCertificateFilesProps extends TlsCertificatesBaseProps {
   readonly keyFile: string;
 }
 
-const BASE_PROPS: Record<keyof TlsCertificatesBaseProps, true> = { name: true, keyOwnerUid: true, keyOwnerGid: true, removalPolicy: true, jobImage: true };
-const GENERATED_PROPS: Record<keyof TlsCertificatesProps, true> = { ...BASE_PROPS, dnsNames: true, ipAddresses: true, validityDays: true, caValidityDays: true };
+const BASE_PROPS: Record<keyof TlsCertificatesBaseProps, true> = {
+  name: true,
+  keyOwnerUid: true,
+  keyOwnerGid: true,
+  removalPolicy: true,
+  jobImage: true,
+};
+const GENERATED_PROPS: Record<keyof TlsCertificatesProps, true> = {
+  ...BASE_PROPS,
+  dnsNames: true,
+  ipAddresses: true,
+  validityDays: true,
+  caValidityDays: true,
+};
 const FILES_PROPS: Record<keyof TlsCertificateFilesProps, true> = { ...BASE_PROPS, caFile: true, certFile: true, keyFile: true };
 
 /** One DNS name: labels of letters, digits and '-', or a leading `*.` wildcard. */
@@ -209,7 +221,15 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
    * which is not a volume), so that job keeps a writable root; its script
    * deletes the uploaded copies.
    */
-  protected constructor(scope: Construct, id: string, props: TlsCertificatesBaseProps, known: Record<string, true>, propsName: string, ownCa: boolean, uploads = false) {
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: TlsCertificatesBaseProps,
+    known: Record<string, true>,
+    propsName: string,
+    ownCa: boolean,
+    uploads = false,
+  ) {
     super(scope, id);
     if (props === undefined || props === null || typeof props !== "object") {
       fail(this, `${propsName} are required`, props, "pass { keyOwnerUid: 999, keyOwnerGid: 999, ... }");
@@ -220,7 +240,13 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     checkOneOf(this, "removalPolicy", props.removalPolicy, ["retain", "destroy"]);
     this.removalPolicy = props.removalPolicy === "destroy" ? "destroy" : "retain";
     for (const field of ["keyOwnerUid", "keyOwnerGid"] as const) {
-      if (props[field] === undefined) report(this, `${field} is required`, props[field], "pass the id the broker process runs as: 999 for the rabbitmq image, 1000 for apache/kafka");
+      if (props[field] === undefined)
+        report(
+          this,
+          `${field} is required`,
+          props[field],
+          "pass the id the broker process runs as: 999 for the rabbitmq image, 1000 for apache/kafka",
+        );
       else checkInteger(this, field, props[field], 0, "pass a numeric id between 0 and 2147483647", 2147483647);
     }
     this.owner = { uid: safeId(props.keyOwnerUid), gid: safeId(props.keyOwnerGid) };
@@ -231,7 +257,9 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     this.serverVolume = this.volume("server-volume", `${this.name}-tls-server`);
     this.caVolume = this.volume("ca-volume", `${this.name}-tls-ca`);
     if (ownCa) this.caPrivate = this.volume("ca-private-volume", `${this.name}-tls-ca-private`);
-    const image = (props.jobImage instanceof ContainerImage ? props.jobImage : ContainerImage.fromRegistry(DefaultImages.rabbitmq)).bind(this);
+    const image = (props.jobImage instanceof ContainerImage ? props.jobImage : ContainerImage.fromRegistry(DefaultImages.rabbitmq)).bind(
+      this,
+    );
     const job = declareOneShotJob(this, "job", {
       name: `${this.name}-tls`,
       image,
@@ -371,7 +399,12 @@ export class TlsCertificates extends TlsCertificatesBase {
     this.validityDays = validityOk && typeof props.validityDays === "number" ? props.validityDays : 825;
     this.caValidityDays = caValidityOk && typeof props.caValidityDays === "number" ? props.caValidityDays : 3650;
     if (this.validityDays > this.caValidityDays) {
-      report(this, "validityDays is longer than caValidityDays: the server certificate would outlive its CA", this.validityDays, `use validityDays <= ${this.caValidityDays}, or raise caValidityDays`);
+      report(
+        this,
+        "validityDays is longer than caValidityDays: the server certificate would outlive its CA",
+        this.validityDays,
+        `use validityDays <= ${this.caValidityDays}, or raise caValidityDays`,
+      );
     }
   }
 
@@ -427,7 +460,12 @@ function safeId(value: unknown): number {
 
 function checkDnsNames(scope: IConstruct, given: unknown): string[] {
   if (!Array.isArray(given) || given.length === 0) {
-    report(scope, "dnsNames must be a non-empty list", given, 'list every node name, the broker name and "localhost", e.g. ["rabbit", "localhost"]');
+    report(
+      scope,
+      "dnsNames must be a non-empty list",
+      given,
+      'list every node name, the broker name and "localhost", e.g. ["rabbit", "localhost"]',
+    );
     return ["localhost"];
   }
   const names: string[] = [];
@@ -435,7 +473,12 @@ function checkDnsNames(scope: IConstruct, given: unknown): string[] {
     if (isToken(name)) {
       report(scope, "dnsNames must be literals: they are compared by the job on every run", name, "pass the names as strings");
     } else if (typeof name !== "string" || name.length > 253 || !DNS_NAME.test(name)) {
-      report(scope, "dnsNames holds a name that is not a DNS name", name, "use labels of letters, digits and '-' separated by '.' (a leading '*.' is allowed)");
+      report(
+        scope,
+        "dnsNames holds a name that is not a DNS name",
+        name,
+        "use labels of letters, digits and '-' separated by '.' (a leading '*.' is allowed)",
+      );
     } else if (names.includes(name)) {
       report(scope, "dnsNames holds a name twice", name, "list each name once");
     } else {

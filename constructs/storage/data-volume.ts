@@ -50,8 +50,12 @@ export class DataVolume extends Construct {
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
-    if (props === undefined || props === null || typeof props !== "object") fail(this, "DataVolumeProps are required", props, 'pass { name: "my-data" }');
-    checkKnownKeys(this, "DataVolumeProps", props, { name: true, removalPolicy: true, labels: true } satisfies Record<keyof DataVolumeProps, true>);
+    if (props === undefined || props === null || typeof props !== "object")
+      fail(this, "DataVolumeProps are required", props, 'pass { name: "my-data" }');
+    checkKnownKeys(this, "DataVolumeProps", props, { name: true, removalPolicy: true, labels: true } satisfies Record<
+      keyof DataVolumeProps,
+      true
+    >);
     checkOneOf(this, "removalPolicy", props.removalPolicy, ["retain", "destroy"]);
     checkLabels(this, "labels", props.labels);
     if (checkDockerName(this, "name", props.name, "volume")) {

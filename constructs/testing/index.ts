@@ -45,7 +45,8 @@ export function synthSnapshot(stack: TerraformStack): Record<string, any> {
   for (const image of Object.values<any>(json.resource?.docker_image ?? {})) {
     const context: unknown = image.build?.context;
     const hash: unknown = image.triggers?.context_sha256;
-    if (typeof context === "string") replacements.set(context, `<build-context:${path.relative(process.cwd(), context).split(path.sep).join("/")}>`);
+    if (typeof context === "string")
+      replacements.set(context, `<build-context:${path.relative(process.cwd(), context).split(path.sep).join("/")}>`);
     if (typeof hash === "string") {
       replacements.set(hash, "<context-sha256>");
       replacements.set(`:${hash.slice(0, 12)}`, ":<context-tag>");
@@ -162,7 +163,9 @@ export class MessagingTemplate {
         type: args["x-queue-type"] ?? "classic",
         durable: q.durable,
         ...(viaDefault ? { deadLettersTo: args["x-dead-letter-routing-key"] } : {}),
-        ...(typeof args["x-dead-letter-exchange"] === "string" && args["x-dead-letter-exchange"] !== "" ? { deadLetterExchange: args["x-dead-letter-exchange"] } : {}),
+        ...(typeof args["x-dead-letter-exchange"] === "string" && args["x-dead-letter-exchange"] !== ""
+          ? { deadLetterExchange: args["x-dead-letter-exchange"] }
+          : {}),
         arguments: args,
       };
     });
@@ -171,7 +174,14 @@ export class MessagingTemplate {
   /** The queue `name` of the RabbitMQ broker `broker`; throws when it declares none. */
   public queue(broker: string, name: string): QueueFacts {
     const found = this.queues(broker).find((q) => q.name === name);
-    if (!found) throw new Error(`broker ${broker} declares no queue "${name}" (it has: ${this.queues(broker).map((q) => q.name).join(", ") || "none"})`);
+    if (!found)
+      throw new Error(
+        `broker ${broker} declares no queue "${name}" (it has: ${
+          this.queues(broker)
+            .map((q) => q.name)
+            .join(", ") || "none"
+        })`,
+      );
     return found;
   }
 
@@ -180,7 +190,9 @@ export class MessagingTemplate {
     const actual = this.queue(broker, name);
     for (const [key, value] of Object.entries(expected)) {
       if (JSON.stringify((actual as any)[key]) !== JSON.stringify(value)) {
-        throw new Error(`queue "${name}" of ${broker}: ${key} is ${JSON.stringify((actual as any)[key])}, expected ${JSON.stringify(value)}`);
+        throw new Error(
+          `queue "${name}" of ${broker}: ${key} is ${JSON.stringify((actual as any)[key])}, expected ${JSON.stringify(value)}`,
+        );
       }
     }
   }
@@ -194,7 +206,11 @@ export class MessagingTemplate {
     /** The binding key. */
     routingKey: string;
   }[] {
-    return (this.definitions(broker).bindings ?? []).map((b: any) => ({ exchange: b.source, queue: b.destination, routingKey: b.routing_key }));
+    return (this.definitions(broker).bindings ?? []).map((b: any) => ({
+      exchange: b.source,
+      queue: b.destination,
+      routingKey: b.routing_key,
+    }));
   }
 
   /** The topics the Kafka broker `broker` creates (read from its set-up job). */
@@ -218,7 +234,14 @@ export class MessagingTemplate {
   /** The topic `name` of the Kafka broker `broker`; throws when it creates none. */
   public topic(broker: string, name: string): TopicFacts {
     const found = this.topics(broker).find((t) => t.name === name);
-    if (!found) throw new Error(`broker ${broker} creates no topic "${name}" (it has: ${this.topics(broker).map((t) => t.name).join(", ") || "none"})`);
+    if (!found)
+      throw new Error(
+        `broker ${broker} creates no topic "${name}" (it has: ${
+          this.topics(broker)
+            .map((t) => t.name)
+            .join(", ") || "none"
+        })`,
+      );
     return found;
   }
 
@@ -232,7 +255,13 @@ export class MessagingTemplate {
       const broker = brokerOf(env.RABBITMQ_URL.split(",").map((url) => hostOf(url.replace(/^amqps?:\/\/[^@]*@/, ""))));
       if (env.RABBITMQ_QUEUE !== undefined) wirings.push({ broker, kind: "rabbitmq", role: "consumer", queue: env.RABBITMQ_QUEUE });
       if (env.RABBITMQ_ROUTING_KEY !== undefined) {
-        wirings.push({ broker, kind: "rabbitmq", role: "publisher", exchange: env.RABBITMQ_EXCHANGE ?? "", routingKey: env.RABBITMQ_ROUTING_KEY });
+        wirings.push({
+          broker,
+          kind: "rabbitmq",
+          role: "publisher",
+          exchange: env.RABBITMQ_EXCHANGE ?? "",
+          routingKey: env.RABBITMQ_ROUTING_KEY,
+        });
       }
     }
     if (env.KAFKA_BOOTSTRAP_SERVERS !== undefined) {

@@ -49,7 +49,8 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
 
   const images = new Map<string, ImageTopology>();
   for (const i of all) {
-    if (i instanceof Image) images.set(String(resolve(i.imageId)), { name: String(resolve(i.nameInput)), source: i.buildAttributeInput ? "build" : "registry" });
+    if (i instanceof Image)
+      images.set(String(resolve(i.imageId)), { name: String(resolve(i.nameInput)), source: i.buildAttributeInput ? "build" : "registry" });
     else if (i instanceof DataDockerImage) images.set(String(resolve(i.id)), { name: String(resolve(i.nameInput)), source: "local" });
   }
 
@@ -87,19 +88,21 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
       ports: rendered.flatMap((r) => r.ports),
       networks: sortedUnique(rendered.flatMap(networksOf)),
       wirings: app.wiredTo
-        .map((w): WiringTopology => ({
-          broker: String(resolve(w.broker.brokerName)),
-          role: w.role,
-          ...(w.target
-            ? {
-                direction: w.target.direction,
-                entityKind: w.target.entityKind,
-                entityName: w.target.entityName,
-                ...(w.target.routingKey !== undefined ? { routingKey: w.target.routingKey } : {}),
-                ...(w.target.groupId !== undefined ? { groupId: w.target.groupId } : {}),
-              }
-            : {}),
-        }))
+        .map(
+          (w): WiringTopology => ({
+            broker: String(resolve(w.broker.brokerName)),
+            role: w.role,
+            ...(w.target
+              ? {
+                  direction: w.target.direction,
+                  entityKind: w.target.entityKind,
+                  entityName: w.target.entityName,
+                  ...(w.target.routingKey !== undefined ? { routingKey: w.target.routingKey } : {}),
+                  ...(w.target.groupId !== undefined ? { groupId: w.target.groupId } : {}),
+                }
+              : {}),
+          }),
+        )
         .sort((a, b) => compare(a.broker, b.broker) || compare(a.role, b.role)),
     };
   });
@@ -111,7 +114,10 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
   const components = [...containers.entries()]
     .filter(([c]) => !owned.has(c))
     .map(([c, r]): ComponentTopology => {
-      const owner = c.node.scopes.slice(0, -1).reverse().find((s) => owners.has(s));
+      const owner = c.node.scopes
+        .slice(0, -1)
+        .reverse()
+        .find((s) => owners.has(s));
       return {
         name: r.name,
         component: r.labels[Labels.component] ?? "container",
@@ -129,7 +135,8 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
     .filter((n, i, list) => list.findIndex((m) => m.name === n.name) === i)
     .map((n) => ({ name: n.name, internal: n.internal, containers: [...(members.get(n.name) ?? [])].sort(compare) }));
   // A network only referenced (made outside this stack) still shows who is on it.
-  for (const [n, on] of members) if (!networks.some((m) => m.name === n)) networks.push({ name: n, internal: false, containers: [...on].sort(compare) });
+  for (const [n, on] of members)
+    if (!networks.some((m) => m.name === n)) networks.push({ name: n, internal: false, containers: [...on].sort(compare) });
 
   return {
     formatVersion: TOPOLOGY_FORMAT_VERSION,
@@ -162,15 +169,20 @@ function renderContainer(stack: TerraformStack, container: Container, resolve: <
   // Only what is shown is resolved: the environment and the uploaded files are most of a container's cost.
   const block = resolve(Object.fromEntries(SHOWN.filter((k) => k in rendered).map((k) => [k, rendered[k]])));
   // Labels are Terraform strings: `$${` stands for `${`.
-  const unescape = (text: unknown) => String(text).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  const unescape = (text: unknown) =>
+    String(text)
+      .replace(/\$\$\{/g, "${")
+      .replace(/%%\{/g, "%{");
   const labels = Object.fromEntries(list(block.labels).map((l: any) => [unescape(l.label), unescape(l.value)]));
   const ports = list(block.ports)
-    .map((p: any): PublishedPortTopology => ({
-      hostIp: String(p.ip ?? "0.0.0.0"),
-      hostPort: Number(p.external ?? p.internal),
-      containerPort: Number(p.internal),
-      protocol: String(p.protocol ?? "tcp"),
-    }))
+    .map(
+      (p: any): PublishedPortTopology => ({
+        hostIp: String(p.ip ?? "0.0.0.0"),
+        hostPort: Number(p.external ?? p.internal),
+        containerPort: Number(p.internal),
+        protocol: String(p.protocol ?? "tcp"),
+      }),
+    )
     .sort((a, b) => a.hostPort - b.hostPort || compare(a.hostIp, b.hostIp));
   return {
     name: String(block.name ?? container.node.id),
@@ -184,7 +196,10 @@ function renderContainer(stack: TerraformStack, container: Container, resolve: <
 }
 
 /** The kind's entities, read from its public shape: RabbitMQ's topology, Kafka's topics. */
-function describeEntities(broker: BrokerBase, apps: readonly AppContainer[]): Pick<BrokerTopology, "exchanges" | "queues" | "bindings" | "deadLetters" | "topics"> {
+function describeEntities(
+  broker: BrokerBase,
+  apps: readonly AppContainer[],
+): Pick<BrokerTopology, "exchanges" | "queues" | "bindings" | "deadLetters" | "topics"> {
   const topology = (broker as Partial<RabbitMqBroker>).topology;
   const topics = (broker as Partial<KafkaBroker>).topicList;
   const exchanges = new Map<string, ExchangeTopology>();
@@ -195,7 +210,10 @@ function describeEntities(broker: BrokerBase, apps: readonly AppContainer[]): Pi
     const used = [
       ...topology.bindingList.map((b) => b.source),
       ...topology.queueList.map((q) => q.deadLetterExchange ?? ""),
-      ...apps.flatMap((app) => app.wiredTo.filter((w) => w.broker === broker)).filter((w) => w.target?.entityKind === "exchange").map((w) => w.target!.entityName),
+      ...apps
+        .flatMap((app) => app.wiredTo.filter((w) => w.broker === broker))
+        .filter((w) => w.target?.entityKind === "exchange")
+        .map((w) => w.target!.entityName),
     ];
     for (const name of used) {
       if (name === "" || exchanges.has(name) || !topology.hasExchange(name)) continue;
@@ -205,7 +223,11 @@ function describeEntities(broker: BrokerBase, apps: readonly AppContainer[]): Pi
       const routingKey = q.arguments["x-dead-letter-routing-key"];
       if (q.deadLetterQueue !== undefined) deadLetters.push({ queue: q.name, toQueue: q.deadLetterQueue });
       else if (q.deadLetterExchange !== undefined) {
-        deadLetters.push({ queue: q.name, toExchange: q.deadLetterExchange, ...(routingKey !== undefined ? { routingKey: String(routingKey) } : {}) });
+        deadLetters.push({
+          queue: q.name,
+          toExchange: q.deadLetterExchange,
+          ...(routingKey !== undefined ? { routingKey: String(routingKey) } : {}),
+        });
       }
     }
   }
@@ -216,14 +238,22 @@ function describeEntities(broker: BrokerBase, apps: readonly AppContainer[]): Pi
       .map((b) => ({ exchange: b.source, queue: b.destination, routingKey: b.routingKey }))
       .sort((a, b) => compare(a.exchange, b.exchange) || compare(a.queue, b.queue) || compare(a.routingKey, b.routingKey)),
     deadLetters: deadLetters.sort((a, b) => compare(a.queue, b.queue)),
-    topics: Array.isArray(topics) ? topics.map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor })).sort(byName) : [],
+    topics: Array.isArray(topics)
+      ? topics.map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor })).sort(byName)
+      : [],
   };
 }
 
 /** A broker of any kind: what BrokerBase has (IBroker plus its nodes and containers). */
 function isBroker(c: IConstruct): c is BrokerBase {
   const b = c as Partial<BrokerBase>;
-  return typeof b.kind === "string" && typeof b.brokerName === "string" && Array.isArray(b.nodes) && Array.isArray(b.containers) && typeof b.startDependencies === "function";
+  return (
+    typeof b.kind === "string" &&
+    typeof b.brokerName === "string" &&
+    Array.isArray(b.nodes) &&
+    Array.isArray(b.containers) &&
+    typeof b.startDependencies === "function"
+  );
 }
 
 /** An app: an IBrokerClient with its replicas' containers and its wirings. */

@@ -25,7 +25,10 @@ export class TopologyComment extends TerraformElement {
     return existing instanceof TopologyComment ? existing : new TopologyComment(stack, ID);
   }
 
-  private constructor(private readonly stack: TerraformStack, id: string) {
+  private constructor(
+    private readonly stack: TerraformStack,
+    id: string,
+  ) {
     super(stack, id);
   }
 

@@ -1,10 +1,4 @@
-import type {
-  AppTopology,
-  BrokerTopology,
-  ComponentTopology,
-  PublishedPortTopology,
-  TopologyDescription,
-} from "./topology-description";
+import type { AppTopology, BrokerTopology, ComponentTopology, PublishedPortTopology, TopologyDescription } from "./topology-description";
 
 /**
  * What a picture of a topology shows, before anything is placed: a box per
@@ -96,14 +90,31 @@ export function topologyGraph(topology: TopologyDescription): TopologyGraph {
       if (target === undefined && broker) {
         // An entity the broker did not declare (Kafka's auto-created topics) or a kind that does not say which.
         target = `${broker.id}e${broker.entities.length}`;
-        broker.entities.push({ id: target, kind: boxKind(kind), name: w.entityName ?? w.broker, rank: 0, lines: entityLines(kind, w.entityName ?? w.broker, [w.entityName ? "not declared" : "the broker"]) });
+        broker.entities.push({
+          id: target,
+          kind: boxKind(kind),
+          name: w.entityName ?? w.broker,
+          rank: 0,
+          lines: entityLines(kind, w.entityName ?? w.broker, [w.entityName ? "not declared" : "the broker"]),
+        });
         entityId.set(`${w.broker}\u0000${kind}\u0000${w.entityName ?? w.broker}`, target);
       }
       if (target === undefined) continue;
       if (w.direction === "consume") {
-        edges.push({ from: target, to: id, kind: "consume", dashed: false, ...(w.groupId !== undefined ? { label: `group ${w.groupId}` } : {}) });
+        edges.push({
+          from: target,
+          to: id,
+          kind: "consume",
+          dashed: false,
+          ...(w.groupId !== undefined ? { label: `group ${w.groupId}` } : {}),
+        });
       } else {
-        const label = w.entityKind === "queue" && w.routingKey === w.entityName ? "default exchange" : w.routingKey !== undefined ? `key ${w.routingKey}` : undefined;
+        const label =
+          w.entityKind === "queue" && w.routingKey === w.entityName
+            ? "default exchange"
+            : w.routingKey !== undefined
+              ? `key ${w.routingKey}`
+              : undefined;
         edges.push({ from: id, to: target, kind: "publish", dashed: false, ...(label ? { label } : {}) });
       }
     }
@@ -112,12 +123,18 @@ export function topologyGraph(topology: TopologyDescription): TopologyGraph {
 
   const others = topology.components
     .filter((c) => c.owner === undefined || !topology.brokers.some((b) => b.name === c.owner))
-    .map((c, i): GraphBox => ({
-      id: `c${i}`,
-      kind: "component",
-      name: c.name,
-      lines: [{ text: c.name, bold: true }, { text: `${c.component}${c.oneShot ? " · one-shot" : ""}${c.owner ? ` · of ${c.owner}` : ""}` }, ...portLines(c.ports, undefined)],
-    }));
+    .map(
+      (c, i): GraphBox => ({
+        id: `c${i}`,
+        kind: "component",
+        name: c.name,
+        lines: [
+          { text: c.name, bold: true },
+          { text: `${c.component}${c.oneShot ? " · one-shot" : ""}${c.owner ? ` · of ${c.owner}` : ""}` },
+          ...portLines(c.ports, undefined),
+        ],
+      }),
+    );
 
   return {
     title: [{ text: `Stack "${topology.stack}"`, bold: true }, { text: "drawn from cdk.tf.json by cdktf-messaging-topology" }],
@@ -139,16 +156,30 @@ function graphBroker(broker: BrokerTopology, id: string, components: readonly Co
     entities.push({ id: entityId, kind: boxKind(kind), name, rank: 0, lines: entityLines(kind, name, details) });
     return entityId;
   };
-  for (const e of broker.exchanges) add("exchange", e.name, [[e.type, e.internal ? "internal" : "", e.predefined ? "predefined" : ""].filter(Boolean).join(", ")]);
+  for (const e of broker.exchanges)
+    add("exchange", e.name, [[e.type, e.internal ? "internal" : "", e.predefined ? "predefined" : ""].filter(Boolean).join(", ")]);
   for (const q of broker.queues) add("queue", q.name, [q.type === "classic" && !q.durable ? "classic, transient" : q.type]);
-  for (const t of broker.topics) add("topic", t.name, [`${t.partitions} partition${t.partitions === 1 ? "" : "s"} × RF ${t.replicationFactor}`]);
+  for (const t of broker.topics)
+    add("topic", t.name, [`${t.partitions} partition${t.partitions === 1 ? "" : "s"} × RF ${t.replicationFactor}`]);
   const find = (kind: string, name: string) => ids.get(`${kind}\u0000${name}`) ?? add(kind, name, ["not declared"]);
   for (const b of broker.bindings) {
-    edges.push({ from: find("exchange", b.exchange), to: find("queue", b.queue), kind: "binding", dashed: false, ...(b.routingKey !== "" ? { label: b.routingKey } : {}) });
+    edges.push({
+      from: find("exchange", b.exchange),
+      to: find("queue", b.queue),
+      kind: "binding",
+      dashed: false,
+      ...(b.routingKey !== "" ? { label: b.routingKey } : {}),
+    });
   }
   for (const d of broker.deadLetters) {
     const to = d.toQueue !== undefined ? find("queue", d.toQueue) : find("exchange", d.toExchange ?? "");
-    edges.push({ from: find("queue", d.queue), to, kind: "dead-letter", dashed: true, label: d.routingKey !== undefined ? `dead letters, key ${d.routingKey}` : "dead letters" });
+    edges.push({
+      from: find("queue", d.queue),
+      to,
+      kind: "dead-letter",
+      dashed: true,
+      label: d.routingKey !== undefined ? `dead letters, key ${d.routingKey}` : "dead letters",
+    });
   }
 
   const title = KIND_TITLES[broker.kind] ?? broker.kind;
@@ -158,7 +189,9 @@ function graphBroker(broker: BrokerTopology, id: string, components: readonly Co
   const runs = owned.filter((c) => !c.oneShot).map((c) => `${c.name} (${c.component})`);
   const header: TextLine[] = [
     { text: `${title} broker "${broker.name}" · ${count} node${count === 1 ? "" : "s"} · network ${broker.network}`, bold: true },
-    ...broker.nodes.map((n) => ({ text: `node ${n.name}${n.ports.length ? `  ${n.ports.map((p) => portText(p, broker.kind)).join("  ")}` : "  (no published ports)"}` })),
+    ...broker.nodes.map((n) => ({
+      text: `node ${n.name}${n.ports.length ? `  ${n.ports.map((p) => portText(p, broker.kind)).join("  ")}` : "  (no published ports)"}`,
+    })),
     ...(jobs.length ? [{ text: `one-shot job${jobs.length === 1 ? "" : "s"}: ${jobs.join(", ")}` }] : []),
     ...(runs.length ? [{ text: `also: ${runs.join(", ")}` }] : []),
   ];
@@ -174,7 +207,8 @@ function graphBroker(broker: BrokerTopology, id: string, components: readonly Co
 function rankEntities(broker: GraphBroker, edges: GraphEdge[]): void {
   const inside = new Set(broker.entities.map((e) => e.id));
   const out = new Map<string, string[]>();
-  for (const e of edges) if (inside.has(e.from) && inside.has(e.to) && e.from !== e.to) (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
+  for (const e of edges)
+    if (inside.has(e.from) && inside.has(e.to) && e.from !== e.to) (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
   // Depth-first: an edge to an entity still on the path is a back edge.
   const forward = new Map<string, string[]>();
   const state = new Map<string, "open" | "done">();

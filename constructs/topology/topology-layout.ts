@@ -123,7 +123,19 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
   const nodes = new Map<string, LNode>();
   const add = (box: GraphBox | undefined, id: string, col: number, band: number): LNode => {
     const w = box ? Math.max(...box.lines.map((l) => textWidth(l.text))) + 2 * PAD_X : 0;
-    const node: LNode = { id, col, band, box, w, h: box ? box.lines.length * LINE + 2 * PAD_Y : PORT_GAP, ins: [], outs: [], order: 0, x: 0, y: 0 };
+    const node: LNode = {
+      id,
+      col,
+      band,
+      box,
+      w,
+      h: box ? box.lines.length * LINE + 2 * PAD_Y : PORT_GAP,
+      ins: [],
+      outs: [],
+      order: 0,
+      x: 0,
+      y: 0,
+    };
     nodes.set(id, node);
     return node;
   };
@@ -163,14 +175,17 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
   const reorder = (c: number, neighbours: (n: LNode) => LNode[]) => {
     for (let band = 0; band < graph.brokers.length; band++) {
       const list = bandColumn(c, band);
-      const weight = new Map(list.map((n, i) => {
-        const near = neighbours(n).filter((m) => m.band === band);
-        return [n, near.length ? near.reduce((sum, m) => sum + m.order, 0) / near.length : i] as const;
-      }));
+      const weight = new Map(
+        list.map((n, i) => {
+          const near = neighbours(n).filter((m) => m.band === band);
+          return [n, near.length ? near.reduce((sum, m) => sum + m.order, 0) / near.length : i] as const;
+        }),
+      );
       list.sort((p, q) => weight.get(p)! - weight.get(q)! || p.order - q.order).forEach((n, i) => (n.order = i));
     }
   };
-  for (let c = 1; c < last; c++) for (let band = 0; band < graph.brokers.length; band++) bandColumn(c, band).forEach((n, i) => (n.order = i));
+  for (let c = 1; c < last; c++)
+    for (let band = 0; band < graph.brokers.length; band++) bandColumn(c, band).forEach((n, i) => (n.order = i));
   for (let sweep = 0; sweep < 2; sweep++) {
     for (let c = 2; c < last; c++) reorder(c, (n) => n.ins.map((s) => s.from));
     for (let c = last - 2; c >= 1; c--) reorder(c, (n) => n.outs.map((s) => s.to));
@@ -224,7 +239,13 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
         if (wanted.length) n.y = Math.max(n.y, Math.min(median(wanted), room));
       }
     }
-    const bottom = Math.max(contentTop, ...columns.flat().filter((n) => n.band === band).map((n) => n.y + n.h));
+    const bottom = Math.max(
+      contentTop,
+      ...columns
+        .flat()
+        .filter((n) => n.band === band)
+        .map((n) => n.y + n.h),
+    );
     const frameBottom = bottom + FRAME_PAD + (bottom === contentTop ? 0 : 4);
     frames.push({ band, top, bottom: frameBottom, header: broker.header });
     cursor = frameBottom + FRAME_GAP;
@@ -255,7 +276,11 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
     const up = bent.filter((s) => inPort(s) < outPort(s)).sort((p, q) => outPort(p) - outPort(q));
     return { lanes: [...down, ...up], labelWidth };
   });
-  const otherBoxes = graph.others.map((b) => ({ box: b, w: Math.max(...b.lines.map((l) => textWidth(l.text))) + 2 * PAD_X, h: b.lines.length * LINE + 2 * PAD_Y }));
+  const otherBoxes = graph.others.map((b) => ({
+    box: b,
+    w: Math.max(...b.lines.map((l) => textWidth(l.text))) + 2 * PAD_X,
+    h: b.lines.length * LINE + 2 * PAD_Y,
+  }));
   const otherHeader: TextLine[] = [{ text: "Other containers (of no broker or app)", bold: true }];
 
   const colX: number[] = [];
@@ -321,7 +346,15 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
       rowH = Math.max(rowH, o.h);
     }
     const bottom = rowY + rowH + FRAME_PAD;
-    placedFrames.push({ id: "others", kind: "frame", x: frameLeft, y: top, w: frameRight - frameLeft, h: bottom - top, texts: placeLines(otherHeader, frameLeft + FRAME_PAD, top + FRAME_PAD).texts });
+    placedFrames.push({
+      id: "others",
+      kind: "frame",
+      x: frameLeft,
+      y: top,
+      w: frameRight - frameLeft,
+      h: bottom - top,
+      texts: placeLines(otherHeader, frameLeft + FRAME_PAD, top + FRAME_PAD).texts,
+    });
     cursor = bottom + FRAME_GAP;
   }
   for (const n of nodes.values()) if (n.box) boxes.push(placedBox(n.box, n.x, n.y, n.w, n.h));
@@ -340,10 +373,7 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
     }
     const end = segs[segs.length - 1];
     const [tipX, tipY] = reversed ? points[0] : points[points.length - 1];
-    const label =
-      edge.label === undefined
-        ? undefined
-        : labelBox(edge.label, end.to.x - ARROW_GAP, inPort(end), `${edge.from}>${edge.to}`);
+    const label = edge.label === undefined ? undefined : labelBox(edge.label, end.to.x - ARROW_GAP, inPort(end), `${edge.from}>${edge.to}`);
     return {
       from: edge.from,
       to: edge.to,
@@ -360,7 +390,9 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
   const maxChars = Math.floor((width - 2 * MARGIN - 2 * FRAME_PAD) / textWidth("x"));
   const legendLines: TextLine[] = [
     { text: "" }, // the sample lines
-    ...wrap("On lines: key = the routing key an app sends with; a binding's key; group = a consumer group", maxChars).map((text) => ({ text })),
+    ...wrap("On lines: key = the routing key an app sends with; a binding's key; group = a consumer group", maxChars).map((text) => ({
+      text,
+    })),
   ];
   for (const section of graph.legend) {
     legendLines.push({ text: section.heading, bold: true });
@@ -372,8 +404,28 @@ export function layoutTopology(graph: TopologyGraph): TopologyLayout {
   const sampleBaseline = sampleY + ((ASCENT_EM - DESCENT_EM) * FONT_SIZE) / 2;
   const sampleX = MARGIN + FRAME_PAD;
   const samples: PlacedEdge[] = [
-    { from: "legend", to: "legend", kind: "publish", dashed: false, points: [[sampleX, sampleY], [sampleX + 40, sampleY]], arrow: { x: sampleX + 40, y: sampleY, direction: 1 } },
-    { from: "legend", to: "legend", kind: "dead-letter", dashed: true, points: [[sampleX + 150, sampleY], [sampleX + 190, sampleY]], arrow: { x: sampleX + 190, y: sampleY, direction: 1 } },
+    {
+      from: "legend",
+      to: "legend",
+      kind: "publish",
+      dashed: false,
+      points: [
+        [sampleX, sampleY],
+        [sampleX + 40, sampleY],
+      ],
+      arrow: { x: sampleX + 40, y: sampleY, direction: 1 },
+    },
+    {
+      from: "legend",
+      to: "legend",
+      kind: "dead-letter",
+      dashed: true,
+      points: [
+        [sampleX + 150, sampleY],
+        [sampleX + 190, sampleY],
+      ],
+      arrow: { x: sampleX + 190, y: sampleY, direction: 1 },
+    },
   ];
   const sampleTexts = [
     { text: "messages", x: sampleX + 48, y: sampleBaseline, size: FONT_SIZE, bold: false },
@@ -411,7 +463,13 @@ function labelBox(text: string, right: number, middle: number, id: string): Plac
 
 /** The title: its first line larger. */
 function placeTitle(lines: TextLine[], x: number, top: number): { texts: PlacedText[]; h: number } {
-  const texts = lines.map((l, i) => ({ text: l.text, x, y: top + (i === 0 ? 16 : 22 + i * LINE), size: i === 0 ? 15 : FONT_SIZE, bold: l.bold === true }));
+  const texts = lines.map((l, i) => ({
+    text: l.text,
+    x,
+    y: top + (i === 0 ? 16 : 22 + i * LINE),
+    size: i === 0 ? 15 : FONT_SIZE,
+    bold: l.bold === true,
+  }));
   return { texts, h: 22 + lines.length * LINE };
 }
 
@@ -458,7 +516,8 @@ function simplify(points: [number, number][]): Point[] {
     const prev = out[out.length - 1];
     if (prev && prev[0] === p[0] && prev[1] === p[1]) continue;
     const before = out[out.length - 2];
-    if (prev && before && ((before[0] === prev[0] && prev[0] === p[0]) || (before[1] === prev[1] && prev[1] === p[1]))) out[out.length - 1] = p;
+    if (prev && before && ((before[0] === prev[0] && prev[0] === p[0]) || (before[1] === prev[1] && prev[1] === p[1])))
+      out[out.length - 1] = p;
     else out.push(p);
   }
   return out;

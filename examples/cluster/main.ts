@@ -68,7 +68,12 @@ export function buildClusterStack(scope: Construct, id = CLUSTER_STACK_NAME): Te
   events.grantProduce(app("cluster-kafka-producer", ShippedApps.kafkaProducer(), { [AppEnv.PRODUCER_RATE]: "50" }));
   events.grantConsume(app("cluster-kafka-consumer", ShippedApps.kafkaConsumer(), {}), { groupId: "cluster-consumers" });
   // Every node and app, scraped every 5 s: a killed node fires MessagingBrokerNodeDown after 15 s.
-  new Prometheus(stack, "prometheus", { name: "cluster-prometheus", uiHostPort: 39090, scrapeIntervalSeconds: 5, dataRemovalPolicy: "destroy" });
+  new Prometheus(stack, "prometheus", {
+    name: "cluster-prometheus",
+    uiHostPort: 39090,
+    scrapeIntervalSeconds: 5,
+    dataRemovalPolicy: "destroy",
+  });
   return stack;
 }
 

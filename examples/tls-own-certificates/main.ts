@@ -73,7 +73,11 @@ export interface TlsOwnCertificatesOptions {
  * consumer that trust the CA and verify the broker's name. Deploy asks for
  * TF_VAR_tls_rabbitmq_admin_password and TF_VAR_tls_rabbitmq_credentials_key.
  */
-export function buildTlsOwnCertificatesStack(scope: Construct, id = TLS_OWN_CERTIFICATES_STACK_NAME, options: TlsOwnCertificatesOptions = {}): TerraformStack {
+export function buildTlsOwnCertificatesStack(
+  scope: Construct,
+  id = TLS_OWN_CERTIFICATES_STACK_NAME,
+  options: TlsOwnCertificatesOptions = {},
+): TerraformStack {
   const prefix = options.prefix ?? "tls";
   const files = options.certificateFiles ?? certificateFilesIn(process.env[CERTIFICATES_DIR_ENV] || path.join(__dirname, "certs"));
   const stack = new TerraformStack(scope, id);

@@ -44,7 +44,11 @@ describe("CommonLabels", () => {
     new Network(stack, "net");
     synth(stack);
     const labels = resources(synth(stack).json, "docker_network")[0].labels;
-    expect(labels.map((l: { label: string }) => l.label)).toEqual(["cdktf-docker-messaging.managed-by", "cdktf-docker-messaging.stack", "note"]);
+    expect(labels.map((l: { label: string }) => l.label)).toEqual([
+      "cdktf-docker-messaging.managed-by",
+      "cdktf-docker-messaging.stack",
+      "note",
+    ]);
     expect(labelsOf(resources(synth(stack).json, "docker_network")[0]).note).toBe("$${literal}");
   });
 });
@@ -68,7 +72,9 @@ describe("UniqueHostPorts", () => {
       new AppContainer(stack, "b", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080 }] });
     });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/^test\/b\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/a\/replica-1, got 8080\. Fix: publish each host port once/);
+    expect(messages[0]).toMatch(
+      /^test\/b\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/a\/replica-1, got 8080\. Fix: publish each host port once/,
+    );
   });
 
   test("rejects a host port published by two apps once, however often synth runs", () => {
@@ -90,7 +96,9 @@ describe("UniqueHostPorts", () => {
       new AppContainer(stack, "b", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080, hostIp: "::" }] });
     });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/^test\/b\/replica-1: host port 8080\/tcp on :: is already published by test\/a\/replica-1, got 8080\. Fix: publish each host port once/);
+    expect(messages[0]).toMatch(
+      /^test\/b\/replica-1: host port 8080\/tcp on :: is already published by test\/a\/replica-1, got 8080\. Fix: publish each host port once/,
+    );
   });
 
   test("rejects a port on every IPv6 address ('::') clashing with one on loopback", () => {
@@ -100,16 +108,26 @@ describe("UniqueHostPorts", () => {
       new AppContainer(stack, "b", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080 }] });
     });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/^test\/b\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/a\/replica-1, got 8080\. Fix: /);
+    expect(messages[0]).toMatch(
+      /^test\/b\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/a\/replica-1, got 8080\. Fix: /,
+    );
   });
 
   test("rejects one container publishing a host port twice", () => {
     const messages = problemMessages((stack) => {
       Aspects.of(stack).add(new UniqueHostPorts());
-      new AppContainer(stack, "web", { image: nginx, ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }] });
+      new AppContainer(stack, "web", {
+        image: nginx,
+        ports: [
+          { containerPort: 80, hostPort: 8080 },
+          { containerPort: 81, hostPort: 8080 },
+        ],
+      });
     });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/^test\/web\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/web\/replica-1, got 8080\. Fix: /);
+    expect(messages[0]).toMatch(
+      /^test\/web\/replica-1: host port 8080\/tcp on 127\.0\.0\.1 is already published by test\/web\/replica-1, got 8080\. Fix: /,
+    );
   });
 
   test("accepts the same port on two addresses and different ports, synth after synth", () => {
@@ -135,7 +153,10 @@ describe("ImageTagWarning", () => {
     Testing.synth(stack); // one synth, as `cdktf synth` runs the aspects once
     const found = warnings(stack);
     expect(found).toEqual(
-      expect.arrayContaining([expect.stringContaining('image "nginx:latest" uses the "latest" tag'), expect.stringContaining('image "tool" has no tag')]),
+      expect.arrayContaining([
+        expect.stringContaining('image "nginx:latest" uses the "latest" tag'),
+        expect.stringContaining('image "tool" has no tag'),
+      ]),
     );
     expect(found).toHaveLength(2);
     expect(found.join("\n")).not.toContain("team/nginx");

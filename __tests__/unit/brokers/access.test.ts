@@ -84,18 +84,25 @@ describe.each(exampleStacks.map((s) => [s.name, s] as const))("example stack %s"
 
   test("every secret variable is sensitive and null by default, which its first rule refuses (no prompt)", () => {
     // The library's own secrets (a user's own variable, like orders_mq_password, is the user's to shape).
-    const secrets = Object.entries<any>(json.variable ?? {}).filter(([name, v]) => /(password|credentials_key|cookie)$/.test(name) && /Set TF_VAR_/.test(v.description));
+    const secrets = Object.entries<any>(json.variable ?? {}).filter(
+      ([name, v]) => /(password|credentials_key|cookie)$/.test(name) && /Set TF_VAR_/.test(v.description),
+    );
     expect(secrets.length).toBeGreaterThan(0);
     for (const [name, variable] of secrets) {
       expect(variable.sensitive).toBe(true);
       expect(variable.default).toBeNull();
-      expect(variable.validation[0]).toEqual({ condition: `\${var.${name} != null}`, error_message: expect.stringContaining(`export TF_VAR_${name} `) });
+      expect(variable.validation[0]).toEqual({
+        condition: `\${var.${name} != null}`,
+        error_message: expect.stringContaining(`export TF_VAR_${name} `),
+      });
     }
   });
 });
 
 test("the example stacks have Kafka and RabbitMQ apps to check", () => {
-  const apps = exampleStacks.flatMap((s) => resources(synthStack(s.build(Testing.app())), "docker_container").filter((c) => componentOf(c) === "app"));
+  const apps = exampleStacks.flatMap((s) =>
+    resources(synthStack(s.build(Testing.app())), "docker_container").filter((c) => componentOf(c) === "app"),
+  );
   expect(apps.filter((c) => envOf(c).KAFKA_BOOTSTRAP_SERVERS !== undefined).length).toBeGreaterThanOrEqual(3);
   expect(apps.filter((c) => envOf(c).RABBITMQ_URL !== undefined).length).toBeGreaterThanOrEqual(3);
 });
@@ -141,7 +148,9 @@ describe("Kafka set-up job: users and ACLs", () => {
       "TOPIC|orders|User:writer|WRITE",
     ]);
     const removals = script.filter((line) => line.includes("--remove"));
-    expect(removals).toEqual([`  /opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --remove --force --allow-principal "$p" --operation "$o" "$r" "$n" > /dev/null || exit 1`]);
+    expect(removals).toEqual([
+      `  /opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --remove --force --allow-principal "$p" --operation "$o" "$r" "$n" > /dev/null || exit 1`,
+    ]);
   });
 
   test("creates one SCRAM-SHA-512 user per app and the admin user, each password from the environment", () => {
@@ -195,7 +204,8 @@ describe("RabbitMQ set-up job: users and permissions", () => {
 
   test("passes each app's derived password in its own variable, and the administrator's for the API", () => {
     const env = envOf(job);
-    for (const u of Object.values<any>(users)) expect(env[u.passwordEnv]).toBe(`\${sha256("\${var.rabbitmq_credentials_key}/rabbitmq/${u.name}")}`);
+    for (const u of Object.values<any>(users))
+      expect(env[u.passwordEnv]).toBe(`\${sha256("\${var.rabbitmq_credentials_key}/rabbitmq/${u.name}")}`);
     expect(env.ADMIN_USER).toBe("admin");
     expect(env.ADMIN_PASSWORD).toBe("${var.rabbitmq_admin_password}");
     expect(labelsOf(job)["cdktf-docker-messaging.component"]).toBe("rabbitmq-setup");
@@ -203,7 +213,10 @@ describe("RabbitMQ set-up job: users and permissions", () => {
 
   test("apps start after the set-up job", () => {
     for (const name of ["reader-1", "writer-1", "direct-1"]) {
-      expect(container(json, name).depends_on).toEqual(["docker_container.rabbitmq_container_D5E6048A", "docker_container.rabbitmq_setup_68B180B0"]);
+      expect(container(json, name).depends_on).toEqual([
+        "docker_container.rabbitmq_container_D5E6048A",
+        "docker_container.rabbitmq_setup_68B180B0",
+      ]);
     }
   });
 });
@@ -220,12 +233,16 @@ describe("secret variables", () => {
     expect(json.variable.kafka_admin_password.validation.map((v: any) => v.condition)).toEqual([
       "${var.kafka_admin_password != null}",
       "${var.kafka_admin_password == null ? true : length(var.kafka_admin_password) >= 12}",
-      expect.stringMatching(/^\$\{var\.kafka_admin_password == null \? true : can\(regex\("\^\[A-Za-z0-9[^"]*\]\+\$", var\.kafka_admin_password\)\)\}$/),
+      expect.stringMatching(
+        /^\$\{var\.kafka_admin_password == null \? true : can\(regex\("\^\[A-Za-z0-9[^"]*\]\+\$", var\.kafka_admin_password\)\)\}$/,
+      ),
     ]);
     expect(json.variable.kafka_credentials_key.validation).toEqual([
       {
         condition: "${var.kafka_credentials_key != null}",
-        error_message: expect.stringMatching(/^kafka_credentials_key is not set: export TF_VAR_kafka_credentials_key \(.*at least 24 characters\)\.$/),
+        error_message: expect.stringMatching(
+          /^kafka_credentials_key is not set: export TF_VAR_kafka_credentials_key \(.*at least 24 characters\)\.$/,
+        ),
       },
       {
         condition: "${var.kafka_credentials_key == null ? true : length(var.kafka_credentials_key) >= 24}",
@@ -248,7 +265,11 @@ describe("secret variables", () => {
     const stack = newStack();
     const key = new TerraformVariable(stack, "my_key", { type: "string", sensitive: true });
     const admin = new TerraformVariable(stack, "my_admin", { type: "string", sensitive: true });
-    const kafka = new KafkaBroker(stack, "kafka", { network: net(stack), credentialsKey: key.stringValue, adminPassword: admin.stringValue });
+    const kafka = new KafkaBroker(stack, "kafka", {
+      network: net(stack),
+      credentialsKey: key.stringValue,
+      adminPassword: admin.stringValue,
+    });
     kafka.addTopic("t").grantProduce(app(stack, "writer"));
     const { json } = synth(stack);
     expect(Object.keys(json.variable).sort()).toEqual(["my_admin", "my_key"]);
@@ -271,7 +292,9 @@ describe("access: problems", () => {
     [
       "a literal RabbitMQ credentialsKey",
       (s) => new RabbitMqBroker(s, "mq", { network: net(s), credentialsKey: literal }),
-      ['test/mq: credentialsKey is a literal string: a secret in the code would be committed with it and written in plain text to cdktf.out, got "<redacted>"'],
+      [
+        'test/mq: credentialsKey is a literal string: a secret in the code would be committed with it and written in plain text to cdktf.out, got "<redacted>"',
+      ],
     ],
     [
       "Kafka apps named admin or broker (the broker's super users)",
@@ -292,8 +315,12 @@ describe("access: problems", () => {
     ],
     [
       "serverProperties super.users and sasl.jaas.config",
-      (s) => new KafkaBroker(s, "kafka", { network: net(s), serverProperties: { "super.users": "User:me", "sasl.jaas.config": "x required;" } }),
-      ['test/kafka: server property "super.users" is set by the construct', 'test/kafka: server property "sasl.jaas.config" is set by the construct'],
+      (s) =>
+        new KafkaBroker(s, "kafka", { network: net(s), serverProperties: { "super.users": "User:me", "sasl.jaas.config": "x required;" } }),
+      [
+        'test/kafka: server property "super.users" is set by the construct',
+        'test/kafka: server property "sasl.jaas.config" is set by the construct',
+      ],
     ],
   ];
 
@@ -304,4 +331,3 @@ describe("access: problems", () => {
     for (const message of messages) expect(message).not.toContain(literal);
   });
 });
-

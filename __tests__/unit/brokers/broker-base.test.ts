@@ -87,7 +87,9 @@ class ToyBroker extends BrokerBase {
       healthCheck: HealthCheck.exec(["toyctl", "ping"], { intervalSeconds: 5, retries: 3 }),
     });
     if (this.hostEndpoint) {
-      this.addOutput("url", "url", `toy://${this.hostEndpoint.address}`, { description: `Toy broker ${this.brokerName} from the Docker host` });
+      this.addOutput("url", "url", `toy://${this.hostEndpoint.address}`, {
+        description: `Toy broker ${this.brokerName} from the Docker host`,
+      });
     }
   }
 
@@ -110,7 +112,13 @@ class ToyBroker extends BrokerBase {
     deferCheck(this, () =>
       this.channels.includes(channel)
         ? []
-        : [{ problem: `${role} (${app.node.path}): the channel is not declared`, received: channel, fix: `declare it with addChannel("${channel}")` }]
+        : [
+            {
+              problem: `${role} (${app.node.path}): the channel is not declared`,
+              received: channel,
+              fix: `declare it with addChannel("${channel}")`,
+            },
+          ],
     );
   }
 }
@@ -121,7 +129,10 @@ class TwoNodeToyBroker extends ToyBroker {
 
   constructor(scope: Scope, id: string, props: ToyBrokerProps) {
     super(scope, id, props);
-    this.secondNode = this.addNode({ ...this.nodes[0], containerId: "second-node" }, { component: "toy-broker", healthCheck: HealthCheck.exec(["toyctl", "ping"]) });
+    this.secondNode = this.addNode(
+      { ...this.nodes[0], containerId: "second-node" },
+      { component: "toy-broker", healthCheck: HealthCheck.exec(["toyctl", "ping"]) },
+    );
   }
 }
 
@@ -215,9 +226,13 @@ describe("a broker kind defined outside constructs/", () => {
         validation: [
           {
             condition: "${var.toy_eu_token != null}",
-            error_message: "toy_eu_token is not set: export TF_VAR_toy_eu_token (Access token of toy broker toy-eu, at least 16 characters).",
+            error_message:
+              "toy_eu_token is not set: export TF_VAR_toy_eu_token (Access token of toy broker toy-eu, at least 16 characters).",
           },
-          { condition: "${var.toy_eu_token == null ? true : length(var.toy_eu_token) >= 16}", error_message: "toy_eu_token must be at least 16 characters long." },
+          {
+            condition: "${var.toy_eu_token == null ? true : length(var.toy_eu_token) >= 16}",
+            error_message: "toy_eu_token must be at least 16 characters long.",
+          },
         ],
       },
     });
@@ -302,7 +317,13 @@ describe("a broker kind defined outside constructs/", () => {
       expect.stringMatching(/^\$\{docker_network\.kafka-net_network_/),
       "${docker_network.net_network_0C4DCF91.name}",
     ]);
-    expect(c.depends_on).toEqual([ref(rabbit.container), ref(rabbit.setupJob), ref(kafka.container), ref(kafka.setupJob), ref(toy.nodeContainer)]);
+    expect(c.depends_on).toEqual([
+      ref(rabbit.container),
+      ref(rabbit.setupJob),
+      ref(kafka.container),
+      ref(kafka.setupJob),
+      ref(toy.nodeContainer),
+    ]);
     expect(bridge.wiredTo.map((w) => w.broker.kind)).toEqual(["rabbitmq", "kafka", "toy"]);
   });
 });
@@ -323,7 +344,11 @@ describe("a broker kind defined outside constructs/: problems", () => {
       (s) => toyIn(s, { flavor: "plain" } as any),
       ['test/toy: ToyBrokerProps has no field "flavor", got "flavor". Fix: did you mean "flavour"?'],
     ],
-    ["the kind's own rule", (s) => toyIn(s, { flavour: "sour" as any }), ['test/toy: flavour is not plain or fancy, got "sour". Fix: use "plain" or "fancy"']],
+    [
+      "the kind's own rule",
+      (s) => toyIn(s, { flavour: "sour" as any }),
+      ['test/toy: flavour is not plain or fancy, got "sour". Fix: use "plain" or "fancy"'],
+    ],
     [
       "memory below the kind's minimum",
       (s) => toyIn(s, { memoryMb: 16 }),
@@ -334,11 +359,17 @@ describe("a broker kind defined outside constructs/: problems", () => {
       (s) => toyIn(s, { name: "toy_box" }),
       ['test/toy: name is also the broker\'s hostname and must be a host name label, got "toy_box"'],
     ],
-    ["a missing network", (s) => new ToyBroker(s, "toy", {} as any), ["test/toy: network is required and must be a Network, got undefined"]],
+    [
+      "a missing network",
+      (s) => new ToyBroker(s, "toy", {} as any),
+      ["test/toy: network is required and must be a Network, got undefined"],
+    ],
     [
       "a subscriber of an undeclared channel (checked at synth)",
       (s) => toyIn(s).addChannel("news").grantSubscribe(app(s), "nwes"),
-      ['test/toy: subscriber of channel "nwes" (test/app): the channel is not declared, got "nwes". Fix: declare it with addChannel("nwes")'],
+      [
+        'test/toy: subscriber of channel "nwes" (test/app): the channel is not declared, got "nwes". Fix: declare it with addChannel("nwes")',
+      ],
     ],
     [
       "a grantee that is not an app container",
@@ -354,7 +385,9 @@ describe("a broker kind defined outside constructs/: problems", () => {
         app(s, "worker");
         toyIn(s, { name: "worker-1" });
       },
-      ['test/toy: the container name "worker-1" is already used by test/worker/replica-1, got "worker-1". Fix: give each broker and app its own name'],
+      [
+        'test/toy: the container name "worker-1" is already used by test/worker/replica-1, got "worker-1". Fix: give each broker and app its own name',
+      ],
     ],
     [
       "an app whose replica takes a toy broker's name",

@@ -40,7 +40,8 @@ function kafkaStack(nodes = 1) {
 
 describe("RabbitMQ with tls", () => {
   const json = rabbitStack(3);
-  const config = (node: string) => (container(json, node).upload as any[]).find((u) => u.file === "/etc/rabbitmq/rabbitmq.conf").content as string;
+  const config = (node: string) =>
+    (container(json, node).upload as any[]).find((u) => u.file === "/etc/rabbitmq/rabbitmq.conf").content as string;
 
   test("listens on AMQPS 5671 only, with the generated key and certificate, clients not asked for one", () => {
     const lines = config("mq-1").split("\n");
@@ -77,10 +78,18 @@ describe("RabbitMQ with tls", () => {
     for (const name of ["consumer-1", "producer-1"]) {
       const c = container(json, name);
       const env = envOf(c);
-      expect(env.RABBITMQ_URL.split(",").map((u: string) => u.replace(/\/\/[^@]*@/, "//"))).toEqual(["amqps://mq-1:5671/%2F", "amqps://mq-2:5671/%2F", "amqps://mq-3:5671/%2F"]);
+      expect(env.RABBITMQ_URL.split(",").map((u: string) => u.replace(/\/\/[^@]*@/, "//"))).toEqual([
+        "amqps://mq-1:5671/%2F",
+        "amqps://mq-2:5671/%2F",
+        "amqps://mq-3:5671/%2F",
+      ]);
       expect(env.RABBITMQ_TLS_CA_FILE).toBe("/etc/messaging/tls-ca/mq/ca.pem");
       expect(c.volumes).toHaveLength(1);
-      expect({ volume: volumeNameOf(json, c.volumes[0].volume_name), path: c.volumes[0].container_path, readOnly: c.volumes[0].read_only }).toEqual({
+      expect({
+        volume: volumeNameOf(json, c.volumes[0].volume_name),
+        path: c.volumes[0].container_path,
+        readOnly: c.volumes[0].read_only,
+      }).toEqual({
         volume: "mq-tls-ca",
         path: "/etc/messaging/tls-ca/mq",
         readOnly: true,
@@ -99,7 +108,9 @@ describe("Kafka with tls", () => {
 
   test("SASL_SSL on the apps' and host listeners with the PEM keystore; the replication network stays SASL_PLAINTEXT", () => {
     const env = envOf(container(json, "kafka-1"));
-    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe("INTERNAL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT,REPLICATION:SASL_PLAINTEXT,HOST:SASL_SSL");
+    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe(
+      "INTERNAL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT,REPLICATION:SASL_PLAINTEXT,HOST:SASL_SSL",
+    );
     expect(env.KAFKA_SSL_KEYSTORE_TYPE).toBe("PEM");
     expect(env.KAFKA_SSL_KEYSTORE_LOCATION).toBe("/etc/messaging/tls/keystore.pem");
   });
@@ -113,7 +124,9 @@ describe("Kafka with tls", () => {
     for (const name of ["consumer-1", "producer-1"]) {
       const c = container(json, name);
       expect(envOf(c).KAFKA_TLS_CA_FILE).toBe("/etc/messaging/tls-ca/kafka/ca.pem");
-      expect(c.volumes.map((v: any) => [volumeNameOf(json, v.volume_name), v.container_path, v.read_only])).toEqual([["kafka-tls-ca", "/etc/messaging/tls-ca/kafka", true]]);
+      expect(c.volumes.map((v: any) => [volumeNameOf(json, v.volume_name), v.container_path, v.read_only])).toEqual([
+        ["kafka-tls-ca", "/etc/messaging/tls-ca/kafka", true],
+      ]);
     }
     expect(container(json, "kafka-setup").volumes).toBeUndefined();
   });
@@ -128,7 +141,10 @@ test("an app of two TLS brokers trusts each one's CA from its own folder", () =>
   kafka.addTopic("out").grantProduce(both);
   const c = container(synth(stack).json, "bridge-1");
   expect(c.volumes.map((v: any) => v.container_path).sort()).toEqual(["/etc/messaging/tls-ca/kafka", "/etc/messaging/tls-ca/mq"]);
-  expect([envOf(c).RABBITMQ_TLS_CA_FILE, envOf(c).KAFKA_TLS_CA_FILE]).toEqual(["/etc/messaging/tls-ca/mq/ca.pem", "/etc/messaging/tls-ca/kafka/ca.pem"]);
+  expect([envOf(c).RABBITMQ_TLS_CA_FILE, envOf(c).KAFKA_TLS_CA_FILE]).toEqual([
+    "/etc/messaging/tls-ca/mq/ca.pem",
+    "/etc/messaging/tls-ca/kafka/ca.pem",
+  ]);
 });
 
 test("without tls nothing changes: plaintext-free SASL for Kafka, amqp:// for RabbitMQ, no certificate volumes", () => {
@@ -140,7 +156,11 @@ test("without tls nothing changes: plaintext-free SASL for Kafka, amqp:// for Ra
   expect(envOf(container(json, "c-1")).RABBITMQ_TLS_CA_FILE).toBeUndefined();
   expect(container(json, "c-1").volumes).toBeUndefined();
   expect(container(json, "mq").volumes.map((v: any) => v.container_path)).toEqual(["/var/lib/rabbitmq"]);
-  expect(resources(json, "docker_container").map((c) => c.name).sort()).toEqual(["c-1", "mq", "mq-setup"]);
+  expect(
+    resources(json, "docker_container")
+      .map((c) => c.name)
+      .sort(),
+  ).toEqual(["c-1", "mq", "mq-setup"]);
 });
 
 test("the cluster example has no private key material in its synthesized JSON", () => {
@@ -157,11 +177,15 @@ describe("tls: problems", () => {
     ["a path instead of certificates", { certificates: "/etc/ssl/server.pem" }],
   ])("refuses %s", (_what, tls) => {
     const messages = problemMessages((s) => new RabbitMqBroker(s, "mq", { network: net(s), tls: tls as any }));
-    expect(messages).toEqual([expect.stringMatching(/^test\/mq: tls asks for TLS without certificates and without generating them, got .*\. Fix: pass/)]);
+    expect(messages).toEqual([
+      expect.stringMatching(/^test\/mq: tls asks for TLS without certificates and without generating them, got .*\. Fix: pass/),
+    ]);
   });
 
   test("refuses tls: true, naming the fix", () => {
-    expect(problemMessages((s) => new KafkaBroker(s, "kafka", { network: net(s), tls: true as any }))).toEqual([expect.stringMatching(fix)]);
+    expect(problemMessages((s) => new KafkaBroker(s, "kafka", { network: net(s), tls: true as any }))).toEqual([
+      expect.stringMatching(fix),
+    ]);
   });
 
   test("refuses user certificates whose key would belong to another user than the broker process", () => {
@@ -177,7 +201,7 @@ describe("tls: problems", () => {
       new RabbitMqBroker(s, "mq", { network: net(s), tls: { certificates: certs } });
     });
     expect(messages).toContain(
-      "test/mq: tls.certificates give the key to 1000:1000, but rabbitmq's broker process runs as 999:999 and could not read it, got \"1000:1000\". Fix: pass keyOwnerUid: 999, keyOwnerGid: 999 to TlsCertificates.fromFiles",
+      'test/mq: tls.certificates give the key to 1000:1000, but rabbitmq\'s broker process runs as 999:999 and could not read it, got "1000:1000". Fix: pass keyOwnerUid: 999, keyOwnerGid: 999 to TlsCertificates.fromFiles',
     );
   });
 

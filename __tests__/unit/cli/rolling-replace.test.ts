@@ -70,11 +70,22 @@ describe("cdktf-messaging-roll: arguments", () => {
   test("defaults to the only synthesized stack, with a 600 s time box", () => {
     fs.mkdirSync(path.join(stacks, "messaging"), { recursive: true });
     fs.writeFileSync(path.join(stacks, "messaging", "cdk.tf.json"), "{}");
-    expect(parseArgs([], project)).toEqual({ stackDir: path.join(stacks, "messaging"), brokers: [], replace: false, nodesOnly: false, timeoutSeconds: 600 });
+    expect(parseArgs([], project)).toEqual({
+      stackDir: path.join(stacks, "messaging"),
+      brokers: [],
+      replace: false,
+      nodesOnly: false,
+      timeoutSeconds: 600,
+    });
   });
 
   test("takes brokers, --replace, --nodes-only, --timeout-seconds and a stack folder", () => {
-    expect(parseArgs(["--stack-dir", "out/x", "--broker", "a", "--broker", "b", "--replace", "--nodes-only", "--timeout-seconds", "90"], project)).toEqual({
+    expect(
+      parseArgs(
+        ["--stack-dir", "out/x", "--broker", "a", "--broker", "b", "--replace", "--nodes-only", "--timeout-seconds", "90"],
+        project,
+      ),
+    ).toEqual({
       stackDir: path.join(project, "out", "x"),
       brokers: ["a", "b"],
       replace: true,
@@ -103,6 +114,8 @@ describe("cdktf-messaging-roll: arguments", () => {
   });
 
   test("rejects a project that was never synthesized", () => {
-    expect(() => parseArgs([], fs.mkdtempSync(path.join(os.tmpdir(), "roll-empty-")))).toThrow(/no synthesized stack .* run `cdktf synth` first/);
+    expect(() => parseArgs([], fs.mkdtempSync(path.join(os.tmpdir(), "roll-empty-")))).toThrow(
+      /no synthesized stack .* run `cdktf synth` first/,
+    );
   });
 });

@@ -21,7 +21,11 @@ afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: tr
 
 /** The command as `npm run topology --` runs it. */
 function cli(args: string[], cwd = REPO) {
-  const result = spawnSync(process.execPath, ["-r", path.join(REPO, "toolchain", "ts-register.cjs"), path.join(REPO, "constructs", "cli", "topology.ts"), ...args], { cwd, encoding: "utf8" });
+  const result = spawnSync(
+    process.execPath,
+    ["-r", path.join(REPO, "toolchain", "ts-register.cjs"), path.join(REPO, "constructs", "cli", "topology.ts"), ...args],
+    { cwd, encoding: "utf8" },
+  );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -29,7 +33,11 @@ describe("cdktf-messaging-topology: arguments", () => {
   test("a stack folder or its cdk.tf.json; without --svg and --mermaid, both next to cdk.tf.json", () => {
     const file = path.join(messaging.dir, "cdk.tf.json");
     for (const input of [messaging.dir, file]) {
-      expect(parseArgs([input])).toEqual({ stackFile: file, svg: path.join(messaging.dir, "topology.svg"), mermaid: path.join(messaging.dir, "topology.mmd") });
+      expect(parseArgs([input])).toEqual({
+        stackFile: file,
+        svg: path.join(messaging.dir, "topology.svg"),
+        mermaid: path.join(messaging.dir, "topology.mmd"),
+      });
     }
     expect(parseArgs([messaging.dir, "--svg", "out/p.svg"], "/work")).toEqual({ stackFile: file, svg: "/work/out/p.svg" });
     expect(parseArgs([messaging.dir, "--mermaid", "-"])).toEqual({ stackFile: file, mermaid: "-" });
@@ -38,7 +46,9 @@ describe("cdktf-messaging-topology: arguments", () => {
   test("the only stack in ./cdktf.out/stacks when none is named", () => {
     const cwd = tmp();
     fs.symlinkSync(path.dirname(path.dirname(messaging.dir)), path.join(cwd, "cdktf.out"));
-    expect(() => parseArgs([], cwd)).toThrow(/holds 6 stacks \(cluster, messaging, minimal-kafka, orders-pipeline, own-app-image, tls-own-certificates\): name one/);
+    expect(() => parseArgs([], cwd)).toThrow(
+      /holds 6 stacks \(cluster, messaging, minimal-kafka, orders-pipeline, own-app-image, tls-own-certificates\): name one/,
+    );
     const single = tmp();
     fs.mkdirSync(path.join(single, "cdktf.out", "stacks", "shop"), { recursive: true });
     fs.copyFileSync(path.join(messaging.dir, "cdk.tf.json"), path.join(single, "cdktf.out", "stacks", "shop", "cdk.tf.json"));
@@ -57,7 +67,11 @@ describe("cdktf-messaging-topology: arguments", () => {
 describe("cdktf-messaging-topology: output", () => {
   test("writes the SVG and the Mermaid of the stack's description", () => {
     const dir = tmp();
-    const written = writeTopology({ stackFile: path.join(messaging.dir, "cdk.tf.json"), svg: path.join(dir, "a", "t.svg"), mermaid: path.join(dir, "t.mmd") });
+    const written = writeTopology({
+      stackFile: path.join(messaging.dir, "cdk.tf.json"),
+      svg: path.join(dir, "a", "t.svg"),
+      mermaid: path.join(dir, "t.mmd"),
+    });
     expect(written).toEqual([path.join(dir, "a", "t.svg"), path.join(dir, "t.mmd")]);
     expect(fs.readFileSync(path.join(dir, "a", "t.svg"), "utf8")).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(fs.readFileSync(path.join(dir, "t.mmd"), "utf8")).toMatch(/^flowchart LR\n/);
@@ -79,7 +93,11 @@ describe("cdktf-messaging-topology: output", () => {
   test.each([
     ["a missing file", () => "/nonexistent/cdk.tf.json", /^\/nonexistent\/cdk.tf.json: no such file or folder\n$/],
     ["a file that is not JSON", () => write("cdk.tf.json", "resource {}"), /: not a synthesized cdktf stack \(not JSON: /],
-    ["JSON that is not a cdktf stack", () => write("main.tf.json", '{"resource": {}}'), /: not a synthesized cdktf stack \(no "\/\/".metadata, which cdktf writes\)\n$/],
+    [
+      "JSON that is not a cdktf stack",
+      () => write("main.tf.json", '{"resource": {}}'),
+      /: not a synthesized cdktf stack \(no "\/\/".metadata, which cdktf writes\)\n$/,
+    ],
     [
       "a stack synthesized without the topology",
       () => {

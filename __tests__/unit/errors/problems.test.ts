@@ -94,7 +94,9 @@ describe("every problem at once", () => {
     new AppContainer(two, "worker", { image, memoryMb: 1 });
     const problems = problemsIn(app);
     expect(problems.map((p) => p.constructPath)).toEqual(["one/net", "two/rabbitmq", "two/worker"]);
-    expect(problems[1].message).toMatch(/^two\/rabbitmq: queue "orders": its dead-letter queue is not declared, got "orders\.dlq"\. Fix: declare it with addQueue\("orders\.dlq"\)/);
+    expect(problems[1].message).toMatch(
+      /^two\/rabbitmq: queue "orders": its dead-letter queue is not declared, got "orders\.dlq"\. Fix: declare it with addQueue\("orders\.dlq"\)/,
+    );
     expect(() => app.synth()).toThrow(/one\/net: name is not a valid Docker network name/);
   });
 
@@ -145,7 +147,11 @@ describe("checks deferred to synth", () => {
       constructor(scope: Construct, id: string, max: number) {
         super(scope, id);
         if (max < 1) reportProblem(this, "max must be at least 1", max, "use 1 or more");
-        deferCheck(this, () => (this.limits.length > max ? [{ problem: `${this.limits.length} limits exceed max`, received: this.limits, fix: `raise max to ${this.limits.length}` }] : []));
+        deferCheck(this, () =>
+          this.limits.length > max
+            ? [{ problem: `${this.limits.length} limits exceed max`, received: this.limits, fix: `raise max to ${this.limits.length}` }]
+            : [],
+        );
       }
     }
     const stack = newStack();
@@ -213,7 +219,9 @@ describe("thrown at once", () => {
     expect(e.problem).toBe("network is required and must be a Network");
     expect(e.received).toBeUndefined();
     expect(e.fix).toBe('pass { network: new Network(scope, "net") }');
-    expect(e.message).toBe('test/rabbitmq: network is required and must be a Network, got undefined. Fix: pass { network: new Network(scope, "net") }');
+    expect(e.message).toBe(
+      'test/rabbitmq: network is required and must be a Network, got undefined. Fix: pass { network: new Network(scope, "net") }',
+    );
     expect(MessagingValidationError.isMessagingValidationError(e)).toBe(true);
     expect(MessagingValidationError.isMessagingValidationError(new Error("x"))).toBe(false);
   });

@@ -52,7 +52,13 @@ describe("a stack with five mistakes (broken-stack.ts)", () => {
   // [construct path and problem, got, fix (start), the fixture's line, the call on it the location points at]
   const expected: [string, string, string, string, string][] = [
     ["shop/net: name is not a valid Docker network name", '"shop net"', "use 1-128 characters", 'new Network(stack, "net"', "new Network"],
-    ["shop/rabbitmq: memoryMb must be an integer between 256 and", "64", "give RabbitMQ at least 256 MiB", 'new RabbitMqBroker(stack, "rabbitmq"', "new RabbitMqBroker"],
+    [
+      "shop/rabbitmq: memoryMb must be an integer between 256 and",
+      "64",
+      "give RabbitMQ at least 256 MiB",
+      'new RabbitMqBroker(stack, "rabbitmq"',
+      "new RabbitMqBroker",
+    ],
     [
       "shop/worker: environment.CONSUMER_PREFETCH must be an integer between 1 and 65535",
       '"0"',
@@ -60,7 +66,13 @@ describe("a stack with five mistakes (broken-stack.ts)", () => {
       'new AppContainer(stack, "worker"',
       "new AppContainer",
     ],
-    ['shop/rabbitmq: queue "orders": its dead-letter queue is not declared', '"orders.dead"', 'declare it with addQueue("orders.dead")', "rabbit.addQueue(ordersQueue", "addQueue"],
+    [
+      'shop/rabbitmq: queue "orders": its dead-letter queue is not declared',
+      '"orders.dead"',
+      'declare it with addQueue("orders.dead")',
+      "rabbit.addQueue(ordersQueue",
+      "addQueue",
+    ],
     [
       'shop/rabbitmq: publisher to exchange "orders.events" (shop/producer): no binding of exchange "orders.events" (topic) routes routing key "order.placed" to a queue',
       '"order.placed"',
@@ -156,7 +168,11 @@ describe("formatSynthFailure", () => {
   });
 
   test("cdktf's other validation errors are listed next to ours", () => {
-    const text = formatSynthFailure(new Error("Validation failed with the following errors:\n  [s/x] something cdktf found\n\nIf you wish to ignore these validations, pass 'skipValidation: true'"));
+    const text = formatSynthFailure(
+      new Error(
+        "Validation failed with the following errors:\n  [s/x] something cdktf found\n\nIf you wish to ignore these validations, pass 'skipValidation: true'",
+      ),
+    );
     expect(blocksOf(text)).toEqual(["✖ [s/x] something cdktf found"]);
   });
 });
@@ -184,7 +200,9 @@ describe("runSynth in one process", () => {
       );
       expect(ok).toBe(false);
       expect(text).toContain("Synth failed: 1 problem.");
-      expect(blocksOf(text)).toEqual([expect.stringMatching(/^✖ second\/net: name is not a valid Docker network name\n {2}got: "second net"\n/)]);
+      expect(blocksOf(text)).toEqual([
+        expect.stringMatching(/^✖ second\/net: name is not a valid Docker network name\n {2}got: "second net"\n/),
+      ]);
       expect(text).not.toContain("first");
     } finally {
       process.exitCode = savedExitCode;

@@ -58,7 +58,14 @@ describe("ContainerImage", () => {
   test("fromBuild takes a name, a tag and a Dockerfile path", () => {
     const dir = tempContext({ "docker/app.Dockerfile": "FROM scratch\n" });
     const stack = newStack();
-    new AppContainer(stack, "app", { image: ContainerImage.fromBuild(dir, { name: "ghcr.io/acme/app", tag: "1.2.3", dockerfile: "docker/app.Dockerfile", keepLocally: true }) });
+    new AppContainer(stack, "app", {
+      image: ContainerImage.fromBuild(dir, {
+        name: "ghcr.io/acme/app",
+        tag: "1.2.3",
+        dockerfile: "docker/app.Dockerfile",
+        keepLocally: true,
+      }),
+    });
     expect(synth(stack).text).toHaveResourceWithProperties(Image, {
       name: "ghcr.io/acme/app:1.2.3",
       keep_locally: true,
@@ -120,7 +127,11 @@ describe("ContainerImage", () => {
     new AppContainer(stack, "c", { image: ContainerImage.fromRegistry("a.b:1") });
     new AppContainer(stack, "d", { image: ContainerImage.fromRegistry("a-b:1") });
     const { json } = synth(stack);
-    expect(resources(json, "docker_image").map((i) => i.name).sort()).toEqual(["a-b-1", "a-b:1", "a.b:1", "a/b:1"]);
+    expect(
+      resources(json, "docker_image")
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(["a-b-1", "a-b:1", "a.b:1", "a/b:1"]);
     expect(new Set(["a-1", "b-1", "c-1", "d-1"].map((name) => container(json, name).image)).size).toBe(4);
   });
 

@@ -15,7 +15,8 @@ const HEX32 = "0123456789abcdef".repeat(2);
 const UPPER64 = "0123456789ABCDEF".repeat(4);
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-const registryApp = (reference: string) => problemMessages((s) => new AppContainer(s, "app", { image: ContainerImage.fromRegistry(reference) }));
+const registryApp = (reference: string) =>
+  problemMessages((s) => new AppContainer(s, "app", { image: ContainerImage.fromRegistry(reference) }));
 
 describe("rejected references", () => {
   // [what, reference, the problem the grammar names]

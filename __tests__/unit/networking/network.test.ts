@@ -42,17 +42,57 @@ describe("Network", () => {
 describe("Network: bad input", () => {
   const network = (props: NetworkProps) => (s: TerraformStack) => new Network(s, "net", props);
   const rejects: [string, (s: TerraformStack) => unknown, RegExp][] = [
-    ["rejects a name with a slash", network({ name: "bad/name" }), /^test\/net: name is not a valid Docker network name, got "bad\/name"\. Fix: use 1-128 characters: a letter or digit/],
-    ["rejects a name with a space", network({ name: "shop net" }), /^test\/net: name is not a valid Docker network name, got "shop net"\. Fix: use 1-128 characters/],
-    ["rejects a name starting with '-'", network({ name: "-net" }), /^test\/net: name is not a valid Docker network name, got "-net"\. Fix: /],
-    ["rejects a name starting with '.'", network({ name: ".net" }), /^test\/net: name is not a valid Docker network name, got "\.net"\. Fix: /],
+    [
+      "rejects a name with a slash",
+      network({ name: "bad/name" }),
+      /^test\/net: name is not a valid Docker network name, got "bad\/name"\. Fix: use 1-128 characters: a letter or digit/,
+    ],
+    [
+      "rejects a name with a space",
+      network({ name: "shop net" }),
+      /^test\/net: name is not a valid Docker network name, got "shop net"\. Fix: use 1-128 characters/,
+    ],
+    [
+      "rejects a name starting with '-'",
+      network({ name: "-net" }),
+      /^test\/net: name is not a valid Docker network name, got "-net"\. Fix: /,
+    ],
+    [
+      "rejects a name starting with '.'",
+      network({ name: ".net" }),
+      /^test\/net: name is not a valid Docker network name, got "\.net"\. Fix: /,
+    ],
     ["rejects an empty name", network({ name: "" }), /^test\/net: name is not a valid Docker network name, got ""\. Fix: /],
-    ["rejects a name of 129 characters", network({ name: "n".repeat(129) }), /^test\/net: name is not a valid Docker network name, got "n{129}"\. Fix: /],
-    ["rejects internal that is not a boolean", network({ internal: "yes" as never }), /^test\/net: internal must be true or false, got "yes"\. Fix: pass a boolean, not string/],
-    ["rejects labels that are a list", network({ labels: ["a"] as never }), /^test\/net: labels must be an object of label names to string values, got \["a"\]\. Fix: /],
-    ["rejects a label value that is not a string", network({ labels: { tier: 1 as never } }), /^test\/net: labels\.tier must be a string, got 1\. Fix: pass String\(1\)/],
-    ["rejects an empty label name", network({ labels: { "": "x" } }), /^test\/net: labels has an empty label name, got ""\. Fix: name every label/],
-    ["rejects an unknown prop, suggesting the close one", network({ nam: "x" } as never), /^test\/net: NetworkProps has no field "nam", got "nam"\. Fix: did you mean "name"\?/],
+    [
+      "rejects a name of 129 characters",
+      network({ name: "n".repeat(129) }),
+      /^test\/net: name is not a valid Docker network name, got "n{129}"\. Fix: /,
+    ],
+    [
+      "rejects internal that is not a boolean",
+      network({ internal: "yes" as never }),
+      /^test\/net: internal must be true or false, got "yes"\. Fix: pass a boolean, not string/,
+    ],
+    [
+      "rejects labels that are a list",
+      network({ labels: ["a"] as never }),
+      /^test\/net: labels must be an object of label names to string values, got \["a"\]\. Fix: /,
+    ],
+    [
+      "rejects a label value that is not a string",
+      network({ labels: { tier: 1 as never } }),
+      /^test\/net: labels\.tier must be a string, got 1\. Fix: pass String\(1\)/,
+    ],
+    [
+      "rejects an empty label name",
+      network({ labels: { "": "x" } }),
+      /^test\/net: labels has an empty label name, got ""\. Fix: name every label/,
+    ],
+    [
+      "rejects an unknown prop, suggesting the close one",
+      network({ nam: "x" } as never),
+      /^test\/net: NetworkProps has no field "nam", got "nam"\. Fix: did you mean "name"\?/,
+    ],
     [
       "rejects a network name used twice in a stack",
       (s) => {

@@ -1,13 +1,5 @@
 import { App, TerraformStack, Testing } from "cdktf";
-import {
-  AppContainer,
-  ContainerImage,
-  KafkaBroker,
-  Network,
-  Prometheus,
-  RabbitMqBroker,
-  type PrometheusProps,
-} from "../../../constructs";
+import { AppContainer, ContainerImage, KafkaBroker, Network, Prometheus, RabbitMqBroker, type PrometheusProps } from "../../../constructs";
 import { buildDefaultStack } from "../../../main";
 import { container, envOf, net, newStack, problemsOf, resources, synth } from "../helpers";
 
@@ -99,9 +91,13 @@ describe("Prometheus in the default stack (main.ts)", () => {
 
   test("Kafka's node runs the exporter agent in the server JVM only, not in the container's environment", () => {
     const c = container(json, "kafka");
-    expect(c.command[2]).toMatch(/ && export KAFKA_OPTS="\$KAFKA_OPTS -javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=9404:\/etc\/kafka\/jmx-exporter\.yaml" && exec \/etc\/kafka\/docker\/run$/);
+    expect(c.command[2]).toMatch(
+      / && export KAFKA_OPTS="\$KAFKA_OPTS -javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=9404:\/etc\/kafka\/jmx-exporter\.yaml" && exec \/etc\/kafka\/docker\/run$/,
+    );
     // An image without the agent stops with one line naming the fix.
-    expect(c.command[2]).toMatch(/^if \[ ! -f \/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar \]; then echo ".*set metrics: \{ enabled: false \}" >&2; exit 1; fi/);
+    expect(c.command[2]).toMatch(
+      /^if \[ ! -f \/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar \]; then echo ".*set metrics: \{ enabled: false \}" >&2; exit 1; fi/,
+    );
     expect(envOf(c).KAFKA_OPTS).toBeUndefined();
     expect(c.upload.map((u: any) => u.file)).toEqual(["/etc/kafka/jmx-exporter.yaml"]);
   });
@@ -140,7 +136,9 @@ describe("Prometheus targets follow the stack", () => {
 
   test("an app's own port and path are scraped", () => {
     const { json } = stackWith((s) => {
-      new RabbitMqBroker(s, "rabbitmq", { network: net(s) }).addQueue("q").grantConsume(new AppContainer(s, "a", { image, metrics: { port: 8000, path: "/prom" } }));
+      new RabbitMqBroker(s, "rabbitmq", { network: net(s) })
+        .addQueue("q")
+        .grantConsume(new AppContainer(s, "a", { image, metrics: { port: 8000, path: "/prom" } }));
     });
     const job = configOf(json).scrape_configs.find((j: any) => j.job_name === "apps");
     expect(job).toMatchObject({ metrics_path: "/prom", static_configs: [{ targets: ["a-1:8000"] }] });
@@ -180,9 +178,20 @@ describe("Prometheus targets follow the stack", () => {
   });
 
   test("the user's alert rules load with the defaults, or alone", () => {
-    const rule = { name: "OrdersBacklog", expression: 'rabbitmq_detailed_queue_messages_ready{queue="orders"} > 1000', forSeconds: 60, summary: "orders backlog" };
+    const rule = {
+      name: "OrdersBacklog",
+      expression: 'rabbitmq_detailed_queue_messages_ready{queue="orders"} > 1000',
+      forSeconds: 60,
+      summary: "orders backlog",
+    };
     const withDefaults = rulesOf(stackWith(() => undefined, { alertRules: [rule] }).json).groups[0].rules;
-    expect(withDefaults.at(-1)).toEqual({ alert: "OrdersBacklog", expr: rule.expression, for: "60s", labels: { severity: "warning" }, annotations: { summary: "orders backlog" } });
+    expect(withDefaults.at(-1)).toEqual({
+      alert: "OrdersBacklog",
+      expr: rule.expression,
+      for: "60s",
+      labels: { severity: "warning" },
+      annotations: { summary: "orders backlog" },
+    });
     expect(withDefaults.length).toBeGreaterThan(1);
     expect(rulesOf(stackWith(() => undefined, { alertRules: [rule], defaultAlertRules: false }).json).groups[0].rules).toHaveLength(1);
   });
@@ -202,10 +211,22 @@ describe("Prometheus and metrics: bad input, at synth", () => {
     ["too little memory", { memoryMb: 32 }, /memoryMb .*got 32/],
     ["a UI port out of range", { uiHostPort: 70000 }, /uiHostPort .*got 70000/],
     ["a misspelt prop", { scrapeInterval: 10 } as unknown as PrometheusProps, /scrapeInterval/],
-    ["an alert name with a space", { alertRules: [{ name: "orders backlog", expression: "up == 0", summary: "x" }] }, /alertRules\[0\]\.name/],
+    [
+      "an alert name with a space",
+      { alertRules: [{ name: "orders backlog", expression: "up == 0", summary: "x" }] },
+      /alertRules\[0\]\.name/,
+    ],
     ["an alert without an expression", { alertRules: [{ name: "A", expression: " ", summary: "x" }] }, /alertRules\[0\]\.expression/],
-    ["an alert named as a default one", { alertRules: [{ name: "MessagingBrokerNodeDown", expression: "up == 0", summary: "x" }] }, /two alert rules are named "MessagingBrokerNodeDown".*defaultAlertRules: false/],
-    ["an unknown severity", { alertRules: [{ name: "A", expression: "up == 0", summary: "x", severity: "page" as "warning" }] }, /alertRules\[0\]\.severity/],
+    [
+      "an alert named as a default one",
+      { alertRules: [{ name: "MessagingBrokerNodeDown", expression: "up == 0", summary: "x" }] },
+      /two alert rules are named "MessagingBrokerNodeDown".*defaultAlertRules: false/,
+    ],
+    [
+      "an unknown severity",
+      { alertRules: [{ name: "A", expression: "up == 0", summary: "x", severity: "page" as "warning" }] },
+      /alertRules\[0\]\.severity/,
+    ],
   ])("rejects %s", (_what, props, expected) => {
     const found = messages(prometheus(props));
     expect(found).toHaveLength(1);
@@ -217,15 +238,28 @@ describe("Prometheus and metrics: bad input, at synth", () => {
       new Prometheus(s, "one", { uiHostPort: 9090 });
       new Prometheus(s, "two", { uiHostPort: 9090 });
     });
-    expect(found).toEqual([expect.stringMatching(/^test\/two\/container: host port 9090\/tcp on 127\.0\.0\.1 is already published by test\/one\/container/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^test\/two\/container: host port 9090\/tcp on 127\.0\.0\.1 is already published by test\/one\/container/),
+    ]);
   });
 
   test("rejects a broker's metrics host port on one of its other published ports, node ranges included", () => {
-    expect(messages((s) => void new RabbitMqBroker(s, "rabbitmq", { network: net(s), amqpHostPort: 5672, metrics: { hostPort: 5672 } }))).toEqual([
-      expect.stringMatching(/^test\/rabbitmq: metrics\.hostPort 5672 collides with amqpHostPort 5672, got 5672\. Fix: pick a metrics\.hostPort outside 5672$/),
+    expect(
+      messages((s) => void new RabbitMqBroker(s, "rabbitmq", { network: net(s), amqpHostPort: 5672, metrics: { hostPort: 5672 } })),
+    ).toEqual([
+      expect.stringMatching(
+        /^test\/rabbitmq: metrics\.hostPort 5672 collides with amqpHostPort 5672, got 5672\. Fix: pick a metrics\.hostPort outside 5672$/,
+      ),
     ]);
-    expect(messages((s) => void new RabbitMqBroker(s, "rabbitmq", { network: net(s), nodes: 3, managementHostPort: 15672, metrics: { hostPort: 15674 } }))).toEqual([
-      expect.stringMatching(/metrics\.hostPort 15674-15676 collides with managementHostPort 15672-15674 \(node i publishes base \+ i - 1\)/),
+    expect(
+      messages(
+        (s) =>
+          void new RabbitMqBroker(s, "rabbitmq", { network: net(s), nodes: 3, managementHostPort: 15672, metrics: { hostPort: 15674 } }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /metrics\.hostPort 15674-15676 collides with managementHostPort 15672-15674 \(node i publishes base \+ i - 1\)/,
+      ),
     ]);
     expect(messages((s) => void new KafkaBroker(s, "kafka", { network: net(s), hostPort: 29092, metrics: { hostPort: 29092 } }))).toEqual([
       expect.stringMatching(/metrics\.hostPort 29092 collides with hostPort 29092/),
@@ -243,16 +277,26 @@ describe("Prometheus and metrics: bad input, at synth", () => {
   test.each([
     ["metrics that are not an object", { metrics: "on" }, /metrics must be an object/],
     ["metrics.enabled as text", { metrics: { enabled: "no" } }, /metrics\.enabled must be true or false/],
-    ["a host port for metrics that are off", { metrics: { enabled: false, hostPort: 9999 } }, /metrics\.hostPort publishes metrics that are turned off/],
+    [
+      "a host port for metrics that are off",
+      { metrics: { enabled: false, hostPort: 9999 } },
+      /metrics\.hostPort publishes metrics that are turned off/,
+    ],
     ["a misspelt metrics prop", { metrics: { hostport: 9999 } }, /hostport/],
   ])("rejects a broker with %s", (_what, props, expected) => {
-    expect(messages((s) => void new RabbitMqBroker(s, "rabbitmq", { network: net(s), ...(props as object) }))).toEqual([expect.stringMatching(expected)]);
+    expect(messages((s) => void new RabbitMqBroker(s, "rabbitmq", { network: net(s), ...(props as object) }))).toEqual([
+      expect.stringMatching(expected),
+    ]);
   });
 
   test.each([
     ["a metrics port of 0", { metrics: { port: 0 } }, /metrics\.port .*got 0/],
     ["a metrics path without its slash", { metrics: { path: "metrics" } }, /metrics\.path must be a URL path/],
-    ["METRICS_PORT in its environment", { environment: { METRICS_PORT: "9000" } }, /environment sets METRICS_PORT, which the metrics prop sets.*pass metrics: \{ port \}/],
+    [
+      "METRICS_PORT in its environment",
+      { environment: { METRICS_PORT: "9000" } },
+      /environment sets METRICS_PORT, which the metrics prop sets.*pass metrics: \{ port \}/,
+    ],
   ])("rejects an app with %s", (_what, props, expected) => {
     expect(messages((s) => void new AppContainer(s, "app", { image, ...(props as object) }))).toEqual([expect.stringMatching(expected)]);
   });

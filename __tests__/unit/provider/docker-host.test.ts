@@ -44,7 +44,9 @@ describe("DockerHost", () => {
 
   test("the host prop wins over DOCKER_HOST", () => {
     process.env.DOCKER_HOST = "tcp://10.0.0.5:2375";
-    expect(synth(hostStack({ host: "ssh://deploy@build-host" }).stack).text).toHaveProviderWithProperties(DockerProvider, { host: "ssh://deploy@build-host" });
+    expect(synth(hostStack({ host: "ssh://deploy@build-host" }).stack).text).toHaveProviderWithProperties(DockerProvider, {
+      host: "ssh://deploy@build-host",
+    });
   });
 
   test("requires the provider version the mirror holds (4.6.0), not the bindings' 3.6.2", () => {
@@ -58,9 +60,12 @@ describe("DockerHost", () => {
     expect(host.node.defaultChild).toBe(host.provider);
   });
 
-  test.each(["unix:///var/run/docker.sock", "tcp://127.0.0.1:2376", "ssh://user@host", "npipe:////./pipe/docker_engine"])("accepts the engine address %s", (host) => {
-    expect(hostProblems({ host })).toEqual([]);
-  });
+  test.each(["unix:///var/run/docker.sock", "tcp://127.0.0.1:2376", "ssh://user@host", "npipe:////./pipe/docker_engine"])(
+    "accepts the engine address %s",
+    (host) => {
+      expect(hostProblems({ host })).toEqual([]);
+    },
+  );
 });
 
 describe("DockerHost: bad input", () => {
@@ -71,12 +76,34 @@ describe("DockerHost: bad input", () => {
       () => hostProblems({ host: "localhost:2375" }),
       /^test\/docker: host is not a Docker engine address, got "localhost:2375"\. Fix: use "unix:\/\/\/var\/run\/docker\.sock", "tcp:\/\/host:2376" or "ssh:\/\/user@host"/,
     ],
-    ["rejects an http address", () => hostProblems({ host: "http://docker:2375" }), /^test\/docker: host is not a Docker engine address, got "http:\/\/docker:2375"\. Fix: /],
-    ["rejects a scheme with nothing after it", () => hostProblems({ host: "tcp://" }), /^test\/docker: host is not a Docker engine address, got "tcp:\/\/"\. Fix: /],
+    [
+      "rejects an http address",
+      () => hostProblems({ host: "http://docker:2375" }),
+      /^test\/docker: host is not a Docker engine address, got "http:\/\/docker:2375"\. Fix: /,
+    ],
+    [
+      "rejects a scheme with nothing after it",
+      () => hostProblems({ host: "tcp://" }),
+      /^test\/docker: host is not a Docker engine address, got "tcp:\/\/"\. Fix: /,
+    ],
     // These two are reported twice: not a (non-empty) string, and so not an address either.
-    ["rejects a host that is not a string", () => hostProblems({ host: 2375 as never }), /^test\/docker: host must be a non-empty string, got 2375\. Fix: pass a string/, 1],
-    ["rejects an empty host", () => hostProblems({ host: "" }), /^test\/docker: host must be a non-empty string, got ""\. Fix: pass a string/, 1],
-    ["rejects an unknown prop, suggesting the close one", () => hostProblems({ hots: "tcp://x:1" } as never), /^test\/docker: DockerHostProps has no field "hots", got "hots"\. Fix: did you mean "host"\?/],
+    [
+      "rejects a host that is not a string",
+      () => hostProblems({ host: 2375 as never }),
+      /^test\/docker: host must be a non-empty string, got 2375\. Fix: pass a string/,
+      1,
+    ],
+    [
+      "rejects an empty host",
+      () => hostProblems({ host: "" }),
+      /^test\/docker: host must be a non-empty string, got ""\. Fix: pass a string/,
+      1,
+    ],
+    [
+      "rejects an unknown prop, suggesting the close one",
+      () => hostProblems({ hots: "tcp://x:1" } as never),
+      /^test\/docker: DockerHostProps has no field "hots", got "hots"\. Fix: did you mean "host"\?/,
+    ],
     [
       "rejects a DOCKER_HOST that is no engine address",
       () => {

@@ -33,10 +33,14 @@ function appContainer(hardening?: ContainerHardening): any {
 describe("every container of every example stack is hardened by default", () => {
   const app_ = Testing.app();
   const stacks = exampleStacks.map((e) => ({ name: e.name, json: synth(e.build(app_)).json }));
-  const all = stacks.flatMap((s) => resources(s.json, "docker_container").map((c) => ({ stack: s.name, c, component: labelsOf(c)[COMPONENT] })));
+  const all = stacks.flatMap((s) =>
+    resources(s.json, "docker_container").map((c) => ({ stack: s.name, c, component: labelsOf(c)[COMPONENT] })),
+  );
 
   test("the examples cover apps, both broker kinds, both set-up jobs, the certificates job and Prometheus", () => {
-    expect(new Set(all.map((x) => x.component))).toEqual(new Set(["app", "rabbitmq-broker", "kafka-broker", "kafka-setup", "rabbitmq-setup", "tls-certificates", "prometheus"]));
+    expect(new Set(all.map((x) => x.component))).toEqual(
+      new Set(["app", "rabbitmq-broker", "kafka-broker", "kafka-setup", "rabbitmq-setup", "tls-certificates", "prometheus"]),
+    );
     expect(all.length).toBeGreaterThanOrEqual(20);
   });
 
@@ -81,7 +85,14 @@ describe("every container of every example stack is hardened by default", () => 
     expect(jobs.filter(({ c }) => c.upload !== undefined).length).toBeGreaterThan(0);
     expect(jobs.filter(({ c }) => c.upload === undefined).length).toBeGreaterThan(0);
     for (const { stack, c } of jobs) {
-      expect({ container: `${stack}/${c.name}`, readOnly: c.read_only, tmpfs: Object.keys(c.tmpfs ?? {}), add: c.capabilities.add, user: c.user, network: c.network_mode }).toEqual({
+      expect({
+        container: `${stack}/${c.name}`,
+        readOnly: c.read_only,
+        tmpfs: Object.keys(c.tmpfs ?? {}),
+        add: c.capabilities.add,
+        user: c.user,
+        network: c.network_mode,
+      }).toEqual({
         container: `${stack}/${c.name}`,
         readOnly: c.upload === undefined ? true : undefined,
         tmpfs: ["/tmp"],
@@ -179,13 +190,17 @@ describe("opting out", () => {
   });
 
   test("fails when a broker adds a capability outside its kind's list without a reason", () => {
-    const messages = problemMessages((s) => new RabbitMqBroker(s, "rabbitmq", { network: new Network(s, "net"), hardening: { addCapabilities: ["SETUID", "NET_ADMIN"] } }));
+    const messages = problemMessages(
+      (s) => new RabbitMqBroker(s, "rabbitmq", { network: new Network(s, "net"), hardening: { addCapabilities: ["SETUID", "NET_ADMIN"] } }),
+    );
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/^test\/rabbitmq: hardening weakens a default \(addCapabilities CAP_NET_ADMIN\) without a reason/);
   });
 
   test("rejects a read-only root for a broker", () => {
-    const messages = problemMessages((s) => new KafkaBroker(s, "kafka", { network: new Network(s, "net"), hardening: { readOnlyRootFilesystem: true } }));
+    const messages = problemMessages(
+      (s) => new KafkaBroker(s, "kafka", { network: new Network(s, "net"), hardening: { readOnlyRootFilesystem: true } }),
+    );
     expect(messages).toEqual([
       "test/kafka: hardening.readOnlyRootFilesystem: a broker keeps a writable root filesystem (its configuration is written there at create and start), got true. Fix: leave readOnlyRootFilesystem unset (false) for a broker",
     ]);
@@ -200,22 +215,46 @@ describe("opting out", () => {
 
 describe("bad values", () => {
   test.each<[string, unknown, RegExp]>([
-    ["an unknown capability", { addCapabilities: ["NET_BIND"], reason: "r" }, /hardening\.addCapabilities has an unknown Linux capability, got "NET_BIND"\. Fix: use names from capabilities\(7\)/],
+    [
+      "an unknown capability",
+      { addCapabilities: ["NET_BIND"], reason: "r" },
+      /hardening\.addCapabilities has an unknown Linux capability, got "NET_BIND"\. Fix: use names from capabilities\(7\)/,
+    ],
     ["ALL as an added capability", { addCapabilities: ["ALL"], reason: "r" }, /hardening\.addCapabilities cannot add ALL, got "ALL"/],
-    ["capabilities not a list", { addCapabilities: "NET_RAW", reason: "r" }, /hardening\.addCapabilities must be a list of capability names, got "NET_RAW"/],
-    ["a capability twice", { addCapabilities: ["NET_RAW", "cap_net_raw"], reason: "r" }, /hardening\.addCapabilities names a capability twice, got "cap_net_raw"/],
-    ["a relative tmpfs path", { tmpfsSizeMb: { tmp: 64 } }, /hardening\.tmpfsSizeMb has a path that is not a clean absolute folder path, got "tmp"/],
+    [
+      "capabilities not a list",
+      { addCapabilities: "NET_RAW", reason: "r" },
+      /hardening\.addCapabilities must be a list of capability names, got "NET_RAW"/,
+    ],
+    [
+      "a capability twice",
+      { addCapabilities: ["NET_RAW", "cap_net_raw"], reason: "r" },
+      /hardening\.addCapabilities names a capability twice, got "cap_net_raw"/,
+    ],
+    [
+      "a relative tmpfs path",
+      { tmpfsSizeMb: { tmp: 64 } },
+      /hardening\.tmpfsSizeMb has a path that is not a clean absolute folder path, got "tmp"/,
+    ],
     ["a tmpfs path with a trailing slash", { tmpfsSizeMb: { "/tmp/": 64 } }, /not a clean absolute folder path, got "\/tmp\/"/],
     ["a tmpfs path with ..", { tmpfsSizeMb: { "/tmp/../etc": 64 } }, /not a clean absolute folder path, got "\/tmp\/\.\.\/etc"/],
     ["tmpfs on /", { tmpfsSizeMb: { "/": 64 } }, /not a clean absolute folder path, got "\/"/],
     ["a tmpfs of 0 MiB", { tmpfsSizeMb: { "/tmp": 0 } }, /hardening\.tmpfsSizeMb\["\/tmp"\] must be an integer between 1 and 16384, got 0/],
-    ["a fractional tmpfs size", { tmpfsSizeMb: { "/tmp": 1.5 } }, /hardening\.tmpfsSizeMb\["\/tmp"\] must be an integer between 1 and 16384, got 1\.5/],
+    [
+      "a fractional tmpfs size",
+      { tmpfsSizeMb: { "/tmp": 1.5 } },
+      /hardening\.tmpfsSizeMb\["\/tmp"\] must be an integer between 1 and 16384, got 1\.5/,
+    ],
     ["a tmpfs of 100000 MiB", { tmpfsSizeMb: { "/tmp": 100000 } }, /must be an integer between 1 and 16384, got 100000/],
     ["log files of 0 MiB", { logMaxSizeMb: 0 }, /hardening\.logMaxSizeMb must be an integer between 1 and 1024, got 0/],
     ["log files of 2000 MiB", { logMaxSizeMb: 2000 }, /hardening\.logMaxSizeMb must be an integer between 1 and 1024, got 2000/],
     ["0 log files", { logMaxFiles: 0 }, /hardening\.logMaxFiles must be an integer between 1 and 100, got 0/],
     ["101 log files", { logMaxFiles: 101 }, /hardening\.logMaxFiles must be an integer between 1 and 100, got 101/],
-    ["log sizes with rotation off", { logRotation: false, logMaxFiles: 5, reason: "r" }, /logMaxSizeMb \/ logMaxFiles have no effect with logRotation: false/],
+    [
+      "log sizes with rotation off",
+      { logRotation: false, logMaxFiles: 5, reason: "r" },
+      /logMaxSizeMb \/ logMaxFiles have no effect with logRotation: false/,
+    ],
     ["an empty reason", { noNewPrivileges: false, reason: " " }, /hardening\.reason must be a non-empty string, got " "/],
     ["a flag that is not a boolean", { noNewPrivileges: "no" }, /hardening\.noNewPrivileges must be true or false, got "no"/],
     ["an unknown field", { readOnly: false }, /hardening has no field "readOnly"/],
@@ -236,8 +275,14 @@ describe("bad values", () => {
     expect(problemMessages(app({ environment: { HEALTH_FILE: "/var/run/app-healthy" } }))).toEqual([
       'test/app: environment.HEALTH_FILE is outside every tmpfs of the read-only root filesystem: the app could not write it, got "/var/run/app-healthy". Fix: put it under /tmp (e.g. /tmp/app-healthy), or add its folder to hardening.tmpfsSizeMb',
     ]);
-    expect(problemMessages(app({ environment: { HEALTH_FILE: "/var/run/app-healthy" }, hardening: { tmpfsSizeMb: { "/var/run": 1 } } }))).toEqual([]);
-    expect(problemMessages(app({ environment: { HEALTH_FILE: "/var/run/app-healthy" }, hardening: { readOnlyRootFilesystem: false, reason: "r" } }))).toEqual([]);
+    expect(
+      problemMessages(app({ environment: { HEALTH_FILE: "/var/run/app-healthy" }, hardening: { tmpfsSizeMb: { "/var/run": 1 } } })),
+    ).toEqual([]);
+    expect(
+      problemMessages(
+        app({ environment: { HEALTH_FILE: "/var/run/app-healthy" }, hardening: { readOnlyRootFilesystem: false, reason: "r" } }),
+      ),
+    ).toEqual([]);
   });
 });
 

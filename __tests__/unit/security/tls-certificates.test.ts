@@ -28,7 +28,13 @@ const FILES: Omit<TlsCertificateFilesProps, "keyOwnerUid" | "keyOwnerGid"> = {
 };
 
 function generated(stack: TerraformStack, props: Partial<TlsCertificatesProps> = {}, id = "rabbit-tls"): TlsCertificates {
-  return new TlsCertificates(stack, id, { name: "rabbit", dnsNames: ["rabbit", "localhost"], keyOwnerUid: 999, keyOwnerGid: 999, ...props });
+  return new TlsCertificates(stack, id, {
+    name: "rabbit",
+    dnsNames: ["rabbit", "localhost"],
+    keyOwnerUid: 999,
+    keyOwnerGid: 999,
+    ...props,
+  });
 }
 
 function fromFiles(stack: TerraformStack, props: Partial<TlsCertificateFilesProps> = {}) {
@@ -129,14 +135,20 @@ describe("TlsCertificates (generated at deploy)", () => {
     expect(resources(synth(kept).json, "docker_volume")).toEqual([]);
     const gone = newStack();
     generated(gone, { removalPolicy: "destroy" });
-    expect(resources(synth(gone).json, "docker_volume").map((v) => v.name).sort()).toEqual(["rabbit-tls-ca", "rabbit-tls-ca-private", "rabbit-tls-server"]);
+    expect(
+      resources(synth(gone).json, "docker_volume")
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual(["rabbit-tls-ca", "rabbit-tls-ca-private", "rabbit-tls-server"]);
   });
 
   test("the job image defaults to the default RabbitMQ image and can be replaced", () => {
     const stack = newStack();
     generated(stack);
     generated(stack, { name: "other", jobImage: ContainerImage.fromRegistry("alpine/openssl:3.5.0") }, "other-tls");
-    const images = resources(synth(stack).json, "docker_image").map((i) => i.name).sort();
+    const images = resources(synth(stack).json, "docker_image")
+      .map((i) => i.name)
+      .sort();
     expect(images).toEqual(["alpine/openssl:3.5.0", "rabbitmq:4.0-management"]);
   });
 });
@@ -229,23 +241,91 @@ describe("TlsCertificates.fromFiles (user-supplied)", () => {
 describe("TlsCertificates: bad input", () => {
   const missing = path.join(FIXTURES, "missing.pem");
   const rejects: [string, (s: TerraformStack) => unknown, RegExp][] = [
-    ["rejects a missing CA file", (s) => fromFiles(s, { caFile: missing }), /^test\/kafka-tls: caFile: the file does not exist, got ".*missing\.pem"\. Fix: pass an existing file/],
-    ["rejects a folder as certFile", (s) => fromFiles(s, { certFile: FIXTURES }), /^test\/kafka-tls: certFile: the path is not a file, got ".*tls"\. Fix: /],
-    ["rejects a CA file that is not PEM", (s) => fromFiles(s, { caFile: fixture("not-pem.txt") }), /^test\/kafka-tls: caFile: the file is not a PEM certificate, got ".*not-pem\.txt"\. Fix: pass the CA certificate as PEM/],
-    ["rejects a key given as certFile", (s) => fromFiles(s, { certFile: fixture("server.key") }), /^test\/kafka-tls: certFile: the file is not a PEM certificate \(it holds a private key\), got ".*server\.key"\./],
-    ["rejects a key file that is not a key", (s) => fromFiles(s, { keyFile: fixture("server.pem") }), /^test\/kafka-tls: keyFile: the file is not a PEM private key \(it holds a certificate\), got ".*server\.pem"\. Fix: /],
-    ["rejects a key file that is not PEM", (s) => fromFiles(s, { keyFile: fixture("not-pem.txt") }), /^test\/kafka-tls: keyFile: the file is not a PEM private key, got /],
-    ["rejects an encrypted key", (s) => fromFiles(s, { keyFile: fixture("encrypted.key") }), /^test\/kafka-tls: keyFile: the private key is encrypted, got ".*encrypted\.key"\. Fix: decrypt it/],
-    ["rejects a key the certificate does not belong to", (s) => fromFiles(s, { keyFile: fixture("other.key") }), /^test\/kafka-tls: certFile: the certificate does not belong to the private key of keyFile, got ".*server\.pem"/],
-    ["rejects a certificate the CA did not issue", (s) => fromFiles(s, { caFile: fixture("other-ca.pem") }), /^test\/kafka-tls: certFile: the certificate is not issued by the CA of caFile, got ".*server\.pem"/],
-    ["rejects a CA certificate as certFile", (s) => fromFiles(s, { certFile: fixture("ca.pem"), keyFile: fixture("other.key") }), /certFile: the certificate is a CA certificate, not a server certificate/],
-    ["rejects fromFiles without keyOwnerUid", (s) => fromFiles(s, { keyOwnerUid: undefined }), /^test\/kafka-tls: keyOwnerUid is required, got undefined\. Fix: pass the id the broker process runs as/],
-    ["rejects no DNS names", (s) => generated(s, { dnsNames: [] }), /^test\/rabbit-tls: dnsNames must be a non-empty list, got \[\]\. Fix: list every node name/],
-    ["rejects a DNS name with a space", (s) => generated(s, { dnsNames: ["rabbit mq"] }), /^test\/rabbit-tls: dnsNames holds a name that is not a DNS name, got "rabbit mq"/],
-    ["rejects an IP address that is not one", (s) => generated(s, { ipAddresses: ["localhost"] }), /^test\/rabbit-tls: ipAddresses\[0\] is not an IP address, got "localhost"/],
-    ["rejects a negative uid", (s) => generated(s, { keyOwnerUid: -1 }), /^test\/rabbit-tls: keyOwnerUid must be an integer between 0 and 2147483647, got -1/],
-    ["rejects a server certificate outliving its CA", (s) => generated(s, { validityDays: 400, caValidityDays: 365 }), /^test\/rabbit-tls: validityDays is longer than caValidityDays/],
-    ["rejects an unknown prop", (s) => generated(s, { dnsname: ["x"] } as never), /^test\/rabbit-tls: TlsCertificatesProps has no field "dnsname"/],
+    [
+      "rejects a missing CA file",
+      (s) => fromFiles(s, { caFile: missing }),
+      /^test\/kafka-tls: caFile: the file does not exist, got ".*missing\.pem"\. Fix: pass an existing file/,
+    ],
+    [
+      "rejects a folder as certFile",
+      (s) => fromFiles(s, { certFile: FIXTURES }),
+      /^test\/kafka-tls: certFile: the path is not a file, got ".*tls"\. Fix: /,
+    ],
+    [
+      "rejects a CA file that is not PEM",
+      (s) => fromFiles(s, { caFile: fixture("not-pem.txt") }),
+      /^test\/kafka-tls: caFile: the file is not a PEM certificate, got ".*not-pem\.txt"\. Fix: pass the CA certificate as PEM/,
+    ],
+    [
+      "rejects a key given as certFile",
+      (s) => fromFiles(s, { certFile: fixture("server.key") }),
+      /^test\/kafka-tls: certFile: the file is not a PEM certificate \(it holds a private key\), got ".*server\.key"\./,
+    ],
+    [
+      "rejects a key file that is not a key",
+      (s) => fromFiles(s, { keyFile: fixture("server.pem") }),
+      /^test\/kafka-tls: keyFile: the file is not a PEM private key \(it holds a certificate\), got ".*server\.pem"\. Fix: /,
+    ],
+    [
+      "rejects a key file that is not PEM",
+      (s) => fromFiles(s, { keyFile: fixture("not-pem.txt") }),
+      /^test\/kafka-tls: keyFile: the file is not a PEM private key, got /,
+    ],
+    [
+      "rejects an encrypted key",
+      (s) => fromFiles(s, { keyFile: fixture("encrypted.key") }),
+      /^test\/kafka-tls: keyFile: the private key is encrypted, got ".*encrypted\.key"\. Fix: decrypt it/,
+    ],
+    [
+      "rejects a key the certificate does not belong to",
+      (s) => fromFiles(s, { keyFile: fixture("other.key") }),
+      /^test\/kafka-tls: certFile: the certificate does not belong to the private key of keyFile, got ".*server\.pem"/,
+    ],
+    [
+      "rejects a certificate the CA did not issue",
+      (s) => fromFiles(s, { caFile: fixture("other-ca.pem") }),
+      /^test\/kafka-tls: certFile: the certificate is not issued by the CA of caFile, got ".*server\.pem"/,
+    ],
+    [
+      "rejects a CA certificate as certFile",
+      (s) => fromFiles(s, { certFile: fixture("ca.pem"), keyFile: fixture("other.key") }),
+      /certFile: the certificate is a CA certificate, not a server certificate/,
+    ],
+    [
+      "rejects fromFiles without keyOwnerUid",
+      (s) => fromFiles(s, { keyOwnerUid: undefined }),
+      /^test\/kafka-tls: keyOwnerUid is required, got undefined\. Fix: pass the id the broker process runs as/,
+    ],
+    [
+      "rejects no DNS names",
+      (s) => generated(s, { dnsNames: [] }),
+      /^test\/rabbit-tls: dnsNames must be a non-empty list, got \[\]\. Fix: list every node name/,
+    ],
+    [
+      "rejects a DNS name with a space",
+      (s) => generated(s, { dnsNames: ["rabbit mq"] }),
+      /^test\/rabbit-tls: dnsNames holds a name that is not a DNS name, got "rabbit mq"/,
+    ],
+    [
+      "rejects an IP address that is not one",
+      (s) => generated(s, { ipAddresses: ["localhost"] }),
+      /^test\/rabbit-tls: ipAddresses\[0\] is not an IP address, got "localhost"/,
+    ],
+    [
+      "rejects a negative uid",
+      (s) => generated(s, { keyOwnerUid: -1 }),
+      /^test\/rabbit-tls: keyOwnerUid must be an integer between 0 and 2147483647, got -1/,
+    ],
+    [
+      "rejects a server certificate outliving its CA",
+      (s) => generated(s, { validityDays: 400, caValidityDays: 365 }),
+      /^test\/rabbit-tls: validityDays is longer than caValidityDays/,
+    ],
+    [
+      "rejects an unknown prop",
+      (s) => generated(s, { dnsname: ["x"] } as never),
+      /^test\/rabbit-tls: TlsCertificatesProps has no field "dnsname"/,
+    ],
     [
       "rejects two certificates of the same name",
       (s) => {

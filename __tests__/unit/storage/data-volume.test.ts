@@ -34,10 +34,26 @@ describe("DataVolume", () => {
 
 describe("DataVolume: bad input", () => {
   const rejects: [string, (s: TerraformStack) => unknown, RegExp][] = [
-    ["rejects a name starting with '.'", (s) => new DataVolume(s, "vol", { name: ".hidden" }), /^test\/vol: name is not a valid Docker volume name, got "\.hidden"\. Fix: use 2-128 characters/],
-    ["rejects a one-character name", (s) => new DataVolume(s, "vol", { name: "v" }), /^test\/vol: name is not a valid Docker volume name, got "v"\. Fix: use 2-128 characters/],
-    ["rejects a name of 129 characters", (s) => new DataVolume(s, "vol", { name: "v".repeat(129) }), /^test\/vol: name is not a valid Docker volume name, got "v{129}"\. Fix: /],
-    ["rejects a name with a slash", (s) => new DataVolume(s, "vol", { name: "data/x" }), /^test\/vol: name is not a valid Docker volume name, got "data\/x"\. Fix: /],
+    [
+      "rejects a name starting with '.'",
+      (s) => new DataVolume(s, "vol", { name: ".hidden" }),
+      /^test\/vol: name is not a valid Docker volume name, got "\.hidden"\. Fix: use 2-128 characters/,
+    ],
+    [
+      "rejects a one-character name",
+      (s) => new DataVolume(s, "vol", { name: "v" }),
+      /^test\/vol: name is not a valid Docker volume name, got "v"\. Fix: use 2-128 characters/,
+    ],
+    [
+      "rejects a name of 129 characters",
+      (s) => new DataVolume(s, "vol", { name: "v".repeat(129) }),
+      /^test\/vol: name is not a valid Docker volume name, got "v{129}"\. Fix: /,
+    ],
+    [
+      "rejects a name with a slash",
+      (s) => new DataVolume(s, "vol", { name: "data/x" }),
+      /^test\/vol: name is not a valid Docker volume name, got "data\/x"\. Fix: /,
+    ],
     [
       "rejects a removal policy that is not retain or destroy",
       (s) => new DataVolume(s, "vol", { name: "data", removalPolicy: "keep" as never }),

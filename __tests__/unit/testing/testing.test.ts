@@ -7,7 +7,16 @@ import * as os from "os";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { buildDefaultStack } from "../../../main";
-import { AppContainer, ContainerImage, DefaultImages, DockerHost, KafkaBroker, MessagingProblems, Network, RabbitMqBroker } from "../../../constructs";
+import {
+  AppContainer,
+  ContainerImage,
+  DefaultImages,
+  DockerHost,
+  KafkaBroker,
+  MessagingProblems,
+  Network,
+  RabbitMqBroker,
+} from "../../../constructs";
 import { MessagingTemplate, synthSnapshot, synthStack } from "../../../constructs/testing";
 import { buildOrdersPipelineStack } from "../../support/example-stacks";
 import { newStack } from "../helpers";
@@ -108,7 +117,12 @@ describe("synthSnapshot", () => {
     expect(text).not.toMatch(/[0-9a-f]{64}/);
     const all = Object.values<any>(snapshot.resource.docker_image);
     // The brokers' images, the Node image of the RabbitMQ set-up job and Prometheus'.
-    expect(all.filter((i) => !i.build).map((i) => i.name).sort()).toEqual([DefaultImages.kafka, DefaultImages.node, DefaultImages.prometheus, DefaultImages.rabbitmq].sort());
+    expect(
+      all
+        .filter((i) => !i.build)
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual([DefaultImages.kafka, DefaultImages.node, DefaultImages.prometheus, DefaultImages.rabbitmq].sort());
     const images = all.filter((i) => i.build);
     expect(images.map((i) => i.build.context).sort()).toEqual([
       "<build-context:apps/kafka-consumer>",
@@ -159,7 +173,9 @@ describe("MessagingTemplate on the default stack", () => {
   });
 
   test("reads each app's wiring from its connection settings", () => {
-    expect(t.wiringOf("rabbitmq-producer")).toEqual([{ broker: "rabbitmq", kind: "rabbitmq", role: "publisher", exchange: "", routingKey: "orders" }]);
+    expect(t.wiringOf("rabbitmq-producer")).toEqual([
+      { broker: "rabbitmq", kind: "rabbitmq", role: "publisher", exchange: "", routingKey: "orders" },
+    ]);
     expect(t.wiringOf("rabbitmq-consumer")).toEqual([{ broker: "rabbitmq", kind: "rabbitmq", role: "consumer", queue: "orders" }]);
     expect(t.wiringOf("kafka-producer")).toEqual([{ broker: "kafka", kind: "kafka", role: "producer", topic: "events" }]);
     t.expectWiring("kafka-consumer", { broker: "kafka", role: "consumer", topic: "events", groupId: "events-consumer" });
@@ -200,7 +216,12 @@ describe("MessagingTemplate on the orders pipeline example", () => {
   });
 
   test("reads the compacted topic and the wirings of the three apps", () => {
-    expect(t.topic("audit-kafka", "audit.orders")).toEqual({ name: "audit.orders", partitions: 4, replicationFactor: 1, configs: { "cleanup.policy": "compact,delete" } });
+    expect(t.topic("audit-kafka", "audit.orders")).toEqual({
+      name: "audit.orders",
+      partitions: 4,
+      replicationFactor: 1,
+      configs: { "cleanup.policy": "compact,delete" },
+    });
     t.expectWiring("order-producer", { broker: "orders-mq", role: "publisher", exchange: "orders.events", routingKey: "order.placed.eu" });
     t.expectWiring("order-worker", { broker: "orders-mq", role: "consumer", queue: "orders.placed" });
     t.expectWiring("auditor", { broker: "audit-kafka", kind: "kafka", role: "consumer", topic: "audit.orders", groupId: "auditors" });
@@ -208,7 +229,12 @@ describe("MessagingTemplate on the orders pipeline example", () => {
   });
 
   test("publishes only on loopback", () => {
-    expect(t.publishedPorts().map((p) => p.hostPort).sort()).toEqual([25672, 25673, 39092]);
+    expect(
+      t
+        .publishedPorts()
+        .map((p) => p.hostPort)
+        .sort(),
+    ).toEqual([25672, 25673, 39092]);
     t.expectNoPortBeyondLoopback();
   });
 });
@@ -220,14 +246,34 @@ describe("MessagingTemplate: a mismatch throws, saying what was found", () => {
   });
 
   test.each([
-    ["expectQueue with another type", () => t.expectQueue("rabbitmq", "orders", { type: "classic" }), /queue "orders" of rabbitmq: type is "quorum", expected "classic"/],
-    ["expectQueue with another dead-letter queue", () => t.expectQueue("rabbitmq", "orders", { deadLettersTo: "elsewhere" }), /deadLettersTo is "orders\.dead-letter", expected "elsewhere"/],
-    ["expectQueue of a queue not declared", () => t.expectQueue("rabbitmq", "payments", {}), /broker rabbitmq declares no queue "payments" \(it has: orders\.dead-letter, orders\)/],
+    [
+      "expectQueue with another type",
+      () => t.expectQueue("rabbitmq", "orders", { type: "classic" }),
+      /queue "orders" of rabbitmq: type is "quorum", expected "classic"/,
+    ],
+    [
+      "expectQueue with another dead-letter queue",
+      () => t.expectQueue("rabbitmq", "orders", { deadLettersTo: "elsewhere" }),
+      /deadLettersTo is "orders\.dead-letter", expected "elsewhere"/,
+    ],
+    [
+      "expectQueue of a queue not declared",
+      () => t.expectQueue("rabbitmq", "payments", {}),
+      /broker rabbitmq declares no queue "payments" \(it has: orders\.dead-letter, orders\)/,
+    ],
     ["queues of a Kafka broker", () => t.queues("kafka"), /kafka uploads no definitions\.json \(is it a RabbitMQ broker\?\)/],
     ["queues of no broker", () => t.queues("nope"), /no broker named nope \(no container nope or nope-1\)/],
     ["topic not created", () => t.topic("kafka", "audit"), /broker kafka creates no topic "audit" \(it has: events\)/],
-    ["expectWiring with another group", () => t.expectWiring("kafka-consumer", { groupId: "others" }), /app kafka-consumer has no wiring \{"groupId":"others"\}; it has \[.*"groupId":"events-consumer"/],
-    ["expectWiring with another role", () => t.expectWiring("rabbitmq-producer", { role: "consumer" }), /app rabbitmq-producer has no wiring \{"role":"consumer"\}/],
+    [
+      "expectWiring with another group",
+      () => t.expectWiring("kafka-consumer", { groupId: "others" }),
+      /app kafka-consumer has no wiring \{"groupId":"others"\}; it has \[.*"groupId":"events-consumer"/,
+    ],
+    [
+      "expectWiring with another role",
+      () => t.expectWiring("rabbitmq-producer", { role: "consumer" }),
+      /app rabbitmq-producer has no wiring \{"role":"consumer"\}/,
+    ],
     ["wiringOf an unknown app", () => t.wiringOf("billing"), /no app named billing \(no container billing-1\)/],
   ] as [string, () => unknown, RegExp][])("%s", (_what, act, message) => {
     expect(act).toThrow(message);
@@ -235,8 +281,14 @@ describe("MessagingTemplate: a mismatch throws, saying what was found", () => {
 
   test("expectNoPortBeyondLoopback throws for a port on every address, naming it", () => {
     const stack: TerraformStack = newStack();
-    new AppContainer(stack, "web", { image: ContainerImage.fromRegistry("nginx:1.27"), ports: [{ containerPort: 80, hostPort: 8080, hostIp: "0.0.0.0" }] });
-    new AppContainer(stack, "local", { image: ContainerImage.fromRegistry("nginx:1.27"), ports: [{ containerPort: 80, hostPort: 8081, hostIp: "::1" }] });
+    new AppContainer(stack, "web", {
+      image: ContainerImage.fromRegistry("nginx:1.27"),
+      ports: [{ containerPort: 80, hostPort: 8080, hostIp: "0.0.0.0" }],
+    });
+    new AppContainer(stack, "local", {
+      image: ContainerImage.fromRegistry("nginx:1.27"),
+      ports: [{ containerPort: 80, hostPort: 8081, hostIp: "::1" }],
+    });
     const template = MessagingTemplate.fromStack(stack);
     expect(() => template.expectNoPortBeyondLoopback()).toThrow(
       'ports published beyond loopback: [{"container":"web-1","containerPort":80,"hostPort":8080,"hostIp":"0.0.0.0"}]',

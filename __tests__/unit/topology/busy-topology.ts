@@ -46,7 +46,12 @@ export const BUSY_TOPOLOGY: TopologyDescription = {
       kind: "kafka",
       path: "busy/kafka",
       network: "shop",
-      nodes: [1, 2, 3].map((i) => ({ index: i, name: `events-kafka-with-a-rather-long-name-${i}`, ports: [port(39091 + i, 9094)], networks: ["shop"] })),
+      nodes: [1, 2, 3].map((i) => ({
+        index: i,
+        name: `events-kafka-with-a-rather-long-name-${i}`,
+        ports: [port(39091 + i, 9094)],
+        networks: ["shop"],
+      })),
       exchanges: [],
       queues: [],
       bindings: [],
@@ -57,7 +62,18 @@ export const BUSY_TOPOLOGY: TopologyDescription = {
         { name: "unused", partitions: 2, replicationFactor: 2 },
       ],
     },
-    { name: "nats", kind: "nats", path: "busy/nats", network: "shop", nodes: [{ index: 1, name: "nats", ports: [], networks: ["shop"] }], exchanges: [], queues: [], bindings: [], deadLetters: [], topics: [] },
+    {
+      name: "nats",
+      kind: "nats",
+      path: "busy/nats",
+      network: "shop",
+      nodes: [{ index: 1, name: "nats", ports: [], networks: ["shop"] }],
+      exchanges: [],
+      queues: [],
+      bindings: [],
+      deadLetters: [],
+      topics: [],
+    },
     {
       name: "shop-mq",
       kind: "rabbitmq",
@@ -96,11 +112,24 @@ export const BUSY_TOPOLOGY: TopologyDescription = {
   ],
   apps: [
     app("auditor", [consume("shop-mq", "queue", "audit")]),
-    app("clicks-reader", [consume("events-kafka-with-a-rather-long-name", "topic", "clicks", "clicks")], { replicas: 3, containers: ["clicks-reader-1", "clicks-reader-2", "clicks-reader-3"] }),
-    app("failure-handler", [consume("shop-mq", "queue", "payments.failed"), publish("shop-mq", "exchange", "notifications", "payment.failed")]),
-    app("gateway", [publish("shop-mq", "exchange", "payments", "payment.eu.created"), publish("events-kafka-with-a-rather-long-name", "topic", "clicks")], {
-      ports: [port(8080, 80, "0.0.0.0")],
+    app("clicks-reader", [consume("events-kafka-with-a-rather-long-name", "topic", "clicks", "clicks")], {
+      replicas: 3,
+      containers: ["clicks-reader-1", "clicks-reader-2", "clicks-reader-3"],
     }),
+    app("failure-handler", [
+      consume("shop-mq", "queue", "payments.failed"),
+      publish("shop-mq", "exchange", "notifications", "payment.failed"),
+    ]),
+    app(
+      "gateway",
+      [
+        publish("shop-mq", "exchange", "payments", "payment.eu.created"),
+        publish("events-kafka-with-a-rather-long-name", "topic", "clicks"),
+      ],
+      {
+        ports: [port(8080, 80, "0.0.0.0")],
+      },
+    ),
     app("idle", []),
     app("legacy", [{ broker: "nats", role: "subscriber of nats" }]),
     app("long-topic-writer", [publish("events-kafka-with-a-rather-long-name", "topic", "a.very.long.topic.name.that.goes.on.and.on")]),
@@ -110,8 +139,23 @@ export const BUSY_TOPOLOGY: TopologyDescription = {
   ] as any,
   components: [
     { name: "grafana", component: "grafana", path: "busy/grafana", oneShot: false, ports: [port(3000, 3000)], networks: ["shop"] },
-    { name: "prometheus", component: "prometheus", path: "busy/observability/prometheus", oneShot: false, ports: [port(9090, 9090)], networks: ["shop"] },
-    { name: "shop-mq-setup", component: "rabbitmq-setup", path: "busy/shop-mq/setup", owner: "shop-mq", oneShot: true, ports: [], networks: ["shop"] },
+    {
+      name: "prometheus",
+      component: "prometheus",
+      path: "busy/observability/prometheus",
+      oneShot: false,
+      ports: [port(9090, 9090)],
+      networks: ["shop"],
+    },
+    {
+      name: "shop-mq-setup",
+      component: "rabbitmq-setup",
+      path: "busy/shop-mq/setup",
+      owner: "shop-mq",
+      oneShot: true,
+      ports: [],
+      networks: ["shop"],
+    },
   ],
   networks: [{ name: "shop", internal: false, containers: ["auditor-1", "gateway-1", "grafana", "prometheus", "shop-mq"] }],
 };

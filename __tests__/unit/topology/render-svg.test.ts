@@ -14,14 +14,28 @@ import { Resvg } from "@resvg/resvg-js";
 import { renderTopologySvg, SVG_FONT_FAMILY } from "../../../constructs/topology/render-svg";
 import type { TopologyDescription } from "../../../constructs/topology/topology-description";
 import { topologyGraph } from "../../../constructs/topology/topology-graph";
-import { ASCENT_EM, CHAR_ADVANCE_EM, DESCENT_EM, layoutTopology, textBounds, type PlacedBox, type Rect } from "../../../constructs/topology/topology-layout";
+import {
+  ASCENT_EM,
+  CHAR_ADVANCE_EM,
+  DESCENT_EM,
+  layoutTopology,
+  textBounds,
+  type PlacedBox,
+  type Rect,
+} from "../../../constructs/topology/topology-layout";
 import { BUSY_TOPOLOGY } from "./busy-topology";
 import { inside, overlap, svgGroups } from "./svg-geometry";
 import { contentsOf, synthesizeExamples } from "./synthesized-examples";
 
 const PNG_DIR = path.join(os.tmpdir(), "cdktf-docker-messaging-topology");
-const examples = synthesizeExamples().map((e) => ({ ...e, topology: e.json["//"]["cdktf-docker-messaging"].topology as TopologyDescription }));
-const pictures: [string, TopologyDescription][] = [...examples.map((e): [string, TopologyDescription] => [e.name, e.topology]), ["busy (made up)", BUSY_TOPOLOGY]];
+const examples = synthesizeExamples().map((e) => ({
+  ...e,
+  topology: e.json["//"]["cdktf-docker-messaging"].topology as TopologyDescription,
+}));
+const pictures: [string, TopologyDescription][] = [
+  ...examples.map((e): [string, TopologyDescription] => [e.name, e.topology]),
+  ["busy (made up)", BUSY_TOPOLOGY],
+];
 
 /**
  * DejaVu Sans Mono, the monospace font most Linux viewers pick for the SVG's
@@ -41,19 +55,26 @@ function renderPng(svg: string, zoom = 1) {
 }
 
 describe("the SVG shows what the stack holds", () => {
-  test.each(examples.map((e) => [e.name, e]))("%s: a frame per broker, a box per exchange, queue, topic and app, and no others", (_name, example) => {
-    const expected = contentsOf(example.json);
-    const groups = svgGroups(renderTopologySvg(example.topology));
-    const named = (kind: string) => groups.filter((g) => g.kind === kind).map((g) => g.name).sort();
-    expect(named("frame")).toEqual(expected.brokers);
-    expect(named("app")).toEqual(expected.apps);
-    expect(named("exchange")).toEqual(expected.exchanges);
-    expect(named("queue")).toEqual(expected.queues);
-    expect(named("topic")).toEqual(expected.topics);
-    expect(named("entity")).toEqual([]);
-    // And each box says its name, first and in bold.
-    for (const g of groups.filter((g) => ["app", "exchange", "queue", "topic"].includes(g.kind))) expect(g.texts[0].text).toBe(g.name);
-  });
+  test.each(examples.map((e) => [e.name, e]))(
+    "%s: a frame per broker, a box per exchange, queue, topic and app, and no others",
+    (_name, example) => {
+      const expected = contentsOf(example.json);
+      const groups = svgGroups(renderTopologySvg(example.topology));
+      const named = (kind: string) =>
+        groups
+          .filter((g) => g.kind === kind)
+          .map((g) => g.name)
+          .sort();
+      expect(named("frame")).toEqual(expected.brokers);
+      expect(named("app")).toEqual(expected.apps);
+      expect(named("exchange")).toEqual(expected.exchanges);
+      expect(named("queue")).toEqual(expected.queues);
+      expect(named("topic")).toEqual(expected.topics);
+      expect(named("entity")).toEqual([]);
+      // And each box says its name, first and in bold.
+      for (const g of groups.filter((g) => ["app", "exchange", "queue", "topic"].includes(g.kind))) expect(g.texts[0].text).toBe(g.name);
+    },
+  );
 
   test("default stack: the dead-letter path dashed and labelled, the routes, the group, partitions, ports and networks", () => {
     const svg = renderTopologySvg(examples.find((e) => e.name === "messaging")!.topology);
@@ -72,7 +93,9 @@ describe("the SVG shows what the stack holds", () => {
         "kafka-replication (internal): kafka, kafka-setup",
       ]),
     );
-    expect(svg).toMatch(/<g class="edge" data-kind="dead-letter" data-from="b1e0" data-to="b1e1">\n<path d="[^"]+" fill="none" stroke="#b91c1c" stroke-width="1.2" stroke-dasharray="5,4"\/>/);
+    expect(svg).toMatch(
+      /<g class="edge" data-kind="dead-letter" data-from="b1e0" data-to="b1e1">\n<path d="[^"]+" fill="none" stroke="#b91c1c" stroke-width="1.2" stroke-dasharray="5,4"\/>/,
+    );
   });
 
   test("escapes XML: names with <, &, quotes still make a picture a renderer reads", () => {
@@ -89,7 +112,12 @@ describe("the SVG shows what the stack holds", () => {
 
 describe.each(pictures)("%s: readable", (_name, topology) => {
   const layout = layoutTopology(topologyGraph(topology));
-  const holders: PlacedBox[] = [...layout.panels, ...layout.frames, ...layout.boxes, ...layout.edges.flatMap((e) => (e.label ? [e.label] : []))];
+  const holders: PlacedBox[] = [
+    ...layout.panels,
+    ...layout.frames,
+    ...layout.boxes,
+    ...layout.edges.flatMap((e) => (e.label ? [e.label] : [])),
+  ];
   const texts = holders.flatMap((h) => h.texts.map((t) => ({ holder: h, text: t.text, bounds: textBounds(t) })));
 
   test("layout: no two texts overlap, and every text is inside its box", () => {
@@ -104,7 +132,8 @@ describe.each(pictures)("%s: readable", (_name, topology) => {
   test("layout: boxes and labels do not overlap; brokers' boxes are in their frame, apps in none", () => {
     const solid = [...layout.boxes, ...layout.edges.flatMap((e) => (e.label ? [e.label] : []))];
     for (let i = 0; i < solid.length; i++) {
-      for (let j = i + 1; j < solid.length; j++) if (overlap(solid[i], solid[j])) throw new Error(`${solid[i].kind} ${solid[i].id} overlaps ${solid[j].kind} ${solid[j].id}`);
+      for (let j = i + 1; j < solid.length; j++)
+        if (overlap(solid[i], solid[j])) throw new Error(`${solid[i].kind} ${solid[i].id} overlaps ${solid[j].kind} ${solid[j].id}`);
     }
     const graph = topologyGraph(topology);
     for (const broker of graph.brokers) {
@@ -123,8 +152,11 @@ describe.each(pictures)("%s: readable", (_name, topology) => {
         const [x2, y2] = edge.points[k];
         expect(x1 === x2 || y1 === y2).toBe(true);
         const segment: Rect = { x: Math.min(x1, x2), y: Math.min(y1, y2), w: Math.abs(x2 - x1) || 0.02, h: Math.abs(y2 - y1) || 0.02 };
-        for (const b of boxes) if (!own.has(b.id) && overlap(segment, b)) throw new Error(`the line ${edge.from} -> ${edge.to} crosses ${b.kind} ${b.id}`);
-        for (const e of layout.edges) if (e !== edge && e.label && overlap(segment, e.label)) throw new Error(`the line ${edge.from} -> ${edge.to} crosses the label "${e.label.texts[0].text}"`);
+        for (const b of boxes)
+          if (!own.has(b.id) && overlap(segment, b)) throw new Error(`the line ${edge.from} -> ${edge.to} crosses ${b.kind} ${b.id}`);
+        for (const e of layout.edges)
+          if (e !== edge && e.label && overlap(segment, e.label))
+            throw new Error(`the line ${edge.from} -> ${edge.to} crosses the label "${e.label.texts[0].text}"`);
         for (const t of texts.filter((t) => t.holder.kind === "frame" || t.holder.kind === "panel")) {
           if (overlap(segment, t.bounds)) throw new Error(`the line ${edge.from} -> ${edge.to} crosses "${t.text}"`);
         }
@@ -138,7 +170,8 @@ describe.each(pictures)("%s: readable", (_name, topology) => {
     expect(all.length).toBe(texts.length);
     for (let i = 0; i < all.length; i++) {
       if (!inside(all[i].bounds, all[i].rect)) throw new Error(`"${all[i].text}" leaves its box`);
-      for (let j = i + 1; j < all.length; j++) if (overlap(all[i].bounds, all[j].bounds)) throw new Error(`"${all[i].text}" overlaps "${all[j].text}"`);
+      for (let j = i + 1; j < all.length; j++)
+        if (overlap(all[i].bounds, all[j].bounds)) throw new Error(`"${all[i].text}" overlaps "${all[j].text}"`);
     }
   });
 

@@ -14,7 +14,13 @@ export interface SvgGroup {
   readonly texts: { readonly text: string; readonly bounds: Rect }[];
 }
 
-const unescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+const unescape = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 const attr = (tag: string, name: string) => {
   const m = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
   return m ? unescape(m[1]) : undefined;
@@ -31,7 +37,10 @@ export function svgGroups(svg: string): SvgGroup[] {
       const size = attr(tag, "font-size") !== undefined ? num(tag, "font-size") : FONT_SIZE;
       const x = num(tag, "x");
       const y = num(tag, "y");
-      return { text, bounds: { x, y: y - ASCENT_EM * size, w: [...text].length * CHAR_ADVANCE_EM * size, h: (ASCENT_EM + DESCENT_EM) * size } };
+      return {
+        text,
+        bounds: { x, y: y - ASCENT_EM * size, w: [...text].length * CHAR_ADVANCE_EM * size, h: (ASCENT_EM + DESCENT_EM) * size },
+      };
     });
     groups.push({
       className,
@@ -51,5 +60,10 @@ export function overlap(a: Rect, b: Rect): boolean {
 
 /** Whether `inner` lies inside `outer`. */
 export function inside(inner: Rect, outer: Rect): boolean {
-  return inner.x >= outer.x - 0.01 && inner.y >= outer.y - 0.01 && inner.x + inner.w <= outer.x + outer.w + 0.01 && inner.y + inner.h <= outer.y + outer.h + 0.01;
+  return (
+    inner.x >= outer.x - 0.01 &&
+    inner.y >= outer.y - 0.01 &&
+    inner.x + inner.w <= outer.x + outer.w + 0.01 &&
+    inner.y + inner.h <= outer.y + outer.h + 0.01
+  );
 }

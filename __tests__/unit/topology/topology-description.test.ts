@@ -16,30 +16,42 @@ describe("the topology in a synthesized stack", () => {
   const examples = synthesizeExamples();
   const again = synthesizeExamples();
 
-  test.each(examples.map((e) => [e.name, e]))("%s: is in cdk.tf.json beside cdktf's own comment, and names every broker, queue, topic and app and no others", (_name, example) => {
-    const { json } = example;
-    expect(Object.keys(json["//"]).sort()).toEqual(["cdktf-docker-messaging", "metadata", "outputs"]);
-    const topology = topologyOf(json);
-    expect(topology.formatVersion).toBe(1);
-    expect(topology.stack).toBe(example.name);
-    const expected = contentsOf(json);
-    expect(topology.brokers.map((b) => b.name)).toEqual(expected.brokers);
-    expect(topology.apps.map((a) => a.name)).toEqual(expected.apps);
-    expect(topology.brokers.flatMap((b) => b.queues.map((q) => q.name)).sort()).toEqual(expected.queues);
-    expect(topology.brokers.flatMap((b) => b.topics.map((t) => t.name)).sort()).toEqual(expected.topics);
-  });
+  test.each(examples.map((e) => [e.name, e]))(
+    "%s: is in cdk.tf.json beside cdktf's own comment, and names every broker, queue, topic and app and no others",
+    (_name, example) => {
+      const { json } = example;
+      expect(Object.keys(json["//"]).sort()).toEqual(["cdktf-docker-messaging", "metadata", "outputs"]);
+      const topology = topologyOf(json);
+      expect(topology.formatVersion).toBe(1);
+      expect(topology.stack).toBe(example.name);
+      const expected = contentsOf(json);
+      expect(topology.brokers.map((b) => b.name)).toEqual(expected.brokers);
+      expect(topology.apps.map((a) => a.name)).toEqual(expected.apps);
+      expect(topology.brokers.flatMap((b) => b.queues.map((q) => q.name)).sort()).toEqual(expected.queues);
+      expect(topology.brokers.flatMap((b) => b.topics.map((t) => t.name)).sort()).toEqual(expected.topics);
+    },
+  );
 
-  test.each(examples.map((e) => [e.name, e]))("%s: accounts for every container once, and every network the containers join", (_name, { json }) => {
-    const topology = topologyOf(json);
-    const named = [
-      ...topology.brokers.flatMap((b) => b.nodes.map((n) => n.name)),
-      ...topology.apps.flatMap((a) => a.containers),
-      ...topology.components.map((c) => c.name),
-    ].sort();
-    const containers = Object.values<any>(json.resource.docker_container).map((c) => c.name).sort();
-    expect(named).toEqual(containers);
-    expect(topology.networks.map((n) => n.name)).toEqual(Object.values<any>(json.resource.docker_network).map((n) => n.name).sort());
-  });
+  test.each(examples.map((e) => [e.name, e]))(
+    "%s: accounts for every container once, and every network the containers join",
+    (_name, { json }) => {
+      const topology = topologyOf(json);
+      const named = [
+        ...topology.brokers.flatMap((b) => b.nodes.map((n) => n.name)),
+        ...topology.apps.flatMap((a) => a.containers),
+        ...topology.components.map((c) => c.name),
+      ].sort();
+      const containers = Object.values<any>(json.resource.docker_container)
+        .map((c) => c.name)
+        .sort();
+      expect(named).toEqual(containers);
+      expect(topology.networks.map((n) => n.name)).toEqual(
+        Object.values<any>(json.resource.docker_network)
+          .map((n) => n.name)
+          .sort(),
+      );
+    },
+  );
 
   test("is the same on every synth (sorted), so snapshots and the README picture are stable", () => {
     expect(again.map((e) => topologyOf(e.json))).toEqual(examples.map((e) => topologyOf(e.json)));
@@ -71,17 +83,35 @@ describe("the topology in a synthesized stack", () => {
     expect(consumer).toMatchObject({ replicas: 1, containers: ["kafka-consumer-1"], networks: ["messaging"], ports: [] });
     expect(consumer.image).toEqual({ name: expect.stringMatching(/^kafka-consumer:[0-9a-f]{12}$/), source: "build" });
     expect(consumer.wirings).toEqual([
-      { broker: "kafka", role: 'consumer of topic "events"', direction: "consume", entityKind: "topic", entityName: "events", groupId: "events-consumer" },
+      {
+        broker: "kafka",
+        role: 'consumer of topic "events"',
+        direction: "consume",
+        entityKind: "topic",
+        entityName: "events",
+        groupId: "events-consumer",
+      },
     ]);
     expect(topology.apps.find((a) => a.name === "rabbitmq-producer")!.wirings).toEqual([
-      { broker: "rabbitmq", role: 'publisher to queue "orders"', direction: "publish", entityKind: "queue", entityName: "orders", routingKey: "orders" },
+      {
+        broker: "rabbitmq",
+        role: 'publisher to queue "orders"',
+        direction: "publish",
+        entityKind: "queue",
+        entityName: "orders",
+        routingKey: "orders",
+      },
     ]);
     expect(topology.components.map((c) => [c.name, c.component, c.owner, c.oneShot])).toEqual([
       ["kafka-setup", "kafka-setup", "kafka", true],
       ["prometheus", "prometheus", undefined, false],
       ["rabbitmq-setup", "rabbitmq-setup", "rabbitmq", true],
     ]);
-    expect(topology.networks.find((n) => n.name === "kafka-replication")).toEqual({ name: "kafka-replication", internal: true, containers: ["kafka", "kafka-setup"] });
+    expect(topology.networks.find((n) => n.name === "kafka-replication")).toEqual({
+      name: "kafka-replication",
+      internal: true,
+      containers: ["kafka", "kafka-setup"],
+    });
   });
 
   test("cluster stack: every node with its own host ports, replication factor 3, the certificate jobs as the brokers' components", () => {
@@ -92,7 +122,9 @@ describe("the topology in a synthesized stack", () => {
       ["cluster-rabbitmq-2", ["127.0.0.1:35673->5671", "127.0.0.1:35683->15672"]],
       ["cluster-rabbitmq-3", ["127.0.0.1:35674->5671", "127.0.0.1:35684->15672"]],
     ]);
-    expect(topology.brokers.find((b) => b.name === "cluster-kafka")!.topics).toEqual([{ name: "cluster.events", partitions: 3, replicationFactor: 3 }]);
+    expect(topology.brokers.find((b) => b.name === "cluster-kafka")!.topics).toEqual([
+      { name: "cluster.events", partitions: 3, replicationFactor: 3 },
+    ]);
     expect(topology.components.filter((c) => c.component === "tls-certificates").map((c) => [c.name, c.owner])).toEqual([
       ["cluster-kafka-tls", "cluster-kafka"],
       ["cluster-rabbitmq-tls", "cluster-rabbitmq"],
@@ -125,7 +157,16 @@ describe("describeTopology", () => {
       expect.objectContaining({
         name: "late",
         image: { name: "acme/late:1.0", source: "registry" },
-        wirings: [{ broker: "mq", role: 'publisher to exchange "events"', direction: "publish", entityKind: "exchange", entityName: "events", routingKey: "x" }],
+        wirings: [
+          {
+            broker: "mq",
+            role: 'publisher to exchange "events"',
+            direction: "publish",
+            entityKind: "exchange",
+            entityName: "events",
+            routingKey: "x",
+          },
+        ],
       }),
     ]);
   });
@@ -133,7 +174,10 @@ describe("describeTopology", () => {
   test("shows an app's published ports with the address they are bound to, and a user's own container as a component", () => {
     const stack = newStack();
     const kafka = new KafkaBroker(stack, "kafka", { network: net(stack) });
-    const web = new AppContainer(stack, "web", { image: ContainerImage.fromLocal("acme/web:2"), ports: [{ containerPort: 80, hostPort: 8080, hostIp: "0.0.0.0" }] });
+    const web = new AppContainer(stack, "web", {
+      image: ContainerImage.fromLocal("acme/web:2"),
+      ports: [{ containerPort: 80, hostPort: 8080, hostIp: "0.0.0.0" }],
+    });
     kafka.addTopic("clicks", { partitions: 6 }).grantProduce(web);
     const { json } = synth(stack);
     expect(json).toBeDefined();

@@ -381,7 +381,14 @@ export class KafkaBroker extends BrokerBase {
   /** @internal used by KafkaTopic.grantProduce */
   public wireProducer(app: IBrokerClient, topic: string): void {
     const role = `producer to topic "${topic}"`;
-    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }), this.appTls()?.volumes, { direction: "publish", entityKind: "topic", entityName: topic })) return;
+    if (
+      !this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }), this.appTls()?.volumes, {
+        direction: "publish",
+        entityKind: "topic",
+        entityName: topic,
+      })
+    )
+      return;
     this.grantOf(app, role)?.writeTopics.add(topic);
     deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
   }
@@ -402,7 +409,15 @@ export class KafkaBroker extends BrokerBase {
       [KafkaConnectionEnv.KAFKA_TOPIC]: topic,
       [KafkaConnectionEnv.KAFKA_GROUP_ID]: options.groupId,
     });
-    if (!this.wire(app, role, env, this.appTls()?.volumes, { direction: "consume", entityKind: "topic", entityName: topic, groupId: options.groupId })) return;
+    if (
+      !this.wire(app, role, env, this.appTls()?.volumes, {
+        direction: "consume",
+        entityKind: "topic",
+        entityName: topic,
+        groupId: options.groupId,
+      })
+    )
+      return;
     const grant = this.grantOf(app, role);
     grant?.readTopics.add(topic);
     grant?.groups.add(options.groupId);
@@ -441,7 +456,13 @@ export class KafkaBroker extends BrokerBase {
 
   private topicFindings(role: string, app: IBrokerClient, topic: string): Finding[] {
     if (this.autoCreateTopics || this.topicNames.includes(topic)) return [];
-    return [{ problem: `${role} (${app.node.path}): the topic is not declared on this broker`, received: topic, fix: undeclaredTopicFix(topic, this.topicNames) }];
+    return [
+      {
+        problem: `${role} (${app.node.path}): the topic is not declared on this broker`,
+        received: topic,
+        fix: undeclaredTopicFix(topic, this.topicNames),
+      },
+    ];
   }
 
   /** A producer's messages must fit the broker's and the topic's size limit. */
@@ -514,7 +535,10 @@ export class KafkaBroker extends BrokerBase {
       ...Object.fromEntries(
         appListeners.flatMap((l) => [
           [`listener.name.${l}.sasl.enabled.mechanisms`, KAFKA_APP_SASL_MECHANISM],
-          [`listener.name.${l}.${KAFKA_APP_SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`, "org.apache.kafka.common.security.scram.ScramLoginModule required;"],
+          [
+            `listener.name.${l}.${KAFKA_APP_SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`,
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+          ],
         ]),
       ),
       // The key and certificate chain in one PEM file, no key password (TlsCertificates.brokerFiles.keystoreFile).
@@ -600,7 +624,10 @@ export class KafkaBroker extends BrokerBase {
         for (const g of grant.groups) wanted.push(`GROUP|${g}|User:${user}|READ`);
       }
       env.WANTED_ACLS = wanted.sort().join("\n");
-      env.MANAGED_PRINCIPALS = [...this.grants.keys()].sort().map((u) => `User:${u}`).join("\n");
+      env.MANAGED_PRINCIPALS = [...this.grants.keys()]
+        .sort()
+        .map((u) => `User:${u}`)
+        .join("\n");
     }
     for (const u of this.setupUsers()) env[u.passwordEnv] = u.password;
     return env;
@@ -640,13 +667,22 @@ export class KafkaBroker extends BrokerBase {
     }
     for (const [user, grant] of [...this.grants.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const principal = `--allow-principal ${shellQuote(`User:${user}`)}`;
-      const topics = (names: Set<string>) => [...names].sort().map((t) => `--topic ${shellQuote(t)}`).join(" ");
+      const topics = (names: Set<string>) =>
+        [...names]
+          .sort()
+          .map((t) => `--topic ${shellQuote(t)}`)
+          .join(" ");
       if (grant.writeTopics.size > 0) {
         steps.push(`${KAFKA_BIN}/kafka-acls.sh ${bootstrap} --add ${principal} --operation Write ${topics(grant.writeTopics)}`);
       }
       if (grant.readTopics.size > 0 || grant.groups.size > 0) {
-        const groups = [...grant.groups].sort().map((g) => `--group ${shellQuote(g)}`).join(" ");
-        steps.push(`${KAFKA_BIN}/kafka-acls.sh ${bootstrap} --add ${principal} --operation Read ${topics(grant.readTopics)} ${groups}`.trimEnd());
+        const groups = [...grant.groups]
+          .sort()
+          .map((g) => `--group ${shellQuote(g)}`)
+          .join(" ");
+        steps.push(
+          `${KAFKA_BIN}/kafka-acls.sh ${bootstrap} --add ${principal} --operation Read ${topics(grant.readTopics)} ${groups}`.trimEnd(),
+        );
       }
     }
     // Least privilege over time: an ACL of a wired app that its grants no
@@ -656,7 +692,7 @@ export class KafkaBroker extends BrokerBase {
     if (this.grants.size > 0) steps.push(REVOKE_STALE_ACLS.replace(/\$B/g, () => bootstrap));
     const lines = [
       "umask 077",
-      'cfg=$(mktemp)',
+      "cfg=$(mktemp)",
       `printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${KAFKA_BROKER_PRINCIPAL}" password="%s";\\n' "$BROKER_PASSWORD" > "$cfg"`,
       // Each step in the background; `settle` waits for the running ones and fails if any did.
       'pids=""; failed=0',

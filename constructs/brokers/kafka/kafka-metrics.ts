@@ -138,7 +138,10 @@ const controllerGauges = [
   ["ActiveControllerCount", N.activeControllerCount, "1 on the active controller"],
 ] as const;
 const timedRequests = ["Produce", "FetchConsumer", "FetchFollower"] as const;
-const quantiles = [["50", "0.5"], ["99", "0.99"]] as const;
+const quantiles = [
+  ["50", "0.5"],
+  ["99", "0.99"],
+] as const;
 
 /** The exporter configuration: a whitelist of MBeans and one rule per series. */
 export const KAFKA_JMX_EXPORTER_SETTINGS: KafkaJmxExporterSettings = {
@@ -154,26 +157,51 @@ export const KAFKA_JMX_EXPORTER_SETTINGS: KafkaJmxExporterSettings = {
   rules: [
     ...meters.flatMap(([jmx, total, perTopic, help]): KafkaJmxRule[] => [
       ...(perTopic
-        ? [{ pattern: `${topicMetric}${jmx}, topic=(.+)><>Count`, name: perTopic, type: "COUNTER" as const, help: `${help}, per topic`, labels: { topic: "$1" } }]
+        ? [
+            {
+              pattern: `${topicMetric}${jmx}, topic=(.+)><>Count`,
+              name: perTopic,
+              type: "COUNTER" as const,
+              help: `${help}, per topic`,
+              labels: { topic: "$1" },
+            },
+          ]
         : []),
       { pattern: `${topicMetric}${jmx}><>Count`, name: total, type: "COUNTER", help: `${help}, all topics` },
     ]),
-    ...replicaGauges.map(([jmx, name, help]): KafkaJmxRule => ({
-      pattern: `kafka\\.server<type=ReplicaManager, name=${jmx}><>Value`, name, type: "GAUGE", help,
-    })),
-    ...replicaMeters.map(([jmx, name, help]): KafkaJmxRule => ({
-      pattern: `kafka\\.server<type=ReplicaManager, name=${jmx}><>Count`, name, type: "COUNTER", help,
-    })),
-    ...controllerGauges.map(([jmx, name, help]): KafkaJmxRule => ({
-      pattern: `kafka\\.controller<type=KafkaController, name=${jmx}><>Value`, name, type: "GAUGE", help,
-    })),
-    ...quantiles.map(([pct, quantile]): KafkaJmxRule => ({
-      pattern: `kafka\\.network<type=RequestMetrics, name=TotalTimeMs, request=(${timedRequests.join("|")})><>${pct}thPercentile`,
-      name: N.requestTotalTimeMs,
-      type: "GAUGE",
-      help: "Total request time in milliseconds, by request and quantile",
-      labels: { request: "$1", quantile },
-    })),
+    ...replicaGauges.map(
+      ([jmx, name, help]): KafkaJmxRule => ({
+        pattern: `kafka\\.server<type=ReplicaManager, name=${jmx}><>Value`,
+        name,
+        type: "GAUGE",
+        help,
+      }),
+    ),
+    ...replicaMeters.map(
+      ([jmx, name, help]): KafkaJmxRule => ({
+        pattern: `kafka\\.server<type=ReplicaManager, name=${jmx}><>Count`,
+        name,
+        type: "COUNTER",
+        help,
+      }),
+    ),
+    ...controllerGauges.map(
+      ([jmx, name, help]): KafkaJmxRule => ({
+        pattern: `kafka\\.controller<type=KafkaController, name=${jmx}><>Value`,
+        name,
+        type: "GAUGE",
+        help,
+      }),
+    ),
+    ...quantiles.map(
+      ([pct, quantile]): KafkaJmxRule => ({
+        pattern: `kafka\\.network<type=RequestMetrics, name=TotalTimeMs, request=(${timedRequests.join("|")})><>${pct}thPercentile`,
+        name: N.requestTotalTimeMs,
+        type: "GAUGE",
+        help: "Total request time in milliseconds, by request and quantile",
+        labels: { request: "$1", quantile },
+      }),
+    ),
   ],
 };
 
@@ -187,7 +215,9 @@ function toYaml(value: unknown, indent = ""): string {
       .join("");
   }
   return Object.entries(value as Record<string, unknown>)
-    .map(([key, v]) => (isNode(v) ? `${indent}${key}:\n${toYaml(v, Array.isArray(v) ? indent : indent + "  ")}` : `${indent}${key}: ${scalar(v)}\n`))
+    .map(([key, v]) =>
+      isNode(v) ? `${indent}${key}:\n${toYaml(v, Array.isArray(v) ? indent : indent + "  ")}` : `${indent}${key}: ${scalar(v)}\n`,
+    )
     .join("");
 }
 

@@ -18,7 +18,16 @@ export const KAFKA_MIN_MEMORY_MB = 512;
  * Variables kafka-run-class.sh / kafka-server-start.sh read (JVM settings):
  * a property whose KAFKA_* name is one of these would be taken as one.
  */
-const SCRIPT_ENV = ["KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_JMX_OPTS", "KAFKA_DEBUG", "KAFKA_LOG_DIR"];
+const SCRIPT_ENV = [
+  "KAFKA_HEAP_OPTS",
+  "KAFKA_JVM_PERFORMANCE_OPTS",
+  "KAFKA_OPTS",
+  "KAFKA_GC_LOG_OPTS",
+  "KAFKA_LOG4J_OPTS",
+  "KAFKA_JMX_OPTS",
+  "KAFKA_DEBUG",
+  "KAFKA_LOG_DIR",
+];
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const CLUSTER_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -45,7 +54,12 @@ export function validateKafkaProps(scope: IConstruct, props: KafkaBrokerProps): 
   }
   if (props.serverProperties !== undefined) {
     if (props.serverProperties === null || typeof props.serverProperties !== "object" || Array.isArray(props.serverProperties)) {
-      report(scope, "serverProperties must be an object of property names to values", props.serverProperties, 'pass e.g. { "log.retention.hours": 24 }');
+      report(
+        scope,
+        "serverProperties must be an object of property names to values",
+        props.serverProperties,
+        'pass e.g. { "log.retention.hours": 24 }',
+      );
     } else {
       reportFindings(scope, checkServerProperties(props.serverProperties));
       for (const key of Object.keys(props.serverProperties)) {
@@ -77,7 +91,12 @@ export function validateTopic(
     return false;
   }
   if (name.startsWith("__")) {
-    report(scope, `topic "${name}": names starting with "__" are Kafka's internal topics`, name, "choose a name that does not start with two underscores");
+    report(
+      scope,
+      `topic "${name}": names starting with "__" are Kafka's internal topics`,
+      name,
+      "choose a name that does not start with two underscores",
+    );
   }
   if (declared.includes(name)) {
     report(scope, "topic declared twice", name, "declare each topic once (addTopic) and reuse the handle it returns");
@@ -107,13 +126,22 @@ export function validateTopic(
     if (options.configs === null || typeof options.configs !== "object" || Array.isArray(options.configs)) {
       report(scope, `topic "${name}": configs must be an object`, options.configs, 'pass e.g. { "retention.ms": 86400000 }');
     } else {
-      reportFindings(scope, checkTopicConfigs(name, options.configs, { replicationFactor: options.replicationFactor ?? cluster.replicationFactor, remoteLogStorageSystemEnabled }));
+      reportFindings(
+        scope,
+        checkTopicConfigs(name, options.configs, {
+          replicationFactor: options.replicationFactor ?? cluster.replicationFactor,
+          remoteLogStorageSystemEnabled,
+        }),
+      );
     }
   }
   // The broker's min.insync.replicas applies to a topic that does not set its
   // own (a topic's own value above its replication factor is the rule table's).
   const replicationFactor = typeof options.replicationFactor === "number" ? options.replicationFactor : cluster.replicationFactor;
-  const ownMinInsync = options.configs && typeof options.configs === "object" ? (options.configs as Record<string, unknown>)["min.insync.replicas"] : undefined;
+  const ownMinInsync =
+    options.configs && typeof options.configs === "object"
+      ? (options.configs as Record<string, unknown>)["min.insync.replicas"]
+      : undefined;
   if (ownMinInsync === undefined && replicationFactor < cluster.minInsyncReplicas) {
     report(
       scope,

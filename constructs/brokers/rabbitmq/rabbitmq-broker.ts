@@ -47,7 +47,10 @@ export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
 /** A permission regex matching exactly these names (none: `^$`, nothing). */
 function anyOf(names: Set<string>): string {
   if (names.size === 0) return "^$";
-  return `^(${[...names].sort().map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")).join("|")})$`;
+  return `^(${[...names]
+    .sort()
+    .map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
+    .join("|")})$`;
 }
 
 /** The variable the node's start command writes the Erlang cookie from (not one RabbitMQ reads itself). */
@@ -171,7 +174,12 @@ export class RabbitMqBroker extends BrokerBase {
     validateRabbitMqProps(this, props);
     const last = this.nodes.length;
     if (typeof props.managementHostPort === "number" && last > 1 && props.managementHostPort + last - 1 > 65535) {
-      report(this, `managementHostPort: node ${last} would publish port ${props.managementHostPort + last - 1}, above 65535`, props.managementHostPort, `use a base port <= ${65536 - last}`);
+      report(
+        this,
+        `managementHostPort: node ${last} would publish port ${props.managementHostPort + last - 1}, above 65535`,
+        props.managementHostPort,
+        `use a base port <= ${65536 - last}`,
+      );
     }
     this.adminUser = props.adminUser ?? "admin";
     this.vhost = typeof props.vhost === "string" && props.vhost !== "" ? props.vhost : "/";
@@ -205,7 +213,8 @@ export class RabbitMqBroker extends BrokerBase {
     for (const node of this.nodes) {
       const ports: PublishedPort[] = [];
       if (props.amqpHostPort !== undefined) ports.push({ containerPort: this.amqpPort, hostPort: node.hostPort(props.amqpHostPort) });
-      if (props.managementHostPort !== undefined) ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: node.hostPort(props.managementHostPort) });
+      if (props.managementHostPort !== undefined)
+        ports.push({ containerPort: RABBITMQ_MANAGEMENT_PORT, hostPort: node.hostPort(props.managementHostPort) });
       containers.push(
         this.addNode(node, {
           component: "rabbitmq-broker",
@@ -233,7 +242,13 @@ export class RabbitMqBroker extends BrokerBase {
           // left on its volume). Uploading the file instead would make it
           // root's, unreadable to the rabbitmq user.
           ...(clustered
-            ? { command: ["/bin/sh", "-c", `umask 077 && rm -f "$HOME/.erlang.cookie" && printf '%s' "$${COOKIE_ENV}" > "$HOME/.erlang.cookie" && chmod 400 "$HOME/.erlang.cookie" && exec rabbitmq-server`] }
+            ? {
+                command: [
+                  "/bin/sh",
+                  "-c",
+                  `umask 077 && rm -f "$HOME/.erlang.cookie" && printf '%s' "$${COOKIE_ENV}" > "$HOME/.erlang.cookie" && chmod 400 "$HOME/.erlang.cookie" && exec rabbitmq-server`,
+                ],
+              }
             : {}),
           // All nodes start together: RabbitMQ 4's peer discovery waits for
           // the listed nodes and picks one seed among them (measured: a node 1
@@ -293,14 +308,27 @@ export class RabbitMqBroker extends BrokerBase {
   public wireConsumer(app: IBrokerClient, queue: string): void {
     const role = `consumer of queue "${queue}"`;
     if (!this.checkAppUser(app, role)) return;
-    if (!this.wire(app, role, () => ({ ...this.connectionEnv(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue }), this.appTls()?.volumes, { direction: "consume", entityKind: "queue", entityName: queue })) return;
+    if (
+      !this.wire(app, role, () => ({ ...this.connectionEnv(app), [RabbitMqConnectionEnv.RABBITMQ_QUEUE]: queue }), this.appTls()?.volumes, {
+        direction: "consume",
+        entityKind: "queue",
+        entityName: queue,
+      })
+    )
+      return;
     this.grantOf(app).readQueues.add(queue);
     deferCheck(
       this,
       () =>
         this.topology.hasQueue(queue)
           ? []
-          : [{ problem: `${role} (${app.node.path}): the queue is not declared`, received: queue, fix: `declare it with addQueue("${queue}")` }],
+          : [
+              {
+                problem: `${role} (${app.node.path}): the queue is not declared`,
+                received: queue,
+                fix: `declare it with addQueue("${queue}")`,
+              },
+            ],
       captureUserLocation(),
     );
   }
@@ -311,20 +339,40 @@ export class RabbitMqBroker extends BrokerBase {
     const role = exchangeName === "" ? `publisher to queue "${routingKey}"` : `publisher to exchange "${exchangeName}"`;
     if (options !== undefined) checkKnownKeys(this, `${role}: options`, options, PUBLISH_OPTIONS);
     if (typeof routingKey !== "string" || Buffer.byteLength(routingKey) > 255) {
-      report(this, `${role} (${app?.node?.path}): routingKey must be a string of at most 255 bytes`, routingKey, 'pass { routingKey: "..." }');
+      report(
+        this,
+        `${role} (${app?.node?.path}): routingKey must be a string of at most 255 bytes`,
+        routingKey,
+        'pass { routingKey: "..." }',
+      );
       return;
     }
     if (!this.checkAppUser(app, role)) return;
-    const wired = this.wire(app, role, () => ({
-      ...this.connectionEnv(app),
-      [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
-      [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
-    }), this.appTls()?.volumes, exchangeName === "" ? { direction: "publish", entityKind: "queue", entityName: routingKey, routingKey } : { direction: "publish", entityKind: "exchange", entityName: exchangeName, routingKey });
+    const wired = this.wire(
+      app,
+      role,
+      () => ({
+        ...this.connectionEnv(app),
+        [RabbitMqConnectionEnv.RABBITMQ_EXCHANGE]: exchangeName,
+        [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
+      }),
+      this.appTls()?.volumes,
+      exchangeName === ""
+        ? { direction: "publish", entityKind: "queue", entityName: routingKey, routingKey }
+        : { direction: "publish", entityKind: "exchange", entityName: exchangeName, routingKey },
+    );
     if (!wired) return;
     // Publishing to the default exchange is a write to `amq.default`.
     this.grantOf(app).writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);
     const location = captureUserLocation();
-    deferCheck(this, () => [...this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey), ...this.messageSizeFindings(role, app)], location);
+    deferCheck(
+      this,
+      () => [
+        ...this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey),
+        ...this.messageSizeFindings(role, app),
+      ],
+      location,
+    );
   }
 
   /** A publisher's messages must fit RabbitMQ's max_message_size. */
@@ -359,7 +407,9 @@ export class RabbitMqBroker extends BrokerBase {
     let url = this.appUrls.get(app.appName);
     if (url === undefined) {
       const password = this.derivedPassword(app.appName);
-      url = this.endpoints.map((e) => `${this.scheme}://${encodeURIComponent(app.appName)}:${password}@${e.address}/${encodeURIComponent(this.vhost)}`).join(",");
+      url = this.endpoints
+        .map((e) => `${this.scheme}://${encodeURIComponent(app.appName)}:${password}@${e.address}/${encodeURIComponent(this.vhost)}`)
+        .join(",");
       this.appUrls.set(app.appName, url);
     }
     return url;
@@ -377,7 +427,12 @@ export class RabbitMqBroker extends BrokerBase {
   /** The app's name is its user: it must not be the administrator's. */
   private checkAppUser(app: IBrokerClient, role: string): boolean {
     if (isToken(this.adminUser) || app?.appName !== this.adminUser) return true;
-    report(this, `${role} (${app.node.path}): the app's name is its RabbitMQ user, and "${app.appName}" is the administrator`, app.appName, "rename the app (or choose another adminUser)");
+    report(
+      this,
+      `${role} (${app.node.path}): the app's name is its RabbitMQ user, and "${app.appName}" is the administrator`,
+      app.appName,
+      "rename the app (or choose another adminUser)",
+    );
     return false;
   }
 
@@ -420,7 +475,13 @@ export class RabbitMqBroker extends BrokerBase {
       APP_USERS: JSON.stringify(
         apps.map((name, i) => {
           const grant = this.grants.get(name)!;
-          return { name, configure: "^$", write: anyOf(grant.writeExchanges), read: anyOf(grant.readQueues), passwordEnv: `APP_PASSWORD_${i + 1}` };
+          return {
+            name,
+            configure: "^$",
+            write: anyOf(grant.writeExchanges),
+            read: anyOf(grant.readQueues),
+            passwordEnv: `APP_PASSWORD_${i + 1}`,
+          };
         }),
       ),
     };

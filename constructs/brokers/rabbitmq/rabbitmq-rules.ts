@@ -48,7 +48,10 @@ function integer(min: number, max = Number.MAX_SAFE_INTEGER, hint = ""): ValueRu
   const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
   return (value) => {
     if (typeof value !== "number" || !Number.isInteger(value)) {
-      return { problem: `must be an integer ${range}`, fix: `use a whole number ${range}${typeof value === "string" ? " (a number, not a string)" : ""}${hint}` };
+      return {
+        problem: `must be an integer ${range}`,
+        fix: `use a whole number ${range}${typeof value === "string" ? " (a number, not a string)" : ""}${hint}`,
+      };
     }
     if (value < min || value > max) return { problem: `must be an integer ${range}`, fix: `use a whole number ${range}${hint}` };
     return undefined;
@@ -68,7 +71,9 @@ function oneOf(values: readonly string[]): ValueRule {
 const aString: ValueRule = (value) => (typeof value === "string" ? undefined : { problem: "must be a string", fix: "pass a string" });
 
 const aBoolean: ValueRule = (value) =>
-  typeof value === "boolean" ? undefined : { problem: "must be a boolean", fix: `use true or false${typeof value === "string" ? " (a boolean, not a string)" : ""}` };
+  typeof value === "boolean"
+    ? undefined
+    : { problem: "must be a boolean", fix: `use true or false${typeof value === "string" ? " (a boolean, not a string)" : ""}` };
 
 /** rabbit_amqqueue:check_max_age/1: `^[0-9]+` then one unit of Y M D h m s, value > 0. */
 const maxAge: ValueRule = (value) => {
@@ -122,7 +127,9 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
   "x-dead-letter-exchange": {
     types: ["classic", "quorum"],
     value: aString,
-    elsewhere: { stream: "streams do not dead-letter: messages stay in the log until retention (x-max-age, x-max-length-bytes) removes them" },
+    elsewhere: {
+      stream: "streams do not dead-letter: messages stay in the log until retention (x-max-age, x-max-length-bytes) removes them",
+    },
   },
   "x-dead-letter-routing-key": {
     types: ["classic", "quorum"],
@@ -146,14 +153,16 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
   "x-max-in-memory-length": {
     types: [],
     removed: {
-      problem: "has no effect in RabbitMQ 4.0: it is still accepted on quorum queues but nothing reads it (quorum queues keep no message bodies in memory)",
+      problem:
+        "has no effect in RabbitMQ 4.0: it is still accepted on quorum queues but nothing reads it (quorum queues keep no message bodies in memory)",
       fix: "remove it; bound the queue with x-max-length or x-max-length-bytes",
     },
   },
   "x-max-in-memory-bytes": {
     types: [],
     removed: {
-      problem: "has no effect in RabbitMQ 4.0: it is still accepted on quorum queues but nothing reads it (quorum queues keep no message bodies in memory)",
+      problem:
+        "has no effect in RabbitMQ 4.0: it is still accepted on quorum queues but nothing reads it (quorum queues keep no message bodies in memory)",
       fix: "remove it; bound the queue with x-max-length-bytes",
     },
   },
@@ -162,7 +171,8 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
     // RabbitMQ accepts 0 but rabbit_priority_queue:priorities/1 raises it to 1: refused as a likely mistake.
     value: integer(1, MAX_PRIORITY, " (0 would be raised to 1 by RabbitMQ)"),
     elsewhere: {
-      quorum: "quorum queues in RabbitMQ 4.0 have two built-in priority levels (messages with priority > 4 go first) and take no x-max-priority: remove it, or use a classic queue for up to 255 levels",
+      quorum:
+        "quorum queues in RabbitMQ 4.0 have two built-in priority levels (messages with priority > 4 go first) and take no x-max-priority: remove it, or use a classic queue for up to 255 levels",
       stream: "streams have no message priorities: use a classic queue with x-max-priority",
     },
   },
@@ -173,7 +183,8 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
   "x-queue-mode": {
     types: [],
     removed: {
-      problem: "is a no-op since RabbitMQ 3.12 (classic queues v2 always page messages to disk, rabbit_variable_queue:set_queue_mode/2 ignores it)",
+      problem:
+        "is a no-op since RabbitMQ 3.12 (classic queues v2 always page messages to disk, rabbit_variable_queue:set_queue_mode/2 ignores it)",
       fix: "remove it: every classic queue now behaves like a lazy queue; quorum queues and streams refuse it",
     },
   },
@@ -184,7 +195,10 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
   "x-single-active-consumer": {
     types: ["classic", "quorum"],
     value: aBoolean,
-    elsewhere: { stream: "streams refuse it as a queue argument: use single active consumer of the stream protocol (a consumer name and the single-active-consumer consumer property)" },
+    elsewhere: {
+      stream:
+        "streams refuse it as a queue argument: use single active consumer of the stream protocol (a consumer name and the single-active-consumer consumer property)",
+    },
   },
   "x-queue-master-locator": {
     types: [],
@@ -197,7 +211,10 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
   "x-quorum-initial-group-size": {
     types: ["quorum"],
     value: integer(1, Number.MAX_SAFE_INTEGER, " (replicas)"),
-    elsewhere: { classic: "classic queues are not replicated in 4.0: use a quorum queue", stream: "for streams use x-initial-cluster-size" },
+    elsewhere: {
+      classic: "classic queues are not replicated in 4.0: use a quorum queue",
+      stream: "for streams use x-initial-cluster-size",
+    },
   },
   "x-delivery-limit": {
     types: ["quorum"],
@@ -211,7 +228,10 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
   "x-max-age": {
     types: ["stream"],
     value: maxAge,
-    elsewhere: { classic: "x-max-age is stream retention: for classic queues use x-message-ttl (ms)", quorum: "x-max-age is stream retention: for quorum queues use x-message-ttl (ms)" },
+    elsewhere: {
+      classic: "x-max-age is stream retention: for classic queues use x-message-ttl (ms)",
+      quorum: "x-max-age is stream retention: for quorum queues use x-message-ttl (ms)",
+    },
   },
   "x-stream-max-segment-size-bytes": {
     types: ["stream"],
@@ -226,7 +246,10 @@ const QUEUE_ARGUMENTS: Readonly<Record<string, ArgumentRule>> = {
   "x-initial-cluster-size": {
     types: ["stream"],
     value: integer(1, Number.MAX_SAFE_INTEGER, " (replicas)"),
-    elsewhere: { classic: "classic queues are not replicated in 4.0: use a stream or a quorum queue", quorum: "for quorum queues use x-quorum-initial-group-size" },
+    elsewhere: {
+      classic: "classic queues are not replicated in 4.0: use a stream or a quorum queue",
+      quorum: "for quorum queues use x-quorum-initial-group-size",
+    },
   },
 };
 
@@ -259,7 +282,11 @@ export function checkQueueArguments(queue: string, type: RabbitMqQueueType, args
     const rule = QUEUE_ARGUMENTS[key];
     if (rule === undefined) {
       if (CONSUMER_ARGUMENTS.includes(key)) {
-        add(`argument ${key} is a consumer argument, not a queue argument`, value, `pass ${key} in the consumer's basic.consume arguments, and remove it from the queue`);
+        add(
+          `argument ${key} is a consumer argument, not a queue argument`,
+          value,
+          `pass ${key} in the consumer's basic.consume arguments, and remove it from the queue`,
+        );
       } else if (!key.startsWith("x-")) {
         const suggestion = didYouMean(key, accepted) || didYouMean(`x-${key}`, accepted);
         add(`argument ${key} is unknown: queue arguments start with "x-"`, key, `${suggestion}use one of ${accepted.join(", ")}`);
@@ -286,7 +313,11 @@ export function checkQueueArguments(queue: string, type: RabbitMqQueueType, args
 }
 
 /** Rules that depend on the value or on another argument. */
-function checkQueueArgumentValues(type: RabbitMqQueueType, args: Record<string, unknown>, add: (problem: string, received: unknown, fix: string) => void): void {
+function checkQueueArgumentValues(
+  type: RabbitMqQueueType,
+  args: Record<string, unknown>,
+  add: (problem: string, received: unknown, fix: string) => void,
+): void {
   const overflow = args["x-overflow"];
   if (overflow !== undefined && QUEUE_ARGUMENTS["x-overflow"].types.includes(type) && !isUnresolved(overflow)) {
     const modes = OVERFLOW_MODES[type];
@@ -297,23 +328,40 @@ function checkQueueArgumentValues(type: RabbitMqQueueType, args: Record<string, 
         'use "reject-publish" (publishers get a nack) or "drop-head" (the oldest message is dead-lettered); reject-publish-dlx exists for classic queues only',
       );
     } else if (typeof overflow !== "string" || !modes.includes(overflow)) {
-      add(`argument x-overflow must be one of ${modes.map((m) => `"${m}"`).join(", ")}`, overflow, `${typeof overflow === "string" ? didYouMean(overflow, modes) : ""}use ${modes.map((m) => `"${m}"`).join(" or ")}`);
+      add(
+        `argument x-overflow must be one of ${modes.map((m) => `"${m}"`).join(", ")}`,
+        overflow,
+        `${typeof overflow === "string" ? didYouMean(overflow, modes) : ""}use ${modes.map((m) => `"${m}"`).join(" or ")}`,
+      );
     }
   }
   const version = args["x-queue-version"];
   if (version !== undefined && type === "classic" && !isUnresolved(version)) {
     if (version === 1) {
-      add("argument x-queue-version 1 was removed in RabbitMQ 4.0: only version 2 exists and the value is ignored", version, "remove x-queue-version (or set 2)");
+      add(
+        "argument x-queue-version 1 was removed in RabbitMQ 4.0: only version 2 exists and the value is ignored",
+        version,
+        "remove x-queue-version (or set 2)",
+      );
     } else if (version !== 2) {
       add("argument x-queue-version must be 2 (the only classic queue version in RabbitMQ 4.0)", version, "remove x-queue-version");
     }
   }
   // rabbit_amqqueue:check_dlxrk_arg/2: routing_key_but_no_dlx_defined.
   if (args["x-dead-letter-routing-key"] !== undefined && args["x-dead-letter-exchange"] === undefined && type !== "stream") {
-    add("argument x-dead-letter-routing-key needs x-dead-letter-exchange (RabbitMQ refuses it alone)", args["x-dead-letter-routing-key"], 'set x-dead-letter-exchange too ("" is the default exchange)');
+    add(
+      "argument x-dead-letter-routing-key needs x-dead-letter-exchange (RabbitMQ refuses it alone)",
+      args["x-dead-letter-routing-key"],
+      'set x-dead-letter-exchange too ("" is the default exchange)',
+    );
   }
   // rabbit_quorum_queue:dlh/5: at-least-once falls back to at-most-once (with a warning) unless overflow is reject-publish.
-  if (type === "quorum" && args["x-dead-letter-strategy"] === "at-least-once" && args["x-overflow"] !== "reject-publish" && !isUnresolved(args["x-overflow"])) {
+  if (
+    type === "quorum" &&
+    args["x-dead-letter-strategy"] === "at-least-once" &&
+    args["x-overflow"] !== "reject-publish" &&
+    !isUnresolved(args["x-overflow"])
+  ) {
     add(
       'argument x-dead-letter-strategy "at-least-once" needs x-overflow "reject-publish": with drop-head RabbitMQ falls back to at-most-once',
       args["x-overflow"] ?? "(x-overflow not set: drop-head)",
@@ -341,7 +389,12 @@ interface PolicyKeyRule {
 }
 
 // apply-to values and what each matches: apply_to_validation/2, matches_type/2 and matches_queue_type/3 in deps/rabbit/src/rabbit_policy.erl.
-const OBJECT_NAMES: Readonly<Record<PolicyObject, string>> = { exchange: "exchanges", classic: "classic queues", quorum: "quorum queues", stream: "streams" };
+const OBJECT_NAMES: Readonly<Record<PolicyObject, string>> = {
+  exchange: "exchanges",
+  classic: "classic queues",
+  quorum: "quorum queues",
+  stream: "streams",
+};
 const TARGET_OBJECTS: Readonly<Record<RabbitMqPolicyTarget, readonly PolicyObject[]>> = {
   all: ["exchange", "classic", "quorum", "stream"],
   exchanges: ["exchange"],
@@ -366,18 +419,28 @@ const POLICY_KEYS: Readonly<Record<string, PolicyKeyRule>> = {
   "dead-letter-strategy": { appliesTo: ["quorum"], blocks: ["classic", "stream"], value: oneOf(["at-most-once", "at-least-once"]) },
   // The policy validator has no upper bound for message-ttl (unlike the x-message-ttl argument).
   "message-ttl": { appliesTo: CLASSIC_QUORUM, blocks: ["stream"], value: integer(0, Number.MAX_SAFE_INTEGER, " (milliseconds)") },
-  expires: { appliesTo: CLASSIC_QUORUM, blocks: ["stream"], value: integer(1, Number.MAX_SAFE_INTEGER, " (milliseconds of disuse; 0 is refused)") },
+  expires: {
+    appliesTo: CLASSIC_QUORUM,
+    blocks: ["stream"],
+    value: integer(1, Number.MAX_SAFE_INTEGER, " (milliseconds of disuse; 0 is refused)"),
+  },
   "max-length": { appliesTo: CLASSIC_QUORUM, blocks: ["stream"], value: integer(0, Number.MAX_SAFE_INTEGER, " (messages)") },
   "max-length-bytes": { appliesTo: ALL_QUEUES, blocks: [], value: integer(0, Number.MAX_SAFE_INTEGER, " (bytes)") },
   "max-in-memory-length": {
     appliesTo: [],
     blocks: ["classic", "stream"],
-    removed: { problem: "has no effect in RabbitMQ 4.0 (quorum queues keep no message bodies in memory; nothing reads it)", fix: "remove it; use max-length or max-length-bytes" },
+    removed: {
+      problem: "has no effect in RabbitMQ 4.0 (quorum queues keep no message bodies in memory; nothing reads it)",
+      fix: "remove it; use max-length or max-length-bytes",
+    },
   },
   "max-in-memory-bytes": {
     appliesTo: [],
     blocks: ["classic", "stream"],
-    removed: { problem: "has no effect in RabbitMQ 4.0 (quorum queues keep no message bodies in memory; nothing reads it)", fix: "remove it; use max-length-bytes" },
+    removed: {
+      problem: "has no effect in RabbitMQ 4.0 (quorum queues keep no message bodies in memory; nothing reads it)",
+      fix: "remove it; use max-length-bytes",
+    },
   },
   "queue-mode": {
     appliesTo: [],
@@ -391,20 +454,36 @@ const POLICY_KEYS: Readonly<Record<string, PolicyKeyRule>> = {
   overflow: { appliesTo: CLASSIC_QUORUM, blocks: ["stream"] },
   "delivery-limit": { appliesTo: ["quorum"], blocks: ["classic", "stream"], value: anyInteger },
   "max-age": { appliesTo: ["stream"], blocks: ["classic", "quorum"], value: maxAge },
-  "stream-max-segment-size-bytes": { appliesTo: ["stream"], blocks: ["classic", "quorum"], value: integer(0, MAX_STREAM_SEGMENT_BYTES, " (bytes; RabbitMQ's maximum is 3000000000)") },
+  "stream-max-segment-size-bytes": {
+    appliesTo: ["stream"],
+    blocks: ["classic", "quorum"],
+    value: integer(0, MAX_STREAM_SEGMENT_BYTES, " (bytes; RabbitMQ's maximum is 3000000000)"),
+  },
   "stream-filter-size-bytes": { appliesTo: ["stream"], blocks: [], value: integer(16, 255, " (bytes)") },
   "queue-leader-locator": { appliesTo: ALL_QUEUES, blocks: [], value: leaderLocator },
   // The validator takes 0, but a stream needs at least one member (the x-initial-cluster-size argument refuses 0).
-  "initial-cluster-size": { appliesTo: ["stream"], blocks: ["classic", "quorum"], value: integer(1, Number.MAX_SAFE_INTEGER, " (replicas)") },
+  "initial-cluster-size": {
+    appliesTo: ["stream"],
+    blocks: ["classic", "quorum"],
+    value: integer(1, Number.MAX_SAFE_INTEGER, " (replicas)"),
+  },
   "target-group-size": { appliesTo: ["quorum"], blocks: ["classic", "stream"], value: integer(1, Number.MAX_SAFE_INTEGER, " (replicas)") },
   "queue-master-locator": {
     appliesTo: [],
     blocks: ["quorum", "stream"],
-    removed: { problem: "is deprecated in RabbitMQ 4.0 (queue_master_locator deprecated feature; to be removed)", fix: 'use queue-leader-locator with "client-local" or "balanced"' },
+    removed: {
+      problem: "is deprecated in RabbitMQ 4.0 (queue_master_locator deprecated feature; to be removed)",
+      fix: 'use queue-leader-locator with "client-local" or "balanced"',
+    },
   },
   "federation-upstream": { appliesTo: ["exchange", "classic", "quorum"], blocks: [], value: aString, plugin: "rabbitmq_federation" },
   "federation-upstream-set": { appliesTo: ["exchange", "classic", "quorum"], blocks: [], value: aString, plugin: "rabbitmq_federation" },
-  "federation-upstream-pattern": { appliesTo: ["exchange", "classic", "quorum"], blocks: [], value: aString, plugin: "rabbitmq_federation" },
+  "federation-upstream-pattern": {
+    appliesTo: ["exchange", "classic", "quorum"],
+    blocks: [],
+    value: aString,
+    plugin: "rabbitmq_federation",
+  },
   "shards-per-node": { appliesTo: ["exchange"], blocks: [], plugin: "rabbitmq_sharding" },
   "routing-key": { appliesTo: ["exchange"], blocks: [], value: aString, plugin: "rabbitmq_sharding" },
 };
@@ -412,14 +491,24 @@ const POLICY_KEYS: Readonly<Record<string, PolicyKeyRule>> = {
 // Keys that RabbitMQ 4.0 does not recognise ("are not recognised policy settings", rabbit_policy:validation0/2) but users carry
 // over from queue arguments; max-priority and single-active-consumer appear only in unsupported_policies of rabbit_quorum_queue.erl.
 const NOT_POLICY_KEYS: Readonly<Record<string, { problem: string; fix: string }>> = {
-  "max-priority": { problem: "is not a policy key (priorities are fixed at declaration)", fix: "declare the classic queue with the x-max-priority argument" },
+  "max-priority": {
+    problem: "is not a policy key (priorities are fixed at declaration)",
+    fix: "declare the classic queue with the x-max-priority argument",
+  },
   "single-active-consumer": { problem: "is not a policy key", fix: "declare the queue with the x-single-active-consumer argument" },
-  "queue-type": { problem: "is not a policy key: a policy cannot change a queue's type", fix: 'declare the queue with x-queue-type (e.g. type: "quorum")' },
-  "x-queue-type": { problem: "is not a policy key: a policy cannot change a queue's type", fix: 'declare the queue with x-queue-type (e.g. type: "quorum")' },
+  "queue-type": {
+    problem: "is not a policy key: a policy cannot change a queue's type",
+    fix: 'declare the queue with x-queue-type (e.g. type: "quorum")',
+  },
+  "x-queue-type": {
+    problem: "is not a policy key: a policy cannot change a queue's type",
+    fix: 'declare the queue with x-queue-type (e.g. type: "quorum")',
+  },
 };
 
 // ha-*: the classic_queue_mirroring deprecated feature is `removed` in deps/rabbit/src/rabbit_mirror_queue_misc.erl; no validator registers them.
-const HA_PROBLEM = "is classic queue mirroring, which was removed in RabbitMQ 4.0 (the classic_queue_mirroring deprecated feature is in phase removed)";
+const HA_PROBLEM =
+  "is classic queue mirroring, which was removed in RabbitMQ 4.0 (the classic_queue_mirroring deprecated feature is in phase removed)";
 const HA_FIX = 'remove the ha-* keys and declare replicated queues as quorum queues (type "quorum"), or streams';
 
 /**
@@ -428,7 +517,8 @@ const HA_FIX = 'remove the ha-* keys and declare replicated queues as quorum que
  */
 export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTarget, definition: Record<string, unknown>): Finding[] {
   const findings: Finding[] = [];
-  const add = (problem: string, received: unknown, fix: string) => findings.push({ problem: `policy "${policy}": ${problem}`, received, fix });
+  const add = (problem: string, received: unknown, fix: string) =>
+    findings.push({ problem: `policy "${policy}": ${problem}`, received, fix });
   // A key whose value is undefined is not sent (JSON drops it).
   const keys = Object.keys(definition).filter((key) => definition[key] !== undefined);
   const targets = TARGET_OBJECTS[applyTo] ?? TARGET_OBJECTS.queues;
@@ -450,8 +540,16 @@ export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTar
     if (rule === undefined) {
       const notKey = NOT_POLICY_KEYS[key];
       if (notKey) add(`key ${key} ${notKey.problem}`, key, notKey.fix);
-      else if (key.startsWith("x-") && POLICY_KEYS[key.slice(2)]) add(`key ${key} is a queue argument name: policy keys have no "x-" prefix`, key, `use "${key.slice(2)}"`);
-      else add(`key ${key} is not a policy key RabbitMQ 4.0 recognises`, key, `${didYouMean(key, Object.keys(POLICY_KEYS))}use one of ${Object.keys(POLICY_KEYS).filter((k) => !POLICY_KEYS[k].removed).join(", ")}`);
+      else if (key.startsWith("x-") && POLICY_KEYS[key.slice(2)])
+        add(`key ${key} is a queue argument name: policy keys have no "x-" prefix`, key, `use "${key.slice(2)}"`);
+      else
+        add(
+          `key ${key} is not a policy key RabbitMQ 4.0 recognises`,
+          key,
+          `${didYouMean(key, Object.keys(POLICY_KEYS))}use one of ${Object.keys(POLICY_KEYS)
+            .filter((k) => !POLICY_KEYS[k].removed)
+            .join(", ")}`,
+        );
       continue;
     }
     if (rule.removed) {
@@ -479,7 +577,9 @@ export function checkPolicyDefinition(policy: string, applyTo: RabbitMqPolicyTar
 
 function policyTargetsFor(objects: readonly PolicyObject[]): string {
   if (objects.length === 1) {
-    return { exchange: '"exchanges"', classic: '"classic_queues"', quorum: '"quorum_queues"', stream: '"streams"' }[objects[0]] + ' (or "all")';
+    return (
+      { exchange: '"exchanges"', classic: '"classic_queues"', quorum: '"quorum_queues"', stream: '"streams"' }[objects[0]] + ' (or "all")'
+    );
   }
   return objects.includes("exchange") ? '"exchanges" or "all"' : '"queues" (or the queue type it applies to)';
 }
@@ -498,8 +598,14 @@ function checkPolicyCombinations(
   const queueKeys = reachable.filter((k) => POLICY_KEYS[k].appliesTo.some((o) => o !== "exchange" && targets.includes(o)));
   if (queueTypes.length > 0 && queueKeys.length > 0) {
     if (applicable.length === 0) {
-      const blockers = queueTypes.map((t) => `${OBJECT_NAMES[t]} by ${known.filter((k) => POLICY_KEYS[k].blocks.includes(t)).join(", ")}`).join("; ");
-      add(`definition mixes keys of different queue types, so it applies to no queue (a queue skips a policy with any key its type does not support: ${blockers})`, Object.keys(definition), "split it into one policy per queue type, each with its own applyTo");
+      const blockers = queueTypes
+        .map((t) => `${OBJECT_NAMES[t]} by ${known.filter((k) => POLICY_KEYS[k].blocks.includes(t)).join(", ")}`)
+        .join("; ");
+      add(
+        `definition mixes keys of different queue types, so it applies to no queue (a queue skips a policy with any key its type does not support: ${blockers})`,
+        Object.keys(definition),
+        "split it into one policy per queue type, each with its own applyTo",
+      );
     } else {
       for (const key of queueKeys) {
         if (!POLICY_KEYS[key].appliesTo.some((o) => o !== "exchange" && applicable.includes(o as RabbitMqQueueType))) {
@@ -515,19 +621,37 @@ function checkPolicyCombinations(
   // rabbit_federation_parameters:validate_policy/1: only one of the three.
   const federation = ["federation-upstream", "federation-upstream-set", "federation-upstream-pattern"].filter((k) => k in definition);
   if (federation.length > 1) {
-    add(`keys ${federation.join(" and ")} cannot be used together`, federation, "keep one: federation-upstream (one upstream), federation-upstream-set (a set, or \"all\") or federation-upstream-pattern");
+    add(
+      `keys ${federation.join(" and ")} cannot be used together`,
+      federation,
+      'keep one: federation-upstream (one upstream), federation-upstream-set (a set, or "all") or federation-upstream-pattern',
+    );
   }
   const upstreamPattern = definition["federation-upstream-pattern"];
   if (typeof upstreamPattern === "string" && reachable.includes("federation-upstream-pattern") && !isUnresolved(upstreamPattern)) {
     const error = pcreCompileError(upstreamPattern);
-    if (error) add(`key federation-upstream-pattern is not a valid regular expression: ${error.message} at character ${error.offset}`, upstreamPattern, error.fix);
+    if (error)
+      add(
+        `key federation-upstream-pattern is not a valid regular expression: ${error.message} at character ${error.offset}`,
+        upstreamPattern,
+        error.fix,
+      );
   }
   // rabbit_sharding_policy_validator:validate_policy/1.
   if ("routing-key" in definition && !("shards-per-node" in definition)) {
-    add("key routing-key (sharding plugin) needs shards-per-node", definition["routing-key"], "set shards-per-node too; for dead-lettering use dead-letter-routing-key");
+    add(
+      "key routing-key (sharding plugin) needs shards-per-node",
+      definition["routing-key"],
+      "set shards-per-node too; for dead-lettering use dead-letter-routing-key",
+    );
   }
   const shards = definition["shards-per-node"];
-  if (shards !== undefined && reachable.includes("shards-per-node") && !isUnresolved(shards) && (typeof shards !== "number" || shards < 0)) {
+  if (
+    shards !== undefined &&
+    reachable.includes("shards-per-node") &&
+    !isUnresolved(shards) &&
+    (typeof shards !== "number" || shards < 0)
+  ) {
     add("key shards-per-node must be a number >= 0", shards, "use e.g. 2");
   }
   // overflow: validate_policy0 takes the three modes; rabbit_quorum_queue:overflow/3 ignores reject-publish-dlx.
@@ -535,18 +659,36 @@ function checkPolicyCombinations(
   if (overflow !== undefined && reachable.includes("overflow") && !isUnresolved(overflow)) {
     const modes = OVERFLOW_MODES.classic;
     if (typeof overflow !== "string" || !modes.includes(overflow)) {
-      add(`key overflow must be one of ${modes.map((m) => `"${m}"`).join(", ")}`, overflow, `${typeof overflow === "string" ? didYouMean(overflow, modes) : ""}use "drop-head" or "reject-publish"`);
+      add(
+        `key overflow must be one of ${modes.map((m) => `"${m}"`).join(", ")}`,
+        overflow,
+        `${typeof overflow === "string" ? didYouMean(overflow, modes) : ""}use "drop-head" or "reject-publish"`,
+      );
     } else if (overflow === "reject-publish-dlx" && applyTo === "quorum_queues") {
-      add('key overflow "reject-publish-dlx" is not supported by quorum queues: RabbitMQ logs a warning and uses drop-head', overflow, 'use "reject-publish" or "drop-head"');
+      add(
+        'key overflow "reject-publish-dlx" is not supported by quorum queues: RabbitMQ logs a warning and uses drop-head',
+        overflow,
+        'use "reject-publish" or "drop-head"',
+      );
     }
   }
   const version = definition["queue-version"];
   if (version !== undefined && reachable.includes("queue-version") && !isUnresolved(version)) {
-    if (version === 1) add("key queue-version 1 was removed in RabbitMQ 4.0: only version 2 exists and the value is ignored", version, "remove queue-version (or set 2)");
-    else if (version !== 2) add("key queue-version must be 2 (the only classic queue version in RabbitMQ 4.0)", version, "remove queue-version");
+    if (version === 1)
+      add(
+        "key queue-version 1 was removed in RabbitMQ 4.0: only version 2 exists and the value is ignored",
+        version,
+        "remove queue-version (or set 2)",
+      );
+    else if (version !== 2)
+      add("key queue-version must be 2 (the only classic queue version in RabbitMQ 4.0)", version, "remove queue-version");
   }
   if (definition["dead-letter-strategy"] === "at-least-once" && typeof overflow === "string" && overflow !== "reject-publish") {
-    add('key dead-letter-strategy "at-least-once" needs overflow "reject-publish": with another overflow RabbitMQ falls back to at-most-once', overflow, 'set overflow to "reject-publish"');
+    add(
+      'key dead-letter-strategy "at-least-once" needs overflow "reject-publish": with another overflow RabbitMQ falls back to at-most-once',
+      overflow,
+      'set overflow to "reject-publish"',
+    );
   }
 }
 
@@ -740,13 +882,57 @@ const enum Esc {
 
 // escapes[] of pcre_compile.c for ASCII letters: a literal character value (>= 0) or an escape type (< 0 here as -Esc).
 const ESCAPE_TABLE: Readonly<Record<string, number>> = {
-  A: -Esc.A, B: -Esc.B, C: -Esc.C, D: -Esc.D, E: -Esc.E, G: -Esc.G, H: -Esc.H, K: -Esc.K, N: -Esc.N, P: -Esc.P, Q: -Esc.Q, R: -Esc.R, S: -Esc.S,
-  V: -Esc.V, W: -Esc.W, X: -Esc.X, Z: -Esc.Z, a: 7, b: -Esc.b, d: -Esc.d, e: 27, f: 12, h: -Esc.h, k: -Esc.k, n: 10, p: -Esc.p, r: 13, s: -Esc.s,
-  t: 9, v: -Esc.v, w: -Esc.w, z: -Esc.z,
+  A: -Esc.A,
+  B: -Esc.B,
+  C: -Esc.C,
+  D: -Esc.D,
+  E: -Esc.E,
+  G: -Esc.G,
+  H: -Esc.H,
+  K: -Esc.K,
+  N: -Esc.N,
+  P: -Esc.P,
+  Q: -Esc.Q,
+  R: -Esc.R,
+  S: -Esc.S,
+  V: -Esc.V,
+  W: -Esc.W,
+  X: -Esc.X,
+  Z: -Esc.Z,
+  a: 7,
+  b: -Esc.b,
+  d: -Esc.d,
+  e: 27,
+  f: 12,
+  h: -Esc.h,
+  k: -Esc.k,
+  n: 10,
+  p: -Esc.p,
+  r: 13,
+  s: -Esc.s,
+  t: 9,
+  v: -Esc.v,
+  w: -Esc.w,
+  z: -Esc.z,
 };
 
 // posix_names[] of pcre_compile.c.
-const POSIX_CLASSES = ["alpha", "lower", "upper", "alnum", "ascii", "blank", "cntrl", "digit", "graph", "print", "punct", "space", "word", "xdigit"];
+const POSIX_CLASSES = [
+  "alpha",
+  "lower",
+  "upper",
+  "alnum",
+  "ascii",
+  "blank",
+  "cntrl",
+  "digit",
+  "graph",
+  "print",
+  "punct",
+  "space",
+  "word",
+  "xdigit",
+];
 // utt_names[] of pcre_tables.c (PCRE 8.39): general categories, PCRE specials and scripts. Later 8.x add scripts,
 // so a longer unknown name of letters and underscores is accepted as a possible script.
 const UCP_NAMES = new Set(
@@ -822,7 +1008,10 @@ class PcreParser {
     let skip = 0;
     for (;;) {
       const rest = pattern.slice(skip);
-      const m = /^\(\*(UTF8\)|UTF\)|UCP\)|NO_AUTO_POSSESS\)|NO_START_OPT\)|LIMIT_MATCH=(\d*)\)|LIMIT_RECURSION=(\d*)\)|CRLF\)|CR\)|LF\)|ANYCRLF\)|ANY\)|BSR_ANYCRLF\)|BSR_UNICODE\))/.exec(rest);
+      const m =
+        /^\(\*(UTF8\)|UTF\)|UCP\)|NO_AUTO_POSSESS\)|NO_START_OPT\)|LIMIT_MATCH=(\d*)\)|LIMIT_RECURSION=(\d*)\)|CRLF\)|CR\)|LF\)|ANYCRLF\)|ANY\)|BSR_ANYCRLF\)|BSR_UNICODE\))/.exec(
+          rest,
+        );
       if (!m) break;
       // A limit stops being read past 32 bits (then the item is not a start-of-pattern setting).
       if (digitsOverflow(m[2] ?? m[3] ?? "")) break;
@@ -1713,7 +1902,10 @@ class PcreParser {
       if (u[temp] !== ch("(")) this.fault(28, temp);
     }
     const a = u[temp + 2];
-    if (u[temp + 1] === ch("?") && (a === ch("=") || a === ch("!") || (a === ch("<") && (u[temp + 3] === ch("=") || u[temp + 3] === ch("!"))))) {
+    if (
+      u[temp + 1] === ch("?") &&
+      (a === ch("=") || a === ch("!") || (a === ch("<") && (u[temp + 3] === ch("=") || u[temp + 3] === ch("!"))))
+    ) {
       this.condAssertPending = true;
       return {};
     }
@@ -1839,5 +2031,10 @@ function pcreCompileError(pattern: string): PcreError | undefined {
     throw e;
   }
   if (!fault) return undefined;
-  return { code: fault.code, message: PCRE_MESSAGES[fault.code] ?? `PCRE error ${fault.code}`, offset: parser.offsetOf(fault.at), fix: pcreFix(fault.code, pattern) };
+  return {
+    code: fault.code,
+    message: PCRE_MESSAGES[fault.code] ?? `PCRE error ${fault.code}`,
+    offset: parser.offsetOf(fault.at),
+    fix: pcreFix(fault.code, pattern),
+  };
 }

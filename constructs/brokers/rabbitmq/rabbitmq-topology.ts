@@ -277,7 +277,12 @@ export class RabbitMqTopology {
         );
       }
       if (deadLetterQueue === name) {
-        report(this.scope, `${subject}: a queue cannot dead-letter to itself`, deadLetterQueue, `dead-letter to another queue (e.g. "${name}.dead-letter")`);
+        report(
+          this.scope,
+          `${subject}: a queue cannot dead-letter to itself`,
+          deadLetterQueue,
+          `dead-letter to another queue (e.g. "${name}.dead-letter")`,
+        );
       }
       args["x-dead-letter-exchange"] = "";
       args["x-dead-letter-routing-key"] = deadLetterQueue;
@@ -298,7 +303,12 @@ export class RabbitMqTopology {
       args["x-dead-letter-exchange"] = deadLetterExchange;
       if (options.deadLetterRoutingKey !== undefined) args["x-dead-letter-routing-key"] = options.deadLetterRoutingKey;
     } else if (options.deadLetterRoutingKey !== undefined) {
-      report(this.scope, `${subject}: deadLetterRoutingKey needs deadLetterExchange`, options.deadLetterRoutingKey, "set deadLetterExchange too, or use deadLetterQueue");
+      report(
+        this.scope,
+        `${subject}: deadLetterRoutingKey needs deadLetterExchange`,
+        options.deadLetterRoutingKey,
+        "set deadLetterExchange too, or use deadLetterQueue",
+      );
     }
     if (options.messageTtlMs !== undefined) args["x-message-ttl"] = options.messageTtlMs;
     if (options.maxLength !== undefined) args["x-max-length"] = options.maxLength;
@@ -306,7 +316,12 @@ export class RabbitMqTopology {
     const extra = options.arguments ?? {};
     for (const [key, value] of Object.entries(extra)) {
       if (key in args || key === "x-queue-type") {
-        report(this.scope, `${subject}: argument ${key} is set by a typed option`, key, "use the typed option (type, deadLetter*, messageTtlMs, maxLength, deliveryLimit)");
+        report(
+          this.scope,
+          `${subject}: argument ${key} is set by a typed option`,
+          key,
+          "use the typed option (type, deadLetter*, messageTtlMs, maxLength, deliveryLimit)",
+        );
         continue;
       }
       args[key] = value;
@@ -314,7 +329,13 @@ export class RabbitMqTopology {
     reportFindings(this.scope, checkQueueArguments(name, type, args), { location });
     const groupSize = args["x-quorum-initial-group-size"];
     if (typeof groupSize === "number" && groupSize > this.nodeCount) {
-      report(this.scope, `queue "${name}": x-quorum-initial-group-size is above the broker's node count (${this.nodeCount})`, groupSize, `use at most ${this.nodeCount}`, { location });
+      report(
+        this.scope,
+        `queue "${name}": x-quorum-initial-group-size is above the broker's node count (${this.nodeCount})`,
+        groupSize,
+        `use at most ${this.nodeCount}`,
+        { location },
+      );
     }
     // A quorum queue of a cluster gets a replica on every node, said explicitly in the definitions.
     if (type === "quorum" && this.nodeCount > 1 && groupSize === undefined) args["x-quorum-initial-group-size"] = this.nodeCount;
@@ -358,14 +379,29 @@ export class RabbitMqTopology {
     checkKnownKeys(this.scope, `binding of queue "${queueName}" options`, options, BINDING_OPTIONS);
     const routingKey = options.routingKey ?? "";
     if (typeof routingKey !== "string" || Buffer.byteLength(routingKey) > 255) {
-      report(this.scope, `binding of queue "${queueName}": routingKey must be a string of at most 255 bytes`, routingKey, "shorten the routing key");
+      report(
+        this.scope,
+        `binding of queue "${queueName}": routingKey must be a string of at most 255 bytes`,
+        routingKey,
+        "shorten the routing key",
+      );
     }
     if (exchangeName === "") {
-      report(this.scope, `binding of queue "${queueName}": the default exchange cannot be bound`, exchangeName, "bind to a declared exchange; the default exchange already routes by queue name");
+      report(
+        this.scope,
+        `binding of queue "${queueName}": the default exchange cannot be bound`,
+        exchangeName,
+        "bind to a declared exchange; the default exchange already routes by queue name",
+      );
       return;
     }
     if (this.bindings.some((b) => b.source === exchangeName && b.destination === queueName && b.routingKey === routingKey)) {
-      report(this.scope, `binding declared twice (exchange "${exchangeName}" -> queue "${queueName}")`, routingKey, "declare each binding once");
+      report(
+        this.scope,
+        `binding declared twice (exchange "${exchangeName}" -> queue "${queueName}")`,
+        routingKey,
+        "declare each binding once",
+      );
       return;
     }
     const binding = { source: exchangeName, destination: queueName, routingKey };
@@ -387,7 +423,9 @@ export class RabbitMqTopology {
       if (options === undefined) report(this.scope, `policy "${name}": options are required`, options, "pass { pattern, definition }");
       return undefined;
     }
-    const applyTo = checkOneOf(this.scope, `policy "${name}": applyTo`, options.applyTo, POLICY_TARGETS) ? (options.applyTo ?? "queues") : "queues";
+    const applyTo = checkOneOf(this.scope, `policy "${name}": applyTo`, options.applyTo, POLICY_TARGETS)
+      ? (options.applyTo ?? "queues")
+      : "queues";
     if (typeof options.pattern !== "string") {
       report(this.scope, `policy "${name}": pattern must be a string`, options.pattern, 'pass a regular expression such as "^orders\\\\."');
     } else {
@@ -423,18 +461,39 @@ export class RabbitMqTopology {
     if (exchange === "") {
       return this.queues.has(routingKey)
         ? []
-        : [{ problem: `${role}: routing key "${routingKey}" on the default exchange names no declared queue`, received: routingKey, fix: `${didYouMean(routingKey, this.queues.keys())}declare it with addQueue("${routingKey}") if it is new` }];
+        : [
+            {
+              problem: `${role}: routing key "${routingKey}" on the default exchange names no declared queue`,
+              received: routingKey,
+              fix: `${didYouMean(routingKey, this.queues.keys())}declare it with addQueue("${routingKey}") if it is new`,
+            },
+          ];
     }
     if (!this.hasExchange(exchange)) {
-      return [{ problem: `${role}: the exchange is not declared`, received: exchange, fix: `${didYouMean(exchange, this.exchanges.keys())}declare it with addExchange("${exchange}") if it is new` }];
+      return [
+        {
+          problem: `${role}: the exchange is not declared`,
+          received: exchange,
+          fix: `${didYouMean(exchange, this.exchanges.keys())}declare it with addExchange("${exchange}") if it is new`,
+        },
+      ];
     }
     const type = this.exchangeType(exchange);
     const bound = this.bindings.filter((b) => b.source === exchange);
     if (this.exchanges.get(exchange)?.internal) {
-      return [{ problem: `${role}: exchange "${exchange}" is internal and refuses messages from clients`, received: exchange, fix: "publish to a non-internal exchange" }];
+      return [
+        {
+          problem: `${role}: exchange "${exchange}" is internal and refuses messages from clients`,
+          received: exchange,
+          fix: "publish to a non-internal exchange",
+        },
+      ];
     }
     // Headers exchanges route by message headers, which the apps do not set: any binding may match.
-    const routes = type === "fanout" || type === "headers" ? bound.length > 0 : bound.some((b) => (type === "topic" ? topicMatches(b.routingKey, routingKey) : b.routingKey === routingKey));
+    const routes =
+      type === "fanout" || type === "headers"
+        ? bound.length > 0
+        : bound.some((b) => (type === "topic" ? topicMatches(b.routingKey, routingKey) : b.routingKey === routingKey));
     if (routes) return [];
     return [
       {
@@ -450,7 +509,13 @@ export class RabbitMqTopology {
   /** The `queues`, `exchanges`, `bindings` and `policies` sections of a definitions file. */
   public render(vhost: string): Record<string, unknown[]> {
     return {
-      queues: [...this.queues.values()].map((q) => ({ name: q.name, vhost, durable: q.durable, auto_delete: false, arguments: q.arguments })),
+      queues: [...this.queues.values()].map((q) => ({
+        name: q.name,
+        vhost,
+        durable: q.durable,
+        auto_delete: false,
+        arguments: q.arguments,
+      })),
       exchanges: [...this.exchanges.values()].map((e) => ({
         name: e.name,
         vhost,
@@ -501,10 +566,18 @@ export class RabbitMqTopology {
   private checkBinding(b: BindingDeclaration): Finding[] {
     const findings: Finding[] = [];
     if (!this.hasExchange(b.source)) {
-      findings.push({ problem: `binding of queue "${b.destination}": the exchange is not declared`, received: b.source, fix: `${didYouMean(b.source, this.exchanges.keys())}declare it with addExchange("${b.source}") if it is new` });
+      findings.push({
+        problem: `binding of queue "${b.destination}": the exchange is not declared`,
+        received: b.source,
+        fix: `${didYouMean(b.source, this.exchanges.keys())}declare it with addExchange("${b.source}") if it is new`,
+      });
     }
     if (!this.queues.has(b.destination)) {
-      findings.push({ problem: `binding to exchange "${b.source}": the queue is not declared`, received: b.destination, fix: `${didYouMean(b.destination, this.queues.keys())}declare it with addQueue("${b.destination}") if it is new` });
+      findings.push({
+        problem: `binding to exchange "${b.source}": the queue is not declared`,
+        received: b.destination,
+        fix: `${didYouMean(b.destination, this.queues.keys())}declare it with addQueue("${b.destination}") if it is new`,
+      });
     }
     return findings;
   }

@@ -15,12 +15,22 @@ export function validateRabbitMqProps(scope: IConstruct, props: RabbitMqBrokerPr
   checkPort(scope, "amqpHostPort", props.amqpHostPort);
   checkPort(scope, "managementHostPort", props.managementHostPort);
   if (props.amqpHostPort !== undefined && props.amqpHostPort === props.managementHostPort) {
-    report(scope, "amqpHostPort and managementHostPort are the same host port", props.amqpHostPort, "publish them on two different host ports");
+    report(
+      scope,
+      "amqpHostPort and managementHostPort are the same host port",
+      props.amqpHostPort,
+      "publish them on two different host ports",
+    );
   }
   const user = props.adminUser ?? "admin";
   if (checkString(scope, "adminUser", user) && !isToken(user)) {
     if (user === "guest") {
-      report(scope, "adminUser must not be guest (RabbitMQ's well-known default account)", user, 'choose another user name (the default is "admin")');
+      report(
+        scope,
+        "adminUser must not be guest (RabbitMQ's well-known default account)",
+        user,
+        'choose another user name (the default is "admin")',
+      );
     } else if (Buffer.byteLength(user) > 255) {
       report(scope, "adminUser is longer than 255 bytes", user, "use a shorter user name");
     }

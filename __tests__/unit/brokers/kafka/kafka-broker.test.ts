@@ -97,9 +97,13 @@ describe("KafkaBroker container", () => {
     const { text, json } = synth(stack);
     const c = container(json, "kafka");
     const env = envOf(c);
-    expect(env.KAFKA_LISTENERS).toBe("INTERNAL://:9092,CONTROLLER://kafka-replication:9093,REPLICATION://kafka-replication:9095,HOST://:9094");
+    expect(env.KAFKA_LISTENERS).toBe(
+      "INTERNAL://:9092,CONTROLLER://kafka-replication:9093,REPLICATION://kafka-replication:9095,HOST://:9094",
+    );
     expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://kafka:9092,REPLICATION://kafka-replication:9095,HOST://127.0.0.1:29092");
-    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe("INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,REPLICATION:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT");
+    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe(
+      "INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,REPLICATION:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT",
+    );
     // The host listener takes SCRAM-SHA-512 too: no anonymous access from the host either.
     expect(env.KAFKA_LISTENER_NAME_HOST_SASL_ENABLED_MECHANISMS).toBe("SCRAM-SHA-512");
     expect(env.KAFKA_LISTENER_NAME_HOST_SCRAM___SHA___512_SASL_JAAS_CONFIG).toBe(SCRAM_JAAS);
@@ -192,7 +196,9 @@ describe("KafkaBroker container", () => {
   });
 
   test("takes a cluster id of the user's own", () => {
-    expect(envOf(container(synth(broker({ clusterId: "MkU3OEVBNTcwNTJENDM2Qg" }).stack).json, "kafka")).CLUSTER_ID).toBe("MkU3OEVBNTcwNTJENDM2Qg");
+    expect(envOf(container(synth(broker({ clusterId: "MkU3OEVBNTcwNTJENDM2Qg" }).stack).json, "kafka")).CLUSTER_ID).toBe(
+      "MkU3OEVBNTcwNTJENDM2Qg",
+    );
   });
 
   test("names a property's variable with the image's rule", () => {
@@ -209,10 +215,10 @@ describe("KafkaBroker container", () => {
             serverProperties: { "log.retention.hours": 24, "log.cleaner.enable": false, "compression.type": "zstd" },
             defaultPartitions: 6,
             autoCreateTopics: true,
-          }).stack
+          }).stack,
         ).json,
-        "kafka"
-      )
+        "kafka",
+      ),
     );
     expect(env).toMatchObject({
       KAFKA_LOG_RETENTION_HOURS: "24",
@@ -294,7 +300,11 @@ describe("set-up job", () => {
     const { stack, kafka } = broker({ autoCreateTopics: true });
     kafka.wireProducer(app(stack, "producer"), "anything");
     const { json } = synth(stack);
-    expect(resources(json, "docker_container").map((c) => c.name).sort()).toEqual(["kafka", "kafka-setup", "producer-1"]);
+    expect(
+      resources(json, "docker_container")
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["kafka", "kafka-setup", "producer-1"]);
     const script = scriptOf(json);
     expect(script.some((line) => line.includes("kafka-topics.sh"))).toBe(false);
     expect(script).toContain(scramLine("admin", "ADMIN_PASSWORD"));
@@ -315,10 +325,10 @@ describe("set-up job", () => {
     kafka.addTopic("audit", { configs: { "cleanup.policy": "compact,delete", "min.compaction.lag.ms": 0 } });
     const script = scriptOf(synth(stack).json);
     expect(script).toContain(
-      `${TOPICS_SH} --topic 'audit' --partitions 1 --replication-factor 1 --config 'cleanup.policy=compact,delete' --config 'min.compaction.lag.ms=0'`
+      `${TOPICS_SH} --topic 'audit' --partitions 1 --replication-factor 1 --config 'cleanup.policy=compact,delete' --config 'min.compaction.lag.ms=0'`,
     );
     expect(script).toContain(
-      `/opt/kafka/bin/kafka-configs.sh ${BOOTSTRAP} --alter --entity-type topics --entity-name 'audit' --add-config 'cleanup.policy=[compact,delete],min.compaction.lag.ms=0'`
+      `/opt/kafka/bin/kafka-configs.sh ${BOOTSTRAP} --alter --entity-type topics --entity-name 'audit' --add-config 'cleanup.policy=[compact,delete],min.compaction.lag.ms=0'`,
     );
   });
 
@@ -363,9 +373,11 @@ describe("set-up job", () => {
     const script = scriptOf(json);
     expect(script).toContain(scramLine("reader", "APP_PASSWORD_1"));
     expect(script).toContain(scramLine("writer", "APP_PASSWORD_2"));
-    expect(script).toContain(`/opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --add --allow-principal 'User:writer' --operation Write --topic 'events' &`);
     expect(script).toContain(
-      `/opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --add --allow-principal 'User:reader' --operation Read --topic 'events' --group 'readers' &`
+      `/opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --add --allow-principal 'User:writer' --operation Write --topic 'events' &`,
+    );
+    expect(script).toContain(
+      `/opt/kafka/bin/kafka-acls.sh ${BOOTSTRAP} --add --allow-principal 'User:reader' --operation Read --topic 'events' --group 'readers' &`,
     );
   });
 
@@ -450,7 +462,9 @@ describe("grants", () => {
 
   test("the app's own settings sit next to the connection settings", () => {
     const { stack, kafka } = broker();
-    kafka.addTopic("events").grantProduce(app(stack, "producer", { environment: { [AppEnv.PRODUCER_RATE]: "50", [AppEnv.MESSAGE_SIZE_BYTES]: "1024" } }));
+    kafka
+      .addTopic("events")
+      .grantProduce(app(stack, "producer", { environment: { [AppEnv.PRODUCER_RATE]: "50", [AppEnv.MESSAGE_SIZE_BYTES]: "1024" } }));
     expect(envOf(container(synth(stack).json, "producer-1"))).toEqual({
       KAFKA_BOOTSTRAP_SERVERS: "kafka:9092",
       KAFKA_TOPIC: "events",
@@ -493,14 +507,22 @@ describe("KafkaBroker: problems", () => {
       (s) => kafkaIn(s, { memoryMb: 256 }),
       ["test/kafka: memoryMb must be an integer between 512 and 1048576, got 256. Fix: give Kafka at least 512 MiB"],
     ],
-    ["a name Docker refuses", (s) => kafkaIn(s, { name: "kafka broker" }), ['test/kafka: name is not a valid Docker container name, got "kafka broker"']],
+    [
+      "a name Docker refuses",
+      (s) => kafkaIn(s, { name: "kafka broker" }),
+      ['test/kafka: name is not a valid Docker container name, got "kafka broker"'],
+    ],
     [
       "a name with '.' (it is the advertised host name)",
       (s) => kafkaIn(s, { name: "kafka.local" }),
       ['test/kafka: name is also the broker\'s hostname and must be a host name label, got "kafka.local"'],
     ],
     ["a host port of 0", (s) => kafkaIn(s, { hostPort: 0 }), ["test/kafka: hostPort is not a TCP port, got 0"]],
-    ["defaultPartitions of 0", (s) => kafkaIn(s, { defaultPartitions: 0 }), ["test/kafka: defaultPartitions must be an integer between 1 and 100000, got 0"]],
+    [
+      "defaultPartitions of 0",
+      (s) => kafkaIn(s, { defaultPartitions: 0 }),
+      ["test/kafka: defaultPartitions must be an integer between 1 and 100000, got 0"],
+    ],
     [
       "autoCreateTopics as a string",
       (s) => kafkaIn(s, { autoCreateTopics: "true" as any }),
@@ -663,7 +685,10 @@ describe("KafkaBroker: problems", () => {
     [
       "a grant on a topic whose declaration was refused",
       (s) => kafkaIn(s).addTopic("bad topic").grantProduce(app(s)),
-      ['test/kafka: invalid topic name, got "bad topic"', 'test/kafka: producer to topic "bad topic" (test/app): the topic is not declared on this broker'],
+      [
+        'test/kafka: invalid topic name, got "bad topic"',
+        'test/kafka: producer to topic "bad topic" (test/app): the topic is not declared on this broker',
+      ],
     ],
     ["a producer above the default 1 MiB limit", producerOf(2_000_000), [tooLarge(2_000_000, 1048588)]],
     ["a producer one byte above the default limit", producerOf(1047565), [tooLarge(1047565, 1048588)]],
@@ -732,7 +757,10 @@ describe("KafkaBroker: problems", () => {
 
   const accepts: [string, Build][] = [
     ["the defaults", (s) => kafkaIn(s)],
-    ["a producer to an undeclared topic with autoCreateTopics", (s) => kafkaIn(s, { autoCreateTopics: true }).wireProducer(app(s), "anything")],
+    [
+      "a producer to an undeclared topic with autoCreateTopics",
+      (s) => kafkaIn(s, { autoCreateTopics: true }).wireProducer(app(s), "anything"),
+    ],
     [
       "a consumer of an undeclared topic with autoCreateTopics",
       (s) => kafkaIn(s, { autoCreateTopics: true }).wireConsumer(app(s), "anything", { groupId: "g" }),

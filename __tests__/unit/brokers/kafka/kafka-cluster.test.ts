@@ -32,7 +32,11 @@ describe("a 3-node Kafka cluster", () => {
       expect(c.wait).toBe(true);
       expect(envOf(c).KAFKA_NODE_ID).toBe(String(i + 1));
     }
-    expect(resources(json, "docker_volume").map((v) => v.name).sort()).toEqual(["kafka-1-data", "kafka-2-data", "kafka-3-data"]);
+    expect(
+      resources(json, "docker_volume")
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual(["kafka-1-data", "kafka-2-data", "kafka-3-data"]);
     expect(kafka.containers).toHaveLength(3);
     expect(kafka.node.defaultChild).toBe(kafka.containers[0]);
   });
@@ -50,9 +54,16 @@ describe("a 3-node Kafka cluster", () => {
   test("each node advertises its own name inside and its own port on 127.0.0.1", () => {
     for (const [i, name] of nodes.entries()) {
       const c = container(json, name);
-      expect(envOf(c).KAFKA_ADVERTISED_LISTENERS).toBe(`INTERNAL://${name}:9092,REPLICATION://${name}-replication:9095,HOST://127.0.0.1:${39092 + i}`);
-      expect(envOf(c).KAFKA_LISTENERS).toBe(`INTERNAL://:9092,CONTROLLER://${name}-replication:9093,REPLICATION://${name}-replication:9095,HOST://:9094`);
-      expect(c.networks_advanced[1]).toEqual({ aliases: [`${name}-replication`], name: "${docker_network.kafka_replication_network_D27131DE.name}" });
+      expect(envOf(c).KAFKA_ADVERTISED_LISTENERS).toBe(
+        `INTERNAL://${name}:9092,REPLICATION://${name}-replication:9095,HOST://127.0.0.1:${39092 + i}`,
+      );
+      expect(envOf(c).KAFKA_LISTENERS).toBe(
+        `INTERNAL://:9092,CONTROLLER://${name}-replication:9093,REPLICATION://${name}-replication:9095,HOST://:9094`,
+      );
+      expect(c.networks_advanced[1]).toEqual({
+        aliases: [`${name}-replication`],
+        name: "${docker_network.kafka_replication_network_D27131DE.name}",
+      });
       expect(c.ports).toEqual([{ internal: 9094, external: 39092 + i, ip: "127.0.0.1", protocol: "tcp" }]);
     }
     expect(json.output.kafka_bootstrap_servers.value).toBe("127.0.0.1:39092,127.0.0.1:39093,127.0.0.1:39094");
@@ -84,13 +95,16 @@ describe("a 3-node Kafka cluster", () => {
     }
     // The set-up job reaches every node on the REPLICATION listener.
     expect(container(json, "kafka-setup").command[0]).toContain(
-      '--bootstrap-server kafka-1-replication:9095,kafka-2-replication:9095,kafka-3-replication:9095 --command-config "$cfg"'
+      '--bootstrap-server kafka-1-replication:9095,kafka-2-replication:9095,kafka-3-replication:9095 --command-config "$cfg"',
     );
   });
 
   test("fences a dead node within 3 s (heartbeats every 0.5 s), so its partitions get a new leader fast; a single node keeps Kafka's defaults", () => {
     for (const name of nodes) {
-      expect(envOf(container(json, name))).toMatchObject({ KAFKA_BROKER_SESSION_TIMEOUT_MS: "3000", KAFKA_BROKER_HEARTBEAT_INTERVAL_MS: "500" });
+      expect(envOf(container(json, name))).toMatchObject({
+        KAFKA_BROKER_SESSION_TIMEOUT_MS: "3000",
+        KAFKA_BROKER_HEARTBEAT_INTERVAL_MS: "500",
+      });
     }
     const single = cluster({ nodes: 1 });
     expect(envOf(container(synth(single.stack).json, "kafka")).KAFKA_BROKER_SESSION_TIMEOUT_MS).toBeUndefined();
@@ -106,8 +120,12 @@ describe("a 3-node Kafka cluster", () => {
       // No partition, internal ones included, is missing an in-sync replica.
       // As the broker principal, on this node's REPLICATION listener, with a temporary command-config file.
       const check = labels["cdktf-docker-messaging.rolling-check"];
-      expect(check).toMatch(/^f=\$\(mktemp\) && printf 'security\.protocol=SASL_PLAINTEXT\\nsasl\.mechanism=PLAIN\\nsasl\.jaas\.config=%s\\n' "\$KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG" > "\$f"/);
-      expect(check).toContain(`kafka-topics.sh --bootstrap-server ${name}-replication:9095 --command-config "$f" --describe --under-replicated-partitions); s=$?; rm -f "$f"; [ $s -eq 0 ] && [ -z "$out" ]`);
+      expect(check).toMatch(
+        /^f=\$\(mktemp\) && printf 'security\.protocol=SASL_PLAINTEXT\\nsasl\.mechanism=PLAIN\\nsasl\.jaas\.config=%s\\n' "\$KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG" > "\$f"/,
+      );
+      expect(check).toContain(
+        `kafka-topics.sh --bootstrap-server ${name}-replication:9095 --command-config "$f" --describe --under-replicated-partitions); s=$?; rm -f "$f"; [ $s -eq 0 ] && [ -z "$out" ]`,
+      );
       expect(check).not.toContain("${");
     }
     expect(labelsOf(container(synth(cluster({ nodes: 1 }).stack).json, "kafka"))["cdktf-docker-messaging.rolling-check"]).toBeUndefined();
@@ -124,13 +142,25 @@ describe("a 3-node Kafka cluster", () => {
 
 describe("a Kafka cluster: problems", () => {
   const rejects: [string, (s: TerraformStack) => unknown, RegExp][] = [
-    ["rejects 2 nodes", (s) => cluster({ nodes: 2 }, s), /test\/kafka: nodes must be 1 or an odd number between 3 and 9, got 2\. Fix: use 3: with 2 nodes the loss of either stops the cluster/],
+    [
+      "rejects 2 nodes",
+      (s) => cluster({ nodes: 2 }, s),
+      /test\/kafka: nodes must be 1 or an odd number between 3 and 9, got 2\. Fix: use 3: with 2 nodes the loss of either stops the cluster/,
+    ],
     ["rejects 0 nodes", (s) => cluster({ nodes: 0 }, s), /nodes must be 1 or an odd number between 3 and 9, got 0\. Fix: use 1/],
     ["rejects 4 nodes", (s) => cluster({ nodes: 4 }, s), /nodes must be 1 or an odd number between 3 and 9, got 4/],
     ["rejects 11 nodes", (s) => cluster({ nodes: 11 }, s), /nodes must be 1 or an odd number between 3 and 9, got 11/],
     ["rejects a fractional node count", (s) => cluster({ nodes: 3.5 }, s), /got 3\.5/],
-    ["rejects a node count given as text", (s) => cluster({ nodes: "3" as never }, s), /nodes must be 1 or an odd number between 3 and 9, got "3"/],
-    ["rejects a replication factor above the node count", (s) => cluster({}, s).kafka.addTopic("t", { replicationFactor: 5 }), /replicationFactor is above the broker's node count \(3\), got 5/],
+    [
+      "rejects a node count given as text",
+      (s) => cluster({ nodes: "3" as never }, s),
+      /nodes must be 1 or an odd number between 3 and 9, got "3"/,
+    ],
+    [
+      "rejects a replication factor above the node count",
+      (s) => cluster({}, s).kafka.addTopic("t", { replicationFactor: 5 }),
+      /replicationFactor is above the broker's node count \(3\), got 5/,
+    ],
     [
       "rejects a replication factor below the cluster's min.insync.replicas",
       (s) => cluster({}, s).kafka.addTopic("t", { replicationFactor: 1 }),
@@ -141,7 +171,11 @@ describe("a Kafka cluster: problems", () => {
       (s) => cluster({}, s).kafka.addTopic("t", { replicationFactor: 3, configs: { "min.insync.replicas": 4 } }),
       /min\.insync\.replicas/,
     ],
-    ["rejects a host port range past 65535", (s) => cluster({ hostPort: 65534 }, s), /host ports: node 3 would publish port 65536, above 65535, got 65534\. Fix: use a base port <= 65533/],
+    [
+      "rejects a host port range past 65535",
+      (s) => cluster({ hostPort: 65534 }, s),
+      /host ports: node 3 would publish port 65536, above 65535, got 65534\. Fix: use a base port <= 65533/,
+    ],
     [
       "rejects a host port range that overlaps another published port",
       (s) => {
@@ -167,7 +201,10 @@ describe("a Kafka cluster: problems", () => {
 
   const accepts: [string, (s: TerraformStack) => unknown][] = [
     ["accepts 1 node (the default)", (s) => cluster({ nodes: 1 }, s).kafka.addTopic("t")],
-    ["accepts 3 nodes with a topic that keeps 2 copies and its own min.insync.replicas 1", (s) => cluster({}, s).kafka.addTopic("t", { replicationFactor: 2, configs: { "min.insync.replicas": 1 } })],
+    [
+      "accepts 3 nodes with a topic that keeps 2 copies and its own min.insync.replicas 1",
+      (s) => cluster({}, s).kafka.addTopic("t", { replicationFactor: 2, configs: { "min.insync.replicas": 1 } }),
+    ],
     ["accepts 9 nodes", (s) => cluster({ nodes: 9 }, s)],
     ["accepts a host port range ending at 65535", (s) => cluster({ hostPort: 65533 }, s)],
   ];

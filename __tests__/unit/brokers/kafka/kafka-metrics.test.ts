@@ -145,14 +145,20 @@ const expected: Record<keyof typeof KafkaMetricNames, [string, string, Record<st
   isrExpandsTotal: [`${RM}IsrExpandsPerSec`, "Count", {}],
   offlinePartitions: [`${KC}OfflinePartitionsCount`, "Value", {}],
   activeControllerCount: [`${KC}ActiveControllerCount`, "Value", {}],
-  requestTotalTimeMs: ["kafka.network:type=RequestMetrics,name=TotalTimeMs,request=Produce", "99thPercentile", { request: "Produce", quantile: "0.99" }],
+  requestTotalTimeMs: [
+    "kafka.network:type=RequestMetrics,name=TotalTimeMs,request=Produce",
+    "99thPercentile",
+    { request: "Produce", quantile: "0.99" },
+  ],
 };
 
 describe("Kafka JMX exporter config", () => {
   test("the agent option names the image's jar, the port and the config file", () => {
     expect(KAFKA_METRICS_PORT).toBe(9404);
     expect(KAFKA_JMX_EXPORTER_JAR).toBe("/opt/jmx-exporter/jmx_prometheus_javaagent.jar");
-    expect(kafkaJmxAgentOption("/etc/kafka/jmx.yaml")).toBe("-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=9404:/etc/kafka/jmx.yaml");
+    expect(kafkaJmxAgentOption("/etc/kafka/jmx.yaml")).toBe(
+      "-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=9404:/etc/kafka/jmx.yaml",
+    );
     expect(kafkaJmxAgentOption("/c.yaml", 9500)).toMatch(/=9500:\/c\.yaml$/);
   });
 
@@ -166,7 +172,7 @@ describe("Kafka JMX exporter config", () => {
 
   test("the YAML reader rejects what it does not understand", () => {
     expect(() => readYaml("a: 1\n  b: 2\n")).toThrow(/indentation/);
-    expect(() => readYaml("rules:\n- pattern: \"x\n")).toThrow();
+    expect(() => readYaml('rules:\n- pattern: "x\n')).toThrow();
     expect(() => readYaml("a: b: c\n")).toThrow(/ambiguous/);
     expect(() => readYaml("a:\n\t- 1\n")).toThrow(/tab/);
     expect(() => readYaml("a: 1\na: 2\n")).toThrow(/duplicate/);
@@ -187,11 +193,14 @@ describe("Kafka JMX exporter config", () => {
     for (const name of names) expect(name).toMatch(/^[a-z_][a-z0-9_]*$/);
   });
 
-  test.each(Object.entries(expected))("%s comes from its MBean through the whitelist and the rules", (key, [objectName, attribute, labels]) => {
-    const name = KafkaMetricNames[key as keyof typeof KafkaMetricNames];
-    expect(KAFKA_JMX_EXPORTER_SETTINGS.includeObjectNames.some((p) => objectNameMatches(p, objectName))).toBe(true);
-    expect(exported(objectName, attribute)).toEqual({ name, labels });
-  });
+  test.each(Object.entries(expected))(
+    "%s comes from its MBean through the whitelist and the rules",
+    (key, [objectName, attribute, labels]) => {
+      const name = KafkaMetricNames[key as keyof typeof KafkaMetricNames];
+      expect(KAFKA_JMX_EXPORTER_SETTINGS.includeObjectNames.some((p) => objectNameMatches(p, objectName))).toBe(true);
+      expect(exported(objectName, attribute)).toEqual({ name, labels });
+    },
+  );
 
   test("every name in KafkaMetricNames is traced above", () => {
     expect(Object.keys(expected).sort()).toEqual(Object.keys(KafkaMetricNames).sort());

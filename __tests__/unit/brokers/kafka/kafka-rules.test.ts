@@ -29,7 +29,12 @@ describe("checkTopicConfigs", () => {
   const rejects: [string, Configs, Context, string][] = [
     // Names
     ["a misspelt config", { "retntion.ms": 1000 }, RF1, 'topic "t": config "retntion.ms" is not a topic config of Kafka 4.x'],
-    ["a config name in the wrong case", { "Cleanup.policy": "compact" }, RF1, 'topic "t": config "Cleanup.policy" is not a topic config of Kafka 4.x'],
+    [
+      "a config name in the wrong case",
+      { "Cleanup.policy": "compact" },
+      RF1,
+      'topic "t": config "Cleanup.policy" is not a topic config of Kafka 4.x',
+    ],
     ["a made-up config", { "retention.days": 7 }, RF1, 'topic "t": config "retention.days" is not a topic config of Kafka 4.x'],
     ["a key named after Object.prototype", { constructor: 1 }, RF1, 'topic "t": config "constructor" is not a topic config of Kafka 4.x'],
     ["the broker's log.retention.hours", { "log.retention.hours": 24 }, RF1, 'topic "t": log.retention.hours is not a topic config'],
@@ -37,7 +42,12 @@ describe("checkTopicConfigs", () => {
     ["the broker's message.max.bytes", { "message.max.bytes": 2097152 }, RF1, 'topic "t": message.max.bytes is not a topic config'],
     ["the broker's log.cleanup.policy", { "log.cleanup.policy": "compact" }, RF1, 'topic "t": log.cleanup.policy is not a topic config'],
     ["the broker's log.segment.bytes", { "log.segment.bytes": 1073741824 }, RF1, 'topic "t": log.segment.bytes is not a topic config'],
-    ["the broker's log.remote.copy.lag.ms (4.4.0)", { "log.remote.copy.lag.ms": 0 }, RF1, 'topic "t": log.remote.copy.lag.ms is not a topic config'],
+    [
+      "the broker's log.remote.copy.lag.ms (4.4.0)",
+      { "log.remote.copy.lag.ms": 0 },
+      RF1,
+      'topic "t": log.remote.copy.lag.ms is not a topic config',
+    ],
     [
       "message.downconversion.enable (removed in 4.0)",
       { "message.downconversion.enable": true },
@@ -80,13 +90,28 @@ describe("checkTopicConfigs", () => {
       RF1,
       'topic "t": retention.ms is a number beyond 2^53, which JavaScript does not hold exactly',
     ],
-    ["retention.ms beyond a 64-bit long", { "retention.ms": "9223372036854775808" }, RF1, 'topic "t": retention.ms does not fit a 64-bit integer'],
+    [
+      "retention.ms beyond a 64-bit long",
+      { "retention.ms": "9223372036854775808" },
+      RF1,
+      'topic "t": retention.ms does not fit a 64-bit integer',
+    ],
     ["retention.bytes of -2", { "retention.bytes": -2 }, RF1, 'topic "t": retention.bytes is below the minimum -1'],
     ["retention.bytes with a unit", { "retention.bytes": "1GB" }, RF1, 'topic "t": retention.bytes is not an integer'],
     ["a negative max.message.bytes", { "max.message.bytes": -1 }, RF1, 'topic "t": max.message.bytes is below the minimum 0'],
-    ["max.message.bytes beyond a 32-bit int", { "max.message.bytes": 2147483648 }, RF1, 'topic "t": max.message.bytes does not fit a 32-bit integer'],
+    [
+      "max.message.bytes beyond a 32-bit int",
+      { "max.message.bytes": 2147483648 },
+      RF1,
+      'topic "t": max.message.bytes does not fit a 32-bit integer',
+    ],
     ["min.insync.replicas of 0", { "min.insync.replicas": 0 }, RF1, 'topic "t": min.insync.replicas is below the minimum 1'],
-    ["min.insync.replicas of 2 with one replica", { "min.insync.replicas": 2 }, RF1, 'topic "t": min.insync.replicas (2) is above the replication factor (1)'],
+    [
+      "min.insync.replicas of 2 with one replica",
+      { "min.insync.replicas": 2 },
+      RF1,
+      'topic "t": min.insync.replicas (2) is above the replication factor (1)',
+    ],
     [
       'min.insync.replicas "3" with two replicas',
       { "min.insync.replicas": "3" },
@@ -107,12 +132,37 @@ describe("checkTopicConfigs", () => {
       'topic "t": message.timestamp.before.max.ms is below the minimum 0',
     ],
     ["local.retention.ms of -3", { "local.retention.ms": -3 }, RF1, 'topic "t": local.retention.ms is below the minimum -2'],
-    ["remote.copy.lag.bytes of -2 (4.4.0)", { "remote.copy.lag.bytes": -2 }, RF1, 'topic "t": remote.copy.lag.bytes is below the minimum -1'],
-    ["max.decompressed.message.bytes of 0 (4.4.0)", { "max.decompressed.message.bytes": 0 }, RF1, 'topic "t": max.decompressed.message.bytes is below the minimum 1'],
+    [
+      "remote.copy.lag.bytes of -2 (4.4.0)",
+      { "remote.copy.lag.bytes": -2 },
+      RF1,
+      'topic "t": remote.copy.lag.bytes is below the minimum -1',
+    ],
+    [
+      "max.decompressed.message.bytes of 0 (4.4.0)",
+      { "max.decompressed.message.bytes": 0 },
+      RF1,
+      'topic "t": max.decompressed.message.bytes is below the minimum 1',
+    ],
     // Compression
-    ["an upper-case compression.type", { "compression.type": "GZIP" }, RF1, 'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer'],
-    ['compression.type "none"', { "compression.type": "none" }, RF1, 'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer'],
-    ["an unsupported codec", { "compression.type": "brotli" }, RF1, 'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer'],
+    [
+      "an upper-case compression.type",
+      { "compression.type": "GZIP" },
+      RF1,
+      'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer',
+    ],
+    [
+      'compression.type "none"',
+      { "compression.type": "none" },
+      RF1,
+      'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer',
+    ],
+    [
+      "an unsupported codec",
+      { "compression.type": "brotli" },
+      RF1,
+      'topic "t": compression.type is not one of uncompressed, zstd, lz4, snappy, gzip, producer',
+    ],
     ["gzip level 0", { "compression.gzip.level": 0 }, RF1, 'topic "t": compression.gzip.level is not a gzip level (1 to 9, or -1)'],
     ["gzip level 10", { "compression.gzip.level": 10 }, RF1, 'topic "t": compression.gzip.level is not a gzip level (1 to 9, or -1)'],
     ["lz4 level 0", { "compression.lz4.level": 0 }, RF1, 'topic "t": compression.lz4.level is below the minimum 1'],
@@ -121,19 +171,49 @@ describe("checkTopicConfigs", () => {
     ["zstd level -131073", { "compression.zstd.level": -131073 }, RF1, 'topic "t": compression.zstd.level is below the minimum -131072'],
     // Lists and enums
     ["a capitalised cleanup policy", { "cleanup.policy": "Delete" }, RF1, 'topic "t": cleanup.policy has an unknown policy "Delete"'],
-    ['cleanup policy "compaction"', { "cleanup.policy": "delete,compaction" }, RF1, 'topic "t": cleanup.policy has an unknown policy "compaction"'],
-    ["cleanup policies joined by ';'", { "cleanup.policy": "compact;delete" }, RF1, 'topic "t": cleanup.policy has an unknown policy "compact;delete"'],
+    [
+      'cleanup policy "compaction"',
+      { "cleanup.policy": "delete,compaction" },
+      RF1,
+      'topic "t": cleanup.policy has an unknown policy "compaction"',
+    ],
+    [
+      "cleanup policies joined by ';'",
+      { "cleanup.policy": "compact;delete" },
+      RF1,
+      'topic "t": cleanup.policy has an unknown policy "compact;delete"',
+    ],
     ["an empty cleanup.policy", { "cleanup.policy": "" }, RF1, 'topic "t": cleanup.policy is empty'],
     ["a trailing comma in cleanup.policy", { "cleanup.policy": "delete," }, RF1, 'topic "t": cleanup.policy has an empty entry'],
-    ["a numeric cleanup.policy", { "cleanup.policy": 1 }, RF1, 'topic "t": cleanup.policy is not a comma-separated list of "delete" and "compact"'],
-    ["a lower-case timestamp type", { "message.timestamp.type": "createtime" }, RF1, 'topic "t": message.timestamp.type is not one of CreateTime, LogAppendTime'],
-    ["a truncated timestamp type", { "message.timestamp.type": "LogAppend" }, RF1, 'topic "t": message.timestamp.type is not one of CreateTime, LogAppendTime'],
+    [
+      "a numeric cleanup.policy",
+      { "cleanup.policy": 1 },
+      RF1,
+      'topic "t": cleanup.policy is not a comma-separated list of "delete" and "compact"',
+    ],
+    [
+      "a lower-case timestamp type",
+      { "message.timestamp.type": "createtime" },
+      RF1,
+      'topic "t": message.timestamp.type is not one of CreateTime, LogAppendTime',
+    ],
+    [
+      "a truncated timestamp type",
+      { "message.timestamp.type": "LogAppend" },
+      RF1,
+      'topic "t": message.timestamp.type is not one of CreateTime, LogAppendTime',
+    ],
     ["a dirty ratio above 1", { "min.cleanable.dirty.ratio": 1.5 }, RF1, 'topic "t": min.cleanable.dirty.ratio is not between 0 and 1'],
     ["a negative dirty ratio", { "min.cleanable.dirty.ratio": "-0.1" }, RF1, 'topic "t": min.cleanable.dirty.ratio is not between 0 and 1'],
     ["a NaN dirty ratio", { "min.cleanable.dirty.ratio": "NaN" }, RF1, 'topic "t": min.cleanable.dirty.ratio is not a number'],
     ["a dirty ratio in percent", { "min.cleanable.dirty.ratio": "50%" }, RF1, 'topic "t": min.cleanable.dirty.ratio is not a number'],
     ['preallocate "yes"', { preallocate: "yes" }, RF1, 'topic "t": preallocate is not true or false'],
-    ["unclean.leader.election.enable as 1", { "unclean.leader.election.enable": 1 }, RF1, 'topic "t": unclean.leader.election.enable is not true or false'],
+    [
+      "unclean.leader.election.enable as 1",
+      { "unclean.leader.election.enable": 1 },
+      RF1,
+      'topic "t": unclean.leader.election.enable is not true or false',
+    ],
     ['remote.storage.enable "on"', { "remote.storage.enable": "on" }, RF1, 'topic "t": remote.storage.enable is not true or false'],
     [
       "throttled replicas with a dash",
@@ -224,7 +304,7 @@ describe("checkTopicConfigs", () => {
     ["min.cleanable.dirty.ratio 0.5", { "min.cleanable.dirty.ratio": 0.5 }, RF1],
     ['min.cleanable.dirty.ratio "1e-1"', { "min.cleanable.dirty.ratio": "1e-1" }, RF1],
     ["min.cleanable.dirty.ratio at both bounds", { "min.cleanable.dirty.ratio": "1" }, RF1],
-    ['max.message.bytes 10485760', { "max.message.bytes": 10485760 }, RF1],
+    ["max.message.bytes 10485760", { "max.message.bytes": 10485760 }, RF1],
     ["max.message.bytes 0", { "max.message.bytes": 0 }, RF1],
     // Topic configs Kafka 4.2-4.4 added (LogConfig of the 4.4.0 jars).
     ["max.decompressed.message.bytes at its maximum", { "max.decompressed.message.bytes": 2147483639 }, RF1],
@@ -244,17 +324,45 @@ describe("checkTopicConfigs", () => {
     ['compression.type "uncompressed"', { "compression.type": "uncompressed" }, RF1],
     ["LogAppendTime timestamps", { "message.timestamp.type": "LogAppendTime", "message.timestamp.after.max.ms": 0 }, RF1],
     ['booleans in any case ("TRUE")', { preallocate: "TRUE", "unclean.leader.election.enable": false }, RF1],
-    ["remote.storage.enable false without tiered storage", { "remote.storage.enable": "false", "remote.log.delete.on.disable": "false" }, RF1],
+    [
+      "remote.storage.enable false without tiered storage",
+      { "remote.storage.enable": "false", "remote.log.delete.on.disable": "false" },
+      RF1,
+    ],
     ["local.retention.ms without remote storage (Kafka ignores it)", { "local.retention.ms": 604800001 }, RF1],
-    ["remote storage with a shorter local retention", { "remote.storage.enable": true, "local.retention.ms": 3600000, "retention.ms": 86400000 }, TIERED],
-    ["remote storage with unlimited retention everywhere", { "remote.storage.enable": true, "retention.ms": -1, "local.retention.ms": -1 }, TIERED],
-    ["remote.log.copy.disable following retention (-2)", { "remote.storage.enable": true, "remote.log.copy.disable": true, "local.retention.ms": -2 }, TIERED],
-    ["remote.log.copy.disable with equal retentions", { "remote.storage.enable": true, "remote.log.copy.disable": true, "local.retention.bytes": 5000, "retention.bytes": "5000" }, TIERED],
+    [
+      "remote storage with a shorter local retention",
+      { "remote.storage.enable": true, "local.retention.ms": 3600000, "retention.ms": 86400000 },
+      TIERED,
+    ],
+    [
+      "remote storage with unlimited retention everywhere",
+      { "remote.storage.enable": true, "retention.ms": -1, "local.retention.ms": -1 },
+      TIERED,
+    ],
+    [
+      "remote.log.copy.disable following retention (-2)",
+      { "remote.storage.enable": true, "remote.log.copy.disable": true, "local.retention.ms": -2 },
+      TIERED,
+    ],
+    [
+      "remote.log.copy.disable with equal retentions",
+      { "remote.storage.enable": true, "remote.log.copy.disable": true, "local.retention.bytes": 5000, "retention.bytes": "5000" },
+      TIERED,
+    ],
     ['throttled replicas "*"', { "leader.replication.throttled.replicas": "*" }, RF1],
     ["a throttled replica list", { "follower.replication.throttled.replicas": "0:1, 1:1" }, RF1],
     ["no configs", {}, RF1],
-    ["an unresolved string Token (checked at deploy)", { "retention.ms": "${TfToken[TOKEN.12]}", "cleanup.policy": "${TfToken[TOKEN.13]}" }, RF1],
-    ["an unresolved number Token, also in a combination", { "min.compaction.lag.ms": -1.8881545897087626e289, "max.compaction.lag.ms": 5 }, RF1],
+    [
+      "an unresolved string Token (checked at deploy)",
+      { "retention.ms": "${TfToken[TOKEN.12]}", "cleanup.policy": "${TfToken[TOKEN.13]}" },
+      RF1,
+    ],
+    [
+      "an unresolved number Token, also in a combination",
+      { "min.compaction.lag.ms": -1.8881545897087626e289, "max.compaction.lag.ms": 5 },
+      RF1,
+    ],
   ];
 
   test.each(accepts)("accepts %s", (_name, configs, context) => {
@@ -297,21 +405,37 @@ describe("checkServerProperties", () => {
     ["node.id", { "node.id": 2 }, 'server property "node.id" is set by the construct'],
     ["broker.id (node.id's synonym)", { "broker.id": 1 }, 'server property "broker.id" is set by the construct'],
     ["process.roles", { "process.roles": "broker" }, 'server property "process.roles" is set by the construct'],
-    ["controller.quorum.voters", { "controller.quorum.voters": "1@kafka:9093" }, 'server property "controller.quorum.voters" is set by the construct'],
+    [
+      "controller.quorum.voters",
+      { "controller.quorum.voters": "1@kafka:9093" },
+      'server property "controller.quorum.voters" is set by the construct',
+    ],
     [
       "controller.quorum.bootstrap.servers",
       { "controller.quorum.bootstrap.servers": "kafka:9093" },
       'server property "controller.quorum.bootstrap.servers" is set by the construct',
     ],
-    ["controller.listener.names", { "controller.listener.names": "CONTROLLER" }, 'server property "controller.listener.names" is set by the construct'],
+    [
+      "controller.listener.names",
+      { "controller.listener.names": "CONTROLLER" },
+      'server property "controller.listener.names" is set by the construct',
+    ],
     ["listeners", { listeners: "PLAINTEXT://:9092" }, 'server property "listeners" is set by the construct'],
-    ["advertised.listeners", { "advertised.listeners": "PLAINTEXT://localhost:9092" }, 'server property "advertised.listeners" is set by the construct'],
+    [
+      "advertised.listeners",
+      { "advertised.listeners": "PLAINTEXT://localhost:9092" },
+      'server property "advertised.listeners" is set by the construct',
+    ],
     [
       "listener.security.protocol.map",
       { "listener.security.protocol.map": "INTERNAL:SSL" },
       'server property "listener.security.protocol.map" is set by the construct',
     ],
-    ["inter.broker.listener.name", { "inter.broker.listener.name": "HOST" }, 'server property "inter.broker.listener.name" is set by the construct'],
+    [
+      "inter.broker.listener.name",
+      { "inter.broker.listener.name": "HOST" },
+      'server property "inter.broker.listener.name" is set by the construct',
+    ],
     [
       "security.inter.broker.protocol",
       { "security.inter.broker.protocol": "PLAINTEXT" },
@@ -319,10 +443,22 @@ describe("checkServerProperties", () => {
     ],
     ["early.start.listeners", { "early.start.listeners": "INTERNAL" }, 'server property "early.start.listeners" is set by the construct'],
     // Authentication and authorization: SASL on every listener, StandardAuthorizer, no access without an ACL.
-    ["authorizer.class.name", { "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer" }, 'server property "authorizer.class.name" is set by the construct'],
+    [
+      "authorizer.class.name",
+      { "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer" },
+      'server property "authorizer.class.name" is set by the construct',
+    ],
     ["super.users", { "super.users": "User:ANONYMOUS" }, 'server property "super.users" is set by the construct'],
-    ["allow.everyone.if.no.acl.found", { "allow.everyone.if.no.acl.found": true }, 'server property "allow.everyone.if.no.acl.found" is set by the construct'],
-    ["sasl.enabled.mechanisms", { "sasl.enabled.mechanisms": "PLAIN" }, 'server property "sasl.enabled.mechanisms" is set by the construct'],
+    [
+      "allow.everyone.if.no.acl.found",
+      { "allow.everyone.if.no.acl.found": true },
+      'server property "allow.everyone.if.no.acl.found" is set by the construct',
+    ],
+    [
+      "sasl.enabled.mechanisms",
+      { "sasl.enabled.mechanisms": "PLAIN" },
+      'server property "sasl.enabled.mechanisms" is set by the construct',
+    ],
     ["sasl.jaas.config", { "sasl.jaas.config": "x required;" }, 'server property "sasl.jaas.config" is set by the construct'],
     [
       "sasl.mechanism.inter.broker.protocol",
@@ -335,7 +471,11 @@ describe("checkServerProperties", () => {
       'server property "sasl.mechanism.controller.protocol" is set by the construct',
     ],
     ["the key store", { "ssl.keystore.location": "/k.jks" }, 'server property "ssl.keystore.location" is set by the construct'],
-    ["a misspelt key store property (the family is owned)", { "ssl.keystore.passwd": "x" }, 'server property "ssl.keystore.passwd" is set by the construct'],
+    [
+      "a misspelt key store property (the family is owned)",
+      { "ssl.keystore.passwd": "x" },
+      'server property "ssl.keystore.passwd" is set by the construct',
+    ],
     ["the trust store", { "ssl.truststore.type": "PEM" }, 'server property "ssl.truststore.type" is set by the construct'],
     ["a PEM key", { "ssl.key.password": "x" }, 'server property "ssl.key.password" is set by the construct'],
     ["ssl.client.auth", { "ssl.client.auth": "required" }, 'server property "ssl.client.auth" is set by the construct'],
@@ -348,38 +488,90 @@ describe("checkServerProperties", () => {
     ["log.dir", { "log.dir": "/tmp/kafka" }, 'server property "log.dir" is set by the construct'],
     ["metadata.log.dir", { "metadata.log.dir": "/tmp/meta" }, 'server property "metadata.log.dir" is set by the construct'],
     ["num.partitions", { "num.partitions": 3 }, 'server property "num.partitions" is set by the construct'],
-    ["auto.create.topics.enable", { "auto.create.topics.enable": true }, 'server property "auto.create.topics.enable" is set by the construct'],
-    ["default.replication.factor", { "default.replication.factor": 3 }, 'server property "default.replication.factor" is set by the construct'],
+    [
+      "auto.create.topics.enable",
+      { "auto.create.topics.enable": true },
+      'server property "auto.create.topics.enable" is set by the construct',
+    ],
+    [
+      "default.replication.factor",
+      { "default.replication.factor": 3 },
+      'server property "default.replication.factor" is set by the construct',
+    ],
     [
       "offsets.topic.replication.factor",
       { "offsets.topic.replication.factor": 3 },
       'server property "offsets.topic.replication.factor" is set by the construct',
     ],
-    ["transaction.state.log.min.isr", { "transaction.state.log.min.isr": 2 }, 'server property "transaction.state.log.min.isr" is set by the construct'],
+    [
+      "transaction.state.log.min.isr",
+      { "transaction.state.log.min.isr": 2 },
+      'server property "transaction.state.log.min.isr" is set by the construct',
+    ],
     ["min.insync.replicas", { "min.insync.replicas": 2 }, 'server property "min.insync.replicas" is set by the construct'],
     // Names and values
     ["a name in upper case", { "Log.Retention.Hours": 24 }, 'server property "Log.Retention.Hours" is not a Kafka property name'],
     ["a name with a space", { "log retention.hours": 24 }, 'server property "log retention.hours" is not a Kafka property name'],
     ["a name starting with a dot", { ".log.retention.hours": 24 }, 'server property ".log.retention.hours" is not a Kafka property name'],
-    ["an environment variable name", { KAFKA_LOG_RETENTION_HOURS: 24 }, 'server property "KAFKA_LOG_RETENTION_HOURS" is not a Kafka property name'],
+    [
+      "an environment variable name",
+      { KAFKA_LOG_RETENTION_HOURS: 24 },
+      'server property "KAFKA_LOG_RETENTION_HOURS" is not a Kafka property name',
+    ],
     ["a null value", { "log.retention.hours": null }, 'server property "log.retention.hours" must be a string, number or boolean'],
-    ["an object value", { "log.retention.hours": { hours: 24 } }, 'server property "log.retention.hours" must be a string, number or boolean'],
+    [
+      "an object value",
+      { "log.retention.hours": { hours: 24 } },
+      'server property "log.retention.hours" must be a string, number or boolean',
+    ],
     ["a NaN value", { "log.retention.hours": NaN }, 'server property "log.retention.hours" must be a string, number or boolean'],
     // Removed, misplaced and misspelt
-    ["advertised.host.name (removed in 3.0)", { "advertised.host.name": "localhost" }, 'server property "advertised.host.name" was removed in Kafka 3.0'],
-    ["zookeeper.connect", { "zookeeper.connect": "zk:2181" }, 'server property "zookeeper.connect" belongs to ZooKeeper mode, removed in Kafka 4.0'],
-    ["log.message.format.version", { "log.message.format.version": "3.0" }, 'server property "log.message.format.version" was removed in Kafka 4.0'],
-    ["inter.broker.protocol.version", { "inter.broker.protocol.version": "3.9" }, 'server property "inter.broker.protocol.version" was removed in Kafka 4.0'],
+    [
+      "advertised.host.name (removed in 3.0)",
+      { "advertised.host.name": "localhost" },
+      'server property "advertised.host.name" was removed in Kafka 3.0',
+    ],
+    [
+      "zookeeper.connect",
+      { "zookeeper.connect": "zk:2181" },
+      'server property "zookeeper.connect" belongs to ZooKeeper mode, removed in Kafka 4.0',
+    ],
+    [
+      "log.message.format.version",
+      { "log.message.format.version": "3.0" },
+      'server property "log.message.format.version" was removed in Kafka 4.0',
+    ],
+    [
+      "inter.broker.protocol.version",
+      { "inter.broker.protocol.version": "3.9" },
+      'server property "inter.broker.protocol.version" was removed in Kafka 4.0',
+    ],
     [
       "group.share.enable (internal in 4.1, gone in 4.4)",
       { "group.share.enable": true },
       'server property "group.share.enable" is not a broker property of Kafka 4.4 (share groups are a cluster feature now)',
     ],
     ["cluster.id", { "cluster.id": "MkU3OEVBNTcwNTJENDM2Qk" }, 'server property "cluster.id" is not a broker property'],
-    ["the topic config retention.ms", { "retention.ms": 86400000 }, 'server property "retention.ms" is a topic config, not a broker property'],
-    ["the topic-only remote.storage.enable", { "remote.storage.enable": true }, 'server property "remote.storage.enable" is a topic config, not a broker property'],
-    ["a misspelt log.retention.hours", { "log.retention.hour": 24 }, 'server property "log.retention.hour" is not a broker property of Kafka 4.x'],
-    ["a misspelt num.network.threads", { "num.network.thread": 3 }, 'server property "num.network.thread" is not a broker property of Kafka 4.x'],
+    [
+      "the topic config retention.ms",
+      { "retention.ms": 86400000 },
+      'server property "retention.ms" is a topic config, not a broker property',
+    ],
+    [
+      "the topic-only remote.storage.enable",
+      { "remote.storage.enable": true },
+      'server property "remote.storage.enable" is a topic config, not a broker property',
+    ],
+    [
+      "a misspelt log.retention.hours",
+      { "log.retention.hour": 24 },
+      'server property "log.retention.hour" is not a broker property of Kafka 4.x',
+    ],
+    [
+      "a misspelt num.network.threads",
+      { "num.network.thread": 3 },
+      'server property "num.network.thread" is not a broker property of Kafka 4.x',
+    ],
     ["a misspelt ssl.protocol", { "ssl.protocl": "TLSv1.3" }, 'server property "ssl.protocl" is not a broker property of Kafka 4.x'],
     ["a misspelt owned property", { "node.ids": 1 }, 'server property "node.ids" is not a broker property of Kafka 4.x'],
   ];
@@ -398,9 +590,15 @@ describe("checkServerProperties", () => {
     ["KRaft timing (not owned)", { "controller.quorum.election.timeout.ms": 2000 }],
     ["share coordinator replication (not set by the construct)", { "share.coordinator.state.topic.replication.factor": 1 }],
     ["an internal broker config", { "unstable.api.versions.enable": true }],
-    ["broker properties Kafka 4.2-4.4 added", { "controller.quorum.fetch.max.bytes": 2097152, "max.decompressed.message.bytes": 10485760, "log.remote.copy.lag.ms": 0 }],
+    [
+      "broker properties Kafka 4.2-4.4 added",
+      { "controller.quorum.fetch.max.bytes": 2097152, "max.decompressed.message.bytes": 10485760, "log.remote.copy.lag.ms": 0 },
+    ],
     ["a plugin class", { "client.quota.callback.class": "com.example.QuotaCallback" }],
-    ["config providers", { "config.providers": "file", "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider" }],
+    [
+      "config providers",
+      { "config.providers": "file", "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider" },
+    ],
     ["JmxReporter's filter", { "metrics.jmx.exclude": "kafka.server:*" }],
     ["a remote storage plugin's own config", { "rsm.config.bucket.name": "kafka-tiered" }],
     ["an unknown name far from every known one", { "my-plugin_setting": "x" }],
@@ -429,7 +627,7 @@ describe("checkServerProperties", () => {
 
   test("names the broker-wide synonym of a topic config", () => {
     expect(checkServerProperties({ "retention.ms": 86400000 })[0].fix).toBe(
-      "use \"log.retention.ms\" for the default of all topics, or set it per topic in addTopic's configs",
+      'use "log.retention.ms" for the default of all topics, or set it per topic in addTopic\'s configs',
     );
   });
 });
@@ -474,11 +672,21 @@ describe("owned properties", () => {
     expect(KAFKA_OWNED_PROPERTIES.has("listener.name.host.ssl.client.auth")).toBe(false);
   });
 
-  test.each(["ssl.keystore.location", "ssl.truststore.password", "ssl.key.password", "ssl.client.auth"])("owns the TLS store family: %s", (key) => {
-    expect(isOwnedServerProperty(key)).toBe(true);
-  });
+  test.each(["ssl.keystore.location", "ssl.truststore.password", "ssl.key.password", "ssl.client.auth"])(
+    "owns the TLS store family: %s",
+    (key) => {
+      expect(isOwnedServerProperty(key)).toBe(true);
+    },
+  );
 
-  test.each(["log.retention.hours", "compression.type", "listener.names", "group.initial.rebalance.delay.ms", "ssl.protocol", "ssl.cipher.suites"])("does not own %s", (key) => {
+  test.each([
+    "log.retention.hours",
+    "compression.type",
+    "listener.names",
+    "group.initial.rebalance.delay.ms",
+    "ssl.protocol",
+    "ssl.cipher.suites",
+  ])("does not own %s", (key) => {
     expect(isOwnedServerProperty(key)).toBe(false);
   });
 });

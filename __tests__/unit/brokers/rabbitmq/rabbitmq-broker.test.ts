@@ -20,7 +20,19 @@ import {
   RABBITMQ_MANAGEMENT_PORT,
   type RabbitMqBrokerProps,
 } from "../../../../constructs";
-import { allKeys, container, envOf, labelsOf, newStack, problemMessages, renderTemplate, resources, synth, upload, net } from "../../helpers";
+import {
+  allKeys,
+  container,
+  envOf,
+  labelsOf,
+  newStack,
+  problemMessages,
+  renderTemplate,
+  resources,
+  synth,
+  upload,
+  net,
+} from "../../helpers";
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 const CONFIG = "/etc/rabbitmq/rabbitmq.conf";
@@ -49,7 +61,9 @@ function app(stack: TerraformStack, id = "app", props: { replicas?: number; envi
 function publisherOf(size: number | undefined): Build {
   return (s) => {
     const environment = size === undefined ? undefined : { [AppEnv.MESSAGE_SIZE_BYTES]: String(size) };
-    rabbitIn(s).addQueue("orders").grantPublish(app(s, "app", { environment }));
+    rabbitIn(s)
+      .addQueue("orders")
+      .grantPublish(app(s, "app", { environment }));
   };
 }
 
@@ -63,7 +77,7 @@ function configOf(json: any, name = "rabbitmq"): Record<string, string> {
     upload(container(json, name), CONFIG)
       .split("\n")
       .filter((line) => line && !line.startsWith("#"))
-      .map((line) => line.split(" = ") as [string, string])
+      .map((line) => line.split(" = ") as [string, string]),
   );
 }
 
@@ -79,7 +93,9 @@ describe("RabbitMqBroker container", () => {
       memory_swap: 512,
       restart: "unless-stopped",
     });
-    expect(container(json, "rabbitmq").networks_advanced).toEqual([{ aliases: ["rabbitmq"], name: "${docker_network.net_network_0C4DCF91.name}" }]);
+    expect(container(json, "rabbitmq").networks_advanced).toEqual([
+      { aliases: ["rabbitmq"], name: "${docker_network.net_network_0C4DCF91.name}" },
+    ]);
     expect(labelsOf(container(json, "rabbitmq"))["cdktf-docker-messaging.component"]).toBe("rabbitmq-broker");
   });
 
@@ -105,7 +121,10 @@ describe("RabbitMqBroker container", () => {
     const { text, json } = synth(stack);
     expect(text).toHaveResourceWithProperties(Volume, { name: "rabbitmq-data" });
     expect(container(json, "rabbitmq").volumes).toEqual([
-      { container_path: "/var/lib/rabbitmq", volume_name: expect.stringMatching(/^\$\{docker_volume\.rabbitmq_data_volume_[0-9A-F]+\.name\}$/) },
+      {
+        container_path: "/var/lib/rabbitmq",
+        volume_name: expect.stringMatching(/^\$\{docker_volume\.rabbitmq_data_volume_[0-9A-F]+\.name\}$/),
+      },
     ]);
     expect(rabbit.dataVolume.removalPolicy).toBe("destroy");
   });
@@ -125,7 +144,9 @@ describe("RabbitMqBroker container", () => {
   });
 
   test("takes startTimeoutSeconds, stopGracePeriodSeconds, memoryMb and labels", () => {
-    const { json } = synth(broker({ startTimeoutSeconds: 300, stopGracePeriodSeconds: 60, memoryMb: 1024, labels: { team: "shop" } }).stack);
+    const { json } = synth(
+      broker({ startTimeoutSeconds: 300, stopGracePeriodSeconds: 60, memoryMb: 1024, labels: { team: "shop" } }).stack,
+    );
     const c = container(json, "rabbitmq");
     expect(c.wait_timeout).toBe(300);
     expect(c.destroy_grace_seconds).toBe(60);
@@ -255,7 +276,9 @@ describe("RabbitMqBroker admin credentials", () => {
     const rabbit = rabbitIn(stack, { adminUser: "ops@shop", vhost: "shop/eu", amqpHostPort: 5672 });
     rabbit.addQueue("orders").grantConsume(app(stack, "consumer"));
     const { json } = synth(stack);
-    expect(json.output.rabbitmq_amqp_url.value).toBe("amqp://ops%40shop:${urlencode(var.rabbitmq_admin_password)}@127.0.0.1:5672/shop%2Feu");
+    expect(json.output.rabbitmq_amqp_url.value).toBe(
+      "amqp://ops%40shop:${urlencode(var.rabbitmq_admin_password)}@127.0.0.1:5672/shop%2Feu",
+    );
     // Apps: their own user, on the same URL-encoded vhost.
     expect(envOf(container(json, "consumer-1")).RABBITMQ_URL).toBe(appUrl("consumer", "shop%2Feu"));
     expect(envOf(container(json, "rabbitmq-setup")).VHOST).toBe("shop/eu");
@@ -270,7 +293,7 @@ describe("RabbitMqBroker outputs", () => {
   test("outputs a sensitive AMQP URL and the management URL when published", () => {
     const { json } = synth(broker({ amqpHostPort: 5672, managementHostPort: 15672 }).stack);
     expect(json.output.rabbitmq_amqp_url).toEqual(
-      expect.objectContaining({ sensitive: true, value: "amqp://admin:${urlencode(var.rabbitmq_admin_password)}@127.0.0.1:5672/%2F" })
+      expect.objectContaining({ sensitive: true, value: "amqp://admin:${urlencode(var.rabbitmq_admin_password)}@127.0.0.1:5672/%2F" }),
     );
     expect(json.output.rabbitmq_management_url.value).toBe("http://127.0.0.1:15672/");
     expect(json.output.rabbitmq_management_url.sensitive).toBeUndefined();
@@ -345,7 +368,11 @@ describe("RabbitMqBroker wirings of one app", () => {
     expect(producer.wiredTo).toHaveLength(1);
     const { json } = synth(stack);
     expect(envOf(container(json, "consumer-1"))).toEqual({ RABBITMQ_URL: appUrl("consumer"), RABBITMQ_QUEUE: "orders" });
-    expect(envOf(container(json, "producer-1"))).toEqual({ RABBITMQ_URL: appUrl("producer"), RABBITMQ_EXCHANGE: "", RABBITMQ_ROUTING_KEY: "orders" });
+    expect(envOf(container(json, "producer-1"))).toEqual({
+      RABBITMQ_URL: appUrl("producer"),
+      RABBITMQ_EXCHANGE: "",
+      RABBITMQ_ROUTING_KEY: "orders",
+    });
     // One user each in the set-up job.
     expect(JSON.parse(envOf(container(json, "rabbitmq-setup")).APP_USERS).map((u: any) => u.name)).toEqual(["consumer", "producer"]);
   });
@@ -371,8 +398,16 @@ describe("RabbitMqBroker props: problems", () => {
         `test/rabbitmq: adminUser must not be guest (RabbitMQ's well-known default account), got "guest". Fix: choose another user name (the default is "admin")`,
       ],
     ],
-    ["an empty admin user", (s) => rabbitIn(s, { adminUser: "" }), ['test/rabbitmq: adminUser must be a non-empty string, got "". Fix: pass a string']],
-    ["an admin user over 255 bytes", (s) => rabbitIn(s, { adminUser: "é".repeat(128) }), ["test/rabbitmq: adminUser is longer than 255 bytes"]],
+    [
+      "an empty admin user",
+      (s) => rabbitIn(s, { adminUser: "" }),
+      ['test/rabbitmq: adminUser must be a non-empty string, got "". Fix: pass a string'],
+    ],
+    [
+      "an admin user over 255 bytes",
+      (s) => rabbitIn(s, { adminUser: "é".repeat(128) }),
+      ["test/rabbitmq: adminUser is longer than 255 bytes"],
+    ],
     [
       "a literal password (and does not show it)",
       (s) => rabbitIn(s, { adminPassword: "hunter2hunter2" }),
@@ -385,7 +420,11 @@ describe("RabbitMqBroker props: problems", () => {
       (s) => rabbitIn(s, { vhost: "" }),
       ['test/rabbitmq: vhost must be a non-empty literal of at most 255 bytes, got "". Fix: use "/" or a name like "orders"'],
     ],
-    ["a vhost over 255 bytes", (s) => rabbitIn(s, { vhost: "v".repeat(256) }), ["test/rabbitmq: vhost must be a non-empty literal of at most 255 bytes"]],
+    [
+      "a vhost over 255 bytes",
+      (s) => rabbitIn(s, { vhost: "v".repeat(256) }),
+      ["test/rabbitmq: vhost must be a non-empty literal of at most 255 bytes"],
+    ],
     [
       "a vhost Token (it is written into definitions.json at synth)",
       (s) => rabbitIn(s, { vhost: new TerraformVariable(s, "vhost", { type: "string" }).stringValue }),
@@ -394,14 +433,20 @@ describe("RabbitMqBroker props: problems", () => {
     [
       "the same host port for AMQP and management",
       (s) => rabbitIn(s, { amqpHostPort: 5672, managementHostPort: 5672 }),
-      ["test/rabbitmq: amqpHostPort and managementHostPort are the same host port, got 5672. Fix: publish them on two different host ports"],
+      [
+        "test/rabbitmq: amqpHostPort and managementHostPort are the same host port, got 5672. Fix: publish them on two different host ports",
+      ],
     ],
     [
       "an AMQP host port out of range",
       (s) => rabbitIn(s, { amqpHostPort: 70000 }),
       ["test/rabbitmq: amqpHostPort is not a TCP port, got 70000. Fix: use an integer port between 1 and 65535"],
     ],
-    ["a management host port of 0", (s) => rabbitIn(s, { managementHostPort: 0 }), ["test/rabbitmq: managementHostPort is not a TCP port, got 0"]],
+    [
+      "a management host port of 0",
+      (s) => rabbitIn(s, { managementHostPort: 0 }),
+      ["test/rabbitmq: managementHostPort is not a TCP port, got 0"],
+    ],
     ["a fractional host port", (s) => rabbitIn(s, { amqpHostPort: 5672.5 }), ["test/rabbitmq: amqpHostPort is not a TCP port, got 5672.5"]],
     [
       "memory below what RabbitMQ needs",
@@ -416,7 +461,9 @@ describe("RabbitMqBroker props: problems", () => {
     [
       "an unknown prop, with a did-you-mean (managmentHostPort)",
       (s) => rabbitIn(s, { managmentHostPort: 15672 } as any),
-      ['test/rabbitmq: RabbitMqBrokerProps has no field "managmentHostPort", got "managmentHostPort". Fix: did you mean "managementHostPort"?'],
+      [
+        'test/rabbitmq: RabbitMqBrokerProps has no field "managmentHostPort", got "managmentHostPort". Fix: did you mean "managementHostPort"?',
+      ],
     ],
     [
       "an unknown prop far from any, listing the known ones",
@@ -566,7 +613,9 @@ describe("RabbitMqBroker props: problems", () => {
     [
       "a Token name (Token.asString)",
       (s) => rabbitIn(s, { name: Token.asString(new TerraformVariable(s, "broker_name", { type: "string" }).value) }),
-      ["test/rabbitmq: name must be a literal: it names the container, the data volume, the Terraform variables and outputs, and seeds stable ids"],
+      [
+        "test/rabbitmq: name must be a literal: it names the container, the data volume, the Terraform variables and outputs, and seeds stable ids",
+      ],
     ],
     [
       "a Token name (a variable's stringValue)",
@@ -652,7 +701,13 @@ describe("RabbitMqBroker props: problems", () => {
     ["ports 1 and 65535", (s) => rabbitIn(s, { amqpHostPort: 1, managementHostPort: 65535 })],
     ["a publisher of the default message size (256 bytes)", publisherOf(undefined)],
     ["a publisher at exactly 16 MiB minus the envelope", publisherOf(16 * 1024 * 1024 - 1024)],
-    ["a consumer with a large MESSAGE_SIZE_BYTES (only publishers send)", (s) => rabbitIn(s).addQueue("orders").grantConsume(app(s, "app", { environment: { [AppEnv.MESSAGE_SIZE_BYTES]: "50000000" } }))],
+    [
+      "a consumer with a large MESSAGE_SIZE_BYTES (only publishers send)",
+      (s) =>
+        rabbitIn(s)
+          .addQueue("orders")
+          .grantConsume(app(s, "app", { environment: { [AppEnv.MESSAGE_SIZE_BYTES]: "50000000" } })),
+    ],
     ["a vhost with '/' inside (URL-encoded)", (s) => rabbitIn(s, { vhost: "shop/eu" })],
     ["a user with '@' and ':' (URL-encoded)", (s) => rabbitIn(s, { adminUser: "ops@shop:eu" })],
     ["a user named Guest (only guest is the well-known account)", (s) => rabbitIn(s, { adminUser: "Guest" })],

@@ -33,7 +33,11 @@ describe("a 3-node RabbitMQ cluster", () => {
         [15672, 35682 + i, "127.0.0.1"],
       ]);
     }
-    expect(resources(json, "docker_volume").map((v) => v.name).sort()).toEqual(["mq-1-data", "mq-2-data", "mq-3-data"]);
+    expect(
+      resources(json, "docker_volume")
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual(["mq-1-data", "mq-2-data", "mq-3-data"]);
   });
 
   test("every node writes the cluster's Erlang cookie from one sensitive variable before the server starts", () => {
@@ -81,7 +85,9 @@ describe("a 3-node RabbitMQ cluster", () => {
   test("apps get every node's URL and start after every node", () => {
     const c = container(json, "consumer-1");
     // Each node's URL, as the app's own user.
-    expect(envOf(c).RABBITMQ_URL.split(",")).toEqual(nodes.map((n) => `amqp://consumer:\${sha256("\${var.mq_credentials_key}/mq/consumer")}@${n}:5672/%2F`));
+    expect(envOf(c).RABBITMQ_URL.split(",")).toEqual(
+      nodes.map((n) => `amqp://consumer:\${sha256("\${var.mq_credentials_key}/mq/consumer")}@${n}:5672/%2F`),
+    );
     // Every node, then the set-up job (which tries every node's management API).
     expect(c.depends_on).toHaveLength(4);
     expect(c.depends_on[3]).toMatch(/^docker_container\.mq_setup_/);

@@ -6,7 +6,15 @@
  * rabbitmq-rules.test.ts.
  */
 import { TerraformStack } from "cdktf";
-import { AppContainer, ContainerImage, Network, RabbitMqBroker, RabbitMqExchange, RabbitMqQueue, type RabbitMqBrokerProps } from "../../../../constructs";
+import {
+  AppContainer,
+  ContainerImage,
+  Network,
+  RabbitMqBroker,
+  RabbitMqExchange,
+  RabbitMqQueue,
+  type RabbitMqBrokerProps,
+} from "../../../../constructs";
 import { container, envOf, newStack, problemMessages, renderTemplate, synth, upload, net } from "../../helpers";
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
@@ -17,7 +25,9 @@ const urlOf = (user: string) => `amqp://${user}:\${sha256("\${var.rabbitmq_crede
 /** The set-up job's APP_USERS, by name. */
 function appUsersOf(json: any): Record<string, { configure: string; write: string; read: string; passwordEnv: string }> {
   const users = JSON.parse(envOf(container(json, "rabbitmq-setup")).APP_USERS);
-  return Object.fromEntries(users.map((u: any) => [u.name, { configure: u.configure, write: u.write, read: u.read, passwordEnv: u.passwordEnv }]));
+  return Object.fromEntries(
+    users.map((u: any) => [u.name, { configure: u.configure, write: u.write, read: u.read, passwordEnv: u.passwordEnv }]),
+  );
 }
 
 function rabbitIn(stack: TerraformStack, props: Partial<RabbitMqBrokerProps> = {}, id = "rabbitmq"): RabbitMqBroker {
@@ -59,14 +69,23 @@ describe("definitions.json", () => {
         vhost: "shop",
         durable: true,
         auto_delete: false,
-        arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "orders.dlq", "x-delivery-limit": 5 },
+        arguments: {
+          "x-queue-type": "quorum",
+          "x-dead-letter-exchange": "",
+          "x-dead-letter-routing-key": "orders.dlq",
+          "x-delivery-limit": 5,
+        },
       },
     ]);
-    expect(defs.exchanges).toEqual([{ name: "events", vhost: "shop", type: "topic", durable: true, auto_delete: false, internal: false, arguments: {} }]);
+    expect(defs.exchanges).toEqual([
+      { name: "events", vhost: "shop", type: "topic", durable: true, auto_delete: false, internal: false, arguments: {} },
+    ]);
     expect(defs.bindings).toEqual([
       { source: "events", vhost: "shop", destination: "orders", destination_type: "queue", routing_key: "order.*", arguments: {} },
     ]);
-    expect(defs.policies).toEqual([{ vhost: "shop", name: "cap", pattern: "^orders", "apply-to": "queues", definition: { "max-length": 10000 }, priority: 0 }]);
+    expect(defs.policies).toEqual([
+      { vhost: "shop", name: "cap", pattern: "^orders", "apply-to": "queues", definition: { "max-length": 10000 }, priority: 0 },
+    ]);
   });
 
   test("has empty sections when nothing is declared", () => {
@@ -110,7 +129,11 @@ describe("definitions.json", () => {
       .flatMap((c) => c.node.metadata)
       .filter((m) => String(m.type).includes("warn"))
       .map((m) => String(m.data));
-    expect(warnings).toEqual([expect.stringContaining('queue "transient": a non-durable classic queue is a transient non-exclusive queue, deprecated in RabbitMQ 4.0')]);
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'queue "transient": a non-durable classic queue is a transient non-exclusive queue, deprecated in RabbitMQ 4.0',
+      ),
+    ]);
   });
 
   test("renders the typed options and further arguments as x-* queue arguments", () => {
@@ -137,7 +160,10 @@ describe("definitions.json", () => {
     const { json } = synth(stack);
     const defs = definitionsOf(json);
     expect(queueNamed(defs, "by-handle").arguments).toMatchObject({ "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "parking" });
-    expect(queueNamed(defs, "by-name").arguments).toMatchObject({ "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "declared-later" });
+    expect(queueNamed(defs, "by-name").arguments).toMatchObject({
+      "x-dead-letter-exchange": "",
+      "x-dead-letter-routing-key": "declared-later",
+    });
   });
 
   test("dead-letters to an exchange (declared later, or predefined) with a routing key", () => {
@@ -157,7 +183,9 @@ describe("definitions.json", () => {
   test("binds by handle, by name (declared later), to predefined exchanges and through bindQueue", () => {
     const { stack, rabbit } = broker();
     const orders = rabbit.addQueue("orders");
-    expect(orders.bindTo("later", { routingKey: "a" }).bindTo(rabbit.predefinedExchange("amq.topic"), { routingKey: "order.#" })).toBe(orders);
+    expect(orders.bindTo("later", { routingKey: "a" }).bindTo(rabbit.predefinedExchange("amq.topic"), { routingKey: "order.#" })).toBe(
+      orders,
+    );
     rabbit.addExchange("later");
     const audit = rabbit.addExchange("audit", { type: "fanout", durable: false, autoDelete: true });
     rabbit.bindQueue("audit-log", audit);
@@ -168,7 +196,12 @@ describe("definitions.json", () => {
       ["amq.topic", "orders", "order.#"],
       ["audit", "audit-log", ""],
     ]);
-    expect(defs.exchanges.find((e: any) => e.name === "audit")).toMatchObject({ type: "fanout", durable: false, auto_delete: true, internal: false });
+    expect(defs.exchanges.find((e: any) => e.name === "audit")).toMatchObject({
+      type: "fanout",
+      durable: false,
+      auto_delete: true,
+      internal: false,
+    });
     expect(defs.exchanges.map((e: any) => e.name)).toEqual(["later", "audit"]); // predefined exchanges are not declared
   });
 
@@ -179,7 +212,14 @@ describe("definitions.json", () => {
     const defs = definitionsOf(synth(stack).json);
     expect(defs.policies).toEqual([
       { vhost: "/", name: "ttl", pattern: "^tmp\\.", "apply-to": "classic_queues", definition: { "message-ttl": 60000 }, priority: 5 },
-      { vhost: "/", name: "lengths", pattern: ".*", "apply-to": "queues", definition: { "max-length": 100, overflow: "reject-publish" }, priority: 0 },
+      {
+        vhost: "/",
+        name: "lengths",
+        pattern: ".*",
+        "apply-to": "queues",
+        definition: { "max-length": 100, overflow: "reject-publish" },
+        priority: 0,
+      },
     ]);
   });
 
@@ -262,8 +302,16 @@ describe("grants", () => {
     rabbit.predefinedExchange("amq.topic").grantPublish(app(stack, "other"), { routingKey: "order.placed" });
     rabbit.addQueue("amq-topic-orders").bindTo("amq.topic", { routingKey: "order.*" });
     const { json } = synth(stack);
-    expect(envOf(container(json, "producer-1"))).toEqual({ RABBITMQ_URL: urlOf("producer"), RABBITMQ_EXCHANGE: "events", RABBITMQ_ROUTING_KEY: "order.placed.eu" });
-    expect(envOf(container(json, "other-1"))).toEqual({ RABBITMQ_URL: urlOf("other"), RABBITMQ_EXCHANGE: "amq.topic", RABBITMQ_ROUTING_KEY: "order.placed" });
+    expect(envOf(container(json, "producer-1"))).toEqual({
+      RABBITMQ_URL: urlOf("producer"),
+      RABBITMQ_EXCHANGE: "events",
+      RABBITMQ_ROUTING_KEY: "order.placed.eu",
+    });
+    expect(envOf(container(json, "other-1"))).toEqual({
+      RABBITMQ_URL: urlOf("other"),
+      RABBITMQ_EXCHANGE: "amq.topic",
+      RABBITMQ_ROUTING_KEY: "order.placed",
+    });
     expect(container(json, "producer-1").depends_on).toEqual([BROKER_CONTAINER, SETUP_JOB]);
     expect(appUsersOf(json).producer.write).toBe("^(events)$");
     expect(appUsersOf(json).other.write).toBe("^(amq\\.topic)$");
@@ -284,7 +332,10 @@ describe("grants", () => {
     const stack = newStack();
     const mine = new Network(stack, "apps");
     const rabbit = rabbitIn(stack);
-    const consumer = new AppContainer(stack, "consumer", { image: ContainerImage.fromRegistry("busybox:1.36"), networks: [mine, net(stack)] });
+    const consumer = new AppContainer(stack, "consumer", {
+      image: ContainerImage.fromRegistry("busybox:1.36"),
+      networks: [mine, net(stack)],
+    });
     rabbit.addQueue("orders").grantConsume(consumer);
     expect(container(synth(stack).json, "consumer-1").networks_advanced).toEqual([
       { name: expect.stringMatching(/^\$\{docker_network\.apps_network_[0-9A-F]+\.name\}$/) },
@@ -319,7 +370,7 @@ function publisherOn(
   type: "direct" | "topic" | "fanout" | "headers",
   bindingKey: string | undefined,
   routingKey: string,
-  options: { internal?: boolean } = {}
+  options: { internal?: boolean } = {},
 ): Build {
   return (s) => {
     const rabbit = rabbitIn(s);
@@ -337,7 +388,9 @@ describe("topology: problems", () => {
     [
       "a dead-letter queue that is never declared",
       (s) => rabbitIn(s).addQueue("orders", { deadLetterQueue: "orders.dlq" }),
-      ['test/rabbitmq: queue "orders": its dead-letter queue is not declared, got "orders.dlq". Fix: declare it with addQueue("orders.dlq")'],
+      [
+        'test/rabbitmq: queue "orders": its dead-letter queue is not declared, got "orders.dlq". Fix: declare it with addQueue("orders.dlq")',
+      ],
     ],
     [
       "a dead-letter queue name with a typo, suggesting the declared one",
@@ -361,7 +414,9 @@ describe("topology: problems", () => {
     [
       "dead-lettering through the default exchange without a routing key",
       (s) => rabbitIn(s).addQueue("orders", { deadLetterExchange: "" }),
-      ['test/rabbitmq: queue "orders": dead-lettering to the default exchange needs a routing key (else messages return to "orders"), got ""'],
+      [
+        'test/rabbitmq: queue "orders": dead-lettering to the default exchange needs a routing key (else messages return to "orders"), got ""',
+      ],
     ],
     [
       "a queue that dead-letters to itself",
@@ -422,17 +477,37 @@ describe("topology: problems", () => {
       },
       ['test/rabbitmq: binding of queue "q": routingKey must be a string of at most 255 bytes'],
     ],
-    ["a publisher whose key no direct binding equals", publisherOn("direct", "order.placed", "order.paid"), [unroutable("direct", "order.paid")]],
+    [
+      "a publisher whose key no direct binding equals",
+      publisherOn("direct", "order.placed", "order.paid"),
+      [unroutable("direct", "order.paid")],
+    ],
     ["a publisher on a direct exchange with no binding", publisherOn("direct", undefined, "k"), [unroutable("direct", "k")]],
-    ["a direct binding that would only match as a pattern", publisherOn("direct", "order.*", "order.placed"), [unroutable("direct", "order.placed")]],
-    ["a topic key with more words than '*' takes", publisherOn("topic", "order.*", "order.placed.eu"), [unroutable("topic", "order.placed.eu")]],
+    [
+      "a direct binding that would only match as a pattern",
+      publisherOn("direct", "order.*", "order.placed"),
+      [unroutable("direct", "order.placed")],
+    ],
+    [
+      "a topic key with more words than '*' takes",
+      publisherOn("topic", "order.*", "order.placed.eu"),
+      [unroutable("topic", "order.placed.eu")],
+    ],
     ["a topic key with fewer words than '*' takes", publisherOn("topic", "order.*", "order"), [unroutable("topic", "order")]],
-    ["a topic key that '#' in the middle cannot reach", publisherOn("topic", "order.#.eu", "order.placed.us"), [unroutable("topic", "order.placed.us")]],
+    [
+      "a topic key that '#' in the middle cannot reach",
+      publisherOn("topic", "order.#.eu", "order.placed.us"),
+      [unroutable("topic", "order.placed.us")],
+    ],
     ["a topic key that differs in case", publisherOn("topic", "Order.#", "order.placed"), [unroutable("topic", "order.placed")]],
     ["a fanout exchange with no binding", publisherOn("fanout", undefined, ""), [unroutable("fanout", "")]],
     ["a headers exchange with no binding, like fanout", publisherOn("headers", undefined, ""), [unroutable("headers", "")]],
-    ["a headers exchange with no binding, whatever the key", publisherOn("headers", undefined, "order.placed"), [unroutable("headers", "order.placed")]],
-    ["a topic binding key \"\" for a non-empty key", publisherOn("topic", "", "order"), [unroutable("topic", "order")]],
+    [
+      "a headers exchange with no binding, whatever the key",
+      publisherOn("headers", undefined, "order.placed"),
+      [unroutable("headers", "order.placed")],
+    ],
+    ['a topic binding key "" for a non-empty key', publisherOn("topic", "", "order"), [unroutable("topic", "order")]],
     [
       "a publisher on an internal exchange",
       publisherOn("fanout", "", "", { internal: true }),
@@ -488,13 +563,18 @@ describe("topology: problems", () => {
         rabbit.addQueue("orders");
         new RabbitMqQueue(rabbit, "ordres", "quorum").grantConsume(app(s));
       },
-      ['test/rabbitmq: consumer of queue "ordres" (test/app): the queue is not declared, got "ordres". Fix: declare it with addQueue("ordres")'],
+      [
+        'test/rabbitmq: consumer of queue "ordres" (test/app): the queue is not declared, got "ordres". Fix: declare it with addQueue("ordres")',
+      ],
     ],
     [
       "a consumer whose own networks leave out the broker's",
       (s) => {
         const rabbit = rabbitIn(s);
-        const consumer = new AppContainer(s, "consumer", { image: ContainerImage.fromRegistry("busybox:1.36"), networks: [new Network(s, "apps")] });
+        const consumer = new AppContainer(s, "consumer", {
+          image: ContainerImage.fromRegistry("busybox:1.36"),
+          networks: [new Network(s, "apps")],
+        });
         rabbit.addQueue("q").grantConsume(consumer);
       },
       ['test/consumer: the app shares no network with broker test/rabbitmq (its network is test/net), got ["test/apps"]'],
@@ -505,7 +585,9 @@ describe("topology: problems", () => {
         rabbitIn(s)
           .addQueue("q")
           .grantConsume({} as any),
-      ['test/rabbitmq: consumer of queue "q": the grantee is not an app container, got {}. Fix: pass an AppContainer (or another IBrokerClient)'],
+      [
+        'test/rabbitmq: consumer of queue "q": the grantee is not an app container, got {}. Fix: pass an AppContainer (or another IBrokerClient)',
+      ],
     ],
     [
       "a queue declared twice",
@@ -560,7 +642,9 @@ describe("topology: problems", () => {
         rabbit.addExchange("events");
         rabbit.addExchange("events");
       },
-      ['test/rabbitmq: exchange declared twice, got "events". Fix: declare each exchange once (addExchange) and reuse the handle it returns'],
+      [
+        'test/rabbitmq: exchange declared twice, got "events". Fix: declare each exchange once (addExchange) and reuse the handle it returns',
+      ],
     ],
     [
       "an exchange type with a typo, with a did-you-mean",
@@ -591,7 +675,9 @@ describe("topology: problems", () => {
     [
       "a policy target that does not exist",
       (s) => rabbitIn(s).addPolicy("p", { pattern: ".*", definition: { "max-length": 1 }, applyTo: "queue" as any }),
-      ['test/rabbitmq: policy "p": applyTo is not one of "queues", "exchanges", "all", "classic_queues", "quorum_queues", "streams", got "queue"'],
+      [
+        'test/rabbitmq: policy "p": applyTo is not one of "queues", "exchanges", "all", "classic_queues", "quorum_queues", "streams", got "queue"',
+      ],
     ],
     [
       "a fractional policy priority",
@@ -604,7 +690,10 @@ describe("topology: problems", () => {
         rabbitIn(s, { name: "mq-a" }, "a").addQueue("q", { deadLetterQueue: "none" });
         rabbitIn(s, { name: "mq-b" }, "b").addQueue("q").bindTo("none");
       },
-      ['test/a: queue "q": its dead-letter queue is not declared, got "none"', 'test/b: binding of queue "q": the exchange is not declared, got "none"'],
+      [
+        'test/a: queue "q": its dead-letter queue is not declared, got "none"',
+        'test/b: binding of queue "q": the exchange is not declared, got "none"',
+      ],
     ],
   ];
   test.each(rejects)("rejects %s", (_name, build, expected) => {
@@ -637,7 +726,10 @@ describe("topology: problems", () => {
         rabbit.addExchange("dlx");
       },
     ],
-    ["a predefined dead-letter exchange by name", (s) => rabbitIn(s).addQueue("orders", { deadLetterExchange: "amq.direct", deadLetterRoutingKey: "dead" })],
+    [
+      "a predefined dead-letter exchange by name",
+      (s) => rabbitIn(s).addQueue("orders", { deadLetterExchange: "amq.direct", deadLetterRoutingKey: "dead" }),
+    ],
     [
       "dead-lettering through the default exchange to a queue declared later",
       (s) => {
@@ -693,7 +785,7 @@ describe("topology: problems", () => {
     ["a fanout exchange with any key once a queue is bound", publisherOn("fanout", "ignored", "whatever")],
     ["a headers exchange (routing by headers, not checked)", publisherOn("headers", "", "")],
     ["a headers exchange with a binding, whatever the key", publisherOn("headers", "any", "order.placed")],
-    ["a topic binding key \"\" and an empty publish key (both no words)", publisherOn("topic", "", "")],
+    ['a topic binding key "" and an empty publish key (both no words)', publisherOn("topic", "", "")],
     [
       "a predefined exchange with a binding",
       (s) => {
@@ -743,7 +835,10 @@ describe("topology: problems", () => {
       "a policy on exchanges",
       (s) => rabbitIn(s).addPolicy("ae", { pattern: "^events$", applyTo: "exchanges", definition: { "alternate-exchange": "unrouted" } }),
     ],
-    ["a policy with a negative priority", (s) => rabbitIn(s).addPolicy("low", { pattern: ".*", definition: { "max-length": 1 }, priority: -1 })],
+    [
+      "a policy with a negative priority",
+      (s) => rabbitIn(s).addPolicy("low", { pattern: ".*", definition: { "max-length": 1 }, priority: -1 }),
+    ],
   ];
 
   test.each(accepts)("accepts %s", (_name, build) => {
