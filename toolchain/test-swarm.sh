@@ -136,7 +136,9 @@ build_image() {
   [ -f "$suite_script" ] || die "no debootstrap script $suite_script"
   log "building $name"
   work=$(mktemp -d "$TOOLCHAIN_CACHE/rootfs-swarm-$kind.XXXX")
-  "build_$kind" "$work/rootfs" "$name" "$hash" || { rm -rf "$work"; return 1; }
+  # (not under ||: set -e must stop the build at its first failing step; a
+  # failed build's folder stays for a look, as images.sh leaves it)
+  "build_$kind" "$work/rootfs" "$name" "$hash"
   rm -rf "$work"
   # Older recipes' images go, unless a container still uses them.
   docker images --format '{{.Repository}}:{{.Tag}}' "cdktf-docker-messaging/test-swarm-$kind" \
@@ -355,7 +357,7 @@ form_swarm() {
 # ---------------------------------------------------------------- images --
 
 load_images() { # each stack image into every engine that lacks its id
-  local img id n targets fifos pids tmp start
+  local img id n targets fifos pids tmp start loaded=()
   tmp=$(mktemp -d)
   for img in $(stack_images); do
     id=$(docker image inspect -f '{{.Id}}' "$img" 2>/dev/null) \
@@ -380,8 +382,13 @@ load_images() { # each stack image into every engine that lacks its id
         || { rm -rf "$tmp"; die "$img did not load into swarm-engine-$n"; }
     done
     log "loaded $img into engines ${targets[*]} in $((SECONDS - start)) s"
+    loaded+=("${targets[@]}")
   done
   rm -rf "$tmp"
+  # images.sh rebuilt an image: its old copy in the engines goes (unless used)
+  for n in $(printf '%s\n' ${loaded[@]+"${loaded[@]}"} | sort -u); do
+    E "$n" image prune -f >/dev/null
+  done
 }
 
 registry_config_digest() { # REPO TAG: the config digest (= image id) the registry holds
