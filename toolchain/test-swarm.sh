@@ -65,6 +65,10 @@ REGISTRY_PUSH=127.0.0.1:${PORT_BASE}0
 label=cdktf-docker-messaging.recipe
 config_label=cdktf-docker-messaging.test-swarm.config
 env_file=$TOOLCHAIN_CACHE/test-swarm.env
+case $DOCKER_HOST in # the machine's engine runs the Swarm's containers, not an engine of it
+  tcp://127.0.0.1:${PORT_BASE}[0-9] | tcp://localhost:${PORT_BASE}[0-9])
+    echo "test-swarm: DOCKER_HOST=$DOCKER_HOST is a test-swarm engine; unset it (the machine's engine runs them)" >&2; exit 1 ;;
+esac
 
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=forky
