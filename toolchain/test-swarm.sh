@@ -257,7 +257,11 @@ run_engine() {
 
 # ----------------------------------------------------------------- swarm --
 
-node_state() { E "$1" info -f '{{.Swarm.LocalNodeState}} {{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}' 2>/dev/null || echo "down"; }
+node_state() { # "STATE CLUSTER NODE" of engine N, or "down"
+  local s
+  s=$(E "$1" info -f '{{.Swarm.LocalNodeState}} {{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}' 2>/dev/null) || s=""
+  echo "${s:-down}"
+}
 
 swarm_ready() { # 0 when engine 1 sees exactly the three engines' nodes Ready
   local ids="" n line
@@ -473,17 +477,18 @@ cmd_down() {
   rm -f "$env_file"
 }
 
+container_state() { local s; s=$(docker ps -a --filter "name=^/$1\$" --format '{{.State}}'); echo "${s:-absent}"; }
+
 cmd_status() {
-  local n
+  local n version
   for n in $(seq 1 $NODES); do
-    printf 'swarm-engine-%s  %-9s  DOCKER_HOST=%s  swarm %s (%s)  %s\n' "$n" \
-      "$(docker container inspect -f '{{.State.Status}}' "swarm-engine-$n" 2>/dev/null || echo absent)" \
-      "$(engine_api "$n")" "$(engine_ip "$n")" "$(node_state "$n" | cut -d' ' -f1)" \
-      "$(E "$n" version -f 'Docker {{.Server.Version}}' 2>/dev/null || echo 'no API')"
+    version=$(E "$n" version -f 'Docker {{.Server.Version}}' 2>/dev/null) || version="no API"
+    printf 'swarm-engine-%s  %-8s  DOCKER_HOST=%s  swarm %s (%s)  %s\n' "$n" \
+      "$(container_state "swarm-engine-$n")" "$(engine_api "$n")" "$(engine_ip "$n")" \
+      "$(node_state "$n" | cut -d' ' -f1)" "$version"
   done
-  printf '%s  %-9s  push %s/REPO:TAG, services pull %s/REPO:TAG\n' "$REGISTRY" \
-    "$(docker container inspect -f '{{.State.Status}}' "$REGISTRY" 2>/dev/null || echo absent)" \
-    "$REGISTRY_PUSH" "$REGISTRY_ALIAS"
+  printf '%s  %-8s  push %s/REPO:TAG, services pull %s/REPO:TAG\n' "$REGISTRY" \
+    "$(container_state "$REGISTRY")" "$REGISTRY_PUSH" "$REGISTRY_ALIAS"
   E 1 node ls --format 'node {{.Hostname}}  {{.Status}}  {{.Availability}}  {{.ManagerStatus}}' 2>/dev/null || true
 }
 
