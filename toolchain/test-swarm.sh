@@ -17,12 +17,18 @@
 # Addresses (everything on the bridge network swarm-net, $SWARM_SUBNET):
 #   engine N   API tcp://127.0.0.1:2375N from the host (inside: 0.0.0.0:2375,
 #              plain HTTP, so published on loopback only); swarm address .1N
-#   registry   services and engines name images swarm-registry:5000/REPO:TAG;
-#              the host pushes the same repository as 127.0.0.1:23750/REPO:TAG
-#              (`test-swarm.sh push IMAGE`). A registry serves a repository
-#              whatever host name the client used, and the outer engine (20.10)
-#              trusts 127.0.0.0/8 registries as insecure by default; the inner
-#              engines run with --insecure-registry swarm-registry:5000.
+#   registry   one name everywhere: 127.0.0.1:23750/REPO:TAG ($SWARM_REGISTRY).
+#              On the host that is the registry's published port; inside each
+#              engine, socat (started by the entrypoint before dockerd,
+#              SWARM_REGISTRY_FORWARD) forwards the engine's own
+#              127.0.0.1:23750 to swarm-registry:5000. So an image a daemon
+#              pushes (Terraform's docker_registry_image pushes through engine
+#              1) is read back by the host under the same name (the provider
+#              reads the digest itself, over HTTP, from the name's registry),
+#              and every node pulls it under that name. dockerd (inner 28.5,
+#              outer 20.10) trusts 127.0.0.0/8 registries as insecure (plain
+#              HTTP) by default. The in-network name swarm-registry:5000 still
+#              pulls in the engines (--insecure-registry) but is not the host's.
 #   outside    none: the engines and the registry resolve only container names
 #              (--dns 127.0.0.1: other names fail within about 2 s), so a stray
 #              Docker Hub reference fails instead of leaving the machine; the
@@ -48,7 +54,8 @@
 #           nodes, load the stack images; writes $TOOLCHAIN_CACHE/test-swarm.env
 #   down    remove engines, registry and network; volumes kept unless --volumes
 #   env     export lines for tests (also in $TOOLCHAIN_CACHE/test-swarm.env)
-#   smoke   overlay + dnsrr service across the nodes, registry push and pulls
+#   smoke   overlay + dnsrr service across the nodes; the registry's one name:
+#           host push -> every engine pulls, engine 1 push -> host reads
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -60,8 +67,8 @@ net_prefix=${SUBNET%.*}                  # 10.213.0
 PORT_BASE=${SWARM_PORT_BASE:-2375}       # engine N: 127.0.0.1:${PORT_BASE}N, registry: ${PORT_BASE}0
 NETWORK=swarm-net
 REGISTRY=swarm-registry
-REGISTRY_ALIAS=swarm-registry:5000
-REGISTRY_PUSH=127.0.0.1:${PORT_BASE}0
+REGISTRY_ALIAS=swarm-registry:5000      # the registry on swarm-net (the engines' forward target)
+REGISTRY_PUSH=127.0.0.1:${PORT_BASE}0    # its one name: the host's published port, the engines' forward
 label=cdktf-docker-messaging.recipe
 config_label=cdktf-docker-messaging.test-swarm.config
 env_file=$TOOLCHAIN_CACHE/test-swarm.env
@@ -246,6 +253,7 @@ run_engine() {
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
     --cgroupns private --tmpfs /run --stop-timeout 30 \
+    -e "SWARM_REGISTRY_FORWARD=$REGISTRY_PUSH=$REGISTRY_ALIAS" \
     -v "swarm-engine-$n:/var/lib/docker" \
     -p "127.0.0.1:${PORT_BASE}$n:2375" ${publish[@]+"${publish[@]}"} \
     "$(image_ref engine)" \
@@ -405,18 +413,18 @@ registry_config_digest() { # REPO TAG: the config digest (= image id) the regist
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])' 2>/dev/null || true
 }
 
-push_images() { # push IMAGE...: host images into the registry, as swarm-registry:5000/IMAGE
+push_images() { # push IMAGE...: host images into the registry, as 127.0.0.1:23750/IMAGE
   local img repo tag id
   for img in "$@"; do
     id=$(docker image inspect -f '{{.Id}}' "$img") || die "no image $img on the machine's engine"
     repo=${img%:*}; tag=${img##*:}; [ "$repo" != "$img" ] || tag=latest
     if [ "$(registry_config_digest "$repo" "$tag")" = "$id" ]; then
-      log "$REGISTRY_ALIAS/$repo:$tag is current"; continue
+      log "$REGISTRY_PUSH/$repo:$tag is current"; continue
     fi
     docker tag "$img" "$REGISTRY_PUSH/$repo:$tag"
     docker push -q "$REGISTRY_PUSH/$repo:$tag" >/dev/null
     docker rmi "$REGISTRY_PUSH/$repo:$tag" >/dev/null
-    log "pushed $img as $REGISTRY_ALIAS/$repo:$tag"
+    log "pushed $img as $REGISTRY_PUSH/$repo:$tag"
   done
 }
 
@@ -426,8 +434,8 @@ write_env() {
     echo "# toolchain/test-swarm.sh up wrote this: the test Swarm's addresses."
     for n in $(seq 1 $NODES); do echo "export SWARM_ENGINE_$n=$(engine_api "$n")"; done
     echo "export SWARM_MANAGER=$(engine_api 1)          # DOCKER_HOST for swarm/stack commands"
-    echo "export SWARM_REGISTRY=$REGISTRY_ALIAS          # what services and engines name"
-    echo "export SWARM_REGISTRY_PUSH=$REGISTRY_PUSH      # the same registry, from the host"
+    echo "export SWARM_REGISTRY=$REGISTRY_PUSH      # image names' registry, on the host and in every engine"
+    echo "export SWARM_REGISTRY_PUSH=$REGISTRY_PUSH # (the same; an older name)"
     echo "export SWARM_NETWORK=$NETWORK"
     echo "export SWARM_NODE_LABEL=cdktf-docker-messaging.swarm-node"
     for n in $(seq 1 $NODES); do
@@ -487,8 +495,8 @@ cmd_status() {
       "$(container_state "swarm-engine-$n")" "$(engine_api "$n")" "$(engine_ip "$n")" \
       "$(node_state "$n" | cut -d' ' -f1)" "$version"
   done
-  printf '%s  %-8s  push %s/REPO:TAG, services pull %s/REPO:TAG\n' "$REGISTRY" \
-    "$(container_state "$REGISTRY")" "$REGISTRY_PUSH" "$REGISTRY_ALIAS"
+  printf '%s  %-8s  %s/REPO:TAG on the host and in every engine\n' "$REGISTRY" \
+    "$(container_state "$REGISTRY")" "$REGISTRY_PUSH"
   E 1 node ls --format 'node {{.Hostname}}  {{.Status}}  {{.Availability}}  {{.ManagerStatus}}' 2>/dev/null || true
 }
 
@@ -569,21 +577,33 @@ cmd_smoke() {
     sleep 1
   done
   log "overlay network $net removed from every node"
-  # Registry: a tiny image pushed from the host, pulled by every engine.
-  local tmp id tiny=swarm-smoke/tiny:1
+  # Registry, under its one name $REGISTRY_PUSH: a tiny image pushed from
+  # the host, pulled by every engine; then pushed THROUGH engine 1 (as
+  # Terraform's docker_registry_image does), read back by the host over HTTP
+  # (as the provider reads its digest) and pulled by the other engines.
+  local tmp id tiny=swarm-smoke/tiny:1 relay=swarm-smoke/tiny:relay
   tmp=$(mktemp -d); echo "test-swarm smoke" > "$tmp/smoke.txt"
   id=$(tar -C "$tmp" --mtime=@0 --owner=0 --group=0 -c smoke.txt | docker import -c 'CMD ["/smoke.txt"]' - "$tiny")
   rm -rf "$tmp"
   push_images "$tiny"
   for n in $(seq 1 $NODES); do
-    E "$n" rmi "$REGISTRY_ALIAS/$tiny" >/dev/null 2>&1 || true
-    E "$n" pull -q "$REGISTRY_ALIAS/$tiny" >/dev/null
-    [ "$(E "$n" image inspect -f '{{.Id}}' "$REGISTRY_ALIAS/$tiny")" = "$id" ] \
+    E "$n" rmi "$REGISTRY_PUSH/$tiny" >/dev/null 2>&1 || true
+    E "$n" pull -q "$REGISTRY_PUSH/$tiny" >/dev/null \
+      || die "swarm-engine-$n cannot pull $REGISTRY_PUSH/$tiny (its registry forward: /var/log/swarm-registry-forward.log)"
+    [ "$(E "$n" image inspect -f '{{.Id}}' "$REGISTRY_PUSH/$tiny")" = "$id" ] \
       || die "swarm-engine-$n pulled another image than the host pushed"
-    E "$n" rmi "$REGISTRY_ALIAS/$tiny" >/dev/null
   done
+  log "registry: pushed from the host as $REGISTRY_PUSH/$tiny, pulled by every engine under that name"
+  E 1 tag "$REGISTRY_PUSH/$tiny" "$REGISTRY_PUSH/$relay"
+  E 1 push -q "$REGISTRY_PUSH/$relay" >/dev/null || die "swarm-engine-1 cannot push to $REGISTRY_PUSH"
+  [ "$(registry_config_digest "${relay%:*}" "${relay##*:}")" = "$id" ] \
+    || die "the host does not read $REGISTRY_PUSH/$relay back (pushed by swarm-engine-1)"
+  for n in $(seq 2 $NODES); do
+    E "$n" pull -q "$REGISTRY_PUSH/$relay" >/dev/null || die "swarm-engine-$n cannot pull $REGISTRY_PUSH/$relay"
+  done
+  for n in $(seq 1 $NODES); do E "$n" rmi "$REGISTRY_PUSH/$tiny" "$REGISTRY_PUSH/$relay" >/dev/null 2>&1 || true; done
   docker rmi "$tiny" >/dev/null
-  log "registry: pushed from the host as $REGISTRY_PUSH/$tiny, pulled by every engine as $REGISTRY_ALIAS/$tiny"
+  log "registry: pushed by swarm-engine-1 as $REGISTRY_PUSH/$relay, read by the host and pulled by the others"
   log "smoke passed in $((SECONDS - start)) s"
 }
 

@@ -41,4 +41,17 @@ else
   done
 fi
 
+# The registry under the name the host uses: SWARM_REGISTRY_FORWARD=
+# "127.0.0.1:23750=swarm-registry:5000" (test-swarm.sh sets it) forwards the
+# engine's own loopback port to the registry container, so an image named
+# 127.0.0.1:23750/REPO:TAG pulls and pushes here as it does on the host (where
+# that port is the registry's published one). dockerd treats 127.0.0.0/8
+# registries as insecure (plain HTTP) without a flag. socat forks a child per
+# connection, which resolves the target then: the registry may start later.
+if [ -n "${SWARM_REGISTRY_FORWARD:-}" ]; then
+  listen=${SWARM_REGISTRY_FORWARD%%=*} target=${SWARM_REGISTRY_FORWARD#*=}
+  socat -lf /var/log/swarm-registry-forward.log \
+    "TCP-LISTEN:${listen##*:},bind=${listen%:*},fork,reuseaddr" "TCP:$target" &
+fi
+
 exec dockerd "$@"
