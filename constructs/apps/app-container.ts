@@ -6,7 +6,9 @@ import { closestMatch } from "../errors/did-you-mean";
 import { fail, report } from "../errors/problems";
 import { ContainerImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
-import type { Container } from "../private/bindings";
+import type { Container, Service } from "../private/bindings";
+import { declareService } from "../private/service-spec";
+import { swarmOf } from "../provider/swarm-target";
 import { declareContainer, type PublishedPort } from "../private/container-spec";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { checkInteger, checkIpAddress, checkKnownKeys, checkLabels, checkOneOf, checkPort, isToken } from "../private/validation";
@@ -150,8 +152,10 @@ const OUR_NAMES = [...Object.keys(APP_SETTINGS), ...Object.values(ConnectionEnv)
  */
 export class AppContainer extends Construct implements IBrokerClient, IMetricsSource {
   public readonly appName: string;
-  /** The replicas' docker_container resources, in order (the first is `node.defaultChild`). */
+  /** The replicas' docker_container resources, in order (the first is `node.defaultChild`); none on a Swarm. */
   public readonly containers: Container[];
+  /** On a Swarm: the app's docker_service (`replicas` tasks; also `node.defaultChild`). */
+  public readonly service?: Service;
   private readonly environment: Record<string, string>;
   private readonly pinnedNetworks?: readonly INetwork[];
   private readonly wirings: BrokerWiring[] = [];
@@ -212,6 +216,41 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
 
     const image = props.image.bind(this);
     this.containers = [];
+    const swarm = swarmOf(this);
+    if (swarm) {
+      // One service of `replicas` tasks; a new image or setting rolls one task at a time, started before the old one stops.
+      this.service = declareService(
+        this,
+        "service",
+        {
+          name: this.appName,
+          image,
+          component: "app",
+          networks: () => this.networks().map((network) => ({ network })),
+          volumes: () => this.wiredVolumes(),
+          env: () => this.renderedEnvironment(),
+          ports: checkSwarmPorts(this, ports),
+          healthCheck,
+          memoryMb,
+          restart,
+          destroyGraceSeconds: props.stopGracePeriodSeconds ?? 10,
+          labels: props.labels,
+          command,
+          dependsOn: () => this.startDependencies(),
+          hardening,
+        },
+        {
+          swarm,
+          replicas,
+          updateOrder: "start-first",
+          // The apps read RABBITMQ_URL_FILE and KAFKA_SASL_PASSWORD_FILE (apps/README "Secrets from files").
+          secretEnv: { mode: "files" },
+          convergeTimeoutSeconds: props.startTimeoutSeconds ?? 120,
+        },
+      );
+      this.node.defaultChild = this.service;
+      return;
+    }
     for (let i = 1; i <= replicas; i++) {
       this.containers.push(
         declareContainer(this, `replica-${i}`, {
@@ -334,6 +373,25 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     }
     return dependencies;
   }
+}
+
+/**
+ * On a Swarm a published port is bound in host mode on every address of the
+ * Swarm node that runs the task: no loopback-only binding exists there, so
+ * the user says so with hostIp "0.0.0.0".
+ */
+function checkSwarmPorts(scope: Construct, ports: PublishedPort[]): PublishedPort[] {
+  for (const p of ports) {
+    if ((p.hostIp ?? "127.0.0.1") !== "0.0.0.0") {
+      report(
+        scope,
+        `on a Swarm, port ${p.hostPort} would be published on every address of the Swarm node running the task, not on ${p.hostIp ?? "127.0.0.1"}`,
+        p.hostIp ?? "127.0.0.1",
+        'set hostIp: "0.0.0.0" to publish it on the node\'s addresses, or do not publish it (services reach the app over the network)',
+      );
+    }
+  }
+  return ports;
 }
 
 /** The replicas are `<name>-<i>`: Docker's grammar applies to those, so a one-character name is fine. */

@@ -1,12 +1,14 @@
-import { Fn, TerraformOutput, TerraformStack, TerraformVariable, type ITerraformDependable } from "cdktf";
+import { Annotations, Fn, TerraformOutput, TerraformStack, TerraformVariable, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { HealthCheck } from "../apps/health-check";
 import { deferCheck, fail, report } from "../errors/problems";
 import { captureUserLocation } from "../errors/source-location";
 import { ContainerImage, type BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
-import type { Container } from "../private/bindings";
+import type { Container, Service } from "../private/bindings";
 import { declareContainer, type Late, type PublishedPort } from "../private/container-spec";
+import { declareService } from "../private/service-spec";
+import { swarmOf, type ResolvedSwarm } from "../provider/swarm-target";
 import { Labels } from "../private/labels";
 import { escapeTemplate, sha256, terraformIdentifier } from "../private/terraform-text";
 import { checkHostname, checkInteger, checkKnownKeys, checkLabels, checkOneOf, claimName, isToken } from "../private/validation";
@@ -269,6 +271,23 @@ export interface BrokerNodeSpec {
    * the `rolling-check` label for the rolling-replace command.
    */
   readonly rollingCheck?: string;
+  /**
+   * The image's own start command (its CMD), which a Swarm node's start
+   * wrapper execs after exporting the node's secrets when `command` is not
+   * given (e.g. `["rabbitmq-server"]`).
+   * @default - none: on a Swarm, a node with secret settings and no `command` is refused
+   */
+  readonly startCommand?: string[];
+  /**
+   * The health check of a node on a Swarm: it must pass without the node's
+   * peers. Swarm puts a task into service DNS only once it is healthy (moby
+   * daemon/cluster/executor/container/controller.go), and a node resolves
+   * its peers to form the cluster: a check that needs the cluster formed
+   * would keep every node out of DNS, and the cluster from forming, forever.
+   * Readiness of the cluster is what the set-up job waits for instead.
+   * @default - no health check on a Swarm
+   */
+  readonly swarmHealthCheck?: HealthCheck;
 }
 
 /**
@@ -294,6 +313,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   /** dataRemovalPolicy, once checked (an invalid one was reported and counts as "retain"). */
   private readonly removalPolicy?: RemovalPolicy;
   private readonly nodeContainers: Container[] = [];
+  private readonly nodeServices: Service[] = [];
   /** The derived passwords made so far, by user: each Fn.sha256 call is a new Token, and equal wirings must compare equal. */
   private readonly derivedPasswords = new Map<string, string>();
   private credentialsKeyValue?: string;
@@ -441,7 +461,17 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
 
   /** Created before a wired app: the broker's containers (healthy first, see `wait`). */
   public startDependencies(): ITerraformDependable[] {
-    return [...this.nodeContainers];
+    return [...this.nodeContainers, ...this.nodeServices];
+  }
+
+  /** Every node's workload: its container on one engine, its service on a Swarm (what a set-up job waits for). */
+  protected get nodeWorkloads(): ITerraformDependable[] {
+    return [...this.nodeContainers, ...this.nodeServices];
+  }
+
+  /** On a Swarm: the broker's services (one a node), in order; empty on one engine. */
+  public get services(): readonly Service[] {
+    return this.nodeServices;
   }
 
   /** The identifier Terraform variables and outputs of this broker start with (`orders-mq` -> `orders_mq`). */
@@ -464,13 +494,14 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
    * (exists only once healthy), a stop grace period. The first node is this
    * construct's defaultChild.
    */
-  protected addNode(node: BrokerNode, spec: BrokerNodeSpec): Container {
+  protected addNode(node: BrokerNode, spec: BrokerNodeSpec): Container | Service {
     const aliases = node.name === this.brokerName ? [node.name] : [node.name, this.brokerName];
     // With tls: the server certificate volume (read-only), created after the
     // certificates job, and replaced when the job issues new certificates.
     const tls = this.tls?.brokerAttachment();
     const dependsOn = [...(spec.dependsOn ?? []), ...(tls?.dependsOn ?? [])];
-    const container = declareContainer(this, node.containerId, {
+    const swarm = swarmOf(this);
+    const workload = {
       name: node.name,
       hostname: node.name,
       image: this.image,
@@ -500,10 +531,61 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
         ...(this.nodes.length > 1 && spec.rollingCheck ? { [Labels.rollingCheck]: spec.rollingCheck } : {}),
         ...(tls?.labels ?? {}),
       },
-    });
+    };
+    if (swarm) {
+      if (workload.ports.length > 0) {
+        Annotations.of(this).addWarning(
+          `${node.name}: on a Swarm, host ports (${workload.ports.map((p) => p.hostPort).join(", ")}) are published in host mode on every address of the Swarm node that runs the broker node, not on 127.0.0.1`,
+        );
+      }
+      if (spec.command === undefined && spec.startCommand === undefined) {
+        report(
+          this,
+          `broker kind ${this.kind} gives its nodes no startCommand: on a Swarm their secrets are exported by a wrapper that must exec it`,
+          node.name,
+          "set startCommand (the image's CMD) in the kind's BrokerNodeSpec",
+        );
+      }
+      const service = declareService(
+        this,
+        node.containerId,
+        { ...workload, healthCheck: spec.swarmHealthCheck, waitTimeoutSeconds: undefined },
+        {
+          swarm,
+          replicas: 1,
+          constraints: this.swarmConstraints(swarm, node),
+          // The node's volume and name are its own: the old task stops before the new one starts.
+          updateOrder: "stop-first",
+          secretEnv: { mode: "exported", startCommand: spec.startCommand ?? [] },
+          convergeTimeoutSeconds: this.baseProps.startTimeoutSeconds ?? 180,
+        },
+      );
+      if (this.nodeServices.length === 0) this.node.defaultChild = service;
+      this.nodeServices.push(service);
+      return service;
+    }
+    const container = declareContainer(this, node.containerId, workload);
     if (this.nodeContainers.length === 0) this.node.defaultChild = container;
     this.nodeContainers.push(container);
     return container;
+  }
+
+  /** The placement constraint that pins `node` to its Swarm node (reported when the Swarm lists too few). */
+  private swarmConstraints(swarm: ResolvedSwarm, node: BrokerNode): string[] {
+    const { label, values } = swarm.brokerNodes;
+    if (values.length === 0) return []; // reported by DockerHost
+    if (node.index > values.length) {
+      if (node.index === values.length + 1) {
+        report(
+          this,
+          `broker ${this.brokerName} has ${this.nodes.length} nodes but the Swarm lists ${values.length} Swarm nodes for broker nodes (swarm.brokerNodes.values): two nodes would share one machine`,
+          this.nodes.length,
+          `add Swarm nodes (label ${label}=<value>) and list their values in swarm.brokerNodes.values, or use nodes: ${values.length >= 3 ? (values.length % 2 === 1 ? values.length : values.length - 1) : 1}`,
+        );
+      }
+      return [];
+    }
+    return [`node.labels.${label}==${values[node.index - 1]}`];
   }
 
   /**
@@ -542,6 +624,16 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     description: BrokerKindDescription,
   ): ITlsCertificates | undefined {
     if (tls === undefined) return undefined;
+    if (swarmOf(this) !== undefined) {
+      // The certificates live in volumes a job fills on one engine; a Swarm's nodes would not see them.
+      report(
+        this,
+        "tls is not available on a Swarm yet: the certificates are written into volumes on one engine, which other Swarm nodes cannot mount",
+        tls,
+        "leave tls unset on a Swarm for now, or deploy this broker to one engine",
+      );
+      return undefined;
+    }
     const fix =
       'pass { certificates: "generate" } to make them at deploy, or { certificates: TlsCertificates.fromFiles(scope, "certs", { caFile, certFile, keyFile, keyOwnerUid, keyOwnerGid }) }';
     if (tls === null || typeof tls !== "object" || Array.isArray(tls)) {
@@ -826,4 +918,13 @@ function checkMetricsHostPort(scope: Construct, metricsBase: number, count: numb
 /** The endpoint `hostname:port`. */
 export function endpointOf(hostname: string, port: number): BrokerEndpoint {
   return { hostname, port, address: `${hostname}:${port}` };
+}
+
+/** A broker's first node container, for the kinds' `container` getter: on a Swarm there is none. */
+export function firstContainer(broker: BrokerBase): Container {
+  const first = broker.containers[0];
+  if (first === undefined) {
+    throw new Error(`broker ${broker.brokerName} runs on a Swarm: its nodes are services (broker.services), not containers`);
+  }
+  return first;
 }

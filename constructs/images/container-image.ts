@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { TerraformStack } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
-import { DataDockerImage, Image } from "../private/bindings";
+import { DataDockerImage, Image, RegistryImage as DockerRegistryImage } from "../private/bindings";
+import { swarmOf } from "../provider/swarm-target";
 import { hashBuildContext } from "../private/build-context-hash";
 import { report } from "../errors/problems";
 import { checkKnownKeys } from "../private/validation";
@@ -66,6 +67,14 @@ export interface BoundImage {
   readonly imageId: string;
   /** The image name (`repo:tag`), for humans and for the tag checks. */
   readonly imageName: string;
+  /**
+   * How a Swarm service names the image, which every Swarm node pulls or
+   * finds by that name: a built image's pushed `registry/repo:tag@sha256:...`
+   * (by digest: Swarm pins a digest into the spec, and a tag alone would
+   * show as a change on every plan).
+   * @default - imageName
+   */
+  readonly serviceImage?: string;
 }
 
 /**
@@ -270,7 +279,18 @@ class BuiltImage extends ContainerImage {
       );
     }
     const contextHash = fs.existsSync(this.directory) ? hashBuildContext(this.directory) : sha256(`missing ${this.directory}`);
-    const imageName = `${this.repository}:${this.options.tag ?? contextHash.slice(0, 12)}`;
+    const swarm = swarmOf(consumer);
+    if (swarm && swarm.registry === undefined) {
+      report(
+        consumer,
+        "a built image on a Swarm needs a registry: the Swarm's nodes pull it from there",
+        this.directory,
+        'set swarm.registry on the DockerHost (e.g. "registry.internal:5000"), or use ContainerImage.fromRegistry with an image the nodes can pull',
+      );
+    }
+    // On a Swarm the image is named in the registry (built on the manager, then pushed).
+    const repository = swarm?.registry !== undefined ? `${swarm.registry}/${this.repository}` : this.repository;
+    const imageName = `${repository}:${this.options.tag ?? contextHash.slice(0, 12)}`;
     const image = new Image(scope, "image", {
       name: imageName,
       keepLocally: this.options.keepLocally ?? false,
@@ -281,6 +301,13 @@ class BuiltImage extends ContainerImage {
         ...(this.options.buildArgs ? { buildArgs: this.options.buildArgs } : {}),
       },
     });
-    return { imageId: image.imageId, imageName };
+    if (swarm?.registry === undefined) return { imageId: image.imageId, imageName };
+    // Pushed through the manager's engine; the digest read back is what services run.
+    const pushed = new DockerRegistryImage(scope, "pushed", {
+      name: image.name,
+      keepRemotely: true,
+      triggers: { context_sha256: contextHash },
+    });
+    return { imageId: image.imageId, imageName, serviceImage: `${imageName}@${pushed.sha256Digest}` };
   }
 }

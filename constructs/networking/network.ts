@@ -1,12 +1,19 @@
 import { Construct, type IConstruct } from "constructs";
 import { DockerNetwork } from "../private/bindings";
 import { labelList } from "../private/labels";
+import { swarmOf } from "../provider/swarm-target";
 import { checkBoolean, checkDockerName, checkKnownKeys, checkLabels, claimName } from "../private/validation";
 
 /** A Docker network that brokers and apps join. */
 export interface INetwork extends IConstruct {
   /** The network name (a Token: it carries the dependency on the network). */
   readonly networkName: string;
+  /**
+   * The network's id, where known: a Swarm service names its networks by id
+   * (by name, kreuzwerker/docker replaces the service on every plan).
+   * @default - the name is used
+   */
+  readonly networkId?: string;
 }
 
 /** Props of a {@link Network}. */
@@ -33,12 +40,13 @@ export interface NetworkProps {
 const NETWORK_PROPS: Record<keyof NetworkProps, true> = { name: true, internal: true, labels: true };
 
 /**
- * A user-defined bridge network. Containers on it resolve each other by
- * container name and network alias (Docker's embedded DNS), which the broker
- * endpoints rely on.
+ * A user-defined bridge network (on a Swarm: an attachable overlay network).
+ * Containers on it resolve each other by container name and network alias
+ * (Docker's embedded DNS), which the broker endpoints rely on.
  */
 export class Network extends Construct implements INetwork {
   public readonly networkName: string;
+  public readonly networkId: string;
   /** The underlying docker_network resource. */
   public readonly resource: DockerNetwork;
 
@@ -51,13 +59,18 @@ export class Network extends Construct implements INetwork {
     }
     checkBoolean(this, "internal", props.internal);
     checkLabels(this, "labels", props.labels);
+    // On a Swarm: an overlay network spanning the nodes, attachable so that
+    // the one-shot jobs (plain containers on the manager) join it too.
+    const swarm = swarmOf(this) !== undefined;
     this.resource = new DockerNetwork(this, "network", {
       name,
-      driver: "bridge",
+      driver: swarm ? "overlay" : "bridge",
+      ...(swarm ? { attachable: true } : {}),
       internal: props.internal ?? false,
       labels: labelList(props.labels ?? {}),
     });
     this.networkName = this.resource.name;
+    this.networkId = this.resource.id;
     this.node.defaultChild = this.resource;
   }
 }

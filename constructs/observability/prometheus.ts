@@ -8,6 +8,7 @@ import { DefaultImages } from "../images/default-images";
 import type { INetwork } from "../networking/network";
 import type { Container } from "../private/bindings";
 import { declareContainer } from "../private/container-spec";
+import { swarmOf } from "../provider/swarm-target";
 import { terraformIdentifier } from "../private/terraform-text";
 import { checkHostname, checkInteger, checkKnownKeys, checkLabels, checkOneOf, checkPort, claimName, isToken } from "../private/validation";
 import { HardeningProfiles, resolveHardening, type ContainerHardening } from "../security/container-hardening";
@@ -179,6 +180,15 @@ export class Prometheus extends Construct {
       1024 * 1024 * 1024,
     );
     const memoryMb = int("memoryMb", 64, 1024 * 1024, 256, "give Prometheus at least 64 MiB (its head block of a small stack takes ~40)");
+    if (swarmOf(this) !== undefined) {
+      // Its targets are container names; a Swarm's app tasks are found by DNS (tasks.<service>), which the config does not render yet.
+      report(
+        this,
+        "Prometheus is not available on a Swarm yet: it finds its targets by container name",
+        this.node.id,
+        "leave Prometheus out of a Swarm stack for now, or run it on one engine",
+      );
+    }
     checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
     if (props.uiHostPort !== undefined && checkPort(this, "uiHostPort", props.uiHostPort)) ensureUniqueHostPorts(this);
     checkLabels(this, "labels", props.labels);

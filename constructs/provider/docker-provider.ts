@@ -1,7 +1,8 @@
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { report } from "../errors/problems";
-import { DockerProvider } from "../private/bindings";
+import { Container, DockerNetwork, DockerProvider } from "../private/bindings";
+import { registerDeployTarget, resolveSwarm, type IDeployTarget, type ResolvedSwarm, type SwarmOptions } from "./swarm-target";
 import { checkKnownKeys, checkString, isToken } from "../private/validation";
 
 /** The Docker engine the stack deploys to when nothing else is said. */
@@ -22,25 +23,35 @@ export const DOCKER_PROVIDER_VERSION = "4.6.0";
 /** Props of a {@link DockerHost}. */
 export interface DockerHostProps {
   /**
-   * Docker engine address (`unix://`, `tcp://` or `ssh://`).
+   * Docker engine address (`unix://`, `tcp://` or `ssh://`); with `swarm`,
+   * a manager of the Swarm.
    * @default - `$DOCKER_HOST` at synth time, else `unix:///var/run/docker.sock`
    */
   readonly host?: string;
+  /**
+   * Deploy to the Docker Swarm that `host` manages instead of to one engine:
+   * the same brokers, apps and topology become services across the Swarm's
+   * nodes. Declare the DockerHost before the stack's networks, brokers and apps.
+   * @default - one engine: containers on `host`
+   */
+  readonly swarm?: SwarmOptions;
 }
 
 /**
  * The Docker engine a stack deploys to: declares the docker provider (once
  * a stack) and pins its version.
  */
-export class DockerHost extends Construct {
+export class DockerHost extends Construct implements IDeployTarget {
   /** The `docker` provider. */
   public readonly provider: DockerProvider;
   /** The engine address the provider uses. */
   public readonly host: string;
+  /** The Swarm the stack deploys to (checked), or undefined for one engine. */
+  public readonly swarm?: ResolvedSwarm;
 
   constructor(scope: Construct, id: string, props: DockerHostProps = {}) {
     super(scope, id);
-    checkKnownKeys(this, "DockerHostProps", props, { host: true } satisfies Record<keyof DockerHostProps, true>);
+    checkKnownKeys(this, "DockerHostProps", props, { host: true, swarm: true } satisfies Record<keyof DockerHostProps, true>);
     const hostOk = checkString(this, "host", props.host);
     this.host = hostOk ? (props.host ?? (process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST)) : DEFAULT_DOCKER_HOST;
     if (hostOk && !isToken(this.host) && !/^(unix|tcp|ssh|npipe):\/\/./.test(this.host)) {
@@ -55,6 +66,17 @@ export class DockerHost extends Construct {
       .node.findAll()
       .find((c) => c instanceof DockerHost && c !== this);
     if (other) report(this, `the stack already has a DockerHost (${other.node.path})`, id, "declare one DockerHost a stack");
+    if (props.swarm !== undefined) {
+      this.swarm = resolveSwarm(this, props.swarm);
+      // The target decides what each workload becomes (container or service): it must be known when they are declared.
+      const early = TerraformStack.of(this)
+        .node.findAll()
+        .filter((c) => c instanceof Container || c instanceof DockerNetwork);
+      if (early.length > 0) {
+        report(this, "the DockerHost with swarm is declared after networks or containers it decides the form of", early.map((c) => c.node.path).slice(0, 5), "declare the DockerHost first in the stack");
+      }
+    }
+    registerDeployTarget(this);
     this.provider = new DockerProvider(this, "docker", { host: this.host });
     this.node.defaultChild = this.provider;
     TerraformStack.of(this).addOverride("terraform.required_providers.docker.version", DOCKER_PROVIDER_VERSION);

@@ -1,4 +1,6 @@
+import { Annotations } from "cdktf";
 import { Construct } from "constructs";
+import { swarmOf } from "../provider/swarm-target";
 import { DockerVolume } from "../private/bindings";
 import { labelList } from "../private/labels";
 import { fail } from "../errors/problems";
@@ -62,7 +64,16 @@ export class DataVolume extends Construct {
       claimName(this, "volume", props.name, "give each broker its own name (its volume is <name>-data)");
     }
     this.removalPolicy = props.removalPolicy ?? "retain";
-    if (this.removalPolicy === "destroy") {
+    if (swarmOf(this) !== undefined) {
+      // A docker_volume acts on the manager only: on a Swarm the node that
+      // runs the task creates the volume when it mounts it, and keeps it.
+      if (this.removalPolicy === "destroy") {
+        Annotations.of(this).addWarning(
+          `volume ${props.name}: on a Swarm, data volumes live on the Swarm nodes and are kept on destroy (docker volume rm on the node removes one)`,
+        );
+      }
+      this.volumeName = props.name;
+    } else if (this.removalPolicy === "destroy") {
       this.resource = new DockerVolume(this, "volume", {
         name: props.name,
         labels: labelList(props.labels ?? {}),

@@ -31,8 +31,8 @@ import { container, envOf, labelsOf, newStack, problemMessages, synth } from "..
 
 /** The scope type constructs take (from a public constructor, so nothing outside the barrel is imported). */
 type Scope = ConstructorParameters<typeof Network>[0];
-/** The docker_container type of a broker node. */
-type BrokerContainer = BrokerBase["containers"][number];
+/** What addNode declares: a docker_container on one engine, a docker_service on a Swarm. */
+type BrokerContainer = BrokerBase["containers"][number] | BrokerBase["services"][number];
 
 const TOY_PORT = 7070;
 const TOY_HOST_LISTENER_PORT = 7071;

@@ -15,7 +15,7 @@ import { checkKnownKeys, checkString, isToken, optionsObject } from "../../priva
 import { Network } from "../../networking/network";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
-import { BROKER_BASE_PROPS, BrokerBase, checkSecretToken, type BrokerBaseProps, type BrokerNode } from "../broker-base";
+import { BROKER_BASE_PROPS, BrokerBase, checkSecretToken, firstContainer, type BrokerBaseProps, type BrokerNode } from "../broker-base";
 import { KafkaConnectionEnv, kafkaEnvName } from "./kafka-env";
 import { KAFKA_JMX_EXPORTER_CONFIG, KAFKA_JMX_EXPORTER_JAR, kafkaJmxAgentOption, KAFKA_METRICS_PORT } from "./kafka-metrics";
 
@@ -203,8 +203,13 @@ interface AppGrant {
 export class KafkaBroker extends BrokerBase {
   /** The KRaft cluster id the nodes' storage is formatted with. */
   public readonly clusterId: string;
-  /** The first node's docker_container (also `node.defaultChild`); `containers` has every node's. */
-  public readonly container: Container;
+  /**
+   * The first node's docker_container (also `node.defaultChild`); `containers` has every node's.
+   * On a Swarm the nodes are services (`services`), and reading this throws.
+   */
+  public get container(): Container {
+    return firstContainer(this);
+  }
   /** The first node's data volume; `dataVolumes` has every node's. */
   public readonly dataVolume: DataVolume;
   /** Every node's data volume, in node order. */
@@ -298,6 +303,14 @@ export class KafkaBroker extends BrokerBase {
         extraNetworks: [{ network: this.replicationNetwork, aliases: [replicationHost(node)] }],
         // The REPLICATION listener: it takes ApiVersions before authentication
         // (as every SASL listener does) and stays plaintext when tls is on.
+        startCommand: ["/etc/kafka/docker/run"],
+        // The controller listener answers before the quorum forms (see BrokerNodeSpec.swarmHealthCheck).
+        swarmHealthCheck: HealthCheck.exec(["bash", "-c", `exec 3<>/dev/tcp/${replicationHost(node)}/${KAFKA_CONTROLLER_PORT}`], {
+          intervalSeconds: 5,
+          timeoutSeconds: 5,
+          retries: 24,
+          startPeriodSeconds: 30,
+        }),
         healthCheck: HealthCheck.exec(["bash", "-c", apiVersionsProbe(replicationHost(node), KAFKA_REPLICATION_PORT)], {
           intervalSeconds: 3,
           timeoutSeconds: 10,
@@ -313,7 +326,7 @@ export class KafkaBroker extends BrokerBase {
           `out=$(${TOOL_JVM_ENV} ${KAFKA_BIN}/kafka-topics.sh --bootstrap-server ${replicationHost(node)}:${KAFKA_REPLICATION_PORT} --command-config "$f" --describe --under-replicated-partitions); s=$?; rm -f "$f"; [ $s -eq 0 ] && [ -z "$out" ]`,
       });
     });
-    this.container = containers[0];
+    void containers;
     this.setupContainer = this.declareSetupJob();
 
     if (this.hostEndpoint) {
@@ -595,7 +608,7 @@ export class KafkaBroker extends BrokerBase {
       command: () => [escapeTemplate(this.setupScript())],
       // Up to SETUP_PARALLELISM tool JVMs at once, ~150 MiB each.
       memoryMb: 512,
-      dependsOn: [...this.containers],
+      dependsOn: this.nodeWorkloads,
       failureMessage: `Setting up the Kafka topics, users and ACLs of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
     });
   }

@@ -6,7 +6,7 @@ import type { Finding } from "../../errors/finding";
 import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
-import type { Container } from "../../private/bindings";
+import type { Container, Service } from "../../private/bindings";
 import type { PublishedPort } from "../../private/container-spec";
 import { declareOneShotJob } from "../../private/one-shot-job";
 import { ContainerImage } from "../../images/container-image";
@@ -15,7 +15,7 @@ import { escapeTemplate } from "../../private/terraform-text";
 import { checkKnownKeys, isToken } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
-import { BROKER_BASE_PROPS, BrokerBase, type BrokerBaseProps } from "../broker-base";
+import { BROKER_BASE_PROPS, BrokerBase, firstContainer, type BrokerBaseProps } from "../broker-base";
 import { RabbitMqConnectionEnv } from "./rabbitmq-env";
 import { RabbitMqExchange } from "./rabbitmq-exchange";
 import { RabbitMqQueue } from "./rabbitmq-queue";
@@ -127,8 +127,13 @@ export class RabbitMqBroker extends BrokerBase {
   public readonly adminUser: string;
   /** The virtual host of the topology and the apps. */
   public readonly vhost: string;
-  /** The first node's docker_container (also `node.defaultChild`); `containers` has every node's. */
-  public readonly container: Container;
+  /**
+   * The first node's docker_container (also `node.defaultChild`); `containers` has every node's.
+   * On a Swarm the nodes are services (`services`), and reading this throws.
+   */
+  public get container(): Container {
+    return firstContainer(this);
+  }
   /** The first node's data volume; `dataVolumes` has every node's. */
   public readonly dataVolume: DataVolume;
   /** Every node's data volume, in node order. */
@@ -209,7 +214,7 @@ export class RabbitMqBroker extends BrokerBase {
         20,
       );
     }
-    const containers: Container[] = [];
+    const containers: (Container | Service)[] = [];
     for (const node of this.nodes) {
       const ports: PublishedPort[] = [];
       if (props.amqpHostPort !== undefined) ports.push({ containerPort: this.amqpPort, hostPort: node.hostPort(props.amqpHostPort) });
@@ -254,11 +259,13 @@ export class RabbitMqBroker extends BrokerBase {
           // the listed nodes and picks one seed among them (measured: a node 1
           // started alone waits in "run peer discovery" and never boots).
           healthCheck: this.healthCheck(),
+          // Up as soon as the Erlang node answers, peers or not (see BrokerNodeSpec.swarmHealthCheck).
+          swarmHealthCheck: HealthCheck.exec(["rabbitmq-diagnostics", "-q", "ping"], { intervalSeconds: 10, timeoutSeconds: 15, retries: 10, startPeriodSeconds: 20 }),
+          startCommand: ["rabbitmq-server"],
           rollingCheck: this.rollingCheck(),
         }),
       );
     }
-    this.container = containers[0];
     this.setupContainer = this.declareSetupJob();
 
     if (this.hostEndpoint) {
@@ -460,7 +467,7 @@ export class RabbitMqBroker extends BrokerBase {
       env: () => this.setupEnvironment(),
       command: ["node", "-e", escapeTemplate(RABBITMQ_SETUP_SCRIPT)],
       memoryMb: 128,
-      dependsOn: [...this.containers],
+      dependsOn: this.nodeWorkloads,
       failureMessage: `Setting up the app users of RabbitMQ broker ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
     });
   }
