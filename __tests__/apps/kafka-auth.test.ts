@@ -5,6 +5,9 @@
  * server certificate made with openssl for the test). One container for the file.
  */
 import { Admin, Kafka, logLevel } from "kafkajs";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { aclScript, scramUserScript, startSecureKafka, TestSecureKafka } from "../support/brokers";
@@ -101,6 +104,29 @@ test("SASL: producer and consumer, each with its own user and ACLs, deliver and 
   expect((await consumer.waitForExit(15_000)).code).toBe(0);
   expect(await committed("auth-sasl", topic)).toBe(200);
   expect(output(producer) + output(consumer)).not.toMatch(/pw-(producer|consumer)-1/);
+});
+
+test("SASL: the password from KAFKA_SASL_PASSWORD_FILE (a docker secret on a Swarm) authenticates both apps; it is never logged", async () => {
+  const topic = await createTopic("auth-file");
+  const secrets = mkdtempSync(path.join(tmpdir(), "kafka-secret-"));
+  // Only the _FILE form: as `docker secret create` from `echo` stores it, with one trailing newline.
+  const fromFile = (user: keyof typeof users) => {
+    const file = path.join(secrets, user);
+    writeFileSync(file, `${users[user]}\n`, { mode: 0o600 });
+    const env: Record<string, string> = { ...sasl(user, users[user]), [ConnectionEnv.KAFKA_SASL_PASSWORD_FILE]: file };
+    delete env[ConnectionEnv.KAFKA_SASL_PASSWORD];
+    return env;
+  };
+  const consumer = apps.start("kafka-consumer", consumerEnv(topic, "auth-file", fromFile("consumer")));
+  await consumer.waitForEvent("connected", 30_000);
+  const producer = apps.start("kafka-producer", producerEnv(topic, 50, fromFile("producer")));
+  expect(await producer.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+  await consumer.waitFor("50 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 50);
+  consumer.kill("SIGTERM");
+  expect((await consumer.waitForExit(15_000)).code).toBe(0);
+  expect(await committed("auth-file", topic)).toBe(50);
+  expect(output(producer) + output(consumer)).not.toMatch(/pw-(producer|consumer)-1/);
+  rmSync(secrets, { recursive: true, force: true });
 });
 
 test("SASL: a wrong password and an unknown user are authentication refusals; the app retries and works once the user exists", async () => {

@@ -3,6 +3,9 @@
  * the local Docker engine (one container for the whole file).
  */
 import * as amqp from "amqplib";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { createEnvelope, encodeEnvelope } from "../../apps/shared/envelope";
@@ -134,6 +137,29 @@ test("delivers every message: 500 confirmed by the producer are 500 distinct ids
   expect(lastStats).toEqual(expect.objectContaining({ acked: 500, latencyKind: "end-to-end" }));
   expect(consumer.healthy).toBe(false);
   expect(await queueDepth(queue)).toBe(0);
+});
+
+test("reads RABBITMQ_URL from RABBITMQ_URL_FILE (a docker secret on a Swarm): 100 messages flow, the password never logged", async () => {
+  const queue = await declareQueue("e2e-url-file");
+  // As `docker secret create` from `echo` stores it: one trailing newline.
+  const urlFile = path.join(mkdtempSync(path.join(tmpdir(), "rabbitmq-secret-")), "rabbitmq-url");
+  writeFileSync(urlFile, `${broker.url}\n`, { mode: 0o600 });
+  const fromFile = (env: Record<string, string>) => {
+    const only: Record<string, string> = { ...env, [ConnectionEnv.RABBITMQ_URL_FILE]: urlFile };
+    delete only[ConnectionEnv.RABBITMQ_URL];
+    return only;
+  };
+  const consumer = apps.start("rabbitmq-consumer", fromFile(consumerEnv(queue)));
+  await consumer.waitForEvent("connected", 10_000);
+  const producer = apps.start("rabbitmq-producer", fromFile(producerEnv(queue, 100)));
+  expect(await producer.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+  await consumer.waitFor("100 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 100);
+  consumer.kill("SIGTERM");
+  expect((await consumer.waitForExit(10_000)).code).toBe(0);
+  const password = new URL(broker.url).password;
+  expect(producer.events("starting")[0]).toEqual(expect.objectContaining({ urls: [expect.stringContaining(":***@")] }));
+  for (const app of [producer, consumer]) expect(JSON.stringify(app.lines) + app.stderr).not.toContain(password);
+  rmSync(path.dirname(urlFile), { recursive: true, force: true });
 });
 
 test("paces publishing to PRODUCER_RATE: 300 messages at 200/s take about 1.5 s, then done", async () => {

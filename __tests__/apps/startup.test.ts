@@ -114,6 +114,25 @@ describe("bad settings", () => {
       { ...rabbitConsumer, [ConnectionEnv.RABBITMQ_URL]: "amqps://user:secret@rabbit:5671", [ConnectionEnv.RABBITMQ_TLS_CA_FILE]: "/no/such/ca.pem" },
       'config error: RABBITMQ_TLS_CA_FILE must be a readable PEM file of CA certificates, got "/no/such/ca.pem" (ENOENT)',
     ],
+    // The secrets' _FILE forms (docker secrets on a Swarm): a bad file is a config error, never its content.
+    [
+      "a RABBITMQ_URL_FILE that does not exist",
+      "rabbitmq-consumer",
+      { [ConnectionEnv.RABBITMQ_QUEUE]: "orders", [ConnectionEnv.RABBITMQ_URL_FILE]: "/run/secrets/no-such-url" },
+      'config error: RABBITMQ_URL_FILE must be a readable file holding RABBITMQ_URL, got "/run/secrets/no-such-url" (ENOENT)',
+    ],
+    [
+      "an empty KAFKA_SASL_PASSWORD_FILE",
+      "kafka-producer",
+      { ...kafkaProducer, [ConnectionEnv.KAFKA_SASL_USERNAME]: "billing", [ConnectionEnv.KAFKA_SASL_PASSWORD_FILE]: "/dev/null" },
+      'config error: KAFKA_SASL_PASSWORD_FILE must be a readable file holding KAFKA_SASL_PASSWORD, got "/dev/null", which is empty',
+    ],
+    [
+      "both RABBITMQ_URL and RABBITMQ_URL_FILE",
+      "rabbitmq-producer",
+      { ...rabbitProducer, [ConnectionEnv.RABBITMQ_URL_FILE]: "/run/secrets/rabbitmq-url" },
+      'config error: RABBITMQ_URL_FILE must be unset when RABBITMQ_URL is set (set one of RABBITMQ_URL and RABBITMQ_URL_FILE), got "/run/secrets/rabbitmq-url"',
+    ],
     [
       "a RABBITMQ_TLS_CA_FILE with amqp:// URLs only",
       "rabbitmq-producer",

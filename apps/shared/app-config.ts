@@ -1,5 +1,5 @@
 import { AppEnv, AppMetricsEnv, AppOnlyEnv, ConnectionEnv } from "../../constructs/connection-env";
-import { ConfigError, readPemCaFile, requiredString, setting } from "./config";
+import { ConfigError, readPemCaFile, requiredString, secretString, setting } from "./config";
 import { LogLevel } from "./logger";
 
 /**
@@ -66,10 +66,15 @@ export function readConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
 /**
  * RABBITMQ_URL: one amqp:// or amqps:// URL per RabbitMQ node, comma-separated
  * (a password is URL-encoded, so a comma never appears inside one URL); a
- * single URL is a list of one. Spaces around an entry are ignored.
+ * single URL is a list of one. Spaces around an entry are ignored. It holds
+ * passwords, so it may come from a file named in RABBITMQ_URL_FILE instead
+ * (`secretString`); the errors below name RABBITMQ_URL either way.
  */
 export function readRabbitUrls(env: NodeJS.ProcessEnv): string[] {
-  const raw = requiredString(env, ConnectionEnv.RABBITMQ_URL);
+  const raw = secretString(env, ConnectionEnv.RABBITMQ_URL);
+  if (raw === undefined || raw.trim() === "") {
+    throw new ConfigError(ConnectionEnv.RABBITMQ_URL, "a non-empty string", raw);
+  }
   const urls = raw.split(",").map((entry) => entry.trim());
   urls.forEach((url, index) => {
     const problem = amqpUrlProblem(url);
@@ -135,7 +140,8 @@ export function readKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   const userName = ConnectionEnv.KAFKA_SASL_USERNAME;
   const passwordName = ConnectionEnv.KAFKA_SASL_PASSWORD;
   const username = env[userName];
-  const password = env[passwordName];
+  // Or from KAFKA_SASL_PASSWORD_FILE (a docker secret); the errors below name KAFKA_SASL_PASSWORD either way.
+  const password = secretString(env, passwordName);
   const isSet = (value: string | undefined) => value !== undefined && value !== "";
   let sasl: KafkaSecurity["sasl"];
   if (isSet(username) || isSet(password)) {

@@ -48,6 +48,47 @@ export function requiredString(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/**
+ * A secret-carrying variable `name` (RABBITMQ_URL, KAFKA_SASL_PASSWORD), given
+ * either in `name` or, by the `_FILE` convention of the official images, as
+ * the path of a file in `name_FILE`: on a Docker Swarm a password must come
+ * from a docker secret mounted at /run/secrets/<secret>, never from a
+ * service's environment, which `docker service inspect` shows to anyone.
+ *
+ * - `name` set: its value; `name_FILE` set too is a ConfigError (which one
+ *   was meant cannot be guessed);
+ * - else `name_FILE` set: the file's text (UTF-8) without one trailing
+ *   newline (`echo pw | docker secret create` adds one); a file that cannot
+ *   be read (named with its errno code) or holds nothing is a ConfigError;
+ * - neither: undefined, for the caller's own "not set" error.
+ *
+ * An empty value counts as unset, as in the images' `file_env`. No error
+ * quotes the value or the file's text, only the path.
+ */
+export function secretString(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const fileName = `${name}_FILE`;
+  const value = env[name];
+  const path = env[fileName];
+  if (path === undefined || path === "") return value;
+  if (value !== undefined && value !== "") {
+    throw new ConfigError(fileName, `unset when ${name} is set (set one of ${name} and ${fileName})`, path);
+  }
+  const expected = `a readable file holding ${name}`;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(fileName, expected, path, `${JSON.stringify(path)} (${code ?? describeError(err)})`);
+  }
+  const secret = text.replace(/\r?\n$/, "");
+  if (secret.trim() === "") {
+    const what = secret === "" ? "which is empty" : "which holds only white space";
+    throw new ConfigError(fileName, expected, path, `${JSON.stringify(path)}, ${what}`);
+  }
+  return secret;
+}
+
 /** A string with a default; an empty value is kept (it can mean something, like the default exchange). */
 export function optionalString(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   return env[name] ?? fallback;

@@ -256,6 +256,10 @@ describe("AppContainer: bad input", () => {
     ["rejects a variable name with a hyphen", app({ environment: { "A-B": "x" } }), /^test\/app: environment has an invalid variable name, got "A-B"\. Fix: /],
     ["rejects a non-string environment value", app({ environment: { COUNT: 5 as never } }), /^test\/app: environment\.COUNT must be a string, got 5\. Fix: pass String\(5\)/],
     ["rejects RABBITMQ_URL set by hand", app({ environment: { RABBITMQ_URL: "amqp://x" } }), /^test\/app: environment sets the connection variable RABBITMQ_URL, got "RABBITMQ_URL"\. Fix: remove it: a grant verb .* sets it/],
+    // The secrets' `_FILE` forms are connection variables too: the wiring (the Swarm target) sets them.
+    ["rejects RABBITMQ_URL_FILE set by hand", app({ environment: { RABBITMQ_URL_FILE: "/run/secrets/url" } }), /^test\/app: environment sets the connection variable RABBITMQ_URL_FILE, got "RABBITMQ_URL_FILE"\. Fix: remove it/],
+    ["rejects KAFKA_SASL_PASSWORD_FILE set by hand", app({ environment: { KAFKA_SASL_PASSWORD_FILE: "/run/secrets/pw" } }), /^test\/app: environment sets the connection variable KAFKA_SASL_PASSWORD_FILE, got "KAFKA_SASL_PASSWORD_FILE"\. Fix: remove it/],
+    ["rejects a _FILE variable misspelt", app({ environment: { RABBITMQ_URL_FIL: "/run/secrets/url" } }), /^test\/app: environment\.RABBITMQ_URL_FIL is not a setting of the apps, got "RABBITMQ_URL_FIL"\. Fix: did you mean "RABBITMQ_URL_FILE"\?/],
     ["rejects KAFKA_GROUP_ID set by hand", app({ environment: { KAFKA_GROUP_ID: "g" } }), /^test\/app: environment sets the connection variable KAFKA_GROUP_ID, got "KAFKA_GROUP_ID"\. Fix: remove it/],
     ["rejects a setting one edit from ours", app({ environment: { PRODUCER_CONT: "5" } }), /^test\/app: environment\.PRODUCER_CONT is not a setting of the apps, got "PRODUCER_CONT"\. Fix: did you mean "PRODUCER_COUNT"\? The app would ignore PRODUCER_CONT/],
     ["rejects a setting in the wrong case", app({ environment: { log_level: "debug" } }), /^test\/app: environment\.log_level is not a setting of the apps, got "log_level"\. Fix: did you mean "LOG_LEVEL"\?/],

@@ -10,10 +10,17 @@ export const KafkaConnectionEnv = {
   KAFKA_TOPIC: "KAFKA_TOPIC",
   /** The consumer group of a consumer. */
   KAFKA_GROUP_ID: "KAFKA_GROUP_ID",
-  /** The app's own SASL user (mechanism SCRAM-SHA-512); set together with KAFKA_SASL_PASSWORD. */
+  /** The app's own SASL user (mechanism SCRAM-SHA-512); set together with KAFKA_SASL_PASSWORD (or its _FILE). */
   KAFKA_SASL_USERNAME: "KAFKA_SASL_USERNAME",
   /** The app's SCRAM-SHA-512 password. */
   KAFKA_SASL_PASSWORD: "KAFKA_SASL_PASSWORD",
+  /**
+   * Instead of KAFKA_SASL_PASSWORD (never both): the path of a file holding
+   * it, one trailing newline ignored. The official images' `_FILE`
+   * convention: the Swarm target mounts the password as a docker secret
+   * (`/run/secrets/<name>`), since a service's environment is no place for it.
+   */
+  KAFKA_SASL_PASSWORD_FILE: "KAFKA_SASL_PASSWORD_FILE",
   /**
    * A PEM file of the CA that signed the brokers' certificates. When set,
    * the app connects with TLS and verifies the broker's certificate and host name.

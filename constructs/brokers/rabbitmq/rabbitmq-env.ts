@@ -6,6 +6,13 @@
 export const RabbitMqConnectionEnv = {
   /** `amqp://user:password@host:port/vhost`, credentials URL-encoded. */
   RABBITMQ_URL: "RABBITMQ_URL",
+  /**
+   * Instead of RABBITMQ_URL (never both): the path of a file holding it, one
+   * trailing newline ignored. The official images' `_FILE` convention: the
+   * Swarm target mounts the URL as a docker secret (`/run/secrets/<name>`),
+   * since a service's environment is no place for a password.
+   */
+  RABBITMQ_URL_FILE: "RABBITMQ_URL_FILE",
   /** The queue a consumer reads. */
   RABBITMQ_QUEUE: "RABBITMQ_QUEUE",
   /** The exchange a publisher publishes to (`""` = the default exchange). */
