@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { App, Testing } from "cdktf";
 import { exampleStacks } from "../support/example-stacks";
+import { buildSwarmStack } from "../../examples/swarm/main";
 
 jest.setTimeout(300_000); // terraform init per stack
 
@@ -50,4 +51,11 @@ test("rejects an attribute the mirrored provider does not know (the check is liv
   if (!broker) throw new Error("minimal-kafka has no kafka/container construct");
   (broker as unknown as { addOverride(path: string, value: unknown): void }).addOverride("cpus_typo", "1");
   expect(Testing.fullSynth(stack)).not.toBeValidTerraform();
+});
+
+test("the swarm example is valid Terraform for the mirrored provider (services, configs, secrets, registry images)", () => {
+  const app = Testing.app();
+  const stack = buildSwarmStack(app as App, "swarm", { manager: "tcp://127.0.0.1:23751" });
+  const outdir = Testing.fullSynth(stack);
+  expect(outdir).toBeValidTerraform();
 });

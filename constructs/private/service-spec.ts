@@ -1,4 +1,4 @@
-import { Aspects, dependable, Fn, Lazy, type ITerraformDependable } from "cdktf";
+import { Aspects, dependable, Lazy, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { ResolvedSwarm } from "../provider/swarm-target";
 import { Labels, labelList } from "./labels";
@@ -97,11 +97,22 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
   };
   const mounts = (): ServiceTaskSpecContainerSpecMounts[] => [
     ...(spec.volumes === undefined ? [] : produce(spec.volumes)).map(
-      (v): ServiceTaskSpecContainerSpecMounts => ({ type: "volume", source: v.volumeName, target: v.containerPath, ...(v.readOnly ? { readOnly: true } : {}) }),
+      (v): ServiceTaskSpecContainerSpecMounts => ({
+        type: "volume",
+        source: v.volumeName,
+        target: v.containerPath,
+        ...(v.readOnly ? { readOnly: true } : {}),
+      }),
     ),
     ...Object.keys(hardening.tmpfsSizeMb)
       .sort()
-      .map((target): ServiceTaskSpecContainerSpecMounts => ({ type: "tmpfs", target, tmpfsOptions: { sizeBytes: hardening.tmpfsSizeMb[target] * 1024 * 1024 } })),
+      .map(
+        (target): ServiceTaskSpecContainerSpecMounts => ({
+          type: "tmpfs",
+          target,
+          tmpfsOptions: { sizeBytes: hardening.tmpfsSizeMb[target] * 1024 * 1024 },
+        }),
+      ),
   ];
 
   const service = new Service(scope, id, {
@@ -117,7 +128,10 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
         args: Lazy.listValue({ produce: () => command() ?? [] }, { omitEmpty: true }),
         env: Lazy.anyValue({ produce: () => environment().plain }) as unknown as Record<string, string>,
         labels: labelList(labels),
-        mounts: Lazy.anyValue({ produce: () => renderMounts(mounts()) }, { omitEmptyArray: true }) as unknown as ServiceTaskSpecContainerSpecMounts[],
+        mounts: Lazy.anyValue(
+          { produce: () => renderMounts(mounts()) },
+          { omitEmptyArray: true },
+        ) as unknown as ServiceTaskSpecContainerSpecMounts[],
         configs: Lazy.anyValue({ produce: () => files.mounts().configs }, { omitEmptyArray: true }) as never,
         secrets: Lazy.anyValue({ produce: () => files.mounts().secrets }, { omitEmptyArray: true }) as never,
         ...(spec.healthCheck ? { healthcheck: spec.healthCheck.render() } : {}),
@@ -131,7 +145,12 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
       resources: { limits: { memoryBytes: spec.memoryMb * 1024 * 1024 } },
       restartPolicy: { condition: restartCondition(spec.restart), delay: "5s" },
       ...(hardening.logRotation
-        ? { logDriver: { name: "json-file", options: { "max-size": `${hardening.logMaxSizeMb}m`, "max-file": String(hardening.logMaxFiles) } } }
+        ? {
+            logDriver: {
+              name: "json-file",
+              options: { "max-size": `${hardening.logMaxSizeMb}m`, "max-file": String(hardening.logMaxFiles) },
+            },
+          }
         : {}),
     },
     updateConfig: { parallelism: 1, order: options.updateOrder, failureAction: "rollback", monitor: "10s" },
@@ -139,13 +158,23 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
     endpointSpec: {
       mode: options.swarm.endpointMode,
       ...(spec.ports?.length
-        ? { ports: spec.ports.map((p) => ({ targetPort: p.containerPort, publishedPort: p.hostPort, publishMode: "host", protocol: "tcp" })) }
+        ? {
+            ports: spec.ports.map((p) => ({
+              targetPort: p.containerPort,
+              publishedPort: p.hostPort,
+              publishMode: "host",
+              protocol: "tcp",
+            })),
+          }
         : {}),
     },
     convergeConfig: { delay: "2s", timeout: `${Math.floor(options.convergeTimeoutSeconds / 60)}m${options.convergeTimeoutSeconds % 60}s` },
   });
   if (spec.dependsOn !== undefined) {
-    service.dependsOn = Lazy.listValue({ produce: () => produce(spec.dependsOn!).map((d: ITerraformDependable) => dependable(d)) }, { omitEmpty: true });
+    service.dependsOn = Lazy.listValue(
+      { produce: () => produce(spec.dependsOn!).map((d: ITerraformDependable) => dependable(d)) },
+      { omitEmpty: true },
+    );
   }
   return service;
 }
@@ -184,7 +213,10 @@ function containsExpression(text: string): boolean {
  * secrets the program reads from `NAME_FILE` (files mode), and secrets
  * exported by the start wrapper (exported mode).
  */
-function splitEnvironment(env: Record<string, string>, secretEnv: SecretEnvMode): { plain: Record<string, string>; secrets: { file: string; value: string }[] } {
+function splitEnvironment(
+  env: Record<string, string>,
+  secretEnv: SecretEnvMode,
+): { plain: Record<string, string>; secrets: { file: string; value: string }[] } {
   const plain: Record<string, string> = {};
   const secrets: { file: string; value: string }[] = [];
   for (const name of Object.keys(env).sort()) {
@@ -238,11 +270,15 @@ class ServiceFiles extends Construct {
     const secrets: Record<string, unknown>[] = [];
     for (const { file, content } of this.files()) {
       const secret = containsExpression(content);
-      // A secret's content is known only to Terraform: its hash is computed there.
-      const hash = secret ? Fn.substr(Fn.sha256(content), 0, 12) : sha256(content, 12);
+      // The content is a Terraform template string (what a container's
+      // `upload` takes): Terraform encodes it, and hashes a secret's, whose
+      // value only Terraform knows. cdktf's Fn refuses a string with quotes
+      // around tokens, so the expression is written as HCL here.
+      const literal = hclStringLiteral(content);
+      const hash = secret ? `\${substr(sha256(${literal}), 0, 12)}` : sha256(content, 12);
       const name = `${this.serviceName}-${sha256(file, 6)}-${hash}`;
       const id = `${secret ? "secret" : "config"}-${sha256(file, 8)}`;
-      const data = Fn.base64encode(content);
+      const data = `\${base64encode(${literal})}`;
       const resource = secret ? new DockerSecret(this, id, { name, data }) : new DockerConfig(this, id, { name, data });
       resource.lifecycle = { createBeforeDestroy: true };
       if (secret) secrets.push({ secret_id: resource.id, secret_name: resource.name, file_name: file, file_mode: 292 });
@@ -251,4 +287,18 @@ class ServiceFiles extends Construct {
     this.materialized = { configs, secrets };
     return this.materialized;
   }
+}
+
+/**
+ * `text` (a Terraform template string: `$${` for a literal `${`, tokens for
+ * expressions) as an HCL quoted string, to stand inside an interpolation.
+ * Its own escapes and interpolations keep their meaning there: HCL parses a
+ * quoted string inside an expression as a template too.
+ */
+function hclStringLiteral(text: string): string {
+  const escaped = text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+  // Inside the surrounding `${...}` cdktf renders a token as a bare
+  // expression (`var.x`, `sha256(...)`), no longer as `${...}`: each one is
+  // wrapped again, to stay an interpolation of the quoted string.
+  return `"${escaped.replace(/\$\{TfToken\[[^\]]+\]\}/g, (token) => `\${${token}}`)}"`;
 }

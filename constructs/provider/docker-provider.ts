@@ -73,7 +73,12 @@ export class DockerHost extends Construct implements IDeployTarget {
         .node.findAll()
         .filter((c) => c instanceof Container || c instanceof DockerNetwork);
       if (early.length > 0) {
-        report(this, "the DockerHost with swarm is declared after networks or containers it decides the form of", early.map((c) => c.node.path).slice(0, 5), "declare the DockerHost first in the stack");
+        report(
+          this,
+          "the DockerHost with swarm is declared after networks or containers it decides the form of",
+          early.map((c) => c.node.path).slice(0, 5),
+          "declare the DockerHost first in the stack",
+        );
       }
     }
     registerDeployTarget(this);

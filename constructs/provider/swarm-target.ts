@@ -67,11 +67,18 @@ const REGISTRY = /^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:\d{1,5})?$/;
 /** Checks `options` (reporting on `scope`) and returns what the constructs use. */
 export function resolveSwarm(scope: IConstruct, options: SwarmOptions): ResolvedSwarm {
   checkKnownKeys(scope, "swarm", options, SWARM_OPTIONS);
-  const endpointMode = checkOneOf(scope, "swarm.endpointMode", options.endpointMode, ["dnsrr", "vip"]) ? (options.endpointMode ?? "dnsrr") : "dnsrr";
+  const endpointMode = checkOneOf(scope, "swarm.endpointMode", options.endpointMode, ["dnsrr", "vip"])
+    ? (options.endpointMode ?? "dnsrr")
+    : "dnsrr";
   let registry: string | undefined;
   if (options.registry !== undefined && checkString(scope, "swarm.registry", options.registry)) {
     if (!isToken(options.registry) && !REGISTRY.test(options.registry)) {
-      report(scope, "swarm.registry is not a registry address (host[:port])", options.registry, 'give the registry as the Swarm nodes reach it, e.g. "registry.internal:5000"');
+      report(
+        scope,
+        "swarm.registry is not a registry address (host[:port])",
+        options.registry,
+        'give the registry as the Swarm nodes reach it, e.g. "registry.internal:5000"',
+      );
     } else {
       registry = options.registry;
     }
@@ -79,18 +86,46 @@ export function resolveSwarm(scope: IConstruct, options: SwarmOptions): Resolved
   const placement = options.brokerNodes;
   let brokerNodes: SwarmBrokerPlacement = { label: "", values: [] };
   if (placement === undefined || placement === null || typeof placement !== "object") {
-    report(scope, "swarm.brokerNodes is required", placement, 'say where broker nodes may run: { label: "broker-slot", values: ["1", "2", "3"] } (a node label of the Swarm nodes)');
+    report(
+      scope,
+      "swarm.brokerNodes is required",
+      placement,
+      'say where broker nodes may run: { label: "broker-slot", values: ["1", "2", "3"] } (a node label of the Swarm nodes)',
+    );
   } else if (checkKnownKeys(scope, "swarm.brokerNodes", placement, PLACEMENT_OPTIONS)) {
     const labelOk = typeof placement.label === "string" && LABEL_KEY.test(placement.label);
-    if (!labelOk) report(scope, "swarm.brokerNodes.label is not a node label key", placement.label, 'use letters, digits, ".", "-" and "_", e.g. "broker-slot"');
+    if (!labelOk)
+      report(
+        scope,
+        "swarm.brokerNodes.label is not a node label key",
+        placement.label,
+        'use letters, digits, ".", "-" and "_", e.g. "broker-slot"',
+      );
     const values = Array.isArray(placement.values) ? placement.values : [];
     if (!Array.isArray(placement.values) || values.length === 0) {
-      report(scope, "swarm.brokerNodes.values must list at least one label value", placement.values, 'list one value per Swarm node that may hold a broker node, e.g. ["1", "2", "3"]');
+      report(
+        scope,
+        "swarm.brokerNodes.values must list at least one label value",
+        placement.values,
+        'list one value per Swarm node that may hold a broker node, e.g. ["1", "2", "3"]',
+      );
     }
     const bad = values.filter((v) => typeof v !== "string" || v === "" || /[\s"',=]/.test(v));
-    if (bad.length > 0) report(scope, "swarm.brokerNodes.values must be non-empty strings without spaces, quotes, commas or '='", bad, 'use plain values such as "1", "2", "3"');
+    if (bad.length > 0)
+      report(
+        scope,
+        "swarm.brokerNodes.values must be non-empty strings without spaces, quotes, commas or '='",
+        bad,
+        'use plain values such as "1", "2", "3"',
+      );
     const duplicates = values.filter((v, i) => values.indexOf(v) !== i);
-    if (duplicates.length > 0) report(scope, "swarm.brokerNodes.values has a value twice: two broker nodes would share one Swarm node", duplicates, "list each Swarm node's value once");
+    if (duplicates.length > 0)
+      report(
+        scope,
+        "swarm.brokerNodes.values has a value twice: two broker nodes would share one Swarm node",
+        duplicates,
+        "list each Swarm node's value once",
+      );
     if (labelOk && bad.length === 0) brokerNodes = { label: placement.label, values: [...values] };
   }
   return { brokerNodes, registry, endpointMode };

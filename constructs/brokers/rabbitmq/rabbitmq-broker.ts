@@ -260,7 +260,12 @@ export class RabbitMqBroker extends BrokerBase {
           // started alone waits in "run peer discovery" and never boots).
           healthCheck: this.healthCheck(),
           // Up as soon as the Erlang node answers, peers or not (see BrokerNodeSpec.swarmHealthCheck).
-          swarmHealthCheck: HealthCheck.exec(["rabbitmq-diagnostics", "-q", "ping"], { intervalSeconds: 10, timeoutSeconds: 15, retries: 10, startPeriodSeconds: 20 }),
+          swarmHealthCheck: HealthCheck.exec(["rabbitmq-diagnostics", "-q", "ping"], {
+            intervalSeconds: 10,
+            timeoutSeconds: 15,
+            retries: 10,
+            startPeriodSeconds: 20,
+          }),
           startCommand: ["rabbitmq-server"],
           rollingCheck: this.rollingCheck(),
         }),
