@@ -27,8 +27,12 @@ const KAFKAJS_RETRY_ALL = {
     b.onLoad({ filter: /kafkajs[\\/]src[\\/]producer[\\/]sendMessages\.js$/ }, async (args) => {
       const source = await readFile(args.path, "utf8");
       const anchor = "return retrier(async (bail, retryCount, retryTime) => {";
-      if (!source.includes(anchor)) throw new Error(`kafkajs patch: "${anchor}" not found in ${args.path}; re-check the retry fix for this kafkajs version`);
-      const patched = source.replace(anchor, `${anchor}\n      if (retryCount > 0) responsePerBroker.clear() // cdktf-docker-messaging: re-send every partition on a retry`);
+      if (!source.includes(anchor))
+        throw new Error(`kafkajs patch: "${anchor}" not found in ${args.path}; re-check the retry fix for this kafkajs version`);
+      const patched = source.replace(
+        anchor,
+        `${anchor}\n      if (retryCount > 0) responsePerBroker.clear() // cdktf-docker-messaging: re-send every partition on a retry`,
+      );
       return { contents: patched, loader: "js" };
     });
   },
@@ -62,7 +66,10 @@ const KAFKAJS_COORDINATOR_CAUSE = {
         ],
       ];
       for (const [anchor, replacement] of edits) {
-        if (!source.includes(anchor)) throw new Error(`kafkajs patch: "${anchor}" not found in ${args.path}; re-check the coordinator error fix for this kafkajs version`);
+        if (!source.includes(anchor))
+          throw new Error(
+            `kafkajs patch: "${anchor}" not found in ${args.path}; re-check the coordinator error fix for this kafkajs version`,
+          );
         source = source.replace(anchor, replacement);
       }
       return { contents: source, loader: "js" };

@@ -58,7 +58,13 @@ export { renderTopologySvg } from "./topology/render-svg";
 export { renderTopologyMermaid } from "./topology/render-mermaid";
 export { DataVolume, type DataVolumeProps, type RemovalPolicy } from "./storage/data-volume";
 export { DockerHost, type DockerHostProps, DEFAULT_DOCKER_HOST, DOCKER_PROVIDER_VERSION } from "./provider/docker-provider";
-export { type SwarmOptions, type SwarmBrokerPlacement, type SwarmEndpointMode, type ResolvedSwarm } from "./provider/swarm-target";
+export {
+  type SwarmOptions,
+  type SwarmBrokerPlacement,
+  type SwarmEndpointMode,
+  type ResolvedSwarm,
+  type IDeployTarget,
+} from "./provider/swarm-target";
 export type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient, WiringTarget } from "./brokers/broker";
 export {
   BrokerBase,

@@ -137,7 +137,11 @@ test("SASL: a wrong password and an unknown user are authentication refusals; th
     await app.waitFor("two refused attempts", 15_000, () => app.events("access-refused").length >= 2);
     expect(app.events("access-refused")[0]).toEqual(
       // kafkajs (the consumer) and @platformatic/kafka (the producer) each in their words.
-      expect.objectContaining({ level: "error", refused: "authentication", error: expect.stringMatching(/SASL SCRAM SHA512 authentication failed|SASL authentication failed/) }),
+      expect.objectContaining({
+        level: "error",
+        refused: "authentication",
+        error: expect.stringMatching(/SASL SCRAM SHA512 authentication failed|SASL authentication failed/),
+      }),
     );
     expect(app.events("connected")).toEqual([]);
     expect(app.healthy).toBe(false);
@@ -147,7 +151,9 @@ test("SASL: a wrong password and an unknown user are authentication refusals; th
   expect((await wrong.waitForExit(10_000)).code).toBe(0);
 
   // The wiring catches up: the user and its ACL appear while the producer retries.
-  broker.exec(`${scramUserScript("late", "pw-late-1")} >/dev/null && ${aclScript("late", `--operation Write --topic ${topic}`)} >/dev/null`);
+  broker.exec(
+    `${scramUserScript("late", "pw-late-1")} >/dev/null && ${aclScript("late", `--operation Write --topic ${topic}`)} >/dev/null`,
+  );
   expect(await late.waitForExit(40_000)).toEqual({ code: 0, signal: null });
   expect(late.events("done")).toEqual([expect.objectContaining({ confirmed: 50 })]);
   expect(output(late)).not.toContain("pw-late-1");

@@ -83,10 +83,7 @@ test("delivers every message: 500 acked by the producer are 500 distinct ids pro
   expect(consumer.healthy).toBe(true);
 
   // Idle once done (the containers' default), so that its metrics can be read.
-  const producer = apps.start(
-    "kafka-producer",
-    producerEnv(topic, 500, { [AppEnv.EXIT_WHEN_DONE]: "false", ...(await metricsPortEnv()) }),
-  );
+  const producer = apps.start("kafka-producer", producerEnv(topic, 500, { [AppEnv.EXIT_WHEN_DONE]: "false", ...(await metricsPortEnv()) }));
   await consumer.waitFor("500 distinct ids", 30_000, () => distinct(consumer.processedIds()) === 500);
   await producer.waitForEvent("done", 10_000);
   const produced = await producer.scrape();
@@ -103,8 +100,10 @@ test("delivers every message: 500 acked by the producer are 500 distinct ids pro
   expect(new Set(consumer.events("message").map((line) => line.partition))).toEqual(new Set([0, 1, 2, 3]));
 
   // Caught up: no lag on any partition (set as each batch ends, a moment after its last message line).
-  const consumed = await consumer.waitForMetrics("lag 0 on the 4 partitions", 10_000, (metrics) =>
-    JSON.stringify(lagByPartition(metrics, topic)) === JSON.stringify({ 0: 0, 1: 0, 2: 0, 3: 0 }),
+  const consumed = await consumer.waitForMetrics(
+    "lag 0 on the 4 partitions",
+    10_000,
+    (metrics) => JSON.stringify(lagByPartition(metrics, topic)) === JSON.stringify({ 0: 0, 1: 0, 2: 0, 3: 0 }),
   );
   expect(consumed.value("messaging_app_messages_received_total")).toBe(500);
   expect(consumed.value("messaging_app_messages_acked_total")).toBe(500);
@@ -250,9 +249,7 @@ test("skips a poison message after CONSUMER_MAX_DELIVERIES=3 attempts, logs it, 
   await consumer.waitFor("the 10 good ones", 10_000, () => distinct(consumer.processedIds()) === 10);
   consumer.kill("SIGTERM");
   expect((await consumer.waitForExit(15_000)).code).toBe(0);
-  expect(consumer.events("shutdown")).toEqual([
-    expect.objectContaining({ acked: 10, deadLettered: 1, received: 13, redelivered: 2 }),
-  ]);
+  expect(consumer.events("shutdown")).toEqual([expect.objectContaining({ acked: 10, deadLettered: 1, received: 13, redelivered: 2 })]);
   expect(await committed("poison", topic)).toBe(11);
 });
 

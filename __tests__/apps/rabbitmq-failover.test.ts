@@ -126,7 +126,12 @@ test("fails over to the next node of RABBITMQ_URL: both apps reconnect to broker
   const idsOn2 = new Set(confirmedOn2().map((line) => String(line.id)));
   const lostIndex = consumer.lines.indexOf(consumerLost);
   const consumedAfterMove = () =>
-    new Set(consumer.lines.slice(lostIndex).filter((line) => line.event === "message").map((line) => String(line.id)));
+    new Set(
+      consumer.lines
+        .slice(lostIndex)
+        .filter((line) => line.event === "message")
+        .map((line) => String(line.id)),
+    );
   await consumer.waitFor(`the ${idsOn2.size} ids confirmed on broker 2`, 15_000, () => {
     const consumed = consumedAfterMove();
     return [...idsOn2].every((id) => consumed.has(id));

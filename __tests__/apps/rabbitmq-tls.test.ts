@@ -136,7 +136,11 @@ test("a wrong password is an authentication refusal: logged, retried, unhealthy,
   const consumer = apps.start("rabbitmq-consumer", consumerEnv(tls(broker.url("consumer", "not-the-password"))));
   await consumer.waitFor("two refused attempts", 15_000, () => consumer.events("access-refused").length >= 2);
   expect(consumer.events("access-refused")[0]).toEqual(
-    expect.objectContaining({ level: "error", refused: "authentication", error: expect.stringMatching(/ACCESS_REFUSED - Login was refused/) }),
+    expect.objectContaining({
+      level: "error",
+      refused: "authentication",
+      error: expect.stringMatching(/ACCESS_REFUSED - Login was refused/),
+    }),
   );
   expect(consumer.events("connected")).toEqual([]);
   expect(consumer.healthy).toBe(false);
@@ -172,7 +176,9 @@ test("a producer without write permission is refused at its first publish: backs
   });
   expect((await outsider.waitForExit(20_000)).code).toBe(1);
   const refusals = outsider.events("access-refused");
-  expect(refusals[0]).toEqual(expect.objectContaining({ refused: "authorization", error: expect.stringMatching(/write access to exchange 'amq.default'/) }));
+  expect(refusals[0]).toEqual(
+    expect.objectContaining({ refused: "authorization", error: expect.stringMatching(/write access to exchange 'amq.default'/) }),
+  );
   // Refused sessions back off like failed connects: a handful in 3 s, not a tight loop.
   expect(refusals.length).toBeLessThan(10);
   expect(outsider.events("shutdown")).toEqual([]);

@@ -324,15 +324,11 @@ describe.each([
     expect(dead).not.toBe(false);
     const message = dead as amqp.GetMessage;
     expect(JSON.parse(message.content.toString()).id).toBe(poison.id);
-    expect(message.properties.headers?.["x-death"]?.[0]).toEqual(
-      expect.objectContaining({ reason: "rejected", queue }),
-    );
+    expect(message.properties.headers?.["x-death"]?.[0]).toEqual(expect.objectContaining({ reason: "rejected", queue }));
 
     consumer.kill("SIGTERM");
     expect((await consumer.waitForExit(10_000)).code).toBe(0);
-    expect(consumer.events("shutdown")).toEqual([
-      expect.objectContaining({ acked: 10, deadLettered: 1, received: 13, redelivered: 2 }),
-    ]);
+    expect(consumer.events("shutdown")).toEqual([expect.objectContaining({ acked: 10, deadLettered: 1, received: 13, redelivered: 2 })]);
     expect(await queueDepth(queue)).toBe(0);
   });
 });

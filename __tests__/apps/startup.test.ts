@@ -84,12 +84,7 @@ describe("bad settings", () => {
       { ...kafkaConsumer, [AppMetricsEnv.METRICS_PORT]: "http" },
       'config error: METRICS_PORT must be an integer between 0 and 65535 (decimal digits only), got "http"',
     ],
-    [
-      "a missing KAFKA_GROUP_ID",
-      "kafka-consumer",
-      kafkaProducer,
-      "config error: KAFKA_GROUP_ID must be a non-empty string, it is not set",
-    ],
+    ["a missing KAFKA_GROUP_ID", "kafka-consumer", kafkaProducer, "config error: KAFKA_GROUP_ID must be a non-empty string, it is not set"],
     [
       "KAFKA_BOOTSTRAP_SERVERS without ports",
       "kafka-consumer",
@@ -111,7 +106,11 @@ describe("bad settings", () => {
     [
       "an unreadable RABBITMQ_TLS_CA_FILE",
       "rabbitmq-consumer",
-      { ...rabbitConsumer, [ConnectionEnv.RABBITMQ_URL]: "amqps://user:secret@rabbit:5671", [ConnectionEnv.RABBITMQ_TLS_CA_FILE]: "/no/such/ca.pem" },
+      {
+        ...rabbitConsumer,
+        [ConnectionEnv.RABBITMQ_URL]: "amqps://user:secret@rabbit:5671",
+        [ConnectionEnv.RABBITMQ_TLS_CA_FILE]: "/no/such/ca.pem",
+      },
       'config error: RABBITMQ_TLS_CA_FILE must be a readable PEM file of CA certificates, got "/no/such/ca.pem" (ENOENT)',
     ],
     // The secrets' _FILE forms (docker secrets on a Swarm): a bad file is a config error, never its content.
@@ -188,10 +187,18 @@ describe("bad settings", () => {
       "amqp://user:hunter2@rabbit-1:5672,user:hunter2@rabbit-2:5672",
       "got something that is not a URL as entry 2 of 2",
     ],
-    ["an empty entry", "rabbitmq-consumer", "amqp://user:hunter2@rabbit-1:5672,,amqp://user:hunter2@rabbit-3:5672", "got an empty string as entry 2 of 3"],
+    [
+      "an empty entry",
+      "rabbitmq-consumer",
+      "amqp://user:hunter2@rabbit-1:5672,,amqp://user:hunter2@rabbit-3:5672",
+      "got an empty string as entry 2 of 3",
+    ],
     ["a trailing comma", "rabbitmq-producer", "amqp://user:hunter2@rabbit-1:5672,", "got an empty string as entry 2 of 2"],
   ])("rejects a RABBITMQ_URL list with %s: %s exits 2 with one line that does not echo a password", async (_what, app, urls, got) => {
-    const process = apps.start(app, { ...(app === "rabbitmq-producer" ? rabbitProducer : rabbitConsumer), [ConnectionEnv.RABBITMQ_URL]: urls });
+    const process = apps.start(app, {
+      ...(app === "rabbitmq-producer" ? rabbitProducer : rabbitConsumer),
+      [ConnectionEnv.RABBITMQ_URL]: urls,
+    });
     expect((await process.waitForExit(5000)).code).toBe(2);
     expect(process.stderr).toBe(`config error: RABBITMQ_URL must be a comma-separated list of amqp:// or amqps:// URLs, ${got}\n`);
     expect(process.stderr).not.toContain("hunter2");
@@ -356,7 +363,12 @@ describe("the metrics server (METRICS_PORT)", () => {
 
 describe("apps/bundle.mjs", () => {
   const apps: AppName[] = ["rabbitmq-producer", "rabbitmq-consumer", "kafka-producer", "kafka-consumer"];
-  const digest = () => apps.map((app) => createHash("sha256").update(readFileSync(bundlePath(app))).digest("hex"));
+  const digest = () =>
+    apps.map((app) =>
+      createHash("sha256")
+        .update(readFileSync(bundlePath(app)))
+        .digest("hex"),
+    );
 
   test("is quiet on success and writes the same bytes on every run, from any working directory", () => {
     expect(bundleRun.stdout + bundleRun.stderr).toBe("");
@@ -381,11 +393,22 @@ describe("apps/bundle.mjs", () => {
       "(e) => (n > 0 ? setTimeout(() => go(n - 1), 200) : console.log('no answer: ' + e.message))); go(50)";
     const result = spawnSync(
       "docker",
-      ["run", "--rm", "--network", "none", "--user", "node", "-v", `${path.resolve(__dirname, "../../apps")}:/apps:ro`,
-       DefaultImages.node, "sh", "-c",
-       "node --version; for app in rabbitmq-producer rabbitmq-consumer kafka-producer kafka-consumer; do node /apps/$app/dist/main.js; echo \"$app=$?\"; done; " +
-       "RABBITMQ_URL=amqp://u:p@127.0.0.1:1 RABBITMQ_QUEUE=q METRICS_PORT=9464 node /apps/rabbitmq-consumer/dist/main.js >/dev/null & app=$!; " +
-       `node -e "${scrape}"; kill -TERM $app; wait $app; echo "metrics=$?"`],
+      [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--user",
+        "node",
+        "-v",
+        `${path.resolve(__dirname, "../../apps")}:/apps:ro`,
+        DefaultImages.node,
+        "sh",
+        "-c",
+        'node --version; for app in rabbitmq-producer rabbitmq-consumer kafka-producer kafka-consumer; do node /apps/$app/dist/main.js; echo "$app=$?"; done; ' +
+          "RABBITMQ_URL=amqp://u:p@127.0.0.1:1 RABBITMQ_QUEUE=q METRICS_PORT=9464 node /apps/rabbitmq-consumer/dist/main.js >/dev/null & app=$!; " +
+          `node -e "${scrape}"; kill -TERM $app; wait $app; echo "metrics=$?"`,
+      ],
       { encoding: "utf8", timeout: 60_000 },
     );
     const [version, ...rest] = result.stdout.trim().split("\n");

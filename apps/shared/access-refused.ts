@@ -46,12 +46,7 @@ export class RefusalStreak {
     return this.streak;
   }
 
-  sessionEnded(
-    madeProgress: boolean,
-    refusal: AccessRefusal | undefined,
-    reason: string,
-    report: (refusal: AccessRefusal) => void,
-  ): void {
+  sessionEnded(madeProgress: boolean, refusal: AccessRefusal | undefined, reason: string, report: (refusal: AccessRefusal) => void): void {
     if (!refusal) {
       this.streak = undefined;
       return;

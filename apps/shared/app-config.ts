@@ -156,9 +156,7 @@ export function readKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   }
   const caPath = env[ConnectionEnv.KAFKA_TLS_CA_FILE];
   const tlsCa =
-    caPath === undefined || caPath === ""
-      ? undefined
-      : { file: caPath, certificates: readPemCaFile(env, ConnectionEnv.KAFKA_TLS_CA_FILE) };
+    caPath === undefined || caPath === "" ? undefined : { file: caPath, certificates: readPemCaFile(env, ConnectionEnv.KAFKA_TLS_CA_FILE) };
   return { sasl, tlsCa };
 }
 

@@ -48,11 +48,7 @@ export interface BackoffOptions {
  * shutdown was requested meanwhile; throws RetryBudgetExhausted when the
  * budget is spent.
  */
-export async function retryWithBackoff<T>(
-  what: string,
-  attempt: () => Promise<T>,
-  options: BackoffOptions,
-): Promise<T | undefined> {
+export async function retryWithBackoff<T>(what: string, attempt: () => Promise<T>, options: BackoffOptions): Promise<T | undefined> {
   const { budgetSeconds, log, signal } = options;
   const maxDelayMs = options.maxDelayMs ?? 10_000;
   const earlier = options.earlierFailures;

@@ -113,7 +113,6 @@ export function setting(env: NodeJS.ProcessEnv, name: AppSettingName): number | 
 /** The settings whose spec is `integer` in APP_SETTINGS. */
 type IntegerSettingName = Exclude<AppSettingName, "EXIT_WHEN_DONE" | "LOG_LEVEL" | "HEALTH_FILE" | "CONSUMER_FAIL_MARKER">;
 
-
 /**
  * A file of PEM CA certificates named by `name` (a path, not a secret), read
  * at start so a missing mount or a wrong file is a config error (exit 2), not

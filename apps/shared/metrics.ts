@@ -18,9 +18,7 @@ import { AppMetricNames as METRIC_NAMES } from "../../constructs/apps/app-metric
 export { METRIC_NAMES };
 
 /** 1 ms to 30 s, about x2.5 a step: a local hop, a busy consumer and a backlog after an outage each land in a bucket of their own. */
-export const END_TO_END_LATENCY_BUCKETS: readonly number[] = [
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-];
+export const END_TO_END_LATENCY_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Takes one latency sample, in seconds. */
 export type LatencyObserver = (seconds: number) => void;

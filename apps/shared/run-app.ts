@@ -66,7 +66,12 @@ async function serveMetrics(metrics: AppMetrics, port: number): Promise<MetricsS
   } catch (err) {
     const value = String(port);
     exitWithConfigError(
-      new ConfigError(AppMetricsEnv.METRICS_PORT, "a port the app can listen on (0.0.0.0)", value, `"${value}" (${describeListenError(err)})`),
+      new ConfigError(
+        AppMetricsEnv.METRICS_PORT,
+        "a port the app can listen on (0.0.0.0)",
+        value,
+        `"${value}" (${describeListenError(err)})`,
+      ),
     );
   }
 }

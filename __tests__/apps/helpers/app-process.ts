@@ -24,7 +24,9 @@ export const bundlePath = (app: AppName) => path.join(repoRoot, "apps", app, "di
 export function appNode(): string {
   const node = process.env.APP_NODE;
   if (!node || !existsSync(node)) {
-    throw new Error(`APP_NODE (${node ?? "not set"}) is not the apps' Node: run \`bash toolchain/setup.sh\` and \`. toolchain/env.sh\` first`);
+    throw new Error(
+      `APP_NODE (${node ?? "not set"}) is not the apps' Node: run \`bash toolchain/setup.sh\` and \`. toolchain/env.sh\` first`,
+    );
   }
   return node;
 }
@@ -96,9 +98,7 @@ export class AppProcess {
 
   /** The first line of `event` matching `predicate`, waiting up to `timeoutMs` for it. */
   waitForEvent(event: string, timeoutMs: number, predicate: (line: LogLine) => boolean = () => true): Promise<LogLine> {
-    return this.waitFor(`event "${event}"`, timeoutMs, () =>
-      this.lines.find((line) => line.event === event && predicate(line)),
-    );
+    return this.waitFor(`event "${event}"`, timeoutMs, () => this.lines.find((line) => line.event === event && predicate(line)));
   }
 
   /** Resolves once `condition` holds (checked on every log line and at exit). */
@@ -159,7 +159,9 @@ export class AppProcess {
       if (holds(scrape)) return scrape;
       if (this.exit || Date.now() >= deadline) {
         const ours = scrape.text.split("\n").filter((line) => line.startsWith("messaging_app_") && !line.includes("_bucket"));
-        throw new Error(`${this.app}: metrics never showed ${what} within ${timeoutMs} ms; last scrape:\n${ours.join("\n")}\n${this.describe()}`);
+        throw new Error(
+          `${this.app}: metrics never showed ${what} within ${timeoutMs} ms; last scrape:\n${ours.join("\n")}\n${this.describe()}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -151,7 +151,10 @@ describe("AppContainer", () => {
         KAFKA_SASL_PASSWORD: '${sha256("${var.kafka_credentials_key}/kafka/consumer")}',
         METRICS_PORT: "9464",
       });
-      expect(c.depends_on).toEqual([expect.stringMatching(/^docker_container\.kafka_container_/), expect.stringMatching(/^docker_container\.kafka_setup_/)]);
+      expect(c.depends_on).toEqual([
+        expect.stringMatching(/^docker_container\.kafka_container_/),
+        expect.stringMatching(/^docker_container\.kafka_setup_/),
+      ]);
     }
     expect(container(json, "kafka-setup").command[0]).toContain("--topic 'audit'");
   });
@@ -213,67 +216,251 @@ describe("AppContainer", () => {
 describe("AppContainer: bad input", () => {
   // [name, build, expected message, how many problems the build has]
   const rejects: [string, (s: TerraformStack) => unknown, RegExp, number?][] = [
-    ["rejects replicas < 1", app({ replicas: 0 }), /^test\/app: replicas must be an integer between 1 and 1000, got 0\. Fix: run at least one replica/],
-    ["rejects more than 1000 replicas", app({ replicas: 1001 }), /^test\/app: replicas must be an integer between 1 and 1000, got 1001\. Fix: /],
-    ["rejects a fractional replica count", app({ replicas: 1.5 }), /^test\/app: replicas must be an integer between 1 and 1000, got 1\.5\. Fix: /],
+    [
+      "rejects replicas < 1",
+      app({ replicas: 0 }),
+      /^test\/app: replicas must be an integer between 1 and 1000, got 0\. Fix: run at least one replica/,
+    ],
+    [
+      "rejects more than 1000 replicas",
+      app({ replicas: 1001 }),
+      /^test\/app: replicas must be an integer between 1 and 1000, got 1001\. Fix: /,
+    ],
+    [
+      "rejects a fractional replica count",
+      app({ replicas: 1.5 }),
+      /^test\/app: replicas must be an integer between 1 and 1000, got 1\.5\. Fix: /,
+    ],
     [
       "rejects a container name with a space",
       app({ name: "my app" }),
       /^test\/app: name is not a valid Docker container name prefix \(replicas are <name>-1\.\.N\), got "my app"\. Fix: use a letter or digit, then letters/,
     ],
-    ["rejects a name starting with a dot", app({ name: ".hidden" }), /^test\/app: name is not a valid Docker container name prefix .*, got "\.hidden"\. Fix: use a letter or digit/],
-    ["rejects a name whose replicas would be longer than 128 characters", app({ name: "x".repeat(127) }), /^test\/app: name is not a valid Docker container name prefix .*, got "x{127}"\. Fix: .*at most 128 characters/],
-    ["rejects a name that is not a string", app({ name: 5 as never }), /^test\/app: name is not a valid Docker container name prefix \(replicas are <name>-1\.\.N\), got 5\. Fix: use a letter or digit/],
+    [
+      "rejects a name starting with a dot",
+      app({ name: ".hidden" }),
+      /^test\/app: name is not a valid Docker container name prefix .*, got "\.hidden"\. Fix: use a letter or digit/,
+    ],
+    [
+      "rejects a name whose replicas would be longer than 128 characters",
+      app({ name: "x".repeat(127) }),
+      /^test\/app: name is not a valid Docker container name prefix .*, got "x{127}"\. Fix: .*at most 128 characters/,
+    ],
+    [
+      "rejects a name that is not a string",
+      app({ name: 5 as never }),
+      /^test\/app: name is not a valid Docker container name prefix \(replicas are <name>-1\.\.N\), got 5\. Fix: use a letter or digit/,
+    ],
     [
       "rejects a 126-character name with 10 replicas (<name>-10 is 129 characters)",
       app({ name: "x".repeat(126), replicas: 10 }),
       /^test\/app: name is not a valid Docker container name prefix .*, got "x{126}"\. Fix: .*so that <name>-<replicas> is at most 128 characters/,
     ],
-    ["rejects memory below Docker's minimum", app({ memoryMb: 5 }), /^test\/app: memoryMb must be an integer between 6 and 1048576, got 5\. Fix: give the app at least 6 MiB/],
-    ["rejects an unknown restart policy, suggesting the close one", app({ restartPolicy: "alway" as never }), /^test\/app: restartPolicy is not one of "no", "on-failure", "always", "unless-stopped", got "alway"\. Fix: .*did you mean "always"\?/],
-    ["rejects a stop grace period above an hour", app({ stopGracePeriodSeconds: 3601 }), /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got 3601\. Fix: use 0 or more seconds/],
-    ["rejects a negative stop grace period", app({ stopGracePeriodSeconds: -1 }), /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got -1\. Fix: /],
-    ["rejects a zero start timeout", app({ startTimeoutSeconds: 0 }), /^test\/app: startTimeoutSeconds must be an integer between 1 and 86400, got 0\. Fix: use 1 or more seconds/],
-    ["rejects a host port out of range", app({ ports: [{ containerPort: 80, hostPort: 65536 }] }), /^test\/app: ports\[0\]\.hostPort is not a TCP port, got 65536\. Fix: use an integer port between 1 and 65535/],
-    ["rejects container port 0", app({ ports: [{ containerPort: 0, hostPort: 8080 }] }), /^test\/app: ports\[0\]\.containerPort is not a TCP port, got 0\. Fix: use an integer port/],
-    ["rejects a fractional port", app({ ports: [{ containerPort: 80.5, hostPort: 8080 }] }), /^test\/app: ports\[0\]\.containerPort is not a TCP port, got 80\.5\. Fix: /],
-    ["rejects a host name as hostIp", app({ ports: [{ containerPort: 80, hostPort: 8080, hostIp: "localhost" }] }), /^test\/app: ports\[0\]\.hostIp is not an IP address, got "localhost"\. Fix: use an address such as "127\.0\.0\.1"/],
-    ["rejects an address with a port as hostIp", app({ ports: [{ containerPort: 80, hostPort: 8080, hostIp: "127.0.0.1:8080" }] }), /^test\/app: ports\[0\]\.hostIp is not an IP address, got "127\.0\.0\.1:8080"\. Fix: /],
-    ["rejects a bracketed IPv6 hostIp", app({ ports: [{ containerPort: 80, hostPort: 8080, hostIp: "[::1]" }] }), /^test\/app: ports\[0\]\.hostIp is not an IP address, got "\[::1\]"\. Fix: /],
-    ["rejects a port without hostPort", app({ ports: [{ containerPort: 80 } as never] }), /^test\/app: ports\[0\]\.hostPort is required, got \{"containerPort":80\}\. Fix: give the host port to publish on/],
-    ["rejects a misspelt port field", app({ ports: [{ containerPort: 80, hostPort: 81, hostIP: "::1" } as never] }), /^test\/app: ports\[0\] has no field "hostIP", got "hostIP"\. Fix: did you mean "hostIp"\?/],
-    ["rejects ports that are not a list", app({ ports: { containerPort: 80, hostPort: 81 } as never }), /^test\/app: ports must be a list, got \{"containerPort":80,"hostPort":81\}\. Fix: pass \[\{ containerPort, hostPort \}\]/],
-    ["rejects published ports with several replicas", app({ replicas: 2, ports: [{ containerPort: 80, hostPort: 8080 }] }), /^test\/app: ports cannot be published by more than one replica, got 2\. Fix: publish ports only with replicas: 1/],
-    ["rejects an environment that is a list", app({ environment: ["A=1"] as never }), /^test\/app: environment must be an object of variable names to string values, got \["A=1"\]\. Fix: /],
-    ["rejects a command given as one string", app({ command: "node main.js" as never }), /^test\/app: command must be a non-empty list of strings, got "node main\.js"\. Fix: split it: \["node","main\.js"\]/],
-    ["rejects an empty healthcheck command", app({ healthCheck: HealthCheck.exec([]) }), /^test\/app: healthCheck command must be a non-empty list of strings, got \[\]\. Fix: /],
+    [
+      "rejects memory below Docker's minimum",
+      app({ memoryMb: 5 }),
+      /^test\/app: memoryMb must be an integer between 6 and 1048576, got 5\. Fix: give the app at least 6 MiB/,
+    ],
+    [
+      "rejects an unknown restart policy, suggesting the close one",
+      app({ restartPolicy: "alway" as never }),
+      /^test\/app: restartPolicy is not one of "no", "on-failure", "always", "unless-stopped", got "alway"\. Fix: .*did you mean "always"\?/,
+    ],
+    [
+      "rejects a stop grace period above an hour",
+      app({ stopGracePeriodSeconds: 3601 }),
+      /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got 3601\. Fix: use 0 or more seconds/,
+    ],
+    [
+      "rejects a negative stop grace period",
+      app({ stopGracePeriodSeconds: -1 }),
+      /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got -1\. Fix: /,
+    ],
+    [
+      "rejects a zero start timeout",
+      app({ startTimeoutSeconds: 0 }),
+      /^test\/app: startTimeoutSeconds must be an integer between 1 and 86400, got 0\. Fix: use 1 or more seconds/,
+    ],
+    [
+      "rejects a host port out of range",
+      app({ ports: [{ containerPort: 80, hostPort: 65536 }] }),
+      /^test\/app: ports\[0\]\.hostPort is not a TCP port, got 65536\. Fix: use an integer port between 1 and 65535/,
+    ],
+    [
+      "rejects container port 0",
+      app({ ports: [{ containerPort: 0, hostPort: 8080 }] }),
+      /^test\/app: ports\[0\]\.containerPort is not a TCP port, got 0\. Fix: use an integer port/,
+    ],
+    [
+      "rejects a fractional port",
+      app({ ports: [{ containerPort: 80.5, hostPort: 8080 }] }),
+      /^test\/app: ports\[0\]\.containerPort is not a TCP port, got 80\.5\. Fix: /,
+    ],
+    [
+      "rejects a host name as hostIp",
+      app({ ports: [{ containerPort: 80, hostPort: 8080, hostIp: "localhost" }] }),
+      /^test\/app: ports\[0\]\.hostIp is not an IP address, got "localhost"\. Fix: use an address such as "127\.0\.0\.1"/,
+    ],
+    [
+      "rejects an address with a port as hostIp",
+      app({ ports: [{ containerPort: 80, hostPort: 8080, hostIp: "127.0.0.1:8080" }] }),
+      /^test\/app: ports\[0\]\.hostIp is not an IP address, got "127\.0\.0\.1:8080"\. Fix: /,
+    ],
+    [
+      "rejects a bracketed IPv6 hostIp",
+      app({ ports: [{ containerPort: 80, hostPort: 8080, hostIp: "[::1]" }] }),
+      /^test\/app: ports\[0\]\.hostIp is not an IP address, got "\[::1\]"\. Fix: /,
+    ],
+    [
+      "rejects a port without hostPort",
+      app({ ports: [{ containerPort: 80 } as never] }),
+      /^test\/app: ports\[0\]\.hostPort is required, got \{"containerPort":80\}\. Fix: give the host port to publish on/,
+    ],
+    [
+      "rejects a misspelt port field",
+      app({ ports: [{ containerPort: 80, hostPort: 81, hostIP: "::1" } as never] }),
+      /^test\/app: ports\[0\] has no field "hostIP", got "hostIP"\. Fix: did you mean "hostIp"\?/,
+    ],
+    [
+      "rejects ports that are not a list",
+      app({ ports: { containerPort: 80, hostPort: 81 } as never }),
+      /^test\/app: ports must be a list, got \{"containerPort":80,"hostPort":81\}\. Fix: pass \[\{ containerPort, hostPort \}\]/,
+    ],
+    [
+      "rejects published ports with several replicas",
+      app({ replicas: 2, ports: [{ containerPort: 80, hostPort: 8080 }] }),
+      /^test\/app: ports cannot be published by more than one replica, got 2\. Fix: publish ports only with replicas: 1/,
+    ],
+    [
+      "rejects an environment that is a list",
+      app({ environment: ["A=1"] as never }),
+      /^test\/app: environment must be an object of variable names to string values, got \["A=1"\]\. Fix: /,
+    ],
+    [
+      "rejects a command given as one string",
+      app({ command: "node main.js" as never }),
+      /^test\/app: command must be a non-empty list of strings, got "node main\.js"\. Fix: split it: \["node","main\.js"\]/,
+    ],
+    [
+      "rejects an empty healthcheck command",
+      app({ healthCheck: HealthCheck.exec([]) }),
+      /^test\/app: healthCheck command must be a non-empty list of strings, got \[\]\. Fix: /,
+    ],
     [
       "rejects a build argument that is not a string",
-      app({ image: ContainerImage.fromBuild(path.join(__dirname, "..", "..", "..", "apps", "kafka-consumer"), { buildArgs: { NODE_IMAGE: 18 as never } }) }),
+      app({
+        image: ContainerImage.fromBuild(path.join(__dirname, "..", "..", "..", "apps", "kafka-consumer"), {
+          buildArgs: { NODE_IMAGE: 18 as never },
+        }),
+      }),
       /^test\/app: fromBuild buildArgs\.NODE_IMAGE must be a string, got 18\. Fix: pass String\(18\)/,
     ],
-    ["rejects a variable name starting with a digit", app({ environment: { "1BAD": "x" } }), /^test\/app: environment has an invalid variable name, got "1BAD"\. Fix: use letters, digits and '_'/],
-    ["rejects a variable name with a hyphen", app({ environment: { "A-B": "x" } }), /^test\/app: environment has an invalid variable name, got "A-B"\. Fix: /],
-    ["rejects a non-string environment value", app({ environment: { COUNT: 5 as never } }), /^test\/app: environment\.COUNT must be a string, got 5\. Fix: pass String\(5\)/],
-    ["rejects RABBITMQ_URL set by hand", app({ environment: { RABBITMQ_URL: "amqp://x" } }), /^test\/app: environment sets the connection variable RABBITMQ_URL, got "RABBITMQ_URL"\. Fix: remove it: a grant verb .* sets it/],
+    [
+      "rejects a variable name starting with a digit",
+      app({ environment: { "1BAD": "x" } }),
+      /^test\/app: environment has an invalid variable name, got "1BAD"\. Fix: use letters, digits and '_'/,
+    ],
+    [
+      "rejects a variable name with a hyphen",
+      app({ environment: { "A-B": "x" } }),
+      /^test\/app: environment has an invalid variable name, got "A-B"\. Fix: /,
+    ],
+    [
+      "rejects a non-string environment value",
+      app({ environment: { COUNT: 5 as never } }),
+      /^test\/app: environment\.COUNT must be a string, got 5\. Fix: pass String\(5\)/,
+    ],
+    [
+      "rejects RABBITMQ_URL set by hand",
+      app({ environment: { RABBITMQ_URL: "amqp://x" } }),
+      /^test\/app: environment sets the connection variable RABBITMQ_URL, got "RABBITMQ_URL"\. Fix: remove it: a grant verb .* sets it/,
+    ],
     // The secrets' `_FILE` forms are connection variables too: the wiring (the Swarm target) sets them.
-    ["rejects RABBITMQ_URL_FILE set by hand", app({ environment: { RABBITMQ_URL_FILE: "/run/secrets/url" } }), /^test\/app: environment sets the connection variable RABBITMQ_URL_FILE, got "RABBITMQ_URL_FILE"\. Fix: remove it/],
-    ["rejects KAFKA_SASL_PASSWORD_FILE set by hand", app({ environment: { KAFKA_SASL_PASSWORD_FILE: "/run/secrets/pw" } }), /^test\/app: environment sets the connection variable KAFKA_SASL_PASSWORD_FILE, got "KAFKA_SASL_PASSWORD_FILE"\. Fix: remove it/],
-    ["rejects a _FILE variable misspelt", app({ environment: { RABBITMQ_URL_FIL: "/run/secrets/url" } }), /^test\/app: environment\.RABBITMQ_URL_FIL is not a setting of the apps, got "RABBITMQ_URL_FIL"\. Fix: did you mean "RABBITMQ_URL_FILE"\?/],
-    ["rejects KAFKA_GROUP_ID set by hand", app({ environment: { KAFKA_GROUP_ID: "g" } }), /^test\/app: environment sets the connection variable KAFKA_GROUP_ID, got "KAFKA_GROUP_ID"\. Fix: remove it/],
-    ["rejects a setting one edit from ours", app({ environment: { PRODUCER_CONT: "5" } }), /^test\/app: environment\.PRODUCER_CONT is not a setting of the apps, got "PRODUCER_CONT"\. Fix: did you mean "PRODUCER_COUNT"\? The app would ignore PRODUCER_CONT/],
-    ["rejects a setting in the wrong case", app({ environment: { log_level: "debug" } }), /^test\/app: environment\.log_level is not a setting of the apps, got "log_level"\. Fix: did you mean "LOG_LEVEL"\?/],
-    ["rejects a long setting name two edits from ours", app({ environment: { STATS_INTERVL_SECNDS: "5" } }), /^test\/app: environment\.STATS_INTERVL_SECNDS is not a setting of the apps, got "STATS_INTERVL_SECNDS"\. Fix: did you mean "STATS_INTERVAL_SECONDS"\?/],
-    ["rejects a connection variable misspelt", app({ environment: { RABBITMQ_QUEUES: "q" } }), /^test\/app: environment\.RABBITMQ_QUEUES is not a setting of the apps, got "RABBITMQ_QUEUES"\. Fix: did you mean "RABBITMQ_QUEUE"\?/],
-    ["rejects a prefetch of 0", app({ environment: { CONSUMER_PREFETCH: "0" } }), /^test\/app: environment\.CONSUMER_PREFETCH must be an integer between 1 and 65535 \(decimal digits only\), got "0"\. Fix: set CONSUMER_PREFETCH to .*would exit 2 at start/],
-    ["rejects EXIT_WHEN_DONE=yes", app({ environment: { EXIT_WHEN_DONE: "yes" } }), /^test\/app: environment\.EXIT_WHEN_DONE must be true or false, got "yes"\. Fix: set EXIT_WHEN_DONE to true or false/],
-    ["rejects an unknown prop, suggesting the close one", app({ memoryMB: 64 } as never), /^test\/app: AppContainerProps has no field "memoryMB", got "memoryMB"\. Fix: did you mean "memoryMb"\?/],
-    ["rejects an unknown prop far from every prop, listing them", app({ cpus: 2 } as never), /^test\/app: AppContainerProps has no field "cpus", got "cpus"\. Fix: .*image, name, replicas/],
-    ["rejects a healthCheck that is not a HealthCheck", app({ healthCheck: { test: ["true"] } as never }), /^test\/app: healthCheck is not a HealthCheck, got \{"test":\["true"\]\}\. Fix: use HealthCheck\.exec/],
-    ["rejects a healthcheck interval of 0", app({ healthCheck: HealthCheck.exec(["true"], { intervalSeconds: 0 }) }), /^test\/app: healthCheck\.intervalSeconds must be an integer between 1 and 86400, got 0\. Fix: check at most once a second/],
-    ["rejects negative healthcheck retries", app({ healthCheck: HealthCheck.exec(["true"], { retries: -1 }) }), /^test\/app: healthCheck\.retries must be an integer between 0 and 1000, got -1\. Fix: use 0 or more retries/],
-    ["rejects networks that are not a list", (s) => new AppContainer(s, "app", { image, networks: new Network(s, "n") as never }), /^test\/app: networks must be a list of Networks, got test\/n\. Fix: pass \[network\]/],
-    ["rejects labels that are a list", app({ labels: ["a"] as never }), /^test\/app: labels must be an object of label names to string values, got \["a"\]\. Fix: /],
+    [
+      "rejects RABBITMQ_URL_FILE set by hand",
+      app({ environment: { RABBITMQ_URL_FILE: "/run/secrets/url" } }),
+      /^test\/app: environment sets the connection variable RABBITMQ_URL_FILE, got "RABBITMQ_URL_FILE"\. Fix: remove it/,
+    ],
+    [
+      "rejects KAFKA_SASL_PASSWORD_FILE set by hand",
+      app({ environment: { KAFKA_SASL_PASSWORD_FILE: "/run/secrets/pw" } }),
+      /^test\/app: environment sets the connection variable KAFKA_SASL_PASSWORD_FILE, got "KAFKA_SASL_PASSWORD_FILE"\. Fix: remove it/,
+    ],
+    [
+      "rejects a _FILE variable misspelt",
+      app({ environment: { RABBITMQ_URL_FIL: "/run/secrets/url" } }),
+      /^test\/app: environment\.RABBITMQ_URL_FIL is not a setting of the apps, got "RABBITMQ_URL_FIL"\. Fix: did you mean "RABBITMQ_URL_FILE"\?/,
+    ],
+    [
+      "rejects KAFKA_GROUP_ID set by hand",
+      app({ environment: { KAFKA_GROUP_ID: "g" } }),
+      /^test\/app: environment sets the connection variable KAFKA_GROUP_ID, got "KAFKA_GROUP_ID"\. Fix: remove it/,
+    ],
+    [
+      "rejects a setting one edit from ours",
+      app({ environment: { PRODUCER_CONT: "5" } }),
+      /^test\/app: environment\.PRODUCER_CONT is not a setting of the apps, got "PRODUCER_CONT"\. Fix: did you mean "PRODUCER_COUNT"\? The app would ignore PRODUCER_CONT/,
+    ],
+    [
+      "rejects a setting in the wrong case",
+      app({ environment: { log_level: "debug" } }),
+      /^test\/app: environment\.log_level is not a setting of the apps, got "log_level"\. Fix: did you mean "LOG_LEVEL"\?/,
+    ],
+    [
+      "rejects a long setting name two edits from ours",
+      app({ environment: { STATS_INTERVL_SECNDS: "5" } }),
+      /^test\/app: environment\.STATS_INTERVL_SECNDS is not a setting of the apps, got "STATS_INTERVL_SECNDS"\. Fix: did you mean "STATS_INTERVAL_SECONDS"\?/,
+    ],
+    [
+      "rejects a connection variable misspelt",
+      app({ environment: { RABBITMQ_QUEUES: "q" } }),
+      /^test\/app: environment\.RABBITMQ_QUEUES is not a setting of the apps, got "RABBITMQ_QUEUES"\. Fix: did you mean "RABBITMQ_QUEUE"\?/,
+    ],
+    [
+      "rejects a prefetch of 0",
+      app({ environment: { CONSUMER_PREFETCH: "0" } }),
+      /^test\/app: environment\.CONSUMER_PREFETCH must be an integer between 1 and 65535 \(decimal digits only\), got "0"\. Fix: set CONSUMER_PREFETCH to .*would exit 2 at start/,
+    ],
+    [
+      "rejects EXIT_WHEN_DONE=yes",
+      app({ environment: { EXIT_WHEN_DONE: "yes" } }),
+      /^test\/app: environment\.EXIT_WHEN_DONE must be true or false, got "yes"\. Fix: set EXIT_WHEN_DONE to true or false/,
+    ],
+    [
+      "rejects an unknown prop, suggesting the close one",
+      app({ memoryMB: 64 } as never),
+      /^test\/app: AppContainerProps has no field "memoryMB", got "memoryMB"\. Fix: did you mean "memoryMb"\?/,
+    ],
+    [
+      "rejects an unknown prop far from every prop, listing them",
+      app({ cpus: 2 } as never),
+      /^test\/app: AppContainerProps has no field "cpus", got "cpus"\. Fix: .*image, name, replicas/,
+    ],
+    [
+      "rejects a healthCheck that is not a HealthCheck",
+      app({ healthCheck: { test: ["true"] } as never }),
+      /^test\/app: healthCheck is not a HealthCheck, got \{"test":\["true"\]\}\. Fix: use HealthCheck\.exec/,
+    ],
+    [
+      "rejects a healthcheck interval of 0",
+      app({ healthCheck: HealthCheck.exec(["true"], { intervalSeconds: 0 }) }),
+      /^test\/app: healthCheck\.intervalSeconds must be an integer between 1 and 86400, got 0\. Fix: check at most once a second/,
+    ],
+    [
+      "rejects negative healthcheck retries",
+      app({ healthCheck: HealthCheck.exec(["true"], { retries: -1 }) }),
+      /^test\/app: healthCheck\.retries must be an integer between 0 and 1000, got -1\. Fix: use 0 or more retries/,
+    ],
+    [
+      "rejects networks that are not a list",
+      (s) => new AppContainer(s, "app", { image, networks: new Network(s, "n") as never }),
+      /^test\/app: networks must be a list of Networks, got test\/n\. Fix: pass \[network\]/,
+    ],
+    [
+      "rejects labels that are a list",
+      app({ labels: ["a"] as never }),
+      /^test\/app: labels must be an object of label names to string values, got \["a"\]\. Fix: /,
+    ],
     [
       "rejects an app wired to a broker it shares no network with",
       (s) => {
@@ -324,7 +511,11 @@ describe("AppContainer: bad input", () => {
       },
       /^test\/app: consumer of queue "b" \(test\/rabbitmq\) needs RABBITMQ_QUEUE="b", but the app is already consumer of queue "a" \(test\/rabbitmq\) with RABBITMQ_QUEUE="a", got "b"\. Fix: an app reads one RABBITMQ_QUEUE: give this use its own AppContainer/,
     ],
-    ["rejects a label value that is not a string", app({ labels: { replicas: 2 as never } }), /^test\/app: labels\.replicas must be a string, got 2\. Fix: pass String\(2\)/],
+    [
+      "rejects a label value that is not a string",
+      app({ labels: { replicas: 2 as never } }),
+      /^test\/app: labels\.replicas must be a string, got 2\. Fix: pass String\(2\)/,
+    ],
     [
       "rejects a grantee that is not an app",
       (s) => new RabbitMqBroker(s, "rabbitmq", { network: new Network(s, "n") }).addQueue("q").grantConsume({} as never),
@@ -371,7 +562,14 @@ describe("AppContainer: bad input", () => {
   });
 
   test("reports every mistake of one app at once", () => {
-    const messages = problemMessages(app({ replicas: 0, memoryMb: 1, restartPolicy: "never" as never, environment: { LOG_LEVEL: "trace" } }));
-    expect(messages.map((m) => m.replace(/^test\/app: (\S+).*$/, "$1"))).toEqual(["replicas", "memoryMb", "restartPolicy", "environment.LOG_LEVEL"]);
+    const messages = problemMessages(
+      app({ replicas: 0, memoryMb: 1, restartPolicy: "never" as never, environment: { LOG_LEVEL: "trace" } }),
+    );
+    expect(messages.map((m) => m.replace(/^test\/app: (\S+).*$/, "$1"))).toEqual([
+      "replicas",
+      "memoryMb",
+      "restartPolicy",
+      "environment.LOG_LEVEL",
+    ]);
   });
 });

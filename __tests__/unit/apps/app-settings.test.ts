@@ -23,7 +23,8 @@ const image = ContainerImage.fromRegistry("busybox:1.36");
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The problems of an app whose environment sets `name` to `raw`. */
-const appProblems = (name: string, raw: string) => problemMessages((s) => new AppContainer(s, "app", { image, environment: { [name]: raw } }));
+const appProblems = (name: string, raw: string) =>
+  problemMessages((s) => new AppContainer(s, "app", { image, environment: { [name]: raw } }));
 
 /** The exact problem AppContainer reports for a value the parser refuses. */
 function expectedProblem(name: AppSettingName, raw: string): RegExp {
@@ -48,11 +49,15 @@ const INTEGER_BOUNDS: [AppSettingName, number, number][] = [
 
 describe("the settings table", () => {
   test("lists every setting the apps read, with a spec each", () => {
-    expect(Object.keys(APP_SETTINGS).sort()).toEqual([...Object.values(AppEnv), ...Object.values(AppOnlyEnv), ...Object.values(AppMetricsEnv)].sort());
+    expect(Object.keys(APP_SETTINGS).sort()).toEqual(
+      [...Object.values(AppEnv), ...Object.values(AppOnlyEnv), ...Object.values(AppMetricsEnv)].sort(),
+    );
   });
 
   test("the integer bounds above cover every integer setting", () => {
-    const integers = Object.entries(APP_SETTINGS).filter(([, spec]) => spec.kind === "integer").map(([name]) => name);
+    const integers = Object.entries(APP_SETTINGS)
+      .filter(([, spec]) => spec.kind === "integer")
+      .map(([name]) => name);
     expect(INTEGER_BOUNDS.map(([name]) => name).sort()).toEqual(integers.sort());
     for (const [name, min, max] of INTEGER_BOUNDS) expect(APP_SETTINGS[name]).toMatchObject({ kind: "integer", min, max });
   });

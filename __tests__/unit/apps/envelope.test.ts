@@ -4,7 +4,10 @@ describe("encodeEnvelope", () => {
   const cases: [string, Envelope][] = [
     ["a producer's envelope", createEnvelope(7, "kafka-producer@abc:1", 1024)],
     ["an empty payload", createEnvelope(0, "p", 0)],
-    ["quotes, backslashes, control and non-ASCII characters", { id: 'a"b\\c', seq: -1.5, producer: "é\u0001\n🚀", sentAt: 0, payload: '"\\\u2028</script>' }],
+    [
+      "quotes, backslashes, control and non-ASCII characters",
+      { id: 'a"b\\c', seq: -1.5, producer: "é\u0001\n🚀", sentAt: 0, payload: '"\\\u2028</script>' },
+    ],
     ["numbers JSON cannot hold", { id: "x", seq: Number.NaN, producer: "p", sentAt: Number.POSITIVE_INFINITY, payload: "y" }],
   ];
 

@@ -92,7 +92,9 @@ describe("the exported metrics (a contract)", () => {
     metrics.collectDefaults();
     metrics.collectDefaults();
     const result = await scrape(metrics);
-    expect(result.families()).toEqual(expect.arrayContaining(["process_cpu_seconds_total", "nodejs_heap_size_used_bytes", "nodejs_eventloop_lag_seconds"]));
+    expect(result.families()).toEqual(
+      expect.arrayContaining(["process_cpu_seconds_total", "nodejs_heap_size_used_bytes", "nodejs_eventloop_lag_seconds"]),
+    );
     expect(result.families().filter((name) => !/^(process_|nodejs_|messaging_app_)/.test(name))).toEqual([]);
   });
 });
@@ -146,7 +148,9 @@ describe("the values: what the `stats` lines count, read at scrape time", () => 
 
 describe("ConsumerLag (kafka-consumer)", () => {
   const lagOf = (result: Scrape) =>
-    Object.fromEntries(result.series("messaging_app_consumer_lag_messages").map((s) => [`${s.labels.topic}/${s.labels.partition}`, s.value]));
+    Object.fromEntries(
+      result.series("messaging_app_consumer_lag_messages").map((s) => [`${s.labels.topic}/${s.labels.partition}`, s.value]),
+    );
 
   test("is the high watermark minus the next offset, per partition held, 0 when caught up", async () => {
     const metrics = new AppMetrics({ healthy: true });

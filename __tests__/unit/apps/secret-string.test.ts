@@ -72,7 +72,11 @@ describe("secretString", () => {
   });
 
   test("an empty file, or one holding only a newline or white space: a config error", () => {
-    for (const [name, text] of [["empty", ""], ["newline", "\n"], ["crlf-only", "\r\n"]]) {
+    for (const [name, text] of [
+      ["empty", ""],
+      ["newline", "\n"],
+      ["crlf-only", "\r\n"],
+    ]) {
       const at = file(name, text);
       expect(configError(() => secretString({ PASS_FILE: at }, "PASS"))).toBe(
         `PASS_FILE must be a readable file holding PASS, got ${JSON.stringify(at)}, which is empty`,

@@ -14,8 +14,25 @@ let caPem: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "security-config-"));
   caFile = path.join(dir, "ca.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "ca-key.pem"),
-    "-out", caFile, "-days", "1", "-subj", "/CN=unit-test-ca"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "ca-key.pem"),
+      "-out",
+      caFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=unit-test-ca",
+    ],
+    { stdio: "ignore" },
+  );
   caPem = readFileSync(caFile, "utf8").trim();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -131,22 +148,29 @@ describe("access refusals", () => {
   test("Kafka: a failed SASL handshake is authentication, authorization codes are authorization, in causes too", () => {
     expect(kafkaAccessRefusal(kafkaError({ name: "KafkaJSSASLAuthenticationError" }))).toBe("authentication");
     for (const type of ["TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"]) {
-      expect(kafkaAccessRefusal(new Error("consumer crashed", { cause: kafkaError({ name: "KafkaJSGroupCoordinatorNotFound" }, kafkaError({ type })) }))).toBe(
-        "authorization",
-      );
+      expect(
+        kafkaAccessRefusal(
+          new Error("consumer crashed", { cause: kafkaError({ name: "KafkaJSGroupCoordinatorNotFound" }, kafkaError({ type })) }),
+        ),
+      ).toBe("authorization");
     }
     expect(kafkaAccessRefusal(kafkaError({ name: "KafkaJSConnectionError", code: "ECONNREFUSED" }))).toBeUndefined();
   });
 
   test("Kafka, @platformatic/kafka's shapes: a failed SASL exchange is authentication, authorization codes nested in a response are authorization", () => {
     // AuthenticationError, ProtocolError (apiId) and MultipleErrors/ResponseError (AggregateError `errors`) of @platformatic/kafka 2.12.
-    const multiple = (message: string, errors: unknown[]) => Object.assign(new AggregateError(errors, message), { code: "PLT_KFK_MULTIPLE" });
+    const multiple = (message: string, errors: unknown[]) =>
+      Object.assign(new AggregateError(errors, message), { code: "PLT_KFK_MULTIPLE" });
     const protocol = (apiId: string) => kafkaError({ code: "PLT_KFK_PROTOCOL", apiId });
-    expect(kafkaAccessRefusal(kafkaError({ code: "PLT_KFK_AUTHENTICATION", message: "SASL authentication failed." }))).toBe("authentication");
+    expect(kafkaAccessRefusal(kafkaError({ code: "PLT_KFK_AUTHENTICATION", message: "SASL authentication failed." }))).toBe(
+      "authentication",
+    );
     expect(kafkaAccessRefusal(multiple("initProducerId failed 1 times.", [protocol("SASL_AUTHENTICATION_FAILED")]))).toBe("authentication");
     for (const id of ["TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED"]) {
       // As a send fails: the broker's per-partition error inside a ResponseError, inside the retries' MultipleErrors, as our cause.
-      const failed = multiple("produce failed 1 times.", [multiple("Received response with error while executing API Produce(v11)", [protocol(id)])]);
+      const failed = multiple("produce failed 1 times.", [
+        multiple("Received response with error while executing API Produce(v11)", [protocol(id)]),
+      ]);
       expect(kafkaAccessRefusal(new Error("send failed", { cause: failed }))).toBe("authorization");
     }
     expect(kafkaAccessRefusal(multiple("produce failed 6 times.", [kafkaError({ code: "PLT_KFK_NETWORK" })]))).toBeUndefined();
@@ -155,12 +179,23 @@ describe("access refusals", () => {
 
   test("RabbitMQ: a refused login is authentication, 403 on a channel or a refused vhost is authorization", () => {
     expect(
-      rabbitAccessRefusal(new Error('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN."')),
+      rabbitAccessRefusal(
+        new Error(
+          'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN."',
+        ),
+      ),
     ).toBe("authentication");
-    const channel403 = Object.assign(new Error("Operation failed: BasicConsume; 403 (ACCESS-REFUSED) with message \"ACCESS_REFUSED - read access to queue 'q' in vhost '/' refused for user 'u'\""), { code: 403 });
+    const channel403 = Object.assign(
+      new Error(
+        "Operation failed: BasicConsume; 403 (ACCESS-REFUSED) with message \"ACCESS_REFUSED - read access to queue 'q' in vhost '/' refused for user 'u'\"",
+      ),
+      { code: 403 },
+    );
     expect(rabbitAccessRefusal(new Error("rabbit:5671: ...", { cause: channel403 }))).toBe("authorization");
     expect(rabbitAccessRefusal(new Error("Expected ConnectionOpenOk; got <ConnectionClose channel:0>"))).toBe("authorization");
     expect(rabbitAccessRefusal(new Error("connect ECONNREFUSED 127.0.0.1:5671"))).toBeUndefined();
-    expect(rabbitAccessRefusal(Object.assign(new Error("self-signed certificate in certificate chain"), { code: "SELF_SIGNED_CERT_IN_CHAIN" }))).toBeUndefined();
+    expect(
+      rabbitAccessRefusal(Object.assign(new Error("self-signed certificate in certificate chain"), { code: "SELF_SIGNED_CERT_IN_CHAIN" })),
+    ).toBeUndefined();
   });
 });

@@ -22,7 +22,10 @@ test("a held partition with messages waiting and nothing processed while the mem
   watch.assigned([0, 1]);
   const o = offsets({ 0: { high: 500, committed: 200 }, 1: { high: 100, committed: 100 } });
   const found = checkUntil(watch, 0, 120_000, o);
-  expect(found).toEqual({ at: STALL_MS, stall: { kind: "fetch", partition: 0, position: 200, high: 500, committed: 200, stalledMs: STALL_MS } });
+  expect(found).toEqual({
+    at: STALL_MS,
+    stall: { kind: "fetch", partition: 0, position: 200, high: 500, committed: 200, stalledMs: STALL_MS },
+  });
 });
 
 test("a partition without a committed offset waits from its oldest offset", () => {

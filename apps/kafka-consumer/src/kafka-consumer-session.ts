@@ -273,8 +273,7 @@ export class KafkaConsumerSession implements ConsumerSession {
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } =
-      payload;
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } = payload;
     const { partition, highWatermark } = batch;
     const { lag } = this.options;
     let lastCommitAt = Date.now();

@@ -34,11 +34,14 @@ runApp(APP, readConfig, (config, context) => {
       app: APP,
       ...config,
       what: `publish to RabbitMQ ${config.exchange === "" ? "(default exchange)" : `exchange "${config.exchange}"`} with routing key "${config.routingKey}"`,
-      describe: { urls: config.urls.map(redactUrl),
-        tlsCaFile: config.tlsCa?.file ?? null, exchange: config.exchange, routingKey: config.routingKey },
+      describe: {
+        urls: config.urls.map(redactUrl),
+        tlsCaFile: config.tlsCa?.file ?? null,
+        exchange: config.exchange,
+        routingKey: config.routingKey,
+      },
       classify: rabbitAccessRefusal,
-      openSession: (latency) =>
-        nodes.open((node) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log })),
+      openSession: (latency) => nodes.open((node) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log })),
     },
     context,
   );
