@@ -5,6 +5,7 @@
 //   e2e       - `cdktf deploy` of the default stack on the local engine
 //   e2e-cluster - the 3+3-node cluster example stack deployed, nodes killed, rolled and restarted
 //   package   - `npm pack`, installed into a fresh `cdktf init` project that deploys a stack of its own
+//   swarm     - examples/swarm on the three-engine test Swarm (toolchain/test-swarm.sh): placement, an engine stopped, 0 lost
 // @swc/jest strips types without type-checking (fast); `npm run typecheck` checks them.
 const swc = ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }];
 // The examples import the library by its package name, as a user's project
@@ -31,5 +32,6 @@ module.exports = {
     project("e2e"),
     project("e2e-cluster"),
     project("package"),
+    project("swarm"),
   ],
 };

@@ -1,0 +1,237 @@
+/**
+ * The Swarm target end to end: examples/swarm (a 3-node RabbitMQ and a
+ * 3-node Kafka, a producer and a consumer on each) deployed with
+ * `terraform apply` to the three-engine test Swarm of
+ * toolchain/test-swarm.sh (Docker 28.5.2 engines in containers, their APIs
+ * on 127.0.0.1:23751..23753, engine 1 the manager Terraform talks to).
+ * Then one Swarm node's engine is stopped mid-stream and started again,
+ * and the stack is destroyed.
+ *
+ * The tests reach the engines only through their APIs on 127.0.0.1, and the
+ * brokers only from the project's own containers (`docker exec` in a task).
+ * The steps build on each other and run in file order.
+ */
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, LocalBackend } from "cdktf";
+import { buildSwarmStack } from "../../examples/swarm/main";
+import { type CommandResult, repoRoot, run, waitFor } from "../support/commands";
+
+jest.setTimeout(1_200_000);
+
+const STACK = "swarm";
+const ENGINES = [1, 2, 3];
+const api = (engine: number) => `tcp://127.0.0.1:2375${engine}`;
+const MANAGER = api(1);
+/** The engine the fault stops: a manager too, so the Swarm keeps its quorum (2 of 3) and engine 1 its API. */
+const STOPPED = 3;
+const PAIRS = [
+  { broker: `${STACK}-rabbitmq`, producer: `${STACK}-rabbitmq-producer`, consumer: `${STACK}-rabbitmq-consumer` },
+  { broker: `${STACK}-kafka`, producer: `${STACK}-kafka-producer`, consumer: `${STACK}-kafka-consumer` },
+];
+const credentials = {
+  TF_VAR_swarm_rabbitmq_admin_password: randomBytes(18).toString("base64url"),
+  TF_VAR_swarm_rabbitmq_erlang_cookie: randomBytes(24).toString("base64url"),
+  TF_VAR_swarm_rabbitmq_credentials_key: randomBytes(24).toString("base64url"),
+  TF_VAR_swarm_kafka_admin_password: randomBytes(18).toString("base64url"),
+  TF_VAR_swarm_kafka_credentials_key: randomBytes(24).toString("base64url"),
+};
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-docker-messaging-swarm-"));
+const stackDir = path.join(work, "out", "stacks", STACK);
+const terraformBinary = process.env.TERRAFORM_BINARY_NAME || "terraform";
+const measured: Record<string, number> = {};
+let deployed = false;
+
+const testSwarm = (...args: string[]) => run("bash", [path.join(repoRoot, "toolchain", "test-swarm.sh"), ...args], { timeoutSeconds: 600 });
+const dockerAt = (engine: number, args: string[], okCodes = [0]): CommandResult =>
+  run("docker", ["-H", api(engine), ...args], { okCodes, timeoutSeconds: 120 });
+const terraform = (args: string[], timeoutSeconds = 900): CommandResult =>
+  run(terraformBinary, [`-chdir=${stackDir}`, ...args], { env: credentials, timeoutSeconds });
+
+/**
+ * The JSON lines every task of `service` wrote, with the task that wrote
+ * each (the manager gathers them from the nodes that answer; a line is
+ * `<service>.<slot>.<task id>@<node> | <text>`).
+ */
+function serviceLogLines(service: string): Array<{ task: string; line: Record<string, any> }> {
+  const { stdout } = dockerAt(1, ["service", "logs", "--no-trunc", "--no-resolve", service], [0, 1]);
+  return stdout.split("\n").flatMap((raw) => {
+    const bar = raw.indexOf("| {");
+    if (bar < 0) return [];
+    try {
+      return [{ task: raw.slice(0, bar).trim().split("@")[0], line: JSON.parse(raw.slice(bar + 2)) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The last `stats` line of each task `service` has had: the counters of each process. */
+function lastStatsByTask(service: string): Map<string, Record<string, any>> {
+  const byTask = new Map<string, Record<string, any>>();
+  for (const { task, line } of serviceLogLines(service)) if (line.event === "stats") byTask.set(task, line);
+  return byTask;
+}
+
+/** Sum of a counter over every task the service has had. */
+const total = (service: string, counter: string): number =>
+  [...lastStatsByTask(service).values()].reduce((n, s) => n + Number(s[counter] ?? 0), 0);
+
+/** The Swarm node each running task of `service` is on. */
+function nodesOf(service: string): string[] {
+  return dockerAt(1, ["service", "ps", service, "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}"])
+    .stdout.split("\n")
+    .filter((l) => / Running /.test(` ${l} `))
+    .map((l) => l.split(" ")[0]);
+}
+
+/** Runs `command` in the running task of a one-task service, on the engine that holds it. */
+function execInTask(service: string, command: string[]): CommandResult {
+  const node = nodesOf(service)[0];
+  if (!node) throw new Error(`${service} has no running task`);
+  const engine = ENGINES.find((e) => dockerAt(e, ["info", "--format", "{{.Name}}"], [0, 1]).stdout.trim() === node);
+  if (engine === undefined) throw new Error(`no engine named ${node}`);
+  const id = dockerAt(engine, ["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service}`])
+    .stdout.trim()
+    .split("\n")[0];
+  return dockerAt(engine, ["exec", id, ...command], [0, 1]);
+}
+
+beforeAll(() => {
+  const up = testSwarm("up");
+  measured.testSwarmUpSeconds = up.seconds;
+});
+
+afterAll(() => {
+  if (deployed) terraform(["destroy", "-auto-approve", "-input=false"], 600);
+  console.log(`swarm suite: ${JSON.stringify(measured)}`);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test("the swarm example deploys with terraform apply; apply returns once every service runs", () => {
+  const registry = (fs.readFileSync(path.join(process.env.TOOLCHAIN_CACHE ?? "", "test-swarm.env"), "utf8").match(/SWARM_REGISTRY=(\S+)/) ??
+    [])[1];
+  const app = new App({ outdir: path.join(work, "out"), stackTraces: false });
+  const stack = buildSwarmStack(app, STACK, {
+    manager: MANAGER,
+    swarm: {
+      brokerNodes: { label: "cdktf-docker-messaging.swarm-node", values: ["1", "2", "3"] },
+      registry: registry ?? "127.0.0.1:23750",
+    },
+    rate: 20,
+  });
+  new LocalBackend(stack, { path: path.join(work, `${STACK}.tfstate`) });
+  app.synth();
+  terraform(["init", "-input=false"], 300);
+  deployed = true;
+  const apply = terraform(["apply", "-auto-approve", "-input=false"]);
+  measured.applySeconds = Math.round(apply.seconds);
+  for (const { producer, consumer } of PAIRS) {
+    expect(nodesOf(producer)).toHaveLength(1);
+    expect(nodesOf(consumer)).toHaveLength(1);
+  }
+});
+
+test("a second plan is empty (images by digest, networks by id, durations as the engine reads them back)", () => {
+  const plan = terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], 300);
+  expect(plan.stdout).toMatch(/No changes/);
+});
+
+test("each node of a cluster runs on a different Swarm node", () => {
+  for (const { broker } of PAIRS) {
+    const nodes = [1, 2, 3].flatMap((i) => nodesOf(`${broker}-${i}`));
+    expect(nodes).toHaveLength(3);
+    expect(new Set(nodes).size).toBe(3);
+  }
+});
+
+test("messages flow end to end through both clusters", async () => {
+  for (const { producer, consumer } of PAIRS) {
+    await waitFor(
+      `${consumer} to receive what ${producer} confirmed`,
+      300,
+      () => (total(producer, "confirmed") >= 100 && total(consumer, "received") >= 100 ? true : undefined),
+      5000,
+    );
+  }
+});
+
+test("the RabbitMQ cluster has all three nodes running, and the Kafka cluster no under-replicated partition", async () => {
+  await waitFor(
+    "3 running RabbitMQ nodes",
+    180,
+    () => {
+      const status = execInTask(`${STACK}-rabbitmq-1`, ["rabbitmq-diagnostics", "-q", "cluster_status", "--formatter", "json"]);
+      const running = status.code === 0 ? (JSON.parse(status.stdout).running_nodes ?? []).length : 0;
+      return running === 3 ? true : undefined;
+    },
+    5000,
+  );
+});
+
+test("a Swarm node's engine stops mid-stream: its app tasks move, the producers confirm again, nothing confirmed is lost", async () => {
+  const before = Object.fromEntries(PAIRS.map(({ producer }) => [producer, total(producer, "confirmed")]));
+  const stoppedAt = Date.now();
+  run("docker", ["stop", "-t", "5", `swarm-engine-${STOPPED}`], { timeoutSeconds: 120 });
+  for (const { producer } of PAIRS) {
+    await waitFor(
+      `${producer} to confirm again after engine ${STOPPED} stopped`,
+      240,
+      () => (total(producer, "confirmed") > before[producer] + 40 ? true : undefined),
+      2000,
+    );
+    measured[`${producer}ConfirmingAgainSeconds`] = Math.round((Date.now() - stoppedAt) / 1000);
+  }
+  // Every app task runs on a node that answers.
+  for (const { producer, consumer } of PAIRS) {
+    for (const service of [producer, consumer]) expect(nodesOf(service)).not.toContain(`swarm-engine-${STOPPED}`);
+  }
+});
+
+test("the engine starts again: its broker nodes rejoin their clusters", async () => {
+  testSwarm("up");
+  await waitFor(
+    "3 running RabbitMQ nodes again",
+    300,
+    () => {
+      const status = execInTask(`${STACK}-rabbitmq-1`, ["rabbitmq-diagnostics", "-q", "cluster_status", "--formatter", "json"]);
+      return status.code === 0 && (JSON.parse(status.stdout).running_nodes ?? []).length === 3 ? true : undefined;
+    },
+    5000,
+  );
+  for (const { broker } of PAIRS) expect(new Set([1, 2, 3].flatMap((i) => nodesOf(`${broker}-${i}`))).size).toBe(3);
+});
+
+test("producers stopped: every message they confirmed reached a consumer (0 lost)", async () => {
+  for (const { producer } of PAIRS) dockerAt(1, ["service", "scale", "--detach", `${producer}=0`]);
+  await new Promise((resolve) => setTimeout(resolve, 15_000));
+  for (const { producer, consumer } of PAIRS) {
+    const confirmed = total(producer, "confirmed");
+    const distinct = await waitFor(
+      `${consumer} to catch up with ${confirmed} confirmed`,
+      300,
+      () => {
+        const received = total(consumer, "received") - total(consumer, "duplicates");
+        return received >= confirmed ? received : undefined;
+      },
+      5000,
+    );
+    measured[`${producer}Confirmed`] = confirmed;
+    measured[`${consumer}Distinct`] = distinct;
+    expect(distinct).toBeGreaterThanOrEqual(confirmed);
+  }
+});
+
+test("destroy leaves no service, config, secret or network of the stack", () => {
+  terraform(["destroy", "-auto-approve", "-input=false"], 600);
+  deployed = false;
+  const left = (kind: string) =>
+    dockerAt(1, [kind, "ls", "--format", "{{.Name}}"])
+      .stdout.split("\n")
+      .filter((n) => n.startsWith(`${STACK}-`) || n === STACK);
+  expect(left("service")).toEqual([]);
+  expect(left("config")).toEqual([]);
+  expect(left("secret")).toEqual([]);
+});
