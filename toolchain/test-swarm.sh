@@ -29,6 +29,13 @@
 #              outer 20.10) trusts 127.0.0.0/8 registries as insecure (plain
 #              HTTP) by default. The in-network name swarm-registry:5000 still
 #              pulls in the engines (--insecure-registry) but is not the host's.
+#              Terraform (kreuzwerker/docker 4.6.0, host = engine 1): provider
+#              registry_auth { address = "http://127.0.0.1:23750",
+#              auth_disabled = true } (without it docker_registry_image finds
+#              no auth config; without http:// it reads the digest over
+#              HTTPS and fails); docker_image build needs
+#              use_legacy_builder = true (its buildx path builds on
+#              $DOCKER_HOST's engine, i.e. the machine's, not the provider's).
 #   outside    none: the engines and the registry resolve only container names
 #              (--dns 127.0.0.1: other names fail within about 2 s), so a stray
 #              Docker Hub reference fails instead of leaving the machine; the
