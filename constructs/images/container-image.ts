@@ -302,6 +302,11 @@ class BuiltImage extends ContainerImage {
       },
     });
     if (swarm?.registry === undefined) return { imageId: image.imageId, imageName };
+    // kreuzwerker/docker 4.6.0 builds with buildx on the engine $DOCKER_HOST
+    // names, not on the provider's host (the Swarm manager), and then tries
+    // to pull the image it did not find there; the legacy builder builds on
+    // the provider's host (measured on the test Swarm).
+    image.addOverride("build.use_legacy_builder", true);
     // Pushed through the manager's engine; the digest read back is what services run.
     const pushed = new DockerRegistryImage(scope, "pushed", {
       name: image.name,

@@ -83,6 +83,10 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
   if (hardening.reason !== undefined) labels[Labels.hardeningException] = hardening.reason;
 
   const uploads = () => (spec.uploads === undefined ? [] : produce(spec.uploads));
+  // A host-mode port is taken on the node while the old task runs: a new
+  // task started first finds no node with the port free, stays Pending and
+  // the update never converges (measured on the test Swarm). Stop first then.
+  const updateOrder = spec.ports?.length ? "stop-first" : options.updateOrder;
   const environment = () => splitEnvironment(spec.env === undefined ? {} : produce(spec.env), options.secretEnv);
   // The configs and secrets depend on what the constructs add until synth
   // (queues in a definitions file, a wiring's URL): declared then.
@@ -134,7 +138,7 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
         ) as unknown as ServiceTaskSpecContainerSpecMounts[],
         configs: Lazy.anyValue({ produce: () => files.mounts().configs }, { omitEmptyArray: true }) as never,
         secrets: Lazy.anyValue({ produce: () => files.mounts().secrets }, { omitEmptyArray: true }) as never,
-        ...(spec.healthCheck ? { healthcheck: spec.healthCheck.render() } : {}),
+        ...(spec.healthCheck ? { healthcheck: serviceDurations(spec.healthCheck.render()) } : {}),
         stopGracePeriod: `${spec.destroyGraceSeconds}s`,
         ...(hardening.readOnlyRootFilesystem ? { readOnly: true } : {}),
         ...(hardening.dropAllCapabilities ? { capDrop: ["ALL"] } : {}),
@@ -143,7 +147,8 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
       networksAdvanced: Lazy.anyValue({ produce: () => renderServiceNetworks(produce(spec.networks)) }) as never,
       ...(options.constraints?.length ? { placement: { constraints: options.constraints } } : {}),
       resources: { limits: { memoryBytes: spec.memoryMb * 1024 * 1024 } },
-      restartPolicy: { condition: restartCondition(spec.restart), delay: "5s" },
+      // Written in full: the provider reads delay and window back, and an unset one drifts ("0s" -> null).
+      restartPolicy: { condition: restartCondition(spec.restart), delay: "5s", window: "0s" },
       ...(hardening.logRotation
         ? {
             logDriver: {
@@ -153,8 +158,8 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
           }
         : {}),
     },
-    updateConfig: { parallelism: 1, order: options.updateOrder, failureAction: "rollback", monitor: "10s" },
-    rollbackConfig: { parallelism: 1, order: options.updateOrder, monitor: "10s" },
+    updateConfig: { parallelism: 1, order: updateOrder, failureAction: "rollback" },
+    rollbackConfig: { parallelism: 1, order: updateOrder },
     endpointSpec: {
       mode: options.swarm.endpointMode,
       ...(spec.ports?.length
@@ -179,6 +184,19 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
   return service;
 }
 
+/**
+ * A health check's durations as the provider reads a service's back: Go's
+ * form without a trailing zero unit (`1m`, not the container's `1m0s`), or
+ * every plan shows a change.
+ */
+function serviceDurations<T extends object>(healthcheck: T): T {
+  const entries = Object.entries(healthcheck).map(([k, v]) => [
+    k,
+    typeof v === "string" ? v.replace(/(\d[hm])0s$/, "$1").replace(/(\d)h0m$/, "$1h") : v,
+  ]);
+  return Object.fromEntries(entries) as T;
+}
+
 /** Docker's restart policies in Swarm's words. */
 function restartCondition(restart: string): string {
   return restart === "no" ? "none" : restart === "on-failure" ? "on-failure" : "any";
@@ -197,8 +215,9 @@ function renderMounts(mounts: ServiceTaskSpecContainerSpecMounts[]): Record<stri
 
 /** Networks by id (by name, the provider replaces the service on every plan), with the workload's aliases. */
 function renderServiceNetworks(networks: { network: INetwork; aliases?: string[] }[]): Record<string, unknown>[] {
+  // kreuzwerker/docker 4.x: `id` (its `name` still works, deprecated, with a warning).
   return networks.map((n) => ({
-    name: n.network.networkId ?? n.network.networkName,
+    id: n.network.networkId ?? n.network.networkName,
     ...(n.aliases && n.aliases.length > 0 ? { aliases: n.aliases } : {}),
   }));
 }

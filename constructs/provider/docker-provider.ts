@@ -82,7 +82,14 @@ export class DockerHost extends Construct implements IDeployTarget {
       }
     }
     registerDeployTarget(this);
-    this.provider = new DockerProvider(this, "docker", { host: this.host });
+    this.provider = new DockerProvider(this, "docker", {
+      host: this.host,
+      // The provider pushes built images through the manager's engine and reads
+      // their digest from the registry itself: without an entry for the
+      // registry it refuses ("no auth config found"), and the entry's scheme
+      // is the protocol it reads with.
+      ...(this.swarm?.registryUrl !== undefined ? { registryAuth: [{ address: this.swarm.registryUrl, authDisabled: true }] } : {}),
+    });
     this.node.defaultChild = this.provider;
     TerraformStack.of(this).addOverride("terraform.required_providers.docker.version", DOCKER_PROVIDER_VERSION);
   }

@@ -39,6 +39,14 @@ export interface SwarmOptions {
    */
   readonly registry?: string;
   /**
+   * How the registry is spoken to: `http` for a registry without TLS (as a
+   * loopback registry usually is), `https` otherwise. The provider reads a
+   * pushed image's digest itself, over this protocol, with no credentials
+   * (an authenticated registry is not supported yet).
+   * @default - "http" for a registry on 127.0.0.0/8 or localhost, else "https"
+   */
+  readonly registryProtocol?: "http" | "https";
+  /**
    * How services are reached by name. `vip` load-balances through a virtual
    * IP, which needs IPVS in the Swarm nodes' kernels; `dnsrr` resolves the
    * service name to each task's address and works on every kernel.
@@ -53,11 +61,13 @@ export interface ResolvedSwarm {
   readonly brokerNodes: SwarmBrokerPlacement;
   /** The registry images are pushed to and pulled from, when given. */
   readonly registry?: string;
+  /** The registry's URL as the provider reads digests from it (`http://127.0.0.1:5000`). */
+  readonly registryUrl?: string;
   /** Endpoint mode of every service. */
   readonly endpointMode: SwarmEndpointMode;
 }
 
-const SWARM_OPTIONS: Record<keyof SwarmOptions, true> = { brokerNodes: true, registry: true, endpointMode: true };
+const SWARM_OPTIONS: Record<keyof SwarmOptions, true> = { brokerNodes: true, registry: true, registryProtocol: true, endpointMode: true };
 const PLACEMENT_OPTIONS: Record<keyof SwarmBrokerPlacement, true> = { label: true, values: true };
 /** Docker's grammar for a node label key: what `node.labels.<key>==<value>` can name. */
 const LABEL_KEY = /^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$/;
@@ -128,7 +138,11 @@ export function resolveSwarm(scope: IConstruct, options: SwarmOptions): Resolved
       );
     if (labelOk && bad.length === 0) brokerNodes = { label: placement.label, values: [...values] };
   }
-  return { brokerNodes, registry, endpointMode };
+  const loopback = registry !== undefined && /^(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(registry);
+  const protocol = checkOneOf(scope, "swarm.registryProtocol", options.registryProtocol, ["http", "https"])
+    ? (options.registryProtocol ?? (loopback ? "http" : "https"))
+    : "https";
+  return { brokerNodes, registry, ...(registry !== undefined ? { registryUrl: `${protocol}://${registry}` } : {}), endpointMode };
 }
 
 /** Implemented by `DockerHost`: what the rest of the constructs ask of the stack's target. */

@@ -121,7 +121,7 @@ describe("the swarm example (examples/swarm)", () => {
     expect(service("swarm-kafka-producer").task_spec.container_spec.env).toEqual(
       expect.objectContaining({ KAFKA_SASL_PASSWORD_FILE: "/run/secrets/cdktf-env-KAFKA_SASL_PASSWORD" }),
     );
-    expect(consumer.update_config).toEqual({ parallelism: 1, order: "start-first", failure_action: "rollback", monitor: "10s" });
+    expect(consumer.update_config).toEqual({ parallelism: 1, order: "start-first", failure_action: "rollback" });
     expect(consumer.converge_config).toEqual({ delay: "2s", timeout: "2m0s" });
     expect(consumer.task_spec.restart_policy.condition).toBe("any");
     expect(consumer.task_spec.container_spec.read_only).toBe(true);
@@ -138,10 +138,16 @@ describe("the swarm example (examples/swarm)", () => {
 
   test("networks are attachable overlays, named by id in the services", () => {
     for (const n of Object.values<any>(json.resource.docker_network)) expect(n).toMatchObject({ driver: "overlay", attachable: true });
-    expect(service("swarm-kafka-1").task_spec.networks_advanced.map((n: any) => n.name)).toEqual([
+    expect(service("swarm-kafka-1").task_spec.networks_advanced.map((n: any) => n.id)).toEqual([
       expect.stringMatching(/^\$\{docker_network\..+\.id\}$/),
       expect.stringMatching(/^\$\{docker_network\..+\.id\}$/),
     ]);
+  });
+
+  test("the provider may push to the loopback registry over http, without credentials", () => {
+    expect(json.provider.docker[0].registry_auth).toEqual([{ address: "http://127.0.0.1:23750", auth_disabled: true }]);
+    for (const image of Object.values<any>(json.resource.docker_image).filter((i) => i.build))
+      expect(image.build.use_legacy_builder).toBe(true);
   });
 
   test("a broker node's health check on a Swarm needs none of its peers (a cluster-wide check would keep the nodes out of DNS)", () => {
