@@ -43,6 +43,11 @@ const stackDir = path.join(work, "out", "stacks", STACK);
 const terraformBinary = process.env.TERRAFORM_BINARY_NAME || "terraform";
 const measured: Record<string, number> = {};
 let deployed = false;
+let applied = false;
+/** The steps build on the deploy: after a failed one, they say so instead of acting on a half-made stack (or stopping an engine). */
+const requireApplied = () => {
+  if (!applied) throw new Error("the deploy failed (see the first test): this step was not run");
+};
 
 const testSwarm = (...args: string[]) => run("bash", [path.join(repoRoot, "toolchain", "test-swarm.sh"), ...args], { timeoutSeconds: 600 });
 const dockerAt = (engine: number, args: string[], okCodes = [0]): CommandResult =>
@@ -128,6 +133,7 @@ test("the swarm example deploys with terraform apply; apply returns once every s
   deployed = true;
   const apply = terraform(["apply", "-auto-approve", "-input=false"]);
   measured.applySeconds = Math.round(apply.seconds);
+  applied = true;
   for (const { producer, consumer } of PAIRS) {
     expect(nodesOf(producer)).toHaveLength(1);
     expect(nodesOf(consumer)).toHaveLength(1);
@@ -135,11 +141,13 @@ test("the swarm example deploys with terraform apply; apply returns once every s
 });
 
 test("a second plan is empty (images by digest, networks by id, durations as the engine reads them back)", () => {
+  requireApplied();
   const plan = terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], 300);
   expect(plan.stdout).toMatch(/No changes/);
 });
 
 test("each node of a cluster runs on a different Swarm node", () => {
+  requireApplied();
   for (const { broker } of PAIRS) {
     const nodes = [1, 2, 3].flatMap((i) => nodesOf(`${broker}-${i}`));
     expect(nodes).toHaveLength(3);
@@ -148,6 +156,7 @@ test("each node of a cluster runs on a different Swarm node", () => {
 });
 
 test("messages flow end to end through both clusters", async () => {
+  requireApplied();
   for (const { producer, consumer } of PAIRS) {
     await waitFor(
       `${consumer} to receive what ${producer} confirmed`,
@@ -159,6 +168,7 @@ test("messages flow end to end through both clusters", async () => {
 });
 
 test("the RabbitMQ cluster has all three nodes running, and the Kafka cluster no under-replicated partition", async () => {
+  requireApplied();
   await waitFor(
     "3 running RabbitMQ nodes",
     180,
@@ -172,6 +182,7 @@ test("the RabbitMQ cluster has all three nodes running, and the Kafka cluster no
 });
 
 test("a Swarm node's engine stops mid-stream: its app tasks move, the producers confirm again, nothing confirmed is lost", async () => {
+  requireApplied();
   const before = Object.fromEntries(PAIRS.map(({ producer }) => [producer, total(producer, "confirmed")]));
   const stoppedAt = Date.now();
   run("docker", ["stop", "-t", "5", `swarm-engine-${STOPPED}`], { timeoutSeconds: 120 });
@@ -191,6 +202,7 @@ test("a Swarm node's engine stops mid-stream: its app tasks move, the producers 
 });
 
 test("the engine starts again: its broker nodes rejoin their clusters", async () => {
+  requireApplied();
   testSwarm("up");
   await waitFor(
     "3 running RabbitMQ nodes again",
@@ -205,6 +217,7 @@ test("the engine starts again: its broker nodes rejoin their clusters", async ()
 });
 
 test("producers stopped: every message they confirmed reached a consumer (0 lost)", async () => {
+  requireApplied();
   for (const { producer } of PAIRS) dockerAt(1, ["service", "scale", "--detach", `${producer}=0`]);
   await new Promise((resolve) => setTimeout(resolve, 15_000));
   for (const { producer, consumer } of PAIRS) {
@@ -225,6 +238,7 @@ test("producers stopped: every message they confirmed reached a consumer (0 lost
 });
 
 test("destroy leaves no service, config, secret or network of the stack", () => {
+  requireApplied();
   terraform(["destroy", "-auto-approve", "-input=false"], 600);
   deployed = false;
   const left = (kind: string) =>

@@ -10,6 +10,7 @@ import { DefaultImages } from "../../images/default-images";
 import type { Container } from "../../private/bindings";
 import type { PublishedPort } from "../../private/container-spec";
 import { declareOneShotJob } from "../../private/one-shot-job";
+import { swarmOf } from "../../provider/swarm-target";
 import { escapeTemplate } from "../../private/terraform-text";
 import { checkKnownKeys, checkString, isToken, optionsObject } from "../../private/validation";
 import { Network } from "../../networking/network";
@@ -304,13 +305,13 @@ export class KafkaBroker extends BrokerBase {
         // The REPLICATION listener: it takes ApiVersions before authentication
         // (as every SASL listener does) and stays plaintext when tls is on.
         startCommand: ["/etc/kafka/docker/run"],
-        // The controller listener answers before the quorum forms (see BrokerNodeSpec.swarmHealthCheck).
-        swarmHealthCheck: HealthCheck.exec(["bash", "-c", `exec 3<>/dev/tcp/${replicationHost(node)}/${KAFKA_CONTROLLER_PORT}`], {
-          intervalSeconds: 5,
-          timeoutSeconds: 5,
-          retries: 24,
-          startPeriodSeconds: 30,
-        }),
+        // No health check on a Swarm. Kafka binds each listener to the node's
+        // host name on that listener's network (swarm-kafka-1-replication:9093),
+        // and Swarm resolves a task's names only once the task is active: with
+        // a health check, only once it is healthy, which it cannot be before
+        // it binds ("Socket server failed to bind ...: Unresolved address",
+        // measured on the test Swarm). Without one the task is active at
+        // start; the set-up job waits for the cluster (see BrokerNodeSpec.swarmHealthCheck).
         healthCheck: HealthCheck.exec(["bash", "-c", apiVersionsProbe(replicationHost(node), KAFKA_REPLICATION_PORT)], {
           intervalSeconds: 3,
           timeoutSeconds: 10,
@@ -707,6 +708,14 @@ export class KafkaBroker extends BrokerBase {
       "umask 077",
       "cfg=$(mktemp)",
       `printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${KAFKA_BROKER_PRINCIPAL}" password="%s";\\n' "$BROKER_PASSWORD" > "$cfg"`,
+      // On a Swarm the nodes have no health check to wait for (see addNode's
+      // swarmHealthCheck): the job waits until every node answers, 5 minutes at most.
+      ...(swarmOf(this) !== undefined
+        ? [
+            `n=0; until [ "$(${KAFKA_BIN}/kafka-broker-api-versions.sh ${bootstrap} 2>/dev/null | grep -c ' (id: ')" -ge ${this.nodeCount} ]; do ` +
+              `n=$((n + 1)); if [ "$n" -ge 100 ]; then echo "the cluster's ${this.nodeCount} nodes did not all answer within 5 minutes" >&2; exit 1; fi; sleep 3; done`,
+          ]
+        : []),
       // Each step in the background; `settle` waits for the running ones and fails if any did.
       'pids=""; failed=0',
       'settle() { for p in $pids; do wait "$p" || failed=1; done; pids=""; }',
