@@ -4,6 +4,7 @@ import type { BrokerWiring, IBroker, IBrokerClient } from "../brokers/broker";
 import { ConnectionEnv } from "../connection-env";
 import { closestMatch } from "../errors/did-you-mean";
 import { fail, report } from "../errors/problems";
+import { showValue } from "../errors/messaging-error";
 import { ContainerImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
@@ -11,10 +12,20 @@ import { declareService } from "../private/service-spec";
 import { swarmOf } from "../provider/swarm-target";
 import { declareContainer, type PublishedPort } from "../private/container-spec";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
-import { checkInteger, checkIpAddress, checkKnownKeys, checkLabels, checkOneOf, checkPort, isToken } from "../private/validation";
+import {
+  checkInteger,
+  checkIpAddress,
+  checkKnownKeys,
+  checkLabels,
+  checkOneOf,
+  checkPort,
+  isToken,
+  constructId,
+  checkNetworkList,
+} from "../private/validation";
 import { AppMetricsEnv, APP_SETTINGS, AppOnlyEnv, DEFAULT_APP_METRICS_PORT, isAppSetting, parseSetting } from "./app-settings";
 import { resolveAppMetrics, ScrapeLabels, type AppMetricsOptions, type IMetricsSource, type ScrapeTarget } from "../observability/metrics";
-import { HealthCheck } from "./health-check";
+import { HealthCheck, type HealthCheckOptions } from "./health-check";
 
 /** Docker's restart policy of a container. */
 export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
@@ -138,6 +149,12 @@ const APP_PROPS: Record<keyof AppContainerProps, true> = {
   hardening: true,
   metrics: true,
 };
+const HEALTH_CHECK_OPTIONS: Record<keyof HealthCheckOptions, true> = {
+  intervalSeconds: true,
+  timeoutSeconds: true,
+  retries: true,
+  startPeriodSeconds: true,
+};
 const PORT_PROPS: Record<keyof AppPort, true> = { containerPort: true, hostPort: true, hostIp: true };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -162,7 +179,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
   private readonly metrics: { readonly enabled: boolean; readonly port: number; readonly path: string };
 
   constructor(scope: Construct, id: string, props: AppContainerProps) {
-    super(scope, id);
+    super(scope, constructId(scope, id, "AppContainer"));
     if (props === undefined || props === null || typeof props !== "object") {
       fail(this, "AppContainerProps are required", props, "pass props with at least { image }");
     }
@@ -207,10 +224,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     const healthCheck = props.healthCheck instanceof HealthCheck ? props.healthCheck : undefined;
     const command = checkStringList(this, "command", props.command) ? props.command : undefined;
     if (healthCheck) checkHealthCheck(this, healthCheck);
-    if (props.networks !== undefined && !Array.isArray(props.networks)) {
-      report(this, "networks must be a list of Networks", props.networks, "pass [network] or leave networks unset");
-    }
-    this.pinnedNetworks = Array.isArray(props.networks) ? props.networks : undefined;
+    this.pinnedNetworks = checkNetworkList(this, "networks", props.networks);
     const hardening = resolveHardening(this, props.hardening, HardeningProfiles.app);
     checkHealthFileWritable(this, this.environment[AppOnlyEnv.HEALTH_FILE], hardening);
 
@@ -455,7 +469,7 @@ function checkEnvironment(scope: Construct, environment: unknown): Record<string
       continue;
     }
     if (typeof value !== "string") {
-      report(scope, `environment.${key} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+      report(scope, `environment.${key} must be a string`, value, `pass String(${showValue(value)})`);
       continue;
     }
     if ((Object.values(ConnectionEnv) as string[]).includes(key)) {
@@ -511,6 +525,10 @@ function checkPorts(scope: Construct, ports: unknown, replicas: number): Publish
   }
   const valid: PublishedPort[] = [];
   ports.forEach((p: AppPort, i: number) => {
+    if (p === undefined) {
+      report(scope, `ports[${i}] is undefined`, p, "pass { containerPort, hostPort } for every port, or leave it out of the list");
+      return;
+    }
     if (!checkKnownKeys(scope, `ports[${i}]`, p, PORT_PROPS)) return;
     const ok = [
       p.containerPort !== undefined ||
@@ -547,6 +565,7 @@ function checkStringList(scope: Construct, field: string, value: unknown): boole
 
 function checkHealthCheck(scope: Construct, healthCheck: HealthCheck): void {
   checkStringList(scope, "healthCheck command", healthCheck.command);
+  checkKnownKeys(scope, "healthCheck options", healthCheck.givenOptions, HEALTH_CHECK_OPTIONS);
   const h = healthCheck.settings;
   checkInteger(scope, "healthCheck.intervalSeconds", h.intervalSeconds, 1, "check at most once a second", 24 * 3600);
   checkInteger(scope, "healthCheck.timeoutSeconds", h.timeoutSeconds, 1, "give a check at least a second", 24 * 3600);

@@ -1,4 +1,5 @@
 import type { ContainerHealthcheck } from "../private/bindings";
+import { showValue } from "../errors/messaging-error";
 import { goDuration, sha256 } from "../private/terraform-text";
 
 /** Options of a {@link HealthCheck}: its timing. */
@@ -32,6 +33,8 @@ export interface HealthCheckOptions {
 export class HealthCheck {
   /** Runs `command` directly (exec form, `CMD`). */
   public static exec(command: string[], options: HealthCheckOptions = {}): HealthCheck {
+    // From JavaScript, command may be anything: kept as given, the app reports it.
+    if (!Array.isArray(command)) return new HealthCheck(["CMD", command], options, command);
     return new HealthCheck(["CMD", ...command], options);
   }
 
@@ -40,10 +43,17 @@ export class HealthCheck {
     return new HealthCheck(["CMD-SHELL", command], options);
   }
 
+  private readonly options: HealthCheckOptions;
+
   private constructor(
     private readonly test: string[],
-    private readonly options: HealthCheckOptions,
-  ) {}
+    /** @internal The options as given, for validation (null or a string from JavaScript). */
+    public readonly givenOptions: HealthCheckOptions | undefined,
+    /** An exec command that is not a list, as given. */
+    private readonly givenCommand?: unknown,
+  ) {
+    this.options = givenOptions !== null && typeof givenOptions === "object" && !Array.isArray(givenOptions) ? givenOptions : {};
+  }
 
   /** The provider's healthcheck block. */
   public render(): ContainerHealthcheck {
@@ -63,12 +73,18 @@ export class HealthCheck {
    * makes an edit replace the container instead.
    */
   public hash(): string {
-    return sha256(JSON.stringify(this.render()), 16);
+    let text: string;
+    try {
+      text = JSON.stringify(this.render());
+    } catch {
+      text = showValue(this.render()); // a value of the wrong type, reported by the app
+    }
+    return sha256(text, 16);
   }
 
   /** The command, without the CMD / CMD-SHELL marker, for validation. */
   public get command(): string[] {
-    return this.test.slice(1);
+    return this.givenCommand !== undefined ? (this.givenCommand as string[]) : this.test.slice(1);
   }
 
   /** The numbers, for validation. */

@@ -52,9 +52,13 @@ export class ShippedApps {
    * default `NODE_IMAGE` (the local Node image).
    */
   public static image(name: ShippedAppName, options: ShippedAppImageOptions = {}): ContainerImage {
+    // From JavaScript, name and options may be anything: kept as given, the image reports them when bound.
+    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+    const buildArgs: unknown = isObject(options) ? options.buildArgs : undefined;
+    const merged = buildArgs === undefined || isObject(buildArgs) ? { NODE_IMAGE: DefaultImages.node, ...buildArgs } : buildArgs;
     return ContainerImage.fromBuildWithFix(
-      path.join(ShippedApps.directory(), name),
-      { ...options, buildArgs: { NODE_IMAGE: DefaultImages.node, ...options.buildArgs } },
+      typeof name === "string" ? path.join(ShippedApps.directory(), name) : name,
+      isObject(options) ? ({ ...options, buildArgs: merged } as ShippedAppImageOptions) : options,
       `the package's apps are bundled when it is packed: reinstall cdktf-docker-messaging; in a clone of its repository run \`npm run bundle:apps\``,
     );
   }

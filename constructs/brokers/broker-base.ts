@@ -11,7 +11,16 @@ import { declareService } from "../private/service-spec";
 import { swarmOf, type ResolvedSwarm } from "../provider/swarm-target";
 import { Labels } from "../private/labels";
 import { escapeTemplate, sha256, terraformIdentifier } from "../private/terraform-text";
-import { checkHostname, checkInteger, checkKnownKeys, checkLabels, checkOneOf, claimName, isToken } from "../private/validation";
+import {
+  checkHostname,
+  checkInteger,
+  checkKnownKeys,
+  checkLabels,
+  checkOneOf,
+  claimName,
+  isToken,
+  constructId,
+} from "../private/validation";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { TlsCertificates, type ITlsCertificates } from "../security/tls-certificates";
@@ -331,12 +340,13 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   private readonly metricsDescription?: BrokerKindDescription["metrics"];
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
-    super(scope, id);
+    super(scope, constructId(scope, id, description.propsName.replace(/Props$/, "")));
     if (props === undefined || props === null || typeof props !== "object") {
       fail(this, `${description.propsName} are required`, props, "pass props with at least { network }");
     }
-    if (props.network === undefined || typeof (props.network as { networkName?: unknown }).networkName !== "string") {
-      fail(this, "network is required and must be a Network", props.network, `pass { network: new Network(scope, "net") }`);
+    const network: unknown = props.network;
+    if (network === undefined || network === null || typeof (network as { networkName?: unknown }).networkName !== "string") {
+      fail(this, "network is required and must be a Network", network, `pass { network: new Network(scope, "net") }`);
     }
     this.kind = description.kind;
     this.baseProps = props;

@@ -4,10 +4,13 @@
  * longer ones. Used for "did you mean" fixes on unknown props and keys.
  */
 export function closestMatch(input: string, candidates: Iterable<string>, maxDistance?: number): string | undefined {
+  // Callers pass what the user gave: from JavaScript, that may be anything.
+  if (typeof input !== "string") return undefined;
   const needle = input.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    if (typeof candidate !== "string") continue;
     const d = editDistance(needle, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;

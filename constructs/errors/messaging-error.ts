@@ -31,7 +31,11 @@ export class MessagingValidationError extends Error {
 
   /** Whether `error` is one of ours (also across two copies of the library). */
   public static isMessagingValidationError(error: unknown): error is MessagingValidationError {
-    return error instanceof Error && error.name === "MessagingValidationError" && "constructPath" in error;
+    try {
+      return error instanceof Error && error.name === "MessagingValidationError" && "constructPath" in error;
+    } catch {
+      return false; // a Proxy or a getter that throws: not ours
+    }
   }
 }
 
@@ -40,11 +44,17 @@ export function showValue(value: unknown): string {
   let text: string;
   if (value === undefined) text = "undefined";
   else if (typeof value === "function") text = "a function";
+  else if (typeof value === "number" && !Number.isFinite(value))
+    text = String(value); // JSON would say null
   else {
     try {
       text = JSON.stringify(value) ?? String(value);
     } catch {
-      text = String(value);
+      try {
+        text = String(value);
+      } catch {
+        text = Object.prototype.toString.call(value); // no toString (Object.create(null)), or one that throws
+      }
     }
   }
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;

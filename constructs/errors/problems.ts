@@ -1,6 +1,6 @@
 import type { IConstruct } from "constructs";
 import type { Finding } from "./finding";
-import { MessagingValidationError } from "./messaging-error";
+import { MessagingValidationError, showValue } from "./messaging-error";
 import { captureUserLocation, type SourceLocation } from "./source-location";
 
 /**
@@ -47,7 +47,26 @@ function collect(scope: IConstruct): MessagingValidationError[] {
   const entry = problemsByConstruct.get(scope);
   if (!entry) return [];
   for (const d of entry.deferred) {
-    for (const f of d.check()) record(scope, new MessagingValidationError(scope, f.problem, f.received, f.fix, d.location));
+    let findings: readonly Finding[];
+    try {
+      findings = d.check();
+    } catch (error) {
+      // A check that trips over a value reported elsewhere must not hide the report.
+      if (MessagingValidationError.isMessagingValidationError(error)) record(scope, error);
+      else
+        record(
+          scope,
+          new MessagingValidationError(
+            scope,
+            `could not be checked (${describeError(error)})`,
+            undefined,
+            "fix the other problems listed; if this one stays, report it as a bug of cdktf-docker-messaging",
+            d.location,
+          ),
+        );
+      continue;
+    }
+    for (const f of findings) record(scope, new MessagingValidationError(scope, f.problem, f.received, f.fix, d.location));
   }
   return entry.problems;
 }
@@ -114,6 +133,24 @@ export function assertNoProblems(scope: IConstruct): void {
   const problems = problemsIn(scope);
   if (problems.length === 0) return;
   throw new MessagingProblems(problems);
+}
+
+/** `name: message` of any thrown value, never throwing itself (a getter may throw, a value may be a symbol). */
+export function describeError(error: unknown): string {
+  try {
+    if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
+      const { name, message } = error as { name?: unknown; message?: unknown };
+      const text = typeof message === "string" ? message : showValue(message);
+      return error instanceof Error || typeof name !== "string" || name === "" ? text : `${name}: ${text}`;
+    }
+    return typeof error === "string" ? error : showValue(error);
+  } catch {
+    try {
+      return `a thrown ${typeof error}: ${Object.prototype.toString.call(error)}`;
+    } catch {
+      return `a thrown ${typeof error}`;
+    }
+  }
 }
 
 /** Several problems at once. */

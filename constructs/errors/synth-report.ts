@@ -2,7 +2,7 @@ import * as fs from "fs";
 import type { IConstruct } from "constructs";
 import * as path from "path";
 import { MessagingValidationError, showValue } from "./messaging-error";
-import { problemRootsMark, reportedProblemsSince } from "./problems";
+import { describeError, problemRootsMark, reportedProblemsSince } from "./problems";
 import type { SourceLocation } from "./source-location";
 
 /** Set to 1 (or run with `--verbose`) to print the full stack trace of an unexpected error. */
@@ -29,8 +29,15 @@ export function runSynth(synth: () => void, out: (text: string) => void = (t) =>
     synth();
     return true;
   } catch (error) {
-    out(formatSynthFailure(error, mark));
     process.exitCode = 1;
+    let text: string;
+    try {
+      text = formatSynthFailure(error, mark);
+    } catch (formatError) {
+      // The report must not end in a stack trace of its own.
+      text = `\nSynth failed: ${describeError(error)}\n(and the report could not be written: ${describeError(formatError)})\n`;
+    }
+    out(text);
     return false;
   }
 }
@@ -38,14 +45,20 @@ export function runSynth(synth: () => void, out: (text: string) => void = (t) =>
 /** The text `runSynth` prints for an error thrown by building or synthesizing an app. */
 export function formatSynthFailure(error: unknown, since: ReadonlySet<IConstruct> = new Set()): string {
   const ours = new Map<string, MessagingValidationError>();
-  for (const p of reportedProblemsSince(since)) ours.set(p.message, p);
-  if (isOurs(error)) ours.set(error.message, error);
-  const others = otherErrors(error, ours);
+  const others: string[] = [];
+  try {
+    for (const p of reportedProblemsSince(since)) ours.set(p.message, p);
+  } catch (collectError) {
+    others.push(`the problems of the app could not be listed: ${describeError(collectError)}`);
+  }
+  if (isOurs(error) && typeof error.message === "string") ours.set(error.message, error);
+  others.push(...otherErrors(error, ours));
   const count = ours.size + others.length;
   const blocks = [...ours.values()].map(formatProblem);
   for (const other of others) blocks.push(`✖ ${other}`);
   const verbose = process.env[SYNTH_DEBUG_ENV] === "1" || process.argv.includes("--verbose");
-  if (verbose && error instanceof Error && error.stack) blocks.push(`stack trace (${SYNTH_DEBUG_ENV}=1):\n${error.stack}`);
+  if (verbose && error instanceof Error && typeof error.stack === "string")
+    blocks.push(`stack trace (${SYNTH_DEBUG_ENV}=1):\n${error.stack}`);
   const hint = verbose ? "" : `\n(set ${SYNTH_DEBUG_ENV}=1 for stack traces)\n`;
   return `\nSynth failed: ${count} problem${count === 1 ? "" : "s"}.\n\n${blocks.join("\n\n")}\n${hint}`;
 }
@@ -58,15 +71,27 @@ const isOurs = MessagingValidationError.isMessagingValidationError;
  * one message.
  */
 function otherErrors(error: unknown, ours: Map<string, MessagingValidationError>): string[] {
-  if (isOurs(error)) return [];
-  if (error instanceof Error && error.name === "MessagingProblems") return [];
-  const message = error instanceof Error ? error.message : String(error);
+  if (isOurs(error) && typeof error.message === "string") return [];
+  if (isProblems(error)) {
+    // Listed by reportedProblemsSince when they are of this run; those of another app are added here.
+    for (const p of error.problems) if (isOurs(p) && !ours.has(p.message)) ours.set(p.message, p);
+    return [];
+  }
+  const message = describeError(error);
   const listed = /^(?:App-level validation|Validation) failed with the following errors:\n([\s\S]*?)\n\s*\n/.exec(message + "\n\n");
   if (!listed) return [message.trim()];
   return listed[1]
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "" && ![...ours.keys()].some((m) => line.endsWith(m)));
+}
+
+function isProblems(error: unknown): error is { problems: readonly unknown[] } {
+  try {
+    return error instanceof Error && error.name === "MessagingProblems" && Array.isArray((error as { problems?: unknown }).problems);
+  } catch {
+    return false;
+  }
 }
 
 function formatProblem(p: MessagingValidationError): string {

@@ -6,10 +6,27 @@ import { DataDockerImage, Image, RegistryImage as DockerRegistryImage } from "..
 import { swarmOf } from "../provider/swarm-target";
 import { hashBuildContext } from "../private/build-context-hash";
 import { report } from "../errors/problems";
+import { showValue } from "../errors/messaging-error";
 import { checkKnownKeys } from "../private/validation";
 import { missingDockerfileSources } from "./dockerfile-sources";
 import { checkImageReference, checkImageTag } from "./image-reference";
-import { sha256 } from "../private/terraform-text";
+import { sha256, textOf } from "../private/terraform-text";
+
+/**
+ * The factories are static, with no construct to report to: what a
+ * JavaScript caller passed is kept as given and reported when the image is
+ * bound to a construct; a null or non-object options becomes `{}` meanwhile.
+ */
+function optionsOrEmpty<T extends object>(given: T | null | undefined): T {
+  return given !== null && typeof given === "object" && !Array.isArray(given) ? given : ({} as T);
+}
+
+/** Reports an image name or folder that is not a string; returns whether it is one. */
+function checkImageText(consumer: IConstruct, field: string, value: unknown, fix: string): boolean {
+  if (typeof value === "string") return true;
+  report(consumer, `${field} must be a string`, value, fix);
+  return false;
+}
 
 /** Options of {@link ContainerImage.fromRegistry}. */
 export interface RegistryImageOptions {
@@ -110,7 +127,7 @@ export abstract class ContainerImage {
    * skipped), so a source change rebuilds the image and nothing else does.
    */
   public static fromBuild(directory: string, options: BuildImageOptions = {}): ContainerImage {
-    return new BuiltImage(path.resolve(directory), options);
+    return new BuiltImage(directory, options);
   }
 
   /**
@@ -118,7 +135,7 @@ export abstract class ContainerImage {
    * apps: their bundles), said in the synth error instead of the generic one.
    */
   public static fromBuildWithFix(directory: string, options: BuildImageOptions, missingSourceFix: string): ContainerImage {
-    return new BuiltImage(path.resolve(directory), options, missingSourceFix);
+    return new BuiltImage(directory, options, missingSourceFix);
   }
 
   /** Construct id of the image under the stack's `images` scope; stable across deploys. */
@@ -181,28 +198,31 @@ class ImagesScope extends Construct {}
  * differ only there (`a/b:1` and `a-b-1`).
  */
 function idFor(prefix: string, name: string): string {
-  const safe = String(name).replace(/[^A-Za-z0-9_-]+/g, "-");
-  return safe === name ? `${prefix}-${safe}` : `${prefix}-${safe}-${sha256(String(name), 8)}`;
+  const safe = textOf(name).replace(/[^A-Za-z0-9_-]+/g, "-");
+  return safe === name ? `${prefix}-${safe}` : `${prefix}-${safe}-${sha256(textOf(name), 8)}`;
 }
 
 class RegistryImage extends ContainerImage {
   protected readonly constructId: string;
 
+  private readonly options: RegistryImageOptions;
+
   constructor(
     private readonly name: string,
-    private readonly options: RegistryImageOptions,
+    private readonly givenOptions: RegistryImageOptions | undefined,
   ) {
     super();
+    this.options = optionsOrEmpty(givenOptions);
     this.constructId = idFor("registry", name);
   }
 
   protected describe(): string {
-    return `registry ${this.name} keepLocally=${this.options.keepLocally ?? true}`;
+    return `registry ${textOf(this.name)} keepLocally=${textOf(this.options.keepLocally ?? true)}`;
   }
 
   protected declare(scope: Construct, consumer: IConstruct): BoundImage {
     checkImageReference(consumer, "image", this.name);
-    checkKnownKeys(consumer, "fromRegistry options", this.options, REGISTRY_OPTIONS);
+    checkKnownKeys(consumer, "fromRegistry options", this.givenOptions, REGISTRY_OPTIONS);
     const image = new Image(scope, "image", {
       name: this.name,
       keepLocally: this.options.keepLocally ?? true,
@@ -220,7 +240,7 @@ class LocalImage extends ContainerImage {
   }
 
   protected describe(): string {
-    return `local ${this.name}`;
+    return `local ${textOf(this.name)}`;
   }
 
   protected declare(scope: Construct, consumer: IConstruct): BoundImage {
@@ -233,23 +253,34 @@ class LocalImage extends ContainerImage {
 class BuiltImage extends ContainerImage {
   protected readonly constructId: string;
   private readonly repository: string;
+  private readonly directory: string;
+  private readonly options: BuildImageOptions;
 
   constructor(
-    private readonly directory: string,
-    private readonly options: BuildImageOptions,
+    private readonly givenDirectory: string,
+    private readonly givenOptions: BuildImageOptions | undefined,
     private readonly missingSourceFix?: string,
   ) {
     super();
-    this.repository = options.name ?? path.basename(directory).toLowerCase();
+    this.directory = path.resolve(typeof givenDirectory === "string" ? givenDirectory : "(not a folder)");
+    this.options = optionsOrEmpty(givenOptions);
+    this.repository = this.options.name ?? path.basename(this.directory).toLowerCase();
     this.constructId = idFor("build", this.repository);
   }
 
   protected describe(): string {
-    return `build ${this.directory} ${JSON.stringify(this.options)}`;
+    let options: string;
+    try {
+      options = JSON.stringify(this.options);
+    } catch {
+      options = showValue(this.options); // a circular value, reported when bound
+    }
+    return `build ${this.directory} ${options}`;
   }
 
   protected declare(scope: Construct, consumer: IConstruct): BoundImage {
-    checkKnownKeys(consumer, "fromBuild options", this.options, BUILD_OPTIONS);
+    checkImageText(consumer, "ContainerImage.fromBuild folder", this.givenDirectory, "pass the path of a folder holding a Dockerfile");
+    checkKnownKeys(consumer, "fromBuild options", this.givenOptions, BUILD_OPTIONS);
     checkImageReference(
       consumer,
       this.options.name !== undefined ? "fromBuild name" : "fromBuild folder name (the default image name)",
@@ -257,9 +288,26 @@ class BuiltImage extends ContainerImage {
       { tagAllowed: false },
     );
     if (this.options.tag !== undefined) checkImageTag(consumer, "fromBuild tag", this.options.tag);
-    for (const [name, value] of Object.entries(this.options.buildArgs ?? {})) {
+    const buildArgs: unknown = this.options.buildArgs;
+    if (buildArgs !== undefined && (buildArgs === null || typeof buildArgs !== "object" || Array.isArray(buildArgs)))
+      report(
+        consumer,
+        "fromBuild buildArgs must be an object of names to string values",
+        buildArgs,
+        'pass e.g. { NODE_ENV: "production" }',
+      );
+    for (const [name, value] of Object.entries(buildArgs ?? {})) {
       if (typeof value !== "string")
-        report(consumer, `fromBuild buildArgs.${name} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+        report(consumer, `fromBuild buildArgs.${name} must be a string`, value, `pass String(${showValue(value)})`);
+    }
+    if (this.options.dockerfile !== undefined && typeof this.options.dockerfile !== "string") {
+      report(
+        consumer,
+        "fromBuild dockerfile must be a string",
+        this.options.dockerfile,
+        'pass a file name in the folder, e.g. "Dockerfile.prod"',
+      );
+      return { imageId: "invalid", imageName: "invalid" };
     }
     const dockerfile = this.options.dockerfile ?? "Dockerfile";
     if (!fs.existsSync(path.join(this.directory, dockerfile))) {

@@ -2,7 +2,7 @@ import { Construct, type IConstruct } from "constructs";
 import { DockerNetwork } from "../private/bindings";
 import { labelList } from "../private/labels";
 import { swarmOf } from "../provider/swarm-target";
-import { checkBoolean, checkDockerName, checkKnownKeys, checkLabels, claimName } from "../private/validation";
+import { checkBoolean, checkDockerName, checkKnownKeys, checkLabels, claimName, constructId, optionsObject } from "../private/validation";
 
 /** A Docker network that brokers and apps join. */
 export interface INetwork extends IConstruct {
@@ -51,7 +51,8 @@ export class Network extends Construct implements INetwork {
   public readonly resource: DockerNetwork;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
-    super(scope, id);
+    super(scope, constructId(scope, id, "Network"));
+    props = optionsObject(this, "NetworkProps", props); // null or a string from JavaScript: reported, then {}
     const name = props.name ?? id;
     checkKnownKeys(this, "NetworkProps", props, NETWORK_PROPS);
     if (checkDockerName(this, "name", name, "network")) {

@@ -10,7 +10,18 @@ import type { Container } from "../private/bindings";
 import { declareContainer } from "../private/container-spec";
 import { swarmOf } from "../provider/swarm-target";
 import { terraformIdentifier } from "../private/terraform-text";
-import { checkHostname, checkInteger, checkKnownKeys, checkLabels, checkOneOf, checkPort, claimName, isToken } from "../private/validation";
+import {
+  checkHostname,
+  checkInteger,
+  checkKnownKeys,
+  checkLabels,
+  checkOneOf,
+  checkPort,
+  claimName,
+  isToken,
+  constructId,
+  checkNetworkList,
+} from "../private/validation";
 import { HardeningProfiles, resolveHardening, type ContainerHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { defaultAlertRules, renderAlertRules, type PrometheusAlertRule } from "./alert-rules";
@@ -154,7 +165,7 @@ export class Prometheus extends Construct {
   private readonly rules: PrometheusAlertRule[];
 
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
-    super(scope, id);
+    super(scope, constructId(scope, id, "Prometheus"));
     if (props === null || typeof props !== "object") fail(this, "PrometheusProps must be an object", props, "pass {} or leave props out");
     checkKnownKeys(this, "PrometheusProps", props, PROMETHEUS_PROPS);
     const nameOk = checkHostname(this, "name", props.name ?? id);
@@ -195,9 +206,7 @@ export class Prometheus extends Construct {
     const removalPolicy = checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"])
       ? (props.dataRemovalPolicy ?? "retain")
       : "retain";
-    if (props.networks !== undefined && !Array.isArray(props.networks))
-      report(this, "networks must be a list of Networks", props.networks, "pass [network] or leave networks unset");
-    this.extraNetworks = Array.isArray(props.networks) ? props.networks : [];
+    this.extraNetworks = checkNetworkList(this, "networks", props.networks) ?? [];
     if (props.defaultAlertRules !== undefined && typeof props.defaultAlertRules !== "boolean") {
       report(this, "defaultAlertRules must be true or false", props.defaultAlertRules, "pass false to load only your alertRules");
     }

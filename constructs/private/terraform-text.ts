@@ -7,6 +7,8 @@ import { createHash } from "crypto";
  * them would be interpolated. Tokens are left alone (they must interpolate).
  */
 export function escapeTemplate(value: string): string {
+  // A value of the wrong type has been reported; render something rather than crash.
+  if (typeof value !== "string") return escapeTemplate(textOf(value));
   if (Token.isUnresolved(value)) return value;
   // A function replacement: in a replacement string "$$" means one "$".
   return value.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
@@ -34,6 +36,16 @@ export function goDuration(seconds: number): string {
 
 /** A Terraform identifier (variable and output names) from a Docker name. */
 export function terraformIdentifier(name: string): string {
-  const id = name.replace(/[^A-Za-z0-9_]/g, "_");
+  const id = textOf(name).replace(/[^A-Za-z0-9_]/g, "_");
   return /^[A-Za-z_]/.test(id) ? id : `_${id}`;
+}
+
+/** A value of any type as text, never throwing (a symbol, an object without a prototype, a circular object). */
+export function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -1,7 +1,9 @@
 import { TerraformStack, Token } from "cdktf";
 import type { IConstruct } from "constructs";
+import type { INetwork } from "../networking/network";
 import { didYouMean } from "../errors/did-you-mean";
-import { report } from "../errors/problems";
+import { showValue } from "../errors/messaging-error";
+import { fail, report } from "../errors/problems";
 
 /**
  * The shared rules of the constructs' props. Each `check*` reports a problem
@@ -133,6 +135,57 @@ export function checkIpAddress(scope: IConstruct, field: string, value: unknown)
   return true;
 }
 
+/** Whether `value` is a network handle (a `Network`, or anything with a `networkName`). */
+export function isNetwork(value: unknown): value is INetwork {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    "node" in value &&
+    (typeof (value as INetwork).networkName === "string" || isToken((value as INetwork).networkName))
+  );
+}
+
+/**
+ * A list of networks: reports what is not a list, and each entry that is not
+ * a network (`null`, a name, a volume...), and returns the valid entries.
+ */
+export function checkNetworkList(scope: IConstruct, field: string, value: unknown): INetwork[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    report(scope, `${field} must be a list of Networks`, value, `pass [network] or leave ${field} unset`);
+    return undefined;
+  }
+  const valid: INetwork[] = [];
+  value.forEach((n: unknown, i: number) => {
+    if (isNetwork(n)) valid.push(n);
+    else
+      report(
+        scope,
+        `${field}[${i}] must be a Network (new Network(stack, id))`,
+        n,
+        `pass the Network construct, not its name or another construct`,
+      );
+  });
+  return valid;
+}
+
+/**
+ * The id given to a construct's constructor, checked before it reaches
+ * `constructs` (which fails with a TypeError on a non-string): use it in the
+ * `super(scope, constructId(scope, id, "Network"))` call. The error names the
+ * parent's path, the only one there is yet.
+ */
+export function constructId(scope: IConstruct, id: unknown, what: string): string {
+  if (typeof id === "string" && id !== "") return id;
+  if (scope === null || typeof scope !== "object" || !("node" in scope)) return id as string; // constructs says what is wrong with the scope
+  fail(
+    scope,
+    `the id of a new ${what} must be a non-empty string`,
+    id,
+    `pass an id, e.g. new ${what}(scope, "my-${what.toLowerCase()}", ...)`,
+  );
+}
+
 /**
  * Rejects props a construct does not know. `npm run synth` strips types
  * without checking them, so `memoryMB: 2048` would otherwise be ignored in
@@ -187,7 +240,7 @@ export function checkLabels(scope: IConstruct, field: string, labels: unknown): 
       ok = false;
     }
     if (typeof value !== "string") {
-      report(scope, `${field}.${name} must be a string`, value, `pass String(${JSON.stringify(value)})`);
+      report(scope, `${field}.${name} must be a string`, value, `pass String(${showValue(value)})`);
       ok = false;
     }
   }

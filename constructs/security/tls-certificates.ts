@@ -9,7 +9,16 @@ import { declareOneShotJob } from "../private/one-shot-job";
 import { defaultHardening } from "./container-hardening";
 import { LABEL_PREFIX } from "../private/labels";
 import { escapeTemplate, terraformIdentifier } from "../private/terraform-text";
-import { checkDockerName, checkInteger, checkIpAddress, checkKnownKeys, checkOneOf, claimName, isToken } from "../private/validation";
+import {
+  checkDockerName,
+  checkInteger,
+  checkIpAddress,
+  checkKnownKeys,
+  checkOneOf,
+  claimName,
+  isToken,
+  constructId,
+} from "../private/validation";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { checkCertificatePair, readCertificates, readPrivateKey } from "./pem-files";
 import { generateScript, importScript, JOB_PATHS, type KeyOwner } from "./tls-job-scripts";
@@ -230,7 +239,7 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     ownCa: boolean,
     uploads = false,
   ) {
-    super(scope, id);
+    super(scope, constructId(scope, id, "TlsCertificates"));
     if (props === undefined || props === null || typeof props !== "object") {
       fail(this, `${propsName} are required`, props, "pass { keyOwnerUid: 999, keyOwnerGid: 999, ... }");
     }

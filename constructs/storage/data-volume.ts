@@ -4,7 +4,7 @@ import { swarmOf } from "../provider/swarm-target";
 import { DockerVolume } from "../private/bindings";
 import { labelList } from "../private/labels";
 import { fail } from "../errors/problems";
-import { checkDockerName, checkKnownKeys, checkLabels, checkOneOf, claimName } from "../private/validation";
+import { checkDockerName, checkKnownKeys, checkLabels, checkOneOf, claimName, constructId } from "../private/validation";
 
 /**
  * What `cdktf destroy` does to a data volume.
@@ -51,7 +51,7 @@ export class DataVolume extends Construct {
   public readonly resource?: DockerVolume;
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
-    super(scope, id);
+    super(scope, constructId(scope, id, "DataVolume"));
     if (props === undefined || props === null || typeof props !== "object")
       fail(this, "DataVolumeProps are required", props, 'pass { name: "my-data" }');
     checkKnownKeys(this, "DataVolumeProps", props, { name: true, removalPolicy: true, labels: true } satisfies Record<

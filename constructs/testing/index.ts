@@ -24,7 +24,14 @@ import { DEFAULT_DOCKER_HOST } from "../provider/docker-provider";
  * validation: one error lists all problems) and returns its JSON.
  */
 export function synthStack(stack: TerraformStack): Record<string, any> {
-  const text = Testing.synth(stack, false); // aspects, once
+  let text: string;
+  try {
+    text = Testing.synth(stack, false); // aspects, once
+  } catch (error) {
+    // A value already reported may fail to render: the report is the answer, not the crash it led to.
+    assertNoProblems(stack);
+    throw error;
+  }
   assertNoProblems(stack); // ours, with their paths, values and fixes
   stack.runAllValidations(); // cdktf's own (a provider is declared, ...)
   return JSON.parse(text);

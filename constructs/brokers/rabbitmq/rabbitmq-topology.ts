@@ -4,7 +4,7 @@ import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
 import { deferCheck, report, reportFindings } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
-import { checkKnownKeys, checkOneOf, isToken, optionsObject } from "../../private/validation";
+import { checkBoolean, checkKnownKeys, checkOneOf, isToken, optionsObject } from "../../private/validation";
 import {
   checkPolicyDefinition,
   checkPolicyPattern,
@@ -360,12 +360,14 @@ export class RabbitMqTopology {
     }
     checkKnownKeys(this.scope, `exchange "${name}" options`, options, EXCHANGE_OPTIONS);
     const type = checkOneOf(this.scope, `exchange "${name}": type`, options.type, EXCHANGE_TYPES) ? (options.type ?? "direct") : "direct";
+    const flag = (field: "durable" | "autoDelete" | "internal", fallback: boolean): boolean =>
+      checkBoolean(this.scope, `exchange "${name}": ${field}`, options[field]) ? (options[field] ?? fallback) : fallback;
     const declaration: ExchangeDeclaration = {
       name,
       type,
-      durable: options.durable ?? true,
-      autoDelete: options.autoDelete ?? false,
-      internal: options.internal ?? false,
+      durable: flag("durable", true),
+      autoDelete: flag("autoDelete", false),
+      internal: flag("internal", false),
     };
     if (!this.exchanges.has(name)) this.exchanges.set(name, declaration);
     return declaration;
