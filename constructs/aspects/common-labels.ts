@@ -27,7 +27,8 @@ export class CommonLabels implements IAspect {
     const common = (): Record<string, string> => ({
       [Labels.managedBy]: "cdktf",
       [Labels.stack]: TerraformStack.of(node).node.id,
-      ...(this.props.labels ?? {}),
+      // From JavaScript, props may be null: no labels then (addMessagingAspects reports bad labels).
+      ...(this.props?.labels ?? {}),
     });
     if (node instanceof Container || node instanceof DockerNetwork || node instanceof DockerVolume) {
       const current = node.labelsInput;

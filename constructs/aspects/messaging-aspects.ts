@@ -1,6 +1,6 @@
 import { Aspects } from "cdktf";
 import type { IConstruct } from "constructs";
-import { checkKnownKeys, checkLabels, optionsObject } from "../private/validation";
+import { checkKnownKeys, checkLabels, optionsObject, requireScope } from "../private/validation";
 import { CommonLabels } from "./common-labels";
 import { ImageTagWarning } from "./image-tag-warning";
 import { UniqueHostPorts } from "./unique-host-ports";
@@ -16,6 +16,7 @@ export interface MessagingAspectsOptions {
 
 /** Adds the three cross-cutting rules to `scope` (usually a stack). */
 export function addMessagingAspects(scope: IConstruct, options: MessagingAspectsOptions = {}): void {
+  requireScope(scope, "addMessagingAspects", "addMessagingAspects");
   options = optionsObject(scope, "addMessagingAspects options", options); // null from JavaScript: reported, then {}
   checkKnownKeys(scope, "addMessagingAspects options", options, { labels: true } satisfies Record<keyof MessagingAspectsOptions, true>);
   checkLabels(scope, "addMessagingAspects labels", options.labels);

@@ -2,7 +2,7 @@ import { Aspects, TerraformStack, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import { Container } from "../private/bindings";
 import { report } from "../errors/problems";
-import { isToken } from "../private/validation";
+import { isToken, requireScope } from "../private/validation";
 
 interface Publication {
   key: string; // port/protocol
@@ -66,6 +66,7 @@ function nearestChecker(node: IConstruct): UniqueHostPorts | undefined {
  * error even in a stack without addMessagingAspects.
  */
 export function ensureUniqueHostPorts(scope: IConstruct): void {
+  requireScope(scope, "ensureUniqueHostPorts", "ensureUniqueHostPorts");
   const stack = TerraformStack.of(scope);
   for (const s of stack.node.scopes) if (Aspects.of(s).all.some((a) => a instanceof UniqueHostPorts)) return;
   Aspects.of(stack).add(new UniqueHostPorts());

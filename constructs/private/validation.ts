@@ -2,7 +2,7 @@ import { TerraformStack, Token } from "cdktf";
 import type { IConstruct } from "constructs";
 import type { INetwork } from "../networking/network";
 import { didYouMean } from "../errors/did-you-mean";
-import { showValue } from "../errors/messaging-error";
+import { MessagingValidationError, showValue } from "../errors/messaging-error";
 import { fail, report } from "../errors/problems";
 
 /**
@@ -170,14 +170,30 @@ export function checkNetworkList(scope: IConstruct, field: string, value: unknow
 }
 
 /**
+ * Throws unless `scope` is a construct (a stack, or a construct in one):
+ * `undefined` (a forgotten `this`) or a plain object would otherwise fail
+ * deep inside cdktf. There is no construct path yet: the error is named
+ * after `name` (the new construct's id, or the function called).
+ */
+export function requireScope(scope: unknown, call: string, name: string): asserts scope is IConstruct {
+  if (scope !== null && typeof scope === "object" && "node" in scope) return;
+  throw new MessagingValidationError(
+    { node: { path: name } } as IConstruct,
+    `the scope of ${call} must be a construct (a TerraformStack or a construct in one)`,
+    scope,
+    `pass the stack, e.g. ${call}(this, ...) inside the stack's constructor`,
+  );
+}
+
+/**
  * The id given to a construct's constructor, checked before it reaches
  * `constructs` (which fails with a TypeError on a non-string): use it in the
  * `super(scope, constructId(scope, id, "Network"))` call. The error names the
  * parent's path, the only one there is yet.
  */
 export function constructId(scope: IConstruct, id: unknown, what: string): string {
+  requireScope(scope, `new ${what}`, typeof id === "string" && id !== "" ? id : what);
   if (typeof id === "string" && id !== "") return id;
-  if (scope === null || typeof scope !== "object" || !("node" in scope)) return id as string; // constructs says what is wrong with the scope
   fail(
     scope,
     `the id of a new ${what} must be a non-empty string`,

@@ -9,6 +9,7 @@ import type { KafkaBroker } from "../brokers/kafka/kafka-broker";
 import type { RabbitMqBroker } from "../brokers/rabbitmq/rabbitmq-broker";
 import { Container, DataDockerImage, DockerNetwork, Image } from "../private/bindings";
 import { Labels } from "../private/labels";
+import { requireScope } from "../private/validation";
 import {
   TOPOLOGY_FORMAT_VERSION,
   type AppTopology,
@@ -32,6 +33,7 @@ import {
  * cdk.tf.json says.
  */
 export function describeTopology(stack: TerraformStack): TopologyDescription {
+  requireScope(stack, "describeTopology", "describeTopology");
   const all = stack.node.findAll();
   const resolve = <T>(value: T): T => Tokenization.resolve(value, { scope: stack, resolver: RESOLVER });
   const containers = new Map<Container, RenderedContainer>();

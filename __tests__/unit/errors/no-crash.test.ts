@@ -219,28 +219,28 @@ const SITES: Site[] = [
     name: "new Network",
     setup: (s) => [s, "net", { name: "net" }],
     call: (a) => new Network(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: { position: 2, keys: ["name", "internal", "labels"] },
   },
   {
     name: "new DataVolume",
     setup: (s) => [s, "vol", { name: "vol" }],
     call: (a) => new DataVolume(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: { position: 2, keys: ["name", "removalPolicy", "labels"] },
   },
   {
     name: "new RabbitMqBroker",
     setup: (s) => [s, "rabbit", { network: new Network(s, "net") }],
     call: (a) => new RabbitMqBroker(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: { position: 2, keys: [...BROKER_KEYS, "adminUser", "adminPassword", "vhost", "amqpHostPort", "managementHostPort"] },
   },
   {
     name: "new KafkaBroker",
     setup: (s) => [s, "kafka", { network: new Network(s, "net") }],
     call: (a) => new KafkaBroker(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: {
       position: 2,
       keys: [...BROKER_KEYS, "hostPort", "defaultPartitions", "autoCreateTopics", "clusterId", "serverProperties", "adminPassword"],
@@ -250,7 +250,7 @@ const SITES: Site[] = [
     name: "new AppContainer",
     setup: (s) => [s, "app", { image: image() }],
     call: (a) => new AppContainer(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: {
       position: 2,
       keys: [
@@ -276,7 +276,7 @@ const SITES: Site[] = [
     name: "new Prometheus",
     setup: (s) => [s, "prometheus", {}],
     call: (a) => new Prometheus(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: {
       position: 2,
       keys: [
@@ -301,7 +301,7 @@ const SITES: Site[] = [
     name: "new TlsCertificates",
     setup: (s) => [s, "tls", { keyOwnerUid: 999, keyOwnerGid: 999, dnsNames: ["rabbit"] }],
     call: (a) => new TlsCertificates(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: {
       position: 2,
       keys: [
@@ -321,7 +321,7 @@ const SITES: Site[] = [
     name: "TlsCertificates.fromFiles",
     setup: (s) => [s, "tls", { keyOwnerUid: 999, keyOwnerGid: 999, caFile: "/ca.pem", certFile: "/cert.pem", keyFile: "/key.pem" }],
     call: (a) => TlsCertificates.fromFiles(a[0], a[1], a[2]),
-    positions: [1, 2],
+    positions: [0, 1, 2],
     fields: { position: 2, keys: ["name", "keyOwnerUid", "keyOwnerGid", "removalPolicy", "jobImage", "caFile", "certFile", "keyFile"] },
   },
   {
@@ -474,7 +474,7 @@ const SITES: Site[] = [
     name: "addMessagingAspects",
     setup: (s) => [s, { labels: { team: "shop" } }],
     call: (a) => addMessagingAspects(a[0], a[1]),
-    positions: [1],
+    positions: [0, 1],
     fields: { position: 1, keys: ["labels"] },
   },
 ];
@@ -508,7 +508,9 @@ function casesOf(site: Site): Case[] {
 /** Why an error is not an acceptable outcome, or undefined when it is one of ours naming a path in the stack. */
 function crashOf(error: unknown): string | undefined {
   if (MessagingValidationError.isMessagingValidationError(error)) {
-    return error.constructPath.startsWith(STACK) || error.constructPath.startsWith("other")
+    // Without a scope there is no path yet: the error is named after the new construct or the function.
+    const noScope = error.problem.startsWith("the scope of ");
+    return noScope || error.constructPath.startsWith(STACK) || error.constructPath.startsWith("other")
       ? undefined
       : `MessagingValidationError without the construct path: ${error.message}`;
   }
@@ -695,6 +697,16 @@ describe("hostile values are reported with what was expected", () => {
       "rejects a non-string construct id, naming the parent",
       (s) => new Network(s, 42 as any),
       /^test: the id of a new Network must be a non-empty string, got 42\./,
+    ],
+    [
+      "rejects an undefined scope, naming the new construct",
+      () => new Network(undefined as any, "net"),
+      /^net: the scope of new Network must be a construct \(a TerraformStack or a construct in one\), got undefined\./,
+    ],
+    [
+      "rejects addMessagingAspects(null)",
+      () => addMessagingAspects(null as any),
+      /^addMessagingAspects: the scope of addMessagingAspects must be a construct/,
     ],
     ["rejects null NetworkProps", (s) => new Network(s, "net", null as any), /^test\/net: NetworkProps must be an object, got null\./],
     [
