@@ -56,28 +56,40 @@ const terraform = (args: string[], timeoutSeconds = 900): CommandResult =>
   run(terraformBinary, [`-chdir=${stackDir}`, ...args], { env: credentials, timeoutSeconds });
 
 /**
- * The JSON lines every task of `service` wrote, with the task that wrote
- * each (the manager gathers them from the nodes that answer; a line is
- * `<service>.<slot>.<task id>@<node> | <text>`).
+ * The JSON lines of every task `service` has had, by task container: read
+ * from each engine's own containers (running or exited), since the
+ * manager's `service logs` shows nothing of a service scaled to 0.
  */
-function serviceLogLines(service: string): Array<{ task: string; line: Record<string, any> }> {
-  const { stdout } = dockerAt(1, ["service", "logs", "--no-trunc", "--no-resolve", service], [0, 1]);
-  return stdout.split("\n").flatMap((raw) => {
-    const bar = raw.indexOf("| {");
-    if (bar < 0) return [];
-    try {
-      return [{ task: raw.slice(0, bar).trim().split("@")[0], line: JSON.parse(raw.slice(bar + 2)) }];
-    } catch {
-      return [];
+function taskLogLines(service: string): Map<string, Array<Record<string, any>>> {
+  const byTask = new Map<string, Array<Record<string, any>>>();
+  for (const engine of ENGINES) {
+    const ids = dockerAt(engine, ["ps", "-aq", "--filter", `label=com.docker.swarm.service.name=${service}`], [0, 1])
+      .stdout.split("\n")
+      .filter(Boolean);
+    for (const id of ids) {
+      const { stdout } = dockerAt(engine, ["logs", id], [0, 1]);
+      const lines = stdout.split("\n").flatMap((l) => {
+        if (!l.startsWith("{")) return [];
+        try {
+          return [JSON.parse(l)];
+        } catch {
+          return [];
+        }
+      });
+      byTask.set(`${engine}/${id}`, lines);
     }
-  });
+  }
+  return byTask;
 }
 
-/** The last `stats` line of each task `service` has had: the counters of each process. */
+/** The last `stats` (or final `shutdown`) line of each task `service` has had: the counters of each process. */
 function lastStatsByTask(service: string): Map<string, Record<string, any>> {
-  const byTask = new Map<string, Record<string, any>>();
-  for (const { task, line } of serviceLogLines(service)) if (line.event === "stats") byTask.set(task, line);
-  return byTask;
+  const last = new Map<string, Record<string, any>>();
+  for (const [task, lines] of taskLogLines(service)) {
+    const line = lines.filter((l) => l.event === "stats" || l.event === "shutdown").pop();
+    if (line) last.set(task, line);
+  }
+  return last;
 }
 
 /** Sum of a counter over every task the service has had. */
