@@ -270,8 +270,20 @@ test("the engine starts again: its broker nodes rejoin their clusters, queue mem
 
 test("producers stopped: every message they confirmed reached a consumer (0 lost)", async () => {
   requireApplied();
-  for (const { producer } of PAIRS) dockerAt(1, ["service", "scale", "--detach", `${producer}=0`]);
-  await new Promise((resolve) => setTimeout(resolve, 15_000));
+  // Stopped so that their tasks' containers (and final counters) stay: first
+  // no restart (this update replaces the task, which logs its own final
+  // counters), then the running task stopped the way Docker stops it (SIGTERM:
+  // the app drains what is in flight and logs `shutdown`). Scaling to 0 would
+  // remove the containers, and their logs with them.
+  for (const { producer } of PAIRS) {
+    dockerAt(1, ["service", "update", "--detach=false", "--quiet", "--restart-condition", "none", producer]);
+    for (const engine of ENGINES) {
+      const ids = dockerAt(engine, ["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${producer}`], [0, 1])
+        .stdout.split("\n")
+        .filter(Boolean);
+      for (const id of ids) dockerAt(engine, ["stop", "-t", "20", id]);
+    }
+  }
   for (const { producer, consumer } of PAIRS) {
     const confirmed = total(producer, "confirmed");
     const distinct = await waitFor(
