@@ -319,7 +319,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
   }
 
   public settingValue(name: string): string | undefined {
-    return this.environment[name];
+    return typeof name === "string" ? this.environment[name] : undefined;
   }
 
   public addWiring(wiring: BrokerWiring): void {

@@ -4,6 +4,7 @@ import type { INetwork } from "../networking/network";
 import { didYouMean } from "../errors/did-you-mean";
 import { MessagingValidationError, showValue } from "../errors/messaging-error";
 import { fail, report } from "../errors/problems";
+import { textOf } from "./terraform-text";
 
 /**
  * The shared rules of the constructs' props. Each `check*` reports a problem
@@ -167,6 +168,23 @@ export function checkNetworkList(scope: IConstruct, field: string, value: unknow
       );
   });
   return valid;
+}
+
+/**
+ * `value` unchanged, unless it cannot be put in a message at all (a symbol,
+ * an object without `toString`): then its text. For names that go into
+ * every message of a call (`queue "${name}"`) before they are checked.
+ */
+export function printable<T>(value: T): T {
+  if (typeof value === "symbol") return textOf(value) as T;
+  if (value !== null && typeof value === "object") {
+    try {
+      String(value);
+    } catch {
+      return textOf(value) as T;
+    }
+  }
+  return value;
 }
 
 /**

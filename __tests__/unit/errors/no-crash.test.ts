@@ -65,6 +65,9 @@ const SCALARS: Hostile[] = [
   { label: '"x y"', make: v("x y") },
   { label: "true", make: v(true) },
   { label: "{ a: null }", make: () => ({ a: null }) },
+  { label: "Object.create(null)", make: () => Object.create(null) },
+  { label: "a function", make: v(() => "x") },
+  { label: "a symbol", make: v(Symbol("s")) },
 ];
 const HANDLES: Hostile[] = [
   { label: "a Network of another stack", make: (s) => new Network(otherStack(s), "net") },

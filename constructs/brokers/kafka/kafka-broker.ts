@@ -12,7 +12,7 @@ import type { PublishedPort } from "../../private/container-spec";
 import { declareOneShotJob } from "../../private/one-shot-job";
 import { swarmOf } from "../../provider/swarm-target";
 import { escapeTemplate } from "../../private/terraform-text";
-import { checkKnownKeys, checkString, isToken, optionsObject } from "../../private/validation";
+import { checkKnownKeys, checkString, isToken, optionsObject, printable } from "../../private/validation";
 import { Network } from "../../networking/network";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
@@ -374,6 +374,7 @@ export class KafkaBroker extends BrokerBase {
 
   /** Declares a topic, created after the broker is healthy, and returns its handle. */
   public addTopic(name: string, given: KafkaTopicOptions = {}): KafkaTopic {
+    name = printable(name);
     const options = optionsObject(this, `topic "${name}" options`, given);
     const tiered = String(this.userServerProperties()["remote.log.storage.system.enable"]).toLowerCase() === "true";
     const valid = validateTopic(this, name, options, this.topicNames, {
@@ -394,6 +395,7 @@ export class KafkaBroker extends BrokerBase {
 
   /** @internal used by KafkaTopic.grantProduce */
   public wireProducer(app: IBrokerClient, topic: string): void {
+    topic = printable(topic);
     const role = `producer to topic "${topic}"`;
     if (
       !this.wire(app, role, () => ({ ...this.connectionEnv(app), [KafkaConnectionEnv.KAFKA_TOPIC]: topic }), this.appTls()?.volumes, {
@@ -409,6 +411,7 @@ export class KafkaBroker extends BrokerBase {
 
   /** @internal used by KafkaTopic.grantConsume */
   public wireConsumer(app: IBrokerClient, topic: string, options: KafkaConsumeOptions): void {
+    topic = printable(topic);
     const role = `consumer of topic "${topic}"`;
     if (options === undefined || !checkKnownKeys(this, `${role}: options`, options, CONSUME_OPTIONS)) {
       if (options === undefined) report(this, `${role}: options are required`, options, 'pass { groupId: "my-group" }');

@@ -12,7 +12,7 @@ import { declareOneShotJob } from "../../private/one-shot-job";
 import { ContainerImage } from "../../images/container-image";
 import { RABBITMQ_SETUP_SCRIPT } from "./rabbitmq-setup-script";
 import { escapeTemplate } from "../../private/terraform-text";
-import { checkKnownKeys, isToken } from "../../private/validation";
+import { checkKnownKeys, isToken, printable } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, firstContainer, type BrokerBaseProps } from "../broker-base";
@@ -318,6 +318,7 @@ export class RabbitMqBroker extends BrokerBase {
 
   /** @internal used by RabbitMqQueue.grantConsume */
   public wireConsumer(app: IBrokerClient, queue: string): void {
+    queue = printable(queue);
     const role = `consumer of queue "${queue}"`;
     if (!this.checkAppUser(app, role)) return;
     if (

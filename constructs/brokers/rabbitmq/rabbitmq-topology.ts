@@ -4,7 +4,7 @@ import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
 import { deferCheck, report, reportFindings } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
-import { checkBoolean, checkKnownKeys, checkOneOf, isToken, optionsObject } from "../../private/validation";
+import { checkBoolean, checkKnownKeys, checkOneOf, isToken, optionsObject, printable } from "../../private/validation";
 import {
   checkPolicyDefinition,
   checkPolicyPattern,
@@ -238,10 +238,12 @@ export class RabbitMqTopology {
 
   public exchangeType(name: string): RabbitMqExchangeType | undefined {
     if (name === "") return "direct";
+    if (typeof name !== "string") return undefined;
     return this.exchanges.get(name)?.type ?? PREDEFINED_TYPES[name];
   }
 
   public addQueue(name: string, given: RabbitMqQueueOptions = {}): QueueDeclaration {
+    name = printable(name);
     const location = captureUserLocation();
     const options = optionsObject(this.scope, `queue "${name}" options`, given);
     checkEntityName(this.scope, "queue", name);
@@ -353,6 +355,7 @@ export class RabbitMqTopology {
   }
 
   public addExchange(name: string, given: RabbitMqExchangeOptions = {}): ExchangeDeclaration {
+    name = printable(name);
     const options = optionsObject(this.scope, `exchange "${name}" options`, given);
     checkEntityName(this.scope, "exchange", name);
     if (this.exchanges.has(name)) {
