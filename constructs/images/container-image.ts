@@ -64,7 +64,7 @@ export interface BuildImageOptions {
    * Keep the image on the host when the stack is destroyed or the image is
    * rebuilt. Set it when several stacks on one host build the same folder:
    * otherwise destroying one removes the image the other runs.
-   * @default false - built images are removed with the stack, as they can be rebuilt offline
+   * @default false - built images are removed with the stack, as they can be rebuilt offline (kept on a Swarm: the manager only builds them)
    */
   readonly keepLocally?: boolean;
 }
@@ -341,7 +341,11 @@ class BuiltImage extends ContainerImage {
     const imageName = `${repository}:${this.options.tag ?? contextHash.slice(0, 12)}`;
     const image = new Image(scope, "image", {
       name: imageName,
-      keepLocally: this.options.keepLocally ?? false,
+      // On a Swarm the manager's copy is only the build's result (tasks run the
+      // pushed digest), and an exited task's container still holding it
+      // refuses its removal at destroy ("conflict: unable to remove
+      // repository reference", measured): it is kept.
+      keepLocally: this.options.keepLocally ?? swarm !== undefined,
       triggers: { context_sha256: contextHash },
       buildAttribute: {
         context: this.directory,

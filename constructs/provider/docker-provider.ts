@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { report } from "../errors/problems";
 import { Container, DockerNetwork, DockerProvider } from "../private/bindings";
 import { registerDeployTarget, resolveSwarm, type IDeployTarget, type ResolvedSwarm, type SwarmOptions } from "./swarm-target";
-import { checkKnownKeys, checkString, isToken } from "../private/validation";
+import { checkKnownKeys, checkString, constructId, isToken, optionsObject } from "../private/validation";
 
 /** The Docker engine the stack deploys to when nothing else is said. */
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -50,7 +50,8 @@ export class DockerHost extends Construct implements IDeployTarget {
   public readonly swarm?: ResolvedSwarm;
 
   constructor(scope: Construct, id: string, props: DockerHostProps = {}) {
-    super(scope, id);
+    super(scope, constructId(scope, id, "DockerHost"));
+    props = optionsObject(this, "DockerHostProps", props);
     checkKnownKeys(this, "DockerHostProps", props, { host: true, swarm: true } satisfies Record<keyof DockerHostProps, true>);
     const hostOk = checkString(this, "host", props.host);
     this.host = hostOk ? (props.host ?? (process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST)) : DEFAULT_DOCKER_HOST;

@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { report } from "../errors/problems";
-import { checkKnownKeys, checkOneOf, checkString, isToken } from "../private/validation";
+import { checkKnownKeys, checkOneOf, checkString, isToken, optionsObject } from "../private/validation";
 
 /** How a Swarm service's tasks are reached by name: one DNS record per task, or a virtual IP. */
 export type SwarmEndpointMode = "dnsrr" | "vip";
@@ -75,7 +75,12 @@ const LABEL_KEY = /^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$/;
 const REGISTRY = /^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:\d{1,5})?$/;
 
 /** Checks `options` (reporting on `scope`) and returns what the constructs use. */
-export function resolveSwarm(scope: IConstruct, options: SwarmOptions): ResolvedSwarm {
+export function resolveSwarm(scope: IConstruct, givenOptions: SwarmOptions): ResolvedSwarm {
+  if (givenOptions === null || typeof givenOptions !== "object" || Array.isArray(givenOptions)) {
+    optionsObject(scope, "swarm", givenOptions); // reports it, once
+    return { brokerNodes: { label: "", values: [] }, endpointMode: "dnsrr" };
+  }
+  const options = givenOptions;
   checkKnownKeys(scope, "swarm", options, SWARM_OPTIONS);
   const endpointMode = checkOneOf(scope, "swarm.endpointMode", options.endpointMode, ["dnsrr", "vip"])
     ? (options.endpointMode ?? "dnsrr")

@@ -219,6 +219,18 @@ const appOf = (s: TerraformStack, id = "app") => new AppContainer(s, id, { image
 
 const SITES: Site[] = [
   {
+    name: "new DockerHost",
+    // In a stack of its own: a second DockerHost in the test's stack is a (reported) mistake of its own.
+    setup: (s) => [
+      otherStack(s),
+      "docker2",
+      { host: "unix:///var/run/docker.sock", swarm: { brokerNodes: { label: "slot", values: ["1"] } } },
+    ],
+    call: (a) => new DockerHost(a[0], a[1], a[2]),
+    positions: [0, 1, 2],
+    fields: { position: 2, keys: ["host", "swarm"] },
+  },
+  {
     name: "new Network",
     setup: (s) => [s, "net", { name: "net" }],
     call: (a) => new Network(a[0], a[1], a[2]),
