@@ -231,28 +231,29 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     const image = props.image.bind(this);
     this.containers = [];
     const swarm = swarmOf(this);
+    // One workload description: a service on a Swarm, `replicas` containers on one engine.
+    const workload = {
+      name: this.appName,
+      image,
+      component: "app",
+      networks: () => this.networks().map((network) => ({ network })),
+      volumes: () => this.wiredVolumes(),
+      env: () => this.renderedEnvironment(),
+      healthCheck,
+      memoryMb,
+      restart,
+      destroyGraceSeconds: props.stopGracePeriodSeconds ?? 10,
+      labels: props.labels,
+      command,
+      dependsOn: () => this.startDependencies(),
+      hardening,
+    };
     if (swarm) {
       // One service of `replicas` tasks; a new image or setting rolls one task at a time, started before the old one stops.
       this.service = declareService(
         this,
         "service",
-        {
-          name: this.appName,
-          image,
-          component: "app",
-          networks: () => this.networks().map((network) => ({ network })),
-          volumes: () => this.wiredVolumes(),
-          env: () => this.renderedEnvironment(),
-          ports: checkSwarmPorts(this, ports),
-          healthCheck,
-          memoryMb,
-          restart,
-          destroyGraceSeconds: props.stopGracePeriodSeconds ?? 10,
-          labels: props.labels,
-          command,
-          dependsOn: () => this.startDependencies(),
-          hardening,
-        },
+        { ...workload, ports: checkSwarmPorts(this, ports) },
         {
           swarm,
           replicas,
@@ -266,25 +267,9 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
       return;
     }
     for (let i = 1; i <= replicas; i++) {
+      const waitTimeoutSeconds = healthCheck ? (props.startTimeoutSeconds ?? 120) : undefined;
       this.containers.push(
-        declareContainer(this, `replica-${i}`, {
-          name: `${this.appName}-${i}`,
-          image,
-          component: "app",
-          networks: () => this.networks().map((network) => ({ network })),
-          volumes: () => this.wiredVolumes(),
-          env: () => this.renderedEnvironment(),
-          ports,
-          healthCheck,
-          waitTimeoutSeconds: healthCheck ? (props.startTimeoutSeconds ?? 120) : undefined,
-          memoryMb,
-          restart,
-          destroyGraceSeconds: props.stopGracePeriodSeconds ?? 10,
-          labels: props.labels,
-          command,
-          dependsOn: () => this.startDependencies(),
-          hardening,
-        }),
+        declareContainer(this, `replica-${i}`, { ...workload, name: `${this.appName}-${i}`, ports, waitTimeoutSeconds }),
       );
     }
     this.node.defaultChild = this.containers[0];
