@@ -282,7 +282,7 @@ test("a Swarm node's engine stops mid-stream: its app tasks move to the others, 
   measured.appTasksOffStoppedNodeSeconds = Math.round((Date.now() - stoppedAt) / 1000);
 });
 
-test("the engine starts again: its broker nodes rejoin their clusters, queue members and in-sync replicas whole", async () => {
+test("the engine starts again: its broker nodes rejoin (all 3 RabbitMQ nodes running, every Kafka partition in sync)", async () => {
   requireApplied();
   const startedAt = Date.now();
   testSwarm("up");
