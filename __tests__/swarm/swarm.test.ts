@@ -22,6 +22,8 @@ import { type CommandResult, repoRoot, run, waitFor } from "../support/commands"
 jest.setTimeout(1_200_000);
 
 const STACK = "swarm";
+/** Tasks of each app (the example's default): a machine lost takes at most one of each. */
+const APP_REPLICAS = 2;
 const ENGINES = [1, 2, 3];
 const api = (engine: number) => `tcp://127.0.0.1:2375${engine}`;
 const MANAGER = api(1);
@@ -96,14 +98,20 @@ function lastStatsByTask(service: string): Map<string, Record<string, any>> {
   return last;
 }
 
-/** The producers' counters just before the fault, by task: what a task killed with its engine (and removed with it) had confirmed. */
-let killedProducerCounts = new Map<string, Record<string, any>>();
+/**
+ * Every app task's counters just before the fault: what a task whose
+ * container the stopped engine took along had counted (a producer killed
+ * with it: a lower bound, at most 5 s old; a consumer moved off it before:
+ * its final counts, as its engine removes exited task containers when it
+ * comes back).
+ */
+let countsBeforeFault = new Map<string, Record<string, any>>();
 
 /** Sum of a counter over every task the service has had (a vanished task by its counters before the fault). */
 function total(service: string, counter: string): number {
   const last = lastStatsByTask(service);
   let sum = [...last.values()].reduce((n, line) => n + Number(line[counter] ?? 0), 0);
-  for (const [key, line] of killedProducerCounts) {
+  for (const [key, line] of countsBeforeFault) {
     const [owner, task] = key.split(" ");
     if (owner === service && !last.has(task)) sum += Number(line[counter] ?? 0);
   }
@@ -190,8 +198,8 @@ test("the swarm example deploys with terraform apply; apply returns once every s
   measured.applySeconds = Math.round(apply.seconds);
   applied = true;
   for (const { producer, consumer } of PAIRS) {
-    expect(nodesOf(producer)).toHaveLength(1);
-    expect(nodesOf(consumer)).toHaveLength(1);
+    expect(nodesOf(producer)).toHaveLength(APP_REPLICAS);
+    expect(nodesOf(consumer)).toHaveLength(APP_REPLICAS);
   }
 });
 
@@ -230,8 +238,8 @@ test("the RabbitMQ cluster has all three nodes running, and the Kafka cluster no
 
 test("a Swarm node's engine stops mid-stream: its app tasks move to the others, the producers confirm again", async () => {
   requireApplied();
-  const engineOf = (service: string) => Number(nodesOf(service)[0]?.replace(/^swarm-engine-/, ""));
-  STOPPED = PAIRS.map(({ producer }) => engineOf(producer)).find((e) => e === 2 || e === 3) ?? 3;
+  const enginesOf = (service: string) => nodesOf(service).map((node) => Number(node.replace(/^swarm-engine-/, "")));
+  STOPPED = PAIRS.flatMap(({ producer }) => enginesOf(producer)).find((e) => e === 2 || e === 3) ?? 3;
   // The consumers count every message they process, and a process killed
   // with its engine takes its last seconds of counts along: they move off the
   // engine first (a graceful restart), so every delivery is counted.
@@ -246,10 +254,10 @@ test("a Swarm node's engine stops mid-stream: its app tasks move to the others, 
       consumer,
     ]);
   }
-  // A producer killed with its engine keeps what its last `stats` line says
-  // (at most 5 s old: fewer confirmed than it had, a lower bound).
-  killedProducerCounts = new Map(
-    PAIRS.flatMap(({ producer }) => [...lastStatsByTask(producer)].map(([task, line]) => [`${producer} ${task}`, line])),
+  countsBeforeFault = new Map(
+    PAIRS.flatMap(({ producer, consumer }) =>
+      [producer, consumer].flatMap((service) => [...lastStatsByTask(service)].map(([task, line]) => [`${service} ${task}`, line] as const)),
+    ),
   );
   const before = Object.fromEntries(PAIRS.map(({ producer }) => [producer, total(producer, "confirmed")]));
   for (const { producer } of PAIRS) expect(before[producer]).toBeGreaterThan(0);
@@ -272,11 +280,20 @@ test("a Swarm node's engine stops mid-stream: its app tasks move to the others, 
         180,
         () => {
           const nodes = nodesOf(service);
-          return nodes.length === 1 && !nodes.includes(`swarm-engine-${STOPPED}`) ? true : undefined;
+          return nodes.length === APP_REPLICAS && !nodes.includes(`swarm-engine-${STOPPED}`) ? true : undefined;
         },
         3000,
       );
     }
+  }
+  // The producers' own measure of the fault: the longest time any surviving
+  // task waited for a confirm since the stop (stats lines carry it).
+  for (const { producer } of PAIRS) {
+    const gaps = [...taskLogLines(producer).values()]
+      .flat()
+      .filter((line) => line.event === "stats" && Date.parse(line.ts) >= stoppedAt)
+      .map((line) => Number(line.confirmGapMaxMs ?? 0));
+    measured[`${producer}LongestConfirmGapMs`] = Math.max(0, ...gaps);
   }
   measured.stoppedEngine = STOPPED;
   measured.appTasksOffStoppedNodeSeconds = Math.round((Date.now() - stoppedAt) / 1000);

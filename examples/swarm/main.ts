@@ -37,17 +37,23 @@ export interface SwarmExampleOptions {
    */
   readonly swarm?: SwarmOptions;
   /**
-   * Messages each producer sends a second.
+   * Messages each producer task sends a second.
    * @default 50
    */
   readonly rate?: number;
+  /**
+   * Tasks of each app. Two spread over the Swarm's nodes: losing a machine
+   * stops at most one producer and one consumer while the Swarm moves it.
+   * @default 2
+   */
+  readonly appReplicas?: number;
 }
 
 /**
  * A 3-node RabbitMQ (a quorum queue with a replica on every node) and a
  * 3-node Kafka (KRaft, replication factor 3, min.insync.replicas 2), each
  * node a service pinned to its own Swarm node; an endless producer and a
- * consumer on each, as replicated services. Deploy asks for
+ * consumer on each, as services of two tasks. Deploy asks for
  * TF_VAR_swarm_rabbitmq_admin_password, TF_VAR_swarm_rabbitmq_erlang_cookie,
  * TF_VAR_swarm_rabbitmq_credentials_key, TF_VAR_swarm_kafka_admin_password
  * and TF_VAR_swarm_kafka_credentials_key.
@@ -67,7 +73,7 @@ export function buildSwarmStack(scope: Construct, id = SWARM_STACK_NAME, options
   const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 });
   const rate = String(options.rate ?? 50);
   const app = (name: string, image: ContainerImage, environment: Record<string, string>) =>
-    new AppContainer(stack, name, { image, environment, memoryMb: 128, healthCheck: healthy });
+    new AppContainer(stack, name, { image, environment, memoryMb: 128, healthCheck: healthy, replicas: options.appReplicas ?? 2 });
 
   const rabbit = new RabbitMqBroker(stack, "rabbitmq", { network, name: `${id}-rabbitmq`, nodes: 3 });
   const jobs = rabbit.addQueue(`${id}.jobs`); // quorum: a replica on every node
