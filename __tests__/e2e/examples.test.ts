@@ -21,7 +21,8 @@ import * as path from "path";
 import * as amqp from "amqplib";
 import { App, LocalBackend, type TerraformStack } from "cdktf";
 import { buildOwnAppImageStack } from "../../examples/own-app-image/main";
-import { buildTlsOwnCertificatesStack, certificateFilesIn } from "../../examples/tls-own-certificates/main";
+import { buildTlsOwnCertificatesStack } from "../../examples/tls-own-certificates/main";
+import { makeTestCertificates, type TestCertificates } from "../support/certificates";
 import { type CommandResult, repoRoot, run, waitFor } from "../support/commands";
 import { containersLabelled, jsonLogLines } from "../support/docker";
 
@@ -42,7 +43,10 @@ const credentials = {
 
 // Outside the work tree: the synthesized stacks, their states and the certificates.
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-docker-messaging-e2e-examples-"));
-const certificates = path.join(work, "certs");
+// A CA and a broker certificate it signs, with the names the broker is
+// reached by (its network alias for the apps, localhost and 127.0.0.1 for
+// the host), as the example's README makes them; and a CA that signed nothing.
+let certificates: TestCertificates;
 const stackDir = (stack: string) => path.join(work, "out", "stacks", stack);
 
 interface Deployed {
@@ -55,60 +59,13 @@ interface Deployed {
 const deployed: Deployed[] = [];
 const measured: Record<string, number> = {};
 
-/**
- * A CA and a broker certificate it signs, with the names the broker is
- * reached by (its network alias for the apps, localhost and 127.0.0.1 for
- * the host), as the example's README makes them; and a CA that signed nothing.
- */
-function makeCertificates(): void {
-  fs.mkdirSync(certificates, { recursive: true });
-  const openssl = (...args: string[]) => run("openssl", args, { cwd: certificates, timeoutSeconds: 60 });
-  for (const ca of ["ca", "other-ca"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${ca}-key.pem`,
-      "-out",
-      `${ca}.pem`,
-      "-days",
-      "2",
-      "-subj",
-      `/CN=e2e examples ${ca}`,
-    );
-  }
-  openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rabbitmq-key.pem");
-  openssl("req", "-new", "-key", "rabbitmq-key.pem", "-subj", `/CN=${BROKER}`, "-out", "rabbitmq.csr");
-  fs.writeFileSync(path.join(certificates, "rabbitmq.ext"), `subjectAltName=DNS:${BROKER},DNS:localhost,IP:127.0.0.1\n`);
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    "rabbitmq.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca-key.pem",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    "rabbitmq.ext",
-    "-out",
-    "rabbitmq.pem",
-  );
-}
-
 /** Both stacks synthesized into `work/out`, each with its local state beside it; returns their Docker objects. */
 function synthesize(): void {
   const app = new App({ outdir: path.join(work, "out"), stackTraces: false });
   const stacks: TerraformStack[] = [
     buildTlsOwnCertificatesStack(app, TLS.stack, {
       prefix: TLS.prefix,
-      certificateFiles: certificateFilesIn(certificates),
+      certificateFiles: { caFile: certificates.caFile, certFile: certificates.certFile, keyFile: certificates.keyFile },
       amqpsHostPort: TLS.amqpsHostPort,
       messages: TLS.messages,
     }),
@@ -213,7 +170,7 @@ const lastEvent = (container: string, event: string) =>
 
 beforeAll(() => {
   const started = Date.now();
-  makeCertificates();
+  certificates = makeTestCertificates([BROKER]);
   // The package's apps are built from their bundles (ShippedApps).
   run("node", ["apps/bundle.mjs"], { timeoutSeconds: 120 });
   synthesize();
@@ -227,6 +184,7 @@ afterAll(async () => {
   try {
     await Promise.allSettled(deployed.map((d) => terraformAsync(d.stack, ["destroy", "-input=false", "-auto-approve"])));
     removeLeftovers();
+    certificates?.remove();
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     console.log(`e2e examples measurements: ${JSON.stringify(measured)}`);
@@ -292,7 +250,7 @@ describe("given the tls-own-certificates and own-app-image examples applied side
   });
 
   test("then a host client that trusts the user's CA gets in over TLS; one that trusts another CA does not; plaintext does not", async () => {
-    const ca = fs.readFileSync(path.join(certificates, "ca.pem"));
+    const ca = fs.readFileSync(certificates.caFile);
     const options = {
       protocol: "amqps",
       hostname: "localhost",
@@ -308,7 +266,7 @@ describe("given the tls-own-certificates and own-app-image examples applied side
     } finally {
       await connection.close();
     }
-    const other = fs.readFileSync(path.join(certificates, "other-ca.pem"));
+    const other = fs.readFileSync(certificates.otherCaFile);
     await expect(amqp.connect(options, { ca: [other], servername: "localhost" })).rejects.toThrow(
       /self[- ]signed|unable to verify|certificate/i,
     );

@@ -24,7 +24,11 @@ export interface TestCertificates {
   remove(): void;
 }
 
-export function makeTestCertificates(): TestCertificates {
+/**
+ * @param serverNames the DNS names the server certificate carries besides
+ *   `localhost` and IP 127.0.0.1 (a broker's network name, for apps in containers)
+ */
+export function makeTestCertificates(serverNames: readonly string[] = []): TestCertificates {
   const dir = mkdtempSync(path.join(tmpdir(), "apps-test-tls-"));
   const file = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => run("openssl", args, { cwd: dir, timeoutSeconds: 60 });
@@ -48,7 +52,7 @@ export function makeTestCertificates(): TestCertificates {
   // genpkey writes PKCS#8; `req -newkey` of some OpenSSL versions writes PKCS#1, which Kafka's PEM loader refuses.
   openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "server-key.pem");
   openssl("req", "-new", "-key", "server-key.pem", "-subj", "/CN=localhost", "-out", "server.csr");
-  writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  writeFileSync(file("server.ext"), `subjectAltName=IP:127.0.0.1,${[...serverNames, "localhost"].map((n) => `DNS:${n}`).join(",")}\n`);
   openssl(
     "x509",
     "-req",
