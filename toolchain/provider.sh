@@ -17,7 +17,8 @@
 # 4.6.0 and validate and deploy against; constructs/provider/docker-provider.ts
 # pins the same version for the stacks.
 #
-# Patched: the provider's fixed waits (see patch_source below). The build, its
+# Patched: the provider's fixed waits and its too-short wait on a destroyed
+# service's containers (see patch_source below). The build, its
 # mirror, the CLI config and the plugin cache live under
 # $PROVIDER_CACHE = $TOOLCHAIN_CACHE/provider-<first 12 hex of sha256 of this
 # file> (toolchain/env.sh), so any change here (version, patch) is a new
@@ -108,6 +109,24 @@ MOD
   patch_source internal/provider/resource_docker_container_funcs.go \
     $'\t\t\t\t\ttime.Sleep(time.Second)' \
     $'\t\t\t\t\ttime.Sleep(250 * time.Millisecond) // patched by toolchain/provider.sh: was 1 s'
+
+  # 4. internal/provider/resource_docker_service_funcs.go, line 337: when a
+  #    docker_service is destroyed, deleteService waits for each of its task
+  #    containers to be *removed* with a deadline of exactly
+  #    stop_grace_period, and fails the destroy ("error on wait for
+  #    container with ID ...: context deadline exceeded") when it is not.
+  #    A task that uses its whole grace period is killed at that moment and
+  #    removed by the Swarm agent after it, so it always misses the
+  #    deadline. Kafka does: a KRaft broker's shutdown waits up to 5 minutes
+  #    for the controller quorum to approve its controlled shutdown
+  #    (BrokerServer.shutdown; Server.shutdown() passes Duration.ofMinutes(5)),
+  #    and when a destroy stops every node at once the last ones have no
+  #    quorum left. Seen in CI: the swarm suite's destroy failed after 30 s
+  #    on kafka node-1. The wait now allows the grace period plus a minute
+  #    for the kill and the removal; the grace period itself is unchanged.
+  patch_source internal/provider/resource_docker_service_funcs.go \
+    $'\t\t\tctx, cancel := context.WithTimeout(ctx, destroyGraceTime)' \
+    $'\t\t\tctx, cancel := context.WithTimeout(ctx, destroyGraceTime+time.Minute) // patched by toolchain/provider.sh: was destroyGraceTime'
 
   mkdir -p "$plugin_dir"
   (cd "$src" && CGO_ENABLED=0 go build -trimpath \
