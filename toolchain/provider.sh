@@ -17,8 +17,9 @@
 # 4.6.0 and validate and deploy against; constructs/provider/docker-provider.ts
 # pins the same version for the stacks.
 #
-# Patched: the provider's fixed waits and its too-short wait on a destroyed
-# service's containers (see patch_source below). The build, its
+# Patched: the provider's fixed waits, its too-short wait on a destroyed
+# service's containers and its early return from a rolling update (see
+# patch_source below). The build, its
 # mirror, the CLI config and the plugin cache live under
 # $PROVIDER_CACHE = $TOOLCHAIN_CACHE/provider-<first 12 hex of sha256 of this
 # file> (toolchain/env.sh), so any change here (version, patch) is a new
@@ -127,6 +128,18 @@ MOD
   patch_source internal/provider/resource_docker_service_funcs.go \
     $'\t\t\tctx, cancel := context.WithTimeout(ctx, destroyGraceTime)' \
     $'\t\t\tctx, cancel := context.WithTimeout(ctx, destroyGraceTime+time.Minute) // patched by toolchain/provider.sh: was destroyGraceTime'
+
+  # 5. internal/provider/resource_docker_service_funcs.go, line 503: with
+  #    converge_config, an update of a docker_service returns once every
+  #    replica slot has a running task (replicatedConsoleLogUpdater.update),
+  #    whichever spec the task runs. In a start-first rolling update the old
+  #    tasks still run, so `apply` returned while Docker was still rolling
+  #    (measured: UpdateStatus "updating" right after the swarm suite's
+  #    image change). It now also waits while Docker says "updating"; a
+  #    rollback is still reported as before.
+  patch_source internal/provider/resource_docker_service_funcs.go \
+    $'\t\tif isUpdateCompleted {' \
+    $'\t\tif isUpdateCompleted && (service.UpdateStatus == nil || service.UpdateStatus.State != swarm.UpdateStateUpdating) { // patched by toolchain/provider.sh: the old tasks of a start-first update counted as converged'
 
   mkdir -p "$plugin_dir"
   (cd "$src" && CGO_ENABLED=0 go build -trimpath \
