@@ -132,8 +132,10 @@ export {
   type TlsCertificateFilesProps,
   type TlsCertificatesBaseProps,
   type TlsCertificatesProps,
+  type TlsFile,
   type TlsVolumeMount,
   TLS_APP_CA_DIR,
   TLS_BROKER_DIR,
   TLS_REVISION_LABEL,
 } from "./security/tls-certificates";
+export { SwarmTlsCertificateFiles } from "./security/swarm-tls-certificate-files";

@@ -1,6 +1,6 @@
 /**
  * The Swarm target end to end: examples/swarm (a 3-node RabbitMQ and a
- * 3-node Kafka, a producer and a consumer on each) deployed with
+ * 3-node Kafka, a producer and a consumer on each, a Prometheus) deployed with
  * `terraform apply` to the three-engine test Swarm of
  * toolchain/test-swarm.sh (Docker 28.5.2 engines in containers, their APIs
  * on 127.0.0.1:23751..23753, engine 1 the manager Terraform talks to).
@@ -16,16 +16,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, LocalBackend } from "cdktf";
-import { buildSwarmStack } from "../../examples/swarm/main";
+import { buildSwarmStack, type SwarmExampleAppImages } from "../../examples/swarm/main";
+import { ContainerImage, DefaultImages } from "../../constructs";
 import { type CommandResult, repoRoot, run, waitFor } from "../support/commands";
+import { api, dockerAt, ENGINES, removeStackVolumes } from "../support/test-swarm";
 
 jest.setTimeout(1_200_000);
 
 const STACK = "swarm";
 /** Tasks of each app (the example's default): a machine lost takes at most one of each. */
 const APP_REPLICAS = 2;
-const ENGINES = [1, 2, 3];
-const api = (engine: number) => `tcp://127.0.0.1:2375${engine}`;
 const MANAGER = api(1);
 /**
  * The engine the fault stops, chosen at the fault: one that runs a producer
@@ -56,8 +56,6 @@ const requireApplied = () => {
 };
 
 const testSwarm = (...args: string[]) => run("bash", [path.join(repoRoot, "toolchain", "test-swarm.sh"), ...args], { timeoutSeconds: 600 });
-const dockerAt = (engine: number, args: string[], okCodes = [0]): CommandResult =>
-  run("docker", ["-H", api(engine), ...args], { okCodes, timeoutSeconds: 120 });
 const terraform = (args: string[], timeoutSeconds = 900): CommandResult =>
   run(terraformBinary, [`-chdir=${stackDir}`, ...args], { env: credentials, timeoutSeconds });
 
@@ -155,6 +153,32 @@ function rabbitRunningNodes(): number | string {
   return (JSON.parse(status.stdout).running_nodes ?? []).length;
 }
 
+/** An instant query on the stack's Prometheus (promtool in its task): the series returned, or none when it does not answer. */
+function prometheusQuery(expression: string): Array<{ metric: Record<string, string>; value: [number, string] }> {
+  const result = execInTask(`${STACK}-prometheus`, [
+    "/bin/promtool",
+    "query",
+    "instant",
+    "-o",
+    "json",
+    "http://localhost:9090",
+    expression,
+  ]);
+  if (result.code !== 0) return [];
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    return [];
+  }
+}
+
+/** `broker/node` of each MessagingBrokerNodeDown alert firing, sorted. */
+function brokerNodesDown(): string[] {
+  return prometheusQuery('ALERTS{alertname="MessagingBrokerNodeDown",alertstate="firing"}')
+    .map((s) => `${s.metric.broker}/${s.metric.node}`)
+    .sort();
+}
+
 /** True when no Kafka partition (internal topics included) misses a replica: the broker's own rolling check. */
 function kafkaInSync(): boolean {
   const check = dockerAt(1, [
@@ -167,9 +191,10 @@ function kafkaInSync(): boolean {
   return shellInNode(`${STACK}-kafka-1`, check).code === 0;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   const up = testSwarm("up");
   measured.testSwarmUpSeconds = up.seconds;
+  await removeStackVolumes(STACK);
 });
 
 afterAll(() => {
@@ -178,7 +203,8 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-test("the swarm example deploys with terraform apply; apply returns once every service runs", () => {
+/** Synthesizes the swarm example into the suite's folder, for the same state: the deploy, then a change. */
+function synthesize(appImages?: SwarmExampleAppImages): void {
   const registry = (fs.readFileSync(path.join(process.env.TOOLCHAIN_CACHE ?? "", "test-swarm.env"), "utf8").match(/SWARM_REGISTRY=(\S+)/) ??
     [])[1];
   const app = new App({ outdir: path.join(work, "out"), stackTraces: false });
@@ -189,9 +215,16 @@ test("the swarm example deploys with terraform apply; apply returns once every s
       registry: registry ?? "127.0.0.1:23750",
     },
     rate: 20,
+    // MessagingBrokerNodeDown waits three scrapes: 15 s.
+    scrapeIntervalSeconds: 5,
+    appImages,
   });
   new LocalBackend(stack, { path: path.join(work, `${STACK}.tfstate`) });
   app.synth();
+}
+
+test("the swarm example deploys with terraform apply; apply returns once every service runs", () => {
+  synthesize();
   terraform(["init", "-input=false"], 300);
   deployed = true;
   const apply = terraform(["apply", "-auto-approve", "-input=false"]);
@@ -234,6 +267,27 @@ test("the RabbitMQ cluster has all three nodes running, and the Kafka cluster no
   requireApplied();
   await waitFor("3 running RabbitMQ nodes", 180, () => (rabbitRunningNodes() === 3 ? true : undefined), 5000);
   await waitFor("every Kafka partition in sync", 180, () => (kafkaInSync() ? true : undefined), 5000);
+});
+
+test("Prometheus scrapes every broker node by name and every app task by the service's task DNS", async () => {
+  requireApplied();
+  const appTasks = PAIRS.length * 2 * APP_REPLICAS;
+  const up = await waitFor(
+    `6 broker nodes and ${appTasks} app tasks up in Prometheus`,
+    180,
+    () => {
+      // A RabbitMQ node serves two endpoints (two jobs): nodes are counted by broker and node.
+      const brokers = new Set(prometheusQuery('up{component="broker"} == 1').map((s) => `${s.metric.broker}/${s.metric.node}`));
+      const apps = prometheusQuery('up{component="app"} == 1');
+      return brokers.size === 6 && apps.length === appTasks && prometheusQuery("up == 0").length === 0 ? { brokers, apps } : undefined;
+    },
+    5000,
+  );
+  expect(new Set(up.apps.map((s) => s.metric.job))).toEqual(new Set(["apps"]));
+  expect(new Set(up.apps.map((s) => s.metric.app))).toEqual(new Set(PAIRS.flatMap(({ producer, consumer }) => [producer, consumer])));
+  expect(brokerNodesDown()).toEqual([]);
+  // The rules reached Prometheus as written (Swarm expands {{ }} in a service's environment unless escaped).
+  expect(execInTask(`${STACK}-prometheus`, ["cat", "/tmp/prometheus/rules.yml"]).stdout).toContain("node {{ $labels.node }}");
 });
 
 test("a Swarm node's engine stops mid-stream: its app tasks move to the others, the producers confirm again", async () => {
@@ -297,6 +351,20 @@ test("a Swarm node's engine stops mid-stream: its app tasks move to the others, 
   }
   measured.stoppedEngine = STOPPED;
   measured.appTasksOffStoppedNodeSeconds = Math.round((Date.now() - stoppedAt) / 1000);
+  // The broker nodes pinned to the stopped engine (node i on label value i) are reported down.
+  const expected = PAIRS.map(({ broker }) => `${broker}/${STOPPED}`).sort();
+  const firing = await waitFor(
+    `MessagingBrokerNodeDown firing for ${expected.join(" and ")}`,
+    180,
+    () => {
+      const down = brokerNodesDown();
+      return expected.every((node) => down.includes(node)) ? down : undefined;
+    },
+    3000,
+  );
+  measured.brokerNodeDownFiringSeconds = Math.round((Date.now() - stoppedAt) / 1000);
+  // Any other node reported down too is recorded, not failed on: a loaded machine can miss three scrapes of a live node.
+  measured.otherBrokerNodesFiring = firing.filter((node) => !expected.includes(node)).length;
 });
 
 test("the engine starts again: its broker nodes rejoin (all 3 RabbitMQ nodes running, every Kafka partition in sync)", async () => {
@@ -318,7 +386,61 @@ test("the engine starts again: its broker nodes rejoin (all 3 RabbitMQ nodes run
   });
   await waitFor("every Kafka partition in sync again", 300, () => (kafkaInSync() ? true : undefined), 5000);
   measured.rejoinedSeconds = Math.round((Date.now() - startedAt) / 1000);
+  await waitFor("MessagingBrokerNodeDown to resolve", 120, () => (brokerNodesDown().length === 0 ? true : undefined), 3000);
   for (const { broker } of PAIRS) expect(new Set([1, 2, 3].flatMap((i) => nodesOf(`${broker}-${i}`))).size).toBe(3);
+});
+
+/** A new revision of a shipped app: its bundle and Dockerfile with one more label, built from a folder of the suite's own. */
+function revisedImage(app: string): ContainerImage {
+  const from = path.join(repoRoot, "apps", app);
+  const dir = path.join(work, "revision-2", app);
+  fs.mkdirSync(path.join(dir, "dist"), { recursive: true });
+  fs.copyFileSync(path.join(from, "dist", "main.js"), path.join(dir, "dist", "main.js"));
+  fs.writeFileSync(
+    path.join(dir, "Dockerfile"),
+    `${fs.readFileSync(path.join(from, "Dockerfile"), "utf8")}LABEL org.opencontainers.image.revision="2"\n`,
+  );
+  return ContainerImage.fromBuild(dir, { name: app, buildArgs: { NODE_IMAGE: DefaultImages.node } });
+}
+
+test("a producer's image changes: apply changes only it, and its tasks roll (one at a time, started first) while the producers keep confirming", async () => {
+  requireApplied();
+  synthesize({ rabbitmqProducer: revisedImage("rabbitmq-producer"), kafkaProducer: revisedImage("kafka-producer") });
+  terraform(["plan", "-input=false", "-no-color", "-out=revision.plan"], 300);
+  const plan = JSON.parse(terraform(["show", "-json", "revision.plan"], 120).stdout);
+  const changes: Array<{ type: string; name: string; actions: string[] }> = plan.resource_changes
+    .filter((c: any) => !c.change.actions.every((a: string) => a === "no-op" || a === "read"))
+    .map((c: any) => ({ type: c.type, name: c.change.after?.name ?? c.change.before?.name, actions: c.change.actions }));
+  // The images are built and pushed anew; the two producer services are updated in place (not replaced); nothing else moves.
+  expect(changes.filter((c) => !["docker_image", "docker_registry_image"].includes(c.type))).toEqual(
+    PAIRS.map(({ producer }) => ({ type: "docker_service", name: producer, actions: ["update"] })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    ),
+  );
+  const before = Object.fromEntries(PAIRS.map(({ producer }) => [producer, total(producer, "confirmed")]));
+  const rolledAt = Date.now();
+  const apply = terraform(["apply", "-auto-approve", "-input=false", "revision.plan"]);
+  measured.imageRollApplySeconds = Math.round(apply.seconds);
+  for (const { producer } of PAIRS) {
+    const spec = JSON.parse(dockerAt(1, ["service", "inspect", producer]).stdout)[0];
+    expect(spec.UpdateStatus?.State ?? "completed").toBe("completed");
+    expect(spec.Spec.TaskTemplate.ContainerSpec.Image).toMatch(new RegExp(`/${producer.replace(`${STACK}-`, "")}:[0-9a-f]{12}@sha256:`));
+    const tasks = dockerAt(1, ["service", "ps", producer, "--format", "{{.Image}} {{.DesiredState}} {{.CurrentState}}"]).stdout.split("\n");
+    const running = tasks.filter((t) => / Running Running /.test(` ${t}`));
+    expect(running).toHaveLength(APP_REPLICAS);
+    for (const t of running) expect(t.split(" ")[0]).toBe(spec.Spec.TaskTemplate.ContainerSpec.Image.split("@")[0]);
+    await waitFor(
+      `${producer} to confirm after the roll`,
+      120,
+      () => (total(producer, "confirmed") > before[producer] + 40 ? true : undefined),
+      2000,
+    );
+    const gaps = [...taskLogLines(producer).values()]
+      .flat()
+      .filter((line) => (line.event === "stats" || line.event === "shutdown") && Date.parse(line.ts) >= rolledAt)
+      .map((line) => Number(line.confirmGapMaxMs ?? 0));
+    measured[`${producer}LongestConfirmGapAtRollMs`] = Math.max(0, ...gaps);
+  }
 });
 
 test("producers stopped: every message they confirmed reached a consumer (0 lost)", async () => {
@@ -355,7 +477,7 @@ test("producers stopped: every message they confirmed reached a consumer (0 lost
   }
 });
 
-test("destroy leaves no service, config, secret or network of the stack", () => {
+test("destroy leaves no service, config, secret or network of the stack", async () => {
   requireApplied();
   terraform(["destroy", "-auto-approve", "-input=false"], 600);
   deployed = false;
@@ -366,4 +488,8 @@ test("destroy leaves no service, config, secret or network of the stack", () => 
   expect(left("service")).toEqual([]);
   expect(left("config")).toEqual([]);
   expect(left("secret")).toEqual([]);
+  // Volumes stay (the docs say so): each broker node's and Prometheus's, on its Swarm node, and no task still holds one.
+  expect(await removeStackVolumes(STACK)).toEqual(
+    [...PAIRS.flatMap(({ broker }) => [1, 2, 3].map((i) => `${broker}-${i}-data`)), `${STACK}-prometheus-data`].sort(),
+  );
 });

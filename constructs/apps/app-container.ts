@@ -253,7 +253,8 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
       this.service = declareService(
         this,
         "service",
-        { ...workload, ports: checkSwarmPorts(this, ports) },
+        // A TLS broker's CA certificate is a file of the service here (a volume on one engine).
+        { ...workload, ports: checkSwarmPorts(this, ports), uploads: () => this.wiredFiles() },
         {
           swarm,
           replicas,
@@ -287,6 +288,19 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
   public metricsTargets(): ScrapeTarget[] {
     const network = this.networks()[0];
     if (!this.metrics.enabled || network === undefined) return [];
+    if (this.service) {
+      // On a Swarm the tasks move and have no names of their own: Prometheus follows them by the service's task DNS.
+      return [
+        {
+          job: "apps",
+          address: `tasks.${this.appName}:${this.metrics.port}`,
+          discovery: "dns",
+          metricsPath: this.metrics.path,
+          labels: { [ScrapeLabels.component]: "app", [ScrapeLabels.app]: this.appName },
+          network,
+        },
+      ];
+    }
     return this.containers.map(
       (_, i): ScrapeTarget => ({
         job: "apps",
@@ -352,6 +366,14 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     for (const w of this.wirings)
       for (const v of w.volumes ?? []) if (!volumes.some((x) => x.containerPath === v.containerPath)) volumes.push({ ...v });
     return volumes;
+  }
+
+  /** The files the wirings give the app (on a Swarm, a TLS broker's CA certificate), once each. */
+  private wiredFiles(): { file: string; content: string }[] {
+    const files: { file: string; content: string }[] = [];
+    for (const w of this.wirings)
+      for (const f of w.files ?? []) if (!files.some((x) => x.file === f.path)) files.push({ file: f.path, content: f.content });
+    return files;
   }
 
   /** The app's settings and every wiring's connection settings (the first wiring wins a conflict, which is reported). */

@@ -6,7 +6,7 @@ import { captureUserLocation } from "../errors/source-location";
 import { ContainerImage, type BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
-import { declareContainer, type Late, type PublishedPort } from "../private/container-spec";
+import { declareContainer, produce, type FileUpload, type Late, type PublishedPort } from "../private/container-spec";
 import { declareService } from "../private/service-spec";
 import { swarmOf, type ResolvedSwarm } from "../provider/swarm-target";
 import { Labels } from "../private/labels";
@@ -23,7 +23,7 @@ import {
 } from "../private/validation";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
-import { TlsCertificates, type ITlsCertificates } from "../security/tls-certificates";
+import { TlsCertificates, type ITlsCertificates, type TlsFile } from "../security/tls-certificates";
 import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
 import {
   resolveBrokerMetrics,
@@ -525,7 +525,10 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
           : []),
       ],
       volumes: [...(spec.volumes ?? []), ...(tls?.volumes ?? [])],
-      uploads: spec.uploads,
+      // On a Swarm the certificates are files of the node's service (secrets), not a volume.
+      uploads: tls?.files?.length
+        ? () => [...(spec.uploads === undefined ? [] : produce(spec.uploads)), ...tls.files!.map(tlsUpload)]
+        : spec.uploads,
       healthCheck: spec.healthCheck,
       ...(spec.command ? { command: spec.command } : {}),
       ...(dependsOn.length ? { dependsOn } : {}),
@@ -616,14 +619,23 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
         }[];
         /** In-container path of the CA certificate. */
         caFile: string;
+        /** On a Swarm: the CA certificate as a file of the app's service, at `caFile`. */
+        files: {
+          /** `caFile`. */
+          path: string;
+          /** The CA certificate (PEM), a Terraform template string. */
+          content: string;
+        }[];
       }
     | undefined {
     if (!this.tls) return undefined;
     const folder = `${APP_TLS_CA_DIR}/${this.brokerName}`;
     const file = this.tls.appCaFile.slice(this.tls.appCaFile.lastIndexOf("/") + 1);
+    const attachment = this.tls.appAttachment();
     return {
-      volumes: this.tls.appAttachment().volumes.map((v) => ({ volumeName: v.volumeName, containerPath: folder, readOnly: true })),
+      volumes: attachment.volumes.map((v) => ({ volumeName: v.volumeName, containerPath: folder, readOnly: true })),
       caFile: `${folder}/${file}`,
+      files: (attachment.files ?? []).map((f) => ({ path: `${folder}/${f.path.slice(f.path.lastIndexOf("/") + 1)}`, content: f.content })),
     };
   }
 
@@ -634,16 +646,6 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     description: BrokerKindDescription,
   ): ITlsCertificates | undefined {
     if (tls === undefined) return undefined;
-    if (swarmOf(this) !== undefined) {
-      // The certificates live in volumes a job fills on one engine; a Swarm's nodes would not see them.
-      report(
-        this,
-        "tls is not available on a Swarm yet: the certificates are written into volumes on one engine, which other Swarm nodes cannot mount",
-        tls,
-        "leave tls unset on a Swarm for now, or deploy this broker to one engine",
-      );
-      return undefined;
-    }
     const fix =
       'pass { certificates: "generate" } to make them at deploy, or { certificates: TlsCertificates.fromFiles(scope, "certs", { caFile, certFile, keyFile, keyOwnerUid, keyOwnerGid }) }';
     if (tls === null || typeof tls !== "object" || Array.isArray(tls)) {
@@ -657,6 +659,16 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       return undefined;
     }
     const certificates = (tls as { certificates?: unknown }).certificates;
+    if (certificates === "generate" && swarmOf(this) !== undefined) {
+      // A job writes generated certificates into volumes on one engine, which the Swarm's other nodes cannot mount.
+      report(
+        this,
+        'tls: { certificates: "generate" } is not available on a Swarm: the certificates would be written into volumes on one engine, which the other Swarm nodes cannot mount',
+        certificates,
+        `bring your own: { certificates: TlsCertificates.fromFiles(stack, "${this.brokerName}-tls", { caFile, certFile, keyFile, keyOwnerUid: ${user.uid}, keyOwnerGid: ${user.gid} }) } (the files become secrets of the services; the key PKCS#8)`,
+      );
+      return undefined;
+    }
     if (certificates === "generate") {
       const names =
         nodeCount === 1
@@ -842,6 +854,8 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       report(this, `${role}: the grantee is not an app container`, app, "pass an AppContainer (or another IBrokerClient)", { location });
       return false;
     }
+    // On a Swarm the CA certificate reaches the app as a file of its service (one engine: the kind passes the CA volume).
+    const files = this.appTls()?.files ?? [];
     // A function is called only for a real app: the settings may derive from its name.
     app.addWiring({
       broker: this,
@@ -849,10 +863,16 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       environment: typeof environment === "function" ? environment() : environment,
       location,
       ...(volumes?.length ? { volumes } : {}),
+      ...(files.length ? { files } : {}),
       ...(target ? { target } : {}),
     });
     return true;
   }
+}
+
+/** A certificate file as a workload's file (a secret of the service on a Swarm). */
+function tlsUpload(file: TlsFile): FileUpload {
+  return { file: file.path, content: file.content, ...(file.owner ? { owner: file.owner } : {}) };
 }
 
 function isBrokerClient(value: unknown): value is IBrokerClient {

@@ -59,6 +59,16 @@ export interface BrokerWiring {
     /** Whether the mount is read-only. */
     readonly readOnly: boolean;
   }[];
+  /**
+   * Files the app gets for this wiring, where a volume cannot go (on a
+   * Swarm: a TLS broker's CA certificate, as a secret of the app's service).
+   */
+  readonly files?: readonly {
+    /** Where the file is in the app's tasks. */
+    readonly path: string;
+    /** Its content, a Terraform template string. */
+    readonly content: string;
+  }[];
   /** What `role` says, for tools (the topology picture): the broker entity and the direction of the messages. */
   readonly target?: WiringTarget;
 }

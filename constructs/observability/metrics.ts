@@ -49,6 +49,15 @@ export interface ScrapeTarget {
   readonly job: string;
   /** `host:port` on `network`. */
   readonly address: string;
+  /**
+   * How Prometheus finds the target. `static`: it scrapes `address` as
+   * given. `dns`: `address`'s host names a set of tasks (a Swarm service's
+   * `tasks.<service>`: one A record per running task), resolved again at
+   * every scrape interval, and every address it returns is scraped on the
+   * port: replicas that move or scale are followed.
+   * @default "static"
+   */
+  readonly discovery?: "static" | "dns";
   /** The path of the metrics endpoint, e.g. `/metrics`. */
   readonly metricsPath: string;
   /** Query parameters of the scrape URL. */

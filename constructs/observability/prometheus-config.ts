@@ -19,7 +19,7 @@ export interface PrometheusConfigOptions {
 export function renderPrometheusConfig(options: PrometheusConfigOptions): string {
   const interval = `${options.scrapeIntervalSeconds}s`;
   const byJob = new Map<string, ScrapeTarget[]>();
-  for (const t of options.targets) byJob.set(t.job, [...(byJob.get(t.job) ?? []), t]);
+  for (const t of options.targets.filter((target) => target.discovery !== "dns")) byJob.set(t.job, [...(byJob.get(t.job) ?? []), t]);
   const jobs = [...byJob.keys()].sort().map((job) => {
     const targets = byJob.get(job)!;
     const first = targets[0];
@@ -43,8 +43,35 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`], labels: { component: "prometheus" } }] },
       ...jobs,
+      ...dnsScrapeConfigs(options.targets, interval),
     ],
   });
+}
+
+/**
+ * One scrape config a DNS-discovered target (a Swarm service's tasks), since
+ * its labels cannot ride on a static group: they are set by relabelling,
+ * and so is `job` (job names must differ between scrape configs; the series
+ * carry the target's job all the same, so rules and dashboards see one job).
+ */
+function dnsScrapeConfigs(targets: readonly ScrapeTarget[], interval: string): object[] {
+  return targets
+    .filter((t) => t.discovery === "dns")
+    .sort((a, b) => `${a.job} ${a.address}`.localeCompare(`${b.job} ${b.address}`))
+    .map((t) => {
+      const separator = t.address.lastIndexOf(":");
+      const host = t.address.slice(0, separator);
+      return {
+        job_name: `${t.job}-${host}`,
+        metrics_path: t.metricsPath,
+        ...(t.params ? { params: sortedRecord(t.params) } : {}),
+        dns_sd_configs: [{ names: [host], type: "A", port: Number(t.address.slice(separator + 1)), refresh_interval: interval }],
+        relabel_configs: Object.entries({ job: t.job, ...sortedRecord(t.labels) }).map(([label, value]) => ({
+          target_label: label,
+          replacement: value,
+        })),
+      };
+    });
 }
 
 /**

@@ -6,8 +6,9 @@ import { deferCheck, fail, report } from "../errors/problems";
 import { ContainerImage } from "../images/container-image";
 import { DefaultImages } from "../images/default-images";
 import type { INetwork } from "../networking/network";
-import type { Container } from "../private/bindings";
-import { declareContainer } from "../private/container-spec";
+import type { Container, Service } from "../private/bindings";
+import { declareContainer, type ContainerSpec } from "../private/container-spec";
+import { declareService } from "../private/service-spec";
 import { swarmOf } from "../provider/swarm-target";
 import { terraformIdentifier } from "../private/terraform-text";
 import {
@@ -105,6 +106,14 @@ export interface PrometheusProps {
    * @default - fully hardened
    */
   readonly hardening?: ContainerHardening;
+  /**
+   * On a Swarm: where the Prometheus service may run, as Docker placement
+   * constraints (`node.labels.monitoring==1`). Its data volume lives on the
+   * Swarm node that runs it, so a constraint that names one node keeps its
+   * history across restarts and moves. Refused on one engine.
+   * @default ["node.role==manager"]
+   */
+  readonly placementConstraints?: string[];
 }
 
 const PROMETHEUS_PROPS: Record<keyof PrometheusProps, true> = {
@@ -122,7 +131,11 @@ const PROMETHEUS_PROPS: Record<keyof PrometheusProps, true> = {
   startTimeoutSeconds: true,
   labels: true,
   hardening: true,
+  placementConstraints: true,
 };
+/** Docker's placement constraint grammar: `node.<attribute>` or `engine.labels.<key>`, `==` or `!=`, a value. */
+const PLACEMENT_CONSTRAINT =
+  /^(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[A-Za-z0-9._-]+)|engine\.labels\.[A-Za-z0-9._-]+)\s*(==|!=)\s*[^\s"',]+$/;
 const RULE_PROPS: Record<keyof PrometheusAlertRule, true> = {
   name: true,
   expression: true,
@@ -149,12 +162,27 @@ const RULES_ENV = "PROMETHEUS_RULES";
  * The configuration and rules travel in the container's environment and are
  * written to /tmp at start, so the root filesystem stays read-only; a change
  * replaces the container and keeps the data.
+ *
+ * On a Swarm it is a one-task service (on a manager unless
+ * `placementConstraints` says otherwise) that finds broker nodes by their
+ * names and each app's tasks by the service's task DNS (`tasks.<app>`), so
+ * tasks that move or scale are followed.
  */
 export class Prometheus extends Construct {
   /** Container name, hostname and network alias. */
   public readonly prometheusName: string;
-  /** The Prometheus docker_container (also `node.defaultChild`). */
-  public readonly container: Container;
+  /**
+   * The Prometheus docker_container (also `node.defaultChild`). On a Swarm
+   * it is a service (`service`), and reading this throws.
+   */
+  public get container(): Container {
+    if (this.declaredContainer === undefined) {
+      throw new Error(`Prometheus ${this.prometheusName} runs on a Swarm: it is a service (prometheus.service), not a container`);
+    }
+    return this.declaredContainer;
+  }
+  /** On a Swarm: the Prometheus docker_service (also `node.defaultChild`). */
+  public readonly service?: Service;
   /** Where Prometheus keeps its time series. */
   public readonly dataVolume: DataVolume;
   /** The UI and API on the host, when published: `http://127.0.0.1:<port>`. */
@@ -163,6 +191,7 @@ export class Prometheus extends Construct {
   public readonly scrapeIntervalSeconds: number;
   private readonly extraNetworks: readonly INetwork[];
   private readonly rules: PrometheusAlertRule[];
+  private readonly declaredContainer?: Container;
 
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, constructId(scope, id, "Prometheus"));
@@ -191,13 +220,15 @@ export class Prometheus extends Construct {
       1024 * 1024 * 1024,
     );
     const memoryMb = int("memoryMb", 64, 1024 * 1024, 256, "give Prometheus at least 64 MiB (its head block of a small stack takes ~40)");
-    if (swarmOf(this) !== undefined) {
-      // Its targets are container names; a Swarm's app tasks are found by DNS (tasks.<service>), which the config does not render yet.
+    const swarm = swarmOf(this);
+    const placementConstraints = checkPlacementConstraints(this, props.placementConstraints, swarm !== undefined);
+    if (swarm !== undefined && props.uiHostPort !== undefined) {
+      // A Swarm publishes in host mode on every address of the node: an open, unauthenticated query API.
       report(
         this,
-        "Prometheus is not available on a Swarm yet: it finds its targets by container name",
-        this.node.id,
-        "leave Prometheus out of a Swarm stack for now, or run it on one engine",
+        "uiHostPort cannot be published on 127.0.0.1 on a Swarm: the port would be open on every address of the Swarm node running Prometheus",
+        props.uiHostPort,
+        `leave uiHostPort unset and reach http://${this.prometheusName}:${PROMETHEUS_PORT} from a container on one of its networks (they are attachable), or put an authenticating proxy in front`,
       );
     }
     checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
@@ -233,7 +264,7 @@ export class Prometheus extends Construct {
       ...(typeof props.retentionSizeMb === "number" ? [`--storage.tsdb.retention.size=${props.retentionSizeMb}MB`] : []),
       `--web.listen-address=:${PROMETHEUS_PORT}`,
     ];
-    this.container = declareContainer(this, "container", {
+    const spec: ContainerSpec = {
       name: this.prometheusName,
       hostname: this.prometheusName,
       image,
@@ -266,8 +297,27 @@ export class Prometheus extends Construct {
       destroyGraceSeconds: 30,
       labels: props.labels,
       hardening: resolveHardening(this, props.hardening, HardeningProfiles.app),
-    });
-    this.node.defaultChild = this.container;
+    };
+    if (swarm !== undefined) {
+      this.service = declareService(
+        this,
+        "service",
+        { ...spec, ports: [], waitTimeoutSeconds: undefined },
+        {
+          swarm,
+          replicas: 1,
+          constraints: placementConstraints ?? ["node.role==manager"],
+          // Two tasks cannot share the data folder (Prometheus locks it): the old one stops first.
+          updateOrder: "stop-first",
+          secretEnv: { mode: "files" },
+          convergeTimeoutSeconds: props.startTimeoutSeconds ?? 120,
+        },
+      );
+      this.node.defaultChild = this.service;
+    } else {
+      this.declaredContainer = declareContainer(this, "container", spec);
+      this.node.defaultChild = this.declaredContainer;
+    }
 
     if (props.uiHostPort !== undefined && typeof props.uiHostPort === "number") {
       this.url = `http://127.0.0.1:${props.uiHostPort}`;
@@ -319,6 +369,34 @@ export class Prometheus extends Construct {
 }
 
 const ALERT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkPlacementConstraints(scope: Construct, constraints: unknown, onSwarm: boolean): string[] | undefined {
+  if (constraints === undefined) return undefined;
+  if (!onSwarm) {
+    report(
+      scope,
+      "placementConstraints mean something only on a Swarm: this stack deploys to one engine",
+      constraints,
+      "remove placementConstraints, or give the stack's DockerHost a swarm",
+    );
+    return undefined;
+  }
+  if (!Array.isArray(constraints) || constraints.length === 0) {
+    report(scope, "placementConstraints must be a non-empty list", constraints, 'pass e.g. ["node.labels.monitoring==1"]');
+    return undefined;
+  }
+  const bad = constraints.filter((c) => typeof c !== "string" || !PLACEMENT_CONSTRAINT.test(c));
+  if (bad.length > 0) {
+    report(
+      scope,
+      "placementConstraints must be Docker placement constraints (node.<attribute> or engine.labels.<key>, == or !=, a value)",
+      bad,
+      'use e.g. "node.labels.monitoring==1", "node.role==manager" or "node.hostname!=edge-1"',
+    );
+    return undefined;
+  }
+  return [...(constraints as string[])];
+}
 
 function checkRules(scope: Construct, rules: unknown): PrometheusAlertRule[] {
   if (rules === undefined) return [];

@@ -18,7 +18,8 @@ import { claimName } from "./validation";
 
 /** A value known now, or produced at synth (so later calls still count). */
 export type Late<T> = T | (() => T);
-const produce = <T>(value: Late<T>): T => (typeof value === "function" ? (value as () => T)() : value);
+/** The value of a Late: called when it is a function. */
+export const produce = <T>(value: Late<T>): T => (typeof value === "function" ? (value as () => T)() : value);
 
 /** A port published on the host; `hostIp` defaults to loopback. */
 export interface PublishedPort {
@@ -34,6 +35,22 @@ export interface PublishedPort {
 }
 
 /** Everything the constructs set on a docker_container, in one shape. */
+/**
+ * A file put into the workload at `file`: uploaded into a container, or a
+ * `docker_config` / `docker_secret` mounted in a service's tasks (a secret
+ * when Terraform computes the content). `content` is a Terraform template
+ * string (tokens interpolate).
+ */
+export interface FileUpload {
+  readonly file: string;
+  readonly content: string;
+  /**
+   * Owner and mode of a service's file (a private key only its process may read).
+   * @default - root, 0444
+   */
+  readonly owner?: { readonly uid: number; readonly gid: number; readonly mode: number };
+}
+
 export interface ContainerSpec {
   readonly name: string;
   readonly image: BoundImage;
@@ -44,7 +61,7 @@ export interface ContainerSpec {
   readonly ports?: PublishedPort[];
   /** Named volumes; `readOnly` mounts one read-only (a CA certificate for apps). */
   readonly volumes?: Late<{ volumeName: string; containerPath: string; readOnly?: boolean }[]>;
-  readonly uploads?: Late<{ file: string; content: string }[]>;
+  readonly uploads?: Late<FileUpload[]>;
   readonly healthCheck?: HealthCheck;
   /** Poll until healthy on create (needs a healthCheck). */
   readonly waitTimeoutSeconds?: number;
@@ -133,11 +150,9 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
             produce: () => produce(spec.uploads!).map((u): ContainerUpload => ({ file: u.file, content: u.content })),
           }),
         }
-      : (spec.uploads as { file: string; content: string }[] | undefined)?.length
+      : (spec.uploads as FileUpload[] | undefined)?.length
         ? {
-            upload: (spec.uploads as { file: string; content: string }[]).map(
-              (u): ContainerUpload => ({ file: u.file, content: u.content }),
-            ),
+            upload: (spec.uploads as FileUpload[]).map((u): ContainerUpload => ({ file: u.file, content: u.content })),
           }
         : {}),
     ...(spec.healthCheck ? { healthcheck: spec.healthCheck.render() } : {}),

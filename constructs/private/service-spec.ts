@@ -7,7 +7,7 @@ import { defaultHardening, hardeningHash, HardeningProfiles } from "../security/
 import { TopologyComment } from "../topology/topology-comment";
 import { claimName, isToken } from "./validation";
 import { escapeTemplate, sha256 } from "./terraform-text";
-import type { ContainerSpec, Late } from "./container-spec";
+import type { ContainerSpec, FileUpload, Late } from "./container-spec";
 import type { INetwork } from "../networking/network";
 
 const produce = <T>(value: Late<T>): T => (typeof value === "function" ? (value as () => T)() : value);
@@ -91,7 +91,7 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
   // The configs and secrets depend on what the constructs add until synth
   // (queues in a definitions file, a wiring's URL): declared then.
   const files = new ServiceFiles(scope, `${id}-files`, spec.name, () => [
-    ...uploads().map((u) => ({ file: u.file, content: u.content })),
+    ...uploads(),
     ...environment().secrets.map((s) => ({ file: s.file, content: s.value })),
   ]);
   const command = (): string[] | undefined => {
@@ -241,13 +241,26 @@ function splitEnvironment(
   for (const name of Object.keys(env).sort()) {
     const value = env[name];
     if (!containsExpression(value)) {
-      plain[name] = escapeTemplate(value);
+      plain[name] = escapeTemplate(escapeServiceTemplate(value));
       continue;
     }
     secrets.push({ file: secretEnvFile(name), value });
     if (secretEnv.mode === "files") plain[`${name}_FILE`] = secretEnvFile(name);
   }
   return { plain, secrets };
+}
+
+/**
+ * A literal for a field Swarm expands as a Go template before it starts a
+ * task (moby's swarmkit `template.ExpandContainerSpec`: Env, Hostname and
+ * mount sources and targets, for `{{.Service.Name}}` and the like). A value
+ * holding `{{` would be parsed as a template and the service refused
+ * ("expanding env failed: ... undefined variable"), as Prometheus's alert
+ * summaries (`{{ $labels.node }}`) were, measured: each `{{` becomes an
+ * action that prints it.
+ */
+export function escapeServiceTemplate(value: string): string {
+  return typeof value === "string" ? value.replace(/\{\{/g, '{{"{{"}}') : value;
 }
 
 /**
@@ -274,7 +287,7 @@ class ServiceFiles extends Construct {
     scope: Construct,
     id: string,
     private readonly serviceName: string,
-    private readonly files: () => { file: string; content: string }[],
+    private readonly files: () => FileUpload[],
   ) {
     super(scope, id);
     // Aspects run once the whole app is declared and before any resource is
@@ -287,7 +300,7 @@ class ServiceFiles extends Construct {
     if (this.materialized) return this.materialized;
     const configs: Record<string, unknown>[] = [];
     const secrets: Record<string, unknown>[] = [];
-    for (const { file, content } of this.files()) {
+    for (const { file, content, owner } of this.files()) {
       const secret = containsExpression(content);
       // The content is a Terraform template string (what a container's
       // `upload` takes): Terraform encodes it, and hashes a secret's, whose
@@ -300,8 +313,10 @@ class ServiceFiles extends Construct {
       const data = `\${base64encode(${literal})}`;
       const resource = secret ? new DockerSecret(this, id, { name, data }) : new DockerConfig(this, id, { name, data });
       resource.lifecycle = { createBeforeDestroy: true };
-      if (secret) secrets.push({ secret_id: resource.id, secret_name: resource.name, file_name: file, file_mode: 292 });
-      else configs.push({ config_id: resource.id, config_name: resource.name, file_name: file, file_mode: 292 });
+      // 0444 (292) and root, unless the file says whose it is.
+      const mode = owner ? { file_uid: String(owner.uid), file_gid: String(owner.gid), file_mode: owner.mode } : { file_mode: 292 };
+      if (secret) secrets.push({ secret_id: resource.id, secret_name: resource.name, file_name: file, ...mode });
+      else configs.push({ config_id: resource.id, config_name: resource.name, file_name: file, ...mode });
     }
     this.materialized = { configs, secrets };
     return this.materialized;

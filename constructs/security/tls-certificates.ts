@@ -21,6 +21,8 @@ import {
 } from "../private/validation";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { checkCertificatePair, readCertificates, readPrivateKey } from "./pem-files";
+import { swarmOf } from "../provider/swarm-target";
+import { SwarmTlsCertificateFiles } from "./swarm-tls-certificate-files";
 import { generateScript, importScript, JOB_PATHS, type KeyOwner } from "./tls-job-scripts";
 
 /** Where a broker container finds its TLS files (the server volume, mounted read-only). */
@@ -59,10 +61,35 @@ export interface TlsVolumeMount {
   readonly readOnly: boolean;
 }
 
+/** A file of the certificates put into a Swarm service's tasks (a docker secret). */
+export interface TlsFile {
+  /** Where it is in the task. */
+  readonly path: string;
+  /** Its content, a Terraform template string (Terraform reads the PEM files at deploy). */
+  readonly content: string;
+  /**
+   * Owner and mode (the private key: the broker's uid:gid, 0400).
+   * @default - root, 0444
+   */
+  readonly owner?: {
+    /** User id. */
+    readonly uid: number;
+    /** Group id. */
+    readonly gid: number;
+    /** File mode, e.g. 0o400. */
+    readonly mode: number;
+  };
+}
+
 /** What a container needs to use the certificates: pass these to declareContainer's spec. */
 export interface TlsAttachment {
   /** The volumes to mount. */
   readonly volumes: readonly TlsVolumeMount[];
+  /**
+   * Files to put into the workload instead (on a Swarm, whose nodes cannot mount the manager's volumes).
+   * @default - none
+   */
+  readonly files?: readonly TlsFile[];
   /** {@link TLS_REVISION_LABEL}: the container is replaced when the certificates are issued again. */
   readonly labels: Readonly<Record<string, string>>;
   /** The certificates job: the container must be created after it has finished. */
@@ -188,14 +215,36 @@ const DNS_NAME = /^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-
 /** A CA output is every certificate block the job printed (it prints nothing else that looks like one). */
 const CERTIFICATE_PATTERN = "-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----";
 
+/** Where the broker's files are in its containers, whatever their origin. */
+export const TLS_BROKER_FILES: TlsBrokerFiles = {
+  caFile: `${TLS_BROKER_DIR}/ca.pem`,
+  certFile: `${TLS_BROKER_DIR}/cert.pem`,
+  keyFile: `${TLS_BROKER_DIR}/key.pem`,
+  keystoreFile: `${TLS_BROKER_DIR}/keystore.pem`,
+};
+
+/**
+ * The key owner props, checked (each reported when missing or not an id):
+ * the uid:gid the broker process runs as, which the key is given to.
+ * @internal
+ */
+export function checkKeyOwner(scope: IConstruct, props: TlsCertificatesBaseProps): { uid: number; gid: number } {
+  for (const field of ["keyOwnerUid", "keyOwnerGid"] as const) {
+    if (props[field] === undefined)
+      report(
+        scope,
+        `${field} is required`,
+        props[field],
+        "pass the id the broker process runs as: 999 for the rabbitmq image, 1000 for apache/kafka",
+      );
+    else checkInteger(scope, field, props[field], 0, "pass a numeric id between 0 and 2147483647", 2147483647);
+  }
+  return { uid: safeId(props.keyOwnerUid), gid: safeId(props.keyOwnerGid) };
+}
+
 /** The shared shape: volumes, the job, the CA output. */
 abstract class TlsCertificatesBase extends Construct implements ITlsCertificates {
-  public readonly brokerFiles: TlsBrokerFiles = {
-    caFile: `${TLS_BROKER_DIR}/ca.pem`,
-    certFile: `${TLS_BROKER_DIR}/cert.pem`,
-    keyFile: `${TLS_BROKER_DIR}/key.pem`,
-    keystoreFile: `${TLS_BROKER_DIR}/keystore.pem`,
-  };
+  public readonly brokerFiles: TlsBrokerFiles = TLS_BROKER_FILES;
   public readonly appCaFile = `${TLS_APP_CA_DIR}/ca.pem`;
   /** Prefix of the Docker objects (job `<name>-tls`, volumes `<name>-tls-*`). */
   public readonly name: string;
@@ -248,17 +297,7 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     checkDockerName(this, "name", this.name, "volume");
     checkOneOf(this, "removalPolicy", props.removalPolicy, ["retain", "destroy"]);
     this.removalPolicy = props.removalPolicy === "destroy" ? "destroy" : "retain";
-    for (const field of ["keyOwnerUid", "keyOwnerGid"] as const) {
-      if (props[field] === undefined)
-        report(
-          this,
-          `${field} is required`,
-          props[field],
-          "pass the id the broker process runs as: 999 for the rabbitmq image, 1000 for apache/kafka",
-        );
-      else checkInteger(this, field, props[field], 0, "pass a numeric id between 0 and 2147483647", 2147483647);
-    }
-    this.owner = { uid: safeId(props.keyOwnerUid), gid: safeId(props.keyOwnerGid) };
+    this.owner = checkKeyOwner(this, props);
     if (props.jobImage !== undefined && !(props.jobImage instanceof ContainerImage)) {
       report(this, "jobImage is not a ContainerImage", props.jobImage, 'use ContainerImage.fromRegistry("name:tag") or fromLocal(...)');
     }
@@ -387,8 +426,12 @@ export class TlsCertificates extends TlsCertificatesBase {
    * by Terraform at deploy; the JSON holds the paths and a `filesha256`
    * call, never the content), installs them in the same volumes and modes as
    * generated certificates, and deletes its uploaded copies.
+   *
+   * On a Swarm there is no job: the files become secrets of the broker's
+   * and the apps' services (see SwarmTlsCertificateFiles), and the key must be PKCS#8.
    */
   public static fromFiles(scope: Construct, id: string, props: TlsCertificateFilesProps): ITlsCertificates {
+    if (scope instanceof Construct && swarmOf(scope) !== undefined) return new SwarmTlsCertificateFiles(scope, id, props);
     return new TlsCertificateFiles(scope, id, props);
   }
 
@@ -401,6 +444,14 @@ export class TlsCertificates extends TlsCertificatesBase {
 
   constructor(scope: Construct, id: string, props: TlsCertificatesProps) {
     super(scope, id, props, GENERATED_PROPS, "TlsCertificatesProps", true);
+    if (swarmOf(this) !== undefined) {
+      report(
+        this,
+        "generated certificates are not available on a Swarm: a job writes them into volumes on one engine, which the other Swarm nodes cannot mount",
+        this.name,
+        "on a Swarm, bring your own: TlsCertificates.fromFiles(scope, id, { caFile, certFile, keyFile, keyOwnerUid, keyOwnerGid }) (the files become secrets of the services)",
+      );
+    }
     this.dnsNames = checkDnsNames(this, props.dnsNames);
     this.ipAddresses = checkIpAddresses(this, props.ipAddresses ?? ["127.0.0.1"]);
     const validityOk = checkInteger(this, "validityDays", props.validityDays, 1, "use a number of days between 1 and 3650", 3650);

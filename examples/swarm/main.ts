@@ -15,6 +15,7 @@ import {
   HealthCheck,
   KafkaBroker,
   Network,
+  Prometheus,
   RabbitMqBroker,
   runSynth,
   ShippedApps,
@@ -47,27 +48,48 @@ export interface SwarmExampleOptions {
    * @default 2
    */
   readonly appReplicas?: number;
+  /**
+   * Prometheus's scrape interval (the default alerts wait three of them before a broker node is down).
+   * @default 15
+   */
+  readonly scrapeIntervalSeconds?: number;
+  /**
+   * The apps' images: a new image rolls the app's tasks one at a time.
+   * @default - the package's apps (ShippedApps)
+   */
+  readonly appImages?: SwarmExampleAppImages;
+}
+
+/** The images of the example's four apps. */
+export interface SwarmExampleAppImages {
+  /** @default ShippedApps.rabbitmqProducer() */
+  readonly rabbitmqProducer?: ContainerImage;
+  /** @default ShippedApps.rabbitmqConsumer() */
+  readonly rabbitmqConsumer?: ContainerImage;
+  /** @default ShippedApps.kafkaProducer() */
+  readonly kafkaProducer?: ContainerImage;
+  /** @default ShippedApps.kafkaConsumer() */
+  readonly kafkaConsumer?: ContainerImage;
 }
 
 /**
  * A 3-node RabbitMQ (a quorum queue with a replica on every node) and a
  * 3-node Kafka (KRaft, replication factor 3, min.insync.replicas 2), each
  * node a service pinned to its own Swarm node; an endless producer and a
- * consumer on each, as services of two tasks. Deploy asks for
+ * consumer on each, as services of two tasks; a Prometheus with the default
+ * alerts. Deploy asks for
  * TF_VAR_swarm_rabbitmq_admin_password, TF_VAR_swarm_rabbitmq_erlang_cookie,
  * TF_VAR_swarm_rabbitmq_credentials_key, TF_VAR_swarm_kafka_admin_password
  * and TF_VAR_swarm_kafka_credentials_key.
  */
 export function buildSwarmStack(scope: Construct, id = SWARM_STACK_NAME, options: SwarmExampleOptions = {}): TerraformStack {
   const stack = new TerraformStack(scope, id);
+  const swarm = options.swarm ?? {
+    brokerNodes: { label: "cdktf-docker-messaging.swarm-node", values: ["1", "2", "3"] },
+    registry: process.env.SWARM_REGISTRY ?? "127.0.0.1:23750",
+  };
   // The one change: a Swarm manager, where broker nodes may run, and a registry.
-  new DockerHost(stack, "docker", {
-    host: options.manager ?? process.env.SWARM_MANAGER ?? "tcp://127.0.0.1:23751",
-    swarm: options.swarm ?? {
-      brokerNodes: { label: "cdktf-docker-messaging.swarm-node", values: ["1", "2", "3"] },
-      registry: process.env.SWARM_REGISTRY ?? "127.0.0.1:23750",
-    },
-  });
+  new DockerHost(stack, "docker", { host: options.manager ?? process.env.SWARM_MANAGER ?? "tcp://127.0.0.1:23751", swarm });
   addMessagingAspects(stack, { labels: { "cdktf-docker-messaging.example": id } });
   const network = new Network(stack, "net", { name: id });
   const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"], { intervalSeconds: 5, startPeriodSeconds: 5 });
@@ -77,13 +99,26 @@ export function buildSwarmStack(scope: Construct, id = SWARM_STACK_NAME, options
 
   const rabbit = new RabbitMqBroker(stack, "rabbitmq", { network, name: `${id}-rabbitmq`, nodes: 3 });
   const jobs = rabbit.addQueue(`${id}.jobs`); // quorum: a replica on every node
-  jobs.grantPublish(app(`${id}-rabbitmq-producer`, ShippedApps.rabbitmqProducer(), { [AppEnv.PRODUCER_RATE]: rate }));
-  jobs.grantConsume(app(`${id}-rabbitmq-consumer`, ShippedApps.rabbitmqConsumer(), {}));
+  const images = options.appImages ?? {};
+  jobs.grantPublish(
+    app(`${id}-rabbitmq-producer`, images.rabbitmqProducer ?? ShippedApps.rabbitmqProducer(), { [AppEnv.PRODUCER_RATE]: rate }),
+  );
+  jobs.grantConsume(app(`${id}-rabbitmq-consumer`, images.rabbitmqConsumer ?? ShippedApps.rabbitmqConsumer(), {}));
 
   const kafka = new KafkaBroker(stack, "kafka", { network, name: `${id}-kafka`, nodes: 3, memoryMb: 768 });
   const events = kafka.addTopic(`${id}.events`, { partitions: 3 });
-  events.grantProduce(app(`${id}-kafka-producer`, ShippedApps.kafkaProducer(), { [AppEnv.PRODUCER_RATE]: rate }));
-  events.grantConsume(app(`${id}-kafka-consumer`, ShippedApps.kafkaConsumer(), {}), { groupId: `${id}-consumers` });
+  events.grantProduce(app(`${id}-kafka-producer`, images.kafkaProducer ?? ShippedApps.kafkaProducer(), { [AppEnv.PRODUCER_RATE]: rate }));
+  events.grantConsume(app(`${id}-kafka-consumer`, images.kafkaConsumer ?? ShippedApps.kafkaConsumer(), {}), {
+    groupId: `${id}-consumers`,
+  });
+
+  // Scrapes every broker node by name and every app task by the service's task DNS. Pinned to one
+  // Swarm node (the one of broker node 1), so that its history stays on that node's volume.
+  new Prometheus(stack, "prometheus", {
+    name: `${id}-prometheus`,
+    scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 15,
+    placementConstraints: [`node.labels.${swarm.brokerNodes.label}==${swarm.brokerNodes.values[0]}`],
+  });
   return stack;
 }
 

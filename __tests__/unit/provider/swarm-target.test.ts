@@ -17,7 +17,10 @@ import {
   RabbitMqBroker,
   type SwarmOptions,
   ShippedApps,
+  TlsCertificates,
 } from "../../../constructs";
+import { makeTestCertificates, type TestCertificates } from "../../support/certificates";
+import { run } from "../../support/commands";
 import { synthStack } from "../../../constructs/testing";
 
 const SWARM: SwarmOptions = { brokerNodes: { label: "slot", values: ["a", "b", "c"] }, registry: "registry.internal:5000" };
@@ -59,6 +62,7 @@ describe("the swarm example (examples/swarm)", () => {
       "swarm-kafka-3",
       "swarm-kafka-consumer",
       "swarm-kafka-producer",
+      "swarm-prometheus",
       "swarm-rabbitmq-1",
       "swarm-rabbitmq-2",
       "swarm-rabbitmq-3",
@@ -150,10 +154,104 @@ describe("the swarm example (examples/swarm)", () => {
       expect(image.build.use_legacy_builder).toBe(true);
   });
 
+  test("Prometheus is a one-task service, pinned where the example says, that scrapes broker nodes by name and app tasks by the service's task DNS", () => {
+    const prometheus = service("swarm-prometheus");
+    expect(prometheus.task_spec.placement.constraints).toEqual(["node.labels.cdktf-docker-messaging.swarm-node==1"]);
+    expect(prometheus.mode).toEqual({ replicated: { replicas: 1 } });
+    expect(prometheus.update_config.order).toBe("stop-first");
+    expect(prometheus.endpoint_spec.ports).toBeUndefined();
+    const config = JSON.parse(prometheus.task_spec.container_spec.env.PROMETHEUS_CONFIG);
+    const rabbit = config.scrape_configs.find((c: any) => c.job_name === "rabbitmq");
+    expect(rabbit.static_configs.map((g: any) => g.targets[0])).toEqual([1, 2, 3].map((i) => `swarm-rabbitmq-${i}:15692`));
+    const apps = config.scrape_configs.filter((c: any) => (c.dns_sd_configs ?? []).length > 0);
+    expect(apps.map((c: any) => c.dns_sd_configs[0].names[0]).sort()).toEqual(
+      ["swarm-kafka-consumer", "swarm-kafka-producer", "swarm-rabbitmq-consumer", "swarm-rabbitmq-producer"].map((a) => `tasks.${a}`),
+    );
+    const producer = apps.find((c: any) => c.dns_sd_configs[0].names[0] === "tasks.swarm-kafka-producer");
+    expect(producer.dns_sd_configs[0]).toMatchObject({ type: "A", port: 9464 });
+    // The series carry job "apps" and the app's labels, as on one engine: the default alerts hold.
+    expect(producer.relabel_configs).toEqual([
+      { target_label: "job", replacement: "apps" },
+      { target_label: "app", replacement: "swarm-kafka-producer" },
+      { target_label: "component", replacement: "app" },
+    ]);
+    expect(new Set(config.scrape_configs.map((c: any) => c.job_name)).size).toBe(config.scrape_configs.length);
+  });
+
+  test("environment values are kept from Swarm's template expansion: each {{ prints itself", () => {
+    const rules = service("swarm-prometheus").task_spec.container_spec.env.PROMETHEUS_RULES;
+    expect(rules).toContain('{{"{{"}} $labels.node }}');
+    expect(rules.replace(/\{\{"\{\{"\}\}/g, "")).not.toContain("{{");
+  });
+
   test("a broker node's health check on a Swarm needs none of its peers (a cluster-wide check would keep the nodes out of DNS)", () => {
     expect(service("swarm-rabbitmq-2").task_spec.container_spec.healthcheck.test).toEqual(["CMD", "rabbitmq-diagnostics", "-q", "ping"]);
     // Kafka binds to its names, which Swarm resolves only for an active (healthy, if checked) task: no check.
     expect(service("swarm-kafka-2").task_spec.container_spec.healthcheck).toBeUndefined();
+  });
+});
+
+describe("TLS on a Swarm: the user's certificate files become secrets of the services", () => {
+  let certs: TestCertificates;
+  beforeAll(() => {
+    certs = makeTestCertificates(["shop-kafka", "shop-kafka-1", "shop-kafka-2", "shop-kafka-3"]);
+  });
+  afterAll(() => certs.remove());
+
+  function tlsStack(keyFile = certs.keyFile): { json: Record<string, any>; problems: string[] } {
+    const stack = swarmStack();
+    const network = new Network(stack, "net");
+    const certificates = TlsCertificates.fromFiles(stack, "certs", {
+      name: "shop-kafka",
+      caFile: certs.caFile,
+      certFile: certs.certFile,
+      keyFile,
+      keyOwnerUid: 1000,
+      keyOwnerGid: 1000,
+    });
+    const kafka = new KafkaBroker(stack, "kafka", { network, name: "shop-kafka", nodes: 3, tls: { certificates } });
+    kafka.addTopic("orders").grantConsume(new AppContainer(stack, "consumer", { image: ContainerImage.fromRegistry("busybox:1.36") }), {
+      groupId: "g",
+    });
+    try {
+      return { json: synthStack(stack) as Record<string, any>, problems: [] };
+    } catch (error) {
+      if (error instanceof MessagingProblems) return { json: {}, problems: error.problems.map((p) => p.message) };
+      throw error;
+    }
+  }
+
+  test("each broker node mounts key and keystore as secrets only its uid reads (0400), certificate and CA readable; no job, no volume", () => {
+    const { json, problems } = tlsStack();
+    expect(problems).toEqual([]);
+    const node = Object.values<any>(json.resource.docker_service).find((s) => s.name === "shop-kafka-2").task_spec.container_spec;
+    const byFile = Object.fromEntries(node.secrets.map((x: any) => [x.file_name, x]));
+    for (const file of ["key.pem", "keystore.pem"]) {
+      expect(byFile[`/etc/messaging/tls/${file}`]).toMatchObject({ file_uid: "1000", file_gid: "1000", file_mode: 0o400 });
+    }
+    for (const file of ["ca.pem", "cert.pem"]) expect(byFile[`/etc/messaging/tls/${file}`]).toMatchObject({ file_mode: 0o444 });
+    expect(Object.values<any>(json.resource.docker_container ?? {}).map((c) => c.name)).not.toContain("shop-kafka-tls");
+    expect(Object.values<any>(json.resource.docker_volume ?? {}).map((v) => v.name)).not.toContain("shop-kafka-tls-server");
+    // Terraform reads the files at deploy: their paths are in the JSON, never a key.
+    const text = JSON.stringify(json);
+    expect(text).toContain(`file(\\"${certs.keyFile}\\")`);
+    expect(text).not.toMatch(/BEGIN PRIVATE KEY/);
+  });
+
+  test("a wired app gets the CA certificate as a file of its service, where KAFKA_TLS_CA_FILE says", () => {
+    const { json } = tlsStack();
+    const app = Object.values<any>(json.resource.docker_service).find((s) => s.name === "consumer").task_spec.container_spec;
+    expect(app.env.KAFKA_TLS_CA_FILE).toBe("/etc/messaging/tls-ca/shop-kafka/ca.pem");
+    expect(app.secrets.map((x: any) => x.file_name)).toContain("/etc/messaging/tls-ca/shop-kafka/ca.pem");
+    expect((app.mounts ?? []).filter((m: any) => m.type === "volume")).toEqual([]);
+  });
+
+  test("refuses a key that is not PKCS#8 (Kafka's PEM keystore reads nothing else, and no job converts it)", () => {
+    const rsa = path.join(certs.dir, "server-key-pkcs1.pem");
+    run("openssl", ["pkey", "-in", certs.keyFile, "-traditional", "-out", rsa], { timeoutSeconds: 60 });
+    expect(tlsStack(rsa).problems).toEqual([
+      expect.stringMatching(/keyFile: on a Swarm the private key must be PKCS#8.*Fix: convert it: `openssl pkcs8/),
+    ]);
   });
 });
 
@@ -193,17 +291,37 @@ describe("rejects what means nothing on a Swarm", () => {
     ).toEqual([]);
   });
 
-  test("rejects tls and Prometheus, not on a Swarm yet, saying so", () => {
+  test("rejects generated TLS certificates (a job would write them into volumes of one engine), pointing to fromFiles", () => {
     const problems = problemsOf((s) => {
       new KafkaBroker(s, "kafka", { network: new Network(s, "net"), tls: { certificates: "generate" } });
-      new Prometheus(s, "prometheus");
     });
-    expect(problems).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/tls is not available on a Swarm yet/),
-        expect.stringMatching(/Prometheus is not available on a Swarm yet/),
-      ]),
-    );
+    expect(problems).toEqual([
+      expect.stringMatching(/certificates: "generate" \} is not available on a Swarm.*Fix: bring your own: .*TlsCertificates\.fromFiles/),
+    ]);
+  });
+
+  test("rejects a Prometheus UI port (open on every address of a Swarm node) and placement constraints that are not Docker's", () => {
+    expect(problemsOf((s) => new Prometheus(s, "prometheus", { uiHostPort: 9090 }))).toEqual([
+      expect.stringMatching(
+        /uiHostPort cannot be published on 127\.0\.0\.1 on a Swarm.*Fix: leave uiHostPort unset and reach http:\/\/prometheus:9090/,
+      ),
+    ]);
+    expect(problemsOf((s) => new Prometheus(s, "prometheus", { placementConstraints: ["node.labels.monitoring=1"] }))).toEqual([
+      expect.stringMatching(/placementConstraints must be Docker placement constraints.*node\.labels\.monitoring=1/),
+    ]);
+    expect(problemsOf((s) => new Prometheus(s, "prometheus", { placementConstraints: ["node.labels.monitoring==1"] }))).toEqual([]);
+    const stack = new TerraformStack(Testing.app(), "one-engine");
+    new Prometheus(stack, "prometheus", { placementConstraints: ["node.role==manager"] });
+    expect(() => synthStack(stack)).toThrow(/placementConstraints mean something only on a Swarm/);
+  });
+
+  test("a Prometheus on a Swarm is a service on a manager by default: reading its container says so", () => {
+    const stack = swarmStack();
+    const prometheus = new Prometheus(stack, "prometheus");
+    expect(prometheus.service).toBeDefined();
+    expect(() => prometheus.container).toThrow(/runs on a Swarm: it is a service \(prometheus\.service\)/);
+    const json = synthStack(stack) as Record<string, any>;
+    expect(Object.values<any>(json.resource.docker_service)[0].task_spec.placement.constraints).toEqual(["node.role==manager"]);
   });
 
   test("rejects a DockerHost with swarm declared after the networks it decides the form of", () => {
