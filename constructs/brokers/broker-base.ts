@@ -14,6 +14,7 @@ import { escapeTemplate, sha256, terraformIdentifier } from "../private/terrafor
 import {
   checkHostname,
   checkInteger,
+  checkSynthTimeNumber,
   checkKnownKeys,
   checkLabels,
   checkOneOf,
@@ -893,6 +894,7 @@ export function checkSecretToken(scope: Construct, field: string, value: unknown
 
 function checkNodeCount(scope: Construct, nodes: unknown): boolean {
   if (nodes === undefined) return true;
+  if (isToken(nodes)) return checkSynthTimeNumber(scope, "nodes", nodes);
   if (
     typeof nodes !== "number" ||
     !Number.isInteger(nodes) ||

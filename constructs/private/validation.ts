@@ -74,8 +74,27 @@ export function checkHostname(scope: IConstruct, field: string, value: unknown):
   return true;
 }
 
+/**
+ * A number the constructs compute with at synth (a count, a size, a port
+ * they number nodes from, a duration they write into a flag) cannot come
+ * from Terraform: a token stands for it then, a placeholder such as
+ * -1.888e+289, and arithmetic on it gives garbage (negative heap sizes, no
+ * containers, every node on one port). Reports `field` when `value` is one.
+ */
+export function checkSynthTimeNumber(scope: IConstruct, field: string, value: unknown): boolean {
+  if (!isToken(value)) return true;
+  report(
+    scope,
+    `${field} is a value Terraform knows only at deploy (a variable or a resource attribute), but it is computed with at synth (counts, sizes, ports, durations)`,
+    "<a Terraform token>",
+    `pass a number literal; to choose it per environment, read it at synth, e.g. Number(process.env.${field.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()})`,
+  );
+  return false;
+}
+
 export function checkPort(scope: IConstruct, field: string, value: unknown): boolean {
-  if (value === undefined || isToken(value)) return true;
+  if (value === undefined) return true;
+  if (isToken(value)) return checkSynthTimeNumber(scope, field, value);
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
     report(scope, `${field} is not a TCP port`, value, "use an integer port between 1 and 65535");
     return false;
@@ -84,7 +103,8 @@ export function checkPort(scope: IConstruct, field: string, value: unknown): boo
 }
 
 export function checkInteger(scope: IConstruct, field: string, value: unknown, min: number, fix: string, max?: number): boolean {
-  if (value === undefined || isToken(value)) return true;
+  if (value === undefined) return true;
+  if (isToken(value)) return checkSynthTimeNumber(scope, field, value);
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
     const range = max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
     report(scope, `${field} must be an integer ${range}`, value, fix);

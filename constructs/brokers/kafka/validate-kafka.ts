@@ -113,8 +113,18 @@ export function validateTopic(
   }
   if (!checkKnownKeys(scope, `topic "${name}" options`, options, TOPIC_OPTIONS)) return false;
   checkInteger(scope, `topic "${name}": partitions`, options.partitions, 1, "use 1 or more partitions", 100_000);
-  checkInteger(scope, `topic "${name}": replicationFactor`, options.replicationFactor, 1, "use a replication factor of 1 or more", 32767);
-  if (typeof options.replicationFactor === "number" && options.replicationFactor > nodeCount) {
+  // A refused replication factor (out of range, or a deploy-time token) is not reasoned about further.
+  const ownReplicationFactor = checkInteger(
+    scope,
+    `topic "${name}": replicationFactor`,
+    options.replicationFactor,
+    1,
+    "use a replication factor of 1 or more",
+    32767,
+  )
+    ? options.replicationFactor
+    : undefined;
+  if (typeof ownReplicationFactor === "number" && ownReplicationFactor > nodeCount) {
     report(
       scope,
       `topic "${name}": replicationFactor is above the broker's node count (${nodeCount})`,
@@ -129,7 +139,7 @@ export function validateTopic(
       reportFindings(
         scope,
         checkTopicConfigs(name, options.configs, {
-          replicationFactor: options.replicationFactor ?? cluster.replicationFactor,
+          replicationFactor: ownReplicationFactor ?? cluster.replicationFactor,
           remoteLogStorageSystemEnabled,
         }),
       );
@@ -137,7 +147,7 @@ export function validateTopic(
   }
   // The broker's min.insync.replicas applies to a topic that does not set its
   // own (a topic's own value above its replication factor is the rule table's).
-  const replicationFactor = typeof options.replicationFactor === "number" ? options.replicationFactor : cluster.replicationFactor;
+  const replicationFactor = typeof ownReplicationFactor === "number" ? ownReplicationFactor : cluster.replicationFactor;
   const ownMinInsync =
     options.configs && typeof options.configs === "object"
       ? (options.configs as Record<string, unknown>)["min.insync.replicas"]

@@ -4,7 +4,15 @@ import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
 import { deferCheck, report, reportFindings } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
-import { checkBoolean, checkKnownKeys, checkOneOf, isToken, optionsObject, printable } from "../../private/validation";
+import {
+  checkBoolean,
+  checkKnownKeys,
+  checkOneOf,
+  checkSynthTimeNumber,
+  isToken,
+  optionsObject,
+  printable,
+} from "../../private/validation";
 import {
   checkPolicyDefinition,
   checkPolicyPattern,
@@ -312,11 +320,15 @@ export class RabbitMqTopology {
         "set deadLetterExchange too, or use deadLetterQueue",
       );
     }
-    if (options.messageTtlMs !== undefined) args["x-message-ttl"] = options.messageTtlMs;
-    if (options.maxLength !== undefined) args["x-max-length"] = options.maxLength;
-    if (options.deliveryLimit !== undefined) args["x-delivery-limit"] = options.deliveryLimit;
+    // Written into the definitions file at synth: a deploy-time number would be its placeholder there.
+    const typed = { messageTtlMs: "x-message-ttl", maxLength: "x-max-length", deliveryLimit: "x-delivery-limit" } as const;
+    for (const [field, argument] of Object.entries(typed) as [keyof typeof typed, string][]) {
+      const value = options[field];
+      if (value !== undefined && checkSynthTimeNumber(this.scope, `${subject}: ${field}`, value)) args[argument] = value;
+    }
     const extra = options.arguments ?? {};
     for (const [key, value] of Object.entries(extra)) {
+      if (!checkSynthTimeNumber(this.scope, `${subject}: argument ${key}`, value)) continue;
       if (key in args || key === "x-queue-type") {
         report(
           this.scope,
