@@ -227,6 +227,8 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     this.pinnedNetworks = checkNetworkList(this, "networks", props.networks);
     const hardening = resolveHardening(this, props.hardening, HardeningProfiles.app);
     checkHealthFileWritable(this, this.environment[AppOnlyEnv.HEALTH_FILE], hardening);
+    checkTestedFileWritable(this, healthCheck, this.environment[AppOnlyEnv.HEALTH_FILE], hardening);
+    checkSearchPath(this, this.environment.PATH);
 
     const image = props.image.bind(this);
     this.containers = [];
@@ -445,6 +447,53 @@ function checkHealthFileWritable(scope: Construct, healthFile: string | undefine
     `environment.${AppOnlyEnv.HEALTH_FILE} is outside every tmpfs of the read-only root filesystem: the app could not write it`,
     healthFile,
     `put it under ${folders.length > 0 ? folders.join(" or ") : "a folder of hardening.tmpfsSizeMb"} (e.g. /tmp/app-healthy), or add its folder to hardening.tmpfsSizeMb`,
+  );
+}
+
+/**
+ * A health check that waits for a file (`test -f /tmp/app-healthy`, the
+ * apps' marker) on a read-only root filesystem where nothing can write it:
+ * outside every tmpfs, the container never turns healthy and the deploy
+ * waits until it times out. (An explicit HEALTH_FILE is checked on its own.)
+ */
+function checkTestedFileWritable(
+  scope: Construct,
+  healthCheck: HealthCheck | undefined,
+  healthFile: string | undefined,
+  hardening: ResolvedHardening,
+): void {
+  if (!healthCheck || !hardening.readOnlyRootFilesystem || healthFile !== undefined) return;
+  const command = Array.isArray(healthCheck.command) ? healthCheck.command : [];
+  const flag = command.findIndex((arg, i) => (arg === "-f" || arg === "-e") && i > 0 && /(^|\/)test$/.test(command[i - 1]));
+  const file = flag >= 0 ? command[flag + 1] : undefined;
+  if (typeof file !== "string" || !file.startsWith("/") || isToken(file)) return;
+  const folders = Object.keys(hardening.tmpfsSizeMb);
+  if (folders.some((folder) => file.startsWith(`${folder}/`))) return;
+  report(
+    scope,
+    `healthCheck waits for ${file}, but the root filesystem is read-only and ${file} is outside every tmpfs: nothing can write it, and the app would never turn healthy`,
+    file,
+    `keep a tmpfs over its folder (hardening.tmpfsSizeMb: { "${file.slice(0, file.lastIndexOf("/")) || "/tmp"}": 16 }), or test for a file under ${folders.length > 0 ? folders.join(" or ") : "a tmpfs"}`,
+  );
+}
+
+/** The folders every image this package runs finds its programs in (node, java, the brokers' tools). */
+const STANDARD_PATH = ["/usr/local/bin", "/usr/bin", "/bin"];
+
+/**
+ * `PATH` in the environment replaces the image's own: without the standard
+ * folders the image's command (`node`, a shell) is not found and the
+ * container exits at start ("executable file not found in $PATH").
+ */
+function checkSearchPath(scope: Construct, path: string | undefined): void {
+  if (path === undefined || isToken(path)) return;
+  const missing = STANDARD_PATH.filter((folder) => !path.split(":").includes(folder));
+  if (missing.length === 0) return;
+  report(
+    scope,
+    `environment.PATH replaces the image's search path and leaves out ${missing.join(", ")}: the image's command would not be found at start`,
+    path,
+    `remove PATH (the image sets it), or keep the standard folders: "${[path, ...missing].join(":")}"`,
   );
 }
 

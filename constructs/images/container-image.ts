@@ -8,7 +8,7 @@ import { hashBuildContext } from "../private/build-context-hash";
 import { report } from "../errors/problems";
 import { showValue } from "../errors/messaging-error";
 import { checkKnownKeys } from "../private/validation";
-import { missingDockerfileSources } from "./dockerfile-sources";
+import { dockerfileFolders, missingDockerfileSources } from "./dockerfile-sources";
 import { checkImageReference, checkImageTag } from "./image-reference";
 import { sha256, textOf } from "../private/terraform-text";
 
@@ -92,6 +92,12 @@ export interface BoundImage {
    * @default - imageName
    */
   readonly serviceImage?: string;
+  /**
+   * The folders a built image's Dockerfile puts files into (its WORKDIR and
+   * COPY/ADD destinations), which a tmpfs must not hide.
+   * @default - none known (an image from a registry)
+   */
+  readonly imageFolders?: readonly string[];
 }
 
 /**
@@ -353,7 +359,8 @@ class BuiltImage extends ContainerImage {
         ...(this.options.buildArgs ? { buildArgs: this.options.buildArgs } : {}),
       },
     });
-    if (swarm?.registry === undefined) return { imageId: image.imageId, imageName };
+    const imageFolders = dockerfileFolders(this.directory, dockerfile);
+    if (swarm?.registry === undefined) return { imageId: image.imageId, imageName, imageFolders };
     // kreuzwerker/docker 4.6.0 builds with buildx on the engine $DOCKER_HOST
     // names, not on the provider's host (the Swarm manager), and then tries
     // to pull the image it did not find there; the legacy builder builds on
@@ -365,6 +372,6 @@ class BuiltImage extends ContainerImage {
       keepRemotely: true,
       triggers: { context_sha256: contextHash },
     });
-    return { imageId: image.imageId, imageName, serviceImage: `${imageName}@${pushed.sha256Digest}` };
+    return { imageId: image.imageId, imageName, serviceImage: `${imageName}@${pushed.sha256Digest}`, imageFolders };
   }
 }

@@ -39,6 +39,42 @@ export function missingDockerfileSources(directory: string, dockerfile: string):
   return missing;
 }
 
+/**
+ * The folders a Dockerfile's final stage puts files into, absolute: its
+ * WORKDIR and the folders its COPY/ADD instructions write to. A tmpfs over
+ * one of them hides the image's own files (the app's code) at run time.
+ * Only literal paths count; a destination with a variable is left out.
+ */
+export function dockerfileFolders(directory: string, dockerfile: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(directory, dockerfile), "utf8");
+  } catch {
+    return [];
+  }
+  let workdir = "/";
+  let folders = new Set<string>();
+  for (const instruction of logicalLines(text)) {
+    const [keyword, ...rest] = instruction.split(/\s+/);
+    const upper = keyword.toUpperCase();
+    if (upper === "FROM") {
+      // A new stage starts from its base image's files: only the last stage runs.
+      workdir = "/";
+      folders = new Set();
+    } else if (upper === "WORKDIR" && rest.length > 0 && !rest[0].includes("$")) {
+      workdir = path.posix.resolve(workdir, rest.join(" "));
+      folders.add(workdir);
+    } else if (upper === "COPY" || upper === "ADD") {
+      const args = argumentsOf(rest.join(" "));
+      const destination = args?.filter((a) => !a.startsWith("--")).pop();
+      if (destination === undefined || destination.includes("$")) continue;
+      const resolved = path.posix.resolve(workdir, destination);
+      folders.add(destination.endsWith("/") || destination === "." ? resolved : path.posix.dirname(resolved));
+    }
+  }
+  return [...folders].sort();
+}
+
 /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
 function logicalLines(text: string): string[] {
   const lines: string[] = [];

@@ -9,8 +9,10 @@ import {
   hardeningHash,
   HardeningProfiles,
   renderHardening,
+  tmpfsConflicts,
   type ResolvedHardening,
 } from "../security/container-hardening";
+import { deferCheck } from "../errors/problems";
 import { Labels, labelList } from "./labels";
 import { escapeTemplate } from "./terraform-text";
 import { TopologyComment } from "../topology/topology-comment";
@@ -108,6 +110,14 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
   const hardening = spec.hardening ?? defaultHardening(HardeningProfiles.job);
   labels[Labels.hardening] = hardeningHash(hardening);
   if (hardening.reason !== undefined) labels[Labels.hardeningException] = hardening.reason;
+  // Once the mounts are known (a wiring adds volumes until synth).
+  deferCheck(scope, () =>
+    tmpfsConflicts(
+      hardening,
+      (spec.volumes === undefined ? [] : produce(spec.volumes)).map((v) => v.containerPath),
+      spec.image.imageFolders ?? [],
+    ),
+  );
   const late = <T>(value: Late<T> | undefined): boolean => typeof value === "function";
   const container = new Container(scope, id, {
     name: spec.name,

@@ -3,14 +3,13 @@ import { Construct } from "constructs";
 import type { ResolvedSwarm } from "../provider/swarm-target";
 import { Labels, labelList } from "./labels";
 import { DockerConfig, DockerSecret, Service, type ServiceTaskSpecContainerSpecMounts } from "./bindings";
-import { defaultHardening, hardeningHash, HardeningProfiles } from "../security/container-hardening";
+import { defaultHardening, hardeningHash, HardeningProfiles, tmpfsConflicts } from "../security/container-hardening";
+import { deferCheck } from "../errors/problems";
 import { TopologyComment } from "../topology/topology-comment";
 import { claimName, isToken } from "./validation";
 import { escapeTemplate, sha256 } from "./terraform-text";
-import type { ContainerSpec, FileUpload, Late } from "./container-spec";
+import { produce, type ContainerSpec, type FileUpload } from "./container-spec";
 import type { INetwork } from "../networking/network";
-
-const produce = <T>(value: Late<T>): T => (typeof value === "function" ? (value as () => T)() : value);
 
 /** Where secret environment values are mounted in a service's tasks (Docker's default secrets folder). */
 export const SECRET_ENV_DIR = "/run/secrets";
@@ -82,6 +81,14 @@ export function declareService(scope: Construct, id: string, spec: ContainerSpec
   labels[Labels.hardening] = hardeningHash(hardening);
   if (hardening.reason !== undefined) labels[Labels.hardeningException] = hardening.reason;
 
+  // Once the mounts are known (a wiring adds volumes until synth).
+  deferCheck(scope, () =>
+    tmpfsConflicts(
+      hardening,
+      (spec.volumes === undefined ? [] : produce(spec.volumes)).map((v) => v.containerPath),
+      spec.image.imageFolders ?? [],
+    ),
+  );
   const uploads = () => (spec.uploads === undefined ? [] : produce(spec.uploads));
   // A host-mode port is taken on the node while the old task runs: a new
   // task started first finds no node with the port free, stays Pending and

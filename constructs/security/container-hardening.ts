@@ -1,4 +1,5 @@
 import type { IConstruct } from "constructs";
+import type { Finding } from "../errors/finding";
 import { report } from "../errors/problems";
 import type { ContainerCapabilities } from "../private/bindings";
 import { sha256 } from "../private/terraform-text";
@@ -448,4 +449,34 @@ export function renderHardening(h: ResolvedHardening): {
  */
 export function hardeningHash(h: ResolvedHardening): string {
   return sha256(JSON.stringify(renderHardening(h)), 16);
+}
+
+/**
+ * A tmpfs over a folder the workload needs on disk, found once its mounts
+ * are known: over a volume's mount point (Docker refuses the duplicate mount
+ * point at deploy; over a parent of it, the volume's path is shadowed) or
+ * over a folder the image's Dockerfile fills (WORKDIR, COPY/ADD
+ * destinations: the app's own files are hidden and it cannot start).
+ */
+export function tmpfsConflicts(hardening: ResolvedHardening, volumePaths: readonly string[], imageFolders: readonly string[]): Finding[] {
+  const hides = (tmpfs: string, folder: string) => folder === tmpfs || folder.startsWith(`${tmpfs}/`);
+  const findings: Finding[] = [];
+  for (const tmpfs of Object.keys(hardening.tmpfsSizeMb).sort()) {
+    const volume = volumePaths.find((p) => hides(tmpfs, p));
+    const folder = imageFolders.find((p) => p !== "/" && hides(tmpfs, p));
+    if (volume !== undefined) {
+      findings.push({
+        problem: `hardening.tmpfsSizeMb mounts a tmpfs at ${tmpfs}, over the volume mounted at ${volume}: Docker refuses the duplicate mount at deploy, and data written there would live in memory`,
+        received: tmpfs,
+        fix: "remove it from hardening.tmpfsSizeMb: the folder is writable already (it is a volume)",
+      });
+    } else if (folder !== undefined) {
+      findings.push({
+        problem: `hardening.tmpfsSizeMb mounts a tmpfs at ${tmpfs}, over ${folder}, where the image's Dockerfile puts its files (WORKDIR, COPY): they would be hidden and the program could not start`,
+        received: tmpfs,
+        fix: `give the program another folder for scratch files, e.g. /tmp or ${folder === "/" ? "/var/tmp" : `${folder}/tmp`}`,
+      });
+    }
+  }
+  return findings;
 }

@@ -2,9 +2,11 @@ import { Testing, type TerraformStack } from "cdktf";
 import {
   AppContainer,
   ContainerImage,
+  HealthCheck,
   KafkaBroker,
   Network,
   RabbitMqBroker,
+  ShippedApps,
   type AppContainerProps,
   type ContainerHardening,
 } from "../../../constructs";
@@ -322,5 +324,45 @@ describe("the hardening-sha256 label", () => {
     };
     expect(brokerHash()).toMatch(/^[0-9a-f]{16}$/);
     expect(brokerHash({ tmpfsSizeMb: { "/tmp": 64 } })).not.toBe(brokerHash());
+  });
+});
+
+describe("settings that would keep the container from starting", () => {
+  const shipped = () => ShippedApps.rabbitmqConsumer();
+  const healthy = HealthCheck.exec(["test", "-f", "/tmp/app-healthy"]);
+  test.each<[string, (s: TerraformStack) => void, RegExp]>([
+    [
+      "a tmpfs over the folder the image's Dockerfile puts the app in",
+      (s) => new AppContainer(s, "app", { image: shipped(), hardening: { tmpfsSizeMb: { "/tmp": 16, "/app": 16 } } }),
+      /tmpfs at \/app, over \/app, where the image's Dockerfile puts its files .*Fix: give the program another folder for scratch files, e\.g\. \/tmp or \/app\/tmp/,
+    ],
+    [
+      "a tmpfs over a broker's data volume",
+      (s) => new RabbitMqBroker(s, "mq", { network: new Network(s, "net"), hardening: { tmpfsSizeMb: { "/var/lib/rabbitmq": 64 } } }),
+      /tmpfs at \/var\/lib\/rabbitmq, over the volume mounted at \/var\/lib\/rabbitmq: Docker refuses the duplicate mount .*Fix: remove it/,
+    ],
+    [
+      "no tmpfs at all, on a read-only root, with a health check that waits for a file",
+      (s) => new AppContainer(s, "app", { image: shipped(), healthCheck: healthy, hardening: { tmpfsSizeMb: {} } }),
+      /healthCheck waits for \/tmp\/app-healthy, but the root filesystem is read-only .*Fix: keep a tmpfs over its folder \(hardening\.tmpfsSizeMb: \{ "\/tmp": 16 \}\)/,
+    ],
+    [
+      "PATH without the standard folders",
+      (s) => new AppContainer(s, "app", { image: shipped(), environment: { PATH: "/opt/tools" } }),
+      /environment\.PATH replaces the image's search path and leaves out \/usr\/local\/bin, \/usr\/bin, \/bin.*Fix: remove PATH .*"\/opt\/tools:\/usr\/local\/bin:\/usr\/bin:\/bin"/,
+    ],
+  ])("refuses %s", (_, build, message) => {
+    expect(problemMessages(build)).toEqual([expect.stringMatching(message)]);
+  });
+
+  test("accepts the same settings where they are harmless: a tmpfs under the app's folder, PATH with the standard folders", () => {
+    const build = (stack: TerraformStack) =>
+      new AppContainer(stack, "app", {
+        image: shipped(),
+        healthCheck: healthy,
+        environment: { PATH: "/opt/tools:/usr/local/bin:/usr/bin:/bin" },
+        hardening: { tmpfsSizeMb: { "/tmp": 16, "/app/cache": 16 } },
+      });
+    expect(problemMessages(build)).toEqual([]);
   });
 });
