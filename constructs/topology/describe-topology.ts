@@ -7,7 +7,7 @@ import type { AppContainer } from "../apps/app-container";
 import type { BrokerBase } from "../brokers/broker-base";
 import type { KafkaBroker } from "../brokers/kafka/kafka-broker";
 import type { RabbitMqBroker } from "../brokers/rabbitmq/rabbitmq-broker";
-import { Container, DataDockerImage, DockerNetwork, Image } from "../private/bindings";
+import { Container, DataDockerImage, DockerNetwork, Image, Service } from "../private/bindings";
 import { Labels } from "../private/labels";
 import { requireScope } from "../private/validation";
 import {
@@ -36,8 +36,12 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
   requireScope(stack, "describeTopology", "describeTopology");
   const all = stack.node.findAll();
   const resolve = <T>(value: T): T => Tokenization.resolve(value, { scope: stack, resolver: RESOLVER });
-  const containers = new Map<Container, RenderedContainer>();
-  for (const c of all) if (c instanceof Container) containers.set(c, renderContainer(stack, c, resolve));
+  // A workload is a container on one engine, a service on a Swarm: both are described alike.
+  const containers = new Map<Container | Service, RenderedContainer>();
+  for (const c of all) {
+    if (c instanceof Container) containers.set(c, renderContainer(stack, c, resolve));
+    else if (c instanceof Service) containers.set(c, renderService(c, resolve));
+  }
 
   // A network is named in a container's networks_advanced by reference (`${docker_network.x.name}`) or literally.
   const networkNames = new Map<string, { name: string; internal: boolean }>();
@@ -45,48 +49,63 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
     if (!(n instanceof DockerNetwork)) continue;
     const info = { name: String(resolve(n.nameInput ?? n.name)), internal: resolve(n.internalInput) === true };
     networkNames.set(String(resolve(n.name)), info);
+    networkNames.set(String(resolve(n.id)), info); // a service names its networks by id
     networkNames.set(info.name, info);
   }
   const networksOf = (r: RenderedContainer) => sortedUnique(r.networks.map((ref) => networkNames.get(ref)?.name ?? ref));
 
+  // By id (a container's image) and by name (a service's, `name@digest`).
   const images = new Map<string, ImageTopology>();
   for (const i of all) {
-    if (i instanceof Image)
-      images.set(String(resolve(i.imageId)), { name: String(resolve(i.nameInput)), source: i.buildAttributeInput ? "build" : "registry" });
-    else if (i instanceof DataDockerImage) images.set(String(resolve(i.id)), { name: String(resolve(i.nameInput)), source: "local" });
+    const image: ImageTopology | undefined =
+      i instanceof Image
+        ? { name: String(resolve(i.nameInput)), source: i.buildAttributeInput ? "build" : "registry" }
+        : i instanceof DataDockerImage
+          ? { name: String(resolve(i.nameInput)), source: "local" }
+          : undefined;
+    if (image === undefined) continue;
+    images.set(String(resolve(i instanceof Image ? i.imageId : (i as DataDockerImage).id)), image);
+    images.set(image.name, image);
   }
 
   const brokers = all.filter(isBroker);
   const apps = all.filter(isApp);
-  const owned = new Set<Container>();
-  const name = (c: Container) => containers.get(c)!.name;
+  const owned = new Set<Container | Service>();
+  const name = (c: Container | Service) => containers.get(c)!.name;
 
   const brokerTopologies = brokers.map((broker): BrokerTopology => {
-    broker.containers.forEach((c) => owned.add(c));
+    const nodes = [...broker.containers, ...(broker.services ?? [])];
+    nodes.forEach((c) => owned.add(c));
     return {
       name: String(resolve(broker.brokerName)),
       kind: broker.kind,
       path: broker.node.path,
       network: networkNames.get(String(resolve(broker.network.networkName)))?.name ?? String(resolve(broker.network.networkName)),
-      nodes: broker.containers.map((c, i) => ({
-        index: broker.nodes[i]?.index ?? i + 1,
-        name: name(c),
-        ports: containers.get(c)!.ports,
-        networks: networksOf(containers.get(c)!),
-      })),
+      nodes: nodes.map((c, i) => {
+        const rendered = containers.get(c)!;
+        return {
+          index: broker.nodes[i]?.index ?? i + 1,
+          name: name(c),
+          ports: rendered.ports,
+          networks: networksOf(rendered),
+          ...(rendered.placement.length > 0 ? { placement: rendered.placement } : {}),
+        };
+      }),
       ...describeEntities(broker, apps),
     };
   });
 
   const appTopologies = apps.map((app): AppTopology => {
-    app.containers.forEach((c) => owned.add(c));
-    const rendered = app.containers.map((c) => containers.get(c)!);
+    const workloads = app.service ? [app.service] : app.containers;
+    workloads.forEach((c) => owned.add(c));
+    const rendered = workloads.map((c) => containers.get(c)!);
+    const image = rendered[0]?.image ?? "";
     return {
       name: String(resolve(app.appName)),
       path: app.node.path,
-      replicas: rendered.length,
+      replicas: rendered.reduce((n, r) => n + r.replicas, 0),
       containers: rendered.map((r) => r.name),
-      image: images.get(rendered[0]?.image ?? "") ?? { name: rendered[0]?.image ?? "", source: "unknown" },
+      image: images.get(image) ?? images.get(image.replace(/@.*$/, "")) ?? { name: image, source: "unknown" },
       ports: rendered.flatMap((r) => r.ports),
       networks: sortedUnique(rendered.flatMap(networksOf)),
       wirings: app.wiredTo
@@ -158,9 +177,13 @@ interface RenderedContainer {
   readonly ports: PublishedPortTopology[];
   /** Each network as the block names it: a reference or a literal name. */
   readonly networks: string[];
-  /** The image as the block names it (a reference to a docker_image). */
+  /** The image as the block names it (a reference to a docker_image; a service's `name@digest`). */
   readonly image: string;
   readonly oneShot: boolean;
+  /** Containers it stands for: 1, or a service's replicas. */
+  readonly replicas: number;
+  /** A service's placement constraints. */
+  readonly placement: string[];
 }
 
 /** The attributes of a docker_container the description reads. */
@@ -194,6 +217,43 @@ function renderContainer(stack: TerraformStack, container: Container, resolve: <
     image: String(block.image ?? ""),
     // The one-shot jobs: created, waited for (attach) and kept once exited (must_run = false).
     oneShot: block.attach === true && block.must_run === false,
+    replicas: 1,
+    placement: [],
+  };
+}
+
+/** A docker_service as a workload: its task's ports (host mode: every address of the node), networks, image and placement. */
+function renderService(service: Service, resolve: <T>(value: T) => T): RenderedContainer {
+  const rendered = service.toTerraform().resource?.docker_service?.[service.friendlyUniqueId] ?? {};
+  const block = resolve({
+    name: rendered.name,
+    labels: rendered.labels,
+    mode: rendered.mode,
+    endpoint_spec: rendered.endpoint_spec,
+    task_spec: {
+      networks_advanced: rendered.task_spec?.networks_advanced,
+      placement: rendered.task_spec?.placement,
+      container_spec: { image: rendered.task_spec?.container_spec?.image },
+    },
+  });
+  return {
+    name: String(block.name ?? service.node.id),
+    labels: Object.fromEntries(list(block.labels).map((l: any) => [String(l.label), String(l.value)])),
+    ports: list(block.endpoint_spec?.ports)
+      .map(
+        (p: any): PublishedPortTopology => ({
+          hostIp: "0.0.0.0",
+          hostPort: Number(p.published_port ?? p.target_port),
+          containerPort: Number(p.target_port),
+          protocol: String(p.protocol ?? "tcp"),
+        }),
+      )
+      .sort((a, b) => a.hostPort - b.hostPort),
+    networks: list(block.task_spec?.networks_advanced).map((n: any) => String(n.id ?? n.name)),
+    image: String(block.task_spec?.container_spec?.image ?? ""),
+    oneShot: false,
+    replicas: Number(block.mode?.replicated?.replicas ?? 1),
+    placement: list(block.task_spec?.placement?.constraints).map(String),
   };
 }
 

@@ -53,6 +53,12 @@ export interface BrokerNodeTopology {
   readonly ports: readonly PublishedPortTopology[];
   /** Names of the networks it is on. */
   readonly networks: readonly string[];
+  /**
+   * On a Swarm: the placement constraints that say which Swarm node runs it
+   * (`node.labels.broker-slot==1`).
+   * @default - none: one engine, or anywhere on the Swarm
+   */
+  readonly placement?: readonly string[];
 }
 
 /** A broker: its nodes and, by kind, its entities. */
@@ -139,9 +145,9 @@ export interface AppTopology {
   readonly name: string;
   /** Construct path, for finding it in the code. */
   readonly path: string;
-  /** Number of containers. */
+  /** Number of containers (on a Swarm: tasks of its service). */
   readonly replicas: number;
-  /** Names of its containers. */
+  /** Names of its containers (on a Swarm: its service's name). */
   readonly containers: readonly string[];
   /** The image its containers run. */
   readonly image: ImageTopology;

@@ -190,7 +190,12 @@ function graphBroker(broker: BrokerTopology, id: string, components: readonly Co
   const header: TextLine[] = [
     { text: `${title} broker "${broker.name}" · ${count} node${count === 1 ? "" : "s"} · network ${broker.network}`, bold: true },
     ...broker.nodes.map((n) => ({
-      text: `node ${n.name}${n.ports.length ? `  ${n.ports.map((p) => portText(p, broker.kind)).join("  ")}` : "  (no published ports)"}`,
+      text:
+        `node ${n.name}${n.ports.length ? `  ${n.ports.map((p) => portText(p, broker.kind)).join("  ")}` : "  (no published ports)"}` +
+        // On a Swarm: where it runs (`node.labels.broker-slot==1` reads "on Swarm node broker-slot=1").
+        (n.placement?.length
+          ? `  on Swarm node ${n.placement.map((c) => c.replace(/^node\.labels\./, "").replace("==", "=")).join(", ")}`
+          : ""),
     })),
     ...(jobs.length ? [{ text: `one-shot job${jobs.length === 1 ? "" : "s"}: ${jobs.join(", ")}` }] : []),
     ...(runs.length ? [{ text: `also: ${runs.join(", ")}` }] : []),

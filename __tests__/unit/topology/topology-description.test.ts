@@ -3,7 +3,9 @@
  * carried in cdk.tf.json under a Terraform comment key, so any synthesized
  * stack can be drawn. Checked against what the synthesized resources say.
  */
-import { Testing } from "cdktf";
+import { App, Testing } from "cdktf";
+import { buildSwarmStack } from "../../../examples/swarm/main";
+import { renderTopologyMermaid } from "../../../constructs/topology/render-mermaid";
 import { AppContainer, ContainerImage, KafkaBroker, RabbitMqBroker } from "../../../constructs";
 import { describeTopology } from "../../../constructs/topology/describe-topology";
 import type { TopologyDescription } from "../../../constructs/topology/topology-description";
@@ -187,5 +189,30 @@ describe("describeTopology", () => {
       ports: [{ hostIp: "0.0.0.0", hostPort: 8080, containerPort: 80, protocol: "tcp" }],
     });
     expect(topology.brokers[0].topics).toEqual([{ name: "clicks", partitions: 6, replicationFactor: 1 }]);
+  });
+});
+
+describe("a Swarm stack (examples/swarm)", () => {
+  const topology = describeTopology(buildSwarmStack(new App({ stackTraces: false }) as never, "swarm", { manager: "tcp://manager:2376" }));
+
+  test("each broker node is a service, with the Swarm node it is pinned to", () => {
+    for (const broker of topology.brokers) {
+      expect(broker.nodes.map((n) => [n.name, n.placement])).toEqual(
+        [1, 2, 3].map((i) => [`${broker.name}-${i}`, [`node.labels.cdktf-docker-messaging.swarm-node==${i}`]]),
+      );
+    }
+  });
+
+  test("each app is one service of its replicas, on the overlay network, with its pushed image", () => {
+    const app = topology.apps.find((a) => a.name === "swarm-kafka-consumer")!;
+    expect(app).toMatchObject({ replicas: 2, containers: ["swarm-kafka-consumer"], networks: ["swarm"] });
+    expect(app.image).toEqual({ name: expect.stringMatching(/^127\.0\.0\.1:23750\/kafka-consumer:[0-9a-f]{12}$/), source: "build" });
+    expect(topology.components.map((c) => c.name)).toEqual(["swarm-kafka-setup", "swarm-prometheus", "swarm-rabbitmq-setup"]);
+  });
+
+  test("the picture says which Swarm node runs each broker node", () => {
+    const mermaid = renderTopologyMermaid(topology);
+    for (const i of [1, 2, 3])
+      expect(mermaid).toContain(`node swarm-rabbitmq-${i}  (no published ports)  on Swarm node cdktf-docker-messaging.swarm-node=${i}`);
   });
 });
