@@ -6,6 +6,7 @@ import { closestMatch } from "../errors/did-you-mean";
 import { fail, report } from "../errors/problems";
 import { showValue } from "../errors/messaging-error";
 import { ContainerImage } from "../images/container-image";
+import { SHIPPED_APP_ROLES, shippedAppOf, type ShippedAppName } from "./shipped-apps";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
 import { declareService } from "../private/service-spec";
@@ -173,6 +174,8 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
   public readonly containers: Container[];
   /** On a Swarm: the app's docker_service (`replicas` tasks; also `node.defaultChild`). */
   public readonly service?: Service;
+  /** The image as given (to know a shipped app's role). */
+  private readonly image: ContainerImage;
   private readonly environment: Record<string, string>;
   private readonly pinnedNetworks?: readonly INetwork[];
   private readonly wirings: BrokerWiring[] = [];
@@ -230,6 +233,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     checkTestedFileWritable(this, healthCheck, this.environment[AppOnlyEnv.HEALTH_FILE], hardening);
     checkSearchPath(this, this.environment.PATH);
 
+    this.image = props.image;
     const image = props.image.bind(this);
     this.containers = [];
     const swarm = swarmOf(this);
@@ -328,6 +332,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
       (w) => w.broker === wiring.broker && w.role === wiring.role && sameEnvironment(w.environment, wiring.environment),
     );
     if (same) return; // the same wiring twice is one
+    this.checkShippedAppRole(wiring);
     for (const [name, value] of Object.entries(wiring.environment)) {
       if (name in this.environment) {
         report(
@@ -360,6 +365,35 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
       );
     }
     this.wirings.push(wiring);
+  }
+
+  /**
+   * A shipped app wired for what it does not do: a consumer granted publish,
+   * a Kafka app on a RabbitMQ broker. It would start, find no settings of
+   * its own kind or wait for messages it never asks for, and exit or idle.
+   */
+  private checkShippedAppRole(wiring: BrokerWiring): void {
+    const app = shippedAppOf(this.image);
+    if (app === undefined) return;
+    const does = SHIPPED_APP_ROLES[app];
+    const direction = wiring.target?.direction;
+    const fits = (kind: string, dir: string) =>
+      (Object.keys(SHIPPED_APP_ROLES) as ShippedAppName[]).find(
+        (n) => SHIPPED_APP_ROLES[n].brokerKind === kind && SHIPPED_APP_ROLES[n].direction === dir,
+      );
+    const wanted = direction !== undefined ? fits(wiring.broker.kind, direction) : undefined;
+    const factory = (n: string) => `ShippedApps.${n.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}()`;
+    if (does.brokerKind !== wiring.broker.kind || (direction !== undefined && direction !== does.direction)) {
+      report(
+        this,
+        `the app runs the package's ${app}, which ${does.direction === "publish" ? "publishes to" : "consumes from"} ${does.brokerKind}, but it is made ${wiring.role} of ${wiring.broker.kind} broker ${wiring.broker.brokerName}: it would not do that`,
+        app,
+        wanted
+          ? `use ${factory(wanted)} for this app, or wire it as a ${does.direction === "publish" ? "publisher" : "consumer"} of a ${does.brokerKind} broker`
+          : `wire it as a ${does.direction === "publish" ? "publisher" : "consumer"} of a ${does.brokerKind} broker`,
+        { location: wiring.location },
+      );
+    }
   }
 
   /** The volumes the wirings mount (a TLS broker's CA certificate), once each. */

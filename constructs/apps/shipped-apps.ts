@@ -56,17 +56,37 @@ export class ShippedApps {
     const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
     const buildArgs: unknown = isObject(options) ? options.buildArgs : undefined;
     const merged = buildArgs === undefined || isObject(buildArgs) ? { NODE_IMAGE: DefaultImages.node, ...buildArgs } : buildArgs;
-    return ContainerImage.fromBuildWithFix(
+    const image = ContainerImage.fromBuildWithFix(
       typeof name === "string" ? path.join(ShippedApps.directory(), name) : name,
       isObject(options) ? ({ ...options, buildArgs: merged } as ShippedAppImageOptions) : options,
       `the package's apps are bundled when it is packed: reinstall cdktf-docker-messaging; in a clone of its repository run \`npm run bundle:apps\``,
     );
+    if (typeof name === "string" && name in SHIPPED_APP_ROLES) shippedImages.set(image, name);
+    return image;
   }
 
   /** The folder holding the shipped apps (`<package>/apps`). */
   public static directory(): string {
     return path.join(packageRoot(), "apps");
   }
+}
+
+/** What each shipped app does: the broker kind it speaks and the direction of its messages. */
+export const SHIPPED_APP_ROLES: Record<ShippedAppName, { readonly brokerKind: string; readonly direction: "publish" | "consume" }> = {
+  "rabbitmq-producer": { brokerKind: "rabbitmq", direction: "publish" },
+  "rabbitmq-consumer": { brokerKind: "rabbitmq", direction: "consume" },
+  "kafka-producer": { brokerKind: "kafka", direction: "publish" },
+  "kafka-consumer": { brokerKind: "kafka", direction: "consume" },
+};
+
+const shippedImages = new WeakMap<ContainerImage, ShippedAppName>();
+
+/**
+ * The shipped app an image runs, when it is one of ShippedApps' images.
+ * @internal
+ */
+export function shippedAppOf(image: unknown): ShippedAppName | undefined {
+  return image instanceof ContainerImage ? shippedImages.get(image) : undefined;
 }
 
 /**

@@ -235,6 +235,25 @@ export class RabbitMqTopology {
     return [...this.policies.values()];
   }
 
+  /**
+   * False, after reporting it, when `ref` is the handle of a queue or
+   * exchange of another broker: dead-letter targets and bindings live on one
+   * broker, and the name alone would silently mean this broker's entity.
+   */
+  private ownHandle(subject: string, what: "queue" | "exchange" | "dead-letter queue" | "dead-letter exchange", ref: unknown): boolean {
+    const owner = (ref as { broker?: { brokerName?: string } } | null)?.broker;
+    if (ref === null || typeof ref !== "object" || owner === undefined || owner === this.scope) return true;
+    const name = what.endsWith("queue") ? queueNameOf(ref as QueueReference) : exchangeNameOf(ref as ExchangeReference);
+    const here = (this.scope as { brokerName?: string }).brokerName ?? this.scope.node.id;
+    report(
+      this.scope,
+      `${subject}: the ${what} "${name}" is declared on broker ${owner.brokerName}, not on ${here}: a broker's queues, exchanges and bindings refer only to its own`,
+      name,
+      `declare it on ${here} too (${what.endsWith("queue") ? "addQueue" : "addExchange"}("${name}") on that broker), or declare this one on ${owner.brokerName}`,
+    );
+    return false;
+  }
+
   public hasQueue(name: string): boolean {
     return this.queues.has(name);
   }
@@ -276,7 +295,7 @@ export class RabbitMqTopology {
     const args: Record<string, RabbitMqArgument> = {};
     let deadLetterQueue: string | undefined;
     let deadLetterExchange: string | undefined;
-    if (options.deadLetterQueue !== undefined) {
+    if (options.deadLetterQueue !== undefined && this.ownHandle(subject, "dead-letter queue", options.deadLetterQueue)) {
       deadLetterQueue = queueNameOf(options.deadLetterQueue);
       if (options.deadLetterExchange !== undefined || options.deadLetterRoutingKey !== undefined) {
         report(
@@ -296,7 +315,7 @@ export class RabbitMqTopology {
       }
       args["x-dead-letter-exchange"] = "";
       args["x-dead-letter-routing-key"] = deadLetterQueue;
-    } else if (options.deadLetterExchange !== undefined) {
+    } else if (options.deadLetterExchange !== undefined && this.ownHandle(subject, "dead-letter exchange", options.deadLetterExchange)) {
       deadLetterExchange = exchangeNameOf(options.deadLetterExchange);
       if (deadLetterExchange === "") {
         if (options.deadLetterRoutingKey === undefined) {
@@ -392,6 +411,11 @@ export class RabbitMqTopology {
     const location = captureUserLocation();
     const queueName = queueNameOf(queue);
     const exchangeName = exchangeNameOf(exchange);
+    const own = [
+      this.ownHandle(`binding of queue "${queueName}"`, "queue", queue),
+      this.ownHandle(`binding of queue "${queueName}"`, "exchange", exchange),
+    ];
+    if (own.includes(false)) return;
     const options = optionsObject(this.scope, `binding of queue "${queueName}" options`, given);
     checkKnownKeys(this.scope, `binding of queue "${queueName}" options`, options, BINDING_OPTIONS);
     const routingKey = options.routingKey ?? "";
