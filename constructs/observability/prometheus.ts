@@ -28,6 +28,7 @@ import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { defaultAlertRules, renderAlertRules, type PrometheusAlertRule } from "./alert-rules";
 import { isMetricsSource, type ScrapeTarget } from "./metrics";
 import { conflictingJobs, PROMETHEUS_PORT, renderPrometheusConfig } from "./prometheus-config";
+import { alertTemplateProblem, promqlProblem } from "./promql-syntax";
 
 /** Props of a {@link Prometheus}. */
 export interface PrometheusProps {
@@ -423,6 +424,27 @@ function checkRules(scope: Construct, rules: unknown): PrometheusAlertRule[] {
         `${at}.expression must be a PromQL expression`,
         rule.expression,
         'pass e.g. "rabbitmq_detailed_queue_messages_ready > 1000"',
+      );
+      ok = false;
+    } else {
+      // Prometheus refuses the whole rules file at start on one syntax error: the deploy would wait for it in vain.
+      const problem = promqlProblem(rule.expression);
+      if (problem !== undefined) {
+        report(
+          scope,
+          `${at}.expression is not valid PromQL: ${problem}`,
+          rule.expression,
+          "correct the expression (Prometheus would not start with it)",
+        );
+        ok = false;
+      }
+    }
+    if (typeof rule.summary === "string" && alertTemplateProblem(rule.summary) !== undefined) {
+      report(
+        scope,
+        `${at}.summary is not a valid alert template: ${alertTemplateProblem(rule.summary)}`,
+        rule.summary,
+        'write e.g. "queue {{ $labels.queue }} has {{ $value }} messages" (Prometheus would not start with it)',
       );
       ok = false;
     }
