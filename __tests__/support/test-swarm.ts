@@ -2,11 +2,21 @@
  * The three engines of the test Swarm (toolchain/test-swarm.sh), through
  * their APIs on 127.0.0.1: engine 1 is the manager Terraform talks to.
  */
+import { readFileSync } from "fs";
+import * as path from "path";
 import { type CommandResult, run, waitFor } from "./commands";
 
 export const ENGINES = [1, 2, 3];
 /** Engine `engine`'s API. */
 export const api = (engine: number): string => `tcp://127.0.0.1:2375${engine}`;
+/** The manager's API, which Terraform talks to. */
+export const MANAGER = api(1);
+/** The registry every engine pulls from, as test-swarm.sh wrote it in its env file (`up` writes it). */
+export function testSwarmRegistry(): string {
+  const env = readFileSync(path.join(process.env.TOOLCHAIN_CACHE ?? "", "test-swarm.env"), "utf8");
+  return env.match(/SWARM_REGISTRY=(\S+)/)?.[1] ?? "127.0.0.1:23750";
+}
+
 /** `docker -H <engine> ...args`. */
 export const dockerAt = (engine: number, args: string[], okCodes = [0]): CommandResult =>
   run("docker", ["-H", api(engine), ...args], { okCodes, timeoutSeconds: 120 });

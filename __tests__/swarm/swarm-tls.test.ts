@@ -24,12 +24,11 @@ import {
 } from "../../constructs";
 import { makeTestCertificates } from "../support/certificates";
 import { type CommandResult, run, waitFor } from "../support/commands";
-import { removeStackVolumes } from "../support/test-swarm";
+import { MANAGER, removeStackVolumes, testSwarmRegistry } from "../support/test-swarm";
 
 jest.setTimeout(900_000);
 
 const STACK = "tls";
-const MANAGER = "tcp://127.0.0.1:23751";
 const RABBIT = `${STACK}-rabbitmq`;
 const KAFKA = `${STACK}-kafka`;
 const credentials = {
@@ -63,14 +62,12 @@ function received(service: string): number {
 }
 
 function buildStack(cdktfApp: App): TerraformStack {
-  const registry = (fs.readFileSync(path.join(process.env.TOOLCHAIN_CACHE ?? "", "test-swarm.env"), "utf8").match(/SWARM_REGISTRY=(\S+)/) ??
-    [])[1];
   const stack = new TerraformStack(cdktfApp, STACK);
   new DockerHost(stack, "docker", {
     host: MANAGER,
     swarm: {
       brokerNodes: { label: "cdktf-docker-messaging.swarm-node", values: ["1", "2", "3"] },
-      registry: registry ?? "127.0.0.1:23750",
+      registry: testSwarmRegistry(),
     },
   });
   const network = new Network(stack, "net", { name: STACK });

@@ -19,14 +19,13 @@ import { App, LocalBackend } from "cdktf";
 import { buildSwarmStack, type SwarmExampleAppImages } from "../../examples/swarm/main";
 import { ContainerImage, DefaultImages } from "../../constructs";
 import { type CommandResult, repoRoot, run, waitFor } from "../support/commands";
-import { api, dockerAt, ENGINES, removeStackVolumes } from "../support/test-swarm";
+import { dockerAt, ENGINES, MANAGER, removeStackVolumes, testSwarmRegistry } from "../support/test-swarm";
 
 jest.setTimeout(1_200_000);
 
 const STACK = "swarm";
 /** Tasks of each app (the example's default): a machine lost takes at most one of each. */
 const APP_REPLICAS = 2;
-const MANAGER = api(1);
 /**
  * The engine the fault stops, chosen at the fault: one that runs a producer
  * (so an app task must move), never engine 1 (Terraform's manager); a manager
@@ -205,14 +204,12 @@ afterAll(() => {
 
 /** Synthesizes the swarm example into the suite's folder, for the same state: the deploy, then a change. */
 function synthesize(appImages?: SwarmExampleAppImages): void {
-  const registry = (fs.readFileSync(path.join(process.env.TOOLCHAIN_CACHE ?? "", "test-swarm.env"), "utf8").match(/SWARM_REGISTRY=(\S+)/) ??
-    [])[1];
   const app = new App({ outdir: path.join(work, "out"), stackTraces: false });
   const stack = buildSwarmStack(app, STACK, {
     manager: MANAGER,
     swarm: {
       brokerNodes: { label: "cdktf-docker-messaging.swarm-node", values: ["1", "2", "3"] },
-      registry: registry ?? "127.0.0.1:23750",
+      registry: testSwarmRegistry(),
     },
     rate: 20,
     // MessagingBrokerNodeDown waits three scrapes: 15 s.

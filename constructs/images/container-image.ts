@@ -8,7 +8,7 @@ import { hashBuildContext } from "../private/build-context-hash";
 import { report } from "../errors/problems";
 import { showValue } from "../errors/messaging-error";
 import { checkKnownKeys } from "../private/validation";
-import { dockerfileFolders, missingDockerfileSources } from "./dockerfile-sources";
+import { dockerfileFolders, missingDockerfileSources, readDockerfile } from "./dockerfile-sources";
 import { checkImageReference, checkImageTag } from "./image-reference";
 import { sha256, textOf } from "../private/terraform-text";
 
@@ -324,7 +324,8 @@ class BuiltImage extends ContainerImage {
         "pass ContainerImage.fromBuild() a folder that holds a Dockerfile (or set options.dockerfile)",
       );
     }
-    for (const source of missingDockerfileSources(this.directory, dockerfile)) {
+    const dockerfileText = readDockerfile(this.directory, dockerfile);
+    for (const source of missingDockerfileSources(this.directory, dockerfileText)) {
       report(
         consumer,
         `the ${dockerfile} in the image build folder copies "${source}", which is not in that folder (the build would fail at deploy)`,
@@ -359,7 +360,7 @@ class BuiltImage extends ContainerImage {
         ...(this.options.buildArgs ? { buildArgs: this.options.buildArgs } : {}),
       },
     });
-    const imageFolders = dockerfileFolders(this.directory, dockerfile);
+    const imageFolders = dockerfileFolders(dockerfileText);
     if (swarm?.registry === undefined) return { imageId: image.imageId, imageName, imageFolders };
     // kreuzwerker/docker 4.6.0 builds with buildx on the engine $DOCKER_HOST
     // names, not on the provider's host (the Swarm manager), and then tries

@@ -1,6 +1,15 @@
 import * as fs from "fs";
 import * as path from "path";
 
+/** The Dockerfile's text, read once for the checks below; empty when it is missing (reported on its own). */
+export function readDockerfile(directory: string, dockerfile: string): string {
+  try {
+    return fs.readFileSync(path.join(directory, dockerfile), "utf8");
+  } catch {
+    return "";
+  }
+}
+
 /**
  * The local sources a Dockerfile's `COPY` and `ADD` instructions name that
  * are missing from the build folder. A build whose Dockerfile copies a file
@@ -12,13 +21,7 @@ import * as path from "path";
  * a git address or a `--from` stage is left to Docker, and so is a heredoc.
  * `.dockerignore` is not read, so a file it excludes still counts as present.
  */
-export function missingDockerfileSources(directory: string, dockerfile: string): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(directory, dockerfile), "utf8");
-  } catch {
-    return []; // the missing Dockerfile is reported on its own
-  }
+export function missingDockerfileSources(directory: string, text: string): string[] {
   const missing: string[] = [];
   for (const instruction of logicalLines(text)) {
     const match = /^(COPY|ADD)\s+(.*)$/i.exec(instruction);
@@ -45,13 +48,7 @@ export function missingDockerfileSources(directory: string, dockerfile: string):
  * one of them hides the image's own files (the app's code) at run time.
  * Only literal paths count; a destination with a variable is left out.
  */
-export function dockerfileFolders(directory: string, dockerfile: string): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(directory, dockerfile), "utf8");
-  } catch {
-    return [];
-  }
+export function dockerfileFolders(text: string): string[] {
   let workdir = "/";
   let folders = new Set<string>();
   for (const instruction of logicalLines(text)) {

@@ -439,10 +439,11 @@ function checkRules(scope: Construct, rules: unknown): PrometheusAlertRule[] {
         ok = false;
       }
     }
-    if (typeof rule.summary === "string" && alertTemplateProblem(rule.summary) !== undefined) {
+    const templateProblem = typeof rule.summary === "string" ? alertTemplateProblem(rule.summary) : undefined;
+    if (templateProblem !== undefined) {
       report(
         scope,
-        `${at}.summary is not a valid alert template: ${alertTemplateProblem(rule.summary)}`,
+        `${at}.summary is not a valid alert template: ${templateProblem}`,
         rule.summary,
         'write e.g. "queue {{ $labels.queue }} has {{ $value }} messages" (Prometheus would not start with it)',
       );

@@ -9,6 +9,7 @@ import { checkDockerName, checkKnownKeys, claimName, constructId } from "../priv
 import { checkCertificatePair, readCertificates, readPrivateKey } from "./pem-files";
 import {
   checkKeyOwner,
+  FILES_PROPS,
   TLS_APP_CA_DIR,
   TLS_BROKER_FILES,
   type ITlsCertificates,
@@ -16,17 +17,6 @@ import {
   type TlsBrokerFiles,
   type TlsCertificateFilesProps,
 } from "./tls-certificates";
-
-const FILES_PROPS: Record<keyof TlsCertificateFilesProps, true> = {
-  name: true,
-  keyOwnerUid: true,
-  keyOwnerGid: true,
-  removalPolicy: true,
-  jobImage: true,
-  caFile: true,
-  certFile: true,
-  keyFile: true,
-};
 
 /** Read by the broker process only. */
 const KEY_MODE = 0o400;

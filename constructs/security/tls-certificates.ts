@@ -208,7 +208,11 @@ const GENERATED_PROPS: Record<keyof TlsCertificatesProps, true> = {
   validityDays: true,
   caValidityDays: true,
 };
-const FILES_PROPS: Record<keyof TlsCertificateFilesProps, true> = { ...BASE_PROPS, caFile: true, certFile: true, keyFile: true };
+/**
+ * The props `fromFiles` knows, on one engine and on a Swarm.
+ * @internal
+ */
+export const FILES_PROPS: Record<keyof TlsCertificateFilesProps, true> = { ...BASE_PROPS, caFile: true, certFile: true, keyFile: true };
 
 /** One DNS name: labels of letters, digits and '-', or a leading `*.` wildcard. */
 const DNS_NAME = /^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
