@@ -5,7 +5,6 @@
  * terraform run in that folder the way a user runs a synthesized stack, and
  * the docker CLI.
  */
-import { spawn } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -116,17 +115,4 @@ export function removeLeftovers(): void {
 export function memoryMiB(): Record<string, number> {
   const used = memoryUsageMiB(CONTAINERS.filter((c) => !JOBS.includes(c)));
   return Object.fromEntries(Object.entries(used).map(([name, mib]) => [name, Math.round(mib)]));
-}
-
-/** Runs a command in the background, output collected; resolves with its exit code and output. */
-export function runInBackground(
-  command: string,
-  args: string[],
-  env: Record<string, string> = {},
-): { done: Promise<{ code: number; output: string }> } {
-  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: "1", CI: "true" } });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  return { done: new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, output }))) };
 }

@@ -25,7 +25,7 @@
  */
 import { randomBytes } from "crypto";
 import * as fs from "fs";
-import { waitFor, waitForAsync, withTimeout } from "../support/commands";
+import { waitFor, waitForAsync, withTimeout, runInBackground } from "../support/commands";
 import { alerts } from "../support/prometheus";
 import {
   confirming,
@@ -55,7 +55,6 @@ import {
   RABBIT_NODES,
   RABBIT_PRODUCER,
   removeLeftovers,
-  runInBackground,
   runningContainerNames,
   stackContainers,
   stackDir,

@@ -2,7 +2,7 @@
  * Running the real tools (cdktf, terraform, docker) from the Terraform-backed
  * suites: bounded in time, output captured, environment from toolchain/env.sh.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -80,4 +80,17 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs a command in the background, output collected; resolves with its exit code and output. */
+export function runInBackground(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { done: Promise<{ code: number; output: string }> } {
+  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: "1", CI: "true" } });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  return { done: new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, output }))) };
 }

@@ -16,10 +16,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, LocalBackend } from "cdktf";
-import { buildSwarmStack, type SwarmExampleAppImages } from "../../examples/swarm/main";
+import { buildSwarmStack, type SwarmExampleOptions } from "../../examples/swarm/main";
 import { ContainerImage, DefaultImages } from "../../constructs";
-import { type CommandResult, repoRoot, run, waitFor } from "../support/commands";
-import { dockerAt, ENGINES, MANAGER, removeStackVolumes, testSwarmRegistry } from "../support/test-swarm";
+import { type CommandResult, repoRoot, run, runInBackground, waitFor } from "../support/commands";
+import { api, dockerAt, ENGINES, MANAGER, removeStackVolumes, testSwarmRegistry } from "../support/test-swarm";
 
 jest.setTimeout(1_200_000);
 
@@ -202,8 +202,15 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** Synthesizes the swarm example into the suite's folder, for the same state: the deploy, then a change. */
-function synthesize(appImages?: SwarmExampleAppImages): void {
+/**
+ * What the steps have changed so far (a new producer image, broker memory):
+ * each synthesis keeps the earlier changes, as a user's next commit does.
+ */
+let changes: Pick<SwarmExampleOptions, "appImages" | "brokerMemoryMb"> = {};
+
+/** Synthesizes the swarm example into the suite's folder, for the same state: the deploy, then each step's change on top of the earlier ones. */
+function synthesize(change: Pick<SwarmExampleOptions, "appImages" | "brokerMemoryMb"> = {}): void {
+  changes = { ...changes, ...change };
   const app = new App({ outdir: path.join(work, "out"), stackTraces: false });
   const stack = buildSwarmStack(app, STACK, {
     manager: MANAGER,
@@ -214,7 +221,7 @@ function synthesize(appImages?: SwarmExampleAppImages): void {
     rate: 20,
     // MessagingBrokerNodeDown waits three scrapes: 15 s.
     scrapeIntervalSeconds: 5,
-    appImages,
+    ...changes,
   });
   new LocalBackend(stack, { path: path.join(work, `${STACK}.tfstate`) });
   app.synth();
@@ -387,6 +394,15 @@ test("the engine starts again: its broker nodes rejoin (all 3 RabbitMQ nodes run
   for (const { broker } of PAIRS) expect(new Set([1, 2, 3].flatMap((i) => nodesOf(`${broker}-${i}`))).size).toBe(3);
 });
 
+/** The longest time any task of `producer` waited for a confirm since `since` (its stats lines carry it). */
+function longestConfirmGapMs(producer: string, since: number): number {
+  const gaps = [...taskLogLines(producer).values()]
+    .flat()
+    .filter((line) => (line.event === "stats" || line.event === "shutdown") && Date.parse(line.ts) >= since)
+    .map((line) => Number(line.confirmGapMaxMs ?? 0));
+  return Math.max(0, ...gaps);
+}
+
 /** A new revision of a shipped app: its bundle and Dockerfile with one more label, built from a folder of the suite's own. */
 function revisedImage(app: string): ContainerImage {
   const from = path.join(repoRoot, "apps", app);
@@ -402,7 +418,7 @@ function revisedImage(app: string): ContainerImage {
 
 test("a producer's image changes: apply changes only it, and its tasks roll (one at a time, started first) while the producers keep confirming", async () => {
   requireApplied();
-  synthesize({ rabbitmqProducer: revisedImage("rabbitmq-producer"), kafkaProducer: revisedImage("kafka-producer") });
+  synthesize({ appImages: { rabbitmqProducer: revisedImage("rabbitmq-producer"), kafkaProducer: revisedImage("kafka-producer") } });
   terraform(["plan", "-input=false", "-no-color", "-out=revision.plan"], 300);
   const plan = JSON.parse(terraform(["show", "-json", "revision.plan"], 120).stdout);
   const changes: Array<{ type: string; name: string; actions: string[] }> = plan.resource_changes
@@ -432,12 +448,80 @@ test("a producer's image changes: apply changes only it, and its tasks roll (one
       () => (total(producer, "confirmed") > before[producer] + 40 ? true : undefined),
       2000,
     );
-    const gaps = [...taskLogLines(producer).values()]
-      .flat()
-      .filter((line) => (line.event === "stats" || line.event === "shutdown") && Date.parse(line.ts) >= rolledAt)
-      .map((line) => Number(line.confirmGapMaxMs ?? 0));
-    measured[`${producer}LongestConfirmGapAtRollMs`] = Math.max(0, ...gaps);
+    measured[`${producer}LongestConfirmGapAtRollMs`] = longestConfirmGapMs(producer, rolledAt);
   }
+});
+
+test("broker memory changes: cdktf-messaging-roll updates one node service at a time, each only once its cluster can lose it, while the producers keep confirming", async () => {
+  requireApplied();
+  const memory = { rabbitmq: 576, kafka: 832 };
+  synthesize({ brokerMemoryMb: memory });
+  const before = Object.fromEntries(PAIRS.map(({ producer }) => [producer, total(producer, "confirmed")]));
+  const rolledAt = Date.now();
+  const roll = runInBackground(
+    process.execPath,
+    [
+      "-r",
+      "./toolchain/ts-register.cjs",
+      "constructs/cli/rolling-replace.ts",
+      "--stack-dir",
+      stackDir,
+      ...ENGINES.flatMap((e) => ["--engine", api(e)]),
+    ],
+    credentials,
+  );
+  // While it rolls: the fewest node tasks each broker had running at once.
+  const fewestRunning = Object.fromEntries(PAIRS.map(({ broker }) => [broker, 3]));
+  let rolling = true;
+  const sampling = (async () => {
+    while (rolling) {
+      for (const { broker } of PAIRS) {
+        const running = [1, 2, 3].filter((i) => nodesOf(`${broker}-${i}`).length > 0).length;
+        fewestRunning[broker] = Math.min(fewestRunning[broker], running);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  })();
+  const result = await roll.done;
+  rolling = false;
+  await sampling;
+  measured.brokerRollSeconds = Math.round((Date.now() - rolledAt) / 1000);
+  const steps = result.output.split("\n").filter((l) => l.includes(" roll: "));
+  console.log(`roll (${measured.brokerRollSeconds} s, exit ${result.code}):\n${steps.join("\n")}`);
+  if (result.code !== 0) throw new Error(`the roll failed (exit ${result.code}):\n${result.output.slice(-6000)}`);
+
+  // Every node in turn: safe to lose, updated, caught up; the next one only after that.
+  const order = steps.map((l) => l.replace(/^.* roll: /, "")).filter((l) => / \(.*\)$/.test(l) || /: replacing /.test(l));
+  const expected = PAIRS.map(({ broker }) => broker)
+    .sort()
+    .flatMap((broker) => [1, 2, 3].map((i) => `${broker}-${i}`))
+    .flatMap((node) => [`${node}: the cluster can lose it`, `${node}: replacing`, `${node}: replaced and running`, `${node}: caught up`]);
+  expect(order.map((l) => expected.find((e) => l.startsWith(e)) ?? l)).toEqual(expected);
+  // Never two nodes of a cluster down at once (a sample may miss the one that is).
+  for (const { broker } of PAIRS) expect(fewestRunning[broker]).toBeGreaterThanOrEqual(2);
+  measured.brokerRollFewestRunning = Math.min(...Object.values(fewestRunning));
+
+  for (const { broker } of PAIRS) {
+    const mib = broker.endsWith("rabbitmq") ? memory.rabbitmq : memory.kafka;
+    for (const i of [1, 2, 3]) {
+      const spec = JSON.parse(dockerAt(1, ["service", "inspect", `${broker}-${i}`]).stdout)[0];
+      expect(spec.Spec.TaskTemplate.Resources.Limits.MemoryBytes).toBe(mib * 1024 * 1024);
+      expect(spec.UpdateStatus?.State ?? "completed").toBe("completed");
+    }
+  }
+  await waitFor("3 running RabbitMQ nodes after the roll", 120, () => (rabbitRunningNodes() === 3 ? true : undefined), 5000);
+  await waitFor("every Kafka partition in sync after the roll", 120, () => (kafkaInSync() ? true : undefined), 5000);
+  for (const { producer } of PAIRS) {
+    await waitFor(
+      `${producer} to confirm after the broker roll`,
+      120,
+      () => (total(producer, "confirmed") > before[producer] + 40 ? true : undefined),
+      2000,
+    );
+    measured[`${producer}LongestConfirmGapAtBrokerRollMs`] = longestConfirmGapMs(producer, rolledAt);
+  }
+  // The roll applied the whole change: nothing is left to plan.
+  expect(terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], 300).stdout).toMatch(/No changes/);
 });
 
 test("producers stopped: every message they confirmed reached a consumer (0 lost)", async () => {

@@ -7,7 +7,7 @@ import { ContainerImage, type BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
 import { declareContainer, produce, type FileUpload, type Late, type PublishedPort } from "../private/container-spec";
-import { declareService } from "../private/service-spec";
+import { declareService, withSecretEnvExported } from "../private/service-spec";
 import { swarmOf, type ResolvedSwarm } from "../provider/swarm-target";
 import { Labels } from "../private/labels";
 import { escapeTemplate, sha256, terraformIdentifier } from "../private/terraform-text";
@@ -89,7 +89,9 @@ export interface BrokerBaseProps {
    * The secret every credential the broker generates is derived from: each
    * wired app's own password (`sha256(<key>/<broker>/<app>)`, computed by
    * Terraform at plan time, so it never appears in the synthesized JSON and
-   * never drifts) and, for Kafka, the brokers' own inter-broker password.
+   * never drifts) and, for a single-node Kafka, its inter-broker password
+   * (a Kafka cluster's derives from `<name>_cluster_secret`, so a new key
+   * restarts no node).
    * A Token (a TerraformVariable's value or another resource's attribute),
    * never a literal.
    * @default - a sensitive TerraformVariable `<name>_credentials_key` with no
@@ -542,7 +544,10 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
         ...this.baseProps.labels,
         [Labels.broker]: this.brokerName,
         [Labels.node]: String(node.index),
-        ...(this.nodes.length > 1 && spec.rollingCheck ? { [Labels.rollingCheck]: spec.rollingCheck } : {}),
+        // On a Swarm the check runs (docker exec) in a task whose secrets are files: it exports them first.
+        ...(this.nodes.length > 1 && spec.rollingCheck
+          ? { [Labels.rollingCheck]: swarm ? withSecretEnvExported(spec.rollingCheck) : spec.rollingCheck }
+          : {}),
         ...(tls?.labels ?? {}),
       },
     };

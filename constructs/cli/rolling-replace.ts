@@ -27,8 +27,18 @@
  * It works on a synthesized stack (run `cdktf synth` first) and on the state
  * cdktf deploys with; give it the same TF_VAR_* variables as `cdktf deploy`.
  *
+ * On a Swarm each broker node is a service of one task, and a change updates
+ * the service in place (Swarm stops the old task and starts the new one):
+ * the same order holds, with "the plan updates or replaces the node's
+ * service" for "replaces its container". The rolling check runs in the
+ * node's task, on the engine of the Swarm node that holds it: name each
+ * Swarm node's engine with --engine (what `docker -H` takes: tcp://,
+ * ssh://user@host); the manager's (the stack's DockerHost `host`, or
+ * --manager) finds the tasks.
+ *
  *   cdktf-messaging-roll [--stack NAME | --stack-dir DIR] [--broker NAME]...
  *                        [--replace] [--nodes-only] [--timeout-seconds N]
+ *                        [--manager API] [--engine API]...
  */
 import { spawnSync, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
@@ -36,14 +46,19 @@ import * as os from "os";
 import * as path from "path";
 import { Labels } from "../private/labels";
 
-const USAGE = `usage: cdktf-messaging-roll [--stack NAME | --stack-dir DIR] [--broker NAME]... [--replace] [--nodes-only] [--timeout-seconds N]
+const USAGE = `usage: cdktf-messaging-roll [--stack NAME | --stack-dir DIR] [--broker NAME]... [--replace] [--nodes-only] [--timeout-seconds N] [--manager API] [--engine API]...
 
   --stack NAME        the stack in cdktf.out/stacks/NAME (default: the only stack there)
   --stack-dir DIR     a synthesized stack folder (holds cdk.tf.json)
   --broker NAME       roll only this broker (its name; repeatable; default: every clustered broker)
   --replace           replace every node of the brokers, changed or not (e.g. to restart them one by one)
   --nodes-only        stop after the nodes; do not apply the rest of the plan
-  --timeout-seconds N how long to wait for a cluster to be ready to lose a node, and for a new node to catch up (default 600)`;
+  --timeout-seconds N how long to wait for a cluster to be ready to lose a node, and for a new node to catch up (default 600)
+
+On a Swarm (broker nodes are services):
+  --manager API       a manager's Docker API, to find the node's task (default: the stack's DockerHost host, else $DOCKER_HOST)
+  --engine API        the Docker API of a Swarm node that holds broker nodes, to run the rolling check in its task
+                      (repeatable; e.g. tcp://10.0.0.2:2376 or ssh://admin@node2; the manager's is always tried)`;
 
 export interface RollOptions {
   readonly stackDir: string;
@@ -51,15 +66,22 @@ export interface RollOptions {
   readonly replace: boolean;
   readonly nodesOnly: boolean;
   readonly timeoutSeconds: number;
+  /** A Swarm manager's API (--manager), when given. */
+  readonly manager?: string;
+  /** APIs of the Swarm nodes' engines (--engine). */
+  readonly engines: string[];
 }
 
-/** One node container of a clustered broker, as the synthesized stack declares it. */
+/** One node of a clustered broker, as the synthesized stack declares it: a container, or on a Swarm a service of one task. */
 export interface BrokerNodeResource {
   readonly broker: string;
   readonly index: number;
-  /** Terraform address, `docker_container.<id>`. */
+  /** Terraform address, `docker_container.<id>` or `docker_service.<id>`. */
   readonly address: string;
-  readonly containerName: string;
+  /** The container's name, or on a Swarm the service's. */
+  readonly name: string;
+  /** True when the node is a Swarm service. */
+  readonly onSwarm: boolean;
   /** Shell command run in the node: exit 0 when the cluster can lose it now. */
   readonly rollingCheck: string;
 }
@@ -74,6 +96,8 @@ export function parseArgs(argv: string[], cwd = process.cwd()): RollOptions {
   let replace = false;
   let nodesOnly = false;
   let timeoutSeconds = 600;
+  let manager: string | undefined;
+  const engines: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -104,12 +128,26 @@ export function parseArgs(argv: string[], cwd = process.cwd()): RollOptions {
           throw new RollUsageError(`--timeout-seconds: '${raw}' is not a whole number of seconds >= 1`);
         break;
       }
+      case "--manager":
+        manager = value();
+        break;
+      case "--engine":
+        engines.push(value());
+        break;
       default:
         throw new RollUsageError(`unknown argument '${arg}' (see --help)`);
     }
   }
   if (stack && stackDir) throw new RollUsageError("give --stack or --stack-dir, not both");
-  return { stackDir: path.resolve(cwd, stackDir ?? resolveStackDir(cwd, stack)), brokers, replace, nodesOnly, timeoutSeconds };
+  return {
+    stackDir: path.resolve(cwd, stackDir ?? resolveStackDir(cwd, stack)),
+    brokers,
+    replace,
+    nodesOnly,
+    timeoutSeconds,
+    ...(manager !== undefined ? { manager } : {}),
+    engines,
+  };
 }
 
 function resolveStackDir(cwd: string, stack: string | undefined): string {
@@ -121,33 +159,42 @@ function resolveStackDir(cwd: string, stack: string | undefined): string {
   throw new RollUsageError(`${stacks} holds ${found.length} stacks (${found.join(", ")}): choose one with --stack`);
 }
 
-/** The node containers of every clustered broker in a synthesized stack, in broker then node order. */
+/** The nodes of every clustered broker in a synthesized stack (containers, or services on a Swarm), in broker then node order. */
 export function brokerNodes(stackJson: any): BrokerNodeResource[] {
-  const containers: Record<string, any> = stackJson?.resource?.docker_container ?? {};
   const nodes: BrokerNodeResource[] = [];
-  for (const [id, container] of Object.entries(containers)) {
-    const labels = Object.fromEntries(((container.labels ?? []) as { label: string; value: string }[]).map((l) => [l.label, l.value]));
-    const check = labels[Labels.rollingCheck];
-    if (!check || !labels[Labels.broker]) continue; // a single node or not a broker: nothing to roll
-    nodes.push({
-      broker: labels[Labels.broker],
-      index: Number(labels[Labels.node]),
-      address: `docker_container.${id}`,
-      containerName: String(container.name),
-      // Labels are rendered as Terraform strings: `$${` stands for `${`.
-      rollingCheck: check.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"),
-    });
+  for (const type of ["docker_container", "docker_service"]) {
+    const resources: Record<string, any> = stackJson?.resource?.[type] ?? {};
+    for (const [id, resource] of Object.entries(resources)) {
+      const labels = Object.fromEntries(((resource.labels ?? []) as { label: string; value: string }[]).map((l) => [l.label, l.value]));
+      const check = labels[Labels.rollingCheck];
+      if (!check || !labels[Labels.broker]) continue; // a single node or not a broker: nothing to roll
+      nodes.push({
+        broker: labels[Labels.broker],
+        index: Number(labels[Labels.node]),
+        address: `${type}.${id}`,
+        name: String(resource.name),
+        onSwarm: type === "docker_service",
+        // Labels are rendered as Terraform strings: `$${` stands for `${`.
+        rollingCheck: check.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"),
+      });
+    }
   }
   return nodes.sort((a, b) => a.broker.localeCompare(b.broker) || a.index - b.index);
 }
 
-/** Addresses a saved plan deletes (replacements included). */
-export function replacedAddresses(planJson: any): Set<string> {
-  const replaced = new Set<string>();
+/**
+ * Addresses whose change a saved plan would apply by stopping the workload:
+ * every deletion (replacements included) and, on a Swarm, every update of
+ * a service (Swarm replaces its task: a broker node's service is stop-first).
+ */
+export function restartedAddresses(planJson: any): Set<string> {
+  const restarted = new Set<string>();
   for (const change of planJson?.resource_changes ?? []) {
-    if ((change.change?.actions ?? []).includes("delete")) replaced.add(change.address);
+    const actions: string[] = change.change?.actions ?? [];
+    const type = change.type ?? String(change.address).split(".")[0];
+    if (actions.includes("delete") || (type === "docker_service" && actions.includes("update"))) restarted.add(change.address);
   }
-  return replaced;
+  return restarted;
 }
 
 // ---------------------------------------------------------------- running it
@@ -174,7 +221,7 @@ function terraform(stackDir: string, [command, ...rest]: string[]): void {
 
 /**
  * Plans into a file (in a private folder: a saved plan holds the sensitive
- * variables' values), returns the addresses the plan would delete, and hands
+ * variables' values), returns the addresses the plan would restart, and hands
  * the file to `use` before the folder is removed.
  */
 function withPlan<T>(stackDir: string, use: (replaced: Set<string>, file: string) => T): T {
@@ -192,23 +239,110 @@ function plan(stackDir: string, file: string): [Set<string>, string] {
     throw new Error(`terraform plan failed (exit ${planned.status}):\n${planned.stdout.slice(-4000)}${planned.stderr.slice(-4000)}`);
   const shown = run(terraformBinary(), ["show", "-json", file], stackDir);
   if (shown.status !== 0) throw new Error(`terraform show failed (exit ${shown.status}): ${shown.stderr.slice(-2000)}`);
-  return [replacedAddresses(JSON.parse(shown.stdout)), file];
+  return [restartedAddresses(JSON.parse(shown.stdout)), file];
 }
 
-function checkPasses(node: BrokerNodeResource): boolean {
-  return run("docker", ["exec", node.containerName, "sh", "-c", node.rollingCheck], process.cwd()).status === 0;
+/** Where the rolling checks run: the local engine for containers; for Swarm services, the engine that holds the node's task. */
+interface CheckRunner {
+  passes(node: BrokerNodeResource): boolean;
 }
 
-async function waitUntilSafe(node: BrokerNodeResource, what: string, timeoutSeconds: number): Promise<void> {
+const localEngine: CheckRunner = {
+  passes: (node) => run("docker", ["exec", node.name, "sh", "-c", node.rollingCheck], process.cwd()).status === 0,
+};
+
+/**
+ * Runs a rolling check in a Swarm service's running task: the manager says
+ * which Swarm node holds it, and the engine of that node (one of
+ * `engines`, matched by the name `docker info` gives) runs `docker exec`.
+ * A Swarm has no exec of its own: a manager's API reaches only its own
+ * containers.
+ */
+export class SwarmTasks implements CheckRunner {
+  private readonly engineOfNode = new Map<string, string>();
+
+  constructor(
+    private readonly manager: string,
+    private readonly engines: string[],
+  ) {}
+
+  passes(node: BrokerNodeResource): boolean {
+    const located = this.locate(node.name);
+    if (located === undefined) return false; // no running task yet: not safe, not caught up
+    const { engine, container } = located;
+    return run("docker", ["-H", engine, "exec", container, "sh", "-c", node.rollingCheck], process.cwd()).status === 0;
+  }
+
+  /** The engine and container of `service`'s running task, or undefined while it has none. */
+  private locate(service: string): { engine: string; container: string } | undefined {
+    const tasks = this.docker(this.manager, [
+      "service",
+      "ps",
+      service,
+      "--filter",
+      "desired-state=running",
+      "--format",
+      "{{.Node}} {{.CurrentState}}",
+    ]);
+    const swarmNode = tasks
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/))
+      .find((f) => f[1] === "Running")?.[0];
+    if (swarmNode === undefined) return undefined;
+    const engine = this.engineOf(swarmNode);
+    const container = this.docker(engine, [
+      "ps",
+      "-q",
+      "--filter",
+      `label=com.docker.swarm.service.name=${service}`,
+      "--filter",
+      "status=running",
+    ])
+      .split("\n")[0]
+      ?.trim();
+    return container ? { engine, container } : undefined;
+  }
+
+  private engineOf(swarmNode: string): string {
+    if (!this.engineOfNode.has(swarmNode)) {
+      for (const engine of [this.manager, ...this.engines]) {
+        const name = run("docker", ["-H", engine, "info", "--format", "{{.Name}}"], process.cwd());
+        if (name.status === 0) this.engineOfNode.set(name.stdout.trim(), engine);
+      }
+    }
+    const engine = this.engineOfNode.get(swarmNode);
+    if (engine === undefined) {
+      throw new RollUsageError(
+        `a broker node's task runs on Swarm node ${swarmNode}, and no engine given reaches it (engines named: ${[...this.engineOfNode.keys()].join(", ") || "none"}): ` +
+          `add --engine <its Docker API>, e.g. --engine ssh://admin@${swarmNode}`,
+      );
+    }
+    return engine;
+  }
+
+  private docker(engine: string, args: string[]): string {
+    const result = run("docker", ["-H", engine, ...args], process.cwd());
+    return result.status === 0 ? result.stdout : "";
+  }
+}
+
+/** The stack's provider `host`, when it is a literal (the manager Terraform talks to). */
+export function providerHost(stackJson: any): string | undefined {
+  const providers = stackJson?.provider?.docker;
+  const host = (Array.isArray(providers) ? providers[0] : providers)?.host;
+  return typeof host === "string" && !host.includes("${") ? host : undefined;
+}
+
+async function waitUntilSafe(checks: CheckRunner, node: BrokerNodeResource, what: string, timeoutSeconds: number): Promise<void> {
   const started = Date.now();
   for (;;) {
-    if (checkPasses(node)) {
-      log(`${node.containerName}: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    if (checks.passes(node)) {
+      log(`${node.name}: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       return;
     }
     if (Date.now() - started > timeoutSeconds * 1000) {
       throw new Error(
-        `${node.containerName}: not ${what} after ${timeoutSeconds} s (its rolling check keeps failing: ${node.rollingCheck}); ` +
+        `${node.name}: not ${what} after ${timeoutSeconds} s (its rolling check keeps failing: ${node.rollingCheck}); ` +
           "nothing else was taken down. Look at the cluster, then run the command again",
       );
     }
@@ -216,10 +350,22 @@ async function waitUntilSafe(node: BrokerNodeResource, what: string, timeoutSeco
   }
 }
 
+/** The Swarm's check runner: the manager from --manager, the stack's provider host or $DOCKER_HOST. */
+function swarmChecks(options: RollOptions, stackJson: any): SwarmTasks {
+  const manager = options.manager ?? providerHost(stackJson) ?? process.env.DOCKER_HOST;
+  if (!manager) {
+    throw new RollUsageError(
+      "the broker nodes are Swarm services and the stack's DockerHost host is not a literal: give --manager <a manager's Docker API> (or set DOCKER_HOST)",
+    );
+  }
+  return new SwarmTasks(manager, options.engines);
+}
+
 export async function roll(options: RollOptions): Promise<void> {
   const stackFile = path.join(options.stackDir, "cdk.tf.json");
   if (!fs.existsSync(stackFile)) throw new RollUsageError(`${stackFile} does not exist: run \`cdktf synth\` first, or give --stack-dir`);
-  const all = brokerNodes(JSON.parse(fs.readFileSync(stackFile, "utf8")));
+  const stackJson = JSON.parse(fs.readFileSync(stackFile, "utf8"));
+  const all = brokerNodes(stackJson);
   const known = [...new Set(all.map((n) => n.broker))];
   for (const broker of options.brokers) {
     if (!known.includes(broker)) {
@@ -229,14 +375,15 @@ export async function roll(options: RollOptions): Promise<void> {
     }
   }
   const chosen = all.filter((n) => options.brokers.length === 0 || options.brokers.includes(n.broker));
+  const checks = chosen.some((n) => n.onSwarm) ? swarmChecks(options, stackJson) : localEngine;
   if (!fs.existsSync(path.join(options.stackDir, ".terraform"))) terraform(options.stackDir, ["init"]);
 
   const replaced = options.replace ? new Set(chosen.map((n) => n.address)) : withPlan(options.stackDir, (planned) => planned);
   const toRoll = chosen.filter((n) => replaced.has(n.address));
-  log(toRoll.length === 0 ? "no broker node to replace" : `replacing ${toRoll.map((n) => n.containerName).join(", ")}, one at a time`);
+  log(toRoll.length === 0 ? "no broker node to replace" : `replacing ${toRoll.map((n) => n.name).join(", ")}, one at a time`);
   for (const node of toRoll) {
-    await waitUntilSafe(node, "the cluster can lose it", options.timeoutSeconds);
-    log(`${node.containerName}: replacing (${node.address})`);
+    await waitUntilSafe(checks, node, "the cluster can lose it", options.timeoutSeconds);
+    log(`${node.name}: replacing (${node.address})`);
     const started = Date.now();
     terraform(options.stackDir, [
       "apply",
@@ -244,8 +391,8 @@ export async function roll(options: RollOptions): Promise<void> {
       `-target=${node.address}`,
       ...(options.replace ? [`-replace=${node.address}`] : []),
     ]);
-    log(`${node.containerName}: replaced and healthy (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    await waitUntilSafe(node, "caught up: the cluster is whole again", options.timeoutSeconds);
+    log(`${node.name}: replaced and running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    await waitUntilSafe(checks, node, "caught up: the cluster is whole again", options.timeoutSeconds);
   }
   if (options.nodesOnly) return;
 
@@ -254,7 +401,7 @@ export async function roll(options: RollOptions): Promise<void> {
     const stillReplaced = all.filter((n) => restReplaced.has(n.address));
     if (stillReplaced.length > 0) {
       throw new Error(
-        `the rest of the plan still replaces broker nodes (${stillReplaced.map((n) => n.containerName).join(", ")}): ` +
+        `the rest of the plan still replaces broker nodes (${stillReplaced.map((n) => n.name).join(", ")}): ` +
           "roll them first (leave out --broker, or name their broker)",
       );
     }

@@ -276,8 +276,19 @@ export function escapeServiceTemplate(value: string): string {
  * successor, and receives the stop signal itself).
  */
 function exportSecretsThenExec(command: string[]): string[] {
-  const script = `for f in ${SECRET_ENV_DIR}/cdktf-env-*; do [ -f "$f" ] || continue; n="\${f#${SECRET_ENV_DIR}/cdktf-env-}"; export "$n=$(cat "$f")"; done; exec "$@"`;
-  return ["/bin/sh", "-c", escapeTemplate(script), "sh", ...command];
+  return ["/bin/sh", "-c", escapeTemplate(`${EXPORT_SECRET_ENV}; exec "$@"`), "sh", ...command];
+}
+
+/** Shell that exports each secret environment file of the task under its name (what the start wrapper does). */
+const EXPORT_SECRET_ENV = `for f in ${SECRET_ENV_DIR}/cdktf-env-*; do [ -f "$f" ] || continue; n="\${f#${SECRET_ENV_DIR}/cdktf-env-}"; export "$n=$(cat "$f")"; done`;
+
+/**
+ * The shell command `command` run with the task's secret environment
+ * exported as its server has it: a `docker exec` in a task starts from the
+ * service's plain environment, and on a Swarm the secrets are files (exported mode).
+ */
+export function withSecretEnvExported(command: string): string {
+  return `${EXPORT_SECRET_ENV}; ${command}`;
 }
 
 /**

@@ -58,6 +58,20 @@ export interface SwarmExampleOptions {
    * @default - the package's apps (ShippedApps)
    */
   readonly appImages?: SwarmExampleAppImages;
+  /**
+   * Memory of each broker node, in MiB. A change updates every node's
+   * service: roll it with `cdktf-messaging-roll`, one node at a time.
+   * @default - RabbitMQ's default (512); 768 for Kafka
+   */
+  readonly brokerMemoryMb?: SwarmExampleBrokerMemory;
+}
+
+/** Memory of each node of the example's two brokers, in MiB. */
+export interface SwarmExampleBrokerMemory {
+  /** @default 512 */
+  readonly rabbitmq?: number;
+  /** @default 768 */
+  readonly kafka?: number;
 }
 
 /** The images of the example's four apps. */
@@ -97,7 +111,8 @@ export function buildSwarmStack(scope: Construct, id = SWARM_STACK_NAME, options
   const app = (name: string, image: ContainerImage, environment: Record<string, string>) =>
     new AppContainer(stack, name, { image, environment, memoryMb: 128, healthCheck: healthy, replicas: options.appReplicas ?? 2 });
 
-  const rabbit = new RabbitMqBroker(stack, "rabbitmq", { network, name: `${id}-rabbitmq`, nodes: 3 });
+  const memory = options.brokerMemoryMb ?? {};
+  const rabbit = new RabbitMqBroker(stack, "rabbitmq", { network, name: `${id}-rabbitmq`, nodes: 3, memoryMb: memory.rabbitmq });
   const jobs = rabbit.addQueue(`${id}.jobs`); // quorum: a replica on every node
   const images = options.appImages ?? {};
   jobs.grantPublish(
@@ -105,7 +120,7 @@ export function buildSwarmStack(scope: Construct, id = SWARM_STACK_NAME, options
   );
   jobs.grantConsume(app(`${id}-rabbitmq-consumer`, images.rabbitmqConsumer ?? ShippedApps.rabbitmqConsumer(), {}));
 
-  const kafka = new KafkaBroker(stack, "kafka", { network, name: `${id}-kafka`, nodes: 3, memoryMb: 768 });
+  const kafka = new KafkaBroker(stack, "kafka", { network, name: `${id}-kafka`, nodes: 3, memoryMb: memory.kafka ?? 768 });
   const events = kafka.addTopic(`${id}.events`, { partitions: 3 });
   events.grantProduce(app(`${id}-kafka-producer`, images.kafkaProducer ?? ShippedApps.kafkaProducer(), { [AppEnv.PRODUCER_RATE]: rate }));
   events.grantConsume(app(`${id}-kafka-consumer`, images.kafkaConsumer ?? ShippedApps.kafkaConsumer(), {}), {
