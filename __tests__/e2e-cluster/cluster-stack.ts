@@ -43,6 +43,7 @@ export const credentials = {
   TF_VAR_cluster_rabbitmq_credentials_key: randomBytes(24).toString("base64url"),
   TF_VAR_cluster_kafka_admin_password: randomBytes(18).toString("base64url"),
   TF_VAR_cluster_kafka_credentials_key: randomBytes(24).toString("base64url"),
+  TF_VAR_cluster_kafka_cluster_secret: randomBytes(24).toString("base64url"),
 };
 
 // Outside the work tree (nothing to ignore or to commit by mistake), one

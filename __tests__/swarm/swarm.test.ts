@@ -36,12 +36,14 @@ const PAIRS = [
   { broker: `${STACK}-rabbitmq`, producer: `${STACK}-rabbitmq-producer`, consumer: `${STACK}-rabbitmq-consumer` },
   { broker: `${STACK}-kafka`, producer: `${STACK}-kafka-producer`, consumer: `${STACK}-kafka-consumer` },
 ];
-const credentials = {
+/** The stack's secrets (a step rotates the credentials keys). */
+const credentials: Record<string, string> = {
   TF_VAR_swarm_rabbitmq_admin_password: randomBytes(18).toString("base64url"),
   TF_VAR_swarm_rabbitmq_erlang_cookie: randomBytes(24).toString("base64url"),
   TF_VAR_swarm_rabbitmq_credentials_key: randomBytes(24).toString("base64url"),
   TF_VAR_swarm_kafka_admin_password: randomBytes(18).toString("base64url"),
   TF_VAR_swarm_kafka_credentials_key: randomBytes(24).toString("base64url"),
+  TF_VAR_swarm_kafka_cluster_secret: randomBytes(24).toString("base64url"),
 };
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-docker-messaging-swarm-"));
 const stackDir = path.join(work, "out", "stacks", STACK);
@@ -521,6 +523,52 @@ test("broker memory changes: cdktf-messaging-roll updates one node service at a 
     measured[`${producer}LongestConfirmGapAtBrokerRollMs`] = longestConfirmGapMs(producer, rolledAt);
   }
   // The roll applied the whole change: nothing is left to plan.
+  expect(terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], 300).stdout).toMatch(/No changes/);
+});
+
+test("the credentials keys change: the apps' passwords rotate (new secrets, the apps roll, the old secrets go), no broker node restarts, and the producers keep confirming", async () => {
+  requireApplied();
+  const appServices = PAIRS.flatMap(({ producer, consumer }) => [producer, consumer]);
+  const secretsOf = (service: string) =>
+    dockerAt(1, ["secret", "ls", "--format", "{{.Name}}"])
+      .stdout.split("\n")
+      .filter((n) => n.startsWith(`${service}-`))
+      .sort();
+  const secretsBefore = Object.fromEntries(appServices.map((a) => [a, secretsOf(a)]));
+  credentials.TF_VAR_swarm_rabbitmq_credentials_key = randomBytes(24).toString("base64url");
+  credentials.TF_VAR_swarm_kafka_credentials_key = randomBytes(24).toString("base64url");
+  terraform(["plan", "-input=false", "-no-color", "-out=rotate.plan"], 300);
+  const plan = JSON.parse(terraform(["show", "-json", "rotate.plan"], 120).stdout);
+  const changed = (type: string) =>
+    plan.resource_changes
+      .filter((c: any) => c.type === type && !c.change.actions.every((a: string) => a === "no-op" || a === "read"))
+      .map((c: any) => c.change.after?.name ?? c.change.before?.name)
+      .sort();
+  // The apps take their new passwords (in place), the set-up jobs set them; no broker node, nor Prometheus, moves.
+  expect(changed("docker_service")).toEqual([...appServices].sort());
+  expect(changed("docker_container")).toEqual(PAIRS.map(({ broker }) => `${broker}-setup`).sort());
+  const before = Object.fromEntries(PAIRS.map(({ producer }) => [producer, total(producer, "confirmed")]));
+  const rotatedAt = Date.now();
+  measured.keyRotationApplySeconds = Math.round(terraform(["apply", "-auto-approve", "-input=false", "rotate.plan"]).seconds);
+  for (const service of appServices) {
+    const spec = JSON.parse(dockerAt(1, ["service", "inspect", service]).stdout)[0];
+    expect(spec.UpdateStatus?.State ?? "completed").toBe("completed");
+    expect(nodesOf(service)).toHaveLength(APP_REPLICAS);
+    const after = secretsOf(service);
+    // As many secrets as before, none of them the old ones.
+    expect(after).toHaveLength(secretsBefore[service].length);
+    expect(after.filter((n) => secretsBefore[service].includes(n))).toEqual([]);
+  }
+  for (const { producer, consumer } of PAIRS) {
+    const received = total(consumer, "received");
+    await waitFor(
+      `${producer} to confirm and ${consumer} to receive with the new passwords`,
+      120,
+      () => (total(producer, "confirmed") > before[producer] + 40 && total(consumer, "received") > received + 40 ? true : undefined),
+      2000,
+    );
+    measured[`${producer}LongestConfirmGapAtKeyRotationMs`] = longestConfirmGapMs(producer, rotatedAt);
+  }
   expect(terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], 300).stdout).toMatch(/No changes/);
 });
 

@@ -31,7 +31,8 @@ export const CLUSTER_STACK_NAME = "cluster";
  * at deploy. A Prometheus scrapes every node and app (UI on
  * 127.0.0.1:39090). Deploy asks for TF_VAR_cluster_rabbitmq_admin_password,
  * TF_VAR_cluster_rabbitmq_erlang_cookie, TF_VAR_cluster_rabbitmq_credentials_key,
- * TF_VAR_cluster_kafka_admin_password and TF_VAR_cluster_kafka_credentials_key.
+ * TF_VAR_cluster_kafka_admin_password, TF_VAR_cluster_kafka_credentials_key and
+ * TF_VAR_cluster_kafka_cluster_secret.
  */
 export function buildClusterStack(scope: Construct, id = CLUSTER_STACK_NAME): TerraformStack {
   const stack = new TerraformStack(scope, id);

@@ -93,8 +93,8 @@ export interface SwarmExampleAppImages {
  * consumer on each, as services of two tasks; a Prometheus with the default
  * alerts. Deploy asks for
  * TF_VAR_swarm_rabbitmq_admin_password, TF_VAR_swarm_rabbitmq_erlang_cookie,
- * TF_VAR_swarm_rabbitmq_credentials_key, TF_VAR_swarm_kafka_admin_password
- * and TF_VAR_swarm_kafka_credentials_key.
+ * TF_VAR_swarm_rabbitmq_credentials_key, TF_VAR_swarm_kafka_admin_password,
+ * TF_VAR_swarm_kafka_credentials_key and TF_VAR_swarm_kafka_cluster_secret.
  */
 export function buildSwarmStack(scope: Construct, id = SWARM_STACK_NAME, options: SwarmExampleOptions = {}): TerraformStack {
   const stack = new TerraformStack(scope, id);

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import type { ITerraformDependable, TerraformVariable } from "cdktf";
+import { Fn, type ITerraformDependable, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { HealthCheck } from "../../apps/health-check";
 import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
@@ -221,6 +221,15 @@ export class KafkaBroker extends BrokerBase {
   public readonly replicationNetwork: Network;
   /** The variable holding the admin password, when the construct declared it. */
   public readonly adminPasswordVariable?: TerraformVariable;
+  /**
+   * With more than one node: the sensitive variable `<name>_cluster_secret`
+   * the nodes' inter-broker password derives from (set
+   * `TF_VAR_<name>_cluster_secret`). Apart from the credentials key, so that
+   * rotating the apps' passwords restarts no node: a node with a new
+   * inter-broker password cannot talk to one with the old, so a change of
+   * this secret restarts every node at once.
+   */
+  public readonly clusterSecretVariable?: TerraformVariable;
   private readonly setupContainer: Container;
   private readonly autoCreateTopics: boolean;
   private readonly topics: TopicDecl[] = [];
@@ -264,6 +273,14 @@ export class KafkaBroker extends BrokerBase {
         ADMIN_PASSWORD_CHARSET,
       );
       this.adminPassword = this.adminPasswordVariable.stringValue;
+    }
+    if (this.nodeCount > 1) {
+      this.clusterSecretVariable = this.addSecretVariable(
+        "cluster-secret",
+        "cluster_secret",
+        `Secret the nodes of Kafka cluster ${this.brokerName} authenticate each other with (their inter-broker password derives from it)`,
+        24,
+      );
     }
     // Internal: no route out, and nothing but this broker's nodes and its job on it.
     this.replicationNetwork = new Network(this, "replication", { name: `${this.brokerName}-replication`, internal: true });
@@ -538,7 +555,7 @@ export class KafkaBroker extends BrokerBase {
     // The broker principal's own entry: server side, `user_broker` is the
     // one account PLAIN accepts; client side (to the controllers and the
     // other brokers), username/password are what the node sends.
-    const brokerPassword = this.derivedPassword(KAFKA_BROKER_PRINCIPAL);
+    const brokerPassword = this.brokerPassword;
     const brokerJaas = `org.apache.kafka.common.security.plain.PlainLoginModule required username="${KAFKA_BROKER_PRINCIPAL}" password="${brokerPassword}" user_${KAFKA_BROKER_PRINCIPAL}="${brokerPassword}";`;
     const security: Record<string, string> = {
       "sasl.mechanism.controller.protocol": "PLAIN",
@@ -617,6 +634,19 @@ export class KafkaBroker extends BrokerBase {
     });
   }
 
+  /**
+   * The password the nodes (and the set-up job) authenticate to each other
+   * with, as the broker principal: in a cluster derived from the cluster
+   * secret, so that a new credentials key changes the apps' passwords only
+   * and restarts no node (nodes with two passwords could not form a cluster,
+   * so they could not take the change one at a time); a single node's from
+   * the credentials key, as every generated password.
+   */
+  private get brokerPassword(): string {
+    if (this.clusterSecretVariable === undefined) return this.derivedPassword(KAFKA_BROKER_PRINCIPAL);
+    return Fn.sha256(`${this.clusterSecretVariable.stringValue}/${escapeTemplate(this.brokerName)}/${KAFKA_BROKER_PRINCIPAL}`);
+  }
+
   /** The users the job creates, in order: admin, then each wired app by name. */
   private setupUsers(): { user: string; passwordEnv: string; password: string }[] {
     const apps = [...this.grants.keys()].sort();
@@ -630,7 +660,7 @@ export class KafkaBroker extends BrokerBase {
     const env: Record<string, string> = {
       KAFKA_HEAP_OPTS: TOOL_HEAP_OPTS,
       KAFKA_JVM_PERFORMANCE_OPTS: TOOL_JVM_OPTS,
-      BROKER_PASSWORD: this.derivedPassword(KAFKA_BROKER_PRINCIPAL),
+      BROKER_PASSWORD: this.brokerPassword,
     };
     if (this.grants.size > 0) {
       // What REVOKE_STALE_ACLS keeps: `TYPE|name|User:app|OPERATION`, one a line, as `kafka-acls.sh --list` prints them.

@@ -131,6 +131,31 @@ describe("a 3-node Kafka cluster", () => {
     expect(labelsOf(container(synth(cluster({ nodes: 1 }).stack).json, "kafka"))["cdktf-docker-messaging.rolling-check"]).toBeUndefined();
   });
 
+  test("the nodes and the set-up job authenticate with a password derived from the cluster secret, not from the credentials key: a new key restarts no node", () => {
+    expect(json.variable.kafka_cluster_secret).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
+    expect(kafka.clusterSecretVariable).toBeDefined();
+    const secretHash = '${sha256("${var.kafka_cluster_secret}/kafka/broker")}';
+    for (const name of nodes) {
+      const jaas = envOf(container(json, name)).KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG;
+      expect(jaas).toContain(`password="${secretHash}"`);
+      expect(jaas).toContain(`user_broker="${secretHash}"`);
+      expect(JSON.stringify(container(json, name))).not.toContain("var.kafka_credentials_key");
+    }
+    expect(envOf(container(json, "kafka-setup")).BROKER_PASSWORD).toBe(secretHash);
+    // The apps' passwords still derive from the credentials key.
+    const app = resources(json, "docker_container").find((c) => c.name.startsWith(producer.appName));
+    expect(envOf(app).KAFKA_SASL_PASSWORD).toContain("var.kafka_credentials_key");
+  });
+
+  test("a single node needs no cluster secret: its inter-broker password derives from the credentials key", () => {
+    const single = newStack();
+    const broker = new KafkaBroker(single, "kafka", { network: new Network(single, "net") });
+    const out = synth(single).json;
+    expect(out.variable.kafka_cluster_secret).toBeUndefined();
+    expect(broker.clusterSecretVariable).toBeUndefined();
+    expect(envOf(container(out, "kafka")).KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG).toContain("var.kafka_credentials_key");
+  });
+
   test("a 5-node cluster keeps 3 copies", () => {
     const five = cluster({ nodes: 5 });
     five.kafka.addTopic("t");
