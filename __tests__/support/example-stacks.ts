@@ -9,7 +9,7 @@ import { App, TerraformStack, TerraformVariable } from "cdktf";
 import { buildClusterStack } from "../../examples/cluster/main";
 import { buildOwnAppImageStack } from "../../examples/own-app-image/main";
 import { buildSingleHostStack } from "../../examples/single-host/main";
-import { buildTlsOwnCertificatesStack } from "../../examples/tls-own-certificates/main";
+import { buildTlsOwnCertificatesStack, certificateFilesIn } from "../../examples/tls-own-certificates/main";
 import {
   addMessagingAspects,
   AppContainer,
@@ -113,13 +113,8 @@ export function buildMinimalKafkaStack(app: App, id = "minimal-kafka"): Terrafor
 
 export { buildClusterStack };
 
-/** Certificates of the tls-own-certificates example at synth: the unit tests' fixtures (valid until 2126; deployed, the broker's name would not match). */
-const TLS_FIXTURES = path.join(__dirname, "..", "fixtures", "tls");
-const fixtureCertificates = {
-  caFile: path.join(TLS_FIXTURES, "ca.pem"),
-  certFile: path.join(TLS_FIXTURES, "server.pem"),
-  keyFile: path.join(TLS_FIXTURES, "server.key"),
-};
+/** Certificates of the tls-own-certificates example at synth: fixtures that name its broker (valid until 2126). */
+const fixtureCertificates = certificateFilesIn(path.join(__dirname, "..", "fixtures", "tls-example"));
 
 export const exampleStacks: ExampleStack[] = [
   // examples/single-host: the default stack of main.ts

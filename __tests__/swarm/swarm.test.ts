@@ -48,7 +48,7 @@ const credentials: Record<string, string> = {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-docker-messaging-swarm-"));
 const stackDir = path.join(work, "out", "stacks", STACK);
 const terraformBinary = process.env.TERRAFORM_BINARY_NAME || "terraform";
-const measured: Record<string, number> = {};
+const measured: Record<string, number | Record<string, number>> = {};
 let deployed = false;
 let applied = false;
 /** The steps build on the deploy: after a failed one, they say so instead of acting on a half-made stack (or stopping an engine). */
@@ -292,6 +292,18 @@ test("Prometheus scrapes every broker node by name and every app task by the ser
   expect(new Set(up.apps.map((s) => s.metric.job))).toEqual(new Set(["apps"]));
   expect(new Set(up.apps.map((s) => s.metric.app))).toEqual(new Set(PAIRS.flatMap(({ producer, consumer }) => [producer, consumer])));
   expect(brokerNodesDown()).toEqual([]);
+  // The test Swarm's memory with the whole example running (each engine's container holds its tasks).
+  const stats = run("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", ...ENGINES.map((e) => `swarm-engine-${e}`)]);
+  measured.testSwarmMemoryMiB = Object.fromEntries(
+    stats.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => {
+        const [name, used] = l.split(" ");
+        const mib = Number.parseFloat(used) * (used.includes("GiB") ? 1024 : 1);
+        return [name, Math.round(mib)];
+      }),
+  );
   // The rules reached Prometheus as written (Swarm expands {{ }} in a service's environment unless escaped).
   expect(execInTask(`${STACK}-prometheus`, ["cat", "/tmp/prometheus/rules.yml"]).stdout).toContain("node {{ $labels.node }}");
 });
@@ -568,6 +580,13 @@ test("the credentials keys change: the apps' passwords rotate (new secrets, the 
       2000,
     );
     measured[`${producer}LongestConfirmGapAtKeyRotationMs`] = longestConfirmGapMs(producer, rotatedAt);
+    // What each task said since the rotation (connections, refusals, shutdowns), for the gap above.
+    const said = [...taskLogLines(producer)].flatMap(([task, lines]) =>
+      lines
+        .filter((l) => Date.parse(l.ts) >= rotatedAt && (l.event !== "stats" || Number(l.confirmGapMaxMs ?? 0) > 3000))
+        .map((l) => `${task.slice(0, 14)} ${JSON.stringify(l)}`),
+    );
+    console.log(`${producer} since the key rotation:\n${said.join("\n")}`);
   }
   expect(terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], 300).stdout).toMatch(/No changes/);
 });

@@ -675,14 +675,13 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       );
       return undefined;
     }
+    // Apps connect to each node by its name and verify it against the certificate.
+    const nodeNames = nodeCount === 1 ? [this.brokerName] : Array.from({ length: nodeCount }, (_, i) => `${this.brokerName}-${i + 1}`);
+    const serverNames = [...new Set([this.brokerName, ...nodeNames]), "localhost"];
     if (certificates === "generate") {
-      const names =
-        nodeCount === 1
-          ? [this.brokerName]
-          : [this.brokerName, ...Array.from({ length: nodeCount }, (_, i) => `${this.brokerName}-${i + 1}`)];
       return new TlsCertificates(this, "tls", {
         name: this.brokerName,
-        dnsNames: [...names, "localhost"],
+        dnsNames: serverNames,
         keyOwnerUid: user.uid,
         keyOwnerGid: user.gid,
         removalPolicy: this.removalPolicy ?? "retain",
@@ -705,6 +704,15 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
         `tls.certificates give the key to ${owner.uid}:${owner.gid}, but ${description.kind}'s broker process runs as ${user.uid}:${user.gid} and could not read it`,
         `${owner.uid}:${owner.gid}`,
         `pass keyOwnerUid: ${user.uid}, keyOwnerGid: ${user.gid} to TlsCertificates.fromFiles`,
+      );
+    }
+    const uncovered = typeof given.uncoveredNames === "function" ? given.uncoveredNames(nodeNames) : [];
+    if (uncovered.length > 0) {
+      report(
+        this,
+        `tls.certificates: the broker's certificate does not name ${uncovered.join(", ")}, which the apps connect to and verify: every TLS connection would fail its host name check`,
+        uncovered,
+        `issue the certificate with subjectAltName = ${serverNames.map((n) => `DNS:${n}`).join(",")} (add IP:127.0.0.1 for clients on the host)`,
       );
     }
     return given;

@@ -1,5 +1,6 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
+import { Annotations } from "cdktf";
 import type { IConstruct } from "constructs";
 import { report } from "../errors/problems";
 import { isToken } from "../private/validation";
@@ -158,4 +159,54 @@ export function checkCertificatePair(
       "pass the broker's own certificate as certFile and the CA as caFile",
     );
   }
+}
+
+/** Extended key usage OIDs that let a certificate serve TLS: serverAuth, and anyExtendedKeyUsage. */
+const SERVER_AUTH_USAGES = ["1.3.6.1.5.5.7.3.1", "2.5.29.37.0"];
+/** A certificate that expires sooner than this is worth a warning at synth. */
+const EXPIRY_WARNING_DAYS = 30;
+
+/**
+ * Reports a broker certificate every TLS client would refuse whatever
+ * name it connects to: expired, not valid yet, or limited by its extended
+ * key usage to something other than serving TLS. A certificate that expires
+ * within 30 days is a warning: the deploy works, the renewal is near.
+ */
+export function checkServerCertificateUse(scope: IConstruct, certFile: string, leaf: crypto.X509Certificate, now = new Date()): void {
+  const validFrom = new Date(leaf.validFrom);
+  const validTo = new Date(leaf.validTo);
+  if (validTo.getTime() <= now.getTime()) {
+    report(
+      scope,
+      `certFile: the certificate expired on ${validTo.toISOString()}: every TLS client would refuse it`,
+      certFile,
+      "renew it (the same names, from the same CA) and replace the file",
+    );
+  } else if (validFrom.getTime() > now.getTime()) {
+    report(
+      scope,
+      `certFile: the certificate is not valid before ${validFrom.toISOString()}: TLS clients would refuse it until then`,
+      certFile,
+      "issue it with a start date in the past (check the clock of the machine that issued it)",
+    );
+  } else if (validTo.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
+    Annotations.of(scope).addWarning(
+      `certFile ${certFile}: the certificate expires on ${validTo.toISOString()}, in less than ${EXPIRY_WARNING_DAYS} days: renew it and deploy again before then`,
+    );
+  }
+  // Node's X509Certificate.keyUsage is the extended key usage list (undefined when the extension is absent: any use).
+  const usages = leaf.keyUsage as string[] | undefined;
+  if (usages !== undefined && !usages.some((u) => SERVER_AUTH_USAGES.includes(u))) {
+    report(
+      scope,
+      "certFile: the certificate's extended key usage leaves out serverAuth: TLS clients refuse it for a server",
+      certFile,
+      "issue it with `extendedKeyUsage = serverAuth` (or without the extension)",
+    );
+  }
+}
+
+/** The names of `names` the certificate's subjectAltName (or, without one, its CN) does not cover. */
+export function namesNotCovered(leaf: crypto.X509Certificate, names: readonly string[]): string[] {
+  return names.filter((name) => leaf.checkHost(name) === undefined);
 }

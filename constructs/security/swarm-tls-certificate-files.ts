@@ -1,3 +1,4 @@
+import type * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Fn, TerraformOutput, type ITerraformDependable } from "cdktf";
@@ -6,7 +7,7 @@ import { fail, report } from "../errors/problems";
 import type { Container } from "../private/bindings";
 import { escapeTemplate, terraformIdentifier } from "../private/terraform-text";
 import { checkDockerName, checkKnownKeys, claimName, constructId } from "../private/validation";
-import { checkCertificatePair, readCertificates, readPrivateKey } from "./pem-files";
+import { checkCertificatePair, checkServerCertificateUse, namesNotCovered, readCertificates, readPrivateKey } from "./pem-files";
 import {
   checkKeyOwner,
   FILES_PROPS,
@@ -37,6 +38,8 @@ const KEY_MODE = 0o400;
  * keystore reads nothing else, and no job converts it here.
  */
 export class SwarmTlsCertificateFiles extends Construct implements ITlsCertificates {
+  /** The broker's certificate, read at synth (undefined when the file was reported). */
+  private readonly leaf?: crypto.X509Certificate;
   public readonly brokerFiles: TlsBrokerFiles = TLS_BROKER_FILES;
   public readonly appCaFile = `${TLS_APP_CA_DIR}/ca.pem`;
   /** Prefix of the Docker objects and of the stack output `<name>_ca_certificate`. */
@@ -78,7 +81,11 @@ export class SwarmTlsCertificateFiles extends Construct implements ITlsCertifica
     const cas = readCertificates(this, "caFile", props.caFile, "CA certificate");
     const chain = readCertificates(this, "certFile", props.certFile, "broker's certificate");
     const publicKey = readPrivateKey(this, "keyFile", props.keyFile);
-    if (chain) checkCertificatePair(this, props.certFile, chain, publicKey, cas);
+    if (chain) {
+      checkCertificatePair(this, props.certFile, chain, publicKey, cas);
+      checkServerCertificateUse(this, props.certFile, chain[0]);
+      this.leaf = chain[0];
+    }
     if (publicKey && !/-----BEGIN PRIVATE KEY-----/.test(fs.readFileSync(props.keyFile, "utf8"))) {
       report(
         this,
@@ -99,6 +106,10 @@ export class SwarmTlsCertificateFiles extends Construct implements ITlsCertifica
       description: `CA certificate (PEM) of ${escapeTemplate(this.name)}: \`terraform output -raw ${outputName} > ca.pem\` to trust it from the host`,
     });
     this.caOutput.overrideLogicalId(outputName);
+  }
+
+  public uncoveredNames(names: readonly string[]): string[] {
+    return this.leaf ? namesNotCovered(this.leaf, names) : [];
   }
 
   /** There is no job on a Swarm: reading this throws. */

@@ -1,3 +1,4 @@
+import type * as crypto from "crypto";
 import * as path from "path";
 import { Fn, TerraformOutput, type ITerraformDependable } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
@@ -20,7 +21,7 @@ import {
   constructId,
 } from "../private/validation";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
-import { checkCertificatePair, readCertificates, readPrivateKey } from "./pem-files";
+import { checkCertificatePair, checkServerCertificateUse, namesNotCovered, readCertificates, readPrivateKey } from "./pem-files";
 import { swarmOf } from "../provider/swarm-target";
 import { SwarmTlsCertificateFiles } from "./swarm-tls-certificate-files";
 import { generateScript, importScript, JOB_PATHS, type KeyOwner } from "./tls-job-scripts";
@@ -120,6 +121,12 @@ export interface ITlsCertificates extends IConstruct {
   appAttachment(): TlsAttachment;
   /** What must have finished before a container using the certificates starts: the job. */
   startDependencies(): ITerraformDependable[];
+  /**
+   * The names of `names` the broker's certificate does not cover (its
+   * subjectAltName), when that is known at synth: a broker checks the names
+   * its apps connect to and verify. Certificates that cannot tell leave it out.
+   */
+  uncoveredNames?(names: readonly string[]): string[];
   /** The uid:gid that owns the key (the broker process must run as it). */
   readonly keyOwner: {
     /** User id. */
@@ -477,6 +484,15 @@ export class TlsCertificates extends TlsCertificatesBase {
     return this.caPrivate!;
   }
 
+  /** The names of `names` that `dnsNames` does not cover (a `*.` wildcard covers one label). */
+  public uncoveredNames(names: readonly string[]): string[] {
+    // A wildcard covers one label: node names have none to spare.
+    const covers = (pattern: string, name: string) =>
+      pattern === name ||
+      (pattern.startsWith("*.") && name.endsWith(pattern.slice(1)) && !name.slice(0, -(pattern.length - 1)).includes("."));
+    return names.filter((name) => !this.dnsNames.some((pattern) => covers(pattern, name)));
+  }
+
   protected script(): string {
     return generateScript({
       name: this.name,
@@ -491,12 +507,19 @@ export class TlsCertificates extends TlsCertificatesBase {
 
 /** {@link TlsCertificates.fromFiles}. */
 class TlsCertificateFiles extends TlsCertificatesBase {
+  /** The broker's certificate, read at synth (undefined when the file was reported). */
+  private readonly leaf?: crypto.X509Certificate;
+
   constructor(scope: Construct, id: string, props: TlsCertificateFilesProps) {
     super(scope, id, props, FILES_PROPS, "TlsCertificateFilesProps", false, true);
     const cas = readCertificates(this, "caFile", props.caFile, "CA certificate");
     const chain = readCertificates(this, "certFile", props.certFile, "broker's certificate");
     const publicKey = readPrivateKey(this, "keyFile", props.keyFile);
-    if (chain) checkCertificatePair(this, props.certFile, chain, publicKey, cas);
+    if (chain) {
+      checkCertificatePair(this, props.certFile, chain, publicKey, cas);
+      checkServerCertificateUse(this, props.certFile, chain[0]);
+      this.leaf = chain[0];
+    }
     // Terraform reads the files at deploy; its working folder is cdktf.out/stacks/<stack>, so the paths are absolute.
     const uploads = (["caFile", "certFile", "keyFile"] as const)
       .filter((field) => typeof props[field] === "string" && props[field] !== "")
@@ -515,6 +538,10 @@ class TlsCertificateFiles extends TlsCertificatesBase {
 
   protected script(): string {
     return importScript(this.owner);
+  }
+
+  public uncoveredNames(names: readonly string[]): string[] {
+    return this.leaf ? namesNotCovered(this.leaf, names) : [];
   }
 }
 

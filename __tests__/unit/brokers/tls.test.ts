@@ -207,16 +207,59 @@ describe("tls: problems", () => {
 
   test("accepts the user's certificates for the right user, and labels the nodes with the certificates' revision", () => {
     const stack = newStack();
+    // The fixture's certificate names "rabbit" (and localhost): the broker's name.
     const certs = TlsCertificates.fromFiles(stack, "certs", {
-      name: "mq",
+      name: "rabbit",
       caFile: path.join(FIXTURES, "ca.pem"),
       certFile: path.join(FIXTURES, "server.pem"),
       keyFile: path.join(FIXTURES, "server.key"),
       keyOwnerUid: 999,
       keyOwnerGid: 999,
     });
-    new RabbitMqBroker(stack, "mq", { network: net(stack), tls: { certificates: certs } });
+    new RabbitMqBroker(stack, "rabbit", { network: net(stack), tls: { certificates: certs } });
     const json = synth(stack).json;
-    expect(labelsOf(container(json, "mq"))["cdktf-docker-messaging.tls-revision"]).toMatch(/^\$\{docker_container\.certs_job_/);
+    expect(labelsOf(container(json, "rabbit"))["cdktf-docker-messaging.tls-revision"]).toMatch(/^\$\{docker_container\.certs_job_/);
+  });
+
+  const fixtureCertificates = (s: TerraformStack) =>
+    TlsCertificates.fromFiles(s, "certs", {
+      name: "certs",
+      caFile: path.join(FIXTURES, "ca.pem"),
+      certFile: path.join(FIXTURES, "server.pem"),
+      keyFile: path.join(FIXTURES, "server.key"),
+      keyOwnerUid: 999,
+      keyOwnerGid: 999,
+    });
+
+  test("refuses the user's certificate when it does not name the broker the apps connect to (every TLS connection would fail its host name check)", () => {
+    expect(problemMessages((s) => new RabbitMqBroker(s, "mq", { network: net(s), tls: { certificates: fixtureCertificates(s) } }))).toEqual(
+      [
+        'test/mq: tls.certificates: the broker\'s certificate does not name mq, which the apps connect to and verify: every TLS connection would fail its host name check, got ["mq"]. Fix: issue the certificate with subjectAltName = DNS:mq,DNS:localhost (add IP:127.0.0.1 for clients on the host)',
+      ],
+    );
+  });
+
+  test("refuses a cluster's certificate that names the broker but not each node, listing the nodes it misses", () => {
+    const messages = problemMessages(
+      (s) => new RabbitMqBroker(s, "rabbit", { network: net(s), nodes: 3, tls: { certificates: fixtureCertificates(s) } }),
+    );
+    expect(messages).toEqual([
+      expect.stringContaining("tls.certificates: the broker's certificate does not name rabbit-1, rabbit-2, rabbit-3"),
+    ]);
+    expect(messages[0]).toContain("subjectAltName = DNS:rabbit,DNS:rabbit-1,DNS:rabbit-2,DNS:rabbit-3,DNS:localhost");
+  });
+
+  test("refuses generated certificates of the user's own whose dnsNames leave out the broker's nodes", () => {
+    const messages = problemMessages((s) => {
+      const certs = new TlsCertificates(s, "certs", { dnsNames: ["*.example.com", "kafka"], keyOwnerUid: 1000, keyOwnerGid: 1000 });
+      new KafkaBroker(s, "kafka", { network: net(s), nodes: 3, tls: { certificates: certs } });
+    });
+    expect(messages).toEqual([expect.stringContaining("does not name kafka-1, kafka-2, kafka-3")]);
+    expect(
+      problemMessages((s) => {
+        const certs = new TlsCertificates(s, "certs", { dnsNames: ["kafka", "localhost"], keyOwnerUid: 1000, keyOwnerGid: 1000 });
+        new KafkaBroker(s, "kafka", { network: net(s), tls: { certificates: certs } });
+      }),
+    ).toEqual([]);
   });
 });
