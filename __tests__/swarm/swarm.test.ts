@@ -621,6 +621,8 @@ test("producers stopped: every message they confirmed reached a consumer (0 lost
     expect(confirmed).toBeGreaterThan(100); // the counters were read (a node that does not answer would hide its tasks' logs)
     measured[`${producer}Confirmed`] = confirmed;
     measured[`${consumer}Distinct`] = distinct;
+    // Redeliveries the consumers recognised (at-least-once: a message whose ack or confirm a fault cut off comes again).
+    measured[`${consumer}Duplicates`] = total(consumer, "duplicates");
     expect(distinct).toBeGreaterThanOrEqual(confirmed);
   }
 });
