@@ -224,7 +224,7 @@ function terraform(stackDir: string, [command, ...rest]: string[]): void {
  * variables' values), returns the addresses the plan would restart, and hands
  * the file to `use` before the folder is removed.
  */
-function withPlan<T>(stackDir: string, use: (replaced: Set<string>, file: string) => T): T {
+function withPlan<T>(stackDir: string, use: (restarted: Set<string>, file: string) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-messaging-roll-"));
   try {
     return use(...plan(stackDir, path.join(dir, "plan")));
@@ -258,7 +258,7 @@ const localEngine: CheckRunner = {
  * A Swarm has no exec of its own: a manager's API reaches only its own
  * containers.
  */
-export class SwarmTasks implements CheckRunner {
+class SwarmTasks implements CheckRunner {
   private readonly engineOfNode = new Map<string, string>();
 
   constructor(
