@@ -117,6 +117,7 @@ export {
   type BrokerMetricsOptions,
   type IMetricsSource,
   type ScrapeTarget,
+  type ServedMetrics,
   isMetricsSource,
   ScrapeLabels,
 } from "./observability/metrics";

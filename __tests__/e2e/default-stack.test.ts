@@ -254,6 +254,10 @@ describe("given the default stack deployed with cdktf deploy", () => {
       consumerWrites: await kafkaProbes.produce(bootstrap, kafkaUser("kafka-consumer"), "events"),
       consumerReadsAnotherTopic: await kafkaProbes.consume(bootstrap, kafkaUser("kafka-consumer"), "__consumer_offsets", "events-consumer"),
       consumerReadsInAnotherGroup: await kafkaProbes.consume(bootstrap, kafkaUser("kafka-consumer"), "events", "another-group"),
+      producerSees: await kafkaProbes.visibleTopics(bootstrap, kafkaUser("kafka-producer")),
+      consumerSees: await kafkaProbes.visibleTopics(bootstrap, kafkaUser("kafka-consumer")),
+      producerCreatesATopic: await kafkaProbes.createTopic(bootstrap, kafkaUser("kafka-producer"), "e2e.stray"),
+      consumerDeletesItsTopic: await kafkaProbes.deleteTopic(bootstrap, kafkaUser("kafka-consumer"), "events"),
       admin: await kafkaProbes.listTopics(bootstrap, kafkaAdmin),
     }).toEqual({
       anonymous: refused,
@@ -263,6 +267,11 @@ describe("given the default stack deployed with cdktf deploy", () => {
       consumerWrites: refused,
       consumerReadsAnotherTopic: refused,
       consumerReadsInAnotherGroup: refused,
+      // Metadata lists only the topics a user may describe: not __consumer_offsets, not another app's.
+      producerSees: ["events"],
+      consumerSees: ["events"],
+      producerCreatesATopic: refused,
+      consumerDeletesItsTopic: refused,
       admin: "allowed",
     });
 

@@ -2,16 +2,19 @@
  * End to end on two examples a user copies: examples/tls-own-certificates
  * (RabbitMQ with TLS from certificate files made here with openssl) and
  * examples/own-app-image (a consumer of the user's own, built from a
- * Dockerfile, wired by role next to the package's producer). The default
- * stack (examples/single-host) has its own suite (default-stack.test.ts),
- * and so has the cluster example (e2e-cluster).
+ * Dockerfile, wired by role next to the package's producer); and, beside
+ * them, the permission stack (__tests__/support/permission-stack.ts), on
+ * which each RabbitMQ app's user tries every line of docs/access-and-tls.md's
+ * table of what it can and cannot do. The default stack
+ * (examples/single-host) has its own suite (default-stack.test.ts), and so
+ * has the cluster example (e2e-cluster).
  *
- * Both stacks are synthesized in this process under names of their own
- * (prefix `ex-`, stacks `ex-tls` and `ex-own-app`, AMQPS on 127.0.0.1:45671),
- * so they never meet the other suites' or anyone's deploys on this engine,
- * and applied side by side with `terraform apply` in their stack folders,
- * the way a user runs a synthesized stack. The steps build on each other,
- * so they run in file order.
+ * The stacks are synthesized in this process under names of their own
+ * (prefix `ex-`, stacks `ex-tls`, `ex-own-app` and `ex-perm`, AMQPS on
+ * 127.0.0.1:45671, AMQP on 127.0.0.1:45672), so they never meet the other
+ * suites' or anyone's deploys on this engine, and applied side by side with
+ * `terraform apply` in their stack folders, the way a user runs a
+ * synthesized stack. The steps build on each other, so they run in file order.
  */
 import { spawn } from "child_process";
 import { randomBytes } from "crypto";
@@ -22,14 +25,17 @@ import * as amqp from "amqplib";
 import { App, LocalBackend, type TerraformStack } from "cdktf";
 import { buildOwnAppImageStack } from "../../examples/own-app-image/main";
 import { buildTlsOwnCertificatesStack } from "../../examples/tls-own-certificates/main";
+import { amqpUrlAs, derivedPassword, rabbitProbes } from "../support/access-probes";
 import { makeTestCertificates, type TestCertificates } from "../support/certificates";
 import { type CommandResult, repoRoot, run, waitFor } from "../support/commands";
 import { containersLabelled, jsonLogLines } from "../support/docker";
+import { buildPermissionStack, TOPIC_PRODUCER_KEY } from "../support/permission-stack";
 
 jest.setTimeout(600_000);
 
 const TLS = { stack: "ex-tls", prefix: "ex-tls", amqpsHostPort: 45671, messages: 200 };
 const OWN = { stack: "ex-own-app", prefix: "ex-own", messages: 300 };
+const PERM = { stack: "ex-perm", prefix: "ex-perm", amqpHostPort: 45672, messages: 50 };
 const BROKER = `${TLS.prefix}-rabbitmq`;
 const COUNTER = `${OWN.prefix}-counter-1`;
 
@@ -39,6 +45,8 @@ const credentials = {
   TF_VAR_ex_tls_rabbitmq_credentials_key: randomBytes(24).toString("base64url"),
   TF_VAR_ex_own_kafka_admin_password: randomBytes(18).toString("base64url"),
   TF_VAR_ex_own_kafka_credentials_key: randomBytes(24).toString("base64url"),
+  TF_VAR_ex_perm_rabbitmq_admin_password: randomBytes(18).toString("base64url"),
+  TF_VAR_ex_perm_rabbitmq_credentials_key: randomBytes(24).toString("base64url"),
 };
 
 // Outside the work tree: the synthesized stacks, their states and the certificates.
@@ -59,7 +67,7 @@ interface Deployed {
 const deployed: Deployed[] = [];
 const measured: Record<string, number> = {};
 
-/** Both stacks synthesized into `work/out`, each with its local state beside it; returns their Docker objects. */
+/** The stacks synthesized into `work/out`, each with its local state beside it; returns their Docker objects. */
 function synthesize(): void {
   const app = new App({ outdir: path.join(work, "out"), stackTraces: false });
   const stacks: TerraformStack[] = [
@@ -70,6 +78,7 @@ function synthesize(): void {
       messages: TLS.messages,
     }),
     buildOwnAppImageStack(app, OWN.stack, { prefix: OWN.prefix, messages: OWN.messages }),
+    buildPermissionStack(app, PERM.stack, PERM),
   ];
   for (const stack of stacks) new LocalBackend(stack, { path: path.join(work, `${stack.node.id}.tfstate`) });
   app.synth();
@@ -191,7 +200,7 @@ afterAll(async () => {
   }
 });
 
-describe("given the tls-own-certificates and own-app-image examples applied side by side", () => {
+describe("given the tls-own-certificates and own-app-image examples and the permission stack applied side by side", () => {
   test("then every long-running container is running and healthy and every one-shot job exited 0", async () => {
     const started = Date.now();
     const applied = await Promise.all(deployed.map((d) => terraformAsync(d.stack, ["apply", "-input=false", "-auto-approve"])));
@@ -273,6 +282,85 @@ describe("given the tls-own-certificates and own-app-image examples applied side
     await expect(amqp.connect({ ...options, protocol: "amqp" })).rejects.toThrow();
     // The stack output is the user's CA, as the host trusts it.
     expect(terraform(TLS.stack, ["output", "-raw", "ex_tls_rabbitmq_ca_certificate"]).stdout.trim()).toBe(ca.toString().trim());
+  });
+
+  test("then each RabbitMQ app, as its own user, can do exactly what docs/access-and-tls.md's table says, and no more", async () => {
+    // First the apps' own traffic, which the probes below would disturb (a purge):
+    // every producer's messages confirmed, the topic producer's within its key's grant.
+    for (const producer of ["topic-producer", "direct-producer", "queue-producer"]) {
+      const name = `${PERM.prefix}-${producer}-1`;
+      const done = await waitFor(`${name} to report done`, 120, () => lastEvent(name, "done"));
+      expect([name, done.confirmed]).toEqual([name, PERM.messages]);
+    }
+    const consumer = `${PERM.prefix}-consumer-1`;
+    // `orders` gets the topic producer's and the queue producer's messages.
+    const stats = await waitFor(`${consumer} to consume ${2 * PERM.messages} messages`, 120, () => {
+      const last = lastEvent(consumer, "stats");
+      return last && last.received - last.duplicates >= 2 * PERM.messages ? last : undefined;
+    });
+    expect(stats.received - stats.duplicates).toBe(2 * PERM.messages);
+
+    const as = (app: string) =>
+      amqpUrlAs(
+        `amqp://127.0.0.1:${PERM.amqpHostPort}/%2F`,
+        `${PERM.prefix}-${app}`,
+        derivedPassword(credentials.TF_VAR_ex_perm_rabbitmq_credentials_key, `${PERM.prefix}-rabbitmq`, `${PERM.prefix}-${app}`),
+      );
+    const [topic, direct, queue, reader] = ["topic-producer", "direct-producer", "queue-producer", "consumer"].map(as);
+    const refused = expect.stringMatching(/^refused: /);
+    // One row per line of the table, in its order; "allowed" where the table says RabbitMQ cannot stop it.
+    expect({
+      topicPublishesWithItsKey: await rabbitProbes.publish(topic, "events", TOPIC_PRODUCER_KEY),
+      topicPublishesWithAnotherKey: await rabbitProbes.publish(topic, "events", "orders.cancelled"),
+      topicPublishesToAnotherExchange: await rabbitProbes.publish(topic, "commands", "audit"),
+      topicPublishesToAQueue: await rabbitProbes.publish(topic, "", "audit"),
+      directPublishesWithItsKey: await rabbitProbes.publish(direct, "commands", "audit"),
+      directPublishesWithAnotherKey: await rabbitProbes.publish(direct, "commands", "not-its-key"),
+      directPublishesToAnotherExchange: await rabbitProbes.publish(direct, "events", TOPIC_PRODUCER_KEY),
+      queuePublishesToItsQueue: await rabbitProbes.publish(queue, "", "orders"),
+      queuePublishesToAnotherQueue: await rabbitProbes.publish(queue, "", "audit"),
+      queuePublishesToAnExchange: await rabbitProbes.publish(queue, "events", TOPIC_PRODUCER_KEY),
+      producerReads: await rabbitProbes.read(topic, "orders"),
+      producerPurges: await rabbitProbes.purge(queue, "orders"),
+      consumerReadsItsQueue: await rabbitProbes.read(reader, "orders"),
+      consumerPurgesItsQueue: await rabbitProbes.purge(reader, "orders"),
+      consumerReadsAnotherQueue: await rabbitProbes.read(reader, "audit"),
+      consumerPurgesAnotherQueue: await rabbitProbes.purge(reader, "audit"),
+      consumerPublishes: await rabbitProbes.publish(reader, "", "orders"),
+      anyAppInspectsAnyQueue: await rabbitProbes.inspect(reader, "audit"),
+      anyAppDeclaresAQueue: await rabbitProbes.declare(topic, "ex-perm.stray"),
+      anyAppDeletesAQueue: await rabbitProbes.deleteQueue(reader, "orders"),
+      anyAppBindsAQueue: await rabbitProbes.bind(reader, "orders", "events", "#"),
+      anyAppBindsToItsExchange: await rabbitProbes.bind(topic, "audit", "events", "#"),
+    }).toEqual({
+      topicPublishesWithItsKey: "allowed",
+      topicPublishesWithAnotherKey: refused,
+      topicPublishesToAnotherExchange: refused,
+      topicPublishesToAQueue: refused,
+      directPublishesWithItsKey: "allowed",
+      directPublishesWithAnotherKey: "allowed",
+      directPublishesToAnotherExchange: refused,
+      queuePublishesToItsQueue: "allowed",
+      queuePublishesToAnotherQueue: "allowed",
+      queuePublishesToAnExchange: refused,
+      producerReads: refused,
+      producerPurges: refused,
+      consumerReadsItsQueue: "allowed",
+      consumerPurgesItsQueue: "allowed",
+      consumerReadsAnotherQueue: refused,
+      consumerPurgesAnotherQueue: refused,
+      consumerPublishes: refused,
+      anyAppInspectsAnyQueue: "allowed",
+      anyAppDeclaresAQueue: refused,
+      anyAppDeletesAQueue: refused,
+      anyAppBindsAQueue: refused,
+      anyAppBindsToItsExchange: refused,
+    });
+    // The set-up job said what it granted: the topic producer's key on its exchange.
+    const setup = run("docker", ["logs", `${PERM.prefix}-rabbitmq-setup`]).stdout;
+    expect(setup).toContain(
+      `user ${PERM.prefix}-topic-producer: configure "^$", write "^(events)$", read "^$", routing keys on "events" "^(orders\\\\.created)$"`,
+    );
   });
 
   test("then a second plan of each stack changes nothing", () => {

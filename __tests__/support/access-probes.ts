@@ -51,6 +51,42 @@ export const kafkaProbes = {
         await admin.disconnect();
       }
     }),
+  /** The topics the user's metadata request lists (Kafka lists only those it may describe), or the refusal. */
+  visibleTopics: async (bootstrap: string, user: KafkaUser): Promise<string[] | Outcome> => {
+    let names: string[] = [];
+    const result = await outcome(async () => {
+      const admin = kafkaClient(bootstrap, user).admin();
+      await admin.connect();
+      try {
+        names = (await admin.listTopics()).sort();
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    return result === "allowed" ? names : result;
+  },
+  /** Create a topic of one partition (needs Create on the cluster or the topic). */
+  createTopic: (bootstrap: string, user: KafkaUser, topic: string) =>
+    outcome(async () => {
+      const admin = kafkaClient(bootstrap, user).admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+      } finally {
+        await admin.disconnect();
+      }
+    }),
+  /** Delete a topic (needs Delete on it). */
+  deleteTopic: (bootstrap: string, user: KafkaUser, topic: string) =>
+    outcome(async () => {
+      const admin = kafkaClient(bootstrap, user).admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [topic], timeout: 5000 });
+      } finally {
+        await admin.disconnect();
+      }
+    }),
   /** Write one record with acks=all, idempotent (as the apps do). */
   produce: (bootstrap: string, user: KafkaUser, topic: string) =>
     outcome(async () => {
@@ -98,6 +134,15 @@ export const rabbitProbes = {
       ch.publish(exchange, routingKey, Buffer.from("access-probe"), { persistent: true });
       await ch.waitForConfirms();
     }),
+  /** queue.purge (RabbitMQ asks for read on the queue). */
+  purge: (url: string, queue: string) => withChannel(url, (ch) => ch.purgeQueue(queue)),
+  /** A passive queue.declare: tells whether the queue exists, with its message and consumer counts. */
+  inspect: (url: string, queue: string) => withChannel(url, (ch) => ch.checkQueue(queue)),
+  /** queue.bind (needs write on the queue and read on the exchange). */
+  bind: (url: string, queue: string, exchange: string, routingKey: string) =>
+    withChannel(url, (ch) => ch.bindQueue(queue, exchange, routingKey)),
+  /** queue.delete (needs configure). */
+  deleteQueue: (url: string, queue: string) => withChannel(url, (ch) => ch.deleteQueue(queue)),
   /** Declare a queue (needs configure). */
   declare: (url: string, queue: string) => withChannel(url, (ch) => ch.assertQueue(queue, { durable: false, exclusive: true })),
   /** Log into the management API as the URL's user. */

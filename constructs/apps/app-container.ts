@@ -4,8 +4,9 @@ import type { BrokerWiring, IBroker, IBrokerClient } from "../brokers/broker";
 import { ConnectionEnv } from "../connection-env";
 import { closestMatch } from "../errors/did-you-mean";
 import { fail, report } from "../errors/problems";
-import { showValue } from "../errors/messaging-error";
 import { ContainerImage } from "../images/container-image";
+import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
+import { AppMetricNames } from "./app-metric-names";
 import { SHIPPED_APP_ROLES, shippedAppOf, type ShippedAppName } from "./shipped-apps";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
@@ -23,6 +24,7 @@ import {
   isToken,
   constructId,
   checkNetworkList,
+  stringValueFix,
 } from "../private/validation";
 import { AppMetricsEnv, APP_SETTINGS, AppOnlyEnv, DEFAULT_APP_METRICS_PORT, isAppSetting, parseSetting } from "./app-settings";
 import { resolveAppMetrics, ScrapeLabels, type AppMetricsOptions, type IMetricsSource, type ScrapeTarget } from "../observability/metrics";
@@ -221,6 +223,8 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     this.environment = checkEnvironment(this, props.environment);
     this.metrics = resolveAppMetrics(this, props.metrics, DEFAULT_APP_METRICS_PORT);
     const ports = checkPorts(this, props.ports, replicas);
+    // Checked at synth even without addMessagingAspects: Docker would fail the second container halfway through the apply.
+    if (ports.length > 0) ensureUniqueHostPorts(this);
     if (props.healthCheck !== undefined && !(props.healthCheck instanceof HealthCheck)) {
       report(this, "healthCheck is not a HealthCheck", props.healthCheck, 'use HealthCheck.exec(["cmd", ...]) or HealthCheck.shell("...")');
     }
@@ -294,6 +298,11 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
   public metricsTargets(): ScrapeTarget[] {
     const network = this.networks()[0];
     if (!this.metrics.enabled || network === undefined) return [];
+    // The package's apps serve AppMetricNames and prom-client's default process_* and nodejs_* metrics; an image of the user's, unknown ones.
+    const served: Pick<ScrapeTarget, "servedMetrics"> =
+      shippedAppOf(this.image) === undefined
+        ? {}
+        : { servedMetrics: { names: Object.values(AppMetricNames), prefixes: ["process_", "nodejs_"] } };
     if (this.service) {
       // On a Swarm the tasks move and have no names of their own: Prometheus follows them by the service's task DNS.
       return [
@@ -304,6 +313,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
           metricsPath: this.metrics.path,
           labels: { [ScrapeLabels.component]: "app", [ScrapeLabels.app]: this.appName },
           network,
+          ...served,
         },
       ];
     }
@@ -314,6 +324,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
         metricsPath: this.metrics.path,
         labels: { [ScrapeLabels.component]: "app", [ScrapeLabels.app]: this.appName },
         network,
+        ...served,
       }),
     );
   }
@@ -559,7 +570,7 @@ function checkEnvironment(scope: Construct, environment: unknown): Record<string
       continue;
     }
     if (typeof value !== "string") {
-      report(scope, `environment.${key} must be a string`, value, `pass String(${showValue(value)})`);
+      report(scope, `environment.${key} must be a string`, value, stringValueFix(value));
       continue;
     }
     if ((Object.values(ConnectionEnv) as string[]).includes(key)) {

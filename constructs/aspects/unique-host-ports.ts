@@ -16,6 +16,13 @@ interface Publication {
  * would fail the second at deploy, halfway through the apply.
  */
 export class UniqueHostPorts implements IAspect {
+  /**
+   * @param acrossConstructsOnly skip a clash between containers of one
+   *   construct (a broker's listeners, an app's replicas): the construct
+   *   reports those itself, in its own words. Set by ensureUniqueHostPorts.
+   */
+  constructor(private readonly acrossConstructsOnly = false) {}
+
   /** Publications by container path; a container visited again replaces its own. */
   private readonly byContainer = new Map<string, Publication[]>();
   /** First-visit order: a clash is reported once, on the container visited later. */
@@ -36,7 +43,13 @@ export class UniqueHostPorts implements IAspect {
       const pub = { key: `${p.external}/${p.protocol ?? "tcp"}`, ip: p.ip ?? "0.0.0.0", path };
       const everywhere = (ip: string): boolean => ip === "0.0.0.0" || ip === "::";
       const others = [...this.byContainer.values()].flat().concat(mine);
-      const clash = others.find((o) => o.key === pub.key && (o.ip === pub.ip || everywhere(o.ip) || everywhere(pub.ip)));
+      const parentOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
+      const clash = others.find(
+        (o) =>
+          o.key === pub.key &&
+          (o.ip === pub.ip || everywhere(o.ip) || everywhere(pub.ip)) &&
+          !(this.acrossConstructsOnly && parentOf(o.path) === parentOf(path)),
+      );
       if (clash && (clash.path === path || this.order.get(clash.path)! < this.order.get(path)!)) {
         report(
           node,
@@ -61,13 +74,14 @@ function nearestChecker(node: IConstruct): UniqueHostPorts | undefined {
 
 /**
  * Adds UniqueHostPorts to `scope`'s stack unless the stack or a scope above
- * it has one. Constructs whose host port is easy to give twice (two
- * Prometheus UIs, metrics ports) call it, so that such a clash is a synth
- * error even in a stack without addMessagingAspects.
+ * it has one. Every construct that publishes a host port (brokers, apps with
+ * `ports`, Prometheus's UI) calls it, so that two of them on one port are a
+ * synth error even in a stack without addMessagingAspects. This checker
+ * leaves clashes inside one construct to that construct's own check.
  */
 export function ensureUniqueHostPorts(scope: IConstruct): void {
   requireScope(scope, "ensureUniqueHostPorts", "ensureUniqueHostPorts");
   const stack = TerraformStack.of(scope);
   for (const s of stack.node.scopes) if (Aspects.of(s).all.some((a) => a instanceof UniqueHostPorts)) return;
-  Aspects.of(stack).add(new UniqueHostPorts());
+  Aspects.of(stack).add(new UniqueHostPorts(true));
 }

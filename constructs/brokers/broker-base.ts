@@ -32,6 +32,7 @@ import {
   type BrokerMetricsOptions,
   type IMetricsSource,
   type ScrapeTarget,
+  type ServedMetrics,
 } from "../observability/metrics";
 import type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient } from "./broker";
 
@@ -232,6 +233,8 @@ export interface BrokerKindDescription {
       /** Query parameters of the scrape URL. */
       readonly params?: Record<string, string[]>;
     }[];
+    /** The metric names the endpoints serve, together: alert rules naming none of a stack's are refused. */
+    readonly served: ServedMetrics;
   };
   /**
    * The kind's other published host ports by prop name (base ports: node i
@@ -387,6 +390,16 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     }
 
     const count = checkNodeCount(this, props.nodes) ? (props.nodes ?? 1) : 1;
+    const longestNodeName = brokerNodeNames(this.brokerName, count).at(-1)!;
+    if (nameOk && longestNodeName.length > 63) {
+      // A node's name is its hostname (RabbitMQ's `rabbit@<host>`, Kafka's advertised listener): one DNS label.
+      report(
+        this,
+        `name: the node names <name>-1 ... <name>-${count} are the nodes' hostnames, and "${longestNodeName}" is longer than a host name label's 63 characters`,
+        this.brokerName,
+        `use a name of at most ${63 - (longestNodeName.length - this.brokerName.length)} characters`,
+      );
+    }
     if (description.hostPort !== undefined && count > 1) checkPortRange(this, "host ports", description.hostPort, count);
     this.metricsDescription = description.metrics;
     const metrics = this.metricsDescription ? resolveBrokerMetrics(this, props.metrics) : { enabled: false };
@@ -402,11 +415,14 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
           [description.kind === "kafka" ? "hostPort" : "amqpHostPort"]: description.hostPort,
         }));
     this.metricsSettings = metricsHostPortOk ? metrics : { enabled: metrics.enabled };
-    // Published metrics are easy to put on another container's port: check host ports even without addMessagingAspects.
-    if (this.metricsSettings.hostPort !== undefined) ensureUniqueHostPorts(this);
+    // A host port is easy to give twice (two brokers on 5672, metrics on another's port): Docker would fail the
+    // second container halfway through the apply. Checked at synth even without addMessagingAspects.
+    const publishedPorts = [description.hostPort, this.metricsSettings.hostPort, ...Object.values(description.publishedHostPorts ?? {})];
+    if (publishedPorts.some((port) => port !== undefined)) ensureUniqueHostPorts(this);
     this.tls = this.resolveTls(props.tls, count, description);
+    const nodeNames = brokerNodeNames(this.brokerName, count);
     this.nodes = Array.from({ length: count }, (_, i): BrokerNode => {
-      const name = count === 1 ? this.brokerName : `${this.brokerName}-${i + 1}`;
+      const name = nodeNames[i];
       const hostPort = (base: number) => base + i;
       return {
         index: i + 1,
@@ -467,6 +483,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
             [ScrapeLabels.node]: String(node.index),
           },
           network: this.network,
+          servedMetrics: description.served,
         }),
       ),
     );
@@ -676,7 +693,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       return undefined;
     }
     // Apps connect to each node by its name and verify it against the certificate.
-    const nodeNames = nodeCount === 1 ? [this.brokerName] : Array.from({ length: nodeCount }, (_, i) => `${this.brokerName}-${i + 1}`);
+    const nodeNames = brokerNodeNames(this.brokerName, nodeCount);
     const serverNames = [...new Set([this.brokerName, ...nodeNames]), "localhost"];
     if (certificates === "generate") {
       return new TlsCertificates(this, "tls", {
@@ -972,4 +989,9 @@ export function firstContainer(broker: BrokerBase): Container {
     throw new Error(`broker ${broker.brokerName} runs on a Swarm: its nodes are services (broker.services), not containers`);
   }
   return first;
+}
+
+/** Each node's container name, hostname and network alias: the broker's name for one node, `<broker>-1` ... `<broker>-N` for a cluster. */
+function brokerNodeNames(brokerName: string, count: number): string[] {
+  return count === 1 ? [brokerName] : Array.from({ length: count }, (_, i) => `${brokerName}-${i + 1}`);
 }

@@ -7,7 +7,7 @@ import { swarmOf } from "../provider/swarm-target";
 import { hashBuildContext } from "../private/build-context-hash";
 import { report } from "../errors/problems";
 import { showValue } from "../errors/messaging-error";
-import { checkKnownKeys } from "../private/validation";
+import { checkKnownKeys, stringValueFix } from "../private/validation";
 import { dockerfileFolders, missingDockerfileSources, readDockerfile } from "./dockerfile-sources";
 import { checkImageReference, checkImageTag } from "./image-reference";
 import { sha256, textOf } from "../private/terraform-text";
@@ -157,6 +157,8 @@ export abstract class ContainerImage {
     if (existing) {
       const bound = (existing as BoundImageHolder).bound;
       const fresh = this.describe();
+      const distinct = bound !== undefined && bound.key !== fresh ? this.distinctlyNamed() : undefined;
+      if (distinct) return distinct.bind(consumer);
       if (bound === undefined || bound.key !== fresh) {
         report(
           consumer,
@@ -174,6 +176,14 @@ export abstract class ContainerImage {
 
   /** Identity of the image, used to detect two sources sharing one construct id. */
   protected abstract describe(): string;
+
+  /**
+   * The same image under a name of its own, when its name was only a default
+   * that another image already took (two build folders with one base name).
+   */
+  protected distinctlyNamed(): ContainerImage | undefined {
+    return undefined;
+  }
 
   /** Creates the Terraform element under `scope`. */
   protected abstract declare(scope: Construct, consumer: IConstruct): BoundImage;
@@ -274,6 +284,13 @@ class BuiltImage extends ContainerImage {
     this.constructId = idFor("build", this.repository);
   }
 
+  /** `<folder>-<hash of its path>`: two folders named alike (`services/a/app`, `services/b/app`) are two images. */
+  protected distinctlyNamed(): ContainerImage | undefined {
+    if (this.options.name !== undefined || typeof this.givenDirectory !== "string") return undefined;
+    const name = `${path.basename(this.directory).toLowerCase()}-${sha256(this.directory, 8)}`;
+    return new BuiltImage(this.givenDirectory, { ...this.options, name }, this.missingSourceFix);
+  }
+
   protected describe(): string {
     let options: string;
     try {
@@ -303,8 +320,7 @@ class BuiltImage extends ContainerImage {
         'pass e.g. { NODE_ENV: "production" }',
       );
     for (const [name, value] of Object.entries(buildArgs ?? {})) {
-      if (typeof value !== "string")
-        report(consumer, `fromBuild buildArgs.${name} must be a string`, value, `pass String(${showValue(value)})`);
+      if (typeof value !== "string") report(consumer, `fromBuild buildArgs.${name} must be a string`, value, stringValueFix(value));
     }
     if (this.options.dockerfile !== undefined && typeof this.options.dockerfile !== "string") {
       report(

@@ -2,6 +2,7 @@ import { Construct, type IConstruct } from "constructs";
 import { DockerNetwork } from "../private/bindings";
 import { labelList } from "../private/labels";
 import { swarmOf } from "../provider/swarm-target";
+import { report } from "../errors/problems";
 import { checkBoolean, checkDockerName, checkKnownKeys, checkLabels, claimName, constructId, optionsObject } from "../private/validation";
 
 /** A Docker network that brokers and apps join. */
@@ -14,6 +15,11 @@ export interface INetwork extends IConstruct {
    * @default - the name is used
    */
   readonly networkId?: string;
+  /**
+   * Whether the network is internal (no port its containers publish is reachable).
+   * @default false
+   */
+  readonly internal?: boolean;
 }
 
 /** Props of a {@link Network}. */
@@ -39,6 +45,9 @@ export interface NetworkProps {
 
 const NETWORK_PROPS: Record<keyof NetworkProps, true> = { name: true, internal: true, labels: true };
 
+/** The networks every Docker engine has (and a Swarm manager's `ingress` and `docker_gwbridge`). */
+const PREDEFINED_NETWORKS = ["bridge", "host", "none", "ingress", "docker_gwbridge"];
+
 /**
  * A user-defined bridge network (on a Swarm: an attachable overlay network).
  * Containers on it resolve each other by container name and network alias
@@ -47,6 +56,7 @@ const NETWORK_PROPS: Record<keyof NetworkProps, true> = { name: true, internal: 
 export class Network extends Construct implements INetwork {
   public readonly networkName: string;
   public readonly networkId: string;
+  public readonly internal: boolean;
   /** The underlying docker_network resource. */
   public readonly resource: DockerNetwork;
 
@@ -56,9 +66,20 @@ export class Network extends Construct implements INetwork {
     const name = props.name ?? id;
     checkKnownKeys(this, "NetworkProps", props, NETWORK_PROPS);
     if (checkDockerName(this, "name", name, "network")) {
-      claimName(this, "network", name, "give each Network its own name");
+      if (PREDEFINED_NETWORKS.includes(name)) {
+        // Every engine has them: creating one fails at deploy ("network with name bridge already exists").
+        report(
+          this,
+          `name: "${name}" is one of the networks every Docker engine already has (${PREDEFINED_NETWORKS.join(", ")}), so it cannot be created`,
+          name,
+          `give the Network a name of its own, e.g. "${id === name ? "messaging" : id}"`,
+        );
+      } else {
+        claimName(this, "network", name, "give each Network its own name");
+      }
     }
     checkBoolean(this, "internal", props.internal);
+    this.internal = props.internal === true;
     checkLabels(this, "labels", props.labels);
     // On a Swarm: an overlay network spanning the nodes, attachable so that
     // the one-shot jobs (plain containers on the manager) join it too.

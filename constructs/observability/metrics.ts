@@ -43,6 +43,18 @@ export interface AppMetricsOptions {
   readonly path?: string;
 }
 
+/**
+ * The metric names a scrape target serves, where the construct knows them:
+ * a `Prometheus` checks its alert rules' metric names against the union of
+ * its targets'.
+ */
+export interface ServedMetrics {
+  /** Exact names; a histogram's or summary's name covers its `_bucket`, `_sum` and `_count` series. */
+  readonly names: readonly string[];
+  /** Prefixes of families too open to list (the JVM's `jvm_`, Node's `nodejs_`). */
+  readonly prefixes?: readonly string[];
+}
+
 /** One endpoint Prometheus scrapes. */
 export interface ScrapeTarget {
   /** The Prometheus job (one per kind of endpoint): `rabbitmq`, `kafka`, `apps`, ... */
@@ -66,6 +78,11 @@ export interface ScrapeTarget {
   readonly labels: Readonly<Record<string, string>>;
   /** The network Prometheus reaches the target on. */
   readonly network: INetwork;
+  /**
+   * The metric names the target serves.
+   * @default - unknown (an image of your own): alert rules are checked only for near misses of known names
+   */
+  readonly servedMetrics?: ServedMetrics;
 }
 
 /**

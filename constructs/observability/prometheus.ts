@@ -29,6 +29,7 @@ import { defaultAlertRules, renderAlertRules, type PrometheusAlertRule } from ".
 import { isMetricsSource, type ScrapeTarget } from "./metrics";
 import { conflictingJobs, PROMETHEUS_PORT, renderPrometheusConfig } from "./prometheus-config";
 import { alertTemplateProblem, promqlProblem } from "./promql-syntax";
+import { unservedMetricFindings } from "./rule-metrics";
 
 /** Props of a {@link Prometheus}. */
 export interface PrometheusProps {
@@ -242,10 +243,15 @@ export class Prometheus extends Construct {
     if (props.defaultAlertRules !== undefined && typeof props.defaultAlertRules !== "boolean") {
       report(this, "defaultAlertRules must be true or false", props.defaultAlertRules, "pass false to load only your alertRules");
     }
-    this.rules = [
-      ...(props.defaultAlertRules === false ? [] : defaultAlertRules(this.scrapeIntervalSeconds)),
-      ...checkRules(this, props.alertRules),
-    ];
+    const userRules = checkRules(this, props.alertRules);
+    this.rules = [...(props.defaultAlertRules === false ? [] : defaultAlertRules(this.scrapeIntervalSeconds)), ...userRules];
+    // At synth, once every target of the stack is declared. The default rules are kind-agnostic on purpose: not checked.
+    deferCheck(this, () =>
+      unservedMetricFindings(
+        userRules,
+        this.targets().map((t) => t.servedMetrics),
+      ),
+    );
     reportDuplicateRules(this, this.rules);
     if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
       report(

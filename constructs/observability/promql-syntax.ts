@@ -81,6 +81,45 @@ export function promqlProblem(expression: string): string | undefined {
   return undefined;
 }
 
+/** Words of PromQL that are not metric names where they stand. */
+const NOT_METRIC_WORDS = new Set(["bool", "offset", "inf", "nan", "start", "end", ...LABEL_LIST_KEYWORDS, ...BINARY_WORDS, "atan2"]);
+
+/**
+ * The metric names an expression selects (`up`, `rabbitmq_queue_messages`,
+ * `{__name__="x"}`), each once; not function names, keywords, label names
+ * inside `{...}` or label lists after `by`, `without`, `on`, `ignoring`,
+ * `group_left` and `group_right`. For an expression `promqlProblem` accepts.
+ */
+export function promqlMetricNames(expression: string): string[] {
+  const tokens: Token[] = [];
+  if (tokenize(expression, tokens)) return [];
+  const names = new Set<string>();
+  let braces = 0;
+  let brackets = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const next = tokens[i + 1];
+    if (t.kind === "open" && t.text === "{") braces++;
+    else if (t.kind === "close" && t.text === "}") braces--;
+    else if (t.kind === "open" && t.text === "[") brackets++;
+    else if (t.kind === "close" && t.text === "]") brackets--;
+    else if (t.kind === "ident" && brackets > 0) {
+      // A range or a subquery's `:step`, not a name.
+    } else if (t.kind === "ident" && AGGREGATIONS.has(t.text) && next?.kind === "ident" && LABEL_LIST_KEYWORDS.has(next.text)) {
+      // `sum by (x) (...)`: the aggregation, its label list next.
+    } else if (t.kind === "ident" && braces > 0) {
+      const value = tokens[i + 2];
+      if (t.text === "__name__" && next?.text === "=" && value?.kind === "string") names.add(value.text.slice(1, -1));
+    } else if (t.kind === "ident" && LABEL_LIST_KEYWORDS.has(t.text) && next?.text === "(") {
+      // A label list: skip to its closing parenthesis.
+      while (i < tokens.length && tokens[i].text !== ")") i++;
+    } else if (t.kind === "ident" && !(next?.kind === "open" && next.text === "(") && !NOT_METRIC_WORDS.has(t.text.toLowerCase())) {
+      names.add(t.text);
+    }
+  }
+  return [...names];
+}
+
 /**
  * The first problem of an alert's summary template, or undefined: `{{`
  * without `}}`, or a variable Prometheus does not define for alert

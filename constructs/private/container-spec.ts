@@ -12,6 +12,7 @@ import {
   tmpfsConflicts,
   type ResolvedHardening,
 } from "../security/container-hardening";
+import type { Finding } from "../errors/finding";
 import { deferCheck } from "../errors/problems";
 import { Labels, labelList } from "./labels";
 import { escapeTemplate } from "./terraform-text";
@@ -118,6 +119,7 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
       spec.image.imageFolders ?? [],
     ),
   );
+  if (spec.ports?.length) deferCheck(scope, () => unreachablePortFindings(spec.name, spec.ports!, produce(spec.networks)));
   const late = <T>(value: Late<T> | undefined): boolean => typeof value === "function";
   const container = new Container(scope, id, {
     name: spec.name,
@@ -203,6 +205,22 @@ export function renderEnv(env: Record<string, string>): string[] {
   return Object.keys(env)
     .sort()
     .map((name) => `${name}=${escapeTemplate(env[name])}`);
+}
+
+/**
+ * Docker publishes no port of a container whose every network is internal:
+ * `docker port` shows nothing and the host port refuses connections, with
+ * no error at deploy (measured on Docker 20.10).
+ */
+function unreachablePortFindings(name: string, ports: readonly PublishedPort[], networks: readonly { network: INetwork }[]): Finding[] {
+  if (networks.length === 0 || !networks.every((n) => n.network.internal === true)) return [];
+  return [
+    {
+      problem: `container ${name} publishes host ports, but every network it is on is internal, so Docker publishes none of them`,
+      received: ports.map((p) => p.hostPort),
+      fix: "put it on a network that is not internal too (internal: false), or stop publishing the ports",
+    },
+  ];
 }
 
 export function renderNetworks(networks: { network: INetwork; aliases?: string[] }[]): ContainerNetworksAdvanced[] {

@@ -2,7 +2,7 @@ import { TerraformStack, Token } from "cdktf";
 import type { IConstruct } from "constructs";
 import type { INetwork } from "../networking/network";
 import { didYouMean } from "../errors/did-you-mean";
-import { MessagingValidationError, showValue } from "../errors/messaging-error";
+import { MessagingValidationError } from "../errors/messaging-error";
 import { fail, report } from "../errors/problems";
 import { textOf } from "./terraform-text";
 
@@ -268,6 +268,39 @@ export function checkKnownKeys(scope: IConstruct, what: string, value: unknown, 
 }
 
 /**
+ * The fix for a value that must be a string: the string to write for a
+ * number or boolean (`"3"`), and no `String(undefined)` for a missing one.
+ */
+export function stringValueFix(value: unknown): string {
+  if (value === undefined || value === null) return "give it a string value, or leave the key out";
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `pass "${String(value)}" (a string)`;
+  return "pass a string (JSON.stringify(...) for a structured value the program parses)";
+}
+
+/**
+ * Reports arguments past the ones a verb takes. TypeScript refuses them, but
+ * a JavaScript caller (or a cast) can pass them, and they would be ignored in
+ * silence: `topic.grantProduce(app, { groupId })` produces with no group,
+ * `queue.grantPublish(app, { routingKey: "x" })` publishes with the queue's
+ * name. `fix` says where such an option belongs.
+ */
+export function checkNoExtraArguments(scope: IConstruct, call: string, extra: readonly unknown[], fix: string): boolean {
+  const given = extra.filter((a) => a !== undefined);
+  if (given.length === 0) return true;
+  report(
+    scope,
+    `${call} takes no ${given.length === 1 && isPlainObject(given[0]) ? "options" : "further arguments"}: they would be ignored`,
+    given.length === 1 ? given[0] : given,
+    fix,
+  );
+  return false;
+}
+
+function isPlainObject(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
  * An options object, or `{}` after reporting what was passed instead
  * (JavaScript callers can pass null, a string...).
  */
@@ -294,7 +327,7 @@ export function checkLabels(scope: IConstruct, field: string, labels: unknown): 
       ok = false;
     }
     if (typeof value !== "string") {
-      report(scope, `${field}.${name} must be a string`, value, `pass String(${showValue(value)})`);
+      report(scope, `${field}.${name} must be a string`, value, stringValueFix(value));
       ok = false;
     }
   }

@@ -353,7 +353,7 @@ describe("AppContainer: bad input", () => {
           buildArgs: { NODE_IMAGE: 18 as never },
         }),
       }),
-      /^test\/app: fromBuild buildArgs\.NODE_IMAGE must be a string, got 18\. Fix: pass String\(18\)/,
+      /^test\/app: fromBuild buildArgs\.NODE_IMAGE must be a string, got 18\. Fix: pass "18" \(a string\)/,
     ],
     [
       "rejects a variable name starting with a digit",
@@ -368,7 +368,7 @@ describe("AppContainer: bad input", () => {
     [
       "rejects a non-string environment value",
       app({ environment: { COUNT: 5 as never } }),
-      /^test\/app: environment\.COUNT must be a string, got 5\. Fix: pass String\(5\)/,
+      /^test\/app: environment\.COUNT must be a string, got 5\. Fix: pass "5" \(a string\)/,
     ],
     [
       "rejects RABBITMQ_URL set by hand",
@@ -514,7 +514,7 @@ describe("AppContainer: bad input", () => {
     [
       "rejects a label value that is not a string",
       app({ labels: { replicas: 2 as never } }),
-      /^test\/app: labels\.replicas must be a string, got 2\. Fix: pass String\(2\)/,
+      /^test\/app: labels\.replicas must be a string, got 2\. Fix: pass "2" \(a string\)/,
     ],
     [
       "rejects a grantee that is not an app",

@@ -196,6 +196,6 @@ describe("addMessagingAspects", () => {
 
   test("rejects a label value that is not a string", () => {
     const messages = problemMessages((stack) => addMessagingAspects(stack, { labels: { replicas: 2 as never } }));
-    expect(messages).toEqual(["test: addMessagingAspects labels.replicas must be a string, got 2. Fix: pass String(2)"]);
+    expect(messages).toEqual(['test: addMessagingAspects labels.replicas must be a string, got 2. Fix: pass "2" (a string)']);
   });
 });

@@ -171,6 +171,30 @@ describe("Kafka set-up job: users and ACLs", () => {
   });
 });
 
+describe("RabbitMQ set-up job: topic permissions by exchange type", () => {
+  const stack = newStack();
+  const rabbit = new RabbitMqBroker(stack, "rabbitmq", { network: net(stack) });
+  const audit = rabbit.addQueue("audit");
+  audit.bindTo("commands", { routingKey: "audit" }).bindTo("amq.topic", { routingKey: "#" });
+  const publisher = app(stack, "publisher");
+  rabbit.predefinedExchange("amq.topic").grantPublish(publisher, { routingKey: "x.y" });
+  rabbit.addExchange("events", { type: "topic" }).grantPublish(app(stack, "events-publisher"), { routingKey: "a.b" });
+  audit.bindTo("events", { routingKey: "a.*" });
+  rabbit.addExchange("commands", { type: "direct" }).grantPublish(app(stack, "commander"), { routingKey: "audit" });
+  // An app of the user's that sends several keys.
+  rabbit.predefinedExchange("amq.topic").grantPublish(app(stack, "multi"), { routingKey: "x.a", otherRoutingKeys: ["x.b", "x.a"] });
+  const users = Object.fromEntries(
+    JSON.parse(envOf(container(synth(stack).json, "rabbitmq-setup")).APP_USERS).map((u: any) => [u.name, u]),
+  );
+
+  test("a topic exchange, predefined or declared, gets one; a direct exchange none (RabbitMQ checks topic exchanges only)", () => {
+    expect(users.publisher.topics).toEqual([{ exchange: "amq.topic", write: "^(x\\.y)$", read: "^$" }]);
+    expect(users["events-publisher"].topics).toEqual([{ exchange: "events", write: "^(a\\.b)$", read: "^$" }]);
+    expect(users.commander.topics).toEqual([]);
+    expect(users.multi.topics).toEqual([{ exchange: "amq.topic", write: "^(x\\.a|x\\.b)$", read: "^$" }]);
+  });
+});
+
 describe("RabbitMQ set-up job: users and permissions", () => {
   const stack = newStack();
   const rabbit = new RabbitMqBroker(stack, "rabbitmq", { network: net(stack) });
@@ -189,6 +213,15 @@ describe("RabbitMQ set-up job: users and permissions", () => {
     expect(users.writer).toMatchObject({ configure: "^$", write: "^(events\\.v1\\+\\(eu\\))$", read: "^$" });
     // Publishing to a queue goes through the default exchange: a write to amq.default.
     expect(users.direct).toMatchObject({ configure: "^$", write: "^(amq\\.default)$", read: "^$" });
+  });
+
+  test("limits a publisher on a topic exchange to its routing key (topic permissions), and leaves others without", () => {
+    expect(users.writer.topics).toEqual([{ exchange: "events.v1+(eu)", write: "^(order\\.placed)$", read: "^$" }]);
+    const matches = (name: string) => new RegExp(users.writer.topics[0].write).test(name);
+    expect(matches("order.placed")).toBe(true);
+    for (const other of ["order.cancelled", "orderXplaced", "order.placed.x", "x.order.placed"]) expect(matches(other)).toBe(false);
+    expect(users.direct.topics).toEqual([]);
+    expect(users.reader.topics).toEqual([]);
   });
 
   test("each regex matches its name and nothing else", () => {

@@ -81,7 +81,7 @@ describe("Network: bad input", () => {
     [
       "rejects a label value that is not a string",
       network({ labels: { tier: 1 as never } }),
-      /^test\/net: labels\.tier must be a string, got 1\. Fix: pass String\(1\)/,
+      /^test\/net: labels\.tier must be a string, got 1\. Fix: pass "1" \(a string\)/,
     ],
     [
       "rejects an empty label name",

@@ -184,7 +184,9 @@ describe("Prometheus targets follow the stack", () => {
       forSeconds: 60,
       summary: "orders backlog",
     };
-    const withDefaults = rulesOf(stackWith(() => undefined, { alertRules: [rule] }).json).groups[0].rules;
+    // The rule's metric is served by a RabbitMQ broker of the stack (a rule on a metric nothing serves is refused).
+    const rabbit = (s: TerraformStack) => new RabbitMqBroker(s, "rabbitmq", { network: net(s) });
+    const withDefaults = rulesOf(stackWith(rabbit, { alertRules: [rule] }).json).groups[0].rules;
     expect(withDefaults.at(-1)).toEqual({
       alert: "OrdersBacklog",
       expr: rule.expression,
@@ -193,7 +195,7 @@ describe("Prometheus targets follow the stack", () => {
       annotations: { summary: "orders backlog" },
     });
     expect(withDefaults.length).toBeGreaterThan(1);
-    expect(rulesOf(stackWith(() => undefined, { alertRules: [rule], defaultAlertRules: false }).json).groups[0].rules).toHaveLength(1);
+    expect(rulesOf(stackWith(rabbit, { alertRules: [rule], defaultAlertRules: false }).json).groups[0].rules).toHaveLength(1);
   });
 });
 

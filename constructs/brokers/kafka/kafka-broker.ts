@@ -18,7 +18,13 @@ import type { DataVolume } from "../../storage/data-volume";
 import type { IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, checkSecretToken, firstContainer, type BrokerBaseProps, type BrokerNode } from "../broker-base";
 import { KafkaConnectionEnv, kafkaEnvName } from "./kafka-env";
-import { KAFKA_JMX_EXPORTER_CONFIG, KAFKA_JMX_EXPORTER_JAR, kafkaJmxAgentOption, KAFKA_METRICS_PORT } from "./kafka-metrics";
+import {
+  KAFKA_JMX_EXPORTER_CONFIG,
+  KAFKA_JMX_EXPORTER_JAR,
+  kafkaJmxAgentOption,
+  KAFKA_METRICS_PORT,
+  KafkaMetricNames,
+} from "./kafka-metrics";
 
 export { kafkaEnvName } from "./kafka-env";
 import { KafkaTopic, type KafkaConsumeOptions } from "./kafka-topic";
@@ -245,7 +251,12 @@ export class KafkaBroker extends BrokerBase {
       internalPort: KAFKA_INTERNAL_PORT,
       processUser: { uid: 1000, gid: 1000 }, // appuser of the apache/kafka image (and of ours)
       hostPort: props?.hostPort,
-      metrics: { port: KAFKA_METRICS_PORT, endpoints: [{ job: "kafka", path: "/metrics" }] },
+      metrics: {
+        port: KAFKA_METRICS_PORT,
+        endpoints: [{ job: "kafka", path: "/metrics" }],
+        // The exporter's rules name every Kafka series; the agent adds the JVM's and its own.
+        served: { names: Object.values(KafkaMetricNames), prefixes: ["jvm_", "process_", "jmx_"] },
+      },
       defaultImage: DefaultImages.kafka,
       defaultMemoryMb: 1024,
       minMemoryMb: KAFKA_MIN_MEMORY_MB,

@@ -1,3 +1,4 @@
+import { checkNoExtraArguments } from "../../private/validation";
 import type { IBrokerClient } from "../broker";
 import type { KafkaBroker } from "./kafka-broker";
 
@@ -27,11 +28,26 @@ export class KafkaTopic {
    * healthy and the topic exists.
    */
   public grantProduce(app: IBrokerClient): void {
+    checkNoExtraArguments(
+      this.broker,
+      `topic "${this.topicName}".grantProduce(app)`,
+      // A JavaScript caller's extra arguments: the signature above has none to put them in.
+      // eslint-disable-next-line prefer-rest-params
+      [...arguments].slice(1),
+      "remove them: a producer has no options (a consumer group is grantConsume's: topic.grantConsume(app, { groupId }))",
+    );
     this.broker.wireProducer(app, this.topicName);
   }
 
   /** Makes `app` a consumer of this topic in `groupId` (sets KAFKA_GROUP_ID too). */
   public grantConsume(app: IBrokerClient, options: KafkaConsumeOptions): void {
+    checkNoExtraArguments(
+      this.broker,
+      `topic "${this.topicName}".grantConsume(app, options)`,
+      // eslint-disable-next-line prefer-rest-params
+      [...arguments].slice(2),
+      "put every option in the one options object: { groupId }",
+    );
     this.broker.wireConsumer(app, this.topicName, options);
   }
 }

@@ -29,8 +29,10 @@ import {
   type RabbitMqBindingOptions,
   type RabbitMqExchangeOptions,
   type RabbitMqPolicyOptions,
+  type RabbitMqPublishOptions,
   type RabbitMqQueueOptions,
 } from "./rabbitmq-topology";
+import { RABBITMQ_SERVED_METRICS } from "./rabbitmq-metric-names";
 import { RABBITMQ_MIN_MEMORY_MB, validateRabbitMqProps } from "./validate-rabbitmq";
 
 /** AMQP, the port apps connect to (without `tls`). */
@@ -51,6 +53,16 @@ function anyOf(names: Set<string>): string {
     .sort()
     .map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
     .join("|")})$`;
+}
+
+/** What one app may do on the broker, by the grants made to it. */
+interface AppGrant {
+  /** Queues it consumes from. */
+  readonly readQueues: Set<string>;
+  /** Exchanges it publishes to (`amq.default` for a queue). */
+  readonly writeExchanges: Set<string>;
+  /** The routing keys it publishes with, by exchange (not the default exchange). */
+  readonly publishKeys: Map<string, Set<string>>;
 }
 
 /** The variable the node's start command writes the Erlang cookie from (not one RabbitMQ reads itself). */
@@ -148,7 +160,7 @@ export class RabbitMqBroker extends BrokerBase {
   /** The URL each wired app gets, made once: each Fn.urlencode call is a new Token, and equal wirings must compare equal. */
   private readonly appUrls = new Map<string, string>();
   /** What each wired app's own user may do, by app name. */
-  private readonly grants = new Map<string, { readQueues: Set<string>; writeExchanges: Set<string> }>();
+  private readonly grants = new Map<string, AppGrant>();
   private readonly setupContainer: Container;
 
   constructor(scope: Construct, id: string, props: RabbitMqBrokerProps) {
@@ -169,6 +181,7 @@ export class RabbitMqBroker extends BrokerBase {
           // Only these two families: /metrics/per-object would list every metric per object.
           { job: "rabbitmq-queues", path: "/metrics/detailed", params: { family: ["queue_coarse_metrics", "queue_consumer_count"] } },
         ],
+        served: { names: RABBITMQ_SERVED_METRICS },
       },
       defaultImage: DefaultImages.rabbitmq,
       defaultMemoryMb: 512,
@@ -360,7 +373,8 @@ export class RabbitMqBroker extends BrokerBase {
       );
       return;
     }
-    if (!this.checkAppUser(app, role)) return;
+    const otherKeys = this.otherRoutingKeys(role, app, (options as RabbitMqPublishOptions | undefined)?.otherRoutingKeys);
+    if (otherKeys === undefined || !this.checkAppUser(app, role)) return;
     const wired = this.wire(
       app,
       role,
@@ -376,16 +390,38 @@ export class RabbitMqBroker extends BrokerBase {
     );
     if (!wired) return;
     // Publishing to the default exchange is a write to `amq.default`.
-    this.grantOf(app).writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);
+    const grant = this.grantOf(app);
+    grant.writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);
+    if (exchangeName !== "") {
+      const keys = grant.publishKeys.get(exchangeName) ?? new Set<string>();
+      for (const key of [routingKey, ...otherKeys]) keys.add(key);
+      grant.publishKeys.set(exchangeName, keys);
+    }
     const location = captureUserLocation();
     deferCheck(
       this,
       () => [
-        ...this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, routingKey),
+        ...[routingKey, ...otherKeys].flatMap((key) => this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, key)),
         ...this.messageSizeFindings(role, app),
       ],
       location,
     );
+  }
+
+  /** `otherRoutingKeys`, checked: a list of routing keys, or undefined after a report. */
+  private otherRoutingKeys(role: string, app: IBrokerClient, given: unknown): string[] | undefined {
+    if (given === undefined) return [];
+    const fix = 'pass a list of routing keys, e.g. otherRoutingKeys: ["orders.cancelled"]';
+    if (!Array.isArray(given)) {
+      report(this, `${role} (${app?.node?.path}): otherRoutingKeys must be a list of strings`, given, fix);
+      return undefined;
+    }
+    const bad = given.filter((k) => typeof k !== "string" || isToken(k) || Buffer.byteLength(k) > 255);
+    if (bad.length > 0) {
+      report(this, `${role} (${app?.node?.path}): each of otherRoutingKeys must be a literal string of at most 255 bytes`, bad, fix);
+      return undefined;
+    }
+    return given as string[];
   }
 
   /** A publisher's messages must fit RabbitMQ's max_message_size. */
@@ -449,10 +485,10 @@ export class RabbitMqBroker extends BrokerBase {
     return false;
   }
 
-  private grantOf(app: IBrokerClient): { readQueues: Set<string>; writeExchanges: Set<string> } {
+  private grantOf(app: IBrokerClient): AppGrant {
     let grant = this.grants.get(app.appName);
     if (grant === undefined) {
-      grant = { readQueues: new Set(), writeExchanges: new Set() };
+      grant = { readQueues: new Set(), writeExchanges: new Set(), publishKeys: new Map() };
       this.grants.set(app.appName, grant);
     }
     return grant;
@@ -493,6 +529,7 @@ export class RabbitMqBroker extends BrokerBase {
             configure: "^$",
             write: anyOf(grant.writeExchanges),
             read: anyOf(grant.readQueues),
+            topics: this.topicPermissions(grant),
             passwordEnv: `APP_PASSWORD_${i + 1}`,
           };
         }),
@@ -500,6 +537,23 @@ export class RabbitMqBroker extends BrokerBase {
     };
     apps.forEach((name, i) => (env[`APP_PASSWORD_${i + 1}`] = this.derivedPassword(name)));
     return env;
+  }
+
+  /**
+   * RabbitMQ's topic permissions for a publisher's topic exchanges: each
+   * allows writing only the routing keys granted (read `^$`: an app never
+   * binds). The plain write permission names exchanges, not keys, so without
+   * these a publisher could send any key its exchange routes, into queues
+   * that are not its own. RabbitMQ checks them on topic exchanges only;
+   * direct, fanout and headers exchanges take any key (docs/access-and-tls.md).
+   * The exchange's type is read here, at synth, so one declared after the
+   * grant counts.
+   */
+  private topicPermissions(grant: AppGrant): { exchange: string; write: string; read: string }[] {
+    return [...grant.publishKeys]
+      .filter(([exchange]) => this.topology.exchangeType(exchange) === "topic")
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([exchange, keys]) => ({ exchange, write: anyOf(keys), read: "^$" }));
   }
 
   /**

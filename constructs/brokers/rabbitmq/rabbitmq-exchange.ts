@@ -1,3 +1,4 @@
+import { checkNoExtraArguments } from "../../private/validation";
 import type { IBrokerClient } from "../broker";
 import type { RabbitMqBroker } from "./rabbitmq-broker";
 import type { RabbitMqExchangeType, RabbitMqPublishOptions } from "./rabbitmq-topology";
@@ -21,6 +22,14 @@ export class RabbitMqExchange {
    * some binding of the exchange must route the key to a queue.
    */
   public grantPublish(app: IBrokerClient, options: RabbitMqPublishOptions): void {
+    checkNoExtraArguments(
+      this.broker,
+      `exchange "${this.exchangeName}".grantPublish(app, options)`,
+      // A JavaScript caller's extra arguments: the signature above has none to put them in.
+      // eslint-disable-next-line prefer-rest-params
+      [...arguments].slice(2),
+      "put every option in the one options object: { routingKey }",
+    );
     this.broker.wirePublisher(app, this.exchangeName, options?.routingKey, options);
   }
 }

@@ -1,3 +1,4 @@
+import { checkNoExtraArguments } from "../../private/validation";
 import type { IBrokerClient } from "../broker";
 import type { RabbitMqBroker } from "./rabbitmq-broker";
 import type { RabbitMqExchange } from "./rabbitmq-exchange";
@@ -20,6 +21,14 @@ export class RabbitMqQueue {
    * gets RABBITMQ_URL and RABBITMQ_QUEUE, and starts once the broker is healthy.
    */
   public grantConsume(app: IBrokerClient): void {
+    checkNoExtraArguments(
+      this.broker,
+      `queue "${this.queueName}".grantConsume(app)`,
+      // A JavaScript caller's extra arguments: the signature above has none to put them in.
+      // eslint-disable-next-line prefer-rest-params
+      [...arguments].slice(1),
+      "remove them: a consumer reads the whole queue; how many messages it holds unacknowledged is the app's setting (its environment)",
+    );
     this.broker.wireConsumer(app, this.queueName);
   }
 
@@ -28,6 +37,14 @@ export class RabbitMqQueue {
    * (routing key = the queue's name).
    */
   public grantPublish(app: IBrokerClient): void {
+    checkNoExtraArguments(
+      this.broker,
+      `queue "${this.queueName}".grantPublish(app)`,
+      // eslint-disable-next-line prefer-rest-params
+      [...arguments].slice(1),
+      `remove them: publishing to a queue sends through the default exchange with the queue's name ("${this.queueName}") as the routing key; ` +
+        "to publish with a routing key of your own, publish to an exchange the queue is bound to: exchange.grantPublish(app, { routingKey })",
+    );
     this.broker.wirePublisher(app, "", this.queueName);
   }
 

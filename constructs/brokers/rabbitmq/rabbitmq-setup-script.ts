@@ -8,11 +8,14 @@
  *   first that answers serves every request (users are cluster-wide);
  * - ADMIN_USER, ADMIN_PASSWORD: the administrator;
  * - VHOST: the virtual host the permissions are on;
- * - APP_USERS: JSON `[{ name, configure, write, read, passwordEnv }]`;
+ * - APP_USERS: JSON `[{ name, configure, write, read, topics, passwordEnv }]`,
+ *   `topics` being the user's topic permissions `[{ exchange, write, read }]`;
  * - and each app's password in the variable its `passwordEnv` names.
  *
- * It PUTs each user (tag MANAGED_TAG: no management or policy access) and its
- * permissions, then deletes users carrying MANAGED_TAG that the stack no longer
+ * It PUTs each user (tag MANAGED_TAG: no management or policy access), its
+ * permissions and its topic permissions (those on exchanges no longer granted
+ * are cleared first: the API clears a user's topic permissions of a vhost all
+ * at once, and a DELETE of none is a 404), then deletes users carrying MANAGED_TAG that the stack no longer
  * grants. Requests are retried for up to 60 s (the management listener may
  * start a moment after the node reports healthy). Passwords are never printed.
  * Exits 0 when every user is as wanted, else 1 with one line per failure.
@@ -60,9 +63,14 @@ async function call(method, path, body) {
     try {
       const password = env[u.passwordEnv];
       if (!password) throw new Error("no password in " + u.passwordEnv);
-      await call("PUT", "/users/" + encodeURIComponent(u.name), { password: password, tags: TAG });
-      await call("PUT", "/permissions/" + vhost + "/" + encodeURIComponent(u.name), { configure: u.configure, write: u.write, read: u.read });
-      console.log("user " + u.name + ": configure " + JSON.stringify(u.configure) + ", write " + JSON.stringify(u.write) + ", read " + JSON.stringify(u.read));
+      const userPath = encodeURIComponent(u.name);
+      await call("PUT", "/users/" + userPath, { password: password, tags: TAG });
+      await call("PUT", "/permissions/" + vhost + "/" + userPath, { configure: u.configure, write: u.write, read: u.read });
+      const had = ((await call("GET", "/users/" + userPath + "/topic-permissions")) || []).filter((t) => t.vhost === env.VHOST);
+      if (had.some((t) => !u.topics.some((w) => w.exchange === t.exchange))) await call("DELETE", "/topic-permissions/" + vhost + "/" + userPath);
+      for (const t of u.topics) await call("PUT", "/topic-permissions/" + vhost + "/" + userPath, t);
+      console.log("user " + u.name + ": configure " + JSON.stringify(u.configure) + ", write " + JSON.stringify(u.write) + ", read " + JSON.stringify(u.read) +
+        u.topics.map((t) => ", routing keys on " + JSON.stringify(t.exchange) + " " + JSON.stringify(t.write)).join(""));
     } catch (err) {
       failed++;
       console.error("user " + u.name + ": " + err.message);

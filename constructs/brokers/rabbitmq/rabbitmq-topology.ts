@@ -141,6 +141,14 @@ export interface RabbitMqPublishOptions {
    * queue bound to the exchange (checked at synth; fanout exchanges ignore it).
    */
   readonly routingKey: string;
+  /**
+   * Further routing keys the app publishes with, for an app of your own that
+   * chooses among several (the package's producer sends only `routingKey`).
+   * Each must reach a queue too. On a topic exchange the app's user may
+   * publish with these keys and `routingKey` only (RabbitMQ topic permissions).
+   * @default - none
+   */
+  readonly otherRoutingKeys?: readonly string[];
 }
 
 const QUEUE_OPTIONS: Record<keyof RabbitMqQueueOptions, true> = {
@@ -157,7 +165,7 @@ const QUEUE_OPTIONS: Record<keyof RabbitMqQueueOptions, true> = {
 const EXCHANGE_OPTIONS: Record<keyof RabbitMqExchangeOptions, true> = { type: true, durable: true, autoDelete: true, internal: true };
 const BINDING_OPTIONS: Record<keyof RabbitMqBindingOptions, true> = { routingKey: true };
 const POLICY_OPTIONS: Record<keyof RabbitMqPolicyOptions, true> = { pattern: true, definition: true, applyTo: true, priority: true };
-export const PUBLISH_OPTIONS: Record<keyof RabbitMqPublishOptions, true> = { routingKey: true };
+export const PUBLISH_OPTIONS: Record<keyof RabbitMqPublishOptions, true> = { routingKey: true, otherRoutingKeys: true };
 
 const QUEUE_TYPES: readonly RabbitMqQueueType[] = ["classic", "quorum", "stream"];
 const EXCHANGE_TYPES: readonly RabbitMqExchangeType[] = ["direct", "fanout", "topic", "headers"];
@@ -613,6 +621,15 @@ export class RabbitMqTopology {
         fix: `${didYouMean(b.source, this.exchanges.keys())}declare it with addExchange("${b.source}") if it is new`,
       });
     }
+    const type = this.exchangeType(b.source);
+    if ((type === "fanout" || type === "headers") && b.routingKey !== "") {
+      // Accepted by RabbitMQ and never read: the binding would deliver every message, not the key's.
+      findings.push({
+        problem: `binding of queue "${b.destination}" to exchange "${b.source}": a ${type} exchange ignores the binding key, so the queue would get ${type === "fanout" ? "every message" : "messages by their headers"}, not only those with this key`,
+        received: b.routingKey,
+        fix: `remove routingKey, or bind to a direct or topic exchange to route by key (addExchange("${b.source}", { type: "topic" }))`,
+      });
+    }
     if (!this.queues.has(b.destination)) {
       findings.push({
         problem: `binding to exchange "${b.source}": the queue is not declared`,
@@ -649,5 +666,17 @@ function checkEntityName(scope: IConstruct, kind: string, name: unknown): void {
   }
   if (name.startsWith("amq.")) {
     report(scope, `${kind} names starting with "amq." are reserved by RabbitMQ`, name, "choose another name");
+  }
+  // RabbitMQ keeps outer spaces (an app asking for "orders" would not find " orders") and strips CR and LF
+  // from names a client sends (rabbit_channel's strip_cr_lf): either way the app's name and this one differ.
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  const controls = /[\x00-\x1f\x7f]/g;
+  if (/^\s|\s$/.test(name) || controls.test(name)) {
+    report(
+      scope,
+      `${kind} name starts or ends with white space, or holds a control character: the apps would name it without`,
+      name,
+      `use ${JSON.stringify(name.trim().replace(controls, ""))}`,
+    );
   }
 }

@@ -588,7 +588,7 @@ describe("RabbitMqBroker props: problems", () => {
     [
       "a label value that is not a string (reported, not thrown)",
       (s) => rabbitIn(s, { labels: { tier: 1 as any } }),
-      ["test/rabbitmq: labels.tier must be a string, got 1. Fix: pass String(1)"],
+      ['test/rabbitmq: labels.tier must be a string, got 1. Fix: pass "1" (a string)'],
     ],
     [
       "a variable of the user's named like the broker's admin password variable (Terraform would merge the two)",
