@@ -665,7 +665,16 @@ function checkStringList(scope: Construct, field: string, value: unknown): boole
 }
 
 function checkHealthCheck(scope: Construct, healthCheck: HealthCheck): void {
-  checkStringList(scope, "healthCheck command", healthCheck.command);
+  const command = healthCheck.command;
+  if (checkStringList(scope, "healthCheck command", command) && command[0].trim() === "") {
+    // `/bin/sh -c ""` exits 0: a container that checks nothing would always be "healthy".
+    report(
+      scope,
+      "healthCheck command is empty: it would check nothing and always pass",
+      command,
+      'give the command to run, e.g. HealthCheck.exec(["test", "-f", "/tmp/app-healthy"])',
+    );
+  }
   checkKnownKeys(scope, "healthCheck options", healthCheck.givenOptions, HEALTH_CHECK_OPTIONS);
   const h = healthCheck.settings;
   checkInteger(scope, "healthCheck.intervalSeconds", h.intervalSeconds, 1, "check at most once a second", 24 * 3600);

@@ -885,6 +885,19 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       report(this, `${role}: the grantee is not an app container`, app, "pass an AppContainer (or another IBrokerClient)", { location });
       return false;
     }
+    const appStack = TerraformStack.of(app);
+    if (appStack !== TerraformStack.of(this)) {
+      // cdktf turns the reference into a remote-state output, and Terraform refuses a depends_on on an
+      // attribute ("References in depends_on must be to a whole object"): the app could not start after the broker.
+      report(
+        this,
+        `${role}: the app ${app.node.path} is in stack ${appStack.node.id}, the broker in stack ${TerraformStack.of(this).node.id}: an app starts after its broker, which Terraform can order only within one stack`,
+        app.appName,
+        `declare the app in stack ${TerraformStack.of(this).node.id}, or the broker in stack ${appStack.node.id}`,
+        { location },
+      );
+      return false;
+    }
     // On a Swarm the CA certificate reaches the app as a file of its service (one engine: the kind passes the CA volume).
     const files = this.appTls()?.files ?? [];
     // A function is called only for a real app: the settings may derive from its name.

@@ -3,6 +3,7 @@ import type { IConstruct } from "constructs";
 import type { INetwork } from "../networking/network";
 import { didYouMean } from "../errors/did-you-mean";
 import { MessagingValidationError } from "../errors/messaging-error";
+import { LABEL_PREFIX, Labels } from "./labels";
 import { fail, report } from "../errors/problems";
 import { textOf } from "./terraform-text";
 
@@ -324,6 +325,15 @@ export function checkLabels(scope: IConstruct, field: string, labels: unknown): 
   for (const [name, value] of Object.entries(labels)) {
     if (name.trim() === "") {
       report(scope, `${field} has an empty label name`, name, "name every label");
+      ok = false;
+    } else if ((Object.values(Labels) as string[]).includes(name)) {
+      // The constructs set these (component, stack, the hashes and checks the roll and the topology read) over the user's.
+      report(
+        scope,
+        `${field}.${name}: the package sets this label itself and would overwrite it`,
+        name,
+        `use a label name of your own (e.g. "${name.replace(`${LABEL_PREFIX}.`, "team.")}")`,
+      );
       ok = false;
     }
     if (typeof value !== "string") {

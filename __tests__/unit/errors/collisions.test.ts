@@ -3,14 +3,16 @@
  * at synth in a stack without addMessagingAspects: a host port published
  * twice, a cluster node's name over a host name label's 63 characters, a
  * network named like one every engine already has, host ports of a container
- * on internal networks only (Docker publishes none); and one valid pair that
- * was refused: two build folders with one base name.
+ * on internal networks only (Docker publishes none), a label the package
+ * sets itself (the user's was overwritten), an empty health check command
+ * (always healthy); and one valid pair that was refused: two build folders
+ * with one base name.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { TerraformStack } from "cdktf";
-import { AppContainer, ContainerImage, KafkaBroker, Network, RabbitMqBroker } from "../../../constructs";
+import { AppContainer, ContainerImage, HealthCheck, KafkaBroker, Network, RabbitMqBroker } from "../../../constructs";
 import { problemMessages, resources, synth } from "../helpers";
 import { newStack } from "../helpers";
 
@@ -200,5 +202,54 @@ describe("a queue or exchange name with outer white space or a control character
 
   test.each(["orders", "orders v2", "ordres.ünicode", "a b"])("is accepted: %j", (name) => {
     expect(problemMessages((s) => new RabbitMqBroker(s, "mq", { network: new Network(s, "net") }).addQueue(name))).toEqual([]);
+  });
+});
+
+describe("a label the package sets itself", () => {
+  test.each<[string, (s: TerraformStack) => void]>([
+    [
+      "on an app",
+      (s) =>
+        new AppContainer(s, "app", {
+          image: ContainerImage.fromRegistry("example/app:1.0"),
+          labels: { "cdktf-docker-messaging.component": "web" },
+        }),
+    ],
+    [
+      "on a broker",
+      (s) => new RabbitMqBroker(s, "mq", { network: new Network(s, "net"), labels: { "cdktf-docker-messaging.rolling-check": "true" } }),
+    ],
+    ["on a network", (s) => new Network(s, "net", { labels: { "cdktf-docker-messaging.stack": "other" } })],
+  ])("is refused: %s", (_, build) => {
+    expect(problemMessages(build)).toEqual([
+      expect.stringMatching(
+        /labels\.cdktf-docker-messaging\.[a-z-]+: the package sets this label itself and would overwrite it.*Fix: use a label name of your own \(e\.g\. "team\.[a-z-]+"\)/,
+      ),
+    ]);
+  });
+
+  test("a label of the user's under the package's prefix is accepted (the examples label themselves so)", () => {
+    expect(problemMessages((s) => new Network(s, "net", { labels: { "cdktf-docker-messaging.example": "default" } }))).toEqual([]);
+  });
+});
+
+describe("an empty health check command", () => {
+  const app = (healthCheck: HealthCheck) => (s: TerraformStack) =>
+    new AppContainer(s, "app", { image: ContainerImage.fromRegistry("example/app:1.0"), healthCheck });
+  test.each<[string, HealthCheck]>([
+    ["an empty shell command", HealthCheck.shell("")],
+    ["a blank shell command", HealthCheck.shell("   ")],
+    ["an empty program", HealthCheck.exec([""])],
+  ])("is refused: %s (it would always pass)", (_, healthCheck) => {
+    expect(problemMessages(app(healthCheck))).toEqual([
+      expect.stringMatching(/healthCheck command is empty: it would check nothing and always pass/),
+    ]);
+  });
+
+  test.each<[string, HealthCheck]>([
+    ["a shell command", HealthCheck.shell("test -f /tmp/app-healthy")],
+    ["an exec command with an empty argument", HealthCheck.exec(["printf", ""])],
+  ])("is accepted: %s", (_, healthCheck) => {
+    expect(problemMessages(app(healthCheck))).toEqual([]);
   });
 });

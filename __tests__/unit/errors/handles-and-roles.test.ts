@@ -2,10 +2,14 @@
  * Handles and roles across constructs: a queue or exchange handle of one
  * broker given to another (it named the other broker's entity by its name
  * alone, with a fix that said to declare what was declared), and a shipped
- * app wired for what it does not do (it started, then exited or idled).
+ * app wired for what it does not do (it started, then exited or idled), and
+ * an app wired to a broker of another stack (its Terraform was invalid).
  */
-import type { TerraformStack } from "cdktf";
-import { AppContainer, KafkaBroker, Network, RabbitMqBroker, ShippedApps } from "../../../constructs";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, TerraformStack } from "cdktf";
+import { AppContainer, ContainerImage, KafkaBroker, Network, RabbitMqBroker, ShippedApps } from "../../../constructs";
 import { problemMessages } from "../helpers";
 
 const twoBrokers = (s: TerraformStack) => {
@@ -84,6 +88,43 @@ describe("a shipped app wired for what it does not do", () => {
         const t = new KafkaBroker(s, "kafka", { network: new Network(s, "knet") }).addTopic("t");
         t.grantProduce(new AppContainer(s, "kp", { image: ShippedApps.kafkaProducer() }));
         t.grantConsume(new AppContainer(s, "kc", { image: ShippedApps.kafkaConsumer() }), { groupId: "g" });
+      }),
+    ).toEqual([]);
+  });
+});
+
+describe("an app and its broker in two stacks", () => {
+  const image = ContainerImage.fromRegistry("example/app:1.0");
+  test.each<[string, (app: App) => void]>([
+    [
+      "a consumer of another stack's queue",
+      (app) => {
+        const brokers = new TerraformStack(app, "brokers");
+        const queue = new RabbitMqBroker(brokers, "mq", { network: new Network(brokers, "net") }).addQueue("orders");
+        queue.grantConsume(new AppContainer(new TerraformStack(app, "apps"), "worker", { image }));
+      },
+    ],
+    [
+      "a producer to another stack's topic",
+      (app) => {
+        const brokers = new TerraformStack(app, "brokers");
+        const topic = new KafkaBroker(brokers, "kafka", { network: new Network(brokers, "net") }).addTopic("events");
+        topic.grantProduce(new AppContainer(new TerraformStack(app, "apps"), "worker", { image }));
+      },
+    ],
+  ])("is refused: %s (Terraform cannot order a start across stacks)", (_, build) => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "two-stacks-")) });
+    build(app);
+    expect(() => app.synth()).toThrow(
+      /the app apps\/worker is in stack apps, the broker in stack brokers: an app starts after its broker, which Terraform can order only within one stack.*Fix: declare the app in stack brokers, or the broker in stack apps/s,
+    );
+  });
+
+  test("is accepted in one stack, beside another stack", () => {
+    expect(
+      problemMessages((s) => {
+        const queue = new RabbitMqBroker(s, "mq", { network: new Network(s, "net") }).addQueue("orders");
+        queue.grantConsume(new AppContainer(s, "worker", { image }));
       }),
     ).toEqual([]);
   });
