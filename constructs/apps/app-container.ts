@@ -7,7 +7,7 @@ import { fail, report } from "../errors/problems";
 import { ContainerImage } from "../images/container-image";
 import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
 import { AppMetricNames } from "./app-metric-names";
-import { SHIPPED_APP_ROLES, shippedAppOf, type ShippedAppName } from "./shipped-apps";
+import { SHIPPED_APP_ROLES, settingsReadBy, shippedAppOf, type ShippedAppName } from "./shipped-apps";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
 import { declareService } from "../private/service-spec";
@@ -221,6 +221,7 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
       : "unless-stopped";
     checkLabels(this, "labels", props.labels);
     this.environment = checkEnvironment(this, props.environment);
+    checkSettingsTheAppReads(this, props.image, this.environment);
     this.metrics = resolveAppMetrics(this, props.metrics, DEFAULT_APP_METRICS_PORT);
     const ports = checkPorts(this, props.ports, replicas);
     // Checked at synth even without addMessagingAspects: Docker would fail the second container halfway through the apply.
@@ -552,6 +553,23 @@ function sameEnvironment(a: Readonly<Record<string, string>>, b: Readonly<Record
  * parsed as the apps parse them; a name one typo away from one of ours is
  * an error (it would be ignored by the app).
  */
+/** A setting of the package's apps that the shipped app `image` runs does not read (a consumer's prefetch on a producer): it would be ignored. */
+function checkSettingsTheAppReads(scope: Construct, image: unknown, environment: Record<string, string>): void {
+  const app = shippedAppOf(image);
+  if (app === undefined) return;
+  const read = settingsReadBy(app);
+  for (const key of Object.keys(environment)) {
+    if (!isAppSetting(key) || key === AppMetricsEnv.METRICS_PORT || read.has(key)) continue;
+    const readers = (Object.keys(SHIPPED_APP_ROLES) as ShippedAppName[]).filter((other) => settingsReadBy(other).has(key));
+    report(
+      scope,
+      `environment.${key} is a setting of the package's ${readers.join(" and ")}, and this app runs ${app}, which ignores it`,
+      key,
+      `remove ${key}, or run the app it is meant for (ShippedApps.image("${readers[0]}"))`,
+    );
+  }
+}
+
 function checkEnvironment(scope: Construct, environment: unknown): Record<string, string> {
   const valid: Record<string, string> = {};
   if (environment === undefined) return valid;

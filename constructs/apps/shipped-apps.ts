@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ContainerImage, type BuildImageOptions } from "../images/container-image";
 import { DefaultImages } from "../images/default-images";
+import { AppEnv, AppOnlyEnv } from "./app-settings";
 
 /** The apps this package ships in its `apps/` folder, by folder name. */
 export type ShippedAppName = "rabbitmq-producer" | "rabbitmq-consumer" | "kafka-producer" | "kafka-consumer";
@@ -78,6 +79,27 @@ export const SHIPPED_APP_ROLES: Record<ShippedAppName, { readonly brokerKind: st
   "kafka-producer": { brokerKind: "kafka", direction: "publish" },
   "kafka-consumer": { brokerKind: "kafka", direction: "consume" },
 };
+
+/** Settings every shipped app reads (apps/shared/app-config.ts, readCommonConfig). */
+const COMMON_SETTINGS = [AppEnv.STATS_INTERVAL_SECONDS, AppEnv.BROKER_RETRY_SECONDS, AppOnlyEnv.LOG_LEVEL, AppOnlyEnv.HEALTH_FILE];
+/** Settings by role (readProducerConfig, readConsumerConfig; the RabbitMQ consumer also reads its prefetch). */
+const ROLE_SETTINGS: Record<"publish" | "consume", readonly string[]> = {
+  publish: [AppEnv.PRODUCER_RATE, AppEnv.PRODUCER_COUNT, AppEnv.MESSAGE_SIZE_BYTES, AppEnv.EXIT_WHEN_DONE],
+  consume: [AppEnv.CONSUMER_MAX_DELIVERIES, AppOnlyEnv.CONSUMER_FAIL_MARKER, AppOnlyEnv.CONSUMER_WORK_MS],
+};
+
+/**
+ * The settings of {@link AppEnv} and {@link AppOnlyEnv} that the shipped app
+ * `app` reads: any other one in its environment is ignored by it (a
+ * consumer's prefetch given to a producer). Checked against the apps' own
+ * readers by a unit test.
+ * @internal
+ */
+export function settingsReadBy(app: ShippedAppName): ReadonlySet<string> {
+  const role = SHIPPED_APP_ROLES[app];
+  const extra = app === "rabbitmq-consumer" ? [AppEnv.CONSUMER_PREFETCH] : [];
+  return new Set([...COMMON_SETTINGS, ...ROLE_SETTINGS[role.direction], ...extra]);
+}
 
 const shippedImages = new WeakMap<ContainerImage, ShippedAppName>();
 

@@ -49,6 +49,10 @@ export function promqlProblem(expression: string): string | undefined {
     const t = tokens[i];
     const next = tokens[i + 1];
     const previous = tokens[i - 1];
+    // Outside a label matcher only binary operators and `@` stand between operands: `up = 0` stops Prometheus.
+    if (t.kind === "op" && stack.at(-1)?.text !== "{" && !BINARY_OPERATORS.has(t.text) && t.text !== "@") {
+      return `"${t.text}" at ${t.at + 1} is not a PromQL operator${t.text === "=" ? " (compare with ==)" : " outside a label matcher {...}"}`;
+    }
     if (t.kind === "open") {
       stack.push(t);
       if (t.text === "{") {

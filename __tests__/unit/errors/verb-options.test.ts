@@ -163,3 +163,56 @@ describe("a binding key on an exchange that ignores it", () => {
     expect(problemMessages(build)).toEqual([]);
   });
 });
+
+describe("a wildcard binding key on a direct exchange", () => {
+  test.each<[string, (s: TerraformStack) => void]>([
+    ["orders.*", (s) => rabbit(s).addQueue("q").bindTo("amq.direct", { routingKey: "orders.*" })],
+    ["#", (s) => rabbit(s).addQueue("q").bindTo("amq.direct", { routingKey: "#" })],
+    [
+      "a declared direct exchange, eu.#.paid",
+      (s) => {
+        const broker = rabbit(s);
+        broker.addQueue("q").bindTo(broker.addExchange("payments", { type: "direct" }), { routingKey: "eu.#.paid" });
+      },
+    ],
+  ])("is refused: %s", (_, build) => {
+    expect(problemMessages(build)).toEqual([
+      expect.stringMatching(
+        /a direct exchange matches routing keys exactly, so the wildcard in this key matches only itself.*Fix: bind to a topic exchange for a pattern/,
+      ),
+    ]);
+  });
+
+  test.each(["orders.created", "orders*", "#orders", "a.b"])("is accepted: %s", (key) => {
+    expect(problemMessages((s) => rabbit(s).addQueue("q").bindTo("amq.direct", { routingKey: key }))).toEqual([]);
+  });
+});
+
+describe("a name declared on another broker of the stack", () => {
+  const two = (s: TerraformStack) => {
+    const network = new Network(s, "net");
+    return [new RabbitMqBroker(s, "a", { network, name: "mq-a" }), new RabbitMqBroker(s, "b", { network, name: "mq-b" })] as const;
+  };
+  test.each<[string, (s: TerraformStack) => void, RegExp]>([
+    [
+      "an exchange bound by name",
+      (s) => {
+        const [a, b] = two(s);
+        b.addExchange("events", { type: "topic" });
+        a.addQueue("q").bindTo("events", { routingKey: "#" });
+      },
+      /binding of queue "q": the exchange is not declared.*Fix: the exchange "events" is declared on broker mq-b, not on mq-a, and a name refers only to its own broker's: declare it on mq-a too \(addExchange\("events"\)\)/,
+    ],
+    [
+      "a dead-letter queue by name",
+      (s) => {
+        const [a, b] = two(s);
+        b.addQueue("dead");
+        a.addQueue("q", { deadLetterQueue: "dead" });
+      },
+      /its dead-letter queue is not declared.*Fix: the queue "dead" is declared on broker mq-b, not on mq-a/,
+    ],
+  ])("is refused with a fix naming that broker: %s", (_, build, message) => {
+    expect(problemMessages(build)).toEqual([expect.stringMatching(message)]);
+  });
+});

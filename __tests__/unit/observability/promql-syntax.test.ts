@@ -33,6 +33,9 @@ test.each<[string, RegExp]>([
   ["up ==", /"==" at 4 has no right operand/],
   ["rate(x[5x])", /"5x" at 8 is not a duration/],
   ["", /the expression is empty/],
+  ["up = 0", /"=" at 4 is not a PromQL operator \(compare with ==\)/],
+  ['up =~ "1"', /"=~" at 4 is not a PromQL operator outside a label matcher/],
+  ["rate(x[5m]) != 0 and y ! 1", /"!" at 24 is not part of PromQL/],
 ])("refuses %s", (expression, problem) => {
   expect(promqlProblem(expression)).toMatch(problem);
 });

@@ -352,7 +352,7 @@ export class RabbitMqBroker extends BrokerBase {
               {
                 problem: `${role} (${app.node.path}): the queue is not declared`,
                 received: queue,
-                fix: `declare it with addQueue("${queue}")`,
+                fix: this.topology.undeclaredFix("queue", queue),
               },
             ],
       captureUserLocation(),

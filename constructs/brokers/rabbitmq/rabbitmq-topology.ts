@@ -1,4 +1,4 @@
-import { Annotations } from "cdktf";
+import { Annotations, TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
@@ -262,6 +262,28 @@ export class RabbitMqTopology {
     return false;
   }
 
+  /**
+   * The fix for a name this broker does not declare: the other brokers of the
+   * stack that do (a name alone always means this broker's entity), else the
+   * nearest name here, else declaring it.
+   */
+  public undeclaredFix(kind: "queue" | "exchange", name: string): string {
+    const here = (this.scope as { brokerName?: string }).brokerName ?? this.scope.node.id;
+    const declare = `${kind === "queue" ? "addQueue" : "addExchange"}("${name}")`;
+    const elsewhere = TerraformStack.of(this.scope)
+      .node.findAll()
+      .filter((c) => c !== this.scope && (c as { topology?: unknown }).topology instanceof RabbitMqTopology)
+      .filter((c) => {
+        const topology = (c as unknown as { topology: RabbitMqTopology }).topology;
+        return kind === "queue" ? topology.queues.has(name) : topology.exchanges.has(name);
+      })
+      .map((c) => (c as { brokerName?: string }).brokerName ?? c.node.id);
+    if (elsewhere.length > 0) {
+      return `the ${kind} "${name}" is declared on broker ${elsewhere.join(", ")}, not on ${here}, and a name refers only to its own broker's: declare it on ${here} too (${declare}), or wire the app to ${elsewhere[0]}`;
+    }
+    return `${didYouMean(name, kind === "queue" ? this.queues.keys() : this.exchanges.keys())}declare it with ${declare} if it is new`;
+  }
+
   public hasQueue(name: string): boolean {
     return this.queues.has(name);
   }
@@ -514,7 +536,7 @@ export class RabbitMqTopology {
             {
               problem: `${role}: routing key "${routingKey}" on the default exchange names no declared queue`,
               received: routingKey,
-              fix: `${didYouMean(routingKey, this.queues.keys())}declare it with addQueue("${routingKey}") if it is new`,
+              fix: this.undeclaredFix("queue", routingKey),
             },
           ];
     }
@@ -523,7 +545,7 @@ export class RabbitMqTopology {
         {
           problem: `${role}: the exchange is not declared`,
           received: exchange,
-          fix: `${didYouMean(exchange, this.exchanges.keys())}declare it with addExchange("${exchange}") if it is new`,
+          fix: this.undeclaredFix("exchange", exchange),
         },
       ];
     }
@@ -599,14 +621,14 @@ export class RabbitMqTopology {
       findings.push({
         problem: `queue "${q.name}": its dead-letter queue is not declared`,
         received: q.deadLetterQueue,
-        fix: `${didYouMean(q.deadLetterQueue, this.queues.keys())}declare it with addQueue("${q.deadLetterQueue}") if it is new`,
+        fix: this.undeclaredFix("queue", q.deadLetterQueue),
       });
     }
     if (q.deadLetterExchange !== undefined && q.deadLetterExchange !== "" && !this.hasExchange(q.deadLetterExchange)) {
       findings.push({
         problem: `queue "${q.name}": its dead-letter exchange is not declared`,
         received: q.deadLetterExchange,
-        fix: `${didYouMean(q.deadLetterExchange, this.exchanges.keys())}declare it with addExchange("${q.deadLetterExchange}") if it is new`,
+        fix: this.undeclaredFix("exchange", q.deadLetterExchange),
       });
     }
     return findings;
@@ -618,7 +640,7 @@ export class RabbitMqTopology {
       findings.push({
         problem: `binding of queue "${b.destination}": the exchange is not declared`,
         received: b.source,
-        fix: `${didYouMean(b.source, this.exchanges.keys())}declare it with addExchange("${b.source}") if it is new`,
+        fix: this.undeclaredFix("exchange", b.source),
       });
     }
     const type = this.exchangeType(b.source);
@@ -630,11 +652,19 @@ export class RabbitMqTopology {
         fix: `remove routingKey, or bind to a direct or topic exchange to route by key (addExchange("${b.source}", { type: "topic" }))`,
       });
     }
+    if (type === "direct" && b.routingKey.split(".").some((word) => word === "*" || word === "#")) {
+      // A direct exchange compares keys whole: `orders.*` would match only a message sent with the key "orders.*".
+      findings.push({
+        problem: `binding of queue "${b.destination}" to exchange "${b.source}": a direct exchange matches routing keys exactly, so the wildcard in this key matches only itself`,
+        received: b.routingKey,
+        fix: `bind to a topic exchange for a pattern (addExchange("${b.source}", { type: "topic" })), or give the exact key`,
+      });
+    }
     if (!this.queues.has(b.destination)) {
       findings.push({
         problem: `binding to exchange "${b.source}": the queue is not declared`,
         received: b.destination,
-        fix: `${didYouMean(b.destination, this.queues.keys())}declare it with addQueue("${b.destination}") if it is new`,
+        fix: this.undeclaredFix("queue", b.destination),
       });
     }
     return findings;

@@ -486,7 +486,10 @@ describe("topology: problems", () => {
     [
       "a direct binding that would only match as a pattern",
       publisherOn("direct", "order.*", "order.placed"),
-      [unroutable("direct", "order.placed")],
+      [
+        'test/rabbitmq: binding of queue "q" to exchange "x": a direct exchange matches routing keys exactly',
+        unroutable("direct", "order.placed"),
+      ],
     ],
     [
       "a topic key with more words than '*' takes",
@@ -564,7 +567,7 @@ describe("topology: problems", () => {
         new RabbitMqQueue(rabbit, "ordres", "quorum").grantConsume(app(s));
       },
       [
-        'test/rabbitmq: consumer of queue "ordres" (test/app): the queue is not declared, got "ordres". Fix: declare it with addQueue("ordres")',
+        'test/rabbitmq: consumer of queue "ordres" (test/app): the queue is not declared, got "ordres". Fix: did you mean "orders"? declare it with addQueue("ordres") if it is new',
       ],
     ],
     [
