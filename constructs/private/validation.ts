@@ -108,7 +108,9 @@ export function checkInteger(scope: IConstruct, field: string, value: unknown, m
   if (isToken(value)) return checkSynthTimeNumber(scope, field, value);
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
     const range = max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
-    report(scope, `${field} must be an integer ${range}`, value, fix);
+    // The given fix speaks to a value too small ("give Kafka at least 512 MiB"); above the range it would mislead.
+    const tooLarge = typeof value === "number" && max !== undefined && value > max && !fix.includes(String(max));
+    report(scope, `${field} must be an integer ${range}`, value, tooLarge ? `use at most ${max}` : fix);
     return false;
   }
   return true;

@@ -269,7 +269,7 @@ describe("AppContainer: bad input", () => {
     [
       "rejects a stop grace period above an hour",
       app({ stopGracePeriodSeconds: 3601 }),
-      /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got 3601\. Fix: use 0 or more seconds/,
+      /^test\/app: stopGracePeriodSeconds must be an integer between 0 and 3600, got 3601\. Fix: use at most 3600$/,
     ],
     [
       "rejects a negative stop grace period",
