@@ -390,7 +390,7 @@ test("the engine starts again: its broker nodes rejoin (all 3 RabbitMQ nodes run
   const startedAt = Date.now();
   testSwarm("up");
   let last: number | string = "";
-  // Usually 30-80 s. Once in about seven runs the node took over 300 s: its first task was rejected
+  // 30-80 s in six runs; then over 300 s in two runs of three (332 s measured): its first task was rejected
   // ("cannot create a swarm scoped network when swarm is not active", the engine just back) and the
   // next one ran but did not join until later. A RabbitMQ node that cannot reach its peers at boot
   // waits for them 10 x 30 s before it gives up and is restarted: 600 s leaves room for one such
