@@ -52,7 +52,7 @@ import * as amqp from "amqplib";
 import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
 import { synthClusterBenchStack, type BenchVariant, type VariantKey } from "./lib/cluster-bench-stack";
 import { containersMatching } from "./lib/docker";
-import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
+import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-constants";
 import {
   createTopics,
   kafkaOursConsume,

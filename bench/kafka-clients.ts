@@ -25,7 +25,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
 import { build } from "esbuild";
-import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
+import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-constants";
 import { MESSAGE_BYTES, payloadBytes, type Sample, summarizeField } from "./lib/app-runs";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import { createTopics, kafkaToolConsume, kafkaToolProduce, type KafkaRunTarget } from "./lib/kafka-runs";

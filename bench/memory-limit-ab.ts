@@ -17,7 +17,7 @@ import { randomBytes } from "crypto";
 import { mkdtempSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
-import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
+import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-constants";
 import { APP_DEFAULT_MEMORY_MIB } from "./lib/apps";
 import { createTopics, kafkaOursConsume, kafkaOursProduce, type KafkaRunTarget } from "./lib/kafka-runs";
 import { run } from "./lib/proc";

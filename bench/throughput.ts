@@ -51,7 +51,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
 import * as amqp from "amqplib";
-import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-broker";
+import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-constants";
 import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
 import {

@@ -39,17 +39,16 @@ export {
   TOPOLOGY_FORMAT_VERSION,
   TOPOLOGY_KEY,
   type AppTopology,
-  type BindingTopology,
+  type BrokerKindTopology,
   type BrokerNodeTopology,
   type BrokerTopology,
   type ComponentTopology,
-  type DeadLetterTopology,
-  type ExchangeTopology,
+  type EntityRef,
+  type EntityTopology,
   type ImageTopology,
+  type LinkTopology,
   type NetworkTopology,
   type PublishedPortTopology,
-  type QueueTopology,
-  type TopicTopology,
   type TopologyDescription,
   type WiringTopology,
 } from "./topology/topology-description";
@@ -66,27 +65,15 @@ export {
   type IDeployTarget,
 } from "./provider/swarm-target";
 export type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient, WiringTarget } from "./brokers/broker";
-export {
-  BrokerBase,
-  type BrokerBaseProps,
-  type BrokerKindDescription,
-  type BrokerNode,
-  type BrokerNodeSpec,
-  type BrokerTlsOptions,
-  APP_TLS_CA_DIR,
-  BROKER_BASE_PROPS,
-  MAX_BROKER_NODES,
-  checkSecretToken,
-  endpointOf,
-} from "./brokers/broker-base";
+export { BrokerBase, type BrokerBaseProps, BROKER_BASE_PROPS } from "./brokers/broker-base";
+export type { BrokerKindDescription } from "./brokers/broker-kind";
+export { type BrokerNode, MAX_BROKER_NODES, endpointOf } from "./brokers/broker-naming";
+export type { BrokerNodeSpec } from "./brokers/broker-node";
+export { type BrokerTlsOptions, APP_TLS_CA_DIR } from "./brokers/broker-tls";
+export { checkSecretToken } from "./brokers/broker-credentials";
 export type { Late, PublishedPort } from "./private/container-spec";
-export {
-  RabbitMqBroker,
-  type RabbitMqBrokerProps,
-  RABBITMQ_AMQP_PORT,
-  RABBITMQ_MANAGEMENT_PORT,
-  RABBITMQ_METRICS_PORT,
-} from "./brokers/rabbitmq/rabbitmq-broker";
+export { RabbitMqBroker, type RabbitMqBrokerProps } from "./brokers/rabbitmq/rabbitmq-broker";
+export { RABBITMQ_AMQP_PORT, RABBITMQ_MANAGEMENT_PORT, RABBITMQ_METRICS_PORT } from "./brokers/rabbitmq/rabbitmq-node-config";
 export { RabbitMqQueue } from "./brokers/rabbitmq/rabbitmq-queue";
 export { RabbitMqExchange } from "./brokers/rabbitmq/rabbitmq-exchange";
 export type {
@@ -97,21 +84,23 @@ export type {
   RabbitMqExchangeOptions,
   RabbitMqExchangeType,
   RabbitMqPolicyOptions,
-  RabbitMqPolicyTarget,
   RabbitMqPublishOptions,
   RabbitMqQueueOptions,
-  RabbitMqQueueType,
-} from "./brokers/rabbitmq/rabbitmq-topology";
-export { KafkaBroker, type KafkaBrokerProps, type KafkaTopicOptions, KAFKA_INTERNAL_PORT } from "./brokers/kafka/kafka-broker";
+} from "./brokers/rabbitmq/rabbitmq-topology-options";
+export type { RabbitMqPolicyTarget } from "./brokers/rabbitmq/rabbitmq-policies";
+export type { RabbitMqQueueType } from "./brokers/rabbitmq/rabbitmq-value-rules";
+export { KafkaBroker, type KafkaBrokerProps, type KafkaTopicOptions } from "./brokers/kafka/kafka-broker";
+export { KAFKA_INTERNAL_PORT } from "./brokers/kafka/kafka-constants";
 export { KafkaTopic, type KafkaConsumeOptions } from "./brokers/kafka/kafka-topic";
 export { HealthCheck, type HealthCheckOptions } from "./apps/health-check";
-export { AppContainer, type AppContainerProps, type AppPort, type RestartPolicy } from "./apps/app-container";
+export { AppContainer } from "./apps/app-container";
+export type { AppContainerProps, AppPort, RestartPolicy } from "./apps/app-container-props";
 export { ShippedApps, type ShippedAppName, type ShippedAppImageOptions } from "./apps/shipped-apps";
 export { type ContainerHardening, LINUX_CAPABILITIES, RABBITMQ_ENTRYPOINT_CAPABILITIES } from "./security/container-hardening";
 export { Prometheus, type PrometheusProps } from "./observability/prometheus";
 export { AppMetricNames } from "./apps/app-metric-names";
 export { KafkaMetricNames, KAFKA_METRICS_PORT } from "./brokers/kafka/kafka-metrics";
-export type { PrometheusAlertRule } from "./observability/alert-rules";
+export { scrapesFor, type PrometheusAlertRule } from "./observability/alert-rules";
 export {
   type AppMetricsOptions,
   type BrokerMetricsOptions,

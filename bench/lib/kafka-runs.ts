@@ -23,7 +23,7 @@ import { randomBytes } from "crypto";
 import { existsSync, mkdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { Kafka, logLevel } from "kafkajs";
-import { KAFKA_APP_SASL_MECHANISM } from "../../constructs/brokers/kafka/kafka-broker";
+import { KAFKA_APP_SASL_MECHANISM } from "../../constructs/brokers/kafka/kafka-constants";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { APP_DEFAULT_MEMORY_MIB, AppProcess, waitUntilIdle } from "./apps";
 import { commonEnv, MESSAGE_BYTES, num, producerEnv, statsAtDone, type Sample } from "./app-runs";

@@ -1,20 +1,22 @@
-import { Annotations, Fn, TerraformOutput, TerraformStack, TerraformVariable, type ITerraformDependable } from "cdktf";
-import { Construct } from "constructs";
-import type { HealthCheck } from "../apps/health-check";
-import { deferCheck, fail, report } from "../errors/problems";
+/**
+ * The base class of every broker kind: the shared props (BrokerBaseProps)
+ * and BrokerBase, which checks them, holds the nodes and gives a kind its
+ * helpers. The self-contained parts are beside it: broker-kind (what a kind
+ * tells the base), broker-naming, broker-credentials, broker-tls,
+ * broker-ports, broker-metrics, broker-node (one node's workload) and
+ * broker-wiring.
+ */
+import { TerraformOutput, type ITerraformDependable, type TerraformVariable } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
+import { fail, report } from "../errors/problems";
 import { captureUserLocation } from "../errors/source-location";
 import { ContainerImage, type BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
-import { declareContainer, produce, type FileUpload, type Late, type PublishedPort } from "../private/container-spec";
-import { declareService, withSecretEnvExported } from "../private/service-spec";
-import { swarmOf, type ResolvedSwarm } from "../provider/swarm-target";
-import { Labels } from "../private/labels";
-import { escapeTemplate, sha256, terraformIdentifier } from "../private/terraform-text";
+import { sha256, terraformIdentifier } from "../private/terraform-text";
 import {
   checkHostname,
   checkInteger,
-  checkSynthTimeNumber,
   checkKnownKeys,
   checkLabels,
   checkOneOf,
@@ -24,17 +26,24 @@ import {
 } from "../private/validation";
 import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
-import { TlsCertificates, type ITlsCertificates, type TlsFile } from "../security/tls-certificates";
-import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
-import {
-  resolveBrokerMetrics,
-  ScrapeLabels,
-  type BrokerMetricsOptions,
-  type IMetricsSource,
-  type ScrapeTarget,
-  type ServedMetrics,
-} from "../observability/metrics";
+import type { ITlsCertificates } from "../security/tls-certificates";
+import type { PrometheusAlertRule } from "../observability/alert-rules";
+import { TopologyComment } from "../topology/topology-comment";
+import type { BrokerKindTopology } from "../topology/topology-description";
+import type { BrokerMetricsOptions, IMetricsSource, ScrapeTarget } from "../observability/metrics";
 import type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient } from "./broker";
+import type { BrokerKindDescription } from "./broker-kind";
+import { checkSecretToken, declareSecretVariable, derivePassword } from "./broker-credentials";
+import { brokerScrapeTargets, nodeMetricsPorts, resolveMetricsSettings } from "./broker-metrics";
+import { brokerNodes, checkedNodeCount, checkSoleOwner, endpointOf, type BrokerNode } from "./broker-naming";
+import { declareBrokerNode, type BrokerNodeSpec } from "./broker-node";
+import { checkHostPortsUnique, checkPortRange } from "./broker-ports";
+import { appTlsOf, resolveBrokerTls, type BrokerTlsOptions } from "./broker-tls";
+import { wireApp } from "./broker-wiring";
+
+// What the kinds import from here besides the class: the node they declare, the secret-prop check, their first container.
+export { checkSecretToken } from "./broker-credentials";
+export type { BrokerNode } from "./broker-naming";
 
 /** The props every broker kind has. */
 export interface BrokerBaseProps {
@@ -147,164 +156,6 @@ export const BROKER_BASE_PROPS: Record<keyof BrokerBaseProps, true> = {
   metrics: true,
 };
 
-/** How a broker gets its TLS certificates. */
-export interface BrokerTlsOptions {
-  /**
-   * `"generate"`: a CA and a server certificate for every node's name, the
-   * broker's name, `localhost` and 127.0.0.1, made at deploy by a one-shot
-   * `openssl` job (TlsCertificates; the CA is kept across deploys). Or the
-   * user's own: `TlsCertificates.fromFiles(scope, id, { ..., keyOwnerUid, keyOwnerGid })`
-   * with the broker process's ids (rabbitmq: 999:999; apache/kafka: 1000:1000).
-   */
-  readonly certificates: "generate" | ITlsCertificates;
-}
-
-/** Where a wired app finds a TLS broker's CA certificate. */
-export const APP_TLS_CA_DIR = "/etc/messaging/tls-ca";
-
-/** At most this many nodes: a quorum of 5 already survives two failures. */
-export const MAX_BROKER_NODES = 9;
-
-/** One node of a broker, as the kind declares its container. */
-export interface BrokerNode {
-  /** 1-based. */
-  readonly index: number;
-  /** Container name, hostname and network alias: `<name>` with one node, `<name>-<i>` otherwise. */
-  readonly name: string;
-  /** The endpoint of this node for containers on the network. */
-  readonly endpoint: BrokerEndpoint;
-  /** The endpoint of this node for clients on the host, when published. */
-  readonly hostEndpoint?: BrokerEndpoint;
-  /** Adds this node's offset to a base host port: node i publishes on `base + i - 1`. */
-  hostPort(base: number): number;
-  /** The construct id of this node's container: `container` with one node, `node-<i>` otherwise. */
-  readonly containerId: string;
-}
-
-/** What a broker kind tells the base about itself. */
-export interface BrokerKindDescription {
-  /** e.g. `rabbitmq`. */
-  readonly kind: string;
-  /** The props interface's name, for messages (`RabbitMqBrokerProps`). */
-  readonly propsName: string;
-  /** Every field of the kind's props (BROKER_BASE_PROPS and its own). */
-  readonly knownProps: Record<string, true>;
-  /** The port apps on the network connect to. */
-  readonly internalPort: number;
-  /** The host port the main endpoint is published on, if any. */
-  readonly hostPort?: number;
-  /** The image when the props give none, e.g. `rabbitmq:4.0-management`. */
-  readonly defaultImage: string;
-  /** The memory limit in MiB when `memoryMb` is not given. */
-  readonly defaultMemoryMb: number;
-  /** Below this, the broker cannot run; `memoryFix` says why. */
-  readonly minMemoryMb: number;
-  /** The fix said when `memoryMb` is below `minMemoryMb`. */
-  readonly memoryFix: string;
-  /**
-   * Capabilities the kind's containers get back after all are dropped, by
-   * Linux name (`"SETUID"`): what the kind's default image needs to start.
-   * A user's `hardening.addCapabilities` replaces the list; adding one
-   * outside it needs a reason.
-   * @default [] - the image starts as a non-root user and needs none
-   */
-  readonly addedCapabilities?: readonly string[];
-  /** The uid:gid the kind's image runs its broker process as: the owner of its TLS key. */
-  readonly processUser?: {
-    /** User id. */
-    readonly uid: number;
-    /** Group id. */
-    readonly gid: number;
-  };
-  /**
-   * Where every node serves Prometheus metrics: one port, one or more scrape
-   * endpoints (a Prometheus job each).
-   * @default - the kind serves none
-   */
-  readonly metrics?: {
-    /** The port every node serves metrics on. */
-    readonly port: number;
-    /** The scrape endpoints, a Prometheus job each. */
-    readonly endpoints: readonly {
-      /** The Prometheus job, e.g. `rabbitmq`. */
-      readonly job: string;
-      /** The metrics path, e.g. `/metrics`. */
-      readonly path: string;
-      /** Query parameters of the scrape URL. */
-      readonly params?: Record<string, string[]>;
-    }[];
-    /** The metric names the endpoints serve, together: alert rules naming none of a stack's are refused. */
-    readonly served: ServedMetrics;
-  };
-  /**
-   * The kind's other published host ports by prop name (base ports: node i
-   * adds i - 1), so that `metrics.hostPort` cannot land on one of them.
-   */
-  readonly publishedHostPorts?: Readonly<Record<string, number | undefined>>;
-}
-
-/** The container settings a kind gives for one broker node. */
-export interface BrokerNodeSpec {
-  /** The `cdktf-docker-messaging.component` label, e.g. `rabbitmq-broker`. */
-  readonly component: string;
-  /** Environment variables, or a function that returns them at synth (render late). */
-  readonly env?: Late<Record<string, string>>;
-  /** Ports published on the host. */
-  readonly ports?: PublishedPort[];
-  /** Volumes mounted into the node. */
-  readonly volumes?: {
-    /** The Docker volume. */
-    volumeName: string;
-    /** Where it is mounted in the container. */
-    containerPath: string;
-  }[];
-  /** Networks the node joins besides the broker's network (e.g. a network private to the cluster). */
-  readonly extraNetworks?: {
-    /** The network. */
-    network: INetwork;
-    /** The node's aliases on it. */
-    aliases?: string[];
-  }[];
-  /** Files written into the container at creation, or a function that returns them at synth. */
-  readonly uploads?: Late<
-    {
-      /** In-container path. */
-      file: string;
-      /** The file's text. */
-      content: string;
-    }[]
-  >;
-  /** The node's health check (the broker counts as started when it passes). */
-  readonly healthCheck: HealthCheck;
-  /** Overrides the image's command. */
-  readonly command?: string[];
-  /** Created (and healthy) before this node. */
-  readonly dependsOn?: ITerraformDependable[];
-  /**
-   * For clusters: a shell command, run inside a node, that exits 0 only when
-   * the cluster can lose this node now (every replica in sync). Carried by
-   * the `rolling-check` label for the rolling-replace command.
-   */
-  readonly rollingCheck?: string;
-  /**
-   * The image's own start command (its CMD), which a Swarm node's start
-   * wrapper execs after exporting the node's secrets when `command` is not
-   * given (e.g. `["rabbitmq-server"]`).
-   * @default - none: on a Swarm, a node with secret settings and no `command` is refused
-   */
-  readonly startCommand?: string[];
-  /**
-   * The health check of a node on a Swarm: it must pass without the node's
-   * peers. Swarm puts a task into service DNS only once it is healthy (moby
-   * daemon/cluster/executor/container/controller.go), and a node resolves
-   * its peers to form the cluster: a check that needs the cluster formed
-   * would keep every node out of DNS, and the cluster from forming, forever.
-   * Readiness of the cluster is what the set-up job waits for instead.
-   * @default - no health check on a Swarm
-   */
-  readonly swarmHealthCheck?: HealthCheck;
-}
-
 /**
  * What every broker kind shares: name and hostname rules, the data volume,
  * endpoints, outputs and variables with names unique in the stack, the
@@ -344,9 +195,12 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     readonly hostPort?: number;
   };
   private readonly metricsDescription?: BrokerKindDescription["metrics"];
+  /** What the kind said of itself, for the hooks the shared code asks (describeTopology, alertRules, connectionVariables). */
+  private readonly kindDescription: BrokerKindDescription;
 
   protected constructor(scope: Construct, id: string, props: BrokerBaseProps, description: BrokerKindDescription) {
     super(scope, constructId(scope, id, description.propsName.replace(/Props$/, "")));
+    TopologyComment.of(this);
     if (props === undefined || props === null || typeof props !== "object") {
       fail(this, `${description.propsName} are required`, props, "pass props with at least { network }");
     }
@@ -355,6 +209,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       fail(this, "network is required and must be a Network", network, `pass { network: new Network(scope, "net") }`);
     }
     this.kind = description.kind;
+    this.kindDescription = description;
     this.baseProps = props;
     this.network = props.network;
     checkKnownKeys(this, description.propsName, props, description.knownProps);
@@ -389,53 +244,13 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
       );
     }
 
-    const count = checkNodeCount(this, props.nodes) ? (props.nodes ?? 1) : 1;
-    const longestNodeName = brokerNodeNames(this.brokerName, count).at(-1)!;
-    if (nameOk && longestNodeName.length > 63) {
-      // A node's name is its hostname (RabbitMQ's `rabbit@<host>`, Kafka's advertised listener): one DNS label.
-      report(
-        this,
-        `name: the node names <name>-1 ... <name>-${count} are the nodes' hostnames, and "${longestNodeName}" is longer than a host name label's 63 characters`,
-        this.brokerName,
-        `use a name of at most ${63 - (longestNodeName.length - this.brokerName.length)} characters`,
-      );
-    }
+    const count = checkedNodeCount(this, props.nodes, this.brokerName, nameOk);
     if (description.hostPort !== undefined && count > 1) checkPortRange(this, "host ports", description.hostPort, count);
     this.metricsDescription = description.metrics;
-    const metrics = this.metricsDescription ? resolveBrokerMetrics(this, props.metrics) : { enabled: false };
-    if (!this.metricsDescription && props.metrics !== undefined) {
-      report(this, `metrics: the ${description.kind} broker kind serves no metrics`, props.metrics, "remove metrics");
-    }
-    // A metrics host port that collides is reported and left out (one report, not a second from UniqueHostPorts).
-    const metricsHostPortOk =
-      metrics.hostPort === undefined ||
-      (checkPortRange(this, "metrics.hostPort", metrics.hostPort, count) &&
-        checkMetricsHostPort(this, metrics.hostPort, count, {
-          ...description.publishedHostPorts,
-          [description.kind === "kafka" ? "hostPort" : "amqpHostPort"]: description.hostPort,
-        }));
-    this.metricsSettings = metricsHostPortOk ? metrics : { enabled: metrics.enabled };
-    // A host port is easy to give twice (two brokers on 5672, metrics on another's port): Docker would fail the
-    // second container halfway through the apply. Checked at synth even without addMessagingAspects.
-    const publishedPorts = [description.hostPort, this.metricsSettings.hostPort, ...Object.values(description.publishedHostPorts ?? {})];
-    if (publishedPorts.some((port) => port !== undefined)) ensureUniqueHostPorts(this);
-    this.tls = this.resolveTls(props.tls, count, description);
-    const nodeNames = brokerNodeNames(this.brokerName, count);
-    this.nodes = Array.from({ length: count }, (_, i): BrokerNode => {
-      const name = nodeNames[i];
-      const hostPort = (base: number) => base + i;
-      return {
-        index: i + 1,
-        name,
-        containerId: count === 1 ? "container" : `node-${i + 1}`,
-        endpoint: endpointOf(name, description.internalPort),
-        ...(description.hostPort !== undefined ? { hostEndpoint: endpointOf("127.0.0.1", hostPort(description.hostPort)) } : {}),
-        hostPort,
-      };
-    });
-    for (const n of this.nodes.slice(count === 1 ? 1 : 0)) {
-      claimName(this, "hostname", n.name, "give each broker a name whose node names (<name>-<i>) are free", `${this.node.path}#${n.name}`);
-    }
+    this.metricsSettings = resolveMetricsSettings(this, props.metrics, count, description);
+    checkHostPortsUnique(this, description, this.metricsSettings.hostPort);
+    this.tls = resolveBrokerTls(this, props.tls, this.brokerName, count, description, this.removalPolicy);
+    this.nodes = brokerNodes(this, this.brokerName, count, description);
     // Every node answers to the broker's name too: a client that names the
     // broker reaches whichever node is up (Docker's DNS leaves stopped
     // containers out).
@@ -469,24 +284,46 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   public metricsTargets(): ScrapeTarget[] {
     const description = this.metricsDescription;
     if (!this.metricsSettings.enabled || !description) return [];
-    return this.nodes.flatMap((node) =>
-      description.endpoints.map(
-        (endpoint): ScrapeTarget => ({
-          job: endpoint.job,
-          address: `${node.name}:${description.port}`,
-          metricsPath: endpoint.path,
-          ...(endpoint.params ? { params: endpoint.params } : {}),
-          labels: {
-            [ScrapeLabels.component]: "broker",
-            [ScrapeLabels.kind]: this.kind,
-            [ScrapeLabels.broker]: this.brokerName,
-            [ScrapeLabels.node]: String(node.index),
-          },
-          network: this.network,
-          servedMetrics: description.served,
-        }),
-      ),
-    );
+    return brokerScrapeTargets(this, description);
+  }
+
+  /**
+   * The kind's default alert rules, when the nodes serve metrics (a
+   * `Prometheus` of the stack loads them with its defaults).
+   */
+  public alertRules(scrapeIntervalSeconds: number): PrometheusAlertRule[] {
+    if (!this.metricsSettings.enabled) return [];
+    return this.metricsDescription?.alertRules?.(scrapeIntervalSeconds) ?? [];
+  }
+
+  /** The environment variables the kind's grant verbs set on wired apps (typos of them in an app's environment are refused). */
+  public get connectionVariables(): readonly string[] {
+    return this.kindDescription.connectionVariables ?? [];
+  }
+
+  /**
+   * The kind's part of the stack's topology description (describeTopology):
+   * its title, what its ports are for, and its entities and the links
+   * between them (see topologyEntities), given the wirings of apps to it.
+   */
+  public describeTopology(wirings: readonly BrokerWiring[]): BrokerKindTopology {
+    return {
+      title: this.kindDescription.title ?? this.kind,
+      portNames: Object.fromEntries(Object.entries(this.kindDescription.portNames ?? {}).map(([port, name]) => [String(port), name])),
+      ...this.topologyEntities(wirings),
+    };
+  }
+
+  /**
+   * The kind's entities (queues, exchanges, topics, ...) and the links
+   * between them (bindings, dead-letter paths), for the topology description
+   * and picture. `wirings` are the apps' wirings to this broker (a kind may
+   * show a predefined entity only where an app uses it).
+   * @default - none: the picture shows the broker's nodes and the apps wired to it
+   */
+  protected topologyEntities(wirings: readonly BrokerWiring[]): Pick<BrokerKindTopology, "entities" | "links"> {
+    void wirings;
+    return { entities: [], links: [] };
   }
 
   /** Created before a wired app: the broker's containers (healthy first, see `wait`). */
@@ -525,103 +362,26 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
    * construct's defaultChild.
    */
   protected addNode(node: BrokerNode, spec: BrokerNodeSpec): Container | Service {
-    const aliases = node.name === this.brokerName ? [node.name] : [node.name, this.brokerName];
-    // With tls: the server certificate volume (read-only), created after the
-    // certificates job, and replaced when the job issues new certificates.
-    const tls = this.tls?.brokerAttachment();
-    const dependsOn = [...(spec.dependsOn ?? []), ...(tls?.dependsOn ?? [])];
-    const swarm = swarmOf(this);
-    const workload = {
-      name: node.name,
-      hostname: node.name,
+    const declared = declareBrokerNode(this, node, spec, {
+      brokerName: this.brokerName,
+      kind: this.kind,
+      network: this.network,
       image: this.image,
-      component: spec.component,
-      networks: [{ network: this.network, aliases }, ...(spec.extraNetworks ?? [])],
-      env: spec.env,
-      ports: [
-        ...(spec.ports ?? []),
-        ...(this.metricsDescription && this.metricsSettings.enabled && this.metricsSettings.hostPort !== undefined
-          ? [{ containerPort: this.metricsDescription.port, hostPort: node.hostPort(this.metricsSettings.hostPort) }]
-          : []),
-      ],
-      volumes: [...(spec.volumes ?? []), ...(tls?.volumes ?? [])],
-      // On a Swarm the certificates are files of the node's service (secrets), not a volume.
-      uploads: tls?.files?.length
-        ? () => [...(spec.uploads === undefined ? [] : produce(spec.uploads)), ...tls.files!.map(tlsUpload)]
-        : spec.uploads,
-      healthCheck: spec.healthCheck,
-      ...(spec.command ? { command: spec.command } : {}),
-      ...(dependsOn.length ? { dependsOn } : {}),
-      waitTimeoutSeconds: this.baseProps.startTimeoutSeconds ?? 180,
+      tls: this.tls,
       memoryMb: this.memoryMb,
-      restart: "unless-stopped",
-      destroyGraceSeconds: this.baseProps.stopGracePeriodSeconds ?? 30,
       hardening: this.hardening,
-      labels: {
-        ...this.baseProps.labels,
-        [Labels.broker]: this.brokerName,
-        [Labels.node]: String(node.index),
-        // On a Swarm the check runs (docker exec) in a task whose secrets are files: it exports them first.
-        ...(this.nodes.length > 1 && spec.rollingCheck
-          ? { [Labels.rollingCheck]: swarm ? withSecretEnvExported(spec.rollingCheck) : spec.rollingCheck }
-          : {}),
-        ...(tls?.labels ?? {}),
-      },
-    };
-    if (swarm) {
-      if (workload.ports.length > 0) {
-        Annotations.of(this).addWarning(
-          `${node.name}: on a Swarm, host ports (${workload.ports.map((p) => p.hostPort).join(", ")}) are published in host mode on every address of the Swarm node that runs the broker node, not on 127.0.0.1`,
-        );
-      }
-      if (spec.command === undefined && spec.startCommand === undefined) {
-        report(
-          this,
-          `broker kind ${this.kind} gives its nodes no startCommand: on a Swarm their secrets are exported by a wrapper that must exec it`,
-          node.name,
-          "set startCommand (the image's CMD) in the kind's BrokerNodeSpec",
-        );
-      }
-      const service = declareService(
-        this,
-        node.containerId,
-        { ...workload, healthCheck: spec.swarmHealthCheck, waitTimeoutSeconds: undefined },
-        {
-          swarm,
-          replicas: 1,
-          constraints: this.swarmConstraints(swarm, node),
-          // The node's volume and name are its own: the old task stops before the new one starts.
-          updateOrder: "stop-first",
-          secretEnv: { mode: "exported", startCommand: spec.startCommand ?? [] },
-          convergeTimeoutSeconds: this.baseProps.startTimeoutSeconds ?? 180,
-        },
-      );
-      if (this.nodeServices.length === 0) this.node.defaultChild = service;
-      this.nodeServices.push(service);
-      return service;
+      props: this.baseProps,
+      nodeCount: this.nodes.length,
+      metricsPorts: nodeMetricsPorts(node, this.metricsSettings, this.metricsDescription),
+    });
+    if ("service" in declared) {
+      if (this.nodeServices.length === 0) this.node.defaultChild = declared.service;
+      this.nodeServices.push(declared.service);
+      return declared.service;
     }
-    const container = declareContainer(this, node.containerId, workload);
-    if (this.nodeContainers.length === 0) this.node.defaultChild = container;
-    this.nodeContainers.push(container);
-    return container;
-  }
-
-  /** The placement constraint that pins `node` to its Swarm node (reported when the Swarm lists too few). */
-  private swarmConstraints(swarm: ResolvedSwarm, node: BrokerNode): string[] {
-    const { label, values } = swarm.brokerNodes;
-    if (values.length === 0) return []; // reported by DockerHost
-    if (node.index > values.length) {
-      if (node.index === values.length + 1) {
-        report(
-          this,
-          `broker ${this.brokerName} has ${this.nodes.length} nodes but the Swarm lists ${values.length} Swarm nodes for broker nodes (swarm.brokerNodes.values): two nodes would share one machine`,
-          this.nodes.length,
-          `add Swarm nodes (label ${label}=<value>) and list their values in swarm.brokerNodes.values, or use nodes: ${values.length >= 3 ? (values.length % 2 === 1 ? values.length : values.length - 1) : 1}`,
-        );
-      }
-      return [];
-    }
-    return [`node.labels.${label}==${values[node.index - 1]}`];
+    if (this.nodeContainers.length === 0) this.node.defaultChild = declared.container;
+    this.nodeContainers.push(declared.container);
+    return declared.container;
   }
 
   /**
@@ -651,88 +411,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
         }[];
       }
     | undefined {
-    if (!this.tls) return undefined;
-    const folder = `${APP_TLS_CA_DIR}/${this.brokerName}`;
-    const file = this.tls.appCaFile.slice(this.tls.appCaFile.lastIndexOf("/") + 1);
-    const attachment = this.tls.appAttachment();
-    return {
-      volumes: attachment.volumes.map((v) => ({ volumeName: v.volumeName, containerPath: folder, readOnly: true })),
-      caFile: `${folder}/${file}`,
-      files: (attachment.files ?? []).map((f) => ({ path: `${folder}/${f.path.slice(f.path.lastIndexOf("/") + 1)}`, content: f.content })),
-    };
-  }
-
-  /** The `tls` prop, checked: generated certificates, the user's, or none. */
-  private resolveTls(
-    tls: BrokerTlsOptions | undefined,
-    nodeCount: number,
-    description: BrokerKindDescription,
-  ): ITlsCertificates | undefined {
-    if (tls === undefined) return undefined;
-    const fix =
-      'pass { certificates: "generate" } to make them at deploy, or { certificates: TlsCertificates.fromFiles(scope, "certs", { caFile, certFile, keyFile, keyOwnerUid, keyOwnerGid }) }';
-    if (tls === null || typeof tls !== "object" || Array.isArray(tls)) {
-      report(this, "tls must be an object saying where the certificates come from", tls, fix);
-      return undefined;
-    }
-    checkKnownKeys(this, "tls", tls, { certificates: true });
-    const user = description.processUser;
-    if (user === undefined) {
-      report(this, `tls: the ${description.kind} broker kind does not support TLS`, tls, "remove tls");
-      return undefined;
-    }
-    const certificates = (tls as { certificates?: unknown }).certificates;
-    if (certificates === "generate" && swarmOf(this) !== undefined) {
-      // A job writes generated certificates into volumes on one engine, which the Swarm's other nodes cannot mount.
-      report(
-        this,
-        'tls: { certificates: "generate" } is not available on a Swarm: the certificates would be written into volumes on one engine, which the other Swarm nodes cannot mount',
-        certificates,
-        `bring your own: { certificates: TlsCertificates.fromFiles(stack, "${this.brokerName}-tls", { caFile, certFile, keyFile, keyOwnerUid: ${user.uid}, keyOwnerGid: ${user.gid} }) } (the files become secrets of the services; the key PKCS#8)`,
-      );
-      return undefined;
-    }
-    // Apps connect to each node by its name and verify it against the certificate.
-    const nodeNames = brokerNodeNames(this.brokerName, nodeCount);
-    const serverNames = [...new Set([this.brokerName, ...nodeNames]), "localhost"];
-    if (certificates === "generate") {
-      return new TlsCertificates(this, "tls", {
-        name: this.brokerName,
-        dnsNames: serverNames,
-        keyOwnerUid: user.uid,
-        keyOwnerGid: user.gid,
-        removalPolicy: this.removalPolicy ?? "retain",
-      });
-    }
-    if (
-      certificates === undefined ||
-      typeof certificates !== "object" ||
-      certificates === null ||
-      typeof (certificates as ITlsCertificates).brokerAttachment !== "function"
-    ) {
-      report(this, "tls asks for TLS without certificates and without generating them", certificates, fix);
-      return undefined;
-    }
-    const given = certificates as ITlsCertificates;
-    const owner = given.keyOwner;
-    if (owner.uid !== user.uid || owner.gid !== user.gid) {
-      report(
-        this,
-        `tls.certificates give the key to ${owner.uid}:${owner.gid}, but ${description.kind}'s broker process runs as ${user.uid}:${user.gid} and could not read it`,
-        `${owner.uid}:${owner.gid}`,
-        `pass keyOwnerUid: ${user.uid}, keyOwnerGid: ${user.gid} to TlsCertificates.fromFiles`,
-      );
-    }
-    const uncovered = typeof given.uncoveredNames === "function" ? given.uncoveredNames(nodeNames) : [];
-    if (uncovered.length > 0) {
-      report(
-        this,
-        `tls.certificates: the broker's certificate does not name ${uncovered.join(", ")}, which the apps connect to and verify: every TLS connection would fail its host name check`,
-        uncovered,
-        `issue the certificate with subjectAltName = ${serverNames.map((n) => `DNS:${n}`).join(",")} (add IP:127.0.0.1 for clients on the host)`,
-      );
-    }
-    return given;
+    return this.tls ? appTlsOf(this.tls, this.brokerName) : undefined;
   }
 
   /**
@@ -765,7 +444,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   protected derivedPassword(user: string): string {
     let password = this.derivedPasswords.get(user);
     if (password === undefined) {
-      password = Fn.sha256(`${this.credentialsKey}/${escapeTemplate(this.brokerName)}/${escapeTemplate(user)}`);
+      password = derivePassword(this.credentialsKey, this.brokerName, user);
       this.derivedPasswords.set(user, password);
     }
     return password;
@@ -782,7 +461,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     );
     const output = new TerraformOutput(this, id, { value, description: options.description, sensitive: options.sensitive });
     output.overrideLogicalId(name);
-    this.checkSoleOwner(output, name, "output");
+    checkSoleOwner(this, output, name, "output", isBroker);
     return output;
   }
 
@@ -808,65 +487,9 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     charset?: { pattern: string; description: string },
   ): TerraformVariable {
     const name = `${this.terraformPrefix}_${suffix}`;
-    claimName(
-      this,
-      "terraform variable",
-      name,
-      "give the brokers names that differ in more than '-', '.' or '_' (variable names replace them with '_')",
-    );
-    const variable = new TerraformVariable(this, id, {
-      type: "string",
-      sensitive: true,
-      nullable: true,
-      description: `${description} (at least ${minLength} characters). Set TF_VAR_${name}.`,
-      validation: [
-        {
-          condition: `\${var.${name} != null}`,
-          errorMessage: `${name} is not set: export TF_VAR_${name} (${description}, at least ${minLength} characters).`,
-        },
-        {
-          condition: `\${var.${name} == null ? true : length(var.${name}) >= ${minLength}}`,
-          errorMessage: `${name} must be at least ${minLength} characters long.`,
-        },
-        // A charset pattern has no backslash or quote, so it needs no escaping inside the HCL string.
-        ...(charset
-          ? [
-              {
-                condition: `\${var.${name} == null ? true : can(regex("${charset.pattern}", var.${name}))}`,
-                errorMessage: `${name} may contain only ${charset.description}.`,
-              },
-            ]
-          : []),
-      ],
-    });
-    // cdktf's TerraformVariable cannot take `default: null` (its snake-casing
-    // of the config calls Object.keys on it); an override writes it as is.
-    variable.addOverride("default", null);
-    variable.overrideLogicalId(name);
-    this.checkSoleOwner(variable, name, "variable");
+    const variable = declareSecretVariable(this, id, name, description, minLength, charset);
+    checkSoleOwner(this, variable, name, "variable", isBroker);
     return variable;
-  }
-
-  /**
-   * At synth: no other Terraform variable (or output) of the stack has the
-   * same name: Terraform would merge the two blocks in silence (a user's
-   * variable with a default would give the secret one a default).
-   */
-  private checkSoleOwner(element: TerraformVariable | TerraformOutput, name: string, kind: "variable" | "output"): void {
-    deferCheck(this, () => {
-      const stack = TerraformStack.of(this);
-      const others = stack.node
-        .findAll()
-        .filter((c) => c !== element && (kind === "variable" ? c instanceof TerraformVariable : c instanceof TerraformOutput))
-        .filter((c) => (c as TerraformVariable).friendlyUniqueId === name)
-        // Another broker's is a name clash, reported when it was claimed.
-        .filter((c) => !(c.node.scope instanceof BrokerBase));
-      return others.map((other) => ({
-        problem: `the Terraform ${kind} "${name}" of this broker is also declared by ${other.node.path}`,
-        received: name,
-        fix: `rename the other ${kind} (Terraform would merge the two)`,
-      }));
-    });
   }
 
   /**
@@ -881,118 +504,13 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     target?: BrokerWiring["target"],
   ): boolean {
     const location = captureUserLocation();
-    if (!isBrokerClient(app)) {
-      report(this, `${role}: the grantee is not an app container`, app, "pass an AppContainer (or another IBrokerClient)", { location });
-      return false;
-    }
-    const appStack = TerraformStack.of(app);
-    if (appStack !== TerraformStack.of(this)) {
-      // cdktf turns the reference into a remote-state output, and Terraform refuses a depends_on on an
-      // attribute ("References in depends_on must be to a whole object"): the app could not start after the broker.
-      report(
-        this,
-        `${role}: the app ${app.node.path} is in stack ${appStack.node.id}, the broker in stack ${TerraformStack.of(this).node.id}: an app starts after its broker, which Terraform can order only within one stack`,
-        app.appName,
-        `declare the app in stack ${TerraformStack.of(this).node.id}, or the broker in stack ${appStack.node.id}`,
-        { location },
-      );
-      return false;
-    }
-    // On a Swarm the CA certificate reaches the app as a file of its service (one engine: the kind passes the CA volume).
-    const files = this.appTls()?.files ?? [];
-    // A function is called only for a real app: the settings may derive from its name.
-    app.addWiring({
-      broker: this,
-      role,
-      environment: typeof environment === "function" ? environment() : environment,
-      location,
-      ...(volumes?.length ? { volumes } : {}),
-      ...(files.length ? { files } : {}),
-      ...(target ? { target } : {}),
-    });
-    return true;
+    return wireApp(this, app, role, environment, location, () => this.appTls()?.files ?? [], volumes, target);
   }
 }
 
-/** A certificate file as a workload's file (a secret of the service on a Swarm). */
-function tlsUpload(file: TlsFile): FileUpload {
-  return { file: file.path, content: file.content, ...(file.owner ? { owner: file.owner } : {}) };
-}
-
-function isBrokerClient(value: unknown): value is IBrokerClient {
-  return typeof value === "object" && value !== null && typeof (value as IBrokerClient).addWiring === "function";
-}
-
-/** A secret prop is a Token: a literal would be committed with the code and written in plain text to cdktf.out. */
-export function checkSecretToken(scope: Construct, field: string, value: unknown, variableSuffix: string): boolean {
-  if (value === undefined || isToken(value)) return true;
-  report(
-    scope,
-    `${field} is a literal${typeof value === "string" ? " string" : ""}: a secret in the code would be committed with it and written in plain text to cdktf.out`,
-    "<redacted>",
-    `pass a Token, e.g. new TerraformVariable(this, "${variableSuffix}", { type: "string", sensitive: true }).stringValue, or omit ${field} to get such a variable`,
-  );
-  return false;
-}
-
-function checkNodeCount(scope: Construct, nodes: unknown): boolean {
-  if (nodes === undefined) return true;
-  if (isToken(nodes)) return checkSynthTimeNumber(scope, "nodes", nodes);
-  if (
-    typeof nodes !== "number" ||
-    !Number.isInteger(nodes) ||
-    nodes < 1 ||
-    (nodes > 1 && (nodes < 3 || nodes % 2 === 0)) ||
-    nodes > MAX_BROKER_NODES
-  ) {
-    report(
-      scope,
-      `nodes must be 1 or an odd number between 3 and ${MAX_BROKER_NODES}`,
-      nodes,
-      typeof nodes === "number" && nodes === 2
-        ? "use 3: with 2 nodes the loss of either stops the cluster (no majority), so 2 is less available than 1"
-        : "use 1 (no replication) or 3 (survives one node loss); an even count adds no fault tolerance",
-    );
-    return false;
-  }
-  return true;
-}
-
-function checkPortRange(scope: Construct, field: string, base: number, count: number): boolean {
-  if (typeof base === "number" && base + count - 1 > 65535) {
-    report(
-      scope,
-      `${field}: node ${count} would publish port ${base + count - 1}, above 65535`,
-      base,
-      `use a base port <= ${65536 - count}`,
-    );
-    return false;
-  }
-  return true;
-}
-
-/** `metrics.hostPort` must not share a host port with another published port of the broker (any node). */
-function checkMetricsHostPort(scope: Construct, metricsBase: number, count: number, others: Record<string, number | undefined>): boolean {
-  let ok = true;
-  for (const [field, base] of Object.entries(others)) {
-    if (typeof base !== "number" || isToken(base)) continue;
-    if (metricsBase <= base + count - 1 && base <= metricsBase + count - 1) {
-      const range = (b: number) => (count === 1 ? `${b}` : `${b}-${b + count - 1}`);
-      report(
-        scope,
-        `metrics.hostPort ${range(metricsBase)} collides with ${field} ${range(base)}${count > 1 ? ` (node i publishes base + i - 1)` : ""}`,
-        metricsBase,
-        `pick a metrics.hostPort outside ${range(base)}`,
-      );
-      ok = false;
-    }
-  }
-  return ok;
-}
-
-/** The endpoint `hostname:port`. */
-export function endpointOf(hostname: string, port: number): BrokerEndpoint {
-  return { hostname, port, address: `${hostname}:${port}` };
+/** Whether `scope` is a broker: another broker's Terraform variable or output is a name clash, reported when it was claimed. */
+function isBroker(scope: IConstruct | undefined): boolean {
+  return scope instanceof BrokerBase;
 }
 
 /** A broker's first node container, for the kinds' `container` getter: on a Swarm there is none. */
@@ -1002,9 +520,4 @@ export function firstContainer(broker: BrokerBase): Container {
     throw new Error(`broker ${broker.brokerName} runs on a Swarm: its nodes are services (broker.services), not containers`);
   }
   return first;
-}
-
-/** Each node's container name, hostname and network alias: the broker's name for one node, `<broker>-1` ... `<broker>-N` for a cluster. */
-function brokerNodeNames(brokerName: string, count: number): string[] {
-  return count === 1 ? [brokerName] : Array.from({ length: count }, (_, i) => `${brokerName}-${i + 1}`);
 }

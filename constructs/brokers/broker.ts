@@ -29,6 +29,12 @@ export interface IBroker extends IConstruct {
   /** The endpoint for clients on the Docker host, when a host port is published. */
   readonly hostEndpoint?: BrokerEndpoint;
   /**
+   * The environment variables the broker's grant verbs set on wired apps:
+   * an app's environment may not set them, and a near miss is refused as a typo.
+   * @default - none
+   */
+  readonly connectionVariables?: readonly string[];
+  /**
    * What a wired app is created after: the broker's containers (created
    * with `wait`, so they exist only once healthy) and its set-up jobs.
    * Read at synth, so jobs declared after a wiring count too.
@@ -88,6 +94,13 @@ export interface WiringTarget {
   readonly routingKey?: string;
   /** The consumer group (Kafka). */
   readonly groupId?: string;
+  /**
+   * What the wiring sets, in the kind's words, for assertions in tests
+   * (MessagingTemplate.expectWiring): `{ queue: "orders" }`,
+   * `{ exchange: "", routingKey: "orders" }`, `{ topic: "events", groupId: "readers" }`.
+   * @default - none
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** A container construct that brokers can wire (e.g. `AppContainer`). */

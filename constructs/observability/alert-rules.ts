@@ -1,5 +1,4 @@
 import { AppMetricNames } from "../apps/app-metric-names";
-import { KafkaMetricNames } from "../brokers/kafka/kafka-metrics";
 
 /** One Prometheus alerting rule. */
 export interface PrometheusAlertRule {
@@ -22,72 +21,39 @@ export interface PrometheusAlertRule {
 }
 
 /**
+ * `for` seconds for an expression that must hold over `scrapes` scrape
+ * intervals, at least `atLeast` seconds: one missed scrape never fires an alert.
+ */
+export function scrapesFor(scrapeIntervalSeconds: number, scrapes: number, atLeast: number): number {
+  return Math.max(scrapes * scrapeIntervalSeconds, atLeast);
+}
+
+/**
  * The alerts a messaging operator wants, on the metrics the brokers'
  * exporters and the apps serve (series carry the scrape labels `component`,
- * `kind`, `broker`, `node`, `app`: see ScrapeLabels). `for` durations scale
- * with the scrape interval so that one missed scrape never fires one.
+ * `kind`, `broker`, `node`, `app`: see ScrapeLabels): the rules every kind
+ * shares, around `kindRules`, the rules of the broker kinds scraped (each
+ * kind's own, see IMetricsSource.alertRules). `for` durations scale with
+ * the scrape interval so that one missed scrape never fires one.
  */
-export function defaultAlertRules(scrapeIntervalSeconds: number): PrometheusAlertRule[] {
-  const scrapes = (n: number, atLeast: number) => Math.max(n * scrapeIntervalSeconds, atLeast);
+export function defaultAlertRules(scrapeIntervalSeconds: number, kindRules: readonly PrometheusAlertRule[] = []): PrometheusAlertRule[] {
   return [
     {
       name: "MessagingBrokerNodeDown",
       expression: 'up{component="broker"} == 0',
       // Three missed scrapes: a node restarting under `restart: unless-stopped` is back by then.
-      forSeconds: scrapes(3, 15),
+      forSeconds: scrapesFor(scrapeIntervalSeconds, 3, 15),
       severity: "critical",
       summary: "{{ $labels.kind }} broker {{ $labels.broker }} node {{ $labels.node }} ({{ $labels.instance }}) is down",
     },
     {
       name: "MessagingAppDown",
       expression: 'up{component="app"} == 0',
-      forSeconds: scrapes(6, 60),
+      forSeconds: scrapesFor(scrapeIntervalSeconds, 6, 60),
       severity: "warning",
       summary: "app {{ $labels.app }} ({{ $labels.instance }}) serves no metrics: it is down or restarting",
     },
-    {
-      name: "RabbitMqQueueGrowingWithoutConsumers",
-      // Per queue, over its members on every node: messages ready, rising, and no consumer anywhere.
-      expression:
-        "max by (broker, vhost, queue) (rabbitmq_detailed_queue_messages_ready) > 0" +
-        " and max by (broker, vhost, queue) (delta(rabbitmq_detailed_queue_messages_ready[5m])) > 0" +
-        " and max by (broker, vhost, queue) (rabbitmq_detailed_queue_consumers) == 0",
-      forSeconds: 300,
-      severity: "warning",
-      summary: "queue {{ $labels.queue }} of RabbitMQ broker {{ $labels.broker }} grows and has no consumer",
-    },
-    {
-      name: "RabbitMqResourceAlarm",
-      // A memory or disk alarm blocks every publisher of the node.
-      expression: "max by (broker, node) (rabbitmq_alarms_memory_used_watermark or rabbitmq_alarms_free_disk_space_watermark) == 1",
-      forSeconds: scrapes(2, 10),
-      severity: "critical",
-      summary: "RabbitMQ broker {{ $labels.broker }} node {{ $labels.node }} has a resource alarm: publishers are blocked",
-    },
-    {
-      name: "KafkaConsumerLagGrowing",
-      // The lag the consumer apps report, summed over partitions, rising for 5 minutes.
-      expression:
-        `sum by (app, topic) (${AppMetricNames.consumerLag}) > 100` +
-        ` and deriv(sum by (app, topic) (${AppMetricNames.consumerLag})[5m:]) > 0`,
-      forSeconds: 300,
-      severity: "warning",
-      summary: "consumer {{ $labels.app }} falls behind on topic {{ $labels.topic }} (lag {{ $value }})",
-    },
-    {
-      name: "KafkaUnderReplicatedPartitions",
-      expression: `max by (broker, node) (${KafkaMetricNames.underReplicatedPartitions}) > 0`,
-      forSeconds: scrapes(12, 60),
-      severity: "warning",
-      summary: "Kafka broker {{ $labels.broker }} node {{ $labels.node }} leads {{ $value }} under-replicated partitions",
-    },
-    {
-      name: "KafkaOfflinePartitions",
-      expression: `max by (broker) (${KafkaMetricNames.offlinePartitions}) > 0`,
-      forSeconds: scrapes(2, 10),
-      severity: "critical",
-      summary: "Kafka broker {{ $labels.broker }} has {{ $value }} partitions without a leader",
-    },
+    ...kindRules,
     {
       name: "MessagingMessagesDeadLettered",
       expression: `sum by (app) (increase(${AppMetricNames.deadLettered}[5m])) > 0`,

@@ -1,4 +1,5 @@
 import type { IConstruct } from "constructs";
+import type { PrometheusAlertRule } from "./alert-rules";
 import { report } from "../errors/problems";
 import type { INetwork } from "../networking/network";
 import { checkInteger, checkKnownKeys } from "../private/validation";
@@ -92,6 +93,14 @@ export interface ScrapeTarget {
 export interface IMetricsSource extends IConstruct {
   /** The endpoints to scrape; empty when metrics are off. */
   metricsTargets(): ScrapeTarget[];
+  /**
+   * Alert rules on the metrics this source serves, loaded with a
+   * Prometheus's default rules (a broker kind's own: RabbitMQ's resource
+   * alarm, Kafka's offline partitions). Rules of one name are loaded once,
+   * however many sources give them.
+   * @default - none
+   */
+  alertRules?(scrapeIntervalSeconds: number): PrometheusAlertRule[];
 }
 
 /** Whether `value` serves metrics targets (implements {@link IMetricsSource}). */

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { HealthCheck } from "../apps/health-check";
 import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
 import { deferCheck, fail, report } from "../errors/problems";
+import type { Finding } from "../errors/finding";
 import { ContainerImage } from "../images/container-image";
 import { DefaultImages } from "../images/default-images";
 import type { INetwork } from "../networking/network";
@@ -26,10 +27,11 @@ import {
 import { HardeningProfiles, resolveHardening, type ContainerHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { defaultAlertRules, renderAlertRules, type PrometheusAlertRule } from "./alert-rules";
-import { isMetricsSource, type ScrapeTarget } from "./metrics";
+import { isMetricsSource, type IMetricsSource, type ScrapeTarget } from "./metrics";
 import { conflictingJobs, PROMETHEUS_PORT, renderPrometheusConfig } from "./prometheus-config";
 import { alertTemplateProblem, promqlProblem } from "./promql-syntax";
 import { unservedMetricFindings } from "./rule-metrics";
+import { TopologyComment } from "../topology/topology-comment";
 
 /** Props of a {@link Prometheus}. */
 export interface PrometheusProps {
@@ -192,11 +194,14 @@ export class Prometheus extends Construct {
   /** Seconds between two scrapes of a target. */
   public readonly scrapeIntervalSeconds: number;
   private readonly extraNetworks: readonly INetwork[];
-  private readonly rules: PrometheusAlertRule[];
+  /** The user's rules, once checked. */
+  private readonly userRules: readonly PrometheusAlertRule[];
+  private readonly loadDefaultRules: boolean;
   private readonly declaredContainer?: Container;
 
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, constructId(scope, id, "Prometheus"));
+    TopologyComment.of(this);
     if (props === null || typeof props !== "object") fail(this, "PrometheusProps must be an object", props, "pass {} or leave props out");
     checkKnownKeys(this, "PrometheusProps", props, PROMETHEUS_PROPS);
     const nameOk = checkHostname(this, "name", props.name ?? id);
@@ -244,15 +249,17 @@ export class Prometheus extends Construct {
       report(this, "defaultAlertRules must be true or false", props.defaultAlertRules, "pass false to load only your alertRules");
     }
     const userRules = checkRules(this, props.alertRules);
-    this.rules = [...(props.defaultAlertRules === false ? [] : defaultAlertRules(this.scrapeIntervalSeconds)), ...userRules];
-    // At synth, once every target of the stack is declared. The default rules are kind-agnostic on purpose: not checked.
+    this.userRules = userRules;
+    this.loadDefaultRules = props.defaultAlertRules !== false;
+    // At synth, once every target of the stack is declared. The default rules are each kind's own, on what it serves: not checked.
     deferCheck(this, () =>
       unservedMetricFindings(
         userRules,
         this.targets().map((t) => t.servedMetrics),
       ),
     );
-    reportDuplicateRules(this, this.rules);
+    // At synth too: the kinds' default rules are known once every source is declared.
+    deferCheck(this, () => duplicateRuleFindings(this.alertRules));
     if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
       report(
         this,
@@ -279,7 +286,7 @@ export class Prometheus extends Construct {
       networks: () => this.networks().map((network) => ({ network, aliases: [this.prometheusName] })),
       env: () => ({
         [CONFIG_ENV]: this.renderConfig(),
-        [RULES_ENV]: renderAlertRules(this.rules),
+        [RULES_ENV]: renderAlertRules(this.alertRules),
         GOMEMLIMIT: `${Math.floor(memoryMb * 0.8)}MiB`,
       }),
       entrypoint: [
@@ -345,15 +352,27 @@ export class Prometheus extends Construct {
 
   /** Every endpoint this Prometheus scrapes, found in its stack's construct tree at the time of the call. */
   public targets(): ScrapeTarget[] {
-    return TerraformStack.of(this)
-      .node.findAll()
-      .filter(isMetricsSource)
-      .flatMap((source) => source.metricsTargets());
+    return this.sources().flatMap((source) => source.metricsTargets());
   }
 
-  /** The alerting rules it loads. */
+  /**
+   * The alerting rules it loads, at the time of the call: the defaults (the
+   * shared ones and those of every scraped source's kind, once each) and the
+   * `alertRules` given.
+   */
   public get alertRules(): readonly PrometheusAlertRule[] {
-    return this.rules;
+    if (!this.loadDefaultRules) return this.userRules;
+    const kindRules = new Map<string, PrometheusAlertRule>();
+    for (const source of this.sources()) {
+      if (source.metricsTargets().length === 0) continue; // not scraped: its rules would watch nothing
+      for (const rule of source.alertRules?.(this.scrapeIntervalSeconds) ?? [])
+        if (!kindRules.has(rule.name)) kindRules.set(rule.name, rule);
+    }
+    return [...defaultAlertRules(this.scrapeIntervalSeconds, [...kindRules.values()]), ...this.userRules];
+  }
+
+  private sources(): IMetricsSource[] {
+    return TerraformStack.of(this).node.findAll().filter(isMetricsSource);
   }
 
   /** The networks it joins: its targets' (to reach them) and the ones given. */
@@ -471,17 +490,18 @@ function checkRules(scope: Construct, rules: unknown): PrometheusAlertRule[] {
   return valid;
 }
 
-function reportDuplicateRules(scope: Construct, rules: readonly PrometheusAlertRule[]): void {
+function duplicateRuleFindings(rules: readonly PrometheusAlertRule[]): Finding[] {
   const seen = new Set<string>();
+  const findings: Finding[] = [];
   for (const r of rules) {
     if (seen.has(r.name)) {
-      report(
-        scope,
-        `two alert rules are named "${r.name}"`,
-        r.name,
-        "give each rule its own name (a default rule's name is taken: pass defaultAlertRules: false to replace the defaults)",
-      );
+      findings.push({
+        problem: `two alert rules are named "${r.name}"`,
+        received: r.name,
+        fix: "give each rule its own name (a default rule's name is taken: pass defaultAlertRules: false to replace the defaults)",
+      });
     }
     seen.add(r.name);
   }
+  return findings;
 }

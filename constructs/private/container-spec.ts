@@ -16,7 +16,6 @@ import type { Finding } from "../errors/finding";
 import { deferCheck } from "../errors/problems";
 import { Labels, labelList } from "./labels";
 import { escapeTemplate } from "./terraform-text";
-import { TopologyComment } from "../topology/topology-comment";
 import { claimName } from "./validation";
 
 /** A value known now, or produced at synth (so later calls still count). */
@@ -95,10 +94,8 @@ export interface ContainerSpec {
  * same name halfway through an apply). Values given as functions are
  * produced at synth: what the constructs add later is still rendered, and
  * nothing is written back into the resource, so escape-hatch edits stay.
- * The stack then carries its topology picture's data (TopologyComment).
  */
 export function declareContainer(scope: Construct, id: string, spec: ContainerSpec): Container {
-  TopologyComment.of(scope);
   claimName(
     scope,
     "container",

@@ -5,7 +5,6 @@ import { Labels, labelList } from "./labels";
 import { DockerConfig, DockerSecret, Service, type ServiceTaskSpecContainerSpecMounts } from "./bindings";
 import { defaultHardening, hardeningHash, HardeningProfiles, tmpfsConflicts } from "../security/container-hardening";
 import { deferCheck } from "../errors/problems";
-import { TopologyComment } from "../topology/topology-comment";
 import { claimName, isToken } from "./validation";
 import { escapeTemplate, sha256 } from "./terraform-text";
 import { produce, type ContainerSpec, type FileUpload } from "./container-spec";
@@ -73,7 +72,6 @@ export interface ServiceOptions {
  * `privileges` block has only credential_spec and se_linux_context).
  */
 export function declareService(scope: Construct, id: string, spec: ContainerSpec, options: ServiceOptions): Service {
-  TopologyComment.of(scope);
   claimName(scope, "container", spec.name, "give each broker and app its own name", `${scope.node.path}/${id}`);
   const labels: Record<string, string> = { ...(spec.labels ?? {}), [Labels.component]: spec.component };
   if (spec.healthCheck) labels[Labels.healthcheck] = spec.healthCheck.hash();

@@ -25,6 +25,7 @@ import { checkCertificatePair, checkServerCertificateUse, namesNotCovered, readC
 import { swarmOf } from "../provider/swarm-target";
 import { SwarmTlsCertificateFiles } from "./swarm-tls-certificate-files";
 import { generateScript, importScript, JOB_PATHS, type KeyOwner } from "./tls-job-scripts";
+import { TopologyComment } from "../topology/topology-comment";
 
 /** Where a broker container finds its TLS files (the server volume, mounted read-only). */
 export const TLS_BROKER_DIR = "/etc/messaging/tls";
@@ -300,6 +301,7 @@ abstract class TlsCertificatesBase extends Construct implements ITlsCertificates
     uploads = false,
   ) {
     super(scope, constructId(scope, id, "TlsCertificates"));
+    TopologyComment.of(this);
     if (props === undefined || props === null || typeof props !== "object") {
       fail(this, `${propsName} are required`, props, "pass { keyOwnerUid: 999, keyOwnerGid: 999, ... }");
     }

@@ -18,10 +18,14 @@ import { Testing, type TerraformStack } from "cdktf";
 import { assertNoProblems } from "../errors/problems";
 import { Labels } from "../private/labels";
 import { DEFAULT_DOCKER_HOST } from "../provider/docker-provider";
+import { TopologyComment } from "../topology/topology-comment";
+import { TOPOLOGY_COMMENT_KEY, TOPOLOGY_KEY, type TopologyDescription } from "../topology/topology-description";
 
 /**
  * Synthesizes `stack` the way `cdktf synth` does (aspects, then every
- * validation: one error lists all problems) and returns its JSON.
+ * validation: one error lists all problems) and returns its JSON, with the
+ * stack's topology comment as cdk.tf.json has it (cdktf's own metadata
+ * comments left out).
  */
 export function synthStack(stack: TerraformStack): Record<string, any> {
   let text: string;
@@ -34,7 +38,10 @@ export function synthStack(stack: TerraformStack): Record<string, any> {
   }
   assertNoProblems(stack); // ours, with their paths, values and fixes
   stack.runAllValidations(); // cdktf's own (a provider is declared, ...)
-  return JSON.parse(text);
+  const json = JSON.parse(text);
+  // Testing.synth drops every `//` comment; cdktf synth keeps ours, the stack's topology, which wiringOf reads.
+  const comment = TopologyComment.commentOf(stack);
+  return comment === undefined ? json : { "//": comment, ...json };
 }
 
 /**
@@ -64,6 +71,8 @@ export function synthSnapshot(stack: TerraformStack): Record<string, any> {
   for (const provider of [json.provider?.docker ?? []].flat()) {
     if (machineHosts.includes(provider.host)) provider.host = "<docker-host>";
   }
+  // The topology restates the resources in another shape: a snapshot of the resources is the whole story.
+  delete json["//"];
   let text = JSON.stringify(json);
   // Longest first, so a folder is replaced before a folder inside it.
   for (const [from, to] of [...replacements].sort((a, b) => b[0].length - a[0].length)) {
@@ -100,14 +109,20 @@ export interface TopicFacts {
   readonly configs: Record<string, string>;
 }
 
-/** One use of a broker by an app, read from the app's connection settings. */
+/**
+ * One use of a broker by an app, as the broker's kind describes it in the
+ * stack's topology (cdk.tf.json carries it): the broker, its kind, the
+ * app's role and what the wiring sets, in the kind's words. The fields
+ * below are those of the kinds this package ships; another kind's are
+ * there by the names it gives them.
+ */
 export interface WiringFacts {
   /** The broker's name (its container name, or its name without `-<i>` for a cluster). */
   readonly broker: string;
-  /** The broker's kind. */
-  readonly kind: "rabbitmq" | "kafka";
-  /** `consumer` (both kinds), `publisher` (RabbitMQ) or `producer` (Kafka). */
-  readonly role: "consumer" | "publisher" | "producer";
+  /** The broker's kind: `rabbitmq`, `kafka`, or another kind's name. */
+  readonly kind: string;
+  /** The first word of the role: `consumer` (both kinds), `publisher` (RabbitMQ) or `producer` (Kafka), or another kind's. */
+  readonly role: string;
   /** RabbitMQ consumer: the queue (`RABBITMQ_QUEUE`). */
   readonly queue?: string;
   /** RabbitMQ publisher: the exchange (`""` for the default one). */
@@ -118,6 +133,8 @@ export interface WiringFacts {
   readonly topic?: string;
   /** Kafka consumer: the consumer group. */
   readonly groupId?: string;
+  /** Another kind's attributes, by the names it gives them. */
+  readonly [attribute: string]: string | undefined;
 }
 
 /** A port of a container published on the Docker host. */
@@ -252,34 +269,29 @@ export class MessagingTemplate {
     return found;
   }
 
-  /** How the app named `app` (its containers are `<app>-<i>`) is wired, from its connection settings. */
+  /**
+   * How the app named `app` is wired: read from the topology the stack
+   * carries (see describeTopology), where each broker's kind says what a
+   * wiring sets, so it reads apps of any kind, on one engine or a Swarm.
+   */
   public wiringOf(app: string): WiringFacts[] {
-    const first = this.containers()[`${app}-1`];
-    if (!first) throw new Error(`no app named ${app} (no container ${app}-1)`);
-    const env = envOf(first);
-    const wirings: WiringFacts[] = [];
-    if (env.RABBITMQ_URL !== undefined) {
-      const broker = brokerOf(env.RABBITMQ_URL.split(",").map((url) => hostOf(url.replace(/^amqps?:\/\/[^@]*@/, ""))));
-      if (env.RABBITMQ_QUEUE !== undefined) wirings.push({ broker, kind: "rabbitmq", role: "consumer", queue: env.RABBITMQ_QUEUE });
-      if (env.RABBITMQ_ROUTING_KEY !== undefined) {
-        wirings.push({
-          broker,
-          kind: "rabbitmq",
-          role: "publisher",
-          exchange: env.RABBITMQ_EXCHANGE ?? "",
-          routingKey: env.RABBITMQ_ROUTING_KEY,
-        });
-      }
-    }
-    if (env.KAFKA_BOOTSTRAP_SERVERS !== undefined) {
-      const broker = brokerOf(env.KAFKA_BOOTSTRAP_SERVERS.split(",").map(hostOf));
-      wirings.push(
-        env.KAFKA_GROUP_ID !== undefined
-          ? { broker, kind: "kafka", role: "consumer", topic: env.KAFKA_TOPIC, groupId: env.KAFKA_GROUP_ID }
-          : { broker, kind: "kafka", role: "producer", topic: env.KAFKA_TOPIC },
+    const topology: TopologyDescription | undefined = this.json["//"]?.[TOPOLOGY_COMMENT_KEY]?.[TOPOLOGY_KEY];
+    if (topology === undefined) {
+      throw new Error(
+        `the stack's JSON carries no topology ("//": { "${TOPOLOGY_COMMENT_KEY}": ... }): read cdk.tf.json, or synthesize with synthStack or MessagingTemplate.fromStack (Testing.synth drops it)`,
       );
     }
-    return wirings;
+    const found = topology.apps.find((a) => a.name === app);
+    if (!found) throw new Error(`no app named ${app} (the stack's apps: ${topology.apps.map((a) => a.name).join(", ") || "none"})`);
+    const kindOf = new Map(topology.brokers.map((b) => [b.name, b.kind]));
+    return found.wirings.map(
+      (w): WiringFacts => ({
+        broker: w.broker,
+        kind: kindOf.get(w.broker) ?? "unknown",
+        role: w.role.split(" ")[0],
+        ...w.attributes,
+      }),
+    );
   }
 
   /** Throws unless `app` has a wiring with these facts. */
@@ -336,20 +348,4 @@ function templateText(content: string): string {
     .replace(/(?<!\$)\$\{[^}]*\}/g, '"<token>"')
     .replace(/\$\$\{/g, "${")
     .replace(/%%\{/g, "%{");
-}
-
-function envOf(container: any): Record<string, string> {
-  const entries = (container.env ?? []) as string[];
-  return Object.fromEntries(entries.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-}
-
-/** The broker's name from its nodes' hosts: `kafka` for kafka-1..3, the host itself for one node. */
-function brokerOf(hosts: string[]): string {
-  if (hosts.length === 1) return hosts[0];
-  const base = hosts[0].replace(/-\d+$/, "");
-  return hosts.every((h, i) => h === `${base}-${i + 1}`) ? base : hosts[0];
-}
-
-function hostOf(address: string): string {
-  return address.replace(/[/].*$/, "").replace(/:\d+$/, "");
 }

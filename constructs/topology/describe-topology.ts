@@ -1,12 +1,6 @@
 import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
-// Types only: the brokers and apps declare containers, which put this
-// description in the stack; a value import back would be a module cycle.
-// They are recognised by their public shape (their interfaces) instead.
-import type { AppContainer } from "../apps/app-container";
-import type { BrokerBase } from "../brokers/broker-base";
-import type { KafkaBroker } from "../brokers/kafka/kafka-broker";
-import type { RabbitMqBroker } from "../brokers/rabbitmq/rabbitmq-broker";
+import type { BrokerWiring, IBroker, IBrokerClient } from "../brokers/broker";
 import { Container, DataDockerImage, DockerNetwork, Image, Service } from "../private/bindings";
 import { Labels } from "../private/labels";
 import { requireScope } from "../private/validation";
@@ -15,18 +9,39 @@ import {
   type AppTopology,
   type BrokerTopology,
   type ComponentTopology,
-  type DeadLetterTopology,
-  type ExchangeTopology,
   type ImageTopology,
   type NetworkTopology,
   type PublishedPortTopology,
+  type BrokerKindTopology,
   type TopologyDescription,
   type WiringTopology,
 } from "./topology-description";
 
 /**
+ * A broker of any kind as the description reads it (BrokerBase has this
+ * shape). Brokers and apps are recognised by their shape, not their class:
+ * they put this description in their stack, and an import of them here
+ * would tie the two into a module cycle.
+ */
+interface DescribedBroker extends IBroker {
+  readonly nodes: readonly { readonly index: number }[];
+  readonly containers: readonly Container[];
+  readonly services?: readonly Service[];
+  /** The kind's part of the description: its title, port names, entities and links. */
+  describeTopology(wirings: readonly BrokerWiring[]): BrokerKindTopology;
+}
+
+/** An app as the description reads it (AppContainer has this shape). */
+interface DescribedApp extends IBrokerClient {
+  readonly containers: readonly Container[];
+  readonly service?: Service;
+  readonly wiredTo: readonly BrokerWiring[];
+}
+
+/**
  * The topology of `stack` as it synthesizes now: every broker (its nodes,
- * exchanges, queues, bindings, dead-letter paths, topics), every app (its
+ * and the entities and links its kind describes: exchanges, queues,
+ * bindings, dead-letter paths, topics, ...), every app (its
  * replicas, image, ports and wirings), every other container, and the
  * networks with the containers on them. Containers are read from what they
  * render (`toTerraform`, overrides included), so the description says what
@@ -76,9 +91,11 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
   const brokerTopologies = brokers.map((broker): BrokerTopology => {
     const nodes = [...broker.containers, ...(broker.services ?? [])];
     nodes.forEach((c) => owned.add(c));
+    const described = broker.describeTopology(apps.flatMap((app) => app.wiredTo.filter((w) => w.broker === broker)));
     return {
       name: String(resolve(broker.brokerName)),
       kind: broker.kind,
+      title: described.title,
       path: broker.node.path,
       network: networkNames.get(String(resolve(broker.network.networkName)))?.name ?? String(resolve(broker.network.networkName)),
       nodes: nodes.map((c, i) => {
@@ -91,7 +108,15 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
           ...(rendered.placement.length > 0 ? { placement: rendered.placement } : {}),
         };
       }),
-      ...describeEntities(broker, apps),
+      portNames: described.portNames,
+      entities: [...described.entities].sort((a, b) => compare(a.kind, b.kind) || compare(a.name, b.name)),
+      links: [...described.links].sort(
+        (a, b) =>
+          compare(a.kind, b.kind) ||
+          compare(a.from.name, b.from.name) ||
+          compare(a.to.name, b.to.name) ||
+          compare(a.label ?? "", b.label ?? ""),
+      ),
     };
   });
 
@@ -120,6 +145,7 @@ export function describeTopology(stack: TerraformStack): TopologyDescription {
                   entityName: w.target.entityName,
                   ...(w.target.routingKey !== undefined ? { routingKey: w.target.routingKey } : {}),
                   ...(w.target.groupId !== undefined ? { groupId: w.target.groupId } : {}),
+                  ...(w.target.attributes !== undefined ? { attributes: { ...w.target.attributes } } : {}),
                 }
               : {}),
           }),
@@ -257,70 +283,22 @@ function renderService(service: Service, resolve: <T>(value: T) => T): RenderedC
   };
 }
 
-/** The kind's entities, read from its public shape: RabbitMQ's topology, Kafka's topics. */
-function describeEntities(
-  broker: BrokerBase,
-  apps: readonly AppContainer[],
-): Pick<BrokerTopology, "exchanges" | "queues" | "bindings" | "deadLetters" | "topics"> {
-  const topology = (broker as Partial<RabbitMqBroker>).topology;
-  const topics = (broker as Partial<KafkaBroker>).topicList;
-  const exchanges = new Map<string, ExchangeTopology>();
-  const deadLetters: DeadLetterTopology[] = [];
-  if (topology && Array.isArray(topology.queueList)) {
-    for (const e of topology.exchangeList) exchanges.set(e.name, { name: e.name, type: e.type, internal: e.internal, predefined: false });
-    // The predefined exchanges are drawn where the stack uses them.
-    const used = [
-      ...topology.bindingList.map((b) => b.source),
-      ...topology.queueList.map((q) => q.deadLetterExchange ?? ""),
-      ...apps
-        .flatMap((app) => app.wiredTo.filter((w) => w.broker === broker))
-        .filter((w) => w.target?.entityKind === "exchange")
-        .map((w) => w.target!.entityName),
-    ];
-    for (const name of used) {
-      if (name === "" || exchanges.has(name) || !topology.hasExchange(name)) continue;
-      exchanges.set(name, { name, type: topology.exchangeType(name) ?? "direct", internal: false, predefined: true });
-    }
-    for (const q of topology.queueList) {
-      const routingKey = q.arguments["x-dead-letter-routing-key"];
-      if (q.deadLetterQueue !== undefined) deadLetters.push({ queue: q.name, toQueue: q.deadLetterQueue });
-      else if (q.deadLetterExchange !== undefined) {
-        deadLetters.push({
-          queue: q.name,
-          toExchange: q.deadLetterExchange,
-          ...(routingKey !== undefined ? { routingKey: String(routingKey) } : {}),
-        });
-      }
-    }
-  }
-  return {
-    exchanges: [...exchanges.values()].sort(byName),
-    queues: (topology?.queueList ?? []).map((q) => ({ name: q.name, type: q.type, durable: q.durable })).sort(byName),
-    bindings: (topology?.bindingList ?? [])
-      .map((b) => ({ exchange: b.source, queue: b.destination, routingKey: b.routingKey }))
-      .sort((a, b) => compare(a.exchange, b.exchange) || compare(a.queue, b.queue) || compare(a.routingKey, b.routingKey)),
-    deadLetters: deadLetters.sort((a, b) => compare(a.queue, b.queue)),
-    topics: Array.isArray(topics)
-      ? topics.map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor })).sort(byName)
-      : [],
-  };
-}
-
-/** A broker of any kind: what BrokerBase has (IBroker plus its nodes and containers). */
-function isBroker(c: IConstruct): c is BrokerBase {
-  const b = c as Partial<BrokerBase>;
+/** A broker of any kind: IBroker plus its nodes, containers and the kind's description hook. */
+function isBroker(c: IConstruct): c is DescribedBroker {
+  const b = c as Partial<DescribedBroker>;
   return (
     typeof b.kind === "string" &&
     typeof b.brokerName === "string" &&
     Array.isArray(b.nodes) &&
     Array.isArray(b.containers) &&
-    typeof b.startDependencies === "function"
+    typeof b.startDependencies === "function" &&
+    typeof b.describeTopology === "function"
   );
 }
 
 /** An app: an IBrokerClient with its replicas' containers and its wirings. */
-function isApp(c: IConstruct): c is AppContainer {
-  const a = c as Partial<AppContainer>;
+function isApp(c: IConstruct): c is DescribedApp {
+  const a = c as Partial<DescribedApp>;
   return typeof a.appName === "string" && typeof a.addWiring === "function" && Array.isArray(a.containers) && Array.isArray(a.wiredTo);
 }
 

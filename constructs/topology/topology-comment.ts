@@ -13,7 +13,10 @@ const ID = "cdktf-docker-messaging-topology";
  * synthesized stack then carries what is needed to draw it, whoever wrote
  * the code (`cdktf-messaging-topology`).
  *
- * One a stack, made by the first container the library declares. The
+ * One a stack, made by the first of the library's constructs that declare
+ * containers (brokers, apps, Prometheus, TLS certificates): they know
+ * their stack, the container renderer underneath them need not (an import
+ * of this file there tied every construct into one module cycle). The
  * description is made at synth, so constructs added after it count. JSON
  * synth only: `cdktf synth --hcl` has no comment to carry it.
  */
@@ -23,6 +26,15 @@ export class TopologyComment extends TerraformElement {
     const stack = TerraformStack.of(scope);
     const existing = stack.node.tryFindChild(ID);
     return existing instanceof TopologyComment ? existing : new TopologyComment(stack, ID);
+  }
+
+  /**
+   * The comment `stack` carries in cdk.tf.json, `"//": { "cdktf-docker-messaging": { "topology": ... } }`,
+   * as it would be written now; undefined for a stack without one (none of the library's constructs).
+   */
+  public static commentOf(stack: TerraformStack): Record<string, unknown> | undefined {
+    if (!(stack.node.tryFindChild(ID) instanceof TopologyComment)) return undefined;
+    return { [TOPOLOGY_COMMENT_KEY]: { [TOPOLOGY_KEY]: describeTopology(stack) } };
   }
 
   private constructor(

@@ -12,8 +12,13 @@
 export const TOPOLOGY_COMMENT_KEY = "cdktf-docker-messaging";
 /** The key of the description inside the {@link TOPOLOGY_COMMENT_KEY} object. */
 export const TOPOLOGY_KEY = "topology";
-/** Raised when a field changes meaning; readers refuse a newer format instead of drawing it wrong. */
-export const TOPOLOGY_FORMAT_VERSION = 1;
+/**
+ * Raised when a field changes meaning; readers refuse a newer format instead
+ * of drawing it wrong. 2: a broker's entities and links are generic
+ * (`entities`, `links`), described by its kind, instead of one field per
+ * RabbitMQ or Kafka entity; wirings carry `attributes`.
+ */
+export const TOPOLOGY_FORMAT_VERSION = 2;
 
 /** A synthesized stack's brokers, apps, other containers and networks (see the file comment of `topology-description.ts`). */
 export interface TopologyDescription {
@@ -61,82 +66,67 @@ export interface BrokerNodeTopology {
   readonly placement?: readonly string[];
 }
 
-/** A broker: its nodes and, by kind, its entities. */
+/** A broker: its nodes and the entities its kind declares (queues, exchanges, topics, ...) with the links between them. */
 export interface BrokerTopology {
   /** The broker's name: its host name and network alias. */
   readonly name: string;
   /** `rabbitmq`, `kafka`, or another kind's name. */
   readonly kind: string;
+  /** The kind's name for people, e.g. `RabbitMQ`. */
+  readonly title: string;
   /** Construct path, for finding it in the code. */
   readonly path: string;
   /** The network apps reach it on. */
   readonly network: string;
   /** Its nodes, in order. */
   readonly nodes: readonly BrokerNodeTopology[];
-  /** RabbitMQ: exchanges declared (the predefined `amq.*` ones appear when used). */
-  readonly exchanges: readonly ExchangeTopology[];
-  /** RabbitMQ: queues declared. */
-  readonly queues: readonly QueueTopology[];
-  /** RabbitMQ: exchange -> queue bindings. */
-  readonly bindings: readonly BindingTopology[];
-  /** RabbitMQ: where each dead-lettering queue sends its dead letters. */
-  readonly deadLetters: readonly DeadLetterTopology[];
-  /** Kafka: topics declared. */
-  readonly topics: readonly TopicTopology[];
+  /** What the kind's container ports are for, by port (`{ "5672": "AMQP" }`): named in the picture. */
+  readonly portNames: Readonly<Record<string, string>>;
+  /** The entities declared on it (and the predefined ones it uses), sorted by kind and name. */
+  readonly entities: readonly EntityTopology[];
+  /** How messages move between its entities (a RabbitMQ binding, a dead-letter path), sorted. */
+  readonly links: readonly LinkTopology[];
 }
 
-/** A RabbitMQ exchange. */
-export interface ExchangeTopology {
-  /** The exchange's name. */
+/**
+ * What a broker's kind says of one broker in the description (its
+ * `describeTopology` hook): the rest of BrokerTopology is read from its
+ * containers, which are the same for every kind.
+ */
+export type BrokerKindTopology = Pick<BrokerTopology, "title" | "portNames" | "entities" | "links">;
+
+/** A thing messages go to or come from on a broker: a queue, an exchange, a topic, ... */
+export interface EntityTopology {
+  /** What it is, in the kind's words: `queue`, `exchange`, `topic`, ... */
+  readonly kind: string;
+  /** Its name. */
   readonly name: string;
-  /** `direct`, `fanout`, `topic`, `headers`. */
-  readonly type: string;
-  /** An internal exchange: clients cannot publish to it, only exchanges bound to it. */
-  readonly internal: boolean;
-  /** A predefined exchange (`amq.topic`, ...): not declared by the stack. */
-  readonly predefined: boolean;
+  /** One line for the picture, e.g. `quorum` or `3 partitions × RF 3`. */
+  readonly summary: string;
+  /** Its settings as data, for tools, e.g. `{ type: "quorum", durable: true }`. */
+  readonly properties: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** A RabbitMQ queue. */
-export interface QueueTopology {
-  /** The queue's name. */
+/** An entity named by its kind and name. */
+export interface EntityRef {
+  /** The entity's kind (`queue`, ...). */
+  readonly kind: string;
+  /** The entity's name. */
   readonly name: string;
-  /** `quorum`, `classic`, `stream`. */
-  readonly type: string;
-  /** Whether it survives a broker restart. */
-  readonly durable: boolean;
 }
 
-/** A binding of a RabbitMQ queue to an exchange. */
-export interface BindingTopology {
-  /** The source exchange. */
-  readonly exchange: string;
-  /** The destination queue. */
-  readonly queue: string;
-  /** The binding key (`""` for none). */
-  readonly routingKey: string;
-}
-
-/** Where a RabbitMQ queue's dead letters go. */
-export interface DeadLetterTopology {
-  /** The queue whose rejected or expired messages are dead-lettered. */
-  readonly queue: string;
-  /** They go to this queue (through the default exchange)... */
-  readonly toQueue?: string;
-  /** ...or to this exchange. */
-  readonly toExchange?: string;
-  /** With this routing key, when one is set. */
-  readonly routingKey?: string;
-}
-
-/** A Kafka topic. */
-export interface TopicTopology {
-  /** The topic's name. */
-  readonly name: string;
-  /** Number of partitions. */
-  readonly partitions: number;
-  /** Copies of each partition. */
-  readonly replicationFactor: number;
+/** A path messages take from one entity of a broker to another. */
+export interface LinkTopology {
+  /** What it is, in the kind's words: `binding`, `dead-letter`, ... */
+  readonly kind: string;
+  /** Where messages come from. */
+  readonly from: EntityRef;
+  /** Where they go (an entity the broker does not declare is drawn as `not declared`). */
+  readonly to: EntityRef;
+  /** The text on the line (a binding key), when there is one. */
+  readonly label?: string;
+  /** A path messages take only when something goes wrong (dead letters): a dashed line. */
+  readonly dashed: boolean;
 }
 
 /** An app (an `AppContainer`) and its wirings. */
@@ -183,6 +173,11 @@ export interface WiringTopology {
   readonly routingKey?: string;
   /** The consumer group (Kafka). */
   readonly groupId?: string;
+  /**
+   * What the wiring sets, as its kind names it, for assertions in tests
+   * (`{ queue: "orders" }`, `{ exchange: "", routingKey: "orders" }`, `{ topic: "events", groupId: "readers" }`).
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** A container that is neither a broker node nor an app replica. */

@@ -43,10 +43,19 @@ export interface GraphBroker {
   readonly kind: string;
   readonly header: TextLine[];
   /** Entities with their column: 0 for the first inside the frame, one more for each binding or dead-letter hop. */
-  readonly entities: (GraphBox & { readonly rank: number })[];
+  readonly entities: GraphEntity[];
 }
 
-export type EdgeKind = "publish" | "consume" | "binding" | "dead-letter";
+/** `publish` and `consume` join an app to an entity; the others are the broker kind's links (`binding`, `dead-letter`, ...). */
+/** An entity's box in its broker's frame. */
+export type GraphEntity = GraphBox & {
+  /** The column: see GraphBroker.entities. */
+  readonly rank: number;
+  /** The entity's kind as its broker kind names it (`queue`, `subject`, ...); `kind` is only its look. */
+  readonly entityKind: string;
+};
+
+export type EdgeKind = "publish" | "consume" | (string & {});
 
 export interface GraphEdge {
   readonly from: string;
@@ -63,19 +72,11 @@ export interface LegendSection {
   readonly items: string[];
 }
 
-/** Container ports whose use is known, for the header lines and the legend. */
-const PORT_NAMES: Record<string, Record<number, string>> = {
-  rabbitmq: { 5672: "AMQP", 5671: "AMQPS", 15672: "management UI" },
-  kafka: { 9094: "Kafka" },
-};
-
-const KIND_TITLES: Record<string, string> = { rabbitmq: "RabbitMQ", kafka: "Kafka" };
-
 export function topologyGraph(topology: TopologyDescription): TopologyGraph {
   const edges: GraphEdge[] = [];
   const brokers = topology.brokers.map((b, i) => graphBroker(b, `b${i}`, topology.components, edges));
   const entityId = new Map<string, string>();
-  for (const b of brokers) for (const e of b.entities) entityId.set(`${b.name}\u0000${e.kind}\u0000${e.name}`, e.id);
+  for (const b of brokers) for (const e of b.entities) entityId.set(`${b.name}\u0000${e.entityKind}\u0000${e.name}`, e.id);
 
   const senders: GraphBox[] = [];
   const receivers: GraphBox[] = [];
@@ -93,6 +94,7 @@ export function topologyGraph(topology: TopologyDescription): TopologyGraph {
         broker.entities.push({
           id: target,
           kind: boxKind(kind),
+          entityKind: kind,
           name: w.entityName ?? w.broker,
           rank: 0,
           lines: entityLines(kind, w.entityName ?? w.broker, [w.entityName ? "not declared" : "the broker"]),
@@ -148,41 +150,27 @@ export function topologyGraph(topology: TopologyDescription): TopologyGraph {
 }
 
 function graphBroker(broker: BrokerTopology, id: string, components: readonly ComponentTopology[], edges: GraphEdge[]): GraphBroker {
-  const entities: (GraphBox & { rank: number })[] = [];
+  const entities: GraphEntity[] = [];
   const ids = new Map<string, string>();
   const add = (kind: string, name: string, details: string[]) => {
     const entityId = `${id}e${entities.length}`;
     ids.set(`${kind}\u0000${name}`, entityId);
-    entities.push({ id: entityId, kind: boxKind(kind), name, rank: 0, lines: entityLines(kind, name, details) });
+    entities.push({ id: entityId, kind: boxKind(kind), entityKind: kind, name, rank: 0, lines: entityLines(kind, name, details) });
     return entityId;
   };
-  for (const e of broker.exchanges)
-    add("exchange", e.name, [[e.type, e.internal ? "internal" : "", e.predefined ? "predefined" : ""].filter(Boolean).join(", ")]);
-  for (const q of broker.queues) add("queue", q.name, [q.type === "classic" && !q.durable ? "classic, transient" : q.type]);
-  for (const t of broker.topics)
-    add("topic", t.name, [`${t.partitions} partition${t.partitions === 1 ? "" : "s"} × RF ${t.replicationFactor}`]);
+  for (const e of broker.entities) add(e.kind, e.name, [e.summary]);
   const find = (kind: string, name: string) => ids.get(`${kind}\u0000${name}`) ?? add(kind, name, ["not declared"]);
-  for (const b of broker.bindings) {
+  for (const link of broker.links) {
     edges.push({
-      from: find("exchange", b.exchange),
-      to: find("queue", b.queue),
-      kind: "binding",
-      dashed: false,
-      ...(b.routingKey !== "" ? { label: b.routingKey } : {}),
-    });
-  }
-  for (const d of broker.deadLetters) {
-    const to = d.toQueue !== undefined ? find("queue", d.toQueue) : find("exchange", d.toExchange ?? "");
-    edges.push({
-      from: find("queue", d.queue),
-      to,
-      kind: "dead-letter",
-      dashed: true,
-      label: d.routingKey !== undefined ? `dead letters, key ${d.routingKey}` : "dead letters",
+      from: find(link.from.kind, link.from.name),
+      to: find(link.to.kind, link.to.name),
+      kind: link.kind,
+      dashed: link.dashed,
+      ...(link.label !== undefined ? { label: link.label } : {}),
     });
   }
 
-  const title = KIND_TITLES[broker.kind] ?? broker.kind;
+  const title = broker.title;
   const count = broker.nodes.length;
   const owned = components.filter((c) => c.owner === broker.name);
   const jobs = owned.filter((c) => c.oneShot).map((c) => c.name);
@@ -191,7 +179,7 @@ function graphBroker(broker: BrokerTopology, id: string, components: readonly Co
     { text: `${title} broker "${broker.name}" · ${count} node${count === 1 ? "" : "s"} · network ${broker.network}`, bold: true },
     ...broker.nodes.map((n) => ({
       text:
-        `node ${n.name}${n.ports.length ? `  ${n.ports.map((p) => portText(p, broker.kind)).join("  ")}` : "  (no published ports)"}` +
+        `node ${n.name}${n.ports.length ? `  ${n.ports.map((p) => portText(p, broker.portNames)).join("  ")}` : "  (no published ports)"}` +
         // On a Swarm: where it runs (`node.labels.broker-slot==1` reads "on Swarm node broker-slot=1").
         (n.placement?.length
           ? `  on Swarm node ${n.placement.map((c) => c.replace(/^node\.labels\./, "").replace("==", "=")).join(", ")}`
@@ -263,13 +251,13 @@ function boxKind(kind: string): BoxKind {
   return kind === "exchange" || kind === "queue" || kind === "topic" ? kind : "entity";
 }
 
-function portLines(ports: readonly PublishedPortTopology[], kind: string | undefined): TextLine[] {
-  return ports.map((p) => ({ text: portText(p, kind) }));
+function portLines(ports: readonly PublishedPortTopology[], portNames: BrokerTopology["portNames"] | undefined): TextLine[] {
+  return ports.map((p) => ({ text: portText(p, portNames) }));
 }
 
-/** `127.0.0.1:5672->5672 (AMQP)`; a port on every interface says so. */
-function portText(p: PublishedPortTopology, kind: string | undefined): string {
-  const name = kind ? PORT_NAMES[kind]?.[p.containerPort] : undefined;
+/** `127.0.0.1:5672->5672 (AMQP)`, the port's use named as the broker's kind names it. */
+function portText(p: PublishedPortTopology, portNames: BrokerTopology["portNames"] | undefined): string {
+  const name = portNames?.[String(p.containerPort)];
   const proto = p.protocol === "tcp" ? "" : `/${p.protocol}`;
   return `${p.hostIp}:${p.hostPort}->${p.containerPort}${proto}${name ? ` (${name})` : ""}`;
 }
@@ -281,8 +269,8 @@ function repositoryOf(image: string): string {
 }
 
 function legendOf(topology: TopologyDescription): LegendSection[] {
-  const kindOf = new Map<string, string>();
-  for (const b of topology.brokers) for (const n of b.nodes) kindOf.set(n.name, b.kind);
+  const portNamesOf = new Map<string, BrokerTopology["portNames"]>();
+  for (const b of topology.brokers) for (const n of b.nodes) portNamesOf.set(n.name, b.portNames);
   const published = [
     ...topology.brokers.flatMap((b) => b.nodes.flatMap((n) => n.ports.map((p) => ({ p, on: n.name })))),
     ...topology.apps.flatMap((a) => a.ports.map((p) => ({ p, on: a.containers[0] ?? a.name }))),
@@ -297,7 +285,7 @@ function legendOf(topology: TopologyDescription): LegendSection[] {
       heading: "Published on the Docker host",
       items: published.length
         ? published.map(({ p, on }) => {
-            const name = PORT_NAMES[kindOf.get(on) ?? ""]?.[p.containerPort];
+            const name = portNamesOf.get(on)?.[String(p.containerPort)];
             const scope = p.hostIp === "127.0.0.1" ? "this host only" : p.hostIp === "0.0.0.0" ? "every interface" : `address ${p.hostIp}`;
             return `${p.hostIp}:${p.hostPort} -> ${on}:${p.containerPort}${name ? ` ${name}` : ""} (${scope})`;
           })

@@ -274,7 +274,11 @@ describe("MessagingTemplate: a mismatch throws, saying what was found", () => {
       () => t.expectWiring("rabbitmq-producer", { role: "consumer" }),
       /app rabbitmq-producer has no wiring \{"role":"consumer"\}/,
     ],
-    ["wiringOf an unknown app", () => t.wiringOf("billing"), /no app named billing \(no container billing-1\)/],
+    [
+      "wiringOf an unknown app",
+      () => t.wiringOf("billing"),
+      /no app named billing \(the stack.s apps: kafka-consumer, kafka-producer, rabbitmq-consumer, rabbitmq-producer\)/,
+    ],
   ] as [string, () => unknown, RegExp][])("%s", (_what, act, message) => {
     expect(act).toThrow(message);
   });

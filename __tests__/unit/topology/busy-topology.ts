@@ -37,8 +37,44 @@ const consume = (broker: string, entityKind: string, entityName: string, groupId
   ...(groupId !== undefined ? { groupId } : {}),
 });
 
+// A broker's entities and links, as the RabbitMQ and Kafka kinds describe them.
+const exchange = (name: string, type: string, predefined = false) => ({
+  kind: "exchange",
+  name,
+  summary: [type, predefined ? "predefined" : ""].filter(Boolean).join(", "),
+  properties: { type, internal: false, predefined },
+});
+const queue = (name: string, type: string, durable = true) => ({
+  kind: "queue",
+  name,
+  summary: type === "classic" && !durable ? "classic, transient" : type,
+  properties: { type, durable },
+});
+const topic = (name: string, partitions: number, replicationFactor: number) => ({
+  kind: "topic",
+  name,
+  summary: `${partitions} partition${partitions === 1 ? "" : "s"} × RF ${replicationFactor}`,
+  properties: { partitions, replicationFactor },
+});
+const binding = (from: string, to: string, key: string) => ({
+  kind: "binding",
+  from: { kind: "exchange", name: from },
+  to: { kind: "queue", name: to },
+  ...(key !== "" ? { label: key } : {}),
+  dashed: false,
+});
+const deadLetter = (from: string, to: { queue: string } | { exchange: string }, key?: string) => ({
+  kind: "dead-letter",
+  from: { kind: "queue", name: from },
+  to: "queue" in to ? { kind: "queue", name: to.queue } : { kind: "exchange", name: to.exchange },
+  label: key !== undefined ? `dead letters, key ${key}` : "dead letters",
+  dashed: true,
+});
+const KAFKA = { title: "Kafka", portNames: { "9094": "Kafka" }, links: [] };
+const RABBITMQ = { title: "RabbitMQ", portNames: { "5671": "AMQPS", "5672": "AMQP", "15672": "management UI" } };
+
 export const BUSY_TOPOLOGY: TopologyDescription = {
-  formatVersion: 1,
+  formatVersion: 2,
   stack: "busy",
   brokers: [
     {
@@ -52,27 +88,19 @@ export const BUSY_TOPOLOGY: TopologyDescription = {
         ports: [port(39091 + i, 9094)],
         networks: ["shop"],
       })),
-      exchanges: [],
-      queues: [],
-      bindings: [],
-      deadLetters: [],
-      topics: [
-        { name: "clicks", partitions: 6, replicationFactor: 3 },
-        { name: "a.very.long.topic.name.that.goes.on.and.on", partitions: 1, replicationFactor: 3 },
-        { name: "unused", partitions: 2, replicationFactor: 2 },
-      ],
+      ...KAFKA,
+      entities: [topic("clicks", 6, 3), topic("a.very.long.topic.name.that.goes.on.and.on", 1, 3), topic("unused", 2, 2)],
     },
     {
       name: "nats",
       kind: "nats",
       path: "busy/nats",
       network: "shop",
+      title: "nats",
       nodes: [{ index: 1, name: "nats", ports: [], networks: ["shop"] }],
-      exchanges: [],
-      queues: [],
-      bindings: [],
-      deadLetters: [],
-      topics: [],
+      portNames: {},
+      entities: [],
+      links: [],
     },
     {
       name: "shop-mq",
@@ -80,34 +108,30 @@ export const BUSY_TOPOLOGY: TopologyDescription = {
       path: "busy/shop-mq",
       network: "shop",
       nodes: [{ index: 1, name: "shop-mq", ports: [port(5672, 5672), port(15672, 15672)], networks: ["shop"] }],
-      exchanges: [
-        { name: "amq.fanout", type: "fanout", internal: false, predefined: true },
-        { name: "notifications", type: "fanout", internal: false, predefined: false },
-        { name: "payments", type: "topic", internal: false, predefined: false },
+      ...RABBITMQ,
+      entities: [
+        exchange("amq.fanout", "fanout", true),
+        exchange("notifications", "fanout"),
+        exchange("payments", "topic"),
+        queue("audit", "stream"),
+        queue("mail", "classic", false),
+        queue("payments.eu", "quorum"),
+        queue("payments.failed", "quorum"),
+        queue("payments.us", "quorum"),
+        queue("retry", "quorum"),
       ],
-      queues: [
-        { name: "audit", type: "stream", durable: true },
-        { name: "mail", type: "classic", durable: false },
-        { name: "payments.eu", type: "quorum", durable: true },
-        { name: "payments.failed", type: "quorum", durable: true },
-        { name: "payments.us", type: "quorum", durable: true },
-        { name: "retry", type: "quorum", durable: true },
+      links: [
+        binding("amq.fanout", "retry", ""),
+        binding("notifications", "audit", ""),
+        binding("notifications", "mail", ""),
+        binding("payments", "audit", "#"),
+        binding("payments", "payments.eu", "payment.eu.*"),
+        binding("payments", "payments.us", "payment.us.*"),
+        deadLetter("mail", { exchange: "amq.fanout" }, "mail.retry"),
+        deadLetter("payments.eu", { queue: "payments.failed" }),
+        deadLetter("payments.us", { queue: "payments.failed" }),
+        deadLetter("retry", { exchange: "amq.fanout" }),
       ],
-      bindings: [
-        { exchange: "amq.fanout", queue: "retry", routingKey: "" },
-        { exchange: "notifications", queue: "audit", routingKey: "" },
-        { exchange: "notifications", queue: "mail", routingKey: "" },
-        { exchange: "payments", queue: "audit", routingKey: "#" },
-        { exchange: "payments", queue: "payments.eu", routingKey: "payment.eu.*" },
-        { exchange: "payments", queue: "payments.us", routingKey: "payment.us.*" },
-      ],
-      deadLetters: [
-        { queue: "mail", toExchange: "amq.fanout", routingKey: "mail.retry" },
-        { queue: "payments.eu", toQueue: "payments.failed" },
-        { queue: "payments.us", toQueue: "payments.failed" },
-        { queue: "retry", toExchange: "amq.fanout" },
-      ],
-      topics: [],
     },
   ],
   apps: [

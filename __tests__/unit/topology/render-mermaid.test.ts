@@ -99,6 +99,8 @@ describe("the Mermaid flowchart", () => {
     const ids = new Set(nodes.map((n) => n.id));
     expect(ids.size).toBe(nodes.length);
     for (const e of edges) expect([ids.has(e.from), ids.has(e.to)]).toEqual([true, true]);
-    expect(edges.filter((e) => e.arrow === "-.->").length).toBe(BUSY_TOPOLOGY.brokers.flatMap((b) => b.deadLetters).length);
+    expect(edges.filter((e) => e.arrow === "-.->").length).toBe(
+      BUSY_TOPOLOGY.brokers.flatMap((b) => b.links.filter((l) => l.dashed)).length,
+    );
   });
 });

@@ -8,11 +8,13 @@ import { buildSwarmStack } from "../../../examples/swarm/main";
 import { renderTopologyMermaid } from "../../../constructs/topology/render-mermaid";
 import { AppContainer, ContainerImage, KafkaBroker, RabbitMqBroker } from "../../../constructs";
 import { describeTopology } from "../../../constructs/topology/describe-topology";
-import type { TopologyDescription } from "../../../constructs/topology/topology-description";
+import type { BrokerTopology, TopologyDescription } from "../../../constructs/topology/topology-description";
 import { net, newStack, synth } from "../helpers";
 import { contentsOf, synthesizeExamples } from "./synthesized-examples";
 
 const topologyOf = (json: any): TopologyDescription => json["//"]["cdktf-docker-messaging"].topology;
+/** The names of a broker's entities of one kind (`queue`, `topic`, ...). */
+const entitiesOf = (broker: BrokerTopology, kind: string) => broker.entities.filter((e) => e.kind === kind);
 
 describe("the topology in a synthesized stack", () => {
   const examples = synthesizeExamples();
@@ -24,13 +26,13 @@ describe("the topology in a synthesized stack", () => {
       const { json } = example;
       expect(Object.keys(json["//"]).sort()).toEqual(["cdktf-docker-messaging", "metadata", "outputs"]);
       const topology = topologyOf(json);
-      expect(topology.formatVersion).toBe(1);
+      expect(topology.formatVersion).toBe(2);
       expect(topology.stack).toBe(example.name);
       const expected = contentsOf(json);
       expect(topology.brokers.map((b) => b.name)).toEqual(expected.brokers);
       expect(topology.apps.map((a) => a.name)).toEqual(expected.apps);
-      expect(topology.brokers.flatMap((b) => b.queues.map((q) => q.name)).sort()).toEqual(expected.queues);
-      expect(topology.brokers.flatMap((b) => b.topics.map((t) => t.name)).sort()).toEqual(expected.topics);
+      expect(topology.brokers.flatMap((b) => entitiesOf(b, "queue").map((q) => q.name)).sort()).toEqual(expected.queues);
+      expect(topology.brokers.flatMap((b) => entitiesOf(b, "topic").map((t) => t.name)).sort()).toEqual(expected.topics);
     },
   );
 
@@ -62,12 +64,21 @@ describe("the topology in a synthesized stack", () => {
   test("default stack: the queue's dead-letter path, the topic's partitions, each app's role, replicas, image and network, the published ports", () => {
     const topology = topologyOf(examples.find((e) => e.name === "messaging")!.json);
     const rabbitmq = topology.brokers.find((b) => b.name === "rabbitmq")!;
-    expect(rabbitmq).toMatchObject({ kind: "rabbitmq", network: "messaging", path: "messaging/rabbitmq" });
-    expect(rabbitmq.queues).toEqual([
-      { name: "orders", type: "quorum", durable: true },
-      { name: "orders.dead-letter", type: "quorum", durable: true },
+    expect(rabbitmq).toMatchObject({ kind: "rabbitmq", title: "RabbitMQ", network: "messaging", path: "messaging/rabbitmq" });
+    expect(rabbitmq.portNames).toEqual({ "5671": "AMQPS", "5672": "AMQP", "15672": "management UI" });
+    expect(entitiesOf(rabbitmq, "queue")).toEqual([
+      { kind: "queue", name: "orders", summary: "quorum", properties: { type: "quorum", durable: true } },
+      { kind: "queue", name: "orders.dead-letter", summary: "quorum", properties: { type: "quorum", durable: true } },
     ]);
-    expect(rabbitmq.deadLetters).toEqual([{ queue: "orders", toQueue: "orders.dead-letter" }]);
+    expect(rabbitmq.links).toEqual([
+      {
+        kind: "dead-letter",
+        from: { kind: "queue", name: "orders" },
+        to: { kind: "queue", name: "orders.dead-letter" },
+        label: "dead letters",
+        dashed: true,
+      },
+    ]);
     expect(rabbitmq.nodes).toEqual([
       {
         index: 1,
@@ -80,7 +91,10 @@ describe("the topology in a synthesized stack", () => {
       },
     ]);
     const kafka = topology.brokers.find((b) => b.name === "kafka")!;
-    expect(kafka.topics).toEqual([{ name: "events", partitions: 3, replicationFactor: 1 }]);
+    expect(kafka).toMatchObject({ title: "Kafka", portNames: { "9094": "Kafka" }, links: [] });
+    expect(kafka.entities).toEqual([
+      { kind: "topic", name: "events", summary: "3 partitions × RF 1", properties: { partitions: 3, replicationFactor: 1 } },
+    ]);
     const consumer = topology.apps.find((a) => a.name === "kafka-consumer")!;
     expect(consumer).toMatchObject({ replicas: 1, containers: ["kafka-consumer-1"], networks: ["messaging"], ports: [] });
     expect(consumer.image).toEqual({ name: expect.stringMatching(/^kafka-consumer:[0-9a-f]{12}$/), source: "build" });
@@ -92,6 +106,7 @@ describe("the topology in a synthesized stack", () => {
         entityKind: "topic",
         entityName: "events",
         groupId: "events-consumer",
+        attributes: { topic: "events", groupId: "events-consumer" },
       },
     ]);
     expect(topology.apps.find((a) => a.name === "rabbitmq-producer")!.wirings).toEqual([
@@ -102,6 +117,7 @@ describe("the topology in a synthesized stack", () => {
         entityKind: "queue",
         entityName: "orders",
         routingKey: "orders",
+        attributes: { exchange: "", routingKey: "orders" },
       },
     ]);
     expect(topology.components.map((c) => [c.name, c.component, c.owner, c.oneShot])).toEqual([
@@ -124,8 +140,8 @@ describe("the topology in a synthesized stack", () => {
       ["cluster-rabbitmq-2", ["127.0.0.1:35673->5671", "127.0.0.1:35683->15672"]],
       ["cluster-rabbitmq-3", ["127.0.0.1:35674->5671", "127.0.0.1:35684->15672"]],
     ]);
-    expect(topology.brokers.find((b) => b.name === "cluster-kafka")!.topics).toEqual([
-      { name: "cluster.events", partitions: 3, replicationFactor: 3 },
+    expect(entitiesOf(topology.brokers.find((b) => b.name === "cluster-kafka")!, "topic").map((t) => t.properties)).toEqual([
+      { partitions: 3, replicationFactor: 3 },
     ]);
     expect(topology.components.filter((c) => c.component === "tls-certificates").map((c) => [c.name, c.owner])).toEqual([
       ["cluster-kafka-tls", "cluster-kafka"],
@@ -146,15 +162,20 @@ describe("describeTopology", () => {
     Testing.synth(stack);
     const topology = describeTopology(stack);
     const broker = topology.brokers[0];
-    expect(broker.exchanges).toEqual([
-      { name: "amq.fanout", type: "fanout", internal: false, predefined: true },
-      { name: "events", type: "fanout", internal: false, predefined: false },
+    expect(entitiesOf(broker, "exchange")).toEqual([
+      {
+        kind: "exchange",
+        name: "amq.fanout",
+        summary: "fanout, predefined",
+        properties: { type: "fanout", internal: false, predefined: true },
+      },
+      { kind: "exchange", name: "events", summary: "fanout", properties: { type: "fanout", internal: false, predefined: false } },
     ]);
-    expect(broker.bindings).toEqual([
-      { exchange: "events", queue: "audit", routingKey: "" },
-      { exchange: "events", queue: "mail", routingKey: "" },
+    expect(broker.links.map((l) => [l.kind, l.from.name, l.to.kind, l.to.name, l.label])).toEqual([
+      ["binding", "events", "queue", "audit", undefined],
+      ["binding", "events", "queue", "mail", undefined],
+      ["dead-letter", "mail", "exchange", "amq.fanout", "dead letters"],
     ]);
-    expect(broker.deadLetters).toEqual([{ queue: "mail", toExchange: "amq.fanout" }]);
     expect(topology.apps).toEqual([
       expect.objectContaining({
         name: "late",
@@ -167,6 +188,7 @@ describe("describeTopology", () => {
             entityKind: "exchange",
             entityName: "events",
             routingKey: "x",
+            attributes: { exchange: "events", routingKey: "x" },
           },
         ],
       }),
@@ -188,7 +210,7 @@ describe("describeTopology", () => {
       image: { name: "acme/web:2", source: "local" },
       ports: [{ hostIp: "0.0.0.0", hostPort: 8080, containerPort: 80, protocol: "tcp" }],
     });
-    expect(topology.brokers[0].topics).toEqual([{ name: "clicks", partitions: 6, replicationFactor: 1 }]);
+    expect(entitiesOf(topology.brokers[0], "topic").map((t) => [t.name, t.summary])).toEqual([["clicks", "6 partitions × RF 1"]]);
   });
 });
 

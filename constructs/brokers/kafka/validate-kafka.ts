@@ -4,7 +4,9 @@ import { report, reportFindings } from "../../errors/problems";
 import { checkBoolean, checkInteger, checkKnownKeys, checkPort, isToken } from "../../private/validation";
 import type { KafkaBrokerProps, KafkaTopicOptions } from "./kafka-broker";
 import { kafkaEnvName } from "./kafka-env";
-import { checkServerProperties, checkTopicConfigs, topicMetricName } from "./kafka-rules";
+import { checkServerProperties } from "./kafka-broker-config-rules";
+import { checkTopicConfigs } from "./kafka-topic-config-rules";
+import { topicMetricName } from "./kafka-topic-name-rules";
 
 /**
  * The broker's heap is half the memory limit. Below 512 MiB the heap falls

@@ -1,8 +1,6 @@
 import { Fn, type ITerraformDependable, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
 import { HealthCheck } from "../../apps/health-check";
-import type { Finding } from "../../errors/finding";
 import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
@@ -14,16 +12,17 @@ import { RABBITMQ_SETUP_SCRIPT } from "./rabbitmq-setup-script";
 import { escapeTemplate } from "../../private/terraform-text";
 import { checkKnownKeys, isToken, printable } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
-import type { IBrokerClient } from "../broker";
+import type { BrokerKindTopology } from "../../topology/topology-description";
+import type { BrokerWiring, IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, firstContainer, type BrokerBaseProps } from "../broker-base";
+import { rabbitMqAlertRules } from "./rabbitmq-alert-rules";
 import { RabbitMqConnectionEnv } from "./rabbitmq-env";
 import { RabbitMqExchange } from "./rabbitmq-exchange";
 import { RabbitMqQueue } from "./rabbitmq-queue";
+import { rabbitMqTopologyEntities } from "./rabbitmq-topology-entities";
+import { PREDEFINED_EXCHANGES, PUBLISH_OPTIONS, RabbitMqTopology } from "./rabbitmq-topology";
 import {
   exchangeNameOf,
-  PREDEFINED_EXCHANGES,
-  PUBLISH_OPTIONS,
-  RabbitMqTopology,
   type ExchangeReference,
   type QueueReference,
   type RabbitMqBindingOptions,
@@ -31,48 +30,26 @@ import {
   type RabbitMqPolicyOptions,
   type RabbitMqPublishOptions,
   type RabbitMqQueueOptions,
-} from "./rabbitmq-topology";
+} from "./rabbitmq-topology-options";
 import { RABBITMQ_SERVED_METRICS } from "./rabbitmq-metric-names";
+import { anyOf, topicPermissions, type AppGrant } from "./rabbitmq-app-grants";
+import { rabbitMqHealthCheck, rabbitMqRollingCheck } from "./rabbitmq-health";
+import {
+  RABBITMQ_AMQP_PORT,
+  RABBITMQ_AMQPS_PORT,
+  RABBITMQ_CONFIG_FILE,
+  RABBITMQ_DATA_DIR,
+  RABBITMQ_DEFINITIONS_FILE,
+  RABBITMQ_MANAGEMENT_PORT,
+  RABBITMQ_METRICS_PORT,
+  renderRabbitMqConfig,
+  renderRabbitMqDefinitions,
+} from "./rabbitmq-node-config";
+import { messageSizeFindings, otherRoutingKeys } from "./rabbitmq-publisher-checks";
 import { RABBITMQ_MIN_MEMORY_MB, validateRabbitMqProps } from "./validate-rabbitmq";
-
-/** AMQP, the port apps connect to (without `tls`). */
-export const RABBITMQ_AMQP_PORT = 5672;
-/** AMQP over TLS: the only AMQP listener when `tls` is on. */
-export const RABBITMQ_AMQPS_PORT = 5671;
-/** The management UI and HTTP API. */
-export const RABBITMQ_MANAGEMENT_PORT = 15672;
-/** The rabbitmq_prometheus plugin's port (enabled in the image, as in the official one). */
-export const RABBITMQ_METRICS_PORT = 15692;
-export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
-export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
-export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
-/** A permission regex matching exactly these names (none: `^$`, nothing). */
-function anyOf(names: Set<string>): string {
-  if (names.size === 0) return "^$";
-  return `^(${[...names]
-    .sort()
-    .map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
-    .join("|")})$`;
-}
-
-/** What one app may do on the broker, by the grants made to it. */
-interface AppGrant {
-  /** Queues it consumes from. */
-  readonly readQueues: Set<string>;
-  /** Exchanges it publishes to (`amq.default` for a queue). */
-  readonly writeExchanges: Set<string>;
-  /** The routing keys it publishes with, by exchange (not the default exchange). */
-  readonly publishKeys: Map<string, Set<string>>;
-}
 
 /** The variable the node's start command writes the Erlang cookie from (not one RabbitMQ reads itself). */
 const COOKIE_ENV = "CDKTF_MESSAGING_ERLANG_COOKIE";
-/**
- * RabbitMQ 4.0's default `max_message_size` (16 MiB; it was 128 MiB up to
- * 3.13): a larger message closes the publisher's channel. The rendered
- * rabbitmq.conf keeps the default.
- */
-export const RABBITMQ_MAX_MESSAGE_SIZE_BYTES = 16 * 1024 * 1024;
 
 export interface RabbitMqBrokerProps extends BrokerBaseProps {
   /**
@@ -154,7 +131,7 @@ export class RabbitMqBroker extends BrokerBase {
   public readonly erlangCookieVariable?: TerraformVariable;
   /** The variable holding the admin password, when the construct declared it. */
   public readonly adminPasswordVariable?: TerraformVariable;
-  /** @internal Queues, exchanges, bindings and policies, as declared so far (read by describeTopology). */
+  /** @internal Queues, exchanges, bindings and policies, as declared so far (read by topologyEntities and the set-up job). */
   public readonly topology: RabbitMqTopology;
   private readonly adminPassword: string;
   /** The URL each wired app gets, made once: each Fn.urlencode call is a new Token, and equal wirings must compare equal. */
@@ -166,12 +143,15 @@ export class RabbitMqBroker extends BrokerBase {
   constructor(scope: Construct, id: string, props: RabbitMqBrokerProps) {
     super(scope, id, props, {
       kind: "rabbitmq",
+      title: "RabbitMQ",
+      portNames: { [RABBITMQ_AMQP_PORT]: "AMQP", [RABBITMQ_AMQPS_PORT]: "AMQPS", [RABBITMQ_MANAGEMENT_PORT]: "management UI" },
+      connectionVariables: Object.values(RabbitMqConnectionEnv),
       propsName: "RabbitMqBrokerProps",
       knownProps: RABBITMQ_PROPS,
       internalPort: props?.tls !== undefined ? RABBITMQ_AMQPS_PORT : RABBITMQ_AMQP_PORT,
       processUser: { uid: 999, gid: 999 }, // the rabbitmq user of the official image (and of ours)
       hostPort: props?.amqpHostPort,
-      publishedHostPorts: { managementHostPort: props?.managementHostPort },
+      publishedHostPorts: { managementHostPort: props?.managementHostPort, amqpHostPort: props?.amqpHostPort },
       metrics: {
         port: RABBITMQ_METRICS_PORT,
         endpoints: [
@@ -182,6 +162,7 @@ export class RabbitMqBroker extends BrokerBase {
           { job: "rabbitmq-queues", path: "/metrics/detailed", params: { family: ["queue_coarse_metrics", "queue_consumer_count"] } },
         ],
         served: { names: RABBITMQ_SERVED_METRICS },
+        alertRules: rabbitMqAlertRules,
       },
       defaultImage: DefaultImages.rabbitmq,
       defaultMemoryMb: 512,
@@ -250,8 +231,8 @@ export class RabbitMqBroker extends BrokerBase {
           // Rendered at synth: queues declared after this point are included.
           // Every node loads the same definitions at boot.
           uploads: () => [
-            { file: RABBITMQ_CONFIG_FILE, content: escapeTemplate(this.renderConfig()) },
-            { file: RABBITMQ_DEFINITIONS_FILE, content: this.renderDefinitions() },
+            { file: RABBITMQ_CONFIG_FILE, content: escapeTemplate(renderRabbitMqConfig(this)) },
+            { file: RABBITMQ_DEFINITIONS_FILE, content: renderRabbitMqDefinitions(this, this.adminPassword) },
           ],
           // The nodes share one Erlang cookie, written where the server and
           // the CLI tools (the healthcheck) read it, $HOME/.erlang.cookie
@@ -271,7 +252,7 @@ export class RabbitMqBroker extends BrokerBase {
           // All nodes start together: RabbitMQ 4's peer discovery waits for
           // the listed nodes and picks one seed among them (measured: a node 1
           // started alone waits in "run peer discovery" and never boots).
-          healthCheck: this.healthCheck(),
+          healthCheck: rabbitMqHealthCheck(this.nodes.length),
           // Up as soon as the Erlang node answers, peers or not (see BrokerNodeSpec.swarmHealthCheck).
           swarmHealthCheck: HealthCheck.exec(["rabbitmq-diagnostics", "-q", "ping"], {
             intervalSeconds: 10,
@@ -280,7 +261,7 @@ export class RabbitMqBroker extends BrokerBase {
             startPeriodSeconds: 20,
           }),
           startCommand: ["rabbitmq-server"],
-          rollingCheck: this.rollingCheck(),
+          rollingCheck: rabbitMqRollingCheck(this.nodes.length),
         }),
       );
     }
@@ -297,6 +278,11 @@ export class RabbitMqBroker extends BrokerBase {
         description: `Management UI of RabbitMQ broker ${this.brokerName}${isToken(this.adminUser) ? "" : ` (user ${this.adminUser})`}`,
       });
     }
+  }
+
+  /** The exchanges, queues, bindings and dead-letter paths, for the topology description and picture. */
+  protected topologyEntities(wirings: readonly BrokerWiring[]): Pick<BrokerKindTopology, "entities" | "links"> {
+    return rabbitMqTopologyEntities(this.topology, wirings);
   }
 
   /** Declares a queue and returns its handle. Its dead-letter target may be declared later. */
@@ -339,6 +325,7 @@ export class RabbitMqBroker extends BrokerBase {
         direction: "consume",
         entityKind: "queue",
         entityName: queue,
+        attributes: { queue },
       })
     )
       return;
@@ -373,7 +360,7 @@ export class RabbitMqBroker extends BrokerBase {
       );
       return;
     }
-    const otherKeys = this.otherRoutingKeys(role, app, (options as RabbitMqPublishOptions | undefined)?.otherRoutingKeys);
+    const otherKeys = otherRoutingKeys(this, role, app, (options as RabbitMqPublishOptions | undefined)?.otherRoutingKeys);
     if (otherKeys === undefined || !this.checkAppUser(app, role)) return;
     const wired = this.wire(
       app,
@@ -384,9 +371,14 @@ export class RabbitMqBroker extends BrokerBase {
         [RabbitMqConnectionEnv.RABBITMQ_ROUTING_KEY]: routingKey,
       }),
       this.appTls()?.volumes,
-      exchangeName === ""
-        ? { direction: "publish", entityKind: "queue", entityName: routingKey, routingKey }
-        : { direction: "publish", entityKind: "exchange", entityName: exchangeName, routingKey },
+      {
+        // The default exchange delivers to the queue the routing key names: the picture draws the line to that queue.
+        ...(exchangeName === ""
+          ? { direction: "publish", entityKind: "queue", entityName: routingKey }
+          : { direction: "publish", entityKind: "exchange", entityName: exchangeName }),
+        routingKey,
+        attributes: { exchange: exchangeName, routingKey },
+      },
     );
     if (!wired) return;
     // Publishing to the default exchange is a write to `amq.default`.
@@ -402,40 +394,10 @@ export class RabbitMqBroker extends BrokerBase {
       this,
       () => [
         ...[routingKey, ...otherKeys].flatMap((key) => this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, key)),
-        ...this.messageSizeFindings(role, app),
+        ...messageSizeFindings(role, app),
       ],
       location,
     );
-  }
-
-  /** `otherRoutingKeys`, checked: a list of routing keys, or undefined after a report. */
-  private otherRoutingKeys(role: string, app: IBrokerClient, given: unknown): string[] | undefined {
-    if (given === undefined) return [];
-    const fix = 'pass a list of routing keys, e.g. otherRoutingKeys: ["orders.cancelled"]';
-    if (!Array.isArray(given)) {
-      report(this, `${role} (${app?.node?.path}): otherRoutingKeys must be a list of strings`, given, fix);
-      return undefined;
-    }
-    const bad = given.filter((k) => typeof k !== "string" || isToken(k) || Buffer.byteLength(k) > 255);
-    if (bad.length > 0) {
-      report(this, `${role} (${app?.node?.path}): each of otherRoutingKeys must be a literal string of at most 255 bytes`, bad, fix);
-      return undefined;
-    }
-    return given as string[];
-  }
-
-  /** A publisher's messages must fit RabbitMQ's max_message_size. */
-  private messageSizeFindings(role: string, app: IBrokerClient): Finding[] {
-    const raw = app.settingValue(AppEnv.MESSAGE_SIZE_BYTES);
-    const size = raw === undefined ? (APP_SETTINGS.MESSAGE_SIZE_BYTES as IntegerSetting).default : Number(raw);
-    if (!Number.isFinite(size) || size + APP_MESSAGE_OVERHEAD_BYTES <= RABBITMQ_MAX_MESSAGE_SIZE_BYTES) return [];
-    return [
-      {
-        problem: `${role} (${app.node.path}): ${AppEnv.MESSAGE_SIZE_BYTES} plus the message envelope (~${APP_MESSAGE_OVERHEAD_BYTES} bytes) exceeds RabbitMQ 4.0's ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES}-byte max_message_size, so the broker would close the publisher's channel on every message`,
-        received: size,
-        fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES - APP_MESSAGE_OVERHEAD_BYTES} (put large payloads in a blob store and send their ids)`,
-      },
-    ];
   }
 
   /** Broker containers, then the set-up job (created with `attach`: it exists once the app users do). */
@@ -529,7 +491,7 @@ export class RabbitMqBroker extends BrokerBase {
             configure: "^$",
             write: anyOf(grant.writeExchanges),
             read: anyOf(grant.readQueues),
-            topics: this.topicPermissions(grant),
+            topics: topicPermissions(this.topology, grant),
             passwordEnv: `APP_PASSWORD_${i + 1}`,
           };
         }),
@@ -537,54 +499,6 @@ export class RabbitMqBroker extends BrokerBase {
     };
     apps.forEach((name, i) => (env[`APP_PASSWORD_${i + 1}`] = this.derivedPassword(name)));
     return env;
-  }
-
-  /**
-   * RabbitMQ's topic permissions for a publisher's topic exchanges: each
-   * allows writing only the routing keys granted (read `^$`: an app never
-   * binds). The plain write permission names exchanges, not keys, so without
-   * these a publisher could send any key its exchange routes, into queues
-   * that are not its own. RabbitMQ checks them on topic exchanges only;
-   * direct, fanout and headers exchanges take any key (docs/access-and-tls.md).
-   * The exchange's type is read here, at synth, so one declared after the
-   * grant counts.
-   */
-  private topicPermissions(grant: AppGrant): { exchange: string; write: string; read: string }[] {
-    return [...grant.publishKeys]
-      .filter(([exchange]) => this.topology.exchangeType(exchange) === "topic")
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([exchange, keys]) => ({ exchange, write: anyOf(keys), read: "^$" }));
-  }
-
-  /**
-   * Healthy = accepting connections and, in a cluster, running inside a
-   * cluster whose running nodes are all N, so `apply` returns once the
-   * cluster is whole (while a node is down, the others report unhealthy).
-   */
-  private healthCheck(): HealthCheck {
-    const timing = { intervalSeconds: 10, timeoutSeconds: 15, retries: 10, startPeriodSeconds: 20 };
-    // Not `ping`: it answers as soon as the Erlang node is up, before the
-    // rabbit app has booted (measured on the local 4.0 image, on a busy
-    // 2-core host: ping ok at 10.3 s, the rabbit app starting at 10.4 s, the
-    // AMQP listener up at 13.9 s after the definitions and quorum queues,
-    // "Server startup complete" at 14.0 s), so apps "started after a
-    // healthy broker" would meet a refused connection.
-    if (this.nodes.length === 1) return HealthCheck.exec(["rabbitmq-diagnostics", "-q", "check_port_connectivity"], timing);
-    return HealthCheck.shell(this.clusterWholeCommand(), timing);
-  }
-
-  /** Exits 0 when this node accepts connections and the cluster's running nodes are all N. */
-  private clusterWholeCommand(): string {
-    return `rabbitmq-diagnostics -q check_port_connectivity && [ "$(rabbitmq-diagnostics -q cluster_status --formatter json | tr -d ' \n' | grep -o '"running_nodes":\\[[^]]*\\]' | grep -o '"rabbit@' | wc -l)" -eq ${this.nodes.length} ]`;
-  }
-
-  /**
-   * The cluster can lose this node now: the cluster is whole (the
-   * healthcheck) and no quorum queue would lose its majority without this
-   * node (RabbitMQ's own pre-shutdown check for rolling upgrades).
-   */
-  private rollingCheck(): string {
-    return `${this.clusterWholeCommand()} && rabbitmq-queues -q check_if_node_is_quorum_critical`;
   }
 
   /** `amqp://user:password@host:port/vhost`, credentials URL-encoded (by Terraform when they are Tokens). */
@@ -601,79 +515,5 @@ export class RabbitMqBroker extends BrokerBase {
   /** The AMQP listener's port: 5671 (TLS only) with tls, else 5672. */
   private get amqpPort(): number {
     return this.tls ? RABBITMQ_AMQPS_PORT : RABBITMQ_AMQP_PORT;
-  }
-
-  /**
-   * rabbitmq.conf: only keys RabbitMQ 4.0 accepts (a key it does not know
-   * stops the node at boot). None of the keys 4.0 removed (classic queue
-   * mirroring, `classic_queue.default_version = 1`,
-   * `cluster_formation.randomized_startup_delay_range.*`, the AMQP 1.0 and MQTT
-   * default users) is used; `max_message_size` keeps 4.0's 16 MiB default.
-   */
-  private renderConfig(): string {
-    const cluster =
-      this.nodes.length > 1
-        ? [
-            "cluster_formation.peer_discovery_backend = classic_config",
-            ...this.nodes.map((n) => `cluster_formation.classic_config.nodes.${n.index} = rabbit@${n.name}`),
-            // A node cut off from the majority pauses instead of accepting
-            // writes that the majority would later discard.
-            "cluster_partition_handling = pause_minority",
-            // Definitions are imported by whichever node boots first, before
-            // the others have joined: its quorum queues start with one member
-            // (measured on 4.0.5). Membership reconciliation (RabbitMQ 3.13+)
-            // grows every quorum queue to a replica on each node, on node-up
-            // and every 10 s, and so also after a node is replaced.
-            "quorum_queue.continuous_membership_reconciliation.enabled = true",
-            `quorum_queue.continuous_membership_reconciliation.target_group_size = ${this.nodes.length}`,
-            "quorum_queue.continuous_membership_reconciliation.interval = 10000",
-          ]
-        : [];
-    return [
-      `# Rendered by cdktf-docker-messaging for ${this.node.path}; changes here are replaced on deploy.`,
-      ...(this.tls
-        ? [
-            // TLS only: no plaintext AMQP listener at all. Clients are not
-            // asked for a certificate (they authenticate with a password).
-            "listeners.tcp = none",
-            `listeners.ssl.default = ${RABBITMQ_AMQPS_PORT}`,
-            `ssl_options.cacertfile = ${this.tls.brokerFiles.caFile}`,
-            `ssl_options.certfile = ${this.tls.brokerFiles.certFile}`,
-            `ssl_options.keyfile = ${this.tls.brokerFiles.keyFile}`,
-            "ssl_options.verify = verify_none",
-            "ssl_options.fail_if_no_peer_cert = false",
-          ]
-        : [`listeners.tcp.default = ${RABBITMQ_AMQP_PORT}`]),
-      `load_definitions = ${RABBITMQ_DEFINITIONS_FILE}`,
-      `loopback_users.guest = true`,
-      // The Erlang VM sees the host's memory, not the container limit: tell it.
-      `total_memory_available_override_value = ${this.memoryMb * 1024 * 1024}`,
-      `vm_memory_high_watermark.relative = 0.6`,
-      `log.console = true`,
-      ...cluster,
-      "",
-    ].join("\n");
-  }
-
-  /**
-   * definitions.json. Definitions imported at boot replace RabbitMQ's
-   * default user and vhost, so the admin user, vhost and permissions are in
-   * it. The password (and a Token user) are inserted by Terraform
-   * (`jsonencode`), never written at synth.
-   */
-  private renderDefinitions(): string {
-    const passwordSlot = "__CDKTF_DOCKER_MESSAGING_PASSWORD__";
-    const userSlot = "__CDKTF_DOCKER_MESSAGING_USER__";
-    const user = isToken(this.adminUser) ? userSlot : this.adminUser;
-    const definitions = {
-      users: [{ name: user, password: passwordSlot, tags: "administrator" }],
-      vhosts: [{ name: this.vhost }],
-      permissions: [{ user, vhost: this.vhost, configure: ".*", write: ".*", read: ".*" }],
-      ...this.topology.render(this.vhost),
-    };
-    let text = escapeTemplate(JSON.stringify(definitions, null, 2) + "\n");
-    text = text.replace(JSON.stringify(passwordSlot), Fn.jsonencode(this.adminPassword));
-    if (isToken(this.adminUser)) text = text.split(JSON.stringify(userSlot)).join(Fn.jsonencode(this.adminUser));
-    return text;
   }
 }

@@ -1,7 +1,7 @@
 import { checkNoExtraArguments } from "../../private/validation";
 import type { IBrokerClient } from "../broker";
 import type { RabbitMqBroker } from "./rabbitmq-broker";
-import type { RabbitMqExchangeType, RabbitMqPublishOptions } from "./rabbitmq-topology";
+import type { RabbitMqExchangeType, RabbitMqPublishOptions } from "./rabbitmq-topology-options";
 
 /** An exchange of a RabbitMQ broker (`broker.addExchange(...)` or `broker.predefinedExchange("amq.topic")`). */
 export class RabbitMqExchange {

@@ -2,7 +2,8 @@ import { checkNoExtraArguments } from "../../private/validation";
 import type { IBrokerClient } from "../broker";
 import type { RabbitMqBroker } from "./rabbitmq-broker";
 import type { RabbitMqExchange } from "./rabbitmq-exchange";
-import type { RabbitMqBindingOptions, RabbitMqQueueType } from "./rabbitmq-topology";
+import type { RabbitMqBindingOptions } from "./rabbitmq-topology-options";
+import type { RabbitMqQueueType } from "./rabbitmq-value-rules";
 
 /** A queue declared on a RabbitMQ broker (`broker.addQueue(...)`), with the verbs that wire apps to it. */
 export class RabbitMqQueue {

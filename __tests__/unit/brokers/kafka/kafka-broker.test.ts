@@ -16,7 +16,8 @@ import {
   RabbitMqBroker,
   type KafkaBrokerProps,
 } from "../../../../constructs";
-import { deriveClusterId, kafkaEnvName } from "../../../../constructs/brokers/kafka/kafka-broker";
+import { deriveClusterId } from "../../../../constructs/brokers/kafka/kafka-broker";
+import { kafkaEnvName } from "../../../../constructs/brokers/kafka/kafka-env";
 import { allKeys, container, envOf, labelsOf, newStack, problemMessages, resources, synth, net } from "../../helpers";
 
 const BROKER_CONTAINER = "docker_container.kafka_container_36BF297E";

@@ -6,10 +6,10 @@
 import {
   KAFKA_OWNED_PROPERTIES,
   checkServerProperties,
-  checkTopicConfigs,
   isOwnedServerProperty,
-  topicMetricName,
-} from "../../../../constructs/brokers/kafka/kafka-rules";
+} from "../../../../constructs/brokers/kafka/kafka-broker-config-rules";
+import { checkTopicConfigs } from "../../../../constructs/brokers/kafka/kafka-topic-config-rules";
+import { topicMetricName } from "../../../../constructs/brokers/kafka/kafka-topic-name-rules";
 
 type Configs = Record<string, unknown>;
 interface Context {

@@ -9,10 +9,10 @@ import type { Finding } from "../../../../constructs/errors/finding";
 import {
   checkPolicyDefinition,
   checkPolicyPattern,
-  checkQueueArguments,
   type RabbitMqPolicyTarget,
-  type RabbitMqQueueType,
-} from "../../../../constructs/brokers/rabbitmq/rabbitmq-rules";
+} from "../../../../constructs/brokers/rabbitmq/rabbitmq-policies";
+import { checkQueueArguments } from "../../../../constructs/brokers/rabbitmq/rabbitmq-queue-arguments";
+import type { RabbitMqQueueType } from "../../../../constructs/brokers/rabbitmq/rabbitmq-value-rules";
 
 /** Problems and fixes as one text, to match a case's regex against. */
 function text(findings: readonly Finding[]): string {

@@ -1,0 +1,94 @@
+/**
+ * What each RabbitMQ node is given: its ports and paths, and the
+ * rabbitmq.conf and definitions.json it loads at boot, rendered at synth.
+ */
+import { Fn } from "cdktf";
+import { escapeTemplate } from "../../private/terraform-text";
+import { isToken } from "../../private/validation";
+import type { RabbitMqBroker } from "./rabbitmq-broker";
+
+/** AMQP, the port apps connect to (without `tls`). */
+export const RABBITMQ_AMQP_PORT = 5672;
+/** AMQP over TLS: the only AMQP listener when `tls` is on. */
+export const RABBITMQ_AMQPS_PORT = 5671;
+/** The management UI and HTTP API. */
+export const RABBITMQ_MANAGEMENT_PORT = 15672;
+/** The rabbitmq_prometheus plugin's port (enabled in the image, as in the official one). */
+export const RABBITMQ_METRICS_PORT = 15692;
+export const RABBITMQ_CONFIG_FILE = "/etc/rabbitmq/rabbitmq.conf";
+export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
+export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
+
+/**
+ * rabbitmq.conf: only keys RabbitMQ 4.0 accepts (a key it does not know
+ * stops the node at boot). None of the keys 4.0 removed (classic queue
+ * mirroring, `classic_queue.default_version = 1`,
+ * `cluster_formation.randomized_startup_delay_range.*`, the AMQP 1.0 and MQTT
+ * default users) is used; `max_message_size` keeps 4.0's 16 MiB default.
+ */
+export function renderRabbitMqConfig(broker: Pick<RabbitMqBroker, "node" | "nodes" | "tls" | "memoryMb">): string {
+  const cluster =
+    broker.nodes.length > 1
+      ? [
+          "cluster_formation.peer_discovery_backend = classic_config",
+          ...broker.nodes.map((n) => `cluster_formation.classic_config.nodes.${n.index} = rabbit@${n.name}`),
+          // A node cut off from the majority pauses instead of accepting
+          // writes that the majority would later discard.
+          "cluster_partition_handling = pause_minority",
+          // Definitions are imported by whichever node boots first, before
+          // the others have joined: its quorum queues start with one member
+          // (measured on 4.0.5). Membership reconciliation (RabbitMQ 3.13+)
+          // grows every quorum queue to a replica on each node, on node-up
+          // and every 10 s, and so also after a node is replaced.
+          "quorum_queue.continuous_membership_reconciliation.enabled = true",
+          `quorum_queue.continuous_membership_reconciliation.target_group_size = ${broker.nodes.length}`,
+          "quorum_queue.continuous_membership_reconciliation.interval = 10000",
+        ]
+      : [];
+  return [
+    `# Rendered by cdktf-docker-messaging for ${broker.node.path}; changes here are replaced on deploy.`,
+    ...(broker.tls
+      ? [
+          // TLS only: no plaintext AMQP listener at all. Clients are not
+          // asked for a certificate (they authenticate with a password).
+          "listeners.tcp = none",
+          `listeners.ssl.default = ${RABBITMQ_AMQPS_PORT}`,
+          `ssl_options.cacertfile = ${broker.tls.brokerFiles.caFile}`,
+          `ssl_options.certfile = ${broker.tls.brokerFiles.certFile}`,
+          `ssl_options.keyfile = ${broker.tls.brokerFiles.keyFile}`,
+          "ssl_options.verify = verify_none",
+          "ssl_options.fail_if_no_peer_cert = false",
+        ]
+      : [`listeners.tcp.default = ${RABBITMQ_AMQP_PORT}`]),
+    `load_definitions = ${RABBITMQ_DEFINITIONS_FILE}`,
+    `loopback_users.guest = true`,
+    // The Erlang VM sees the host's memory, not the container limit: tell it.
+    `total_memory_available_override_value = ${broker.memoryMb * 1024 * 1024}`,
+    `vm_memory_high_watermark.relative = 0.6`,
+    `log.console = true`,
+    ...cluster,
+    "",
+  ].join("\n");
+}
+
+/**
+ * definitions.json. Definitions imported at boot replace RabbitMQ's
+ * default user and vhost, so the admin user, vhost and permissions are in
+ * it. The password (and a Token user) are inserted by Terraform
+ * (`jsonencode`), never written at synth.
+ */
+export function renderRabbitMqDefinitions(broker: Pick<RabbitMqBroker, "adminUser" | "vhost" | "topology">, adminPassword: string): string {
+  const passwordSlot = "__CDKTF_DOCKER_MESSAGING_PASSWORD__";
+  const userSlot = "__CDKTF_DOCKER_MESSAGING_USER__";
+  const user = isToken(broker.adminUser) ? userSlot : broker.adminUser;
+  const definitions = {
+    users: [{ name: user, password: passwordSlot, tags: "administrator" }],
+    vhosts: [{ name: broker.vhost }],
+    permissions: [{ user, vhost: broker.vhost, configure: ".*", write: ".*", read: ".*" }],
+    ...broker.topology.render(broker.vhost),
+  };
+  let text = escapeTemplate(JSON.stringify(definitions, null, 2) + "\n");
+  text = text.replace(JSON.stringify(passwordSlot), Fn.jsonencode(adminPassword));
+  if (isToken(broker.adminUser)) text = text.split(JSON.stringify(userSlot)).join(Fn.jsonencode(broker.adminUser));
+  return text;
+}

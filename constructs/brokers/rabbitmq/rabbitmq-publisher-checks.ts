@@ -1,0 +1,48 @@
+/**
+ * What a RabbitMQ publisher's options and messages must be, beyond the
+ * topology: its other routing keys literal keys, its messages within
+ * RabbitMQ 4.0's max_message_size.
+ */
+import type { IConstruct } from "constructs";
+import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
+import type { Finding } from "../../errors/finding";
+import { report } from "../../errors/problems";
+import { isToken } from "../../private/validation";
+import type { IBrokerClient } from "../broker";
+
+/**
+ * RabbitMQ 4.0's default `max_message_size` (16 MiB; it was 128 MiB up to
+ * 3.13): a larger message closes the publisher's channel. The rendered
+ * rabbitmq.conf keeps the default.
+ */
+export const RABBITMQ_MAX_MESSAGE_SIZE_BYTES = 16 * 1024 * 1024;
+
+/** `otherRoutingKeys`, checked: a list of routing keys, or undefined after a report. */
+export function otherRoutingKeys(scope: IConstruct, role: string, app: IBrokerClient, given: unknown): string[] | undefined {
+  if (given === undefined) return [];
+  const fix = 'pass a list of routing keys, e.g. otherRoutingKeys: ["orders.cancelled"]';
+  if (!Array.isArray(given)) {
+    report(scope, `${role} (${app?.node?.path}): otherRoutingKeys must be a list of strings`, given, fix);
+    return undefined;
+  }
+  const bad = given.filter((k) => typeof k !== "string" || isToken(k) || Buffer.byteLength(k) > 255);
+  if (bad.length > 0) {
+    report(scope, `${role} (${app?.node?.path}): each of otherRoutingKeys must be a literal string of at most 255 bytes`, bad, fix);
+    return undefined;
+  }
+  return given as string[];
+}
+
+/** A publisher's messages must fit RabbitMQ's max_message_size. */
+export function messageSizeFindings(role: string, app: IBrokerClient): Finding[] {
+  const raw = app.settingValue(AppEnv.MESSAGE_SIZE_BYTES);
+  const size = raw === undefined ? (APP_SETTINGS.MESSAGE_SIZE_BYTES as IntegerSetting).default : Number(raw);
+  if (!Number.isFinite(size) || size + APP_MESSAGE_OVERHEAD_BYTES <= RABBITMQ_MAX_MESSAGE_SIZE_BYTES) return [];
+  return [
+    {
+      problem: `${role} (${app.node.path}): ${AppEnv.MESSAGE_SIZE_BYTES} plus the message envelope (~${APP_MESSAGE_OVERHEAD_BYTES} bytes) exceeds RabbitMQ 4.0's ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES}-byte max_message_size, so the broker would close the publisher's channel on every message`,
+      received: size,
+      fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES - APP_MESSAGE_OVERHEAD_BYTES} (put large payloads in a blob store and send their ids)`,
+    },
+  ];
+}
