@@ -43,7 +43,6 @@ export class UniqueHostPorts implements IAspect {
       const pub = { key: `${p.external}/${p.protocol ?? "tcp"}`, ip: p.ip ?? "0.0.0.0", path };
       const everywhere = (ip: string): boolean => ip === "0.0.0.0" || ip === "::";
       const others = [...this.byContainer.values()].flat().concat(mine);
-      const parentOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
       const clash = others.find(
         (o) =>
           o.key === pub.key &&
@@ -63,6 +62,9 @@ export class UniqueHostPorts implements IAspect {
     this.byContainer.set(path, mine);
   }
 }
+
+/** The construct a container belongs to: its path without the last id. */
+const parentOf = (path: string): string => path.slice(0, path.lastIndexOf("/"));
 
 function nearestChecker(node: IConstruct): UniqueHostPorts | undefined {
   for (const s of [...node.node.scopes].reverse()) {

@@ -1,10 +1,10 @@
 /**
- * The base class of every broker kind: the shared props (BrokerBaseProps)
- * and BrokerBase, which checks them, holds the nodes and gives a kind its
- * helpers. The self-contained parts are beside it: broker-kind (what a kind
+ * The base class of every broker kind: BrokerBase, which checks the shared
+ * props (BrokerBaseProps, in broker-props), holds the nodes and gives a kind
+ * its helpers. The self-contained parts are beside it: broker-kind (what a kind
  * tells the base), broker-naming, broker-credentials, broker-tls,
- * broker-ports, broker-metrics, broker-node (one node's workload) and
- * broker-wiring.
+ * broker-ports, broker-metrics, broker-node (one node's workload),
+ * broker-setup-job and broker-wiring.
  */
 import { TerraformOutput, type ITerraformDependable, type TerraformVariable } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
@@ -24,137 +24,29 @@ import {
   isToken,
   constructId,
 } from "../private/validation";
-import { HardeningProfiles, resolveHardening, type ContainerHardening, type ResolvedHardening } from "../security/container-hardening";
+import { HardeningProfiles, resolveHardening, type ResolvedHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import type { ITlsCertificates } from "../security/tls-certificates";
 import type { PrometheusAlertRule } from "../observability/alert-rules";
 import { TopologyComment } from "../topology/topology-comment";
 import type { BrokerKindTopology } from "../topology/topology-description";
-import type { BrokerMetricsOptions, IMetricsSource, ScrapeTarget } from "../observability/metrics";
+import type { IMetricsSource, ScrapeTarget } from "../observability/metrics";
 import type { BrokerEndpoint, BrokerWiring, IBroker, IBrokerClient } from "./broker";
 import type { BrokerKindDescription } from "./broker-kind";
+import type { BrokerBaseProps } from "./broker-props";
 import { checkSecretToken, declareSecretVariable, derivePassword } from "./broker-credentials";
 import { brokerScrapeTargets, nodeMetricsPorts, resolveMetricsSettings } from "./broker-metrics";
 import { brokerNodes, checkedNodeCount, checkSoleOwner, endpointOf, type BrokerNode } from "./broker-naming";
 import { declareBrokerNode, type BrokerNodeSpec } from "./broker-node";
 import { checkHostPortsUnique, checkPortRange } from "./broker-ports";
-import { appTlsOf, resolveBrokerTls, type BrokerTlsOptions } from "./broker-tls";
+import { declareSetupJob, numberedAppUsers, type BrokerSetupJobSpec, type SetupJobUser } from "./broker-setup-job";
+import { appTlsOf, resolveBrokerTls } from "./broker-tls";
 import { wireApp } from "./broker-wiring";
 
-// What the kinds import from here besides the class: the node they declare, the secret-prop check, their first container.
+// What the kinds import from here besides the class: their props' base, the node they declare, the secret-prop check, their first container.
+export { BROKER_BASE_PROPS, type BrokerBaseProps } from "./broker-props";
 export { checkSecretToken } from "./broker-credentials";
 export type { BrokerNode } from "./broker-naming";
-
-/** The props every broker kind has. */
-export interface BrokerBaseProps {
-  /** The network the broker is on; wired apps join it. */
-  readonly network: INetwork;
-  /**
-   * Container name, hostname and network alias: one host name label (letters,
-   * digits, '-'; at most 63 characters), fixed so that data survives a
-   * container replacement.
-   * @default - the construct id
-   */
-  readonly name?: string;
-  /**
-   * The broker image (the official image's layout).
-   * @default - the kind's default image (DefaultImages)
-   */
-  readonly image?: ContainerImage;
-  /**
-   * Memory limit in MiB.
-   * @default - the kind's default
-   */
-  readonly memoryMb?: number;
-  /**
-   * What `cdktf destroy` does to the data volume (see RemovalPolicy).
-   * @default "retain"
-   */
-  readonly dataRemovalPolicy?: RemovalPolicy;
-  /**
-   * Seconds deploy waits for the broker to report healthy.
-   * @default 180
-   */
-  readonly startTimeoutSeconds?: number;
-  /**
-   * Seconds the broker gets to stop after SIGTERM on destroy or replace.
-   * @default 30
-   */
-  readonly stopGracePeriodSeconds?: number;
-  /**
-   * Labels of the broker's containers.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Nodes of the broker: 1, or an odd number >= 3, so that a majority
-   * survives the loss of a node. With more than one, node i is its own
-   * container `<name>-<i>` (hostname and network alias too; every node also
-   * answers to `<name>`), with its own data volume `<name>-<i>-data` and,
-   * when host ports are published, the base port + i - 1 on 127.0.0.1.
-   * @default 1
-   */
-  readonly nodes?: number;
-  /**
-   * The secret every credential the broker generates is derived from: each
-   * wired app's own password (`sha256(<key>/<broker>/<app>)`, computed by
-   * Terraform at plan time, so it never appears in the synthesized JSON and
-   * never drifts) and, for a single-node Kafka, its inter-broker password
-   * (a Kafka cluster's derives from `<name>_cluster_secret`, so a new key
-   * restarts no node).
-   * A Token (a TerraformVariable's value or another resource's attribute),
-   * never a literal.
-   * @default - a sensitive TerraformVariable `<name>_credentials_key` with no
-   * default (at least 24 characters), declared when the broker first needs
-   * it: set `TF_VAR_<name>_credentials_key`
-   */
-  readonly credentialsKey?: string;
-  /**
-   * TLS on the listeners apps and the host reach (RabbitMQ: AMQPS on 5671
-   * instead of AMQP; Kafka: SASL_SSL instead of SASL_PLAINTEXT). Wired apps
-   * verify the broker's certificate and host name against the CA, mounted
-   * read-only at `/etc/messaging/tls-ca/<broker>/ca.pem`; host clients get
-   * it from the output `<name>_ca_certificate`.
-   * @default - no TLS
-   */
-  readonly tls?: BrokerTlsOptions;
-  /**
-   * How the broker's containers are locked down: no-new-privileges, every
-   * capability dropped and only the kind's list added back (RabbitMQ: what
-   * the official image's root entrypoint needs to chown its data and drop to
-   * its user), log rotation (json-file, 10 MiB x 3). The root filesystem
-   * stays writable. Weakening a default needs a `reason`, put on the
-   * containers as the label `cdktf-docker-messaging.hardening-exception`.
-   * See ContainerHardening.
-   * @default - fully hardened
-   */
-  readonly hardening?: ContainerHardening;
-  /**
-   * Prometheus metrics on every node, on the broker's network (a
-   * `Prometheus` construct of the stack scrapes them), and on 127.0.0.1 of
-   * the host only when `hostPort` is given. Unauthenticated, read-only, as
-   * the exporters serve them: publish them only to a trusted host.
-   * @default - on, not published
-   */
-  readonly metrics?: BrokerMetricsOptions;
-}
-
-/** The fields of BrokerBaseProps, for the unknown-props check of each kind. */
-export const BROKER_BASE_PROPS: Record<keyof BrokerBaseProps, true> = {
-  network: true,
-  name: true,
-  image: true,
-  memoryMb: true,
-  dataRemovalPolicy: true,
-  startTimeoutSeconds: true,
-  stopGracePeriodSeconds: true,
-  labels: true,
-  nodes: true,
-  credentialsKey: true,
-  tls: true,
-  hardening: true,
-  metrics: true,
-};
 
 /**
  * What every broker kind shares: name and hostname rules, the data volume,
@@ -180,6 +72,8 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   private readonly removalPolicy?: RemovalPolicy;
   private readonly nodeContainers: Container[] = [];
   private readonly nodeServices: Service[] = [];
+  /** The kind's set-up job (addSetupJob), once declared. */
+  private setupJobContainer?: Container;
   /** The derived passwords made so far, by user: each Fn.sha256 call is a new Token, and equal wirings must compare equal. */
   private readonly derivedPasswords = new Map<string, string>();
   private credentialsKeyValue?: string;
@@ -326,9 +220,13 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     return { entities: [], links: [] };
   }
 
-  /** Created before a wired app: the broker's containers (healthy first, see `wait`). */
+  /**
+   * Created before a wired app: the broker's containers (healthy first, see
+   * `wait`), then the kind's set-up job if it has one (created with
+   * `attach`: it exists once done).
+   */
   public startDependencies(): ITerraformDependable[] {
-    return [...this.nodeContainers, ...this.nodeServices];
+    return [...this.nodeContainers, ...this.nodeServices, ...(this.setupJobContainer ? [this.setupJobContainer] : [])];
   }
 
   /** Every node's workload: its container on one engine, its service on a Swarm (what a set-up job waits for). */
@@ -382,6 +280,29 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     if (this.nodeContainers.length === 0) this.node.defaultChild = declared.container;
     this.nodeContainers.push(declared.container);
     return declared.container;
+  }
+
+  /**
+   * Declares the kind's one-shot set-up job `<broker>-setup` (construct id
+   * `setup`; one a broker), after every node is declared: it is created once
+   * the nodes are healthy (nodeWorkloads), runs to completion during deploy
+   * (a non-zero exit fails it: `<task> failed: see docker logs
+   * <broker>-setup.`), and startDependencies includes it, so wired apps start
+   * once it is done. Give `env` and `command` as functions to render at synth
+   * the grants made after it.
+   */
+  protected addSetupJob(spec: BrokerSetupJobSpec): Container {
+    this.setupJobContainer = declareSetupJob(this, this.brokerName, this.nodeWorkloads, spec);
+    return this.setupJobContainer;
+  }
+
+  /**
+   * The wired apps' users as a set-up job creates them: `apps` (their
+   * names) in code-unit order, app i's password (derivedPassword) in the
+   * job's environment variable `APP_PASSWORD_<i>`.
+   */
+  protected appUsers(apps: Iterable<string>): SetupJobUser[] {
+    return numberedAppUsers(apps, (user) => this.derivedPassword(user));
   }
 
   /**
@@ -490,6 +411,41 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     const variable = declareSecretVariable(this, id, name, description, minLength, charset);
     checkSoleOwner(this, variable, name, "variable", isBroker);
     return variable;
+  }
+
+  /**
+   * The administrator's password: `given` when it is a Token; otherwise a
+   * sensitive variable `<prefix>_admin_password` of at least 12 characters
+   * (addSecretVariable), declared here and returned with its value. A
+   * literal `given` (the kind's props check reports it) is used as is with
+   * `keepLiteral`, else replaced by the variable.
+   */
+  protected adminPasswordFrom(
+    given: string | undefined,
+    description: string,
+    options: {
+      /** Whether a literal `given` is used (true) or replaced by the variable (false). */
+      keepLiteral: boolean;
+      /** The characters the password may hold (see addSecretVariable). */
+      charset?: { pattern: string; description: string };
+    },
+  ): {
+    /** The password: `given` or the variable's value. */
+    password: string;
+    /** The variable, when one was declared. */
+    variable?: TerraformVariable;
+  } {
+    if (given !== undefined && (options.keepLiteral || isToken(given))) return { password: given };
+    const variable = this.addSecretVariable("admin-password", "admin_password", description, 12, options.charset);
+    return { password: variable.stringValue, variable };
+  }
+
+  /**
+   * A secret only a cluster needs (the nodes authenticate each other with
+   * it): addSecretVariable with more than one node, else undefined.
+   */
+  protected addClusterSecretVariable(id: string, suffix: string, description: string, minLength: number): TerraformVariable | undefined {
+    return this.nodes.length > 1 ? this.addSecretVariable(id, suffix, description, minLength) : undefined;
   }
 
   /**

@@ -17,7 +17,7 @@ import { declareService, withSecretEnvExported } from "../private/service-spec";
 import { swarmOf, type ResolvedSwarm } from "../provider/swarm-target";
 import type { ResolvedHardening } from "../security/container-hardening";
 import type { ITlsCertificates } from "../security/tls-certificates";
-import type { BrokerBaseProps } from "./broker-base";
+import type { BrokerBaseProps } from "./broker-props";
 import type { BrokerNode } from "./broker-naming";
 import { tlsUpload } from "./broker-tls";
 

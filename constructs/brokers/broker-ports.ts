@@ -10,7 +10,7 @@ import { isToken } from "../private/validation";
 import type { BrokerKindDescription } from "./broker-kind";
 
 /** Node `count`, the last, publishes on `base + count - 1`: still a port. */
-export function checkPortRange(scope: Construct, field: string, base: number, count: number): boolean {
+export function checkPortRange(scope: Construct, field: string, base: number | undefined, count: number): boolean {
   if (typeof base === "number" && base + count - 1 > 65535) {
     report(
       scope,

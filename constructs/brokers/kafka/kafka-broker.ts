@@ -1,22 +1,23 @@
 import { createHash } from "crypto";
-import { Fn, type ITerraformDependable, type TerraformVariable } from "cdktf";
+import { Fn, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
 import type { Finding } from "../../errors/finding";
 import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
 import type { Container } from "../../private/bindings";
 import type { PublishedPort } from "../../private/container-spec";
-import { declareOneShotJob } from "../../private/one-shot-job";
 import { swarmOf } from "../../provider/swarm-target";
 import { escapeTemplate } from "../../private/terraform-text";
-import { checkKnownKeys, checkString, isToken, optionsObject, printable } from "../../private/validation";
+import { checkKnownKeys, checkString, optionsObject, printable } from "../../private/validation";
 import { Network } from "../../networking/network";
 import type { DataVolume } from "../../storage/data-volume";
 import type { BrokerKindTopology } from "../../topology/topology-description";
+import { AppGrants } from "../app-grants";
 import type { IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, checkSecretToken, firstContainer, type BrokerBaseProps, type BrokerNode } from "../broker-base";
+import type { SetupJobUser } from "../broker-setup-job";
+import { messageSizeFindings } from "../message-size";
 import { KAFKA_ADMIN_USER, KAFKA_BROKER_PRINCIPAL, KAFKA_DATA_DIR, KAFKA_HOST_LISTENER_PORT, KAFKA_INTERNAL_PORT } from "./kafka-constants";
 import { kafkaAlertRules } from "./kafka-alert-rules";
 import { KafkaConnectionEnv } from "./kafka-env";
@@ -24,7 +25,7 @@ import { grantOf, type AppGrant } from "./kafka-grants";
 import { KAFKA_METRICS_PORT, KafkaMetricNames } from "./kafka-metrics";
 import { kafkaMetricsStart, kafkaNodeEnvironment, kafkaServerProperties, replicationHost } from "./kafka-node-config";
 import { kafkaNodeHealthCheck, kafkaRollingCheck } from "./kafka-node-health";
-import { kafkaSetupEnvironment, kafkaSetupScript, type KafkaSetupUser } from "./kafka-setup-script";
+import { kafkaSetupEnvironment, kafkaSetupScript } from "./kafka-setup-script";
 
 import { KafkaTopic, type KafkaConsumeOptions } from "./kafka-topic";
 import { kafkaTopologyEntities } from "./kafka-topology-entities";
@@ -176,7 +177,7 @@ export class KafkaBroker extends BrokerBase {
   private readonly setupContainer: Container;
   private readonly autoCreateTopics: boolean;
   private readonly topics: TopicDecl[] = [];
-  private readonly grants = new Map<string, AppGrant>();
+  private readonly grants = new AppGrants<AppGrant>(() => ({ writeTopics: new Set(), readTopics: new Set(), groups: new Set() }));
   private readonly props: KafkaBrokerProps;
   private readonly adminPassword: string;
 
@@ -215,26 +216,20 @@ export class KafkaBroker extends BrokerBase {
     // The same on every synth, and for every node: storage formatted for another id refuses to start.
     this.clusterId = props.clusterId ?? deriveClusterId(`kafka-cluster:${this.brokerName}-data`);
 
-    if (props.adminPassword !== undefined && isToken(props.adminPassword)) {
-      this.adminPassword = props.adminPassword;
-    } else {
-      this.adminPasswordVariable = this.addSecretVariable(
-        "admin-password",
-        "admin_password",
-        `Password of the Kafka super user "${KAFKA_ADMIN_USER}" (SCRAM-SHA-512) of broker ${this.brokerName}`,
-        12,
-        ADMIN_PASSWORD_CHARSET,
-      );
-      this.adminPassword = this.adminPasswordVariable.stringValue;
-    }
-    if (this.nodeCount > 1) {
-      this.clusterSecretVariable = this.addSecretVariable(
-        "cluster-secret",
-        "cluster_secret",
-        `Secret the nodes of Kafka cluster ${this.brokerName} authenticate each other with (their inter-broker password derives from it)`,
-        24,
-      );
-    }
+    // A literal (reported above) gets the variable, as if none were given.
+    const admin = this.adminPasswordFrom(
+      props.adminPassword,
+      `Password of the Kafka super user "${KAFKA_ADMIN_USER}" (SCRAM-SHA-512) of broker ${this.brokerName}`,
+      { keepLiteral: false, charset: ADMIN_PASSWORD_CHARSET },
+    );
+    this.adminPassword = admin.password;
+    this.adminPasswordVariable = admin.variable;
+    this.clusterSecretVariable = this.addClusterSecretVariable(
+      "cluster-secret",
+      "cluster_secret",
+      `Secret the nodes of Kafka cluster ${this.brokerName} authenticate each other with (their inter-broker password derives from it)`,
+      24,
+    );
     // Internal: no route out, and nothing but this broker's nodes and its job on it.
     this.replicationNetwork = new Network(this, "replication", { name: `${this.brokerName}-replication`, internal: true });
 
@@ -303,11 +298,6 @@ export class KafkaBroker extends BrokerBase {
     return kafkaTopologyEntities(this.topics);
   }
 
-  /** Broker containers, then the set-up job (created with `attach`: it exists once done). */
-  public startDependencies(): ITerraformDependable[] {
-    return [...super.startDependencies(), this.setupContainer];
-  }
-
   /** Declares a topic, created after the broker is healthy, and returns its handle. */
   public addTopic(name: string, given: KafkaTopicOptions = {}): KafkaTopic {
     name = printable(name);
@@ -343,7 +333,11 @@ export class KafkaBroker extends BrokerBase {
     )
       return;
     grantOf(this, this.grants, app, role)?.writeTopics.add(topic);
-    deferCheck(this, () => [...this.topicFindings(role, app, topic), ...this.messageSizeFindings(role, app, topic)], captureUserLocation());
+    deferCheck(
+      this,
+      () => [...this.topicFindings(role, app, topic), ...this.topicMessageSizeFindings(role, app, topic)],
+      captureUserLocation(),
+    );
   }
 
   /** @internal used by KafkaTopic.grantConsume */
@@ -402,22 +396,16 @@ export class KafkaBroker extends BrokerBase {
   }
 
   /** A producer's messages must fit the broker's and the topic's size limit. */
-  private messageSizeFindings(role: string, app: IBrokerClient, topic: string): Finding[] {
-    const raw = app.settingValue(AppEnv.MESSAGE_SIZE_BYTES);
-    const size = raw === undefined ? (APP_SETTINGS.MESSAGE_SIZE_BYTES as IntegerSetting).default : Number(raw);
-    if (!Number.isFinite(size)) return [];
+  private topicMessageSizeFindings(role: string, app: IBrokerClient, topic: string): Finding[] {
     // A topic's max.message.bytes replaces the broker's message.max.bytes for that topic.
     const brokerLimit = Number(this.userServerProperties()["message.max.bytes"] ?? KAFKA_DEFAULT_MESSAGE_MAX_BYTES);
     const limit = Number(this.topics.find((t) => t.name === topic)?.configs["max.message.bytes"] ?? brokerLimit);
-    if (!Number.isFinite(limit)) return [];
-    if (size + APP_MESSAGE_OVERHEAD_BYTES <= limit) return [];
-    return [
-      {
-        problem: `${role} (${app.node.path}): ${AppEnv.MESSAGE_SIZE_BYTES} plus the message envelope (~${APP_MESSAGE_OVERHEAD_BYTES} bytes) exceeds the ${limit}-byte message limit, so Kafka would refuse every record`,
-        received: size,
-        fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${limit - APP_MESSAGE_OVERHEAD_BYTES}, or raise the topic's "max.message.bytes" config`,
-      },
-    ];
+    return messageSizeFindings(role, app, {
+      bytes: limit,
+      name: `the ${limit}-byte message limit`,
+      consequence: "Kafka would refuse every record",
+      fixSuffix: `, or raise the topic's "max.message.bytes" config`,
+    });
   }
 
   private userServerProperties(): Record<string, string | number | boolean> {
@@ -446,8 +434,8 @@ export class KafkaBroker extends BrokerBase {
    */
   private declareSetupJob(): Container {
     // Apps that depend on it start once the topics, users and ACLs exist.
-    return declareOneShotJob(this, "setup", {
-      name: `${this.brokerName}-setup`,
+    return this.addSetupJob({
+      task: `Setting up the Kafka topics, users and ACLs of ${this.brokerName}`,
       image: this.image,
       component: "kafka-setup",
       networks: [{ network: this.replicationNetwork }],
@@ -466,8 +454,6 @@ export class KafkaBroker extends BrokerBase {
       ],
       // Up to SETUP_PARALLELISM tool JVMs at once, ~150 MiB each.
       memoryMb: 512,
-      dependsOn: this.nodeWorkloads,
-      failureMessage: `Setting up the Kafka topics, users and ACLs of ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
     });
   }
 
@@ -485,12 +471,8 @@ export class KafkaBroker extends BrokerBase {
   }
 
   /** The users the job creates, in order: admin, then each wired app by name. */
-  private setupUsers(): KafkaSetupUser[] {
-    const apps = [...this.grants.keys()].sort();
-    return [
-      { user: KAFKA_ADMIN_USER, passwordEnv: "ADMIN_PASSWORD", password: this.adminPassword },
-      ...apps.map((user, i) => ({ user, passwordEnv: `APP_PASSWORD_${i + 1}`, password: this.derivedPassword(user) })),
-    ];
+  private setupUsers(): SetupJobUser[] {
+    return [{ user: KAFKA_ADMIN_USER, passwordEnv: "ADMIN_PASSWORD", password: this.adminPassword }, ...this.appUsers(this.grants.keys())];
   }
 }
 

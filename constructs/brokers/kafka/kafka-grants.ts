@@ -4,6 +4,7 @@
  */
 import type { IConstruct } from "constructs";
 import { report } from "../../errors/problems";
+import type { AppGrants } from "../app-grants";
 import type { IBrokerClient } from "../broker";
 import { KAFKA_ADMIN_USER, KAFKA_BROKER_PRINCIPAL } from "./kafka-constants";
 
@@ -18,7 +19,7 @@ export interface AppGrant {
 }
 
 /** The app's grant, made on its first wiring; undefined (reported) when its name is a reserved principal. */
-export function grantOf(broker: IConstruct, grants: Map<string, AppGrant>, app: IBrokerClient, role: string): AppGrant | undefined {
+export function grantOf(broker: IConstruct, grants: AppGrants<AppGrant>, app: IBrokerClient, role: string): AppGrant | undefined {
   if (app.appName === KAFKA_ADMIN_USER || app.appName === KAFKA_BROKER_PRINCIPAL) {
     report(
       broker,
@@ -28,10 +29,5 @@ export function grantOf(broker: IConstruct, grants: Map<string, AppGrant>, app: 
     );
     return undefined;
   }
-  let grant = grants.get(app.appName);
-  if (grant === undefined) {
-    grant = { writeTopics: new Set(), readTopics: new Set(), groups: new Set() };
-    grants.set(app.appName, grant);
-  }
-  return grant;
+  return grants.of(app.appName);
 }

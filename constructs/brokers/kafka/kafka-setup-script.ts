@@ -4,6 +4,7 @@
  * any more, as the broker principal over the replication network.
  */
 import type { BrokerNode } from "../broker-base";
+import type { SetupJobUser } from "../broker-setup-job";
 import type { TopicDecl } from "./kafka-broker";
 import {
   KAFKA_APP_SASL_MECHANISM,
@@ -16,19 +17,12 @@ import {
 import type { AppGrant } from "./kafka-grants";
 import { replicationHost } from "./kafka-node-config";
 
-/** A user the job creates, its password read from the job's environment variable passwordEnv. */
-export interface KafkaSetupUser {
-  user: string;
-  passwordEnv: string;
-  password: string;
-}
-
 /** What the set-up script is rendered from: the broker's nodes, topics, users and grants. */
 export interface KafkaSetupScriptInput {
   readonly nodes: readonly BrokerNode[];
   readonly topics: readonly TopicDecl[];
   /** The users the job creates, in order: admin, then each wired app by name. */
-  readonly users: readonly KafkaSetupUser[];
+  readonly users: readonly SetupJobUser[];
   readonly grants: ReadonlyMap<string, AppGrant>;
   /** On a Swarm the nodes have no health check: the job waits until every node answers. */
   readonly onSwarm: boolean;
@@ -38,7 +32,7 @@ export interface KafkaSetupScriptInput {
 export function kafkaSetupEnvironment(
   brokerPassword: string,
   grants: ReadonlyMap<string, AppGrant>,
-  users: readonly KafkaSetupUser[],
+  users: readonly SetupJobUser[],
 ): Record<string, string> {
   const env: Record<string, string> = {
     KAFKA_HEAP_OPTS: TOOL_HEAP_OPTS,

@@ -1,4 +1,4 @@
-import { Fn, type ITerraformDependable, type TerraformVariable } from "cdktf";
+import { Fn, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { HealthCheck } from "../../apps/health-check";
 import { deferCheck, report } from "../../errors/problems";
@@ -6,15 +6,16 @@ import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
 import type { Container, Service } from "../../private/bindings";
 import type { PublishedPort } from "../../private/container-spec";
-import { declareOneShotJob } from "../../private/one-shot-job";
 import { ContainerImage } from "../../images/container-image";
 import { RABBITMQ_SETUP_SCRIPT } from "./rabbitmq-setup-script";
 import { escapeTemplate } from "../../private/terraform-text";
 import { checkKnownKeys, isToken, printable } from "../../private/validation";
 import type { DataVolume } from "../../storage/data-volume";
 import type { BrokerKindTopology } from "../../topology/topology-description";
+import { AppGrants } from "../app-grants";
 import type { BrokerWiring, IBrokerClient } from "../broker";
 import { BROKER_BASE_PROPS, BrokerBase, firstContainer, type BrokerBaseProps } from "../broker-base";
+import { checkPortRange } from "../broker-ports";
 import { rabbitMqAlertRules } from "./rabbitmq-alert-rules";
 import { RabbitMqConnectionEnv } from "./rabbitmq-env";
 import { RabbitMqExchange } from "./rabbitmq-exchange";
@@ -45,7 +46,7 @@ import {
   renderRabbitMqConfig,
   renderRabbitMqDefinitions,
 } from "./rabbitmq-node-config";
-import { messageSizeFindings, otherRoutingKeys } from "./rabbitmq-publisher-checks";
+import { maxMessageSizeFindings, otherRoutingKeys } from "./rabbitmq-publisher-checks";
 import { RABBITMQ_MIN_MEMORY_MB, validateRabbitMqProps } from "./validate-rabbitmq";
 
 /** The variable the node's start command writes the Erlang cookie from (not one RabbitMQ reads itself). */
@@ -137,7 +138,7 @@ export class RabbitMqBroker extends BrokerBase {
   /** The URL each wired app gets, made once: each Fn.urlencode call is a new Token, and equal wirings must compare equal. */
   private readonly appUrls = new Map<string, string>();
   /** What each wired app's own user may do, by app name. */
-  private readonly grants = new Map<string, AppGrant>();
+  private readonly grants = new AppGrants<AppGrant>(() => ({ readQueues: new Set(), writeExchanges: new Set(), publishKeys: new Map() }));
   private readonly setupContainer: Container;
 
   constructor(scope: Construct, id: string, props: RabbitMqBrokerProps) {
@@ -171,43 +172,31 @@ export class RabbitMqBroker extends BrokerBase {
       addedCapabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"], // RABBITMQ_ENTRYPOINT_CAPABILITIES (security/container-hardening.ts): the official image starts as root, chowns, then gosu
     });
     validateRabbitMqProps(this, props);
-    const last = this.nodes.length;
-    if (typeof props.managementHostPort === "number" && last > 1 && props.managementHostPort + last - 1 > 65535) {
-      report(
-        this,
-        `managementHostPort: node ${last} would publish port ${props.managementHostPort + last - 1}, above 65535`,
-        props.managementHostPort,
-        `use a base port <= ${65536 - last}`,
-      );
-    }
+    // The base checks the range of amqpHostPort (its main host port).
+    if (this.nodes.length > 1) checkPortRange(this, "managementHostPort", props.managementHostPort, this.nodes.length);
     this.adminUser = props.adminUser ?? "admin";
     this.vhost = typeof props.vhost === "string" && props.vhost !== "" ? props.vhost : "/";
     this.topology = new RabbitMqTopology(this, this.nodes.length);
 
-    if (props.adminPassword !== undefined) {
-      this.adminPassword = props.adminPassword;
-    } else {
-      this.adminPasswordVariable = this.addSecretVariable(
-        "admin-password",
-        "admin_password",
-        `Password of the RabbitMQ administrator "${isToken(this.adminUser) ? "(token)" : this.adminUser}" of broker ${this.brokerName}`,
-        12,
-      );
-      this.adminPassword = this.adminPasswordVariable.stringValue;
-    }
+    // A literal is reported by validateRabbitMqProps and kept as given.
+    const admin = this.adminPasswordFrom(
+      props.adminPassword,
+      `Password of the RabbitMQ administrator "${isToken(this.adminUser) ? "(token)" : this.adminUser}" of broker ${this.brokerName}`,
+      { keepLiteral: true },
+    );
+    this.adminPassword = admin.password;
+    this.adminPasswordVariable = admin.variable;
     if (props.managementHostPort !== undefined) this.managementUrl = `http://127.0.0.1:${props.managementHostPort}/`;
 
     this.dataVolumes = this.nodes.map((node) => this.addDataVolume(node));
     this.dataVolume = this.dataVolumes[0];
     const clustered = this.nodes.length > 1;
-    if (clustered) {
-      this.erlangCookieVariable = this.addSecretVariable(
-        "erlang-cookie",
-        "erlang_cookie",
-        `Erlang cookie shared by the nodes of RabbitMQ cluster ${this.brokerName}`,
-        20,
-      );
-    }
+    this.erlangCookieVariable = this.addClusterSecretVariable(
+      "erlang-cookie",
+      "erlang_cookie",
+      `Erlang cookie shared by the nodes of RabbitMQ cluster ${this.brokerName}`,
+      20,
+    );
     const containers: (Container | Service)[] = [];
     for (const node of this.nodes) {
       const ports: PublishedPort[] = [];
@@ -329,7 +318,7 @@ export class RabbitMqBroker extends BrokerBase {
       })
     )
       return;
-    this.grantOf(app).readQueues.add(queue);
+    this.grants.of(app.appName).readQueues.add(queue);
     deferCheck(
       this,
       () =>
@@ -382,7 +371,7 @@ export class RabbitMqBroker extends BrokerBase {
     );
     if (!wired) return;
     // Publishing to the default exchange is a write to `amq.default`.
-    const grant = this.grantOf(app);
+    const grant = this.grants.of(app.appName);
     grant.writeExchanges.add(exchangeName === "" ? "amq.default" : exchangeName);
     if (exchangeName !== "") {
       const keys = grant.publishKeys.get(exchangeName) ?? new Set<string>();
@@ -394,15 +383,10 @@ export class RabbitMqBroker extends BrokerBase {
       this,
       () => [
         ...[routingKey, ...otherKeys].flatMap((key) => this.topology.publishFindings(`${role} (${app.node.path})`, exchangeName, key)),
-        ...messageSizeFindings(role, app),
+        ...maxMessageSizeFindings(role, app),
       ],
       location,
     );
-  }
-
-  /** Broker containers, then the set-up job (created with `attach`: it exists once the app users do). */
-  public startDependencies(): ITerraformDependable[] {
-    return [...super.startDependencies(), this.setupContainer];
   }
 
   /** The one-shot job that makes the app users and their permissions match the grants. */
@@ -447,15 +431,6 @@ export class RabbitMqBroker extends BrokerBase {
     return false;
   }
 
-  private grantOf(app: IBrokerClient): AppGrant {
-    let grant = this.grants.get(app.appName);
-    if (grant === undefined) {
-      grant = { readQueues: new Set(), writeExchanges: new Set(), publishKeys: new Map() };
-      this.grants.set(app.appName, grant);
-    }
-    return grant;
-  }
-
   /**
    * The set-up job: on the broker's network, as the administrator, through
    * the management API (see RABBITMQ_SETUP_SCRIPT). Its input is rendered at
@@ -463,41 +438,39 @@ export class RabbitMqBroker extends BrokerBase {
    * replaces only the job (and re-runs it), never a broker node.
    */
   private declareSetupJob(): Container {
-    return declareOneShotJob(this, "setup", {
-      name: `${this.brokerName}-setup`,
+    return this.addSetupJob({
+      task: `Setting up the app users of RabbitMQ broker ${this.brokerName}`,
       image: ContainerImage.fromRegistry(DefaultImages.node).bind(this),
       component: "rabbitmq-setup",
       networks: [{ network: this.network }],
       env: () => this.setupEnvironment(),
       command: ["node", "-e", escapeTemplate(RABBITMQ_SETUP_SCRIPT)],
       memoryMb: 128,
-      dependsOn: this.nodeWorkloads,
-      failureMessage: `Setting up the app users of RabbitMQ broker ${this.brokerName} failed: see \`docker logs ${this.brokerName}-setup\`.`,
     });
   }
 
   private setupEnvironment(): Record<string, string> {
-    const apps = [...this.grants.keys()].sort();
+    const users = this.appUsers(this.grants.keys());
     const env: Record<string, string> = {
       MANAGEMENT_URLS: this.nodes.map((n) => `http://${n.name}:${RABBITMQ_MANAGEMENT_PORT}`).join(","),
       ADMIN_USER: this.adminUser,
       ADMIN_PASSWORD: this.adminPassword,
       VHOST: this.vhost,
       APP_USERS: JSON.stringify(
-        apps.map((name, i) => {
-          const grant = this.grants.get(name)!;
+        users.map(({ user, passwordEnv }) => {
+          const grant = this.grants.get(user)!;
           return {
-            name,
+            name: user,
             configure: "^$",
             write: anyOf(grant.writeExchanges),
             read: anyOf(grant.readQueues),
             topics: topicPermissions(this.topology, grant),
-            passwordEnv: `APP_PASSWORD_${i + 1}`,
+            passwordEnv,
           };
         }),
       ),
     };
-    apps.forEach((name, i) => (env[`APP_PASSWORD_${i + 1}`] = this.derivedPassword(name)));
+    for (const { passwordEnv, password } of users) env[passwordEnv] = password;
     return env;
   }
 

@@ -36,13 +36,13 @@ export function checkEntityName(scope: IConstruct, kind: string, name: unknown):
   // RabbitMQ keeps outer spaces (an app asking for "orders" would not find " orders") and strips CR and LF
   // from names a client sends (rabbit_channel's strip_cr_lf): either way the app's name and this one differ.
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-  const controls = /[\x00-\x1f\x7f]/g;
-  if (/^\s|\s$/.test(name) || controls.test(name)) {
+  const control = /[\x00-\x1f\x7f]/;
+  if (/^\s|\s$/.test(name) || control.test(name)) {
     report(
       scope,
       `${kind} name starts or ends with white space, or holds a control character: the apps would name it without`,
       name,
-      `use ${JSON.stringify(name.trim().replace(controls, ""))}`,
+      `use ${JSON.stringify(name.trim().replace(new RegExp(control.source, "g"), ""))}`,
     );
   }
 }

@@ -4,11 +4,11 @@
  * RabbitMQ 4.0's max_message_size.
  */
 import type { IConstruct } from "constructs";
-import { AppEnv, APP_MESSAGE_OVERHEAD_BYTES, APP_SETTINGS, type IntegerSetting } from "../../apps/app-settings";
 import type { Finding } from "../../errors/finding";
 import { report } from "../../errors/problems";
 import { isToken } from "../../private/validation";
 import type { IBrokerClient } from "../broker";
+import { messageSizeFindings } from "../message-size";
 
 /**
  * RabbitMQ 4.0's default `max_message_size` (16 MiB; it was 128 MiB up to
@@ -34,15 +34,11 @@ export function otherRoutingKeys(scope: IConstruct, role: string, app: IBrokerCl
 }
 
 /** A publisher's messages must fit RabbitMQ's max_message_size. */
-export function messageSizeFindings(role: string, app: IBrokerClient): Finding[] {
-  const raw = app.settingValue(AppEnv.MESSAGE_SIZE_BYTES);
-  const size = raw === undefined ? (APP_SETTINGS.MESSAGE_SIZE_BYTES as IntegerSetting).default : Number(raw);
-  if (!Number.isFinite(size) || size + APP_MESSAGE_OVERHEAD_BYTES <= RABBITMQ_MAX_MESSAGE_SIZE_BYTES) return [];
-  return [
-    {
-      problem: `${role} (${app.node.path}): ${AppEnv.MESSAGE_SIZE_BYTES} plus the message envelope (~${APP_MESSAGE_OVERHEAD_BYTES} bytes) exceeds RabbitMQ 4.0's ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES}-byte max_message_size, so the broker would close the publisher's channel on every message`,
-      received: size,
-      fix: `use ${AppEnv.MESSAGE_SIZE_BYTES} <= ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES - APP_MESSAGE_OVERHEAD_BYTES} (put large payloads in a blob store and send their ids)`,
-    },
-  ];
+export function maxMessageSizeFindings(role: string, app: IBrokerClient): Finding[] {
+  return messageSizeFindings(role, app, {
+    bytes: RABBITMQ_MAX_MESSAGE_SIZE_BYTES,
+    name: `RabbitMQ 4.0's ${RABBITMQ_MAX_MESSAGE_SIZE_BYTES}-byte max_message_size`,
+    consequence: "the broker would close the publisher's channel on every message",
+    fixSuffix: " (put large payloads in a blob store and send their ids)",
+  });
 }
