@@ -8,7 +8,6 @@ import { Construct } from "constructs";
 import type { BrokerWiring, IBrokerClient } from "../brokers/broker";
 import { deferCheck, fail, report } from "../errors/problems";
 import { ContainerImage } from "../images/container-image";
-import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
 import { AppMetricNames } from "./app-metric-names";
 import { shippedAppOf } from "./shipped-apps";
 import type { INetwork } from "../networking/network";
@@ -106,8 +105,6 @@ export class AppContainer extends Construct implements IBrokerClient, IMetricsSo
     checkSettingsTheAppReads(this, props.image, this.environment);
     this.metrics = resolveAppMetrics(this, props.metrics, DEFAULT_APP_METRICS_PORT);
     const ports = checkPorts(this, props.ports, replicas);
-    // Checked at synth even without addMessagingAspects: Docker would fail the second container halfway through the apply.
-    if (ports.length > 0) ensureUniqueHostPorts(this);
     if (props.healthCheck !== undefined && !(props.healthCheck instanceof HealthCheck)) {
       report(this, "healthCheck is not a HealthCheck", props.healthCheck, 'use HealthCheck.exec(["cmd", ...]) or HealthCheck.shell("...")');
     }

@@ -21,7 +21,7 @@ export function addMessagingAspects(scope: IConstruct, options: MessagingAspects
   checkKnownKeys(scope, "addMessagingAspects options", options, { labels: true } satisfies Record<keyof MessagingAspectsOptions, true>);
   checkLabels(scope, "addMessagingAspects labels", options.labels);
   Aspects.of(scope).add(new CommonLabels({ labels: options.labels }));
-  // Prometheus and published metrics ports add one to their stack too (ensureUniqueHostPorts); the nearest one checks.
+  // A container with a published port adds one to its stack too (ensureUniqueHostPorts); the nearest one checks.
   if (!Aspects.of(scope).all.some((a) => a instanceof UniqueHostPorts)) Aspects.of(scope).add(new UniqueHostPorts());
   Aspects.of(scope).add(new ImageTagWarning());
 }

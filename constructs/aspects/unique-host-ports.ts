@@ -76,10 +76,11 @@ function nearestChecker(node: IConstruct): UniqueHostPorts | undefined {
 
 /**
  * Adds UniqueHostPorts to `scope`'s stack unless the stack or a scope above
- * it has one. Every construct that publishes a host port (brokers, apps with
- * `ports`, Prometheus's UI) calls it, so that two of them on one port are a
- * synth error even in a stack without addMessagingAspects. This checker
- * leaves clashes inside one construct to that construct's own check.
+ * it has one. Every container the library declares with a published host
+ * port calls it (declareContainer: brokers, apps with `ports`, Prometheus's
+ * UI), so that two of them on one port are a synth error even in a stack
+ * without addMessagingAspects. This checker leaves clashes inside one
+ * construct to that construct's own check.
  */
 export function ensureUniqueHostPorts(scope: IConstruct): void {
   requireScope(scope, "ensureUniqueHostPorts", "ensureUniqueHostPorts");

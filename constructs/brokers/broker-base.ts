@@ -38,7 +38,7 @@ import { checkSecretToken, declareSecretVariable, derivePassword } from "./broke
 import { brokerScrapeTargets, nodeMetricsPorts, resolveMetricsSettings } from "./broker-metrics";
 import { brokerNodes, checkedNodeCount, checkSoleOwner, endpointOf, type BrokerNode } from "./broker-naming";
 import { declareBrokerNode, type BrokerNodeSpec } from "./broker-node";
-import { checkHostPortsUnique, checkPortRange } from "./broker-ports";
+import { checkPortRange } from "./broker-ports";
 import { declareSetupJob, numberedAppUsers, type BrokerSetupJobSpec, type SetupJobUser } from "./broker-setup-job";
 import { appTlsOf, resolveBrokerTls } from "./broker-tls";
 import { wireApp } from "./broker-wiring";
@@ -142,7 +142,6 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
     if (description.hostPort !== undefined && count > 1) checkPortRange(this, "host ports", description.hostPort, count);
     this.metricsDescription = description.metrics;
     this.metricsSettings = resolveMetricsSettings(this, props.metrics, count, description);
-    checkHostPortsUnique(this, description, this.metricsSettings.hostPort);
     this.tls = resolveBrokerTls(this, props.tls, this.brokerName, count, description, this.removalPolicy);
     this.nodes = brokerNodes(this, this.brokerName, count, description);
     // Every node answers to the broker's name too: a client that names the

@@ -1,13 +1,11 @@
 /**
  * A broker's host ports: node i publishes on base + i - 1, so each range
- * must stay under 65536 and clear of the broker's other ranges, and every
- * published port must be unique in the stack.
+ * must stay under 65536 and clear of the broker's other ranges. (Unique in
+ * the stack: declareContainer adds the UniqueHostPorts check.)
  */
 import type { Construct } from "constructs";
-import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
 import { report } from "../errors/problems";
 import { isToken } from "../private/validation";
-import type { BrokerKindDescription } from "./broker-kind";
 
 /** Node `count`, the last, publishes on `base + count - 1`: still a port. */
 export function checkPortRange(scope: Construct, field: string, base: number | undefined, count: number): boolean {
@@ -45,12 +43,4 @@ export function checkMetricsHostPort(
     }
   }
   return ok;
-}
-
-/** The broker's published host ports are checked for uniqueness in the stack when it publishes any. */
-export function checkHostPortsUnique(scope: Construct, description: BrokerKindDescription, metricsHostPort: number | undefined): void {
-  // A host port is easy to give twice (two brokers on 5672, metrics on another's port): Docker would fail the
-  // second container halfway through the apply. Checked at synth even without addMessagingAspects.
-  const publishedPorts = [description.hostPort, metricsHostPort, ...Object.values(description.publishedHostPorts ?? {})];
-  if (publishedPorts.some((port) => port !== undefined)) ensureUniqueHostPorts(scope);
 }

@@ -1,7 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { HealthCheck } from "../apps/health-check";
-import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
 import { deferCheck, fail, report } from "../errors/problems";
 import type { Finding } from "../errors/finding";
 import { ContainerImage } from "../images/container-image";
@@ -239,7 +238,7 @@ export class Prometheus extends Construct {
       );
     }
     checkInteger(this, "startTimeoutSeconds", props.startTimeoutSeconds, 1, "use 1 or more seconds", 24 * 3600);
-    if (props.uiHostPort !== undefined && checkPort(this, "uiHostPort", props.uiHostPort)) ensureUniqueHostPorts(this);
+    if (props.uiHostPort !== undefined) checkPort(this, "uiHostPort", props.uiHostPort);
     checkLabels(this, "labels", props.labels);
     const removalPolicy = checkOneOf(this, "dataRemovalPolicy", props.dataRemovalPolicy, ["retain", "destroy"])
       ? (props.dataRemovalPolicy ?? "retain")

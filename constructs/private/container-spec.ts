@@ -12,6 +12,7 @@ import {
   tmpfsConflicts,
   type ResolvedHardening,
 } from "../security/container-hardening";
+import { ensureUniqueHostPorts } from "../aspects/unique-host-ports";
 import type { Finding } from "../errors/finding";
 import { deferCheck } from "../errors/problems";
 import { Labels, labelList } from "./labels";
@@ -116,7 +117,11 @@ export function declareContainer(scope: Construct, id: string, spec: ContainerSp
       spec.image.imageFolders ?? [],
     ),
   );
-  if (spec.ports?.length) deferCheck(scope, () => unreachablePortFindings(spec.name, spec.ports!, produce(spec.networks)));
+  if (spec.ports?.length) {
+    deferCheck(scope, () => unreachablePortFindings(spec.name, spec.ports!, produce(spec.networks)));
+    // Two containers on one host port: Docker would fail the second halfway through the apply. Checked at synth even without addMessagingAspects.
+    ensureUniqueHostPorts(scope);
+  }
   const late = <T>(value: Late<T> | undefined): boolean => typeof value === "function";
   const container = new Container(scope, id, {
     name: spec.name,
