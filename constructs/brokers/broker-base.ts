@@ -202,7 +202,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
   public describeTopology(wirings: readonly BrokerWiring[]): BrokerKindTopology {
     return {
       title: this.kindDescription.title ?? this.kind,
-      portNames: Object.fromEntries(Object.entries(this.kindDescription.portNames ?? {}).map(([port, name]) => [String(port), name])),
+      portNames: { ...this.kindDescription.portNames }, // JSON: the port numbers become string keys
       ...this.topologyEntities(wirings),
     };
   }
@@ -214,8 +214,7 @@ export abstract class BrokerBase extends Construct implements IBroker, IMetricsS
    * show a predefined entity only where an app uses it).
    * @default - none: the picture shows the broker's nodes and the apps wired to it
    */
-  protected topologyEntities(wirings: readonly BrokerWiring[]): Pick<BrokerKindTopology, "entities" | "links"> {
-    void wirings;
+  protected topologyEntities(_wirings: readonly BrokerWiring[]): Pick<BrokerKindTopology, "entities" | "links"> {
     return { entities: [], links: [] };
   }
 

@@ -94,7 +94,8 @@ export interface IMetricsSource extends IConstruct {
   /** The endpoints to scrape; empty when metrics are off. */
   metricsTargets(): ScrapeTarget[];
   /**
-   * Alert rules on the metrics this source serves, loaded with a
+   * Alert rules on the metrics this source serves (none when it serves
+   * none, e.g. metrics turned off), loaded with a
    * Prometheus's default rules (a broker kind's own: RabbitMQ's resource
    * alarm, Kafka's offline partitions). Rules of one name are loaded once,
    * however many sources give them.

@@ -362,8 +362,8 @@ export class Prometheus extends Construct {
   public get alertRules(): readonly PrometheusAlertRule[] {
     if (!this.loadDefaultRules) return this.userRules;
     const kindRules = new Map<string, PrometheusAlertRule>();
+    // A source gives none for what it does not serve (a broker with metrics off: BrokerBase.alertRules).
     for (const source of this.sources()) {
-      if (source.metricsTargets().length === 0) continue; // not scraped: its rules would watch nothing
       for (const rule of source.alertRules?.(this.scrapeIntervalSeconds) ?? [])
         if (!kindRules.has(rule.name)) kindRules.set(rule.name, rule);
     }
