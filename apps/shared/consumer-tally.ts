@@ -1,11 +1,8 @@
-import { BoundedMap } from "./bounded-map";
 import { Envelope } from "./envelope";
 import { LatencyWindow } from "./latency-window";
 import { Logger } from "./logger";
 import { LatencyObserver } from "./metrics";
-
-/** How many message ids a consumer remembers to recognise duplicates (about 100 bytes each). */
-const REMEMBERED_IDS = 200_000;
+import { SeenSequences } from "./seen-sequences";
 
 /**
  * The consumer side of the counters both consumer apps report, in one place
@@ -20,13 +17,13 @@ export class ConsumerTally {
     acked: 0,
     /** Deliveries that were a second or later attempt of the same message. */
     redelivered: 0,
-    /** Processed messages whose id had already been processed: at-least-once at work. */
+    /** Processed messages whose producer and seq had already been processed: at-least-once at work. */
     duplicates: 0,
     /** Messages given up on as poison: dead-lettered (RabbitMQ) or skipped (Kafka). */
     deadLettered: 0,
   };
   readonly latency = new LatencyWindow();
-  private readonly processedIds = new BoundedMap<string, true>(REMEMBERED_IDS);
+  private readonly processed = new SeenSequences();
 
   /** @param observeLatency also takes each end-to-end latency sample, in seconds (the metrics' histogram). */
   constructor(
@@ -42,9 +39,8 @@ export class ConsumerTally {
   /** A message was processed and acknowledged. */
   acked(envelope: Envelope, extra?: Record<string, unknown>): void {
     this.counters.acked++;
-    const duplicate = this.processedIds.has(envelope.id);
+    const duplicate = this.processed.seenBefore(envelope.producer, envelope.seq);
     if (duplicate) this.counters.duplicates++;
-    else this.processedIds.add(envelope.id, true);
     const latencyMs = Math.max(0, Date.now() - envelope.sentAt);
     this.latency.add(latencyMs);
     this.observeLatency?.(latencyMs / 1000);

@@ -1,12 +1,14 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 
 /**
  * The body every producer sends and every consumer expects: JSON, so a human
  * can read a message in the management UI or kafka-console-consumer.
  *
- * `id` is what consumers count duplicates by (at-least-once delivery makes
- * them legal); `seq` lets a test see which messages are missing; `sentAt`
+ * `producer` and `seq` (0, 1, 2, ... per producer run) are what consumers
+ * count duplicates by (at-least-once delivery makes them legal) and let a
+ * test see which messages are missing; `id` names one message (RabbitMQ's
+ * message-id, Kafka's message-id header, the log lines); `sentAt`
  * (epoch ms, set when the message is first published) gives end-to-end
  * latency.
  */
@@ -25,9 +27,19 @@ export class MalformedMessage extends Error {
   }
 }
 
-/** Who sent a message: the app, its host (the container id in Docker) and pid. */
+/**
+ * This run of the process: a restarted container has the same host name and
+ * pid (1) and starts its `seq` at 0 again, so without it consumers would
+ * take the new run's messages for duplicates of the old run's.
+ */
+const RUN = randomBytes(4).toString("hex");
+
+/**
+ * Who sent a message: the app, its host (the container id in Docker), pid
+ * and run. Consumers count duplicates by this name and `seq`.
+ */
 export function producerName(app: string): string {
-  return `${app}@${hostname()}:${process.pid}`;
+  return `${app}@${hostname()}:${process.pid}/${RUN}`;
 }
 
 const paddingBySize = new Map<number, string>();
@@ -64,8 +76,108 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   );
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const DIGIT_0 = 0x30;
+/** The bytes encodeEnvelope writes between the fields, in its order. */
+const ID_START = Buffer.from('{"id":"');
+const SEQ_START = Buffer.from('","seq":');
+const PRODUCER_START = Buffer.from(',"producer":"');
+const SENT_AT_START = Buffer.from('","sentAt":');
+const PAYLOAD_START = Buffer.from(',"payload":"');
+const END = Buffer.from('"}');
+/** Digits of an integer that a double holds exactly (2^53 has 16). */
+const MAX_INTEGER_DIGITS = 15;
+
+/**
+ * An envelope read straight from the bytes encodeEnvelope writes. Only `seq`,
+ * `sentAt` and `producer` are read at once (the consumers count and time
+ * every message by them); `id` and `payload` are decoded from the body the
+ * first time something reads them (a debug line, CONSUMER_FAIL_MARKER), so
+ * a consumer at tens of thousands of messages a second makes no 1 KiB
+ * payload string per message that nothing reads (the Kafka consumer's
+ * profile: JSON.parse, UTF-8 slicing and the garbage they leave were a
+ * third of its busy time, BENCHMARKS.md section 3e).
+ */
+class EncodedEnvelope implements Envelope {
+  private decodedId: string | undefined;
+  private decodedPayload: string | undefined;
+
+  constructor(
+    private readonly body: Buffer,
+    readonly seq: number,
+    readonly producer: string,
+    readonly sentAt: number,
+    private readonly idAt: number,
+    private readonly idEnd: number,
+    private readonly payloadAt: number,
+  ) {}
+
+  get id(): string {
+    return (this.decodedId ??= this.body.toString("utf8", this.idAt, this.idEnd));
+  }
+
+  get payload(): string {
+    return (this.decodedPayload ??= this.body.toString("utf8", this.payloadAt, this.body.length - END.length));
+  }
+
+  /** The plain fields, as JSON.stringify and a test's toEqual see an envelope. */
+  toJSON(): Envelope {
+    return { id: this.id, seq: this.seq, producer: this.producer, sentAt: this.sentAt, payload: this.payload };
+  }
+}
+
+/** Whether `body` holds `expected` at `at`. */
+function bytesAt(body: Buffer, at: number, expected: Buffer): boolean {
+  if (at + expected.length > body.length) return false;
+  for (let i = 0; i < expected.length; i++) if (body[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/** A non-negative integer of at most MAX_INTEGER_DIGITS digits at `at`; its value and end, or undefined. */
+function integerAt(body: Buffer, at: number): { value: number; end: number } | undefined {
+  let value = 0;
+  let end = at;
+  for (; end < body.length && end - at <= MAX_INTEGER_DIGITS; end++) {
+    const digit = body[end]! - DIGIT_0;
+    if (digit < 0 || digit > 9) break;
+    value = value * 10 + digit;
+  }
+  const digits = end - at;
+  // JSON has no leading zeros; a number that is not plain digits takes the slow path.
+  if (digits === 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && body[at] === DIGIT_0)) return undefined;
+  return { value, end };
+}
+
+/**
+ * The fast path: a body laid out exactly as encodeEnvelope writes it, with no
+ * escape anywhere (no backslash: every string ends at its next quote) and
+ * integer `seq` and `sentAt`. Anything else (another writer's field order,
+ * spaces, escapes, fractions) is undefined, and JSON.parse decides.
+ */
+function readEncoded(body: Buffer): Envelope | undefined {
+  if (!bytesAt(body, 0, ID_START) || body.indexOf(BACKSLASH) !== -1) return undefined;
+  const idAt = ID_START.length;
+  const idEnd = body.indexOf(QUOTE, idAt);
+  if (idEnd === -1 || !bytesAt(body, idEnd, SEQ_START)) return undefined;
+  const seq = integerAt(body, idEnd + SEQ_START.length);
+  if (seq === undefined || !bytesAt(body, seq.end, PRODUCER_START)) return undefined;
+  const producerAt = seq.end + PRODUCER_START.length;
+  const producerEnd = body.indexOf(QUOTE, producerAt);
+  if (producerEnd === -1 || !bytesAt(body, producerEnd, SENT_AT_START)) return undefined;
+  const sentAt = integerAt(body, producerEnd + SENT_AT_START.length);
+  if (sentAt === undefined || !bytesAt(body, sentAt.end, PAYLOAD_START)) return undefined;
+  const payloadAt = sentAt.end + PAYLOAD_START.length;
+  // The payload's closing quote is the body's last quote, right before the closing brace.
+  if (body.indexOf(QUOTE, payloadAt) !== body.length - END.length || !bytesAt(body, body.length - END.length, END)) return undefined;
+  const producer = body.toString("utf8", producerAt, producerEnd);
+  return new EncodedEnvelope(body, seq.value, producer, sentAt.value, idAt, idEnd, payloadAt);
+}
+
 /** Parses and checks a body; throws MalformedMessage for anything that is not an envelope. */
 export function parseEnvelope(body: Buffer): Envelope {
+  const encoded = readEncoded(body);
+  if (encoded !== undefined) return encoded;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString("utf8"));

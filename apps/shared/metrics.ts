@@ -112,7 +112,7 @@ export function exportConsumerCounters(
   );
   metrics.countOf(
     METRIC_NAMES.duplicates,
-    "Processed messages whose id had been processed before (among the last 200,000 ids).",
+    "Processed messages that had been processed before (the same producer and seq, within the last 262,144 of each producer's sequence numbers).",
     () => counters.duplicates,
   );
 }

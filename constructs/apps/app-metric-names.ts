@@ -21,7 +21,7 @@ export const AppMetricNames = {
   redelivered: "messaging_app_messages_redelivered_total",
   /** Messages given up on as poison (RabbitMQ: rejected to the dead-letter exchange; Kafka: skipped). */
   deadLettered: "messaging_app_messages_dead_lettered_total",
-  /** Processed messages whose id had been processed before (among the last 200,000 ids). */
+  /** Processed messages that had been processed before (the same producer and seq, within the last 262,144 of each producer's sequence numbers). */
   duplicates: "messaging_app_messages_duplicates_total",
   /** A histogram: `_bucket`, `_sum` and `_count` series. */
   endToEndLatency: "messaging_app_end_to_end_latency_seconds",

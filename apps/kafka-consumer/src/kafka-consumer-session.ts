@@ -280,9 +280,16 @@ export class KafkaConsumerSession implements ConsumerSession {
     let lastHeartbeatAt = lastCommitAt;
     // kafkajs hands over no empty batch: there is a first message.
     const firstOffset = batch.messages[0]?.offset ?? highWatermark;
-    let nextOffset: string | number = firstOffset;
+    /**
+     * The offset of the last message processed. It is resolved (marked for
+     * commit) only where a commit follows, not per message: kafkajs's
+     * resolveOffset does Long arithmetic on the offset string each call, and
+     * resolving the last processed offset covers every one before it (one
+     * partition, in order).
+     */
+    let lastProcessed: string | undefined;
     let processedAll = false;
-    lag.update(partition, highWatermark, nextOffset);
+    lag.update(partition, highWatermark, firstOffset);
     this.stalls.batchStarted();
     try {
       for (const message of batch.messages) {
@@ -295,10 +302,11 @@ export class KafkaConsumerSession implements ConsumerSession {
         } finally {
           this.inFlight--;
         }
-        resolveOffset(message.offset);
-        nextOffset = Number(message.offset) + 1;
+        lastProcessed = message.offset;
         const now = Date.now();
         if (now - lastCommitAt >= COMMIT_INTERVAL_MS) {
+          resolveOffset(lastProcessed);
+          const nextOffset = Number(lastProcessed) + 1;
           lag.update(partition, highWatermark, nextOffset);
           // At commit points and at the batch's end, not per message: the watch looks every few seconds.
           this.stalls.processed(partition, nextOffset);
@@ -314,8 +322,13 @@ export class KafkaConsumerSession implements ConsumerSession {
       }
       processedAll = true;
     } finally {
+      if (lastProcessed !== undefined) resolveOffset(lastProcessed);
       // All of it: past the batch's last offset, which counts control records the messages leave out.
-      const done = processedAll ? Number(batch.lastOffset()) + 1 : Number(nextOffset);
+      const done = processedAll
+        ? Number(batch.lastOffset()) + 1
+        : lastProcessed !== undefined
+          ? Number(lastProcessed) + 1
+          : Number(firstOffset);
       if (done > Number(firstOffset)) this.stalls.processed(partition, done);
       this.stalls.batchEnded();
       lag.update(partition, highWatermark, done);

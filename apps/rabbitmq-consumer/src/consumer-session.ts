@@ -9,6 +9,7 @@ import { ConsumerConfig, TlsCa } from "../../shared/app-config";
 import { RabbitConnection } from "../../shared/rabbitmq-connection";
 import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { waitUntil } from "../../shared/shutdown";
+import { AckBatcher, Delivery } from "./ack-batcher";
 import { DeliveryCounter } from "./delivery-count";
 
 export interface RabbitConsumerSessionOptions {
@@ -25,8 +26,14 @@ export interface RabbitConsumerSessionOptions {
   readonly log: Logger;
 }
 
+/** A processed message, counted once its ack is sent. */
+interface Processed {
+  readonly envelope: Envelope;
+  readonly delivery: number;
+}
+
 /**
- * One connection's worth of consuming: manual acks after processing, at most
+ * One connection's worth of consuming: manual acks after processing (in runs, ack-batcher.ts), at most
  * `prefetch` unacknowledged messages, failed messages requeued until they hit
  * CONSUMER_MAX_DELIVERIES and are then rejected without requeue, so that the
  * queue's dead-letter exchange takes them.
@@ -34,12 +41,15 @@ export interface RabbitConsumerSessionOptions {
 export class RabbitConsumerSession implements ConsumerSession {
   private inFlight = 0;
   private consumerTag = "";
+  private readonly acks: AckBatcher<Processed>;
 
   private constructor(
     private readonly connection: RabbitConnection,
     private readonly channel: Channel,
     private readonly options: RabbitConsumerSessionOptions,
-  ) {}
+  ) {
+    this.acks = new AckBatcher(channel, ({ envelope, delivery }) => options.tally.acked(envelope, { delivery }));
+  }
 
   /** Connects, checks the queue exists and starts consuming. */
   static async open(options: RabbitConsumerSessionOptions): Promise<RabbitConsumerSession> {
@@ -108,10 +118,10 @@ export class RabbitConsumerSession implements ConsumerSession {
       return;
     }
     this.inFlight++;
-    this.handle(message).finally(() => this.inFlight--);
+    this.handle(message, this.acks.delivered(message)).finally(() => this.inFlight--);
   }
 
-  private async handle(message: ConsumeMessage): Promise<void> {
+  private async handle(message: ConsumeMessage, settlement: Delivery<Processed>): Promise<void> {
     const { tally, deliveries, consumer, log } = this.options;
     tally.received(message.fields.redelivered);
 
@@ -121,18 +131,20 @@ export class RabbitConsumerSession implements ConsumerSession {
     } catch (err) {
       // Retrying cannot fix a body we cannot read: dead-letter at once.
       this.settle(() => this.channel.reject(message, false));
+      this.acks.settled(settlement);
       tally.deadLettered();
       log.warn("dead-lettered", { messageId: message.properties.messageId, reason: describeError(err) });
       return;
     }
 
-    const delivery = deliveries.deliveryNumber(message, envelope.id);
+    const delivery = deliveries.deliveryNumber(message, envelope);
     try {
       await processMessage(envelope, consumer);
     } catch (err) {
       if (delivery >= consumer.maxDeliveries) {
         this.settle(() => this.channel.reject(message, false));
-        deliveries.forget(envelope.id);
+        this.acks.settled(settlement);
+        deliveries.forget(message, envelope);
         tally.deadLettered();
         log.warn("dead-lettered", {
           id: envelope.id,
@@ -142,15 +154,14 @@ export class RabbitConsumerSession implements ConsumerSession {
         });
       } else {
         this.settle(() => this.channel.nack(message, false, true));
+        this.acks.settled(settlement);
         log.debug("requeued", { id: envelope.id, seq: envelope.seq, delivery, reason: describeError(err) });
       }
       return;
     }
 
-    if (this.settle(() => this.channel.ack(message))) {
-      deliveries.forget(envelope.id);
-      tally.acked(envelope, { delivery });
-    }
+    deliveries.forget(message, envelope);
+    this.acks.processed(settlement, { envelope, delivery });
   }
 
   /**

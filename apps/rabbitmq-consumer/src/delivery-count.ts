@@ -1,5 +1,6 @@
 import type { ConsumeMessage } from "amqplib";
 import { BoundedMap } from "../../shared/bounded-map";
+import type { Envelope } from "../../shared/envelope";
 
 /** Local delivery counts kept for messages that are still being retried. */
 const REMEMBERED_MESSAGES = 10_000;
@@ -16,16 +17,19 @@ const REMEMBERED_MESSAGES = 10_000;
 export class DeliveryCounter {
   private readonly counts = new BoundedMap<string, number>(REMEMBERED_MESSAGES);
 
-  deliveryNumber(message: ConsumeMessage, messageId: string): number {
+  deliveryNumber(message: ConsumeMessage, envelope: Pick<Envelope, "id">): number {
     const brokerCount: unknown = message.properties.headers?.["x-delivery-count"];
     if (typeof brokerCount === "number") return brokerCount + 1;
-    const delivery = message.fields.redelivered ? (this.counts.get(messageId) ?? 1) + 1 : 1;
-    this.counts.set(messageId, delivery);
+    // A first delivery is 1 without being remembered: no map work (or id
+    // decoded) for the usual message; its redelivery counts from there.
+    if (!message.fields.redelivered) return 1;
+    const delivery = (this.counts.get(envelope.id) ?? 1) + 1;
+    this.counts.set(envelope.id, delivery);
     return delivery;
   }
 
   /** The message is settled for good (acked or dead-lettered). */
-  forget(messageId: string): void {
-    this.counts.delete(messageId);
+  forget(message: ConsumeMessage, envelope: Pick<Envelope, "id">): void {
+    if (message.fields.redelivered) this.counts.delete(envelope.id);
   }
 }
