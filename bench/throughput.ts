@@ -2,6 +2,13 @@
  * Throughput benchmark (issue 5, part 3).
  *
  *   node -r esbuild-register bench/throughput.ts [--runs 3] [--rabbitmq-messages 20000] [--kafka-messages 200000]
+ *        [--baseline REV] [--only kafka|rabbitmq]
+ *
+ * `--baseline REV` also runs our apps as commit REV built them
+ * (bench/lib/baseline-apps.ts), in the same rotation, and reports
+ * before/after rows: a change to the apps measured against its parent in one
+ * session. `--only` runs one broker's flows, for iterating; such a run writes
+ * bench/results/throughput-<broker>-only.{json,md} and leaves BENCHMARKS.md alone.
  *
  * Deploys a private instance of the default stack (bench/lib/stack-instance.ts,
  * `terraform apply`), stops its four app containers (so nothing else touches
@@ -64,6 +71,7 @@ import {
   TOPIC_PARTITIONS,
   type KafkaRunTarget,
 } from "./lib/kafka-runs";
+import { buildBaselineApps } from "./lib/baseline-apps";
 import { run } from "./lib/proc";
 import { readPerfToolBest } from "./lib/perf-tool-best";
 import { MAX_UNCONFIRMED, PERFTEST_HOME, PREFETCH, rabbitOurs, rabbitPerfTest, type RabbitMqRunTarget } from "./lib/rabbitmq-runs";
@@ -88,6 +96,11 @@ const PROFILE = !args.has("no-profile");
 const KAFKA_CONTAINER = `${PREFIX}kafka`;
 /** The perf tools' best settings from bench/perf-tool-sweep.ts, if it has been run. */
 const BEST = args.has("no-best") ? undefined : readPerfToolBest();
+/** `--baseline REV`: our apps as REV built them also run, in the same rotation, for before/after rows. */
+const BASELINE = args.get("baseline");
+/** `--only kafka` or `--only rabbitmq`: one broker's runs (for iterating; the report then has the other's rows empty). */
+const ONLY = args.get("only");
+if (ONLY !== undefined && ONLY !== "kafka" && ONLY !== "rabbitmq") throw new Error(`--only ${ONLY}: expected kafka or rabbitmq`);
 
 const work = mkdtempSync(join(os.tmpdir(), "bench-throughput-"));
 
@@ -111,6 +124,7 @@ async function main(): Promise<void> {
       ? `throughput: perf tools also at their best (${BEST.file.replace(`${REPO_ROOT}/`, "")}, ${BEST.finishedAt}): PerfTest ${BEST.perfTest?.args.join(" ") ?? "(not swept)"}; producer ${JSON.stringify(BEST.kafkaProducer?.properties ?? {})}; consumer ${JSON.stringify(BEST.kafkaConsumer?.properties ?? {})}`
       : "throughput: no perf-tool sweep result: the perf tools run at their defaults only",
   );
+  const baseline = BASELINE === undefined ? undefined : buildBaselineApps(BASELINE, work);
   const password = randomBytes(18).toString("base64url");
   const inst: StackInstance = prepareInstance(join(work, "instance"), password);
   const tf = (argv: string[]) =>
@@ -135,6 +149,13 @@ async function main(): Promise<void> {
   const best = { rabbitPair: [] as Sample[], rabbitProducer: [] as Sample[], kafkaProducer: [] as Sample[], kafkaConsumer: [] as Sample[] };
   /** PerfTest at its defaults, rated by the sweep's definition (N / its clock at the N-th message), for comparison with `best`. */
   const perfTestDefaultIntervals = { pair: [] as Sample[], producer: [] as Sample[] };
+  /** Our apps as the baseline commit built them (empty without --baseline). */
+  const before = {
+    rabbitPair: [] as Sample[],
+    rabbitProducer: [] as Sample[],
+    kafkaProducer: [] as Sample[],
+    kafkaConsumer: [] as Sample[],
+  };
   const perfToolLines: string[] = [];
   const profiles: Record<string, ProfileSummary> = {};
   try {
@@ -150,11 +171,20 @@ async function main(): Promise<void> {
     const sasl = { username: KAFKA_ADMIN_USER, password: inst.env.TF_VAR_kafka_admin_password! };
     const kafkaTarget: KafkaRunTarget = { bootstrap, container: KAFKA_CONTAINER, messages: KAFKA_N, work, sasl };
 
-    for (let i = 0; i <= RUNS; i++) {
-      const whos = BEST?.perfTest ? ["ours", "tool", "best"] : ["ours", "tool"];
+    for (let i = 0; ONLY !== "kafka" && i <= RUNS; i++) {
+      const whos = [...(BEST?.perfTest ? ["ours", "tool", "best"] : ["ours", "tool"]), ...(baseline ? ["before"] : [])];
       const order = i % 2 === 0 ? whos : [...whos].reverse();
       for (const who of order) {
-        if (who === "best") {
+        if (who === "before") {
+          const r = await rabbitOurs({ ...rabbitTarget, appsRoot: baseline!.appsRoot }, ch);
+          if (i > 0) {
+            before.rabbitPair.push(r.pair);
+            before.rabbitProducer.push(r.producer);
+          }
+          log(
+            `throughput: RabbitMQ run ${i}${i === 0 ? " (warm-up)" : ""} ours at ${baseline!.commit}: ${r.pair.rate.toFixed(0)} msg/s, e2e p50 ${r.pair.p50} ms p99 ${r.pair.p99} ms`,
+          );
+        } else if (who === "best") {
           const r = await rabbitPerfTest(rabbitTarget, ch, BEST!.perfTest!.options);
           if (r.queueLeft > 0) log(`throughput: WARNING: ${r.queueLeft} messages left in ${QUEUE} after PerfTest at its best`);
           if (i > 0) {
@@ -194,13 +224,25 @@ async function main(): Promise<void> {
       `bench-host-${i}`,
       `bench-e2e-${i}`,
       ...(kafkaBest ? [`bench-best-${i}`] : []),
+      ...(baseline ? [`bench-before-${i}`] : []),
     ]).flat();
     await createTopics(kafkaTarget, topics, 1);
-    for (let i = 0; i <= RUNS; i++) {
-      const whos = kafkaBest ? ["ours", "tool", "host", "best"] : ["ours", "tool", "host"];
+    for (let i = 0; ONLY !== "rabbitmq" && i <= RUNS; i++) {
+      const whos = [...(kafkaBest ? ["ours", "tool", "host", "best"] : ["ours", "tool", "host"]), ...(baseline ? ["before"] : [])];
       const order = i % 2 === 0 ? whos : [...whos].reverse();
       for (const who of order) {
-        if (who === "best") {
+        if (who === "before") {
+          const target = { ...kafkaTarget, appsRoot: baseline!.appsRoot };
+          const p = await kafkaOursProduce(target, `bench-before-${i}`);
+          const c = await kafkaOursConsume(target, `bench-before-${i}`);
+          if (i > 0) {
+            before.kafkaProducer.push(p);
+            before.kafkaConsumer.push(c);
+          }
+          log(
+            `throughput: Kafka run ${i}${i === 0 ? " (warm-up)" : ""} ours at ${baseline!.commit}: produce ${p.rate.toFixed(0)} msg/s, consume ${c.rate.toFixed(0)} msg/s (CPU ${((c.cpuShare as number) * 100).toFixed(0)}% of a core, peak RSS ${(c.peakRssMiB as number).toFixed(0)} MiB)`,
+          );
+        } else if (who === "best") {
           const p = await kafkaToolProduce(kafkaTarget, "container", `bench-best-${i}`, BEST?.kafkaProducer?.properties);
           const c = await kafkaToolConsume(kafkaTarget, "container", `bench-best-${i}`, BEST?.kafkaConsumer?.properties);
           if (i > 0) {
@@ -246,12 +288,12 @@ async function main(): Promise<void> {
         }
       }
     }
-    for (let i = 1; i <= RUNS; i++) {
+    for (let i = 1; ONLY !== "rabbitmq" && i <= RUNS; i++) {
       const e = await kafkaOursEndToEnd(kafkaTarget, `bench-e2e-${i}`);
       kafka.e2e.push(e);
       log(`throughput: Kafka end-to-end run ${i} ours: ${e.rate.toFixed(0)} msg/s produced, e2e p50 ${e.p50} ms p99 ${e.p99} ms`);
     }
-    if (PROFILE) {
+    if (PROFILE && ONLY !== "rabbitmq") {
       // Where our Kafka apps' time goes (the two ratios most at risk against the tools at their best).
       const profiled = async (title: string, runIt: (nodeArgs: string[]) => Promise<Sample>): Promise<void> => {
         const dir = join(work, `prof-${Object.keys(profiles).length}`);
@@ -404,6 +446,50 @@ async function main(): Promise<void> {
   } else {
     out(`\nNo \`bench/results/perf-tool-sweep.json\` (bench/perf-tool-sweep.ts not run): the perf tools ran at their defaults only.`);
   }
+  const beforeAfter = baseline
+    ? (
+        [
+          ["RabbitMQ producer + consumer (end-to-end)", before.rabbitPair, rabbit.pair.ours],
+          ["RabbitMQ producer (confirmed)", before.rabbitProducer, rabbit.producer.ours],
+          ["Kafka producer (acks=all)", before.kafkaProducer, kafka.producer.ours],
+          ["Kafka consumer", before.kafkaConsumer, kafka.consumer.ours],
+        ] as const
+      ).map(([name, then, now]) => ({
+        name,
+        before: summarizeField([...then], "rate"),
+        after: summarizeField([...now], "rate"),
+        ratio: ratio(summarizeField([...now], "rate").median, summarizeField([...then], "rate").median),
+        cpuPercent:
+          name === "Kafka consumer"
+            ? {
+                before: summarize(then.map((c) => (c.cpuShare as number) * 100)),
+                after: summarize(now.map((c) => (c.cpuShare as number) * 100)),
+              }
+            : undefined,
+        peakRssMiB:
+          name === "Kafka consumer"
+            ? { before: summarize(then.map((c) => c.peakRssMiB as number)), after: summarize(now.map((c) => c.peakRssMiB as number)) }
+            : undefined,
+      }))
+    : undefined;
+  if (baseline && beforeAfter) {
+    out(
+      `\n### Our apps before (${baseline.commit}) and after (the working tree), same session, same rotation (median (min–max) of ${RUNS} runs after a warm-up)\n`,
+    );
+    out(
+      table(
+        ["flow", "before msg/s", "after msg/s", "after/before", "CPU % before → after", "peak RSS MiB before → after"],
+        beforeAfter.map((r) => [
+          r.name,
+          fmt(r.before, 0),
+          fmt(r.after, 0),
+          `${r.ratio.toFixed(2)}×`,
+          r.cpuPercent ? `${fmt(r.cpuPercent.before, 0)} → ${fmt(r.cpuPercent.after, 0)}` : "–",
+          r.peakRssMiB ? `${fmt(r.peakRssMiB.before, 0)} → ${fmt(r.peakRssMiB.after, 0)}` : "–",
+        ]),
+      ),
+    );
+  }
   const hostRows = [
     ["Kafka producer (acks=all)", kafka.hostProducer, kafka.producer.ours],
     ["Kafka consumer", kafka.hostConsumer, kafka.consumer.ours],
@@ -488,7 +574,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const file = writeResult("throughput", {
+  // A one-broker run is not the benchmark's result: its own files, BENCHMARKS.md untouched.
+  const resultName = ONLY === undefined ? "throughput" : `throughput-${ONLY}-only`;
+  const file = writeResult(resultName, {
     profiles,
     command: "node -r esbuild-register bench/throughput.ts " + process.argv.slice(2).join(" "),
     runs: RUNS,
@@ -534,9 +622,10 @@ async function main(): Promise<void> {
     targets,
     perfToolsAtTheirBest: bestRows,
     perfTestDefaultByIntervals,
-    raw: { rabbit, kafka, best, perfTestDefaultIntervals },
+    beforeAfter: baseline ? { baseline: baseline.commit, rows: beforeAfter } : null,
+    raw: { rabbit, kafka, best, perfTestDefaultIntervals, before },
   });
-  writeReport("throughput", runHeader(file, loadStart));
+  writeReport(resultName, runHeader(file, loadStart));
   log(`throughput: wrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

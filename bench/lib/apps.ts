@@ -42,9 +42,11 @@ export class AppProcess {
      * unlimited and `memoryLimitMiB` says so (undefined). null: unlimited.
      */
     memoryLimitMiB: number | null = APP_DEFAULT_MEMORY_MIB,
+    /** The apps' folder whose `<app>/dist/main.js` runs: another build of them (bench/lib/baseline-apps.ts), for before/after rows. */
+    appsRoot: string = join(REPO_ROOT, "apps"),
   ) {
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-    const argv = [...nodeArgs, ...dockerfileNodeFlags(app), join(REPO_ROOT, "apps", app, "dist", "main.js")];
+    const argv = [...nodeArgs, ...dockerfileNodeFlags(app), join(appsRoot, app, "dist", "main.js")];
     this.cgroup = memoryLimitMiB === null ? undefined : memoryCgroup(memoryLimitMiB);
     this.memoryLimitMiB = this.cgroup && memoryLimitMiB !== null ? memoryLimitMiB : undefined;
     // Under a limit, a shell joins the cgroup, then becomes node: the limit holds from its first allocation.

@@ -51,6 +51,8 @@ export interface KafkaRunTarget {
   readonly appMemoryMiB?: number;
   /** Extra node options for our apps (before the Dockerfile's own). */
   readonly appNodeArgs?: readonly string[];
+  /** Our apps' folder to run them from (another build, for a before/after row). @default the repository's apps/ */
+  readonly appsRoot?: string;
 }
 
 /** One of our Kafka apps as a host process, with the target's memory limit and node options (plus `nodeArgs`). */
@@ -61,7 +63,7 @@ function ourApp(
   nodeArgs: readonly string[] = [],
 ): AppProcess {
   const memoryMiB = target.appMemoryMiB === 0 ? null : (target.appMemoryMiB ?? APP_DEFAULT_MEMORY_MIB);
-  return new AppProcess(app, env, [...(target.appNodeArgs ?? []), ...nodeArgs], memoryMiB);
+  return new AppProcess(app, env, [...(target.appNodeArgs ?? []), ...nodeArgs], memoryMiB, target.appsRoot);
 }
 
 export interface KafkaCredentials {

@@ -39,6 +39,10 @@ export interface RabbitMqRunTarget {
   readonly messages: number;
   /** Scratch folder (the apps' health files). */
   readonly work: string;
+  /** Our apps' folder to run them from (another build, for a before/after row). @default the repository's apps/ */
+  readonly appsRoot?: string;
+  /** The consumer's CONSUMER_PREFETCH. @default PREFETCH */
+  readonly prefetch?: number;
 }
 
 /** The node the apps start on: PerfTest and the bench's own channel use it too. */
@@ -77,18 +81,22 @@ export async function rabbitOurs(
     [ConnectionEnv.RABBITMQ_EXCHANGE]: "",
     [ConnectionEnv.RABBITMQ_ROUTING_KEY]: queue,
   };
-  const consumer = new AppProcess("rabbitmq-consumer", {
-    ...commonEnv(work),
-    ...consumerEnv,
-    [AppEnv.CONSUMER_PREFETCH]: String(PREFETCH),
-  });
+  const consumer = new AppProcess(
+    "rabbitmq-consumer",
+    { ...commonEnv(work), ...consumerEnv, [AppEnv.CONSUMER_PREFETCH]: String(target.prefetch ?? PREFETCH) },
+    [],
+    undefined,
+    target.appsRoot,
+  );
   try {
     await consumer.event("connected", 30_000);
-    const producer = new AppProcess("rabbitmq-producer", {
-      ...commonEnv(work),
-      ...publisherEnv,
-      ...producerEnv("rabbitmq-producer", n),
-    });
+    const producer = new AppProcess(
+      "rabbitmq-producer",
+      { ...commonEnv(work), ...publisherEnv, ...producerEnv("rabbitmq-producer", n) },
+      [],
+      undefined,
+      target.appsRoot,
+    );
     const connected = await producer.event("connected", 30_000);
     const done = await producer.event("done", 300_000);
     const code = await producer.exited;
