@@ -149,6 +149,28 @@ function integerAt(body: Buffer, at: number): { value: number; end: number } | u
   return { value, end };
 }
 
+/** The last producer name decoded, and its bytes: messages come in runs from one producer. */
+let lastProducer = "";
+let lastProducerBytes = Buffer.alloc(0);
+
+/** The producer name in `body[start, end)`: the last one's string when the bytes are the same (no string made per message). */
+function producerBetween(body: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length === lastProducerBytes.length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (body[start + i] !== lastProducerBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastProducer;
+  }
+  lastProducerBytes = Buffer.from(body.subarray(start, end));
+  lastProducer = lastProducerBytes.toString("utf8");
+  return lastProducer;
+}
+
 /**
  * The fast path: a body laid out exactly as encodeEnvelope writes it, with no
  * escape anywhere (no backslash: every string ends at its next quote) and
@@ -170,7 +192,7 @@ function readEncoded(body: Buffer): Envelope | undefined {
   const payloadAt = sentAt.end + PAYLOAD_START.length;
   // The payload's closing quote is the body's last quote, right before the closing brace.
   if (body.indexOf(QUOTE, payloadAt) !== body.length - END.length || !bytesAt(body, body.length - END.length, END)) return undefined;
-  const producer = body.toString("utf8", producerAt, producerEnd);
+  const producer = producerBetween(body, producerAt, producerEnd);
   return new EncodedEnvelope(body, seq.value, producer, sentAt.value, idAt, idEnd, payloadAt);
 }
 

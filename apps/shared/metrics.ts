@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from "prom-client";
 // The names are a contract shared with the constructs' alert rules: one table for both.
 import { AppMetricNames as METRIC_NAMES } from "../../constructs/apps/app-metric-names";
 
@@ -119,13 +119,70 @@ export function exportConsumerCounters(
 
 /** The consumers' end-to-end latency histogram: now minus the message's sentAt, per processed message. */
 export function endToEndLatencyObserver(metrics: AppMetrics): LatencyObserver {
-  const histogram = new Histogram({
-    name: METRIC_NAMES.endToEndLatency,
-    help: "Seconds from the producer's sentAt to processed, per processed message.",
-    buckets: [...END_TO_END_LATENCY_BUCKETS],
-    registers: [metrics.registry],
-  });
+  const histogram = new BucketHistogram(
+    METRIC_NAMES.endToEndLatency,
+    "Seconds from the producer's sentAt to processed, per processed message.",
+    END_TO_END_LATENCY_BUCKETS,
+  );
+  // prom-client's registry reads any object with a name and get() (lib/registry.js, getMetricsAsString).
+  metrics.registry.registerMetric(histogram as unknown as Metric);
   return (seconds) => histogram.observe(seconds);
+}
+
+/**
+ * A histogram without labels, exposed as prom-client's Histogram exposes
+ * one (`_bucket` with cumulative `le` counts, `+Inf`, `_sum`, `_count`).
+ * prom-client's observe() costs a closure, a label hash and an object
+ * lookup per call; a consumer observes every message, and that was 4% of
+ * the Kafka consumer's busy time (BENCHMARKS.md section 3e). Here it is a
+ * short bucket search and an increment; the counts are made cumulative only
+ * when scraped.
+ */
+class BucketHistogram {
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  /** Per bucket, not cumulative; the last one is +Inf. */
+  private readonly counts: Float64Array;
+  private sum = 0;
+  private count = 0;
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly upperBounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(upperBounds.length + 1);
+  }
+
+  observe(value: number): void {
+    let bucket = 0;
+    // `le`: a value equal to a bound belongs to that bound's bucket.
+    while (bucket < this.upperBounds.length && value > this.upperBounds[bucket]!) bucket++;
+    this.counts[bucket]!++;
+    this.sum += value;
+    this.count++;
+  }
+
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: HistogramValue[] }> {
+    const name = `${this.name}_bucket`;
+    let cumulative = 0;
+    const values: HistogramValue[] = this.upperBounds.map((le, i) => {
+      cumulative += this.counts[i]!;
+      return { labels: { le }, value: cumulative, metricName: name };
+    });
+    values.push(
+      { labels: { le: "+Inf" }, value: this.count, metricName: name },
+      { labels: {}, value: this.sum, metricName: `${this.name}_sum` },
+      { labels: {}, value: this.count, metricName: `${this.name}_count` },
+    );
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+}
+
+interface HistogramValue {
+  readonly labels: Record<string, string | number>;
+  readonly value: number;
+  readonly metricName: string;
 }
 
 /** kafka-consumer's lag gauge, one series per partition this member holds (see ConsumerLag). */

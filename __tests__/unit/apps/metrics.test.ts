@@ -6,6 +6,7 @@
  * The apps suite checks the same against real brokers.
  */
 import { createServer, Server } from "net";
+import { Histogram, Registry } from "prom-client";
 import { AddressInfo } from "net";
 import { ConsumerLag } from "../../../apps/kafka-consumer/src/consumer-lag";
 import { ConsumerTally } from "../../../apps/shared/consumer-tally";
@@ -128,7 +129,7 @@ describe("the values: what the `stats` lines count, read at scrape time", () => 
     tally.received(false);
     tally.acked(envelope);
     tally.received(true);
-    tally.acked(envelope); // the same id again: a duplicate
+    tally.acked(envelope); // the same producer and seq again: a duplicate
     tally.received(false);
     tally.deadLettered();
     const result = await scrape(metrics);
@@ -143,6 +144,29 @@ describe("the values: what the `stats` lines count, read at scrape time", () => 
     expect(sum).toBeLessThan(2);
     expect(result.value("messaging_app_end_to_end_latency_seconds_bucket", { le: "0.1" })).toBe(0);
     expect(result.value("messaging_app_end_to_end_latency_seconds_bucket", { le: "+Inf" })).toBe(2);
+  });
+});
+
+describe("the end-to-end latency histogram", () => {
+  test("is exposed byte for byte as prom-client's own Histogram exposes the same samples (bounds, +Inf, sum, count)", async () => {
+    const samples = [0, 0.001, 0.0010001, 0.004, 0.05, 0.7, 1, 29.9, 30, 31, 1e6];
+    const ours = new AppMetrics({ healthy: true });
+    const observe = endToEndLatencyObserver(ours);
+    const reference = new Registry();
+    const histogram = new Histogram({
+      name: "messaging_app_end_to_end_latency_seconds",
+      help: "Seconds from the producer's sentAt to processed, per processed message.",
+      buckets: [...END_TO_END_LATENCY_BUCKETS],
+      registers: [reference],
+    });
+    for (const seconds of samples) {
+      observe(seconds);
+      histogram.observe(seconds);
+    }
+    const family = (text: string) => text.split("\n").filter((line) => line.includes("latency_seconds"));
+    const oursText = family(await ours.registry.metrics());
+    expect(oursText).toEqual(family(await reference.metrics()));
+    expect(oursText).toContain('messaging_app_end_to_end_latency_seconds_bucket{le="1"} 7');
   });
 });
 

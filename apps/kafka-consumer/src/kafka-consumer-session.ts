@@ -73,7 +73,7 @@ export interface KafkaConsumerSessionOptions {
 
 /**
  * One kafkajs consumer group membership. Offsets are committed only for
- * messages processed (autoCommit off, offsets resolved one by one), including
+ * messages processed (autoCommit off, the last processed offset resolved at each commit), including
  * when a batch is cut short by a rebalance or a stop, so the partition's next
  * owner starts right after the last processed message: at-least-once, with
  * few duplicates.
