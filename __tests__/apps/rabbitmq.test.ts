@@ -220,7 +220,10 @@ test("loses nothing when a consumer is killed with SIGKILL mid-stream: a new con
   await produce(queue, 500);
 
   // 10 ms of work a message, 50 prefetched: ~50 unacked in flight when killed.
-  const first = apps.start("rabbitmq-consumer", consumerEnv(queue, { [AppOnlyEnv.CONSUMER_WORK_MS]: "10" }));
+  const first = apps.start(
+    "rabbitmq-consumer",
+    consumerEnv(queue, { [AppOnlyEnv.CONSUMER_WORK_MS]: "10", [AppEnv.CONSUMER_PREFETCH]: "50" }),
+  );
   await first.waitFor("100 acked", 30_000, () => first.events("message").length >= 100);
   first.kill("SIGKILL");
   expect(await first.waitForExit(5000)).toEqual({ code: null, signal: "SIGKILL" });
