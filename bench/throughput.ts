@@ -2,12 +2,13 @@
  * Throughput benchmark (issue 5, part 3).
  *
  *   node -r esbuild-register bench/throughput.ts [--runs 3] [--rabbitmq-messages 20000] [--kafka-messages 200000]
- *        [--baseline REV] [--only kafka|rabbitmq]
+ *        [--baseline REV] [--only kafka|rabbitmq] [--rabbitmq-prefetch 50]
  *
  * `--baseline REV` also runs our apps as commit REV built them
  * (bench/lib/baseline-apps.ts), in the same rotation, and reports
  * before/after rows: a change to the apps measured against its parent in one
- * session. `--only` runs one broker's flows, for iterating; such a run writes
+ * session. `--rabbitmq-prefetch` sets our consumer's CONSUMER_PREFETCH (PerfTest
+ * at its defaults keeps -q 50), for sweeping it. `--only` runs one broker's flows, for iterating; such a run writes
  * bench/results/throughput-<broker>-only.{json,md} and leaves BENCHMARKS.md alone.
  *
  * Deploys a private instance of the default stack (bench/lib/stack-instance.ts,
@@ -17,7 +18,8 @@
  *
  * RabbitMQ, queue `orders` (quorum, durable) through the AMQP port published
  * on 127.0.0.1, 1 KiB bodies, publisher confirms (at most 1000 unconfirmed),
- * persistent messages, consumer prefetch 50 with one ack per message; a
+ * persistent messages; PerfTest's consumer prefetch 50 with one ack per
+ * message, ours at its defaults (CONSUMER_PREFETCH 200, acks in runs); a
  * producer and a consumer at the same time:
  *   ours  apps/rabbitmq-producer + apps/rabbitmq-consumer (host processes)
  *   tool  RabbitMQ PerfTest on the host (-x 1 -y 1 --predeclared -u orders
@@ -58,6 +60,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
 import * as amqp from "amqplib";
+import { APP_SETTINGS, type IntegerSetting } from "../constructs/apps/app-settings";
 import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-constants";
 import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
@@ -98,6 +101,8 @@ const KAFKA_CONTAINER = `${PREFIX}kafka`;
 const BEST = args.has("no-best") ? undefined : readPerfToolBest();
 /** `--baseline REV`: our apps as REV built them also run, in the same rotation, for before/after rows. */
 const BASELINE = args.get("baseline");
+/** `--rabbitmq-prefetch N`: our consumer's CONSUMER_PREFETCH (both builds), for a sweep; PerfTest at its defaults keeps PREFETCH. @default the app's default */
+const OURS_PREFETCH = Number(args.get("rabbitmq-prefetch") ?? (APP_SETTINGS.CONSUMER_PREFETCH as IntegerSetting).default);
 /** `--only kafka` or `--only rabbitmq`: one broker's runs (for iterating; the report then has the other's rows empty). */
 const ONLY = args.get("only");
 if (ONLY !== undefined && ONLY !== "kafka" && ONLY !== "rabbitmq") throw new Error(`--only ${ONLY}: expected kafka or rabbitmq`);
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
     const bootstrap = out.kafka_bootstrap_servers!;
     conn = await amqp.connect(amqpUrl);
     const ch = await conn.createChannel();
-    const rabbitTarget: RabbitMqRunTarget = { url: amqpUrl, queue: QUEUE, messages: RABBIT_N, work };
+    const rabbitTarget: RabbitMqRunTarget = { url: amqpUrl, queue: QUEUE, messages: RABBIT_N, work, prefetch: OURS_PREFETCH };
     const sasl = { username: KAFKA_ADMIN_USER, password: inst.env.TF_VAR_kafka_admin_password! };
     const kafkaTarget: KafkaRunTarget = { bootstrap, container: KAFKA_CONTAINER, messages: KAFKA_N, work, sasl };
 
@@ -588,8 +593,8 @@ async function main(): Promise<void> {
         confirms: true,
         maxUnconfirmed: MAX_UNCONFIRMED,
         persistent: true,
-        prefetch: PREFETCH,
-        ack: "one per message",
+        prefetch: { perfTestAtDefaults: PREFETCH, ours: OURS_PREFETCH },
+        ack: { perfTestAtDefaults: "one per message", ours: "in runs of up to 50 (basic.ack multiple)" },
         via: "127.0.0.1 published port (docker-proxy)",
       },
       kafka: {

@@ -2,7 +2,7 @@
  * Our apps as another commit built them, for a benchmark's before/after rows
  * measured in the same session as the working tree's apps (`--baseline REV`).
  */
-import { existsSync, mkdirSync, symlinkSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "fs";
 import { join } from "path";
 import { run } from "./proc";
 import { log, REPO_ROOT } from "./stats";
@@ -18,11 +18,11 @@ const APPS = ["rabbitmq-producer", "rabbitmq-consumer", "kafka-producer", "kafka
  */
 export function buildBaselineApps(rev: string, work: string): { appsRoot: string; commit: string } {
   const commit = run("git", ["-C", REPO_ROOT, "rev-parse", "--short", `${rev}^{commit}`]).trim();
-  const lockNow = run("git", ["-C", REPO_ROOT, "hash-object", "package-lock.json"]).trim();
-  const lockThen = run("git", ["-C", REPO_ROOT, "rev-parse", `${commit}:package-lock.json`]).trim();
+  const lockNow = dependenciesOf(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8"));
+  const lockThen = dependenciesOf(run("git", ["-C", REPO_ROOT, "show", `${commit}:package-lock.json`]));
   if (lockNow !== lockThen)
     throw new Error(
-      `--baseline ${rev}: its package-lock.json differs from the working tree's; the baseline would run on other dependencies`,
+      `--baseline ${rev}: its package-lock.json locks other dependencies than the working tree's; the baseline would run on them`,
     );
   const dir = join(work, `baseline-${commit}`);
   mkdirSync(dir, { recursive: true });
@@ -34,4 +34,12 @@ export function buildBaselineApps(rev: string, work: string): { appsRoot: string
   }
   log(`baseline: the apps of ${commit} bundled in ${dir}`);
   return { appsRoot: join(dir, "apps"), commit };
+}
+
+/** A package-lock.json's locked dependencies, as comparable text: without the package's own version, which a release bumps. */
+function dependenciesOf(lockText: string): string {
+  const lock = JSON.parse(lockText) as { version?: string; packages?: Record<string, { version?: string }> };
+  delete lock.version;
+  if (lock.packages?.[""]) delete lock.packages[""].version;
+  return JSON.stringify(lock);
 }

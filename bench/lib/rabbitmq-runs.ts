@@ -41,7 +41,7 @@ export interface RabbitMqRunTarget {
   readonly work: string;
   /** Our apps' folder to run them from (another build, for a before/after row). @default the repository's apps/ */
   readonly appsRoot?: string;
-  /** The consumer's CONSUMER_PREFETCH. @default PREFETCH */
+  /** Our consumer's CONSUMER_PREFETCH. @default PREFETCH (the bench scripts pass the app's default) */
   readonly prefetch?: number;
 }
 
