@@ -23,7 +23,7 @@ export class ConsumerTally {
     deadLettered: 0,
   };
   readonly latency = new LatencyWindow();
-  private readonly processed = new SeenSequences();
+  private readonly seen = new SeenSequences();
 
   /** @param observeLatency also takes each end-to-end latency sample, in seconds (the metrics' histogram). */
   constructor(
@@ -36,10 +36,15 @@ export class ConsumerTally {
     if (redelivered) this.counters.redelivered++;
   }
 
-  /** A message was processed and acknowledged. */
-  acked(envelope: Envelope, extra?: Record<string, unknown>): void {
-    this.counters.acked++;
-    const duplicate = this.processed.seenBefore(envelope.producer, envelope.seq);
+  /**
+   * A message was processed: its duplicate check, latency sample and debug
+   * line. Counted when processed rather than when acknowledged, so that a
+   * message processed again after its acknowledgement was lost (a
+   * connection gone before the RabbitMQ consumer's run of acks went out)
+   * counts as the duplicate it is.
+   */
+  processed(envelope: Envelope, extra?: Record<string, unknown>): void {
+    const duplicate = this.seen.seenBefore(envelope.producer, envelope.seq);
     if (duplicate) this.counters.duplicates++;
     const latencyMs = Math.max(0, Date.now() - envelope.sentAt);
     this.latency.add(latencyMs);
@@ -47,6 +52,11 @@ export class ConsumerTally {
     if (this.log.debugEnabled) {
       this.log.debug("message", { id: envelope.id, seq: envelope.seq, producer: envelope.producer, duplicate, ...extra });
     }
+  }
+
+  /** `count` processed messages were acknowledged (RabbitMQ: an ack sent; Kafka: their offset resolved for the next commit). */
+  acked(count = 1): void {
+    this.counters.acked += count;
   }
 
   deadLettered(): void {

@@ -103,7 +103,8 @@ export class Processing {
       this.tally.deadLettered();
       return false;
     }
-    this.tally.acked(envelope);
+    this.tally.processed(envelope);
+    this.tally.acked();
     return true;
   }
   get processed(): number {

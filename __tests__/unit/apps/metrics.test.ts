@@ -127,9 +127,11 @@ describe("the values: what the `stats` lines count, read at scrape time", () => 
     const { metrics, tally } = consumer();
     const envelope = { ...createEnvelope(0, "test", 8), sentAt: Date.now() - 200 };
     tally.received(false);
-    tally.acked(envelope);
+    tally.processed(envelope);
+    tally.acked();
     tally.received(true);
-    tally.acked(envelope); // the same producer and seq again: a duplicate
+    tally.processed(envelope); // the same producer and seq again: a duplicate
+    tally.acked();
     tally.received(false);
     tally.deadLettered();
     const result = await scrape(metrics);

@@ -416,6 +416,7 @@ export class KafkaConsumerSession implements ConsumerSession {
   private acked(envelope: Envelope, message: KafkaMessage, partition: number, delivery: number): void {
     const { tally, log } = this.options;
     // The debug line's fields only when it is written: no object per message otherwise.
-    tally.acked(envelope, log.debugEnabled ? { partition, offset: message.offset, delivery } : undefined);
+    tally.processed(envelope, log.debugEnabled ? { partition, offset: message.offset, delivery } : undefined);
+    tally.acked();
   }
 }

@@ -10,12 +10,12 @@ import type { Channel, ConsumeMessage } from "amqplib";
 export const ACK_EVERY = 50;
 
 /** One delivery, from its arrival until an ack covers it or it is settled otherwise. */
-export interface Delivery<T> {
+export interface Delivery {
   readonly message: ConsumeMessage;
   /** Processed and to be acked, or settled by a nack/reject already sent: either way an ack may cover it. */
   done: boolean;
-  /** Set once processed: what `onAcked` is given when the ack is sent. */
-  processed: T | undefined;
+  /** Processed (rather than nacked or rejected): the ack is to name and count it. */
+  processed: boolean;
 }
 
 /**
@@ -34,44 +34,44 @@ export interface Delivery<T> {
  * What the broker has not had acked when the connection drops is
  * redelivered: at-least-once, the same as an ack lost in flight.
  */
-export class AckBatcher<T> {
+export class AckBatcher {
   /** Deliveries not yet covered by an ack, in delivery (tag) order, from `head`. */
-  private deliveries: Delivery<T>[] = [];
+  private deliveries: Delivery[] = [];
   private head = 0;
-  /** The last processed delivery the next ack names, and the processed ones it covers. */
+  /** The last processed delivery the next ack names, and how many processed ones it covers. */
   private coverUpTo: ConsumeMessage | undefined;
-  private covered: T[] = [];
+  private covered = 0;
 
-  /** @param onAcked called for each processed delivery once an ack covering it is sent. */
+  /** @param onAcked called with how many processed deliveries an ack covered, once it is sent. */
   constructor(
     private readonly channel: Channel,
-    private readonly onAcked: (processed: T) => void,
+    private readonly onAcked: (count: number) => void,
     private readonly every = ACK_EVERY,
   ) {}
 
   /** Returns the delivery's handle; it must be passed to `processed` or `settled` exactly once. */
-  delivered(message: ConsumeMessage): Delivery<T> {
-    const delivery: Delivery<T> = { message, done: false, processed: undefined };
+  delivered(message: ConsumeMessage): Delivery {
+    const delivery: Delivery = { message, done: false, processed: false };
     this.deliveries.push(delivery);
     return delivery;
   }
 
-  /** Processed: it is acked with its run, and `processed` handed to `onAcked` then. */
-  processed(delivery: Delivery<T>, processed: T): void {
+  /** Processed: it is acked with its run. */
+  processed(delivery: Delivery): void {
     delivery.done = true;
-    delivery.processed = processed;
+    delivery.processed = true;
     this.advance();
   }
 
   /** Settled by a nack or reject the caller sent: nothing to ack, but it no longer holds back the run. */
-  settled(delivery: Delivery<T>): void {
+  settled(delivery: Delivery): void {
     delivery.done = true;
     this.advance();
   }
 
   /** Processed deliveries whose ack has not been sent yet. */
   get pending(): number {
-    return this.covered.length;
+    return this.covered;
   }
 
   private advance(): void {
@@ -80,11 +80,11 @@ export class AckBatcher<T> {
       // The ack names the last processed delivery, never a nacked one: the
       // broker closes the channel on a tag that is not outstanding, also
       // with `multiple` (rabbit_channel:collect_acks, "unknown delivery tag").
-      if (delivery.processed !== undefined) {
+      if (delivery.processed) {
         this.coverUpTo = delivery.message;
-        this.covered.push(delivery.processed);
+        this.covered++;
       }
-      if (this.covered.length >= this.every) this.flush();
+      if (this.covered >= this.every) this.flush();
     }
     if (this.head === this.deliveries.length) {
       this.deliveries = [];
@@ -105,13 +105,13 @@ export class AckBatcher<T> {
     const upTo = this.coverUpTo;
     const covered = this.covered;
     this.coverUpTo = undefined;
-    this.covered = [];
-    if (upTo === undefined || covered.length === 0) return;
+    this.covered = 0;
+    if (upTo === undefined || covered === 0) return;
     try {
       this.channel.ack(upTo, true);
     } catch {
       return;
     }
-    for (const processed of covered) this.onAcked(processed);
+    this.onAcked(covered);
   }
 }

@@ -26,12 +26,6 @@ export interface RabbitConsumerSessionOptions {
   readonly log: Logger;
 }
 
-/** A processed message, counted once its ack is sent. */
-interface Processed {
-  readonly envelope: Envelope;
-  readonly delivery: number;
-}
-
 /**
  * One connection's worth of consuming: manual acks after processing (in runs, ack-batcher.ts), at most
  * `prefetch` unacknowledged messages, failed messages requeued until they hit
@@ -41,14 +35,14 @@ interface Processed {
 export class RabbitConsumerSession implements ConsumerSession {
   private inFlight = 0;
   private consumerTag = "";
-  private readonly acks: AckBatcher<Processed>;
+  private readonly acks: AckBatcher;
 
   private constructor(
     private readonly connection: RabbitConnection,
     private readonly channel: Channel,
     private readonly options: RabbitConsumerSessionOptions,
   ) {
-    this.acks = new AckBatcher(channel, ({ envelope, delivery }) => options.tally.acked(envelope, { delivery }));
+    this.acks = new AckBatcher(channel, (count) => options.tally.acked(count));
   }
 
   /** Connects, checks the queue exists and starts consuming. */
@@ -121,7 +115,7 @@ export class RabbitConsumerSession implements ConsumerSession {
     this.handle(message, this.acks.delivered(message)).finally(() => this.inFlight--);
   }
 
-  private async handle(message: ConsumeMessage, settlement: Delivery<Processed>): Promise<void> {
+  private async handle(message: ConsumeMessage, settlement: Delivery): Promise<void> {
     const { tally, deliveries, consumer, log } = this.options;
     tally.received(message.fields.redelivered);
 
@@ -161,7 +155,8 @@ export class RabbitConsumerSession implements ConsumerSession {
     }
 
     deliveries.forget(message, envelope);
-    this.acks.processed(settlement, { envelope, delivery });
+    tally.processed(envelope, { delivery });
+    this.acks.processed(settlement);
   }
 
   /**
