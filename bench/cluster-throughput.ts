@@ -18,8 +18,9 @@
  *
  * RabbitMQ, quorum queue `orders` (one member on 1 node, one on each node of
  * 3, a message confirmed once a majority has it), 1 KiB persistent messages,
- * publisher confirms (at most 1000 unconfirmed), prefetch 50 with one ack per
- * message; producer and consumer at the same time:
+ * publisher confirms (at most 1000 unconfirmed), PerfTest's consumer at
+ * prefetch 50 with one ack per message, ours at its defaults (prefetch 200,
+ * acks in runs, since 0.6.1); producer and consumer at the same time:
  *   ours  apps/rabbitmq-producer + apps/rabbitmq-consumer on the host, with
  *         the broker's `amqp_url` output (every node's URL; they start on node 1)
  *   tool  RabbitMQ PerfTest on the host, on node 1
@@ -67,6 +68,7 @@ import {
   firstUrl,
   MAX_UNCONFIRMED,
   PERFTEST_HOME,
+  OURS_PREFETCH,
   PREFETCH,
   rabbitOurs,
   rabbitPerfTest,
@@ -421,8 +423,8 @@ async function main(): Promise<void> {
         confirms: true,
         maxUnconfirmed: MAX_UNCONFIRMED,
         persistent: true,
-        prefetch: PREFETCH,
-        ack: "one per message",
+        prefetch: { perfTestAtDefaults: PREFETCH, ours: OURS_PREFETCH },
+        ack: { perfTestAtDefaults: "one per message", ours: "in runs of up to 50 (basic.ack multiple)" },
         via: "127.0.0.1 published port of node 1 (docker-proxy)",
       },
       kafka: {

@@ -60,7 +60,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import { join } from "path";
 import * as amqp from "amqplib";
-import { APP_SETTINGS, type IntegerSetting } from "../constructs/apps/app-settings";
 import { KAFKA_ADMIN_USER } from "../constructs/brokers/kafka/kafka-constants";
 import { MESSAGE_BYTES, summarizeField, type Sample } from "./lib/app-runs";
 import { summarizeProfile, type ProfileSummary } from "./lib/cpuprofile";
@@ -77,7 +76,15 @@ import {
 import { buildBaselineApps } from "./lib/baseline-apps";
 import { run } from "./lib/proc";
 import { readPerfToolBest } from "./lib/perf-tool-best";
-import { MAX_UNCONFIRMED, PERFTEST_HOME, PREFETCH, rabbitOurs, rabbitPerfTest, type RabbitMqRunTarget } from "./lib/rabbitmq-runs";
+import {
+  MAX_UNCONFIRMED,
+  OURS_PREFETCH as DEFAULT_OURS_PREFETCH,
+  PERFTEST_HOME,
+  PREFETCH,
+  rabbitOurs,
+  rabbitPerfTest,
+  type RabbitMqRunTarget,
+} from "./lib/rabbitmq-runs";
 import { outputs, prepareInstance, PREFIX, type StackInstance } from "./lib/stack-instance";
 import { fmt, out, REPO_ROOT, runHeader, log, parseArgs, ratio, summarize, table, writeReport, writeResult } from "./lib/stats";
 
@@ -102,7 +109,7 @@ const BEST = args.has("no-best") ? undefined : readPerfToolBest();
 /** `--baseline REV`: our apps as REV built them also run, in the same rotation, for before/after rows. */
 const BASELINE = args.get("baseline");
 /** `--rabbitmq-prefetch N`: our consumer's CONSUMER_PREFETCH (both builds), for a sweep; PerfTest at its defaults keeps PREFETCH. @default the app's default */
-const OURS_PREFETCH = Number(args.get("rabbitmq-prefetch") ?? (APP_SETTINGS.CONSUMER_PREFETCH as IntegerSetting).default);
+const OURS_PREFETCH = Number(args.get("rabbitmq-prefetch") ?? DEFAULT_OURS_PREFETCH);
 /** `--only kafka` or `--only rabbitmq`: one broker's runs (for iterating; the report then has the other's rows empty). */
 const ONLY = args.get("only");
 if (ONLY !== undefined && ONLY !== "kafka" && ONLY !== "rabbitmq") throw new Error(`--only ${ONLY}: expected kafka or rabbitmq`);

@@ -4,7 +4,8 @@
  * bench/cluster-throughput.ts on a 1-node and a 3-node broker):
  *
  * 1 KiB bodies, publisher confirms (at most 1000 unconfirmed), persistent
- * messages, consumer prefetch 50 with one ack per message; a producer and a
+ * messages; PerfTest's consumer at prefetch 50 with one ack per message, ours
+ * at its defaults (OURS_PREFETCH, acks in runs); a producer and a
  * consumer at the same time:
  *   ours  apps/rabbitmq-producer + apps/rabbitmq-consumer (host processes)
  *   tool  RabbitMQ PerfTest on the host (-x 1 -y 1 --predeclared -u <queue>
@@ -17,12 +18,15 @@
 import * as os from "os";
 import { join } from "path";
 import type * as amqp from "amqplib";
+import { APP_SETTINGS, type IntegerSetting } from "../../constructs/apps/app-settings";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppProcess } from "./apps";
 import { commonEnv, MESSAGE_BYTES, num, producerEnv, statsAtDone, type Sample } from "./app-runs";
 import { timeCommandAsync } from "./proc";
 
 export const PREFETCH = 50;
+/** Our consumer's prefetch unless a run says otherwise: the app's default, what a user gets (acks in runs since 0.6.1). */
+export const OURS_PREFETCH = (APP_SETTINGS.CONSUMER_PREFETCH as IntegerSetting).default;
 export const MAX_UNCONFIRMED = 1000; // apps/rabbitmq-producer/src/publisher-session.ts
 export const PERFTEST_HOME =
   process.env.PERFTEST_HOME ??
@@ -41,7 +45,7 @@ export interface RabbitMqRunTarget {
   readonly work: string;
   /** Our apps' folder to run them from (another build, for a before/after row). @default the repository's apps/ */
   readonly appsRoot?: string;
-  /** Our consumer's CONSUMER_PREFETCH. @default PREFETCH (the bench scripts pass the app's default) */
+  /** Our consumer's CONSUMER_PREFETCH. @default OURS_PREFETCH, the app's default */
   readonly prefetch?: number;
 }
 
@@ -83,7 +87,7 @@ export async function rabbitOurs(
   };
   const consumer = new AppProcess(
     "rabbitmq-consumer",
-    { ...commonEnv(work), ...consumerEnv, [AppEnv.CONSUMER_PREFETCH]: String(target.prefetch ?? PREFETCH) },
+    { ...commonEnv(work), ...consumerEnv, [AppEnv.CONSUMER_PREFETCH]: String(target.prefetch ?? OURS_PREFETCH) },
     [],
     undefined,
     target.appsRoot,
