@@ -4,6 +4,24 @@
 const { readFile } = require("node:fs/promises");
 
 /**
+ * Registers an onLoad that applies `edits` ([anchor, replacement] pairs, each
+ * anchor replaced once) to the kafkajs file matching `filter`. The build
+ * fails if an anchor is gone: another kafkajs version, whose fix `what`
+ * names must be re-checked.
+ */
+function patchSource(build, filter, what, edits) {
+  build.onLoad({ filter }, async (args) => {
+    let source = await readFile(args.path, "utf8");
+    for (const [anchor, replacement] of edits) {
+      if (!source.includes(anchor))
+        throw new Error(`kafkajs patch: "${anchor}" not found in ${args.path}; re-check the ${what} for this kafkajs version`);
+      source = source.replace(anchor, replacement);
+    }
+    return { contents: source, loader: "js" };
+  });
+}
+
+/**
  * kafkajs 2.2.4 can lose acknowledged records when a partition leader dies:
  * src/producer/sendMessages.js retries only to brokers that have not yet
  * answered the send, so a partition whose leadership moved to a broker that
@@ -17,17 +35,13 @@ const { readFile } = require("node:fs/promises");
 const KAFKAJS_RETRY_ALL = {
   name: "kafkajs-retry-all-partitions",
   setup(b) {
-    b.onLoad({ filter: /kafkajs[\\/]src[\\/]producer[\\/]sendMessages\.js$/ }, async (args) => {
-      const source = await readFile(args.path, "utf8");
-      const anchor = "return retrier(async (bail, retryCount, retryTime) => {";
-      if (!source.includes(anchor))
-        throw new Error(`kafkajs patch: "${anchor}" not found in ${args.path}; re-check the retry fix for this kafkajs version`);
-      const patched = source.replace(
+    const anchor = "return retrier(async (bail, retryCount, retryTime) => {";
+    patchSource(b, /kafkajs[\\/]src[\\/]producer[\\/]sendMessages\.js$/, "retry fix", [
+      [
         anchor,
         `${anchor}\n      if (retryCount > 0) responsePerBroker.clear() // cdktf-docker-messaging: re-send every partition on a retry`,
-      );
-      return { contents: patched, loader: "js" };
-    });
+      ],
+    ]);
   },
 };
 
@@ -42,31 +56,20 @@ const KAFKAJS_RETRY_ALL = {
 const KAFKAJS_COORDINATOR_CAUSE = {
   name: "kafkajs-group-coordinator-cause",
   setup(b) {
-    b.onLoad({ filter: /kafkajs[\\/]src[\\/]cluster[\\/]index\.js$/ }, async (args) => {
-      let source = await readFile(args.path, "utf8");
-      const edits = [
-        [
-          "async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {",
-          "async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {\n    let lastError // cdktf-docker-messaging: the broker's reason, kept",
-        ],
-        [
-          "this.logger.debug('Tried to find group coordinator', {",
-          "lastError = e\n          this.logger.debug('Tried to find group coordinator', {",
-        ],
-        [
-          "throw new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator')",
-          "throw new KafkaJSGroupCoordinatorNotFound(lastError ? `Failed to find group coordinator: ${lastError.message}` : 'Failed to find group coordinator', { cause: lastError })",
-        ],
-      ];
-      for (const [anchor, replacement] of edits) {
-        if (!source.includes(anchor))
-          throw new Error(
-            `kafkajs patch: "${anchor}" not found in ${args.path}; re-check the coordinator error fix for this kafkajs version`,
-          );
-        source = source.replace(anchor, replacement);
-      }
-      return { contents: source, loader: "js" };
-    });
+    patchSource(b, /kafkajs[\\/]src[\\/]cluster[\\/]index\.js$/, "coordinator error fix", [
+      [
+        "async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {",
+        "async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {\n    let lastError // cdktf-docker-messaging: the broker's reason, kept",
+      ],
+      [
+        "this.logger.debug('Tried to find group coordinator', {",
+        "lastError = e\n          this.logger.debug('Tried to find group coordinator', {",
+      ],
+      [
+        "throw new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator')",
+        "throw new KafkaJSGroupCoordinatorNotFound(lastError ? `Failed to find group coordinator: ${lastError.message}` : 'Failed to find group coordinator', { cause: lastError })",
+      ],
+    ]);
   },
 };
 
@@ -76,7 +79,7 @@ const KAFKAJS_COORDINATOR_CAUSE = {
  * .toString()`: a string parse, an add and a division loop, twice a record),
  * parses every offset once more to drop records before the fetched offset
  * (consumer/batch.js), and gathers a record's headers with an object spread
- * per header. In the kafka-consumer's profile (BENCHMARKS.md section 3e)
+ * per header. In the kafka-consumer's profile (BENCHMARKS.md, "Where the time goes")
  * record decoding was a quarter of its busy time, and the Longs and spread
  * objects much of its garbage. The patch does the same sums and comparisons
  * in doubles where they are exact (the base and the result safe integers:
@@ -139,17 +142,7 @@ const __cdmHeaders = headers => {
 const KAFKAJS_RECORD_NUMBERS = {
   name: "kafkajs-record-numbers",
   setup(b) {
-    const patch = (filter, what, edits) =>
-      b.onLoad({ filter }, async (args) => {
-        let source = await readFile(args.path, "utf8");
-        for (const [anchor, replacement] of edits) {
-          if (!source.includes(anchor))
-            throw new Error(`kafkajs patch: "${anchor}" not found in ${args.path}; re-check the ${what} for this kafkajs version`);
-          source = source.replace(anchor, replacement);
-        }
-        return { contents: source, loader: "js" };
-      });
-    patch(/kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]record[\\/]v0[\\/]decoder\.js$/, "record decoding patch", [
+    patchSource(b, /kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]record[\\/]v0[\\/]decoder\.js$/, "record decoding patch", [
       [
         "const TimestampTypes = require('../../../timestampTypes')\n",
         `const TimestampTypes = require('../../../timestampTypes')\n${EXACT_SUM}`,
@@ -183,7 +176,7 @@ const KAFKAJS_RECORD_NUMBERS = {
         "  const headers = __cdmHeaders(decoder.readVarIntArray(HeaderDecoder))",
       ],
     ]);
-    patch(/kafkajs[\\/]src[\\/]consumer[\\/]batch\.js$/, "batch offset filter patch", [
+    patchSource(b, /kafkajs[\\/]src[\\/]consumer[\\/]batch\.js$/, "batch offset filter patch", [
       [
         `    this.messagesWithinOffset = this.rawMessages.filter(message =>
       Long.fromValue(message.offset).gte(longFetchedOffset)

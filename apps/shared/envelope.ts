@@ -97,7 +97,7 @@ const MAX_INTEGER_DIGITS = 15;
  * a consumer at tens of thousands of messages a second makes no 1 KiB
  * payload string per message that nothing reads (the Kafka consumer's
  * profile: JSON.parse, UTF-8 slicing and the garbage they leave were a
- * third of its busy time, BENCHMARKS.md section 3e).
+ * third of its busy time, BENCHMARKS.md "Where the time goes").
  */
 class EncodedEnvelope implements Envelope {
   private decodedId: string | undefined;

@@ -134,7 +134,7 @@ export function endToEndLatencyObserver(metrics: AppMetrics): LatencyObserver {
  * one (`_bucket` with cumulative `le` counts, `+Inf`, `_sum`, `_count`).
  * prom-client's observe() costs a closure, a label hash and an object
  * lookup per call; a consumer observes every message, and that was 4% of
- * the Kafka consumer's busy time (BENCHMARKS.md section 3e). Here it is a
+ * the Kafka consumer's busy time (BENCHMARKS.md, "Where the time goes"). Here it is a
  * short bucket search and an increment; the counts are made cumulative only
  * when scraped.
  */

@@ -19,12 +19,17 @@ function recordingChannel(): { channel: Channel; acks: [number, boolean][]; clos
   return { channel, acks, closed };
 }
 
+/** A batcher on `channel` and the counts it reports as acked. */
+function countingBatcher(channel: Channel, every?: number): { batcher: AckBatcher; counted: number[] } {
+  const counted: number[] = [];
+  return { batcher: new AckBatcher(channel, (count) => counted.push(count), every), counted };
+}
+
 const message = (tag: number) => ({ fields: { deliveryTag: tag } }) as unknown as ConsumeMessage;
 
 test("a run processed in order is acked once, naming its last tag, when nothing is left in progress", () => {
   const { channel, acks } = recordingChannel();
-  const counted: number[] = [];
-  const batcher = new AckBatcher(channel, (count) => counted.push(count));
+  const { batcher, counted } = countingBatcher(channel);
   const deliveries = [1, 2, 3].map((tag) => batcher.delivered(message(tag)));
   batcher.processed(deliveries[0]!);
   batcher.processed(deliveries[1]!);
@@ -36,8 +41,7 @@ test("a run processed in order is acked once, naming its last tag, when nothing 
 
 test("every ACK_EVERY processed deliveries are acked even while later ones are in progress", () => {
   const { channel, acks } = recordingChannel();
-  const counted: number[] = [];
-  const batcher = new AckBatcher(channel, (count) => counted.push(count), 2);
+  const { batcher, counted } = countingBatcher(channel, 2);
   const deliveries = [1, 2, 3, 4, 5].map((tag) => batcher.delivered(message(tag)));
   for (const d of deliveries.slice(0, 4)) batcher.processed(d);
   expect(acks).toEqual([
@@ -50,7 +54,7 @@ test("every ACK_EVERY processed deliveries are acked even while later ones are i
 
 test("a delivery still in progress holds back the acks of those after it; none covers it", () => {
   const { channel, acks } = recordingChannel();
-  const batcher = new AckBatcher(channel, () => undefined);
+  const { batcher } = countingBatcher(channel);
   const [slow, second, third] = [1, 2, 3].map((tag) => batcher.delivered(message(tag)));
   batcher.processed(second!);
   batcher.processed(third!);
@@ -62,8 +66,7 @@ test("a delivery still in progress holds back the acks of those after it; none c
 
 test("an ack never names a nacked or rejected delivery (the broker closes the channel on a tag not outstanding)", () => {
   const { channel, acks } = recordingChannel();
-  const counted: number[] = [];
-  const batcher = new AckBatcher(channel, (count) => counted.push(count));
+  const { batcher, counted } = countingBatcher(channel);
   const deliveries = [1, 2, 3].map((tag) => batcher.delivered(message(tag)));
   batcher.processed(deliveries[0]!);
   batcher.processed(deliveries[1]!);
@@ -78,8 +81,7 @@ test("an ack never names a nacked or rejected delivery (the broker closes the ch
 
 test("on a closed channel the run is not counted as acked (the broker redelivers it)", () => {
   const { channel, acks, closed } = recordingChannel();
-  const counted: number[] = [];
-  const batcher = new AckBatcher(channel, (count) => counted.push(count));
+  const { batcher, counted } = countingBatcher(channel);
   const delivery = batcher.delivered(message(1));
   closed.value = true;
   batcher.processed(delivery);
