@@ -19,6 +19,13 @@ export function createKafkaClient(app: string, brokers: string[], security: Kafk
     brokers,
     ...kafkaSecurityOptions(security),
     connectionTimeout: 3000,
+    // kafkajs waits 30 s for an answer by default: a hung or cut-off group
+    // coordinator held every commit and heartbeat that long. Fetch and
+    // JoinGroup set their own (the fetch wait + 0.1 s; the rebalance timeout
+    // + 5 s: protocol/requests/*/index.js); everything else answers in
+    // milliseconds. 10 s rather than the producer's 3 s: no confirm gap
+    // waits on these, and each timeout drops a connection kafkajs rebuilds.
+    requestTimeout: 10_000,
     retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 3 },
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => logKafkaJsEntry(log, entry),
@@ -49,6 +56,21 @@ export function kafkaSecurityOptions({ sasl, tlsCa }: KafkaSecurity): Pick<Kafka
 }
 
 /**
+ * How long @platformatic/kafka waits for a broker's answer to a request before
+ * it drops the connection and retries (with fresh metadata). Its default is
+ * 30 s (network/connection.js): a hung or cut-off partition leader held the
+ * kafka-producer for the whole fault (17-33 s in issue 22's runs), although
+ * the controller fences a silent broker and moves its leaderships within
+ * `broker.session.timeout.ms` (3 s, kafka-node-config.ts). 3 s lets the
+ * retry find the new leader about as soon as there is one. A healthy produce
+ * with acks=all answers in milliseconds; the broker's own wait for the
+ * replicas is bounded below this (KAFKA_PRODUCE_TIMEOUT_MS in
+ * kafka-publisher.ts), so a slow but healthy cluster answers with a
+ * retriable error instead of being cut off.
+ */
+export const PLATFORMATIC_REQUEST_TIMEOUT_MS = 3000;
+
+/**
  * @platformatic/kafka's connection options for a Kafka app: the same
  * identity, security and bounded retries as the kafkajs client (the app's own
  * loop reconnects within BROKER_RETRY_SECONDS). TLS verifies the broker's
@@ -60,6 +82,10 @@ export function platformaticClientOptions(app: string, brokers: string[], { sasl
     clientId: `${app}@${hostname()}`,
     bootstrapBrokers: brokers,
     connectTimeout: 3000,
+    // Not in BaseOptions' type, but passed through to every connection (the
+    // client's options are spread into its ConnectionPool, and the schema
+    // allows extra keys): see PLATFORMATIC_REQUEST_TIMEOUT_MS.
+    ...({ requestTimeout: PLATFORMATIC_REQUEST_TIMEOUT_MS } as object),
     retries: 3,
     // 200 ms, doubling, at most 2 s: kafkajs's initialRetryTime/maxRetryTime above.
     retryDelay: (_client, _operation, attempt) => Math.min(200 * 2 ** Math.max(0, attempt - 1), 2000),

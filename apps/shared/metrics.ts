@@ -73,7 +73,16 @@ export class AppMetrics {
 export function exportProducerCounters(
   metrics: AppMetrics,
   counters: { readonly sent: number; readonly confirmed: number; readonly republished: number },
+  blocked: () => boolean,
 ): void {
+  new Gauge({
+    name: METRIC_NAMES.publishingBlocked,
+    help: "1 while the broker blocks this producer's publishes (a RabbitMQ memory or disk alarm), else 0.",
+    registers: [metrics.registry],
+    collect() {
+      this.set(blocked() ? 1 : 0);
+    },
+  });
   metrics.countOf(METRIC_NAMES.sent, "Publishes (sends) of messages, re-sends included.", () => counters.sent);
   metrics.countOf(METRIC_NAMES.confirmed, "Distinct messages the broker confirmed.", () => counters.confirmed);
   metrics.countOf(

@@ -21,6 +21,8 @@ export interface ProducerSession {
   readonly logFields?: Record<string, unknown>;
   /** Once lost: set when the broker refused access (say, a publish the user may not make). */
   readonly lostByRefusal?: AccessRefusal;
+  /** While the broker blocks our publishes (a RabbitMQ memory or disk alarm), its reason. */
+  readonly blockedBy?: string;
   /** Sends what the ledger holds, paced, until done, stopped or lost. */
   publish(ledger: PublishLedger, pacer: RatePacer, stop: AbortSignal): Promise<PublishOutcome>;
   /** After a loss: give every unconfirmed message back to the ledger. */
@@ -53,9 +55,9 @@ export interface ProducerLoopOptions {
 export async function runProducerLoop(options: ProducerLoopOptions, { log, shutdown, health, metrics }: AppContext): Promise<void> {
   const { common, producer } = options;
   const ledger = new PublishLedger(producerName(options.app), producer.count, producer.messageSizeBytes);
-  exportProducerCounters(metrics, ledger.counters);
   const pacer = new RatePacer(producer.rate);
   let session: ProducerSession | undefined;
+  exportProducerCounters(metrics, ledger.counters, () => session?.blockedBy !== undefined);
   const stats = new StatsReporter(log, {
     intervalSeconds: common.statsIntervalSeconds,
     counters: ledger.counters,

@@ -7,6 +7,8 @@
 export const AppMetricNames = {
   /** A gauge: 1 while the app holds a working broker connection, else 0. */
   brokerConnected: "messaging_app_broker_connected",
+  /** A gauge, producers only: 1 while the broker blocks the producer's publishes (a RabbitMQ memory or disk alarm), else 0. */
+  publishingBlocked: "messaging_app_publishing_blocked",
   /** Publishes (sends) of messages, re-sends included. */
   sent: "messaging_app_messages_sent_total",
   /** Distinct messages the broker confirmed. */

@@ -32,6 +32,7 @@ const PRODUCER_FAMILIES = [
   "messaging_app_messages_confirmed_total",
   "messaging_app_messages_resent_total",
   "messaging_app_messages_sent_total",
+  "messaging_app_publishing_blocked",
 ];
 const CONSUMER_FAMILIES = [
   "messaging_app_broker_connected",
@@ -48,8 +49,9 @@ function producer() {
   const health = { healthy: false };
   const metrics = new AppMetrics(health);
   const ledger = new PublishLedger("test", 0, 8);
-  exportProducerCounters(metrics, ledger.counters);
-  return { health, metrics, ledger };
+  const broker = { blocked: false };
+  exportProducerCounters(metrics, ledger.counters, () => broker.blocked);
+  return { health, metrics, ledger, broker };
 }
 function consumer() {
   const metrics = new AppMetrics({ healthy: true });
@@ -64,6 +66,7 @@ describe("the exported metrics (a contract)", () => {
     expect(result.families()).toEqual(PRODUCER_FAMILIES);
     expect(result.types.get("messaging_app_messages_sent_total")).toBe("counter");
     expect(result.types.get("messaging_app_broker_connected")).toBe("gauge");
+    expect(result.types.get("messaging_app_publishing_blocked")).toBe("gauge");
     for (const sample of result.samples) expect(sample.labels).toEqual({});
   });
 
@@ -121,6 +124,15 @@ describe("the values: what the `stats` lines count, read at scrape time", () => 
     result = await scrape(metrics);
     expect(result.value("messaging_app_messages_sent_total")).toBe(ledger.counters.sent);
     expect(result.value("messaging_app_broker_connected")).toBe(1);
+  });
+
+  test("publishing_blocked is 1 exactly while the broker blocks the producer (a resource alarm)", async () => {
+    const { metrics, broker } = producer();
+    expect((await scrape(metrics)).value("messaging_app_publishing_blocked")).toBe(0);
+    broker.blocked = true;
+    expect((await scrape(metrics)).value("messaging_app_publishing_blocked")).toBe(1);
+    broker.blocked = false;
+    expect((await scrape(metrics)).value("messaging_app_publishing_blocked")).toBe(0);
   });
 
   test("a consumer's counters are its tally's, and each processed message is one latency sample in seconds", async () => {

@@ -20,6 +20,17 @@ const KEY_COUNT = 16;
  * BROKER_RETRY_SECONDS bounds the outage as it does for RabbitMQ.
  */
 const SEND_RETRIES = 5;
+/**
+ * How long a partition leader may wait for the in-sync replicas before it
+ * answers a produce with REQUEST_TIMED_OUT (retriable; the library's
+ * default is 5 s). Below the client's request timeout
+ * (PLATFORMATIC_REQUEST_TIMEOUT_MS, 3 s), so a leader waiting on a silent
+ * follower answers before the client gives up on the connection; the
+ * follower leaves the ISR once fenced (3 s) and the retry succeeds. A retry
+ * keeps the producer id and sequence numbers: a write that did land is not
+ * written twice.
+ */
+const KAFKA_PRODUCE_TIMEOUT_MS = 2500;
 
 /** Keys, header names and values are strings; the value is the envelope's bytes. */
 const SERIALIZERS = { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer };
@@ -72,6 +83,7 @@ export class KafkaPublisher implements ProducerSession {
       acks: ProduceAcks.ALL,
       autocreateTopics: false,
       retries: SEND_RETRIES,
+      timeout: KAFKA_PRODUCE_TIMEOUT_MS,
       retryDelay: (_client, _operation, attempt) => Math.min(300 * 2 ** Math.max(0, attempt - 1), 3000),
       serializers: SERIALIZERS,
     });

@@ -10,6 +10,7 @@ import { runProducerLoop } from "../../shared/producer-loop";
 import { rabbitAccessRefusal } from "../../shared/rabbitmq-connection";
 import { RabbitNodes } from "../../shared/rabbitmq-nodes";
 import { runApp } from "../../shared/run-app";
+import { CONFIRM_DEADLINE_MAX_MS, CONFIRM_DEADLINE_MS, ConfirmDeadline } from "./confirm-deadline";
 import { RabbitPublisherSession } from "./publisher-session";
 
 const APP = "rabbitmq-producer";
@@ -29,6 +30,7 @@ function readConfig(env: NodeJS.ProcessEnv) {
 runApp(APP, readConfig, (config, context) => {
   // Outlives sessions: a lost session's successor starts on the next node.
   const nodes = new RabbitNodes(config.urls);
+  const deadline = new ConfirmDeadline(CONFIRM_DEADLINE_MS, CONFIRM_DEADLINE_MAX_MS);
   return runProducerLoop(
     {
       app: APP,
@@ -41,7 +43,8 @@ runApp(APP, readConfig, (config, context) => {
         routingKey: config.routingKey,
       },
       classify: rabbitAccessRefusal,
-      openSession: (latency) => nodes.open((node) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log })),
+      openSession: (latency) =>
+        nodes.open((node) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log, deadline })),
     },
     context,
   );

@@ -11,6 +11,7 @@ import { RabbitConnection } from "../../shared/rabbitmq-connection";
 import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { RatePacer } from "../../shared/rate-pacer";
 import { sleep } from "../../shared/shutdown";
+import { ConfirmDeadline } from "./confirm-deadline";
 
 /** Unconfirmed messages allowed at once: bounds memory and what a lost connection makes us re-send. */
 const MAX_UNCONFIRMED = 1000;
@@ -18,6 +19,8 @@ const MAX_UNCONFIRMED = 1000;
 const BURST = 100;
 /** After an unroutable return, wait this long before publishing more (the bindings may not exist yet). */
 const UNROUTABLE_PAUSE_MS = 1000;
+/** How often the confirm deadline is looked at: its resolution. */
+const DEADLINE_CHECK_MS = 250;
 
 export interface RabbitPublisherSessionOptions {
   readonly app: string;
@@ -29,6 +32,8 @@ export interface RabbitPublisherSessionOptions {
   readonly routingKey: string;
   readonly latency: LatencyWindow;
   readonly log: Logger;
+  /** Outlives sessions (it escalates across failovers): see confirm-deadline.ts. */
+  readonly deadline: ConfirmDeadline;
 }
 
 interface InFlight {
@@ -50,15 +55,21 @@ export class RabbitPublisherSession implements ProducerSession {
   private progress = 0;
   private isLost = false;
   private lastReturnAt = 0;
+  private readonly deadlineCheck: NodeJS.Timeout;
 
   private constructor(
     private readonly connection: RabbitConnection,
     private readonly channel: ConfirmChannel,
     private readonly options: RabbitPublisherSessionOptions,
   ) {
+    const { deadline } = options;
+    deadline.reset();
     channel.on("return", (message: Message) => this.onReturn(message));
     channel.on("drain", () => this.wake());
+    connection.onBlockedChange((blocked) => (blocked ? deadline.blockedByBroker() : deadline.unblocked(this.unconfirmed.size)));
+    this.deadlineCheck = setInterval(() => this.checkDeadline(), DEADLINE_CHECK_MS).unref();
     void connection.lost.then(() => {
+      clearInterval(this.deadlineCheck);
       this.isLost = true;
       this.wake();
     });
@@ -88,6 +99,10 @@ export class RabbitPublisherSession implements ProducerSession {
 
   get lostByRefusal(): AccessRefusal | undefined {
     return this.connection.lostByRefusal;
+  }
+
+  get blockedBy(): string | undefined {
+    return this.connection.blockedBy;
   }
 
   get logFields(): Record<string, unknown> {
@@ -155,20 +170,33 @@ export class RabbitPublisherSession implements ProducerSession {
     while (this.unconfirmed.size > 0 && !this.isLost && Date.now() < deadline) {
       await Promise.race([this.nextProgress(this.progress), sleep(deadline - Date.now())]);
     }
+    clearInterval(this.deadlineCheck);
     const left = this.unconfirmed.size;
-    await this.channel.close().catch(() => undefined);
+    // Closing the connection closes the channel; it is bounded (a hung node never answers).
     await this.connection.close();
     return left;
   }
 
   async abandon(): Promise<void> {
+    clearInterval(this.deadlineCheck);
     await this.connection.close();
+  }
+
+  /** No confirm for the deadline with messages outstanding: the node is silent (hung or cut off), fail over. */
+  private checkDeadline(): void {
+    const { deadline, node } = this.options;
+    const waitedMs = deadline.expiredAfterMs();
+    if (waitedMs === undefined || this.isLost) return;
+    const reason = `no confirm from ${node.address} for ${waitedMs} ms with ${this.unconfirmed.size} messages outstanding (deadline ${deadline.currentMs} ms): the node is hung or cut off`;
+    deadline.escalate();
+    this.connection.fail(reason);
   }
 
   /** Returns false when the socket buffer is full (wait for 'drain'). */
   private send(envelope: Envelope, ledger: PublishLedger): boolean {
     const { app, exchange, routingKey } = this.options;
     this.unconfirmed.set(envelope.id, { envelope, publishedAt: Date.now(), returned: false });
+    this.options.deadline.published();
     ledger.sent();
     try {
       return this.channel.publish(
@@ -196,6 +224,7 @@ export class RabbitPublisherSession implements ProducerSession {
     const entry = this.unconfirmed.get(id);
     if (!entry) return; // already released after a loss
     this.unconfirmed.delete(id);
+    this.options.deadline.confirmed(this.unconfirmed.size);
     if (err || entry.returned) {
       // amqplib reports a broker nack as "message nacked" and a channel that
       // closed before the ack as "channel closed": only the former (and a

@@ -179,7 +179,7 @@ describe("RabbitMqBroker container", () => {
     expect(allKeys(synth(broker({ amqpHostPort: 5672 }).stack).json).has("cpus")).toBe(false);
   });
 
-  test("uploads a rabbitmq.conf that loads the definitions, keeps guest on loopback and knows the memory limit", () => {
+  test("uploads a rabbitmq.conf that loads the definitions, keeps guest on loopback, knows the memory limit and suggests a 10 s heartbeat; one node has no net_ticktime", () => {
     const { json } = synth(broker({ memoryMb: 768 }).stack);
     expect(configOf(json)).toEqual({
       "listeners.tcp.default": "5672",
@@ -188,6 +188,7 @@ describe("RabbitMqBroker container", () => {
       total_memory_available_override_value: String(768 * 1024 * 1024),
       "vm_memory_high_watermark.relative": "0.6",
       "log.console": "true",
+      heartbeat: "10",
     });
   });
 });
