@@ -5,7 +5,7 @@ import { Envelope, parseEnvelope } from "../../shared/envelope";
 import { describeError, Logger } from "../../shared/logger";
 import { processMessage } from "../../shared/processing";
 import { AccessRefusal } from "../../shared/access-refused";
-import { ConsumerConfig, TlsCa } from "../../shared/app-config";
+import { ConsumerConfig } from "../../shared/app-config";
 import { RabbitConnection } from "../../shared/rabbitmq-connection";
 import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { waitUntil } from "../../shared/shutdown";
@@ -14,10 +14,8 @@ import { DeliveryCounter } from "./delivery-count";
 
 export interface RabbitConsumerSessionOptions {
   readonly app: string;
-  /** The node this session connects to (RabbitNodes picks it). */
+  /** The node the session's connection is to (RabbitNodes picks it), for logs. */
   readonly node: RabbitNode;
-  /** RABBITMQ_TLS_CA_FILE, for amqps:// nodes. */
-  readonly tlsCa?: TlsCa;
   readonly queue: string;
   readonly prefetch: number;
   readonly consumer: ConsumerConfig;
@@ -45,9 +43,8 @@ export class RabbitConsumerSession implements ConsumerSession {
     this.acks = new AckBatcher(channel, (count) => options.tally.acked(count));
   }
 
-  /** Connects, checks the queue exists and starts consuming. */
-  static async open(options: RabbitConsumerSessionOptions): Promise<RabbitConsumerSession> {
-    const connection = await RabbitConnection.open(options.node.url, options.app, options.log, options.tlsCa?.certificates);
+  /** On `connection` (closed if this fails): checks the queue exists and starts consuming. */
+  static async open(options: RabbitConsumerSessionOptions, connection: RabbitConnection): Promise<RabbitConsumerSession> {
     try {
       const channel = connection.watch(await connection.model.createChannel());
       // The topology belongs to the broker construct: never declare, only

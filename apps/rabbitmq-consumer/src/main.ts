@@ -6,7 +6,7 @@ import { AppEnv, ConnectionEnv } from "../../../constructs/connection-env";
 import { readCommonConfig, readConsumerConfig, readRabbitTlsCa, readRabbitUrls, redactUrl } from "../../shared/app-config";
 import { requiredString, setting } from "../../shared/config";
 import { runConsumerLoop } from "../../shared/consumer-loop";
-import { rabbitAccessRefusal } from "../../shared/rabbitmq-connection";
+import { RabbitConnection, rabbitAccessRefusal } from "../../shared/rabbitmq-connection";
 import { RabbitNodes } from "../../shared/rabbitmq-nodes";
 import { runApp } from "../../shared/run-app";
 import { DeliveryCounter } from "./delivery-count";
@@ -44,7 +44,10 @@ runApp(APP, readConfig, (config, context) => {
       },
       classify: rabbitAccessRefusal,
       openSession: (tally) =>
-        nodes.open((node) => RabbitConsumerSession.open({ ...config, node, app: APP, tally, deliveries, log: context.log })),
+        nodes.open(
+          (node) => RabbitConnection.open(node.url, APP, context.log, config.tlsCa?.certificates),
+          (node, connection) => RabbitConsumerSession.open({ ...config, node, app: APP, tally, deliveries, log: context.log }, connection),
+        ),
     },
     context,
   );

@@ -7,7 +7,7 @@ import { ConnectionEnv } from "../../../constructs/connection-env";
 import { readCommonConfig, readProducerConfig, readRabbitTlsCa, readRabbitUrls, redactUrl } from "../../shared/app-config";
 import { optionalString, requiredString } from "../../shared/config";
 import { runProducerLoop } from "../../shared/producer-loop";
-import { rabbitAccessRefusal } from "../../shared/rabbitmq-connection";
+import { RabbitConnection, rabbitAccessRefusal } from "../../shared/rabbitmq-connection";
 import { RabbitNodes } from "../../shared/rabbitmq-nodes";
 import { runApp } from "../../shared/run-app";
 import { CONFIRM_DEADLINE_MAX_MS, CONFIRM_DEADLINE_MS, ConfirmDeadline } from "./confirm-deadline";
@@ -44,7 +44,10 @@ runApp(APP, readConfig, (config, context) => {
       },
       classify: rabbitAccessRefusal,
       openSession: (latency) =>
-        nodes.open((node) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log, deadline })),
+        nodes.open(
+          (node) => RabbitConnection.open(node.url, APP, context.log, config.tlsCa?.certificates),
+          (node, connection) => RabbitPublisherSession.open({ ...config, node, app: APP, latency, log: context.log, deadline }, connection),
+        ),
     },
     context,
   );

@@ -6,7 +6,6 @@ import { Logger } from "../../shared/logger";
 import { ProducerSession, PublishOutcome } from "../../shared/producer-loop";
 import { PublishLedger } from "../../shared/publish-ledger";
 import { AccessRefusal } from "../../shared/access-refused";
-import { TlsCa } from "../../shared/app-config";
 import { RabbitConnection } from "../../shared/rabbitmq-connection";
 import { RabbitNode } from "../../shared/rabbitmq-nodes";
 import { RatePacer } from "../../shared/rate-pacer";
@@ -24,10 +23,8 @@ const DEADLINE_CHECK_MS = 250;
 
 export interface RabbitPublisherSessionOptions {
   readonly app: string;
-  /** The node this session connects to (RabbitNodes picks it). */
+  /** The node the session's connection is to (RabbitNodes picks it), for logs. */
   readonly node: RabbitNode;
-  /** RABBITMQ_TLS_CA_FILE, for amqps:// nodes. */
-  readonly tlsCa?: TlsCa;
   readonly exchange: string;
   readonly routingKey: string;
   readonly latency: LatencyWindow;
@@ -75,8 +72,8 @@ export class RabbitPublisherSession implements ProducerSession {
     });
   }
 
-  static async open(options: RabbitPublisherSessionOptions): Promise<RabbitPublisherSession> {
-    const connection = await RabbitConnection.open(options.node.url, options.app, options.log, options.tlsCa?.certificates);
+  /** A confirm channel on `connection` (closed if that fails), once the exchange is checked. */
+  static async open(options: RabbitPublisherSessionOptions, connection: RabbitConnection): Promise<RabbitPublisherSession> {
     try {
       const channel = connection.watch(await connection.model.createConfirmChannel());
       // Publishing to a missing exchange closes the channel with a 404 on the
