@@ -77,6 +77,45 @@ describe.each(withPrometheus)("the Prometheus of example stack $name", ({ config
       output: expect.stringMatching(/SUCCESS: 8 rules found/),
     });
   });
+
+  test("fires RabbitMqResourceAlarm for a node with a memory alarm and for one with a disk alarm, and for no other (promtool test rules)", () => {
+    // Three nodes: memory alarm, disk alarm, none; the labels the scrape gives them (broker, node).
+    const series = (metric: string, node: string, value: 0 | 1) => ({
+      series: `${metric}{broker="mq",node="${node}",instance="mq-${node}:15692",job="mq"}`,
+      values: `${value}x40`,
+    });
+    const summary = (node: string) => `RabbitMQ broker mq node ${node} has a resource alarm: publishers are blocked`;
+    const tests = {
+      rule_files: ["rules.yml"],
+      evaluation_interval: "5s",
+      tests: [
+        {
+          interval: "5s",
+          input_series: [
+            series("rabbitmq_alarms_memory_used_watermark", "1", 1),
+            series("rabbitmq_alarms_free_disk_space_watermark", "1", 0),
+            series("rabbitmq_alarms_memory_used_watermark", "2", 0),
+            series("rabbitmq_alarms_free_disk_space_watermark", "2", 1),
+            series("rabbitmq_alarms_memory_used_watermark", "3", 0),
+            series("rabbitmq_alarms_free_disk_space_watermark", "3", 0),
+          ],
+          alert_rule_test: [
+            {
+              eval_time: "120s",
+              alertname: "RabbitMqResourceAlarm",
+              exp_alerts: ["1", "2"].map((node) => ({
+                exp_labels: { severity: "critical", broker: "mq", node },
+                exp_annotations: { summary: summary(node) },
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, "tests.yml"), JSON.stringify(tests));
+    const result = promtool(dir, ["test", "rules", `${CONFIG_DIR}/tests.yml`]);
+    expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code: 0, output: expect.stringMatching(/SUCCESS/) });
+  });
 });
 
 test("promtool refuses a broken expression (the check is live)", () => {

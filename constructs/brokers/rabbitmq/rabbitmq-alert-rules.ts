@@ -20,8 +20,14 @@ export function rabbitMqAlertRules(scrapeIntervalSeconds: number): PrometheusAle
     },
     {
       name: "RabbitMqResourceAlarm",
-      // A memory or disk alarm blocks every publisher of the node.
-      expression: "max by (broker, node) (rabbitmq_alarms_memory_used_watermark or rabbitmq_alarms_free_disk_space_watermark) == 1",
+      // A memory or disk alarm blocks every publisher of the cluster. Each
+      // alarm is compared before `or`: `or` matches series by their labels,
+      // not their names, and the two gauges of a node carry the same labels,
+      // so `(memory or disk) == 1` kept the memory gauge (0) and dropped the
+      // disk one: a disk alarm never fired (seen in the fault suite).
+      expression:
+        "max by (broker, node) (rabbitmq_alarms_memory_used_watermark) == 1" +
+        " or max by (broker, node) (rabbitmq_alarms_free_disk_space_watermark) == 1",
       forSeconds: scrapesFor(scrapeIntervalSeconds, 2, 10),
       severity: "critical",
       summary: "RabbitMQ broker {{ $labels.broker }} node {{ $labels.node }} has a resource alarm: publishers are blocked",
