@@ -4,6 +4,7 @@
 //   validate  - every example stack through `terraform validate` with the real provider
 //   e2e       - `cdktf deploy` of the default stack on the local engine
 //   e2e-cluster - the 3+3-node cluster example stack deployed, nodes killed, rolled and restarted
+//   faults    - the same stack under traffic: leaders paused, cut off the network, RabbitMQ memory/disk alarms; 0 lost
 //   package   - `npm pack`, installed into a fresh `cdktf init` project that deploys a stack of its own
 //   swarm     - examples/swarm on the three-engine test Swarm (toolchain/test-swarm.sh): placement, an engine stopped, 0 lost
 // @swc/jest strips types without type-checking (fast); `npm run typecheck` checks them.
@@ -31,6 +32,7 @@ module.exports = {
     project("validate"),
     project("e2e"),
     project("e2e-cluster"),
+    project("faults"),
     project("package"),
     project("swarm"),
   ],
