@@ -105,3 +105,20 @@ export function eventsSince(container: string, since: number): string {
     .map((l) => `  ${l.ts} ${l.event} ${l.message ?? l.reason ?? l.error ?? ""}`.slice(0, 200))
     .join("\n");
 }
+
+/**
+ * The loss check of one producer/consumer pair over one producer run: what
+ * the producer confirmed against what its consumer processed since the run
+ * began (`consumedBefore`: its distinct count then). Duplicates are allowed
+ * (at-least-once) and reported; `lost` is confirmed and never processed.
+ */
+export function lossReport(run: ProducerRun, consumedBefore: number, consumed: Consumed) {
+  const distinct = consumed.distinct - consumedBefore;
+  return {
+    confirmed: run.confirmed,
+    sent: run.sent,
+    consumedDistinct: distinct,
+    duplicatesSoFar: consumed.duplicates,
+    lost: Math.max(0, run.confirmed - distinct),
+  };
+}

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { repoRoot, run } from "../support/commands";
+import { repoRoot, run, waitFor } from "../support/commands";
 import { containersLabelled, memoryUsageMiB, networksLabelled, volumesLabelled } from "../support/docker";
 import { CLUSTER_STACK_NAME } from "./cluster-app";
 
@@ -87,6 +87,14 @@ export const stackContainers = () => containersLabelled(stackLabel).filter((c) =
 export const stackNetworks = () => networksLabelled(stackLabel).filter((n) => NETWORKS.includes(n));
 export const stackVolumes = () => volumesLabelled(stackLabel).filter((v) => VOLUMES.includes(v));
 
+/** Whether each container still runs the process it ran (a restart changes StartedAt, and RestartCount when Docker did it). */
+export function processes(containers: readonly string[]) {
+  return containers.map((container) => {
+    const s = inspect(container);
+    return { container, running: s.State.Running, restartCount: s.RestartCount, startedAt: s.State.StartedAt };
+  });
+}
+
 /** Names of the stack's running containers, from one `docker ps` (no inspect: safe while containers come and go). */
 export function runningContainerNames(): Set<string> {
   return new Set(docker("ps", "--filter", `label=${stackLabel}`, "--format", "{{.Names}}").stdout.split("\n").filter(Boolean));
@@ -97,6 +105,50 @@ export function allRunningAndHealthy(): true | undefined {
   const long = stackContainers().filter((c) => !JOBS.includes(c.name));
   const ready = long.length === CONTAINERS.length - JOBS.length && long.every((c) => c.running && c.health === "healthy");
   return ready ? true : undefined;
+}
+
+/** `terraform apply` of the example, then every long-running container running and healthy: the seconds each took. */
+export async function deployCluster(): Promise<{ applySeconds: number; deployToHealthySeconds: number }> {
+  const started = Date.now();
+  const applySeconds = terraform(["apply", "-input=false", "-auto-approve"], [0], 480).seconds;
+  await waitFor("every container of the stack running and healthy", 180, allRunningAndHealthy);
+  const deployToHealthySeconds = (Date.now() - started) / 1000;
+  console.log(`deployed: terraform apply ${applySeconds} s, healthy after ${deployToHealthySeconds} s`);
+  return { applySeconds, deployToHealthySeconds };
+}
+
+/** What a deploy left: the stack's container names, sorted, and each one-shot job's status and exit code. */
+export function deployedContainers() {
+  return {
+    names: stackContainers()
+      .map((c) => c.name)
+      .sort(),
+    jobs: JOBS.map((job) => {
+      const state = inspect(job).State;
+      return { job, status: state.Status, exitCode: state.ExitCode };
+    }),
+  };
+}
+
+/** What deployedContainers must say: every container of the stack, every job exited 0. */
+export const EXPECTED_DEPLOY = {
+  names: [...CONTAINERS].sort(),
+  jobs: JOBS.map((job) => ({ job, status: "exited", exitCode: 0 })),
+};
+
+/** A second `terraform plan`: its exit code (0: no changes) and, when it has changes, what it printed. */
+export function secondPlan(): { exitCode: number; changes: string } {
+  const plan = terraform(["plan", "-input=false", "-detailed-exitcode"], [0, 2], 180);
+  return { exitCode: plan.code, changes: plan.code === 2 ? plan.stdout : "" };
+}
+
+/**
+ * `terraform destroy`, then what of the stack is left (nothing, when it
+ * worked: the stack chooses dataRemovalPolicy "destroy" for its nodes' volumes).
+ */
+export function destroyCluster(): { seconds: number; left: { containers: unknown[]; networks: string[]; volumes: string[] } } {
+  const { seconds } = terraform(["destroy", "-input=false", "-auto-approve"], [0], 300);
+  return { seconds, left: { containers: stackContainers(), networks: stackNetworks(), volumes: stackVolumes() } };
 }
 
 /** Removes what an earlier, interrupted run left: through its state first, then by label and name. */

@@ -34,14 +34,17 @@ import {
   currentRun,
   eventsSince,
   longestConfirmGapMs,
+  lossReport,
   stopProducer,
-  type Consumed,
-  type ProducerRun,
 } from "./app-logs";
 import {
   allRunningAndHealthy,
   APPS,
-  CONTAINERS,
+  deployCluster,
+  destroyCluster,
+  secondPlan,
+  deployedContainers,
+  EXPECTED_DEPLOY,
   credentials,
   docker,
   inspect,
@@ -50,19 +53,16 @@ import {
   KAFKA_PRODUCER,
   memoryMiB,
   NODES,
+  processes,
   PROMETHEUS_URL,
   RABBIT_CONSUMER,
   RABBIT_NODES,
   RABBIT_PRODUCER,
   removeLeftovers,
   runningContainerNames,
-  stackContainers,
   stackDir,
-  stackNetworks,
-  stackVolumes,
   synthAndInit,
   terraform,
-  JOBS,
 } from "./cluster-stack";
 import {
   describeTopic,
@@ -116,24 +116,8 @@ afterAll(() => {
   console.log(`e2e-cluster measurements: ${JSON.stringify(measured)}`);
 }, 300_000);
 
-/** The loss check of one producer/consumer pair over one producer run. */
-function lossReport(run: ProducerRun, consumedBefore: number, consumed: Consumed) {
-  const distinct = consumed.distinct - consumedBefore;
-  return {
-    confirmed: run.confirmed,
-    sent: run.sent,
-    consumedDistinct: distinct,
-    duplicatesSoFar: consumed.duplicates,
-    lost: Math.max(0, run.confirmed - distinct),
-  };
-}
-
-function appProcesses() {
-  return APPS.map((app) => {
-    const s = inspect(app);
-    return { app, running: s.State.Running, restartCount: s.RestartCount, startedAt: s.State.StartedAt };
-  });
-}
+/** The apps' processes: `app` and whether each still runs the process it ran. */
+const appProcesses = () => processes(APPS).map(({ container, ...state }) => ({ app: container, ...state }));
 
 // State the steps hand on.
 const killed = { rabbit: "", kafka: "" };
@@ -144,22 +128,9 @@ let appsBefore: ReturnType<typeof appProcesses> = [];
 
 describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer and a consumer on each) deployed with terraform apply", () => {
   test("then every node and app runs healthy, the quorum queue and every partition have 3 replicas in sync, and host clients reach every node on 127.0.0.1", async () => {
-    const started = Date.now();
     deployed = true; // from here on, afterAll cleans up
-    measured.applySeconds = terraform(["apply", "-input=false", "-auto-approve"], [0], 480).seconds;
-    await waitFor("every container of the stack running and healthy", 180, allRunningAndHealthy);
-    measured.deployToHealthySeconds = (Date.now() - started) / 1000;
-    console.log(`deployed: terraform apply ${measured.applySeconds} s, healthy after ${measured.deployToHealthySeconds} s`);
-
-    expect(
-      stackContainers()
-        .map((c) => c.name)
-        .sort(),
-    ).toEqual([...CONTAINERS].sort());
-    for (const job of JOBS) {
-      const state = inspect(job).State;
-      expect({ job, status: state.Status, exitCode: state.ExitCode }).toEqual({ job, status: "exited", exitCode: 0 });
-    }
+    Object.assign(measured, await deployCluster());
+    expect(deployedContainers()).toEqual(EXPECTED_DEPLOY);
 
     // RabbitMQ's own view: 3 running nodes; the quorum queue has a member on each, all online.
     expect(runningNodes()).toEqual(ALL_MEMBERS);
@@ -489,16 +460,13 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
   }, 600_000);
 
   test("then a second plan after the kills, the roll and the restarts shows no changes", () => {
-    const plan = terraform(["plan", "-input=false", "-detailed-exitcode"], [0, 2], 180);
-    expect({ exitCode: plan.code, changes: plan.code === 2 ? plan.stdout : "" }).toEqual({ exitCode: 0, changes: "" });
+    expect(secondPlan()).toEqual({ exitCode: 0, changes: "" });
   }, 200_000);
 
   test("when destroyed, then no container, network or volume of the stack is left", () => {
-    measured.destroySeconds = terraform(["destroy", "-input=false", "-auto-approve"], [0], 300).seconds;
+    const destroyed = destroyCluster();
     deployed = false;
-    expect(stackContainers()).toEqual([]);
-    expect(stackNetworks()).toEqual([]);
-    // The stack chooses dataRemovalPolicy "destroy" for its nodes' volumes.
-    expect(stackVolumes()).toEqual([]);
+    measured.destroySeconds = destroyed.seconds;
+    expect(destroyed.left).toEqual({ containers: [], networks: [], volumes: [] });
   }, 320_000);
 });

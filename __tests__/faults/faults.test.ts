@@ -60,27 +60,26 @@ import {
   currentRun,
   eventsSince,
   longestConfirmGapMs,
+  lossReport,
   stopProducer,
-  type Consumed,
-  type ProducerRun,
 } from "../e2e-cluster/app-logs";
 import {
   allRunningAndHealthy,
   APPS,
-  CONTAINERS,
+  deployCluster,
+  destroyCluster,
+  secondPlan,
+  deployedContainers,
+  EXPECTED_DEPLOY,
   docker,
-  inspect,
-  JOBS,
   KAFKA_CONSUMER,
   KAFKA_PRODUCER,
   NODES,
+  processes,
   PROMETHEUS_URL,
   RABBIT_CONSUMER,
   RABBIT_PRODUCER,
   removeLeftovers,
-  stackContainers,
-  stackNetworks,
-  stackVolumes,
   synthAndInit,
   terraform,
 } from "../e2e-cluster/cluster-stack";
@@ -144,26 +143,6 @@ afterAll(() => {
   measured.suiteSeconds = (Date.now() - suiteStarted) / 1000;
   console.log(`faults measurements: ${JSON.stringify(measured)}`);
 }, 300_000);
-
-/** The loss check of one producer/consumer pair over one producer run (as in the cluster suite). */
-function lossReport(run: ProducerRun, consumedBefore: number, consumed: Consumed) {
-  const distinct = consumed.distinct - consumedBefore;
-  return {
-    confirmed: run.confirmed,
-    sent: run.sent,
-    consumedDistinct: distinct,
-    duplicatesSoFar: consumed.duplicates,
-    lost: Math.max(0, run.confirmed - distinct),
-  };
-}
-
-/** Whether each container still runs the process it ran (a restart changes StartedAt, and RestartCount when Docker did it). */
-function processes(containers: string[]) {
-  return containers.map((container) => {
-    const s = inspect(container);
-    return { container, running: s.State.Running, restartCount: s.RestartCount, startedAt: s.State.StartedAt };
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const seconds = (from: number, to: number) => Math.round((to - from) / 100) / 10;
@@ -607,22 +586,9 @@ function expectAlarmRound(a: Awaited<ReturnType<typeof alarmRound>>) {
 
 describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer and a consumer on each) deployed with terraform apply", () => {
   test("then every node and app runs healthy, the quorum queue and every partition have 3 replicas in sync, and both producers confirm", async () => {
-    const started = Date.now();
     deployed = true; // from here on, afterAll cleans up
-    measured.applySeconds = terraform(["apply", "-input=false", "-auto-approve"], [0], 480).seconds;
-    await waitFor("every container of the stack running and healthy", 180, allRunningAndHealthy);
-    measured.deployToHealthySeconds = (Date.now() - started) / 1000;
-    console.log(`deployed: terraform apply ${measured.applySeconds} s, healthy after ${measured.deployToHealthySeconds} s`);
-
-    expect(
-      stackContainers()
-        .map((c) => c.name)
-        .sort(),
-    ).toEqual([...CONTAINERS].sort());
-    for (const job of JOBS) {
-      const state = inspect(job).State;
-      expect({ job, status: state.Status, exitCode: state.ExitCode }).toEqual({ job, status: "exited", exitCode: 0 });
-    }
+    Object.assign(measured, await deployCluster());
+    expect(deployedContainers()).toEqual(EXPECTED_DEPLOY);
     expect(runningNodes()).toEqual(ALL_MEMBERS);
     const queue = queueState();
     expect({ members: queue.members, online: queue.online }).toEqual({ members: ALL_MEMBERS, online: ALL_MEMBERS });
@@ -632,28 +598,25 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     await waitFor("both producers confirming", 60, () => (confirming(RABBIT_PRODUCER) && confirming(KAFKA_PRODUCER) ? true : undefined));
   }, 720_000);
 
-  test("when the node leading the quorum queue and the leader of partition 0 hang for 20 s (docker pause) under traffic, then once thawed the producers confirm again, both clusters are whole, no app or node restarted and every confirmed message is consumed", async () => {
-    const fault = NODE_FAULTS.pause;
+  /** A node fault on both leaders at once, held for its time, then healed: a round, and what every round asserts. */
+  const nodeFaultRound = async (name: "pause" | "cut") => {
+    const fault = NODE_FAULTS[name];
     const r = await round({
-      fault: "pause",
+      fault: name,
       kafka: true,
       inject: (t) => [t.rabbit, t.kafka!].forEach(fault.inject),
       hold: holdFor(fault.holdSeconds),
       heal: (t) => [t.rabbit, t.kafka!].forEach(fault.heal),
     });
     expectCleanRound(r);
+  };
+
+  test("when the node leading the quorum queue and the leader of partition 0 hang for 20 s (docker pause) under traffic, then once thawed the producers confirm again, both clusters are whole, no app or node restarted and every confirmed message is consumed", async () => {
+    await nodeFaultRound("pause");
   }, 600_000);
 
   test("when the node leading the quorum queue and the leader of partition 0 are cut off the network for 30 s (every packet dropped, Docker's networks untouched) under traffic, then once healed the producers confirm again, both clusters are whole, no app or node restarted and every confirmed message is consumed", async () => {
-    const fault = NODE_FAULTS.cut;
-    const r = await round({
-      fault: "cut",
-      kafka: true,
-      inject: (t) => [t.rabbit, t.kafka!].forEach(fault.inject),
-      hold: holdFor(fault.holdSeconds),
-      heal: (t) => [t.rabbit, t.kafka!].forEach(fault.heal),
-    });
-    expectCleanRound(r);
+    await nodeFaultRound("cut");
   }, 600_000);
 
   test("when the node leading the quorum queue raises a memory alarm (its watermark set to 1 MB) under traffic, then the rabbitmq producer is blocked without reconnecting, Prometheus fires RabbitMqResourceAlarm for that node and shows the producer blocked, and once the watermark is restored the producer is unblocked and confirms again and every confirmed message is consumed", async () => {
@@ -665,15 +628,13 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
   }, 600_000);
 
   test("then a second plan after the faults shows no changes", () => {
-    const plan = terraform(["plan", "-input=false", "-detailed-exitcode"], [0, 2], 180);
-    expect({ exitCode: plan.code, changes: plan.code === 2 ? plan.stdout : "" }).toEqual({ exitCode: 0, changes: "" });
+    expect(secondPlan()).toEqual({ exitCode: 0, changes: "" });
   }, 200_000);
 
   test("when destroyed, then no container, network or volume of the stack is left", () => {
-    measured.destroySeconds = terraform(["destroy", "-input=false", "-auto-approve"], [0], 300).seconds;
+    const destroyed = destroyCluster();
     deployed = false;
-    expect(stackContainers()).toEqual([]);
-    expect(stackNetworks()).toEqual([]);
-    expect(stackVolumes()).toEqual([]);
+    measured.destroySeconds = destroyed.seconds;
+    expect(destroyed.left).toEqual({ containers: [], networks: [], volumes: [] });
   }, 320_000);
 });

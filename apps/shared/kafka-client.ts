@@ -23,7 +23,7 @@ export function createKafkaClient(app: string, brokers: string[], security: Kafk
     // coordinator held every commit and heartbeat that long. Fetch and
     // JoinGroup set their own (the fetch wait + 0.1 s; the rebalance timeout
     // + 5 s: protocol/requests/*/index.js); everything else answers in
-    // milliseconds. 10 s rather than the producer's 3 s: no confirm gap
+    // milliseconds. 10 s rather than the producer's 4.5 s: no confirm gap
     // waits on these, and each timeout drops a connection kafkajs rebuilds.
     requestTimeout: 10_000,
     retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 3 },
@@ -61,14 +61,13 @@ export function kafkaSecurityOptions({ sasl, tlsCa }: KafkaSecurity): Pick<Kafka
  * 30 s (network/connection.js): a hung or cut-off partition leader held the
  * kafka-producer for the whole fault (17-33 s in issue 22's runs), although
  * the controller fences a silent broker and moves its leaderships within
- * `broker.session.timeout.ms` (3 s, kafka-node-config.ts). 3 s lets the
- * retry find the new leader about as soon as there is one. A healthy produce
- * with acks=all answers in milliseconds; the broker's own wait for the
- * replicas is bounded below this (KAFKA_PRODUCE_TIMEOUT_MS in
- * kafka-publisher.ts), so a slow but healthy cluster answers with a
- * retriable error instead of being cut off.
+ * `broker.session.timeout.ms` (3 s, kafka-node-config.ts). 4.5 s: just above
+ * the broker's own wait for the replicas on a produce (KAFKA_PRODUCE_TIMEOUT_MS
+ * in kafka-publisher.ts, 4 s, itself above the 3 s fencing), so a healthy
+ * leader waiting on a dead follower is never cut off; the retry after a
+ * silent leader then finds its successor already elected.
  */
-export const PLATFORMATIC_REQUEST_TIMEOUT_MS = 3000;
+export const PLATFORMATIC_REQUEST_TIMEOUT_MS = 4500;
 
 /**
  * @platformatic/kafka's connection options for a Kafka app: the same
@@ -86,7 +85,7 @@ export function platformaticClientOptions(app: string, brokers: string[], { sasl
     // bootstrap broker for metadata, in the order given (connection-pool.js
     // getFirstAvailable): when that broker is the silent one, every refresh
     // after a timeout first waits out a connect to it. 3 s of that on top of
-    // the 3 s request timeout made the kafka-producer's gap 9.4 s on a cut
+    // a 3 s request timeout made the kafka-producer's gap 9.4 s on a cut
     // kafka-1 against 3.3 s on a cut kafka-2 (fault suite); 1.5 s halves it.
     connectTimeout: 1500,
     // Not in BaseOptions' type, but passed through to every connection (the

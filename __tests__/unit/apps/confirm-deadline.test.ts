@@ -71,14 +71,14 @@ describe("ConfirmDeadline: when a RabbitMQ producer calls its node silent", () =
     expect(deadline.expiredAfterMs()).toBeUndefined();
   });
 
-  test("each session it ends doubles the next deadline up to the maximum; a confirm brings it back to the base", () => {
+  test("each session it ends makes the next deadline four times as long, up to the maximum; a confirm brings it back to the base", () => {
     const { deadline, clock } = deadlineAt(3000, 24_000);
     const seen: number[] = [];
     for (let i = 0; i < 6; i++) {
       seen.push(deadline.currentMs);
       deadline.escalate();
     }
-    expect(seen).toEqual([3000, 6000, 12_000, 24_000, 24_000, 24_000]);
+    expect(seen).toEqual([3000, 12_000, 24_000, 24_000, 24_000, 24_000]);
     deadline.reset();
     deadline.published();
     clock.t += 12_000;
@@ -97,7 +97,9 @@ describe("ConfirmDeadline: when a RabbitMQ producer calls its node silent", () =
     clock.t += 60_000;
     expect(deadline.expiredAfterMs()).toBeUndefined();
     deadline.published();
-    clock.t += 6000;
-    expect(deadline.expiredAfterMs()).toBe(6000);
+    clock.t += 11_999;
+    expect(deadline.expiredAfterMs()).toBeUndefined();
+    clock.t += 1;
+    expect(deadline.expiredAfterMs()).toBe(12_000);
   });
 });

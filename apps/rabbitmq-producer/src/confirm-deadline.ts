@@ -20,9 +20,13 @@
  *   deadline stops counting until `connection.unblocked`.
  * - a failover that lands on a node whose queue is still electing a leader
  *   (the old leader is the silent node). The next node is as slow, through
- *   no fault of its own: each deadline that ends a session doubles the next
- *   one (up to `maxMs`), and a confirm brings it back to `baseMs`. So a long
- *   outage costs a handful of failovers, never a resend storm.
+ *   no fault of its own: each deadline that ends a session makes the next
+ *   one four times as long (up to `maxMs`), and a confirm brings it back to
+ *   `baseMs`. Four, not two: the node a producer fails over to answered its
+ *   connect, so silence there is most likely the election, which takes
+ *   seconds (measured: 7-10 s from a hung leader to confirms); a second
+ *   deadline of 6 s fired during it and cost another failover and 3 s more.
+ *   A long outage costs a handful of failovers, never a resend storm.
  */
 /**
  * The first deadline: well above a healthy confirm (the cluster suite's
@@ -30,7 +34,7 @@
  * one-node fault may cost a producer (issue 22's target).
  */
 export const CONFIRM_DEADLINE_MS = 3000;
-/** The most a deadline grows to over failovers without a confirm: 3, 6, 12, 24 s. */
+/** The most a deadline grows to over failovers without a confirm: 3, 12, 24 s. */
 export const CONFIRM_DEADLINE_MAX_MS = 24_000;
 
 export class ConfirmDeadline {
@@ -47,7 +51,7 @@ export class ConfirmDeadline {
     this.current = baseMs;
   }
 
-  /** The deadline in force: `baseMs`, doubled by each session it ended since the last confirm. */
+  /** The deadline in force: `baseMs`, four times longer for each session it ended since the last confirm. */
   get currentMs(): number {
     return this.current;
   }
@@ -92,8 +96,8 @@ export class ConfirmDeadline {
     return waited >= this.current ? waited : undefined;
   }
 
-  /** The deadline ended a session: the next session gets twice as long, up to `maxMs`. */
+  /** The deadline ended a session: the next session gets four times as long, up to `maxMs`. */
   escalate(): void {
-    this.current = Math.min(this.current * 2, this.maxMs);
+    this.current = Math.min(this.current * 4, this.maxMs);
   }
 }
