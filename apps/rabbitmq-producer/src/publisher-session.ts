@@ -221,12 +221,15 @@ export class RabbitPublisherSession implements ProducerSession {
     const entry = this.unconfirmed.get(id);
     if (!entry) return; // already released after a loss
     this.unconfirmed.delete(id);
-    this.options.deadline.confirmed(this.unconfirmed.size);
+    // amqplib reports a broker nack as "message nacked" and a channel that
+    // closed before the ack as "channel closed": only the former (and a
+    // return) is the broker refusing the message, and only an ack or a nack
+    // is the node answering. A channel closed by a failover is no answer: it
+    // must not reset the confirm deadline's escalation.
+    const nacked = err instanceof Error && err.message === "message nacked";
+    if (!err || nacked) this.options.deadline.confirmed(this.unconfirmed.size);
     if (err || entry.returned) {
-      // amqplib reports a broker nack as "message nacked" and a channel that
-      // closed before the ack as "channel closed": only the former (and a
-      // return) is the broker refusing the message.
-      const refused = entry.returned || (err instanceof Error && err.message === "message nacked");
+      const refused = entry.returned || nacked;
       ledger.giveBack(entry.envelope, refused);
     } else {
       ledger.confirmed();
