@@ -18,15 +18,19 @@
  *   the cluster blocks publishers while any node has the alarm, so failing
  *   over would only move the wait, re-sending the window each time. The
  *   deadline stops counting until `connection.unblocked`.
- * - a failover that lands on a node whose queue is still electing a leader
- *   (the old leader is the silent node). The next node is as slow, through
- *   no fault of its own: each deadline that ends a session makes the next
- *   one four times as long (up to `maxMs`), and a confirm brings it back to
- *   `baseMs`. Four, not two: the node a producer fails over to answered its
- *   connect, so silence there is most likely the election, which takes
- *   seconds (measured: 7-10 s from a hung leader to confirms); a second
- *   deadline of 6 s fired during it and cost another failover and 3 s more.
- *   A long outage costs a handful of failovers, never a resend storm.
+ *
+ * A failover that lands on a healthy node while the quorum queue is still
+ * electing a new leader (the old one is the silent node) gets no confirm
+ * either, and here failing over again is what helps: measured in the
+ * failover bench on a hung leader, publishes made on a channel before the
+ * election stayed unconfirmed long after it, while a fresh connection after
+ * it was confirmed at once. Staying put (a deadline 4x longer after each
+ * failover) made the gap 15-16 s; failing over every 3 s, 10 s. So the
+ * first FIXED_ATTEMPTS deadlines are all `baseMs`; only a longer silence
+ * (no node confirms: a queue without a majority, say) doubles each next
+ * deadline up to `maxMs`, so that it costs a failover and a re-sent window
+ * every few seconds at first and every `maxMs` after, never a resend
+ * storm. A confirm brings it back to the start.
  */
 /**
  * The first deadline: well above a healthy confirm (the cluster suite's
@@ -34,14 +38,18 @@
  * one-node fault may cost a producer (issue 22's target).
  */
 export const CONFIRM_DEADLINE_MS = 3000;
-/** The most a deadline grows to over failovers without a confirm: 3, 12, 24 s. */
+/** The most a deadline grows to over failovers without a confirm: 3, 3, 3, 6, 12, 24 s. */
 export const CONFIRM_DEADLINE_MAX_MS = 24_000;
+/** Deadlines at `baseMs` before they grow: enough to span a quorum queue's election (7-10 s from a hung leader). */
+const FIXED_ATTEMPTS = 3;
 
 export class ConfirmDeadline {
   /** Since when we have waited for a confirm with messages outstanding (undefined: nothing to wait for, or blocked). */
   private waitingSince: number | undefined;
   private isBlocked = false;
   private current: number;
+  /** Sessions it ended since the last confirm. */
+  private ended = 0;
 
   constructor(
     readonly baseMs: number,
@@ -51,7 +59,7 @@ export class ConfirmDeadline {
     this.current = baseMs;
   }
 
-  /** The deadline in force: `baseMs`, four times longer for each session it ended since the last confirm. */
+  /** The deadline in force: `baseMs` for the first FIXED_ATTEMPTS sessions it ended since the last confirm, then doubling. */
   get currentMs(): number {
     return this.current;
   }
@@ -74,6 +82,7 @@ export class ConfirmDeadline {
   /** A confirm (ack or nack) came: the node answers; the wait starts again for what is still outstanding. */
   confirmed(outstanding: number): void {
     this.current = this.baseMs;
+    this.ended = 0;
     this.waitingSince = outstanding > 0 && !this.isBlocked ? this.now() : undefined;
   }
 
@@ -96,8 +105,9 @@ export class ConfirmDeadline {
     return waited >= this.current ? waited : undefined;
   }
 
-  /** The deadline ended a session: the next session gets four times as long, up to `maxMs`. */
+  /** The deadline ended a session: after FIXED_ATTEMPTS of those in a row, the next session gets twice as long, up to `maxMs`. */
   escalate(): void {
-    this.current = Math.min(this.current * 4, this.maxMs);
+    this.ended++;
+    if (this.ended >= FIXED_ATTEMPTS) this.current = Math.min(this.current * 2, this.maxMs);
   }
 }
