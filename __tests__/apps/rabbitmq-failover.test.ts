@@ -9,12 +9,12 @@
  * there is consumed there). That a cluster loses nothing across a failover is
  * the cluster e2e suite's business.
  */
-import * as amqp from "amqplib";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { nodeAddress } from "../../apps/shared/rabbitmq-nodes";
 import { run } from "../support/commands";
-import { startRabbitMq, TestRabbitMq } from "../support/brokers";
+import type { TestRabbitMq } from "../support/brokers";
+import { startRabbitPair } from "./helpers/rabbitmq-pair";
 import { AppProcesses, bundleApps, LogLine } from "./helpers/app-process";
 
 let first: TestRabbitMq | undefined;
@@ -27,13 +27,7 @@ jest.setTimeout(60_000);
 
 beforeAll(async () => {
   bundleApps();
-  // Both at once (each takes ~10 s to open its listener); a failure still removes the other.
-  const started = await Promise.allSettled([startRabbitMq(), startRabbitMq()]);
-  [first, second] = started.map((result) => (result.status === "fulfilled" ? result.value : undefined));
-  const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failed) throw failed.reason;
-  // The topology is the broker construct's job: declared on each broker, as a cluster would have it everywhere.
-  for (const broker of [first!, second!]) await declareQueue(broker.url, QUEUE);
+  [first, second] = await startRabbitPair(QUEUE);
 }, 150_000);
 
 afterAll(async () => {
@@ -41,16 +35,6 @@ afterAll(async () => {
   first?.remove();
   second?.remove();
 });
-
-async function declareQueue(url: string, name: string): Promise<void> {
-  const connection = await amqp.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    await channel.assertQueue(name, { durable: true });
-  } finally {
-    await connection.close();
-  }
-}
 
 const at = (line: LogLine): number => Date.parse(line.ts);
 

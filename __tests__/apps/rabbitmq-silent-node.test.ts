@@ -19,12 +19,12 @@
  * this proves what the apps do; that a cluster loses nothing under these
  * faults is the fault suite's business (__tests__/faults).
  */
-import * as amqp from "amqplib";
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";
 import { nodeAddress } from "../../apps/shared/rabbitmq-nodes";
 import { run } from "../support/commands";
-import { startRabbitMq, TestRabbitMq } from "../support/brokers";
+import type { TestRabbitMq } from "../support/brokers";
+import { startRabbitPair } from "./helpers/rabbitmq-pair";
 import { AppProcesses, bundleApps, LogLine, metricsPortEnv } from "./helpers/app-process";
 
 let first: TestRabbitMq | undefined;
@@ -36,11 +36,7 @@ jest.setTimeout(90_000);
 
 beforeAll(async () => {
   bundleApps();
-  const started = await Promise.allSettled([startRabbitMq(), startRabbitMq()]);
-  [first, second] = started.map((result) => (result.status === "fulfilled" ? result.value : undefined));
-  const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failed) throw failed.reason;
-  for (const broker of [first!, second!]) await declareQueue(broker.url, QUEUE);
+  [first, second] = await startRabbitPair(QUEUE);
 }, 150_000);
 
 afterAll(async () => {
@@ -49,16 +45,6 @@ afterAll(async () => {
   first?.remove();
   second?.remove();
 });
-
-async function declareQueue(url: string, name: string): Promise<void> {
-  const connection = await amqp.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    await channel.assertQueue(name, { durable: true });
-  } finally {
-    await connection.close();
-  }
-}
 
 const at = (line: LogLine): number => Date.parse(line.ts);
 const producerEnv = {
