@@ -150,11 +150,6 @@ export function heal(container: string): void {
   if (left.length > 0) throw new Error(`${container}: cut rules left after heal: ${left.join("; ")}`);
 }
 
-/** Whether `cut` rules are in the container's namespace now. */
-export function isCut(container: string): boolean {
-  return iptablesIn(container, ["-S"]).stdout.includes(CUT_COMMENT);
-}
-
 // ---------------------------------------------------------------------------
 // RabbitMQ resource alarms, raised on one node with its own CLI.
 
