@@ -60,9 +60,14 @@ export function partitionStates(): Promise<PartitionState[]> {
   });
 }
 
-/** The same, as Kafka's own tool prints it, run inside a node (a JVM: seconds on a busy host). */
-export function describeTopic(node: string): PartitionState[] {
-  const { stdout } = run(
+/**
+ * One of Kafka's own tools (kafka-topics.sh, ...) run inside a node (a JVM:
+ * seconds on a busy host), as the broker principal over the node's
+ * REPLICATION listener, with the client settings the node's own rolling
+ * check writes. Returns its standard output.
+ */
+function kafkaTool(node: string, tool: string, args: string): string {
+  return run(
     "docker",
     [
       "exec",
@@ -71,19 +76,34 @@ export function describeTopic(node: string): PartitionState[] {
       "-e",
       "KAFKA_JVM_PERFORMANCE_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
       node,
-      // As the broker principal over the node's REPLICATION listener, with the
-      // client settings the node's own rolling check writes.
       "bash",
       "-c",
       `f=$(mktemp) && printf 'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=PLAIN\\nsasl.jaas.config=%s\\n' "$KAFKA_LISTENER_NAME_REPLICATION_PLAIN_SASL_JAAS_CONFIG" > "$f" && ` +
-        `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${node}-replication:9095 --command-config "$f" --describe --topic ${TOPIC}; s=$?; rm -f "$f"; exit $s`,
+        `/opt/kafka/bin/${tool} --bootstrap-server ${node}-replication:9095 --command-config "$f" ${args}; s=$?; rm -f "$f"; exit $s`,
     ],
     { timeoutSeconds: 120 },
-  );
+  ).stdout;
+}
+
+/** The same, as Kafka's own tool prints it, run inside a node. */
+export function describeTopic(node: string): PartitionState[] {
+  const stdout = kafkaTool(node, "kafka-topics.sh", `--describe --topic ${TOPIC}`);
   const list = (s: string) => s.split(",").filter(Boolean).map(Number).sort();
   return [...stdout.matchAll(/Partition:\s*(\d+)\s+Leader:\s*(-?\d+)\s+Replicas:\s*([\d,]+)\s+Isr:\s*([\d,]*)/g)]
     .map((m) => ({ partition: Number(m[1]), leader: Number(m[2]), replicas: list(m[3]), isr: list(m[4]) }))
     .sort(byPartition);
+}
+
+/**
+ * Moves the leadership of every partition (of every topic) to its
+ * preferred replica, the first of its assignment (each node is for one of
+ * the example topic's three), as Kafka's own rebalance would within
+ * leader.imbalance.check.interval.seconds.
+ */
+export function electPreferredLeaders(node: string): string {
+  // The tool's class, not kafka-leader-election.sh: the image ships a subset of Kafka's scripts (toolchain/images/kafka).
+  const tool = "kafka-run-class.sh org.apache.kafka.tools.LeaderElectionCommand";
+  return kafkaTool(node, tool, "--election-type PREFERRED --all-topic-partitions");
 }
 
 export interface Offsets {

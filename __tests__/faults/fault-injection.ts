@@ -1,8 +1,9 @@
 /**
- * Faults other than a kill, injected into one node of the clusters example
- * from the host: a hung node, a silently cut-off node, and RabbitMQ's two
- * resource alarms. Each fault has its undoing next to it, and every fault
- * still in force is listed (`healAll` undoes them: a failed test must not
+ * Faults injected into the nodes of the clusters example from the host: a
+ * crash, a full outage (every node stopped, then started), a hung node, a
+ * silently cut-off node, RabbitMQ's two resource alarms, and a rolling
+ * replacement of every node with the package's own command. Each fault
+ * has its undoing next to it, and every fault still in force is listed (`healAll` undoes them: a failed test must not
  * leave a paused node or a black hole behind for the next run or for
  * `terraform destroy`).
  *
@@ -13,8 +14,9 @@
  * Used by the fault suite (faults.test.ts) and the failover benchmark
  * (bench/failover.ts).
  */
+import * as fs from "fs";
 import { run, runInBackground, withTimeout } from "../support/commands";
-import { docker, RABBIT_NODES } from "../e2e-cluster/cluster-stack";
+import { credentials, docker, KAFKA_NODES, RABBIT_NODES, runningContainerNames, stackDir } from "../e2e-cluster/cluster-stack";
 import { queueState } from "../e2e-cluster/rabbitmq-probes";
 
 /** What `healAll` would undo, by container. */
@@ -64,6 +66,35 @@ export function pause(container: string): void {
 export function unpause(container: string): void {
   inForce.delete(container);
   docker("unpause", container);
+}
+
+// ---------------------------------------------------------------------------
+// A crash and a full outage: the nodes' processes end.
+
+/**
+ * A crash: SIGKILL, no shutdown of any kind (what the kernel's OOM killer or
+ * a lost host does). The containers stay down until `start`: `docker kill`
+ * counts as a manual stop, so no restart policy brings them back.
+ */
+export function kill(...containers: string[]): void {
+  for (const container of containers) remember(container, "kill", () => start(container));
+  docker("kill", "-s", "KILL", ...containers);
+}
+
+/**
+ * An orderly stop of several nodes at once (SIGTERM, then each container's
+ * stop grace period; Docker stops them in parallel): with every node of a
+ * cluster, a full outage, as a host reboot or a maintenance window makes it.
+ */
+export function stop(...containers: string[]): void {
+  for (const container of containers) remember(container, "stop", () => start(container));
+  docker("stop", ...containers);
+}
+
+/** Starts killed or stopped nodes again, together. */
+export function start(...containers: string[]): void {
+  for (const container of containers) inForce.delete(container);
+  docker("start", ...containers);
 }
 
 // ---------------------------------------------------------------------------
@@ -233,6 +264,178 @@ export function restoreDiskFreeLimit(node: string, before: RabbitLimits): void {
     throw new Error(`${node}: disk free limit not restored: ${now.diskFreeLimitBytes} instead of ${before.diskFreeLimitBytes}`);
   }
 }
+
+// ---------------------------------------------------------------------------
+// A full data volume: the node's volume on a small filesystem of its own.
+
+/** Where the small filesystems' images live: on the host's disk, named so that a failed run's are found again. */
+const SMALL_VOLUME_DIR = "/var/tmp";
+const SMALL_VOLUME_PREFIX = "cdktf-messaging-fault-volume-";
+/** The filler `fill` writes into the volume's top folder (not a partition's folder: Kafka's log manager skips plain files there). */
+const FILLER = "fault-filler";
+
+/** The host folder of the volume a container mounts at `destination` (the local driver's `_data`). */
+function volumeFolder(container: string, destination: string): { name: string; folder: string } {
+  const mounts = JSON.parse(docker("inspect", "-f", "{{json .Mounts}}", container).stdout) as {
+    Type: string;
+    Name?: string;
+    Source: string;
+    Destination: string;
+  }[];
+  const mount = mounts.find((m) => m.Destination === destination && m.Type === "volume");
+  if (!mount?.Name) throw new Error(`${container} mounts no volume at ${destination}: ${JSON.stringify(mounts)}`);
+  return { name: mount.Name, folder: mount.Source };
+}
+
+function sh(script: string, timeoutSeconds = 120) {
+  return run("sh", ["-euc", script], { timeoutSeconds });
+}
+
+/**
+ * Puts the volume a node mounts at `destination` on an ext4 filesystem of
+ * `sizeMiB` of its own: a node's data volume is a folder on the host's disk
+ * (the local driver), so filling it would fill the host's disk and every
+ * other container's. The node is stopped, its data copied into the new
+ * filesystem (an image file under /var/tmp, loop-mounted over the volume's
+ * folder: the node's own data, owner and modes as they were), and started
+ * again. Docker and terraform see the same volume, path and container (no
+ * drift); a node that replaces this container later (a roll) mounts the
+ * same small filesystem. `releaseSmallVolumes` undoes it before a destroy.
+ *
+ * `-m 0` reserves no blocks for root: the node's user (not root) and the
+ * filler see the same free space. No `lost+found`: Kafka takes every folder
+ * in a log dir for a partition's and refuses to start on one that is not.
+ */
+export function smallVolume(container: string, destination: string, sizeMiB: number): void {
+  const { name, folder } = volumeFolder(container, destination);
+  const image = `${SMALL_VOLUME_DIR}/${SMALL_VOLUME_PREFIX}${name}.img`;
+  stop(container);
+  sh(`
+    rm -f '${image}'
+    fallocate -l ${sizeMiB}M '${image}'
+    mkfs.ext4 -q -F -m 0 '${image}'
+    staging=$(mktemp -d)
+    mount -o loop '${image}' "$staging"
+    rmdir "$staging/lost+found"
+    cp -a '${folder}/.' "$staging/"
+    chown --reference='${folder}' "$staging"
+    chmod --reference='${folder}' "$staging"
+    umount "$staging"
+    rmdir "$staging"
+    mount -o loop '${image}' '${folder}'
+  `);
+  start(container);
+}
+
+/**
+ * Takes every free block of the small filesystem under the node's volume
+ * (one file of zeros, written from the host until the disk is full): the
+ * node's next write that needs a block fails with ENOSPC, as on a disk that
+ * filled up. `unfill` deletes the file.
+ */
+export function fill(container: string, destination: string): void {
+  const { folder } = volumeFolder(container, destination);
+  if (!smallVolumeImages().some((i) => i.folder === folder)) {
+    throw new Error(
+      `${container}: ${folder} is not on a small filesystem of its own (smallVolume first): filling it would fill the host's disk`,
+    );
+  }
+  remember(container, "full volume", () => unfill(container, destination));
+  // dd stops at ENOSPC (exit 1); sync so that the blocks are taken now, not at writeback.
+  run("dd", ["if=/dev/zero", `of=${folder}/${FILLER}`, "bs=1M"], { timeoutSeconds: 120, okCodes: [0, 1] });
+  run("sync", ["-f", `${folder}/${FILLER}`], { timeoutSeconds: 60 });
+}
+
+/** Frees what `fill` took. */
+export function unfill(container: string, destination: string): void {
+  inForce.delete(container);
+  const { folder } = volumeFolder(container, destination);
+  fs.rmSync(`${folder}/${FILLER}`, { force: true });
+}
+
+/** The small filesystems in place now: each image and the volume folder it is mounted on. */
+function smallVolumeImages(): { image: string; folder: string }[] {
+  const lines = run("losetup", ["--list", "--noheadings", "--output", "NAME,BACK-FILE"]).stdout.split("\n").filter(Boolean);
+  const images = lines
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, backing]) => backing?.startsWith(`${SMALL_VOLUME_DIR}/${SMALL_VOLUME_PREFIX}`));
+  return images.flatMap(([device, image]) =>
+    run("findmnt", ["--noheadings", "--output", "TARGET", "--source", device!], { okCodes: [0, 1] })
+      .stdout.split("\n")
+      .filter(Boolean)
+      .map((folder) => ({ image: image!, folder: folder.trim() })),
+  );
+}
+
+/**
+ * Takes every small filesystem off its volume folder and deletes its image
+ * (also a failed run's). The host's mount goes at once (lazily: a running
+ * node keeps its own until it stops, and the loop device goes with the last
+ * mount), so `terraform destroy` can remove the volume; its data is not
+ * copied back (it is about to be destroyed).
+ */
+export function releaseSmallVolumes(): void {
+  for (const { folder } of smallVolumeImages()) run("umount", ["-l", folder], { timeoutSeconds: 60 });
+  for (const file of fs.readdirSync(SMALL_VOLUME_DIR)) {
+    if (file.startsWith(SMALL_VOLUME_PREFIX)) fs.rmSync(`${SMALL_VOLUME_DIR}/${file}`, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// A rolling restart, the way this package does it.
+
+/** What a rolling replacement did. */
+export interface RollResult {
+  readonly seconds: number;
+  /** The fewest nodes of each broker seen running (looked at every 0.5 s): 2 when one node at a time was down. */
+  readonly fewestRunning: Record<string, number>;
+  /** The command's own progress lines (` roll: `). */
+  readonly progress: string[];
+}
+
+/**
+ * Replaces every node of the named brokers, one at a time, with the
+ * package's rolling command (`cdktf-messaging-roll --replace`, bin of
+ * constructs/cli/rolling-replace.ts: a new container per node, the next only
+ * once its cluster can lose one), as an operator restarts a cluster for a
+ * new image or a kernel patch. Resolves when the command ends; throws with
+ * its output if it failed.
+ */
+export async function rollingReplace(brokers: readonly (keyof typeof NODES_OF)[]): Promise<RollResult> {
+  const started = Date.now();
+  const roll = runInBackground(
+    "node",
+    [
+      "-r",
+      "./toolchain/ts-register.cjs",
+      "constructs/cli/rolling-replace.ts",
+      "--stack-dir",
+      stackDir,
+      "--replace",
+      ...brokers.flatMap((broker) => ["--broker", broker]),
+    ],
+    credentials,
+  );
+  const fewestRunning = Object.fromEntries(brokers.map((broker) => [broker, NODES_OF[broker].length]));
+  let rolling = true;
+  const watching = (async () => {
+    while (rolling) {
+      const running = runningContainerNames();
+      for (const broker of brokers)
+        fewestRunning[broker] = Math.min(fewestRunning[broker], NODES_OF[broker].filter((n) => running.has(n)).length);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  const result = await roll.done;
+  rolling = false;
+  await watching;
+  if (result.code !== 0) throw new Error(`the roll failed (exit ${result.code}):\n${result.output.slice(-6000)}`);
+  const progress = result.output.split("\n").filter((l) => l.includes(" roll: "));
+  return { seconds: (Date.now() - started) / 1000, fewestRunning, progress };
+}
+
+/** Each broker's node containers, by the broker's name (what `--broker` takes). */
+const NODES_OF = { "cluster-rabbitmq": RABBIT_NODES, "cluster-kafka": KAFKA_NODES } as const;
 
 // ---------------------------------------------------------------------------
 // Telling that RabbitMQ got over a fault.

@@ -1,6 +1,7 @@
 /**
- * Faults other than a kill, on the clusters example (buildClusterStack in
- * examples/cluster/main.ts: a 3-node RabbitMQ with a quorum queue and a
+ * Faults under traffic, from a crash to a rolling restart, on the clusters
+ * example (buildClusterStack in examples/cluster/main.ts: a 3-node
+ * RabbitMQ with a quorum queue and a
  * 3-node Kafka with replication factor 3 and min.insync.replicas 2, each
  * with an endless producer at 50 msg/s with confirms / acks=all and a
  * consumer), deployed as the cluster e2e suite deploys it (its stack, names,
@@ -8,24 +9,34 @@
  *
  * Each step is a round under traffic: the producers confirming, a fault on
  * the RabbitMQ node leading the quorum queue and, at the same time, on the
- * Kafka node leading partition 0, held, healed; then the producers confirm
- * again, both clusters are whole again (every RabbitMQ node sees 3 running
- * nodes and no partition, the queue has 3 online members; every partition
- * has 3 in-sync replicas), the producers are stopped, the consumers catch
- * up, and nothing confirmed is lost. The faults (./fault-injection.ts):
+ * Kafka node leading partition 0 (or on every node), held, healed; then the
+ * producers confirm again, both clusters are whole again (every RabbitMQ
+ * node sees 3 running nodes and no partition, the queue has 3 online
+ * members; every partition has 3 in-sync replicas), the producers are
+ * stopped, the consumers catch up, and nothing confirmed is lost. The faults
+ * (./fault-injection.ts):
+ * - kill: SIGKILL, a crash, held until Prometheus fires
+ *   MessagingBrokerNodeDown for both nodes, then `docker start`;
  * - pause: `docker pause`, a hung node (20 s);
  * - cut: iptables DROP in the node's network namespace, a silent partition
  *   that leaves Docker's networks and IPs (terraform's state) alone (30 s);
  * - a RabbitMQ memory alarm and a disk alarm on the queue leader, raised with
  *   its own CLI and put back to the exact limits it had (20 s at least, and
  *   until Prometheus fires RabbitMqResourceAlarm and reads the producer's
- *   blocked gauge as 1, at most 60 s). Kafka has no such alarm.
- *
- * Left out: a Kafka node whose data volume is full. Its volume is a local
- * Docker volume on the host's disk: filling it fills the host's disk (and
- * every other container's), and a small loop-mounted or tmpfs volume of its
- * own would be a different stack from the example (drift, another kind of
- * volume). Not simple and not safe on a shared machine.
+ *   blocked gauge as 1, at most 60 s). Kafka has no such alarm;
+ * - kafkaDiskFull: the data volume of a Kafka node leading a partition
+ *   filled up. Its volume is a local Docker volume, a folder on the host's
+ *   disk: the node's data is first moved onto a 256 MB filesystem of its
+ *   own, loop-mounted over that folder (smallVolume), so that only that
+ *   fills. Kafka stops the node; the space is freed and the node restarted
+ *   once it has stopped and 20 s have passed;
+ * - restart: a full outage, every node of both clusters stopped (`docker
+ *   stop`, in parallel), then started together 5 s later;
+ * - roll: every node of both clusters replaced one at a time by the
+ *   package's own command (`cdktf-messaging-roll --replace`), as for a new
+ *   image: never two nodes of a cluster down.
+ * The apps' processes never change; the nodes' do only in kill,
+ * kafkaDiskFull, restart and roll.
  *
  * Every round also runs two outside clients, nobody's code here, as their
  * users run them (./outside-clients.ts): pika with publisher confirms and
@@ -37,11 +48,15 @@
  * Measured and printed, never asserted (they are the benchmark's targets,
  * bench/failover.ts --faults): each producer's longest time without a
  * confirm over the round, from the fault to its first confirming stats
- * interval, and heal->whole seconds for each cluster. Asserted: 0 lost, the
- * apps' and the nodes' processes never restarted, exit codes 0, for the
- * alarms the producer's `blocked`/`unblocked` and no reconnect, the alert
- * and the producer's blocked gauge in Prometheus; after the rounds, no drift
- * and a clean destroy.
+ * interval, heal->whole seconds for each cluster, and the first confirming
+ * stats interval's end after the cluster was whole (the target for a full
+ * outage: within 10 s). Asserted: 0 lost, the apps' processes never
+ * restarted (nor the nodes', but in the faults that end them), exit codes
+ * 0, the node-down alert for a kill, Kafka's own "No space left on device"
+ * for the full volume, for the alarms the producer's `blocked`/`unblocked`
+ * and no reconnect, the alert and the producer's blocked gauge in
+ * Prometheus, for the roll never two nodes of a cluster down; after the
+ * rounds, no drift and a clean destroy.
  *
  * The steps build on each other, so they run in file order; each names what
  * it proves. Every wait is time-boxed. One line at the end holds every
@@ -52,7 +67,7 @@
  */
 import * as fs from "fs";
 import { AppMetricNames } from "../../constructs/apps/app-metric-names";
-import { waitFor, withTimeout } from "../support/commands";
+import { waitFor, waitForAsync, withTimeout } from "../support/commands";
 import { alerts, query } from "../support/prometheus";
 import {
   confirming,
@@ -72,31 +87,44 @@ import {
   deployedContainers,
   EXPECTED_DEPLOY,
   docker,
+  inspect,
   KAFKA_CONSUMER,
+  KAFKA_NODES,
   KAFKA_PRODUCER,
   NODES,
   processes,
   PROMETHEUS_URL,
   RABBIT_CONSUMER,
+  RABBIT_NODES,
   RABBIT_PRODUCER,
   removeLeftovers,
   synthAndInit,
   terraform,
 } from "../e2e-cluster/cluster-stack";
-import { kafkaConsumerCaughtUp, partitionStates, readTopic } from "../e2e-cluster/kafka-probes";
+import { electPreferredLeaders, kafkaConsumerCaughtUp, partitionStates, readTopic } from "../e2e-cluster/kafka-probes";
+import { KAFKA_DATA_DIR } from "../../constructs/brokers/kafka/kafka-constants";
 import { ALL_MEMBERS, containerOf, queueState, rabbitConsumerCaughtUp, runningNodes } from "../e2e-cluster/rabbitmq-probes";
 import {
   diskAlarm,
   faultsInForce,
+  fill,
   healAll,
+  kill,
   memoryAlarm,
   NODE_FAULTS,
   rabbitLimits,
   rabbitViews,
   rabbitWhole,
+  releaseSmallVolumes,
   restoreDiskFreeLimit,
   restoreMemoryWatermark,
+  rollingReplace,
+  smallVolume,
+  start,
+  stop,
+  unfill,
   type RabbitLimits,
+  type RollResult,
 } from "./fault-injection";
 import { ensureOutsideClients, startOutsideProducer, type OutsideProducer, type OutsideVerify } from "./outside-clients";
 
@@ -105,6 +133,10 @@ jest.setTimeout(300_000); // each step passes its own, smaller time box
 const measured: Record<string, unknown> & { rounds: Record<string, unknown> } = { rounds: {} };
 const suiteStarted = Date.now();
 let deployed = false;
+
+/** The Kafka node whose data volume fills, and the size of the filesystem it gets for that (its data is a few MB). */
+const KAFKA_FULL_DISK_NODE = "cluster-kafka-1";
+const SMALL_VOLUME_MIB = 256;
 
 /** The producers' blocked gauge (apps/README.md, Metrics). */
 const BLOCKED_GAUGE = AppMetricNames.publishingBlocked;
@@ -119,6 +151,7 @@ beforeAll(() => {
   const started = Date.now();
   ensureOutsideClients();
   synthAndInit();
+  releaseSmallVolumes(); // a failed run's, which would keep its volume from being removed
   removeLeftovers();
   measured.prepareSeconds = (Date.now() - started) / 1000;
 }, 420_000);
@@ -137,6 +170,7 @@ afterAll(() => {
     }
   }
   if (deployed && process.env.E2E_CLUSTER_KEEP !== "1") {
+    releaseSmallVolumes();
     const destroyed = terraform(["destroy", "-input=false", "-auto-approve"], [0, 1], 240);
     if (destroyed.code !== 0) console.log(`cleanup destroy failed:\n${destroyed.stderr.slice(-2000)}`);
   }
@@ -225,6 +259,10 @@ interface RoundSpec {
   fault: string;
   /** Whether the fault hits Kafka too. */
   kafka: boolean;
+  /** What the fault hits, for the log, when not the leaders (the targets). */
+  hits?: string;
+  /** The fault ends nodes' processes (a kill, a stop, a replacement): they are not the same afterwards, only running. */
+  restartsNodes?: boolean;
   /** Called once the leaders are known, right before the fault. */
   beforeFault?(targets: Targets): Promise<void>;
   inject(targets: Targets): void;
@@ -247,18 +285,19 @@ async function round(spec: RoundSpec) {
       throw new Error(`${error.message}\n${await clustersDiagnosis()}`, { cause: error });
     },
   );
-  await waitFor("both producers confirming", 90, () =>
-    confirming(RABBIT_PRODUCER, producersStartedAt) && confirming(KAFKA_PRODUCER, producersStartedAt) ? true : undefined,
-  );
-  // The outside clients write to queues and topics of their own, through the nodes' host ports.
+  // The outside clients write to queues and topics of their own, through the nodes' host ports. Started
+  // while the apps' producers get going (each needs three stats intervals of confirms: 15 s).
   const outside: Partial<Record<"rabbitmq" | "kafka", OutsideProducer>> = {};
+  const outsideStartedAt = Date.now();
   outside.rabbitmq = await startOutsideProducer("rabbitmq");
   outsideProducers.push(outside.rabbitmq);
   if (spec.kafka) {
     outside.kafka = await startOutsideProducer("kafka");
     outsideProducers.push(outside.kafka);
   }
-  const outsideStartedAt = Date.now();
+  await waitFor("both producers confirming", 90, () =>
+    confirming(RABBIT_PRODUCER, producersStartedAt) && confirming(KAFKA_PRODUCER, producersStartedAt) ? true : undefined,
+  );
   await waitFor("the outside producers confirming", 90, () =>
     Object.values(outside).every((p) => p.confirming(outsideStartedAt)) ? true : undefined,
   );
@@ -280,9 +319,8 @@ async function round(spec: RoundSpec) {
   const healAt = Date.now();
   spec.heal(targets);
   measurement.heldSeconds = seconds(faultAt, healAt);
-  console.log(
-    `${spec.fault}: ${targets.rabbit} (queue leader)${targets.kafka ? ` and ${targets.kafka} (leader of partition 0)` : ""} held ${measurement.heldSeconds} s, healed`,
-  );
+  const hits = spec.hits ?? `${targets.rabbit} (queue leader)${targets.kafka ? ` and ${targets.kafka} (leader of partition 0)` : ""}`;
+  console.log(`${spec.fault}: ${hits} held ${measurement.heldSeconds} s, healed`);
 
   let stopAt = 0;
   /** The producers' side of the round, up to `to`: longest gaps, first confirms, the apps' events. */
@@ -313,7 +351,12 @@ async function round(spec: RoundSpec) {
       kafka: await waitFor(`${KAFKA_PRODUCER} to confirm again after the heal`, 120, () => confirmingAgain(KAFKA_PRODUCER, healAt)),
     };
     measurement.confirmingAgainAfterHealSeconds = { rabbitmq: seconds(healAt, again.rabbit.t), kafka: seconds(healAt, again.kafka.t) };
-    await whole;
+    const wholeAt = await whole;
+    // Negative: the producer confirmed before its cluster was whole (a majority or the in-sync replicas suffice).
+    measurement.confirmingAgainAfterWholeSeconds = {
+      rabbitmq: Math.round((seconds(healAt, again.rabbit.t) - wholeAt.rabbitmq) * 10) / 10,
+      kafka: Math.round((seconds(healAt, again.kafka.t) - wholeAt.kafka) * 10) / 10,
+    };
   } catch (error) {
     producerMeasurements(Date.now());
     throw error;
@@ -324,9 +367,9 @@ async function round(spec: RoundSpec) {
   // The outside clients' side: their longest gap over the round, then what reached their queue or topic.
   const outsideStopAt = Date.now();
   const outsideReport: Record<string, { longestGapSeconds: number; verify: OutsideVerify; disconnects: number }> = {};
-  for (const [kind, producer] of Object.entries(outside)) {
-    await producer.stop();
-    const verify = await producer.verify();
+  const verified = await Promise.all(Object.values(outside).map((producer) => producer.stop().then(() => producer.verify())));
+  for (const [i, [kind, producer]] of Object.entries(outside).entries()) {
+    const verify = verified[i];
     outsideReport[kind] = {
       longestGapSeconds: producer.longestGapMs(roundStart, outsideStopAt) / 1000,
       verify,
@@ -364,7 +407,8 @@ async function round(spec: RoundSpec) {
 
   console.log(
     `${spec.fault}: longest time without a confirm ${JSON.stringify(measurement.longestConfirmGapSeconds)} s; ` +
-      `confirming again after the fault ${JSON.stringify(measurement.confirmingAgainAfterFaultSeconds)} s, after the heal ${JSON.stringify(measurement.confirmingAgainAfterHealSeconds)} s; ` +
+      `confirming again after the fault ${JSON.stringify(measurement.confirmingAgainAfterFaultSeconds)} s, after the heal ${JSON.stringify(measurement.confirmingAgainAfterHealSeconds)} s, ` +
+      `after whole ${JSON.stringify(measurement.confirmingAgainAfterWholeSeconds)} s; ` +
       `heal -> whole ${JSON.stringify(measurement.healToWholeSeconds)} s; duplicates ${JSON.stringify(duplicates)}; ${JSON.stringify(report)}; ` +
       `outside clients ${JSON.stringify(Object.fromEntries(Object.entries(outsideReport).map(([k, o]) => [k, { gap: o.longestGapSeconds, disconnects: o.disconnects, confirmed: o.verify.confirmed, duplicates: o.verify.duplicates, lost: o.verify.lost }])))}`,
   );
@@ -376,6 +420,7 @@ async function round(spec: RoundSpec) {
   docker("start", RABBIT_PRODUCER, KAFKA_PRODUCER);
 
   return {
+    restartsNodes: spec.restartsNodes ?? false,
     targets,
     faultAt,
     healAt,
@@ -395,8 +440,9 @@ async function round(spec: RoundSpec) {
 /** What every round asserts: nothing confirmed lost, the same processes throughout, clean producer exits. */
 function expectCleanRound(r: Awaited<ReturnType<typeof round>>) {
   expect(r.apps).toEqual(r.appsBefore);
-  // The faults are survived by the nodes' own processes too: a pause or a cut is not a crash.
-  expect(r.nodes).toEqual(r.nodesBefore);
+  if (r.restartsNodes) expect(r.nodes.filter((n) => !n.running)).toEqual([]);
+  // The other faults are survived by the nodes' own processes too: a pause or a cut is not a crash.
+  else expect(r.nodes).toEqual(r.nodesBefore);
   expect([r.runs.rabbit.exitCode, r.runs.kafka.exitCode]).toEqual([0, 0]);
   expect(r.runs.rabbit.confirmed).toBeGreaterThan(0);
   expect(r.runs.kafka.confirmed).toBeGreaterThan(0);
@@ -598,6 +644,29 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     await waitFor("both producers confirming", 60, () => (confirming(RABBIT_PRODUCER) && confirming(KAFKA_PRODUCER) ? true : undefined));
   }, 720_000);
 
+  test("when the node leading the quorum queue and the leader of partition 0 are killed under traffic, then Prometheus fires MessagingBrokerNodeDown for both, and once they are started again the producers confirm, both clusters are whole, no app restarted and every confirmed message is consumed", async () => {
+    let firing: string[] = [];
+    const r = await round({
+      fault: "kill",
+      kafka: true,
+      restartsNodes: true,
+      inject: (t) => kill(t.rabbit, t.kafka!),
+      // Down until the default node-down alert fires for both (its rule's `for` plus a scrape), 5 s at least.
+      hold: async (t, faultAt) => {
+        firing = await waitForAsync("MessagingBrokerNodeDown firing for both killed nodes", 120, async () => {
+          const alerts_ = (await alerts(PROMETHEUS_URL)).filter((a) => a.name === "MessagingBrokerNodeDown" && a.state === "firing");
+          const down = [...new Set(alerts_.map((a) => `${a.labels.broker}-${a.labels.node}`))].sort();
+          return down.length >= 2 ? down : undefined;
+        });
+        console.log(`kill: MessagingBrokerNodeDown firing for ${firing.join(", ")}, ${seconds(faultAt, Date.now())} s after the kill`);
+        await sleep(Math.max(0, faultAt + 5000 - Date.now()));
+      },
+      heal: (t) => start(t.rabbit, t.kafka!),
+    });
+    expectCleanRound(r);
+    expect(firing).toEqual([`cluster-kafka-${nodeOf(r.targets.kafka!)}`, `cluster-rabbitmq-${nodeOf(r.targets.rabbit)}`]);
+  }, 600_000);
+
   /** A node fault on both leaders at once, held for its time, then healed: a round, and what every round asserts. */
   const nodeFaultRound = async (name: "pause" | "cut") => {
     const fault = NODE_FAULTS[name];
@@ -627,11 +696,102 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     expectAlarmRound(await alarmRound("diskAlarm", "disk", diskAlarm));
   }, 600_000);
 
+  test("when the data volume of a Kafka node leading a partition fills up under traffic, then the node stops, the kafka producer fails over, and once space is freed and the node restarted both clusters are whole, no app restarted and every confirmed message is consumed", async () => {
+    // The node's volume onto a filesystem of its own first (fault-injection.ts, smallVolume: filling
+    // the volume as it is would fill the host's disk), then its partitions' leaderships back to it.
+    const node = KAFKA_FULL_DISK_NODE;
+    const prepared = Date.now();
+    smallVolume(node, KAFKA_DATA_DIR, SMALL_VOLUME_MIB);
+    await waitFor("Kafka whole after moving the node's volume", 180, async () => ((await kafkaWhole()) ? true : undefined), 2000);
+    const election = electPreferredLeaders(node);
+    const leads = await waitForAsync(`${node} leading a partition again`, 60, async () => {
+      const led = (await partitionStates()).filter((p) => `cluster-kafka-${p.leader}` === node).map((p) => p.partition);
+      return led.length > 0 ? led : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\nkafka-leader-election.sh: ${election}`, { cause: error });
+    });
+    measured.smallVolumeSeconds = seconds(prepared, Date.now());
+    let nodeLog: string[] = [];
+    /** How often Docker's restart policy started the node again while its volume was full. */
+    let nodeRestartsWhileFull = 0;
+    let before: ReturnType<typeof processes>[number];
+    const r = await round({
+      fault: "kafkaDiskFull",
+      kafka: true,
+      hits: `${node} (leading partitions ${leads.join(", ")}): its data volume full`,
+      restartsNodes: true,
+      beforeFault: async () => {
+        before = processes([node])[0];
+      },
+      inject: () => fill(node, KAFKA_DATA_DIR),
+      // Until the node's process has ended (Kafka stops a broker whose log directory fails), 20 s at least, 90 s at most.
+      hold: async (_t, faultAt) => {
+        await waitFor(`${node} to stop on its full disk`, 90, () => {
+          const now = processes([node])[0];
+          return !now.running || now.restartCount !== before.restartCount || now.startedAt !== before.startedAt ? true : undefined;
+        });
+        const logs = docker("logs", "--since", new Date(faultAt - 1000).toISOString(), node);
+        nodeLog = `${logs.stdout}\n${logs.stderr}`
+          .split("\n")
+          .filter((l) => /No space left|log dir|Shutdown broker|halt/i.test(l))
+          .slice(0, 12);
+        await sleep(Math.max(0, faultAt + 20_000 - Date.now()));
+      },
+      // As an operator would: free the space, then restart the node (Docker's restart policy backs off up to a minute).
+      heal: () => {
+        nodeRestartsWhileFull = processes([node])[0].restartCount - before.restartCount;
+        unfill(node, KAFKA_DATA_DIR);
+        docker("restart", node);
+      },
+    });
+    Object.assign(r.measurement, { nodeLog, leads, nodeRestartsWhileFull });
+    console.log(`kafkaDiskFull: what ${node} logged:\n${nodeLog.join("\n") || "  (nothing matched)"}`);
+    expectCleanRound(r);
+    expect(nodeLog.some((l) => /No space left on device/.test(l))).toBe(true);
+  }, 720_000);
+
+  test("when every node of both clusters is stopped under traffic and started 5 s later, then the producers confirm again, both clusters are whole, no app restarted and every confirmed message is consumed", async () => {
+    const r = await round({
+      fault: "restart",
+      kafka: true,
+      hits: "every node of both clusters",
+      restartsNodes: true,
+      inject: () => stop(...NODES),
+      hold: holdFor(5),
+      heal: () => start(...NODES),
+    });
+    expectCleanRound(r);
+  }, 600_000);
+
+  test("when every node of both clusters is replaced one at a time by the package's rolling command (npm run roll -- --replace) under traffic, then no cluster ever has two nodes down, the producers confirm throughout, no app restarted and every confirmed message is consumed", async () => {
+    let rolled: RollResult | undefined;
+    let idsBefore: Record<string, string> = {};
+    const r = await round({
+      fault: "roll",
+      kafka: true,
+      hits: "every node of both clusters, one at a time",
+      restartsNodes: true,
+      inject: () => {
+        idsBefore = Object.fromEntries(NODES.map((n) => [n, inspect(n).Id]));
+      },
+      hold: async () => {
+        rolled = await rollingReplace(["cluster-rabbitmq", "cluster-kafka"]);
+        console.log(`roll: ${rolled.seconds} s\n${rolled.progress.join("\n")}`);
+      },
+      heal: () => undefined,
+    });
+    Object.assign(r.measurement, { rollSeconds: rolled!.seconds, fewestRunning: rolled!.fewestRunning });
+    expectCleanRound(r);
+    expect(NODES.filter((n) => inspect(n).Id === idsBefore[n])).toEqual([]);
+    expect(rolled!.fewestRunning).toEqual({ "cluster-rabbitmq": RABBIT_NODES.length - 1, "cluster-kafka": KAFKA_NODES.length - 1 });
+  }, 900_000);
+
   test("then a second plan after the faults shows no changes", () => {
     expect(secondPlan()).toEqual({ exitCode: 0, changes: "" });
   }, 200_000);
 
   test("when destroyed, then no container, network or volume of the stack is left", () => {
+    releaseSmallVolumes();
     const destroyed = destroyCluster();
     deployed = false;
     measured.destroySeconds = destroyed.seconds;
