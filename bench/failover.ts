@@ -7,7 +7,7 @@
  * time by the package's rolling command (`cdktf-messaging-roll --replace
  * --broker <it>`).
  *
- *   node -r esbuild-register bench/failover.ts [--kills 3] [--faults kill,pause,cut,restart,roll]
+ *   node -r esbuild-register bench/failover.ts [--kills 3] [--faults kill,pause,cut,restart,roll] [--brokers rabbitmq,kafka]
  *
  * Deploys the clusters example (the cluster e2e suite's stack: a 3-node
  * RabbitMQ with a quorum queue and a 3-node Kafka with 3 partitions of
@@ -37,8 +37,9 @@
  * Reports the median of the runs per fault and broker.
  *
  * The result is bench/results/failover.json (and .md, and BENCHMARKS.md's
- * section) for the default (every fault), failover-<faults>.json/.md
- * (e.g. failover-cut) for any other set; the JSON names its faults.
+ * section) for the default (every fault, both brokers),
+ * failover-<faults>[-<brokers>].json/.md (e.g. failover-pause-cut-rabbitmq)
+ * for any other set; the JSON names its faults.
  *
  * Alongside the apps, one outside client per broker (pika with publisher
  * confirms; librdkafka with acks=all, idempotent: __tests__/faults/
@@ -116,7 +117,7 @@ interface BrokerUnderTest {
   whole(): Promise<boolean>;
 }
 
-const brokers: BrokerUnderTest[] = [
+const ALL_BROKERS: BrokerUnderTest[] = [
   {
     name: "RabbitMQ",
     construct: "cluster-rabbitmq",
@@ -137,6 +138,12 @@ const brokers: BrokerUnderTest[] = [
     whole: async () => (await partitionStates()).every((p) => p.isr.length === 3),
   },
 ];
+
+/** --brokers rabbitmq,kafka (default both): which clusters get the faults. */
+const BROKER_KINDS = (args.get("brokers") ?? "rabbitmq,kafka").split(",").map((b) => b.trim());
+for (const b of BROKER_KINDS)
+  if (b !== "rabbitmq" && b !== "kafka") throw new Error(`--brokers: unknown broker "${b}" (known: rabbitmq, kafka)`);
+const brokers = ALL_BROKERS.filter((b) => BROKER_KINDS.includes(b.outsideKind));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -232,7 +239,8 @@ async function main(): Promise<void> {
     terraform(["destroy", "-input=false", "-auto-approve"], [0, 1], 600);
   }
 
-  const name = FAULTS.join(",") === FAULT_NAMES.join(",") ? "failover" : `failover-${FAULTS.join("-")}`;
+  const everything = FAULTS.join(",") === FAULT_NAMES.join(",") && brokers.length === ALL_BROKERS.length;
+  const name = everything ? "failover" : `failover-${[...FAULTS, ...(brokers.length < ALL_BROKERS.length ? BROKER_KINDS : [])].join("-")}`;
   const holdSeconds = Object.fromEntries(
     FAULTS.flatMap((f): [string, number][] =>
       f === "pause" || f === "cut" ? [[f, NODE_FAULTS[f].holdSeconds]] : f === "restart" ? [[f, OUTAGE_SECONDS]] : [],
@@ -240,6 +248,7 @@ async function main(): Promise<void> {
   );
   const file = writeResult(name, {
     faults: FAULTS,
+    brokers: brokers.map((b) => b.name),
     runsPerFault: KILLS,
     holdSeconds,
     targetSeconds: TARGET_SECONDS,

@@ -71,14 +71,14 @@ describe("ConfirmDeadline: when a RabbitMQ producer calls its node silent", () =
     expect(deadline.expiredAfterMs()).toBeUndefined();
   });
 
-  test("the first three sessions it ends keep the base deadline (a quorum queue's election), then each doubles the next up to the maximum; a confirm brings it back to the base", () => {
+  test("the first five sessions it ends keep the base deadline (a quorum queue's election), then each doubles the next up to the maximum; a confirm brings it back to the base", () => {
     const { deadline, clock } = deadlineAt(3000, 24_000);
     const seen: number[] = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 10; i++) {
       seen.push(deadline.currentMs);
       deadline.escalate();
     }
-    expect(seen).toEqual([3000, 3000, 3000, 6000, 12_000, 24_000, 24_000, 24_000]);
+    expect(seen).toEqual([3000, 3000, 3000, 3000, 3000, 6000, 12_000, 24_000, 24_000, 24_000]);
     deadline.reset();
     deadline.published();
     clock.t += 12_000;
@@ -91,7 +91,7 @@ describe("ConfirmDeadline: when a RabbitMQ producer calls its node silent", () =
     const { deadline, clock } = deadlineAt();
     deadline.published();
     deadline.blockedByBroker();
-    for (let i = 0; i < 4; i++) deadline.escalate(); // 3, 3, 3, 6 -> 12 s next
+    for (let i = 0; i < 6; i++) deadline.escalate(); // 3, 3, 3, 3, 3, 6 -> 12 s next
     deadline.reset();
     expect(deadline.blocked).toBe(false);
     clock.t += 60_000;

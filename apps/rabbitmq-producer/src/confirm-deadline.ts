@@ -38,10 +38,16 @@
  * one-node fault may cost a producer (issue 22's target).
  */
 export const CONFIRM_DEADLINE_MS = 3000;
-/** The most a deadline grows to over failovers without a confirm: 3, 3, 3, 6, 12, 24 s. */
+/** The most a deadline grows to over failovers without a confirm: 3, 3, 3, 3, 3, 6, 12, 24 s. */
 export const CONFIRM_DEADLINE_MAX_MS = 24_000;
-/** Deadlines at `baseMs` before they grow: enough to span a quorum queue's election (7-10 s from a hung leader). */
-const FIXED_ATTEMPTS = 3;
+/**
+ * Deadlines at `baseMs` before they grow: 15 s, enough to span a quorum
+ * queue's election after a hung or cut-off leader (7-13 s in the failover
+ * bench on a 2-core host). With 3 (9 s) an election that took 10 s met a
+ * 6-s deadline on a connection opened just before it, whose publishes then
+ * waited the whole 6 s: a 16 s gap.
+ */
+const FIXED_ATTEMPTS = 5;
 
 export class ConfirmDeadline {
   /** Since when we have waited for a confirm with messages outstanding (undefined: nothing to wait for, or blocked). */
