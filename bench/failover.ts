@@ -65,7 +65,17 @@ import {
 } from "../__tests__/e2e-cluster/cluster-stack";
 import { partitionStates } from "../__tests__/e2e-cluster/kafka-probes";
 import { containerOf, queueState } from "../__tests__/e2e-cluster/rabbitmq-probes";
-import { healAll, kill, NODE_FAULTS, rabbitWhole, rollingReplace, start, stop } from "../__tests__/faults/fault-injection";
+import {
+  healAll,
+  kafkaWhole,
+  kill,
+  NODE_FAULTS,
+  OUTAGE_SECONDS,
+  rabbitWhole,
+  rollingReplace,
+  start,
+  stop,
+} from "../__tests__/faults/fault-injection";
 import { ensureOutsideClients, startOutsideProducer, type OutsideProducer, type OutsideVerify } from "../__tests__/faults/outside-clients";
 import { fmt, log, out, parseArgs, runHeader, summarize, table, writeReport, writeResult } from "./lib/stats";
 import * as os from "os";
@@ -81,8 +91,6 @@ for (const f of FAULTS) if (!FAULT_NAMES.includes(f)) throw new Error(`--faults:
 /** The targets (issue 22): a one-node fault's gap; a full outage's confirms after the cluster is whole again. */
 const TARGET_SECONDS = 5;
 const OUTAGE_TARGET_SECONDS = 10;
-/** How long a full outage keeps every node down before they are started again. */
-const OUTAGE_SECONDS = 5;
 /** The faults that hit every node of the broker, not its leader. */
 const EVERY_NODE: readonly FaultName[] = ["restart", "roll"];
 
@@ -135,7 +143,7 @@ const ALL_BROKERS: BrokerUnderTest[] = [
     outsideKind: "kafka",
     producer: KAFKA_PRODUCER,
     leader: async () => `cluster-kafka-${(await partitionStates())[0].leader}`,
-    whole: async () => (await partitionStates()).every((p) => p.isr.length === 3),
+    whole: kafkaWhole,
   },
 ];
 

@@ -17,6 +17,7 @@
 import * as fs from "fs";
 import { run, runInBackground, withTimeout } from "../support/commands";
 import { credentials, docker, KAFKA_NODES, RABBIT_NODES, runningContainerNames, stackDir } from "../e2e-cluster/cluster-stack";
+import { partitionStates } from "../e2e-cluster/kafka-probes";
 import { queueState } from "../e2e-cluster/rabbitmq-probes";
 
 /** What `healAll` would undo, by container. */
@@ -438,7 +439,7 @@ export async function rollingReplace(brokers: readonly (keyof typeof NODES_OF)[]
 const NODES_OF = { "cluster-rabbitmq": RABBIT_NODES, "cluster-kafka": KAFKA_NODES } as const;
 
 // ---------------------------------------------------------------------------
-// Telling that RabbitMQ got over a fault.
+// Telling that a cluster got over a fault.
 
 /** Each RabbitMQ node's own view of the cluster (asked in parallel): the nodes it sees running, and the partitions it has recorded. */
 export async function rabbitViews(): Promise<
@@ -473,6 +474,12 @@ export async function rabbitWhole(): Promise<boolean> {
   return agreed && queueState().online.length === 3;
 }
 
+/** Kafka whole: every partition of the example's topic has its 3 replicas in sync. */
+export async function kafkaWhole(): Promise<boolean> {
+  const states = await withTimeout(partitionStates(), 20_000, "partition states");
+  return states.length === 3 && states.every((p) => p.isr.length === 3);
+}
+
 // ---------------------------------------------------------------------------
 // The node faults the benchmark and the suite share: what they do, how long they are held.
 
@@ -483,6 +490,9 @@ export interface NodeFault {
   inject(container: string): void;
   heal(container: string): void;
 }
+
+/** How long a full outage (every node stopped) lasts before the nodes are started again. */
+export const OUTAGE_SECONDS = 5;
 
 export const NODE_FAULTS: Record<NodeFault["name"], NodeFault> = {
   // Longer than Kafka's broker session timeout (3 s in the clusters, kafka-node-config.ts: the controller fences the

@@ -109,9 +109,11 @@ import {
   faultsInForce,
   fill,
   healAll,
+  kafkaWhole,
   kill,
   memoryAlarm,
   NODE_FAULTS,
+  OUTAGE_SECONDS,
   rabbitLimits,
   rabbitViews,
   rabbitWhole,
@@ -182,12 +184,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const seconds = (from: number, to: number) => Math.round((to - from) / 100) / 10;
 /** A node's number, the `node` label Prometheus puts on its series: cluster-rabbitmq-2 -> "2". */
 const nodeOf = (container: string) => container.slice(container.lastIndexOf("-") + 1);
-
-/** Kafka whole: every partition has its 3 replicas in sync. */
-async function kafkaWhole(): Promise<boolean> {
-  const states = await withTimeout(partitionStates(), 20_000, "partition states");
-  return states.length === 3 && states.every((p) => p.isr.length === 3);
-}
 
 /** What both clusters look like now, for a failure message. */
 async function clustersDiagnosis(): Promise<string> {
@@ -654,8 +650,8 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
       // Down until the default node-down alert fires for both (its rule's `for` plus a scrape), 5 s at least.
       hold: async (t, faultAt) => {
         firing = await waitForAsync("MessagingBrokerNodeDown firing for both killed nodes", 120, async () => {
-          const alerts_ = (await alerts(PROMETHEUS_URL)).filter((a) => a.name === "MessagingBrokerNodeDown" && a.state === "firing");
-          const down = [...new Set(alerts_.map((a) => `${a.labels.broker}-${a.labels.node}`))].sort();
+          const firingNow = (await alerts(PROMETHEUS_URL)).filter((a) => a.name === "MessagingBrokerNodeDown" && a.state === "firing");
+          const down = [...new Set(firingNow.map((a) => `${a.labels.broker}-${a.labels.node}`))].sort();
           return down.length >= 2 ? down : undefined;
         });
         console.log(`kill: MessagingBrokerNodeDown firing for ${firing.join(", ")}, ${seconds(faultAt, Date.now())} s after the kill`);
@@ -757,7 +753,7 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
       hits: "every node of both clusters",
       restartsNodes: true,
       inject: () => stop(...NODES),
-      hold: holdFor(5),
+      hold: holdFor(OUTAGE_SECONDS),
       heal: () => start(...NODES),
     });
     expectCleanRound(r);
