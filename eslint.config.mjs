@@ -25,6 +25,10 @@ export default tseslint.config(
       "coverage/",
       ".jest-cache/",
       "**/.terraform/",
+      // The cdktn flavour's build output (flavours/cdktn/build.mjs): generated bindings, the staged source, the package.
+      "flavours/cdktn/generated/",
+      "flavours/cdktn/stage/",
+      "flavours/cdktn/package/",
     ],
   },
   js.configs.recommended,
@@ -47,6 +51,26 @@ export default tseslint.config(
     // Tests match printed output: its indentation is literal spaces and its colours are control characters.
     files: ["__tests__/**"],
     rules: { "no-regex-spaces": "off", "no-control-regex": "off" },
+  },
+  {
+    // The library is built in two flavours (cdktf and cdktn, flavours/cdktn/build.mjs) that differ only in
+    // constructs/private/framework.ts and constructs/private/bindings.ts: nothing else in it may name either.
+    files: ["constructs/**/*.ts"],
+    ignores: ["constructs/private/framework.ts", "constructs/private/bindings.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^(cdktf|cdktn)(/.*)?$", message: "import the framework from constructs/private/framework.ts (one file per flavour)" },
+            {
+              regex: "^@(cdktf|cdktn)/",
+              message: "import the Docker provider's bindings from constructs/private/bindings.ts (one file per flavour)",
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     rules: {

@@ -4,7 +4,7 @@
  * settings the shipped app does not read, and a PATH that hides the
  * image's programs.
  */
-import { TerraformStack } from "cdktf";
+import { TerraformStack } from "../private/framework";
 import type { Construct, IConstruct } from "constructs";
 import type { IBroker } from "../brokers/broker";
 import { ConnectionEnv } from "../connection-env";

@@ -4,7 +4,7 @@
  * runs; and the networks, volumes, files, environment and start order
  * rendered from all of them at synth.
  */
-import type { ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "../private/framework";
 import type { Construct } from "constructs";
 import type { BrokerWiring, IBroker } from "../brokers/broker";
 import { report } from "../errors/problems";

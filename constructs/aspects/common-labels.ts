@@ -1,4 +1,4 @@
-import { TerraformStack, type IAspect } from "cdktf";
+import { TerraformStack, type IAspect } from "../private/framework";
 import type { IConstruct } from "constructs";
 import { Container, DockerNetwork, DockerVolume, Image } from "../private/bindings";
 import { Labels, labelList } from "../private/labels";

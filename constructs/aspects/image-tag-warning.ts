@@ -1,4 +1,4 @@
-import { Annotations, type IAspect } from "cdktf";
+import { Annotations, type IAspect } from "../private/framework";
 import type { IConstruct } from "constructs";
 import { DataDockerImage, Image } from "../private/bindings";
 import { isToken } from "../private/validation";

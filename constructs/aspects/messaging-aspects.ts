@@ -1,4 +1,4 @@
-import { Aspects } from "cdktf";
+import { Aspects } from "../private/framework";
 import type { IConstruct } from "constructs";
 import { checkKnownKeys, checkLabels, optionsObject, requireScope } from "../private/validation";
 import { CommonLabels } from "./common-labels";

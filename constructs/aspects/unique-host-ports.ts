@@ -1,4 +1,4 @@
-import { Aspects, TerraformStack, type IAspect } from "cdktf";
+import { Aspects, TerraformStack, type IAspect } from "../private/framework";
 import type { IConstruct } from "constructs";
 import { Container } from "../private/bindings";
 import { report } from "../errors/problems";

@@ -6,7 +6,7 @@
  * broker-ports, broker-metrics, broker-node (one node's workload),
  * broker-setup-job and broker-wiring.
  */
-import { TerraformOutput, type ITerraformDependable, type TerraformVariable } from "cdktf";
+import { TerraformOutput, type ITerraformDependable, type TerraformVariable } from "../private/framework";
 import { Construct, type IConstruct } from "constructs";
 import { fail, report } from "../errors/problems";
 import { captureUserLocation } from "../errors/source-location";

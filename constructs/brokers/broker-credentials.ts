@@ -3,7 +3,7 @@
  * Terraform variables secrets come from when the user gives none, and the
  * passwords derived from the credentials key.
  */
-import { Fn, TerraformVariable } from "cdktf";
+import { Fn, TerraformVariable } from "../private/framework";
 import type { Construct } from "constructs";
 import { report } from "../errors/problems";
 import { escapeTemplate } from "../private/terraform-text";

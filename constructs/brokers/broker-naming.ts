@@ -4,7 +4,7 @@
  * variables and outputs it declares, which no other element of the stack
  * may also name.
  */
-import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformStack, TerraformVariable } from "../private/framework";
 import type { Construct, IConstruct } from "constructs";
 import { deferCheck, report } from "../errors/problems";
 import { checkSynthTimeNumber, claimName, isToken } from "../private/validation";

@@ -4,7 +4,7 @@
  * limits, hardening, labels), declared as a container on one engine or a
  * service pinned to its Swarm node.
  */
-import { Annotations, type ITerraformDependable } from "cdktf";
+import { Annotations, type ITerraformDependable } from "../private/framework";
 import type { Construct } from "constructs";
 import type { HealthCheck } from "../apps/health-check";
 import { report } from "../errors/problems";

@@ -5,7 +5,7 @@
  * topics), and the users it creates, each password passed in its own
  * environment variable.
  */
-import type { ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "../private/framework";
 import type { Construct } from "constructs";
 import type { BoundImage } from "../images/container-image";
 import type { INetwork } from "../networking/network";

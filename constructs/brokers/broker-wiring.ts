@@ -3,7 +3,7 @@
  * be an app in the broker's stack; it then gets the wiring (network,
  * connection settings, TLS CA, start order).
  */
-import { TerraformStack } from "cdktf";
+import { TerraformStack } from "../private/framework";
 import { report } from "../errors/problems";
 import type { SourceLocation } from "../errors/source-location";
 import type { BrokerWiring, IBroker, IBrokerClient } from "./broker";

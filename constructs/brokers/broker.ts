@@ -1,4 +1,4 @@
-import type { ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "../private/framework";
 import type { IConstruct } from "constructs";
 import type { SourceLocation } from "../errors/source-location";
 import type { INetwork } from "../networking/network";

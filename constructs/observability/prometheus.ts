@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformStack } from "../private/framework";
 import { Construct } from "constructs";
 import { HealthCheck } from "../apps/health-check";
 import { deferCheck, fail, report } from "../errors/problems";

@@ -2,8 +2,11 @@
  * The one place that imports the Docker provider bindings.
  *
  * Per-resource entry points, never the package barrel: loading the barrel
- * costs every resource's module at synth. A later rename of the bindings
- * package (`@cdktf/*` -> `@cdktn/*`) changes only this file.
+ * costs every resource's module at synth. The cdktn flavour
+ * (flavours/cdktn/build.mjs) rewrites each `@cdktf/provider-docker/lib/<x>`
+ * here to `./docker/<x>`, the bindings `cdktn get` generates from the same
+ * provider version, shipped in that package; framework.ts is the other
+ * file it rewrites.
  */
 export { Container } from "@cdktf/provider-docker/lib/container";
 export type {

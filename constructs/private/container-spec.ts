@@ -1,4 +1,4 @@
-import { dependable, Lazy, type ITerraformDependable } from "cdktf";
+import { dependable, Lazy, type ITerraformDependable } from "./framework";
 import type { Construct } from "constructs";
 import type { HealthCheck } from "../apps/health-check";
 import type { BoundImage } from "../images/container-image";

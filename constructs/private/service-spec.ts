@@ -1,4 +1,4 @@
-import { Aspects, dependable, Lazy, type ITerraformDependable } from "cdktf";
+import { Aspects, dependable, Lazy, type ITerraformDependable } from "./framework";
 import { Construct } from "constructs";
 import type { ResolvedSwarm } from "../provider/swarm-target";
 import { Labels, labelList } from "./labels";

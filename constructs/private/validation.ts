@@ -1,4 +1,4 @@
-import { TerraformStack, Token } from "cdktf";
+import { TerraformStack, Token } from "./framework";
 import type { IConstruct } from "constructs";
 import type { INetwork } from "../networking/network";
 import { didYouMean } from "../errors/did-you-mean";

@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformStack } from "../private/framework";
 import { Construct } from "constructs";
 import { report } from "../errors/problems";
 import { Container, DockerNetwork, DockerProvider } from "../private/bindings";

@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformStack } from "../private/framework";
 import type { IConstruct } from "constructs";
 import { report } from "../errors/problems";
 import { checkKnownKeys, checkOneOf, checkString, isToken, optionsObject } from "../private/validation";

@@ -1,6 +1,6 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
-import { Annotations } from "cdktf";
+import { Annotations } from "../private/framework";
 import type { IConstruct } from "constructs";
 import { report } from "../errors/problems";
 import { isToken } from "../private/validation";

@@ -1,7 +1,7 @@
 import type * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Fn, TerraformOutput, type ITerraformDependable } from "cdktf";
+import { Fn, TerraformOutput, type ITerraformDependable } from "../private/framework";
 import { Construct } from "constructs";
 import { fail, report } from "../errors/problems";
 import type { Container } from "../private/bindings";

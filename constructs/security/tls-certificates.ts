@@ -1,6 +1,6 @@
 import type * as crypto from "crypto";
 import * as path from "path";
-import { Fn, TerraformOutput, type ITerraformDependable } from "cdktf";
+import { Fn, TerraformOutput, type ITerraformDependable } from "../private/framework";
 import { Construct, type IConstruct } from "constructs";
 import { fail, report } from "../errors/problems";
 import { ContainerImage } from "../images/container-image";

@@ -1,4 +1,4 @@
-import { Annotations } from "cdktf";
+import { Annotations } from "../private/framework";
 import { Construct } from "constructs";
 import { swarmOf } from "../provider/swarm-target";
 import { DockerVolume } from "../private/bindings";

@@ -14,7 +14,7 @@
  * @module cdktf-docker-messaging/testing
  */
 import * as path from "path";
-import { Testing, type TerraformStack } from "cdktf";
+import { Testing, type TerraformStack } from "../private/framework";
 import { assertNoProblems } from "../errors/problems";
 import { Labels } from "../private/labels";
 import { DEFAULT_DOCKER_HOST } from "../provider/docker-provider";

@@ -1,4 +1,4 @@
-import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformStack } from "cdktf";
+import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformStack } from "../private/framework";
 import type { IConstruct } from "constructs";
 import type { BrokerWiring, IBroker, IBrokerClient } from "../brokers/broker";
 import { Container, DataDockerImage, DockerNetwork, Image, Service } from "../private/bindings";

@@ -1,4 +1,4 @@
-import { Lazy, TerraformElement, TerraformStack } from "cdktf";
+import { Lazy, TerraformElement, TerraformStack } from "../private/framework";
 import type { IConstruct } from "constructs";
 import { describeTopology } from "./describe-topology";
 import { TOPOLOGY_COMMENT_KEY, TOPOLOGY_KEY } from "./topology-description";

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import { Fn, type TerraformVariable } from "cdktf";
+import { Fn, type TerraformVariable } from "../../private/framework";
 import type { Construct } from "constructs";
 import type { Finding } from "../../errors/finding";
 import { deferCheck, report } from "../../errors/problems";

@@ -1,4 +1,4 @@
-import { Fn, type TerraformVariable } from "cdktf";
+import { Fn, type TerraformVariable } from "../../private/framework";
 import type { Construct } from "constructs";
 import { HealthCheck } from "../../apps/health-check";
 import { deferCheck, report } from "../../errors/problems";

@@ -2,7 +2,7 @@
  * What each RabbitMQ node is given: its ports and paths, and the
  * rabbitmq.conf and definitions.json it loads at boot, rendered at synth.
  */
-import { Fn } from "cdktf";
+import { Fn } from "../../private/framework";
 import { escapeTemplate } from "../../private/terraform-text";
 import { isToken } from "../../private/validation";
 import type { RabbitMqBroker } from "./rabbitmq-broker";

@@ -1,4 +1,4 @@
-import { Annotations, TerraformStack } from "cdktf";
+import { Annotations, TerraformStack } from "../../private/framework";
 import type { IConstruct } from "constructs";
 import { didYouMean } from "../../errors/did-you-mean";
 import type { Finding } from "../../errors/finding";
