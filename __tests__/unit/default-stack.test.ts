@@ -60,7 +60,11 @@ describe("default stack (main.ts)", () => {
     for (const app of ["rabbitmq-producer", "rabbitmq-consumer", "kafka-producer", "kafka-consumer"]) {
       expect(text).toHaveResourceWithProperties(Image, {
         build: expect.objectContaining({ context: path.join(REPO, "apps", app) }),
-        triggers: { context_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        triggers: {
+          context_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          build_options_sha256: expect.stringMatching(/^\$\{sha256\(jsonencode\(/),
+        },
+        lifecycle: { ignore_changes: ["build"] },
       });
     }
   });

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { TerraformStack } from "cdktf";
+import { Fn, TerraformStack } from "../private/framework";
 import { Construct, type IConstruct } from "constructs";
 import { DataDockerImage, Image, RegistryImage as DockerRegistryImage } from "../private/bindings";
 import { swarmOf } from "../provider/swarm-target";
@@ -362,6 +362,10 @@ class BuiltImage extends ContainerImage {
     // On a Swarm the image is named in the registry (built on the manager, then pushed).
     const repository = swarm?.registry !== undefined ? `${swarm.registry}/${this.repository}` : this.repository;
     const imageName = `${repository}:${this.options.tag ?? contextHash.slice(0, 12)}`;
+    const buildOptions = {
+      ...(this.options.dockerfile ? { dockerfile: this.options.dockerfile } : {}),
+      ...(this.options.buildArgs ? { buildArgs: this.options.buildArgs } : {}),
+    };
     const image = new Image(scope, "image", {
       name: imageName,
       // On a Swarm the manager's copy is only the build's result (tasks run the
@@ -369,12 +373,23 @@ class BuiltImage extends ContainerImage {
       // refuses its removal at destroy ("conflict: unable to remove
       // repository reference", measured): it is kept.
       keepLocally: this.options.keepLocally ?? swarm !== undefined,
-      triggers: { context_sha256: contextHash },
-      buildAttribute: {
-        context: this.directory,
-        ...(this.options.dockerfile ? { dockerfile: this.options.dockerfile } : {}),
-        ...(this.options.buildArgs ? { buildArgs: this.options.buildArgs } : {}),
+      // What is built decides a rebuild, never where the folder is: the
+      // provider makes every field of `build` ForceNew (kreuzwerker/docker
+      // 4.6.0, resource_docker_image.go: `build` a TypeSet, `context`
+      // ForceNew), so a project checked out or moved to another path, or
+      // moved between this package's flavours (node_modules/cdktf-docker-messaging
+      // -> node_modules/cdktn-docker-messaging), would replace every built
+      // image and the containers on it. `build` is ignored after creation (a
+      // set: its fields cannot be named one by one) and the triggers carry
+      // what it builds from: the folder's content and, when set, the
+      // Dockerfile's name and the build arguments.
+      triggers: {
+        context_sha256: contextHash,
+        // Hashed by Terraform (jsonencode sorts the keys; an argument may be a reference known only at plan).
+        ...(Object.keys(buildOptions).length ? { build_options_sha256: Fn.sha256(Fn.jsonencode(buildOptions)) } : {}),
       },
+      lifecycle: { ignoreChanges: ["build"] },
+      buildAttribute: { context: this.directory, ...buildOptions },
     });
     const imageFolders = dockerfileFolders(dockerfileText);
     if (swarm?.registry === undefined) return { imageId: image.imageId, imageName, imageFolders };

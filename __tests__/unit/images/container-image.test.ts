@@ -4,7 +4,7 @@ import * as path from "path";
 import type { TerraformStack } from "cdktf";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DataDockerImage } from "@cdktf/provider-docker/lib/data-docker-image";
-import { AppContainer, ContainerImage, Network } from "../../../constructs";
+import { AppContainer, ContainerImage, Network, type BuildImageOptions } from "../../../constructs";
 import { hashBuildContext } from "../../../constructs/private/build-context-hash";
 import { container, newStack, problemMessages, resources, synth } from "../helpers";
 
@@ -50,9 +50,32 @@ describe("ContainerImage", () => {
     expect(text).toHaveResourceWithProperties(Image, {
       name: `${path.basename(dir).toLowerCase()}:${hash.slice(0, 12)}`,
       keep_locally: false,
-      triggers: { context_sha256: hash },
+      triggers: { context_sha256: hash, build_options_sha256: '${sha256(jsonencode({"buildArgs" = {"A" = "1"}}))}' },
       build: { context: dir, build_args: { A: "1" } },
+      lifecycle: { ignore_changes: ["build"] },
     });
+  });
+
+  test("fromBuild rebuilds on what is built, never on where the folder is (a moved checkout, the other flavour's node_modules)", () => {
+    // The provider replaces an image on any change to `build` (context is ForceNew): `build` is ignored after creation,
+    // and the triggers carry the content and the build options, so a change to either still rebuilds.
+    const imageOf = (dir: string, options: BuildImageOptions = {}) => {
+      const stack = newStack();
+      new AppContainer(stack, "app", { image: ContainerImage.fromBuild(dir, { name: "app", ...options }) });
+      return resources(synth(stack).json, "docker_image")[0];
+    };
+    const files = { Dockerfile: "FROM scratch\n", "main.js": "1\n" };
+    const here = imageOf(tempContext(files));
+    const moved = imageOf(tempContext(files));
+    expect(moved.build.context).not.toBe(here.build.context);
+    expect(moved.lifecycle).toEqual({ ignore_changes: ["build"] });
+    expect(moved.triggers).toEqual(here.triggers);
+    expect(moved.name).toBe(here.name);
+    expect(imageOf(tempContext({ ...files, "main.js": "2\n" })).triggers).not.toEqual(here.triggers);
+    expect(imageOf(tempContext(files), { buildArgs: { A: "2" } }).triggers).not.toEqual(
+      imageOf(tempContext(files), { buildArgs: { A: "1" } }).triggers,
+    );
+    expect(imageOf(tempContext(files), { dockerfile: "Dockerfile" }).triggers).not.toEqual(here.triggers);
   });
 
   test("fromBuild takes a name, a tag and a Dockerfile path", () => {

@@ -132,7 +132,7 @@ describe("synthSnapshot", () => {
     ]);
     for (const image of images) {
       expect(image.name).toMatch(/^(rabbitmq|kafka)-(producer|consumer):<context-tag>$/);
-      expect(image.triggers).toEqual({ context_sha256: "<context-sha256>" });
+      expect(image.triggers).toEqual({ context_sha256: "<context-sha256>", build_options_sha256: expect.stringContaining("NODE_IMAGE") });
     }
     expect(snapshot.provider.docker).toEqual([{ host: "<docker-host>" }]);
   });
