@@ -7,6 +7,7 @@
 //   faults    - the same stack under traffic: leaders paused, cut off the network, RabbitMQ memory/disk alarms; 0 lost
 //   package   - `npm pack`, installed into a fresh `cdktf init` project that deploys a stack of its own
 //   swarm     - examples/swarm on the three-engine test Swarm (toolchain/test-swarm.sh): placement, an engine stopped, 0 lost
+//   unit-cdktn, validate-cdktn - the unit and validate suites again on the cdktn flavour (`npm run test:cdktn`)
 // @swc/jest strips types without type-checking (fast); `npm run typecheck` checks them.
 const swc = ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }];
 // The examples import the library by its package name, as a user's project
@@ -15,16 +16,34 @@ const moduleNameMapper = {
   "^cdktf-docker-messaging$": "<rootDir>/constructs/index.ts",
   "^cdktf-docker-messaging/testing$": "<rootDir>/constructs/testing/index.ts",
 };
+// The cdktn flavour (flavours/cdktn/build.mjs) is this source with the
+// framework and the provider's bindings swapped: the same swap, made here by
+// module name, runs the same tests, snapshots and all, on CDK Terrain with
+// the bindings generated from the provider we build (and the one constructs
+// that cdktn accepts). `npm run test:cdktn` generates them first.
+const cdktnFlavour = "<rootDir>/flavours/cdktn";
+const onCdktn = {
+  ...moduleNameMapper,
+  "^cdktf$": `${cdktnFlavour}/node_modules/cdktn`,
+  "^cdktf/(.*)$": `${cdktnFlavour}/node_modules/cdktn/$1`,
+  "^constructs$": `${cdktnFlavour}/node_modules/constructs`,
+  "^@cdktf/provider-docker/lib/(.*)$": `${cdktnFlavour}/generated/providers/docker/$1`,
+};
 const project = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: "node",
   transform: { "^.+\\.ts$": swc },
   moduleNameMapper,
   testMatch: [`<rootDir>/__tests__/${name}/**/*.test.ts`],
+  // Which framework the project runs on (__tests__/unit/flavour.test.ts checks it is the one loaded).
+  globals: { FRAMEWORK: "cdktf" },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   ...extra,
 });
 module.exports = {
+  // One worker per CPU, not Jest's CPUs - 1: on CI's 2 CPUs that is one, so the unit suite ran in band, its longest file
+  // (errors/no-crash, 125 s) alone for most of it. The suites that drive Docker run with --runInBand regardless.
+  maxWorkers: "100%",
   projects: [
     project("unit"),
     // Per-project testTimeout is not applied by Jest 30: slow suites call jest.setTimeout.
@@ -35,5 +54,15 @@ module.exports = {
     project("faults"),
     project("package"),
     project("swarm"),
+    project("unit", {
+      displayName: "unit-cdktn",
+      moduleNameMapper: onCdktn,
+      globals: { FRAMEWORK: "cdktn" },
+      // Every unit test but one: errors/no-crash (two thirds of the unit run's time, 125 s) feeds hostile values to our
+      // own checks, which run before the framework is reached and are the same code in both flavours; every
+      // rejects/accepts table, the snapshot and every synth test run here.
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/__tests__/unit/errors/no-crash\\.test\\.ts$"],
+    }),
+    project("validate", { displayName: "validate-cdktn", moduleNameMapper: onCdktn, globals: { FRAMEWORK: "cdktn" } }),
   ],
 };

@@ -10,6 +10,7 @@ export type ShippedAppName = "rabbitmq-producer" | "rabbitmq-consumer" | "kafka-
 /** Options of the {@link ShippedApps} images: those of `ContainerImage.fromBuild`. */
 export type ShippedAppImageOptions = BuildImageOptions;
 
+/** How the package names itself in errors, in either flavour (the shared labels and comments say the same). */
 const PACKAGE_NAME = "cdktf-docker-messaging";
 
 /**
@@ -112,21 +113,17 @@ export function shippedAppOf(image: unknown): ShippedAppName | undefined {
 }
 
 /**
- * This package's root: the nearest folder above this file whose
- * package.json names the package. The compiled file lives at
- * `dist/constructs/apps/` in the npm package and the source at
- * `constructs/apps/` in the repository, so a fixed `../..` would be wrong in one.
+ * This package's root: the nearest folder above this file with a
+ * package.json. The compiled file lives at `dist/constructs/apps/` in the
+ * npm package and the source at `constructs/apps/` in the repository, so a
+ * fixed `../..` would be wrong in one. Not found by the manifest's name: the
+ * package is published under two (cdktf-docker-messaging, and
+ * cdktn-docker-messaging built by flavours/cdktn/build.mjs).
  */
 function packageRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest)) {
-      try {
-        if (JSON.parse(fs.readFileSync(manifest, "utf8")).name === PACKAGE_NAME) return dir;
-      } catch {
-        // not a readable manifest: keep walking up
-      }
-    }
-    if (path.dirname(dir) === dir) throw new Error(`${PACKAGE_NAME}: no package.json of ${PACKAGE_NAME} above ${__dirname}`);
+    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir)
+      throw new Error(`${PACKAGE_NAME}: no package.json above ${__dirname}: the package is incomplete, reinstall it`);
   }
 }
