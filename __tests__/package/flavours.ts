@@ -35,4 +35,6 @@ export const CDKTN: TarballFlavour = {
   alongside: [],
   peers: ["cdktn", "constructs"],
   extraFiles: ["dist/constructs/private/docker/container/index.js", "dist/constructs/private/docker/container/index.d.ts"],
+  // The rest of the provider's bindings, for a project that has no @cdktn/provider-docker.
+  extraImport: { module: "cdktn-docker-messaging/docker/plugin", name: "Plugin" },
 };

@@ -42,6 +42,8 @@ export interface TarballFlavour {
   readonly peers: string[];
   /** Files the tarball must hold beyond the common ones. */
   readonly extraFiles: string[];
+  /** A module of the package beyond the library and /testing that a project imports (its export), if any. */
+  readonly extraImport?: { readonly module: string; readonly name: string };
 }
 
 const MESSAGES = 300;
@@ -189,6 +191,12 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
         "",
       ].join("\n"),
     );
+    if (flavour.extraImport) {
+      const { module, name } = flavour.extraImport;
+      // Typed (typesVersions, for the template's module resolution) and found at run time (exports).
+      fs.writeFileSync(path.join(project, "extra-import.ts"), `export { ${name} } from "${module}";\n`);
+      inProject("node", ["-e", `if (typeof require(${JSON.stringify(module)}).${name} !== "function") process.exit(1)`]);
+    }
     inProject("npx", ["tsc", "--noEmit", "-p", "."]);
   });
 
