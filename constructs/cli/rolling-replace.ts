@@ -155,7 +155,10 @@ function resolveStackDir(cwd: string, stack: string | undefined): string {
   if (stack) return path.join(stacks, stack);
   const found = fs.existsSync(stacks) ? fs.readdirSync(stacks).filter((d) => fs.existsSync(path.join(stacks, d, "cdk.tf.json"))) : [];
   if (found.length === 1) return path.join(stacks, found[0]);
-  if (found.length === 0) throw new RollUsageError(`no synthesized stack in ${stacks}: run \`cdktf synth\` first, or give --stack-dir`);
+  if (found.length === 0)
+    throw new RollUsageError(
+      `no synthesized stack in ${stacks}: run \`cdktf synth\` (\`cdktn synth\` on cdktn) first, or give --stack-dir`,
+    );
   throw new RollUsageError(`${stacks} holds ${found.length} stacks (${found.join(", ")}): choose one with --stack`);
 }
 
@@ -363,7 +366,8 @@ function swarmChecks(options: RollOptions, stackJson: any): SwarmTasks {
 
 export async function roll(options: RollOptions): Promise<void> {
   const stackFile = path.join(options.stackDir, "cdk.tf.json");
-  if (!fs.existsSync(stackFile)) throw new RollUsageError(`${stackFile} does not exist: run \`cdktf synth\` first, or give --stack-dir`);
+  if (!fs.existsSync(stackFile))
+    throw new RollUsageError(`${stackFile} does not exist: run \`cdktf synth\` (\`cdktn synth\` on cdktn) first, or give --stack-dir`);
   const stackJson = JSON.parse(fs.readFileSync(stackFile, "utf8"));
   const all = brokerNodes(stackJson);
   const known = [...new Set(all.map((n) => n.broker))];

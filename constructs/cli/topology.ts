@@ -78,7 +78,7 @@ function resolveStackFile(cwd: string, input: string | undefined): string {
     if (found.length === 1) return path.join(stacks, found[0], "cdk.tf.json");
     if (found.length === 0)
       throw new TopologyUsageError(
-        `no synthesized stack in ${stacks}: run \`cdktf synth\` first, or name a stack folder or its cdk.tf.json`,
+        `no synthesized stack in ${stacks}: run \`cdktf synth\` (\`cdktn synth\` on cdktn) first, or name a stack folder or its cdk.tf.json`,
       );
     throw new TopologyUsageError(
       `${stacks} holds ${found.length} stacks (${found.join(", ")}): name one, e.g. cdktf.out/stacks/${found[0]}`,

@@ -188,7 +188,7 @@ describe("cdktf-messaging-roll: arguments", () => {
 
   test("rejects a project that was never synthesized", () => {
     expect(() => parseArgs([], fs.mkdtempSync(path.join(os.tmpdir(), "roll-empty-")))).toThrow(
-      /no synthesized stack .* run `cdktf synth` first/,
+      /no synthesized stack .* run `cdktf synth` \(`cdktn synth` on cdktn\) first/,
     );
   });
 });

@@ -53,7 +53,7 @@ describe("cdktf-messaging-topology: arguments", () => {
     fs.mkdirSync(path.join(single, "cdktf.out", "stacks", "shop"), { recursive: true });
     fs.copyFileSync(path.join(messaging.dir, "cdk.tf.json"), path.join(single, "cdktf.out", "stacks", "shop", "cdk.tf.json"));
     expect(parseArgs([], single).stackFile).toBe(path.join(single, "cdktf.out", "stacks", "shop", "cdk.tf.json"));
-    expect(() => parseArgs([], tmp())).toThrow(/no synthesized stack in .*: run `cdktf synth` first/);
+    expect(() => parseArgs([], tmp())).toThrow(/no synthesized stack in .*: run `cdktf synth` \(`cdktn synth` on cdktn\) first/);
   });
 
   test("rejects unknown options, two stacks, both outputs on standard output", () => {
