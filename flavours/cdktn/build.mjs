@@ -52,8 +52,16 @@ const fail = (message) => {
   process.exit(1);
 };
 
-// 1. Tools.
-if (!fs.existsSync(path.join(flavour, "node_modules", "cdktn", "package.json"))) {
+// 1. Tools: installed from the lock file when missing or not the versions package.json names.
+const installedVersion = (name) => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(flavour, "node_modules", name, "package.json"), "utf8")).version;
+  } catch {
+    return undefined;
+  }
+};
+const tools = JSON.parse(fs.readFileSync(path.join(flavour, "package.json"), "utf8")).devDependencies;
+if (Object.entries(tools).some(([name, version]) => installedVersion(name) !== version)) {
   execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: flavour, stdio: "inherit" });
 }
 const cdktnVersion = JSON.parse(fs.readFileSync(path.join(flavour, "node_modules", "cdktn", "package.json"), "utf8")).version;
