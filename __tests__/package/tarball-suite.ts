@@ -46,6 +46,21 @@ export interface TarballFlavour {
   readonly extraImport?: { readonly module: string; readonly name: string };
 }
 
+/** A flavour's tarball, made in `work`: its path, `npm pack`'s listing of it and the manifest it was made from. */
+interface PackedFlavour {
+  readonly tarball: string;
+  readonly listing: { filename: string; name: string; unpackedSize: number; files: { path: string }[] };
+  readonly manifest: any;
+}
+
+function packFlavour(flavour: TarballFlavour, work: string): PackedFlavour {
+  flavour.pack(work);
+  const dryRun = run("npm", ["pack", "--json", "--dry-run", "--ignore-scripts"], { cwd: flavour.packageDir });
+  const [listing] = JSON.parse(dryRun.stdout.slice(dryRun.stdout.indexOf("[")));
+  const manifest = JSON.parse(fs.readFileSync(path.join(flavour.packageDir, "package.json"), "utf8"));
+  return { tarball: path.join(work, listing.filename), listing, manifest };
+}
+
 const MESSAGES = 300;
 const example = path.join(repoRoot, "examples", "own-app-image");
 
@@ -61,7 +76,12 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
   const stackLabel = `cdktf-docker-messaging.stack=${STACK}`;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `${framework}-messaging-tarball-`));
   const project = path.join(work, "fresh-project");
-  const manifest = () => JSON.parse(fs.readFileSync(path.join(flavour.packageDir, "package.json"), "utf8"));
+  let packed: PackedFlavour | undefined;
+  const made = () => {
+    if (!packed) throw new Error("the tarball was not made (see the first test)");
+    return packed;
+  };
+  const manifest = () => made().manifest;
   // Fresh secrets, given the way a user gives them.
   const credentials = {
     [`TF_VAR_${STACK}_kafka_admin_password`]: randomBytes(18).toString("base64url"),
@@ -84,7 +104,6 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
   ) =>
     run(command, args, { cwd: project, env: projectEnv(extra.env), timeoutSeconds: extra.timeoutSeconds ?? 300, okCodes: extra.okCodes });
 
-  let tarball = "";
   let deployed = false;
 
   afterAll(() => {
@@ -94,10 +113,8 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
   });
 
   test(`the ${framework} tarball holds the library, the apps' bundles and Dockerfiles and the toolchain, and no sources, tests or benchmarks`, () => {
-    flavour.pack(work);
-    const packed = run("npm", ["pack", "--json", "--dry-run", "--ignore-scripts"], { cwd: flavour.packageDir });
-    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")));
-    tarball = path.join(work, info.filename);
+    packed = packFlavour(flavour, work);
+    const { listing: info, tarball } = packed;
     expect(fs.existsSync(tarball)).toBe(true);
     const packedFiles: string[] = info.files.map((f: { path: string }) => f.path).sort();
     console.log(
@@ -154,7 +171,7 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
     const pin = /^\^?5\./.test(template.devDependencies.typescript)
       ? undefined
       : inProject("npm", ["install", "--no-audit", "--no-fund", "--save-dev", "typescript@~5.9"]);
-    const install = inProject("npm", ["install", "--no-audit", "--no-fund", tarball, ...flavour.alongside]);
+    const install = inProject("npm", ["install", "--no-audit", "--no-fund", made().tarball, ...flavour.alongside]);
     console.log(
       `${framework} init ${init.seconds.toFixed(1)} s, typescript pin ${pin ? `${pin.seconds.toFixed(1)} s` : "not needed"}, ` +
         `npm install of the tarball ${install.seconds.toFixed(1)} s`,
@@ -344,17 +361,15 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
   const { migrateTo } = options;
   if (migrateTo) {
     test(`the deployed project moves to ${migrateTo.framework} with the one import change; its test and plan see no change`, () => {
-      migrateTo.pack(work);
-      const listing = run("npm", ["pack", "--json", "--dry-run", "--ignore-scripts"], { cwd: migrateTo.packageDir });
-      const target = JSON.parse(listing.stdout.slice(listing.stdout.indexOf("[")))[0];
-      const peers = JSON.parse(fs.readFileSync(path.join(migrateTo.packageDir, "package.json"), "utf8")).peerDependencies;
+      const target = packFlavour(migrateTo, work);
+      const peers = target.manifest.peerDependencies;
       // The packages: this flavour's out, the other's in (its peers at the versions it names).
       inProject("npm", ["uninstall", "--no-audit", "--no-fund", manifest().name, ...flavour.peers.filter((p) => !(p in peers))]);
       const install = inProject("npm", [
         "install",
         "--no-audit",
         "--no-fund",
-        path.join(work, target.filename),
+        target.tarball,
         ...Object.entries<string>(peers).map(([name, range]) => `${name}@${range}`),
       ]);
       // The imports: the framework's and the package's names, in every file of the project that has them.
@@ -364,7 +379,7 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
         const before = fs.readFileSync(full, "utf8");
         const after = before
           .replace(new RegExp(`(from |require\\()"${framework}"`, "g"), `$1"${migrateTo.framework}"`)
-          .replace(new RegExp(`"${manifest().name}(/testing)?"`, "g"), `"${target.name}$1"`);
+          .replace(new RegExp(`"${manifest().name}(/testing)?"`, "g"), `"${target.manifest.name}$1"`);
         if (after !== before) changed.push(file);
         fs.writeFileSync(full, after);
       }
@@ -375,7 +390,10 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
       // in the package's folder (node_modules/<its name>/apps/...): the one update the README tells of, made here by hand.
       const snapshot = path.join(project, "__tests__", "__snapshots__", "stack.test.ts.snap");
       const written = fs.readFileSync(snapshot, "utf8");
-      const updated = written.replaceAll(`<build-context:node_modules/${manifest().name}/`, `<build-context:node_modules/${target.name}/`);
+      const updated = written.replaceAll(
+        `<build-context:node_modules/${manifest().name}/`,
+        `<build-context:node_modules/${target.manifest.name}/`,
+      );
       expect(updated).not.toBe(written);
       fs.writeFileSync(snapshot, updated);
       const jest = inProject("npx", ["jest", "--ci"], { timeoutSeconds: 300 });
@@ -383,7 +401,7 @@ export function tarballSuite(flavour: TarballFlavour, options: TarballSuiteOptio
       const diff = inProject(migrateTo.cli, ["diff", "--skip-provider-lock"], { env: credentials });
       expect(diff.stdout + diff.stderr).toMatch(/No changes/);
       console.log(
-        `moved to ${target.name}: npm install ${install.seconds.toFixed(1)} s, ${migrateTo.framework} diff ${diff.seconds.toFixed(1)} s: no changes`,
+        `moved to ${target.manifest.name}: npm install ${install.seconds.toFixed(1)} s, ${migrateTo.framework} diff ${diff.seconds.toFixed(1)} s: no changes`,
       );
     });
   }

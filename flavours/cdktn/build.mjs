@@ -39,14 +39,16 @@ const args = process.argv.slice(2);
 const bindingsOnly = args.includes("--bindings-only");
 const packDir = args.includes("--pack") ? path.resolve(args[args.indexOf("--pack") + 1] ?? "") : undefined;
 
-/** Runs `command` with toolchain/env.sh sourced (the provider mirror, the apps' Node); output to ours. */
-function withToolchain(cwd, command, extraPath = "") {
-  execFileSync("bash", ["-c", `. "${root}/toolchain/env.sh" && ${extraPath ? `PATH="${extraPath}:$PATH" ` : ""}${command}`], {
-    cwd,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-}
-const toolchainValue = (name) => execFileSync("bash", ["-c", `. "${root}/toolchain/env.sh" && printf %s "$${name}"`]).toString();
+/** The environment toolchain/env.sh makes (the provider mirror's CLI config, the apps' Node), read once when needed. */
+let toolchain;
+const toolchainEnv = () =>
+  (toolchain ??= Object.fromEntries(
+    execFileSync("bash", ["-c", `. "${root}/toolchain/env.sh" && env -0`])
+      .toString()
+      .split("\0")
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  ));
 const fail = (message) => {
   console.error(`cdktn flavour: ${message}`);
   process.exit(1);
@@ -78,14 +80,7 @@ const providerBuild = createHash("sha256")
 const stamp = `kreuzwerker/docker ${providerVersion}, provider build ${providerBuild}, cdktn-cli ${cdktnVersion}\n`;
 const stampFile = path.join(generated, "providers", "docker", "GENERATED-FROM");
 if (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, "utf8") !== stamp) {
-  const mirror = path.join(
-    toolchainValue("PROVIDER_CACHE"),
-    "tf-mirror",
-    "registry.terraform.io",
-    "kreuzwerker",
-    "docker",
-    providerVersion,
-  );
+  const mirror = path.join(toolchainEnv().PROVIDER_CACHE, "tf-mirror", "registry.terraform.io", "kreuzwerker", "docker", providerVersion);
   if (!fs.existsSync(mirror))
     fail(`the provider kreuzwerker/docker ${providerVersion} is not in ${mirror}: run bash toolchain/setup.sh first`);
   fs.rmSync(generated, { recursive: true, force: true });
@@ -107,10 +102,14 @@ if (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, "utf8") !== stamp) {
   // cdktn-cli 0.24 needs Node >= 22.19 (its engines field; on Node 20 it dies
   // at start on undici's markAsUncloneable): it runs on the apps' Node 24
   // (toolchain/app-node.sh), the host's Node 20 stays cdktf's.
-  const appNode = toolchainValue("APP_NODE");
+  const appNode = toolchainEnv().APP_NODE;
   if (!fs.existsSync(appNode)) fail(`${appNode} is missing: run bash toolchain/setup.sh first (cdktn-cli needs Node >= 22.19)`);
   const started = Date.now();
-  withToolchain(flavour, "node_modules/.bin/cdktn get", path.dirname(appNode));
+  execFileSync(path.join(flavour, "node_modules", ".bin", "cdktn"), ["get"], {
+    cwd: flavour,
+    env: { ...toolchainEnv(), PATH: `${path.dirname(appNode)}:${toolchainEnv().PATH}` },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   fs.writeFileSync(stampFile, stamp);
   console.log(`cdktn flavour: generated the bindings of ${stamp.trim()} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
