@@ -1,42 +1,110 @@
 #!/usr/bin/env bash
-# Installs a Docker engine from Debian's docker.io package and starts dockerd
-# when no daemon answers. Idempotent.
+# The machine's Docker Engine: Debian forky's docker.io (28.5.2), started when
+# no daemon of that version answers. Idempotent.
 #
-# Docker 20.10 (Debian 12) uses the classic image store, which docker_image
-# builds need (they fail on the containerd store). No registry is reachable
-# from this machine: every image the stacks use is built locally by
-# toolchain/images.sh.
+# The host is Debian 12 (glibc 2.36): forky's binaries need forky's libraries.
+# So a forky root (debootstrap, cached by version and package list under
+# $TOOLCHAIN_CACHE/docker-engine/) lends its /usr to dockerd alone: dockerd
+# runs in a mount namespace of its own (unshare -m) where forky's /usr is bound
+# over the host's. Everything else is the host's (merged /usr: /bin, /lib and
+# /sbin are links into /usr): /var/lib/docker, /run (so the socket is the
+# usual /var/run/docker.sock), /etc, and every path a bind mount may name.
+# The mounts dockerd makes (overlays, network namespaces) stay in its
+# namespace. dockerd's own children (containerd, runc, docker-proxy,
+# docker-init) come from the same forky /usr.
+#
+# The host's Debian 12 docker.io is still installed, for its CLI (client API
+# 1.41, which dockerd 28 serves; dockerd 28 accepts API 1.24 and later); its
+# 20.10 daemon is stopped when it is the one answering.
+#
+# Image store: the classic one (overlay2), Docker 28's default. The containerd
+# image store is refused by constructs' deploy check (README, "Docker
+# Engine"): docker_image builds of kreuzwerker/docker fail on it.
+# No registry is reachable from this machine: every image the stacks use is
+# built locally by toolchain/images.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 
+want=28.5.2
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=forky
+suite_script=/usr/share/debootstrap/scripts/sid # Debian 12's debootstrap has no forky script; sid's serves testing too
+packages=docker.io,docker-cli,containerd,runc,tini,iptables,ca-certificates,procps,iproute2,kmod,pigz,xz-utils
+debs="$TOOLCHAIN_CACHE/debootstrap-debs/$suite"
+engine_root="$TOOLCHAIN_CACHE/docker-engine/$(echo "$want $suite $packages" | sha256sum | cut -c1-12)"
+log="$TOOLCHAIN_CACHE/logs/dockerd.log"
+
 need=()
-command -v dockerd >/dev/null || need+=(docker.io)
-command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v unshare >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "docker-engine: installing ${need[*]} from Debian"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# Only the CLI of Debian 12's package: its daemon must not start on boot or
+# by socket activation (no systemd here; when there is one, mask it).
+command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1 \
+  && systemctl disable --now docker.service docker.socket >/dev/null 2>&1 || :
 
-if docker info >/dev/null 2>&1; then
-  echo "docker-engine: daemon already answering"
+server_version() { # Debian's version string: 28.5.2+dfsg4 -> 28.5.2
+  docker version --format '{{.Server.Version}}' 2>/dev/null | sed 's/[+~-].*//' || true
+}
+
+running=$(server_version)
+if [ "$running" = "$want" ]; then
+  echo "docker-engine: Docker $want already answering"
   exit 0
 fi
 
-echo "docker-engine: starting dockerd"
-mkdir -p "$TOOLCHAIN_CACHE/logs"
+if [ ! -x "$engine_root/usr/sbin/dockerd" ]; then
+  echo "docker-engine: building the forky root for dockerd $want ($engine_root)"
+  mkdir -p "$debs" "$(dirname "$engine_root")"
+  tmp="$engine_root.tmp"
+  rm -rf "$tmp"
+  debootstrap --variant=minbase --include="$packages" --cache-dir="$debs" \
+    "$suite" "$tmp" "$mirror" "$suite_script" >"$tmp.log" 2>&1 \
+    || { tail -n 30 "$tmp.log" >&2; exit 1; }
+  rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*
+  version=$(chroot "$tmp" dpkg-query -W -f '${Version}' docker.io | sed 's/[+~-].*//')
+  [ "$version" = "$want" ] || { echo "docker-engine: forky ships docker.io $version; this script wants $want" >&2; exit 1; }
+  rm -f "$tmp.log"
+  mv "$tmp" "$engine_root"
+fi
+
+if [ -n "$running" ]; then
+  # Another engine answers (Debian 12's 20.10, which this script ran before):
+  # stop it and its containerd; its data in /var/lib/docker is dockerd 28's
+  # to upgrade (overlay2, as both use).
+  echo "docker-engine: stopping the Docker $running daemon"
+  pkill -TERM -x dockerd || :
+  for _ in $(seq 1 60); do pgrep -x dockerd >/dev/null || break; sleep 1; done
+  pkill -KILL -x dockerd 2>/dev/null || :
+  pkill -TERM -f '^containerd --config /var/run/docker/containerd' 2>/dev/null || :
+  sleep 1
+  rm -f /var/run/docker.pid /var/run/docker.sock
+fi
+
+echo "docker-engine: starting dockerd $want"
+mkdir -p "$(dirname "$log")" /var/lib/docker
 # setsid: the daemon outlives the shell that started it (a CI phase, a test).
-setsid dockerd --host unix:///var/run/docker.sock \
-  >"$TOOLCHAIN_CACHE/logs/dockerd.log" 2>&1 < /dev/null &
+# ld.so.cache is bound too: the host's names Debian 12's library files.
+setsid unshare --mount --propagation private /bin/sh -c '
+  mount --bind "$1/usr" /usr
+  mount --bind "$1/etc/ld.so.cache" /etc/ld.so.cache
+  mount --bind "$1/etc/alternatives" /etc/alternatives
+  exec /usr/sbin/dockerd --host unix:///var/run/docker.sock
+' engine "$engine_root" >"$log" 2>&1 </dev/null &
 for _ in $(seq 1 60); do
-  if docker info >/dev/null 2>&1; then
-    echo "docker-engine: ready ($(docker version --format '{{.Server.Version}}'))"
+  running=$(server_version)
+  if [ "$running" = "$want" ]; then
+    echo "docker-engine: ready (Docker $running, $(docker info --format '{{.Driver}}'))"
     exit 0
   fi
   sleep 1
 done
-echo "docker-engine: dockerd did not answer within 60 s; log follows" >&2
-tail -n 40 "$TOOLCHAIN_CACHE/logs/dockerd.log" >&2
+echo "docker-engine: dockerd $want did not answer within 60 s; log follows" >&2
+tail -n 40 "$log" >&2
 exit 1

@@ -26,7 +26,7 @@
 #              1) is read back by the host under the same name (the provider
 #              reads the digest itself, over HTTP, from the name's registry),
 #              and every node pulls it under that name. dockerd (inner 28.5,
-#              outer 20.10) trusts 127.0.0.0/8 registries as insecure (plain
+#              outer 28.5 too) trusts 127.0.0.0/8 registries as insecure (plain
 #              HTTP) by default. The in-network name swarm-registry:5000 still
 #              pulls in the engines (--insecure-registry) but is not the host's.
 #              Terraform (kreuzwerker/docker 4.6.0, host = engine 1): provider
@@ -252,11 +252,14 @@ run_engine() {
   local n=$1 publish
   mapfile -t publish < <(publish_args "$n")
   # --privileged fails here (no CAP_SYS_RESOURCE in the sandbox): everything
-  # else it grants, one by one (FIELD-NOTES). A private cgroup namespace puts
+  # else it grants, one by one (FIELD-NOTES). `--cap-add ALL` grants what the
+  # machine's bounding set has; Docker 28 refuses `--cap-drop SYS_RESOURCE`
+  # ("capability not supported ... in the current environment"), which 20.10
+  # needed and 28 does not. A private cgroup namespace puts
   # the inner containers under the engine's cgroup (its memory is theirs).
   ensure_container "swarm-engine-$n" engine_healthy \
     --network "$NETWORK" --ip "$(engine_ip "$n")" $no_outside_dns \
-    --cap-add ALL --cap-drop SYS_RESOURCE \
+    --cap-add ALL \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
     --cgroupns private --tmpfs /run --stop-timeout 30 \
