@@ -14,12 +14,15 @@
 # docker-init) come from the same forky /usr.
 #
 # The host's Debian 12 docker.io is still installed, for its CLI (client API
-# 1.41, which dockerd 28 serves; dockerd 28 accepts API 1.24 and later); its
-# 20.10 daemon is stopped when it is the one answering.
+# 1.41, which dockerd 28 serves; dockerd 28 accepts API 1.24 and later). A
+# 20.10 daemon that this script started in its earlier version is replaced;
+# any other daemon that answers is left alone (on a user's host that runs
+# `cdktf-messaging-setup`, stopping it would stop their containers).
 #
-# Image store: the classic one (overlay2), Docker 28's default. The containerd
-# image store is refused by constructs' deploy check (README, "Docker
-# Engine"): docker_image builds of kreuzwerker/docker fail on it.
+# Image store: the classic one (overlay2), Docker 28's default. The
+# containerd image store (Docker 29's default) was tried by hand on 28.5.2
+# with kreuzwerker/docker 4.6.0: a docker_image build succeeds on it and the
+# image runs (the 3.6.2 provider's builds failed there).
 # No registry is reachable from this machine: every image the stacks use is
 # built locally by toolchain/images.sh.
 set -euo pipefail
@@ -43,12 +46,9 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "docker-engine: installing ${need[*]} from Debian"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  # A daemon the package's init script just started is ours to replace.
+  case " ${need[*]} " in *" docker.io "*) /etc/init.d/docker stop >/dev/null 2>&1 || : ;; esac
 fi
-# Only the CLI of Debian 12's package: its daemon must not start on boot or
-# by socket activation (no systemd here; when there is one, mask it).
-command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1 \
-  && systemctl disable --now docker.service docker.socket >/dev/null 2>&1 || :
-
 server_version() { # Debian's version string: 28.5.2+dfsg4 -> 28.5.2
   docker version --format '{{.Server.Version}}' 2>/dev/null | sed 's/[+~-].*//' || true
 }
@@ -75,14 +75,19 @@ if [ ! -x "$engine_root/usr/sbin/dockerd" ]; then
 fi
 
 if [ -n "$running" ]; then
-  # Another engine answers (Debian 12's 20.10, which this script ran before):
-  # stop it and its containerd; its data in /var/lib/docker is dockerd 28's
-  # to upgrade (overlay2, as both use).
-  echo "docker-engine: stopping the Docker $running daemon"
-  pkill -TERM -x dockerd || :
-  for _ in $(seq 1 60); do pgrep -x dockerd >/dev/null || break; sleep 1; done
-  pkill -KILL -x dockerd 2>/dev/null || :
-  pkill -TERM -f '^containerd --config /var/run/docker/containerd' 2>/dev/null || :
+  # Another engine answers. Only the one this script used to start (Debian
+  # 12's 20.10, run as exactly `dockerd --host unix:///var/run/docker.sock`)
+  # is replaced: its data in /var/lib/docker is dockerd 28's to upgrade
+  # (overlay2, as both use). Anyone else's daemon (systemd's, Docker
+  # Desktop's) is left alone: stopping it would stop their containers.
+  if ! pgrep -fx 'dockerd --host unix:///var/run/docker.sock' >/dev/null; then
+    echo "docker-engine: Docker $running answers and was not started by this script; leaving it (the suites are tested on $want)"
+    exit 0
+  fi
+  echo "docker-engine: replacing the Docker $running daemon this script started with $want"
+  pkill -TERM -fx 'dockerd --host unix:///var/run/docker.sock' || :
+  for _ in $(seq 1 60); do pgrep -fx 'dockerd --host unix:///var/run/docker.sock' >/dev/null || break; sleep 1; done
+  pkill -KILL -fx 'dockerd --host unix:///var/run/docker.sock' 2>/dev/null || :
   sleep 1
   rm -f /var/run/docker.pid /var/run/docker.sock
 fi
