@@ -107,7 +107,7 @@ export function buildRawStack(scope: Construct, apps: number): TerraformStack {
   const network = new Network(stack, "network", { name: "messaging", driver: "bridge", internal: false, labels: labels() });
   const rabbitData = new Volume(stack, "rabbitmq-data", { name: "rabbitmq-data", labels: labels() });
   const kafkaData = new Volume(stack, "kafka-data", { name: "kafka-data", labels: labels() });
-  const rabbitImage = new Image(stack, "rabbitmq-image", { name: "rabbitmq:4.0-management", keepLocally: true });
+  const rabbitImage = new Image(stack, "rabbitmq-image", { name: "rabbitmq:4.3-management", keepLocally: true });
   const kafkaImage = new Image(stack, "kafka-image", { name: "apache/kafka:4.4.0", keepLocally: true });
 
   const password = new TerraformVariable(stack, "rabbitmq_admin_password", {

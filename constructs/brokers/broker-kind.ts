@@ -39,7 +39,7 @@ export interface BrokerKindDescription {
   readonly internalPort: number;
   /** The host port the main endpoint is published on, if any. */
   readonly hostPort?: number;
-  /** The image when the props give none, e.g. `rabbitmq:4.0-management`. */
+  /** The image when the props give none, e.g. `rabbitmq:4.3-management`. */
   readonly defaultImage: string;
   /** The memory limit in MiB when `memoryMb` is not given. */
   readonly defaultMemoryMb: number;

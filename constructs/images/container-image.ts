@@ -111,7 +111,7 @@ export interface BoundImage {
  */
 export abstract class ContainerImage {
   /**
-   * An image from a registry, such as an official image (`rabbitmq:4.0-management`).
+   * An image from a registry, such as an official image (`rabbitmq:4.3-management`).
    * The provider looks for it on the host first and pulls only when it is missing.
    */
   public static fromRegistry(name: string, options: RegistryImageOptions = {}): ContainerImage {

@@ -66,7 +66,7 @@ export function checkImageReference(scope: IConstruct, field: string, reference:
       scope,
       `${field} must be an image reference string`,
       reference,
-      'use e.g. "rabbitmq:4.0-management" or "ghcr.io/acme/app:1.2.3"',
+      'use e.g. "rabbitmq:4.3-management" or "ghcr.io/acme/app:1.2.3"',
     );
     return false;
   }

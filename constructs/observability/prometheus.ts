@@ -264,7 +264,7 @@ export class Prometheus extends Construct {
         this,
         "image is not a ContainerImage",
         props.image,
-        'use ContainerImage.fromRegistry("prom/prometheus:v2.53.3") or fromLocal(...)',
+        'use ContainerImage.fromRegistry("prom/prometheus:v3.13.5") or fromLocal(...)',
       );
     }
     const image = (props.image instanceof ContainerImage ? props.image : ContainerImage.fromRegistry(DefaultImages.prometheus)).bind(this);

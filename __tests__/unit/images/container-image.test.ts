@@ -20,9 +20,9 @@ function tempContext(files: Record<string, string>, prefix = "ctx-"): string {
 describe("ContainerImage", () => {
   test("fromRegistry keeps the image locally, and containers use its image_id", () => {
     const stack = newStack();
-    new AppContainer(stack, "app", { image: ContainerImage.fromRegistry("rabbitmq:4.0-management") });
+    new AppContainer(stack, "app", { image: ContainerImage.fromRegistry("rabbitmq:4.3-management") });
     const { text, json } = synth(stack);
-    expect(text).toHaveResourceWithProperties(Image, { name: "rabbitmq:4.0-management", keep_locally: true });
+    expect(text).toHaveResourceWithProperties(Image, { name: "rabbitmq:4.3-management", keep_locally: true });
     expect(container(json, "app-1").image).toMatch(/^\$\{docker_image\..*\.image_id\}$/);
   });
 

@@ -80,7 +80,7 @@ describe("rejected references", () => {
 
   test("rejects a reference that is not a string", () => {
     expect(registryApp(42 as never)).toEqual([
-      'test/app: image must be an image reference string, got 42. Fix: use e.g. "rabbitmq:4.0-management" or "ghcr.io/acme/app:1.2.3"',
+      'test/app: image must be an image reference string, got 42. Fix: use e.g. "rabbitmq:4.3-management" or "ghcr.io/acme/app:1.2.3"',
     ]);
   });
 

@@ -149,7 +149,7 @@ describe("TlsCertificates (generated at deploy)", () => {
     const images = resources(synth(stack).json, "docker_image")
       .map((i) => i.name)
       .sort();
-    expect(images).toEqual(["alpine/openssl:3.5.0", "rabbitmq:4.0-management"]);
+    expect(images).toEqual(["alpine/openssl:3.5.0", "rabbitmq:4.3-management"]);
   });
 });
 

@@ -20,11 +20,12 @@ export const RABBITMQ_DEFINITIONS_FILE = "/etc/rabbitmq/definitions.json";
 export const RABBITMQ_DATA_DIR = "/var/lib/rabbitmq";
 
 /**
- * rabbitmq.conf: only keys RabbitMQ 4.0 accepts (a key it does not know
- * stops the node at boot). None of the keys 4.0 removed (classic queue
- * mirroring, `classic_queue.default_version = 1`,
+ * rabbitmq.conf: only keys RabbitMQ 4.3 accepts (a key it does not know
+ * stops the node at boot). None of the keys 4.0 to 4.3 removed or emptied
+ * (classic queue mirroring, `classic_queue.default_version = 1`,
  * `cluster_formation.randomized_startup_delay_range.*`, the AMQP 1.0 and MQTT
- * default users) is used; `max_message_size` keeps 4.0's 16 MiB default.
+ * default users, `*.cacerts`, `cluster_partition_handling`) is used;
+ * `max_message_size` keeps the 16 MiB default.
  */
 export function renderRabbitMqConfig(broker: Pick<RabbitMqBroker, "node" | "nodes" | "tls" | "memoryMb">): string {
   const cluster =
@@ -32,9 +33,11 @@ export function renderRabbitMqConfig(broker: Pick<RabbitMqBroker, "node" | "node
       ? [
           "cluster_formation.peer_discovery_backend = classic_config",
           ...broker.nodes.map((n) => `cluster_formation.classic_config.nodes.${n.index} = rabbit@${n.name}`),
-          // A node cut off from the majority pauses instead of accepting
-          // writes that the majority would later discard.
-          "cluster_partition_handling = pause_minority",
+          // No cluster_partition_handling: RabbitMQ 4.3 removed Mnesia and
+          // ignores the key (4.3.0 release notes). Khepri, quorum queues and
+          // streams are Raft: a node cut off from the majority can change
+          // neither metadata nor queue contents, so nothing it accepts is
+          // discarded later.
           // net_ticktime stays at Erlang's 60 s (a peer silent that long is
           // down). Measured in the fault suite (issue 22): at 10 s a 20 s
           // `docker pause` left the cluster split for good (the peers called

@@ -51,11 +51,11 @@ describe("a 3-node RabbitMQ cluster", () => {
     }
   });
 
-  test("peer discovery lists every node; a minority pauses; net_ticktime stays at its 60 s (a hung node that resumes must not find the cluster split)", () => {
+  test("peer discovery lists every node; no partition handling key (RabbitMQ 4.3 ignores it: Khepri is Raft); net_ticktime stays at its 60 s (a hung node that resumes must not find the cluster split)", () => {
     const conf = renderTemplate(upload(container(json, "mq-2"), "/etc/rabbitmq/rabbitmq.conf"));
     expect(conf).toContain("cluster_formation.peer_discovery_backend = classic_config");
     for (const [i, name] of nodes.entries()) expect(conf).toContain(`cluster_formation.classic_config.nodes.${i + 1} = rabbit@${name}`);
-    expect(conf).toContain("cluster_partition_handling = pause_minority");
+    expect(conf).not.toMatch(/cluster_partition_handling/);
     expect(conf).not.toMatch(/net_ticktime/);
     expect(conf).toContain("quorum_queue.continuous_membership_reconciliation.target_group_size = 3");
   });
