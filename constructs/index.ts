@@ -99,6 +99,20 @@ export type { AppContainerProps, AppPort, RestartPolicy } from "./apps/app-conta
 export { ShippedApps, type ShippedAppName, type ShippedAppImageOptions } from "./apps/shipped-apps";
 export { type ContainerHardening, LINUX_CAPABILITIES, RABBITMQ_ENTRYPOINT_CAPABILITIES } from "./security/container-hardening";
 export { Prometheus, type PrometheusProps } from "./observability/prometheus";
+export { Alertmanager, type AlertmanagerProps } from "./observability/alertmanager";
+export { ALERTMANAGER_PORT } from "./observability/alertmanager-config";
+export {
+  AlertReceiver,
+  type AlertReceiverKind,
+  type EmailReceiverOptions,
+  type MsTeamsReceiverOptions,
+  type OpsgenieReceiverOptions,
+  type PagerDutyReceiverOptions,
+  type SensitiveValue,
+  type SlackReceiverOptions,
+  type WebhookReceiverOptions,
+} from "./observability/alert-receiver";
+export { type AlertChildRoute, type AlertInhibitRule, type AlertRoute } from "./observability/alert-routing";
 export { AppMetricNames } from "./apps/app-metric-names";
 export { KafkaMetricNames, KAFKA_METRICS_PORT } from "./brokers/kafka/kafka-metrics";
 export { scrapesFor, type PrometheusAlertRule } from "./observability/alert-rules";

@@ -29,10 +29,21 @@ export const JOBS = ["cluster-kafka-setup", "cluster-kafka-tls", "cluster-rabbit
 export const PROMETHEUS = "cluster-prometheus";
 /** Its UI and API on the host. */
 export const PROMETHEUS_URL = "http://127.0.0.1:39090";
-export const CONTAINERS = [...NODES, ...APPS, ...JOBS, PROMETHEUS];
+export const ALERTMANAGER = "cluster-alertmanager";
+/** Its UI and API on the host. */
+export const ALERTMANAGER_URL = "http://127.0.0.1:39093";
+/**
+ * The webhook the Alertmanager notifies (TF_VAR_cluster_alert_webhook_url):
+ * a container of the faults suite on the stack's network
+ * (../faults/alert-receiver.ts), not part of the stack; elsewhere nothing
+ * listens there, and Alertmanager logs its failed sends.
+ */
+export const ALERT_RECEIVER = "cluster-alert-receiver";
+export const ALERT_WEBHOOK_URL = `http://${ALERT_RECEIVER}:8080/alerts`;
+export const CONTAINERS = [...NODES, ...APPS, ...JOBS, PROMETHEUS, ALERTMANAGER];
 const NETWORKS = [STACK, "cluster-kafka-replication"];
 const VOLUMES = [
-  ...[...NODES, PROMETHEUS].map((name) => `${name}-data`),
+  ...[...NODES, PROMETHEUS, ALERTMANAGER].map((name) => `${name}-data`),
   ...["cluster-rabbitmq", "cluster-kafka"].flatMap((b) => ["server", "ca", "ca-private"].map((v) => `${b}-tls-${v}`)),
 ];
 
@@ -44,6 +55,7 @@ export const credentials = {
   TF_VAR_cluster_kafka_admin_password: randomBytes(18).toString("base64url"),
   TF_VAR_cluster_kafka_credentials_key: randomBytes(24).toString("base64url"),
   TF_VAR_cluster_kafka_cluster_secret: randomBytes(24).toString("base64url"),
+  TF_VAR_cluster_alert_webhook_url: ALERT_WEBHOOK_URL,
 };
 
 // Outside the work tree (nothing to ignore or to commit by mistake), one
@@ -151,8 +163,14 @@ export function destroyCluster(): { seconds: number; left: { containers: unknown
   return { seconds, left: { containers: stackContainers(), networks: stackNetworks(), volumes: stackVolumes() } };
 }
 
+/** Removes the faults suite's alert receiver, if there is one (it holds an endpoint on the stack's network, which destroy removes). */
+export function removeAlertReceiver(): void {
+  run("docker", ["rm", "-f", ALERT_RECEIVER], { okCodes: [0, 1] });
+}
+
 /** Removes what an earlier, interrupted run left: through its state first, then by label and name. */
 export function removeLeftovers(): void {
+  removeAlertReceiver();
   if (fs.existsSync(stateFile)) {
     const destroyed = terraform(["destroy", "-input=false", "-auto-approve"], [0, 1], 240);
     if (destroyed.code !== 0) console.log(`leftover destroy failed (cleaning by label instead):\n${destroyed.stderr.slice(-2000)}`);

@@ -16,7 +16,8 @@
  * stopped, the consumers catch up, and nothing confirmed is lost. The faults
  * (./fault-injection.ts):
  * - kill: SIGKILL, a crash, held until Prometheus fires
- *   MessagingBrokerNodeDown for both nodes, then `docker start`;
+ *   MessagingBrokerNodeDown for both nodes and the example's Alertmanager
+ *   has notified its webhook of both, then `docker start`;
  * - pause: `docker pause`, a hung node (20 s);
  * - cut: iptables DROP in the node's network namespace, a silent partition
  *   that leaves Docker's networks and IPs (terraform's state) alone (30 s);
@@ -52,7 +53,10 @@
  * stats interval's end after the cluster was whole (the target for a full
  * outage: within 10 s). Asserted: 0 lost, the apps' processes never
  * restarted (nor the nodes', but in the faults that end them), exit codes
- * 0, the node-down alert for a kill, Kafka's own "No space left on device"
+ * 0, the node-down alert for a kill and its firing and resolved
+ * notifications at the Alertmanager's webhook (a receiver container of this
+ * suite on the stack's network, ./alert-receiver.ts, which a healthy deploy
+ * sends nothing), Kafka's own "No space left on device"
  * for the full volume, for the alarms the producer's `blocked`/`unblocked`
  * and no reconnect, the alert and the producer's blocked gauge in
  * Prometheus, for the roll never two nodes of a cluster down; after the
@@ -68,7 +72,7 @@
 import * as fs from "fs";
 import { AppMetricNames } from "../../constructs/apps/app-metric-names";
 import { waitFor, waitForAsync, withTimeout } from "../support/commands";
-import { alerts, query } from "../support/prometheus";
+import { alerts, alertRules, query } from "../support/prometheus";
 import {
   confirming,
   confirmingAgain,
@@ -97,6 +101,7 @@ import {
   RABBIT_CONSUMER,
   RABBIT_NODES,
   RABBIT_PRODUCER,
+  removeAlertReceiver,
   removeLeftovers,
   synthAndInit,
   terraform,
@@ -129,6 +134,7 @@ import {
   type RollResult,
 } from "./fault-injection";
 import { ensureOutsideClients, startOutsideProducer, type OutsideProducer, type OutsideVerify } from "./outside-clients";
+import { notifications, notifiedNodes, receiverLog, startAlertReceiver } from "./alert-receiver";
 
 jest.setTimeout(300_000); // each step passes its own, smaller time box
 
@@ -139,6 +145,15 @@ let deployed = false;
 /** The Kafka node whose data volume fills, and the size of the filesystem it gets for that (its data is a few MB). */
 const KAFKA_FULL_DISK_NODE = "cluster-kafka-1";
 const SMALL_VOLUME_MIB = 256;
+
+/** The cluster example's route (examples/cluster/main.ts): a new group of alerts is notified 5 s after its first alert. */
+const ALERT_GROUP_WAIT_SECONDS = 5;
+/**
+ * Beyond the node-down rule's `for` and the group wait: a scrape and a rule
+ * evaluation (5 s each), Prometheus's send to Alertmanager, the webhook's
+ * POST, on a loaded host.
+ */
+const ALERT_NOTIFY_MARGIN_SECONDS = 30;
 
 /** The producers' blocked gauge (apps/README.md, Metrics). */
 const BLOCKED_GAUGE = AppMetricNames.publishingBlocked;
@@ -171,6 +186,7 @@ afterAll(() => {
       console.log(String(error));
     }
   }
+  if (process.env.E2E_CLUSTER_KEEP !== "1") removeAlertReceiver(); // its endpoint on the stack's network would keep destroy from removing it
   if (deployed && process.env.E2E_CLUSTER_KEEP !== "1") {
     releaseSmallVolumes();
     const destroyed = terraform(["destroy", "-input=false", "-auto-approve"], [0, 1], 240);
@@ -637,17 +653,30 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
     expect((await partitionStates()).map((p) => ({ partition: p.partition, replicas: p.replicas, isr: p.isr }))).toEqual(
       [0, 1, 2].map((partition) => ({ partition, replicas: [1, 2, 3], isr: [1, 2, 3] })),
     );
+    // The Alertmanager's webhook, from now on (what fired and resolved during the deploy, before anyone was told, is never sent).
+    const receiverStartedAt = Date.now();
+    startAlertReceiver();
+    await waitFor("the alert receiver listening", 30, () => (/listening on/.test(receiverLog()) ? true : undefined));
     await waitFor("both producers confirming", 60, () => (confirming(RABBIT_PRODUCER) && confirming(KAFKA_PRODUCER) ? true : undefined));
+    // Two of the example's group intervals (10 s): a group that was firing would have been notified by then.
+    await sleep(Math.max(0, receiverStartedAt + 20_000 - Date.now()));
+    expect(notifications()).toEqual([]);
   }, 720_000);
 
   test("when the node leading the quorum queue and the leader of partition 0 are killed under traffic, then Prometheus fires MessagingBrokerNodeDown for both, and once they are started again the producers confirm, both clusters are whole, no app restarted and every confirmed message is consumed", async () => {
     let firing: string[] = [];
+    /** When the webhook was first told each killed node (`<broker>-<node>`, its container's name) was down, ms since the epoch. */
+    let notifiedFiring: Record<string, number> = {};
+    // The rule's `for` as Prometheus loaded it (15 s: three scrapes of 5 s), and the bound on the notification's latency.
+    const nodeDownFor = (await alertRules(PROMETHEUS_URL)).find((rule) => rule.name === "MessagingBrokerNodeDown")?.durationSeconds ?? 15;
+    const notifyBoundSeconds = nodeDownFor + ALERT_GROUP_WAIT_SECONDS + ALERT_NOTIFY_MARGIN_SECONDS;
     const r = await round({
       fault: "kill",
       kafka: true,
       restartsNodes: true,
       inject: (t) => kill(t.rabbit, t.kafka!),
-      // Down until the default node-down alert fires for both (its rule's `for` plus a scrape), 5 s at least.
+      // Down until the default node-down alert fires for both (its rule's `for` plus a scrape) and the webhook has been
+      // told of both (plus the group wait), 5 s at least.
       hold: async (t, faultAt) => {
         firing = await waitForAsync("MessagingBrokerNodeDown firing for both killed nodes", 120, async () => {
           const firingNow = (await alerts(PROMETHEUS_URL)).filter((a) => a.name === "MessagingBrokerNodeDown" && a.state === "firing");
@@ -655,12 +684,62 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
           return down.length >= 2 ? down : undefined;
         });
         console.log(`kill: MessagingBrokerNodeDown firing for ${firing.join(", ")}, ${seconds(faultAt, Date.now())} s after the kill`);
+        // Twice the bound at most, so that a late notification is measured rather than only timed out; the round heals in any case.
+        const killed = [t.rabbit, t.kafka!];
+        notifiedFiring = await waitFor(
+          "a firing MessagingBrokerNodeDown notification for both killed nodes at the webhook",
+          Math.max(5, (faultAt + 2 * notifyBoundSeconds * 1000 - Date.now()) / 1000),
+          () => {
+            const notified = notifiedNodes("MessagingBrokerNodeDown", "firing", faultAt);
+            return killed.every((node) => notified[node] !== undefined) ? notified : undefined;
+          },
+        ).catch((error: Error) => {
+          console.log(`kill: ${error.message}\nthe receiver's log:\n${receiverLog()}`);
+          return notifiedNodes("MessagingBrokerNodeDown", "firing", faultAt);
+        });
         await sleep(Math.max(0, faultAt + 5000 - Date.now()));
       },
       heal: (t) => start(t.rabbit, t.kafka!),
     });
+    const killed = [r.targets.rabbit, r.targets.kafka!].sort();
+    // The nodes are back (the round waited for whole clusters): the alert resolves, and the webhook is told so.
+    const notifiedResolved = await waitFor(
+      "a resolved MessagingBrokerNodeDown notification for both restarted nodes at the webhook",
+      120,
+      () => {
+        const notified = notifiedNodes("MessagingBrokerNodeDown", "resolved", r.healAt);
+        return killed.every((node) => notified[node] !== undefined) ? notified : undefined;
+      },
+    ).catch((error: Error) => {
+      console.log(`kill: ${error.message}\nthe receiver's log:\n${receiverLog()}`);
+      return notifiedNodes("MessagingBrokerNodeDown", "resolved", r.healAt);
+    });
+    const latency = (at: Record<string, number>, from: number) =>
+      Object.fromEntries(Object.entries(at).map(([node, t]) => [node, seconds(from, t)]));
+    const notifiedAfterKillSeconds = latency(notifiedFiring, r.faultAt);
+    const resolvedAfterStartSeconds = latency(notifiedResolved, r.healAt);
+    Object.assign(r.measurement, {
+      alertNotifiedAfterKillSeconds: notifiedAfterKillSeconds,
+      alertResolvedNotifiedAfterStartSeconds: resolvedAfterStartSeconds,
+    });
+    console.log(
+      `kill: the webhook was told MessagingBrokerNodeDown fired ${JSON.stringify(notifiedAfterKillSeconds)} s after the kill ` +
+        `(bound: the rule's for ${nodeDownFor} s + group wait ${ALERT_GROUP_WAIT_SECONDS} s + ${ALERT_NOTIFY_MARGIN_SECONDS} s), ` +
+        `and that it resolved ${JSON.stringify(resolvedAfterStartSeconds)} s after the start`,
+    );
     expectCleanRound(r);
     expect(firing).toEqual([`cluster-kafka-${nodeOf(r.targets.kafka!)}`, `cluster-rabbitmq-${nodeOf(r.targets.rabbit)}`]);
+    expect({
+      firingNotified: Object.keys(notifiedFiring)
+        .filter((node) => killed.includes(node))
+        .sort(),
+      lateFiringNotifications: Object.entries(notifiedAfterKillSeconds).filter(
+        ([node, s]) => killed.includes(node) && s > notifyBoundSeconds,
+      ),
+      resolvedNotified: Object.keys(notifiedResolved)
+        .filter((node) => killed.includes(node))
+        .sort(),
+    }).toEqual({ firingNotified: killed, lateFiringNotifications: [], resolvedNotified: killed });
   }, 600_000);
 
   /** A node fault on both leaders at once, held for its time, then healed: a round, and what every round asserts. */
@@ -788,6 +867,7 @@ describe("given the clusters example (3-node RabbitMQ, 3-node Kafka, a producer 
 
   test("when destroyed, then no container, network or volume of the stack is left", () => {
     releaseSmallVolumes();
+    removeAlertReceiver(); // not the stack's: its endpoint on the stack's network would keep destroy from removing the network
     const destroyed = destroyCluster();
     deployed = false;
     measured.destroySeconds = destroyed.seconds;

@@ -46,8 +46,10 @@ export async function alerts(base: string): Promise<{ name: string; state: strin
   return data.alerts.map((a: any) => ({ name: a.labels.alertname, state: a.state, labels: a.labels }));
 }
 
-/** The loaded alerting rules' names and health. */
-export async function alertRules(base: string): Promise<{ name: string; health: string }[]> {
+/** The loaded alerting rules' names, health and `for` (seconds). */
+export async function alertRules(base: string): Promise<{ name: string; health: string; durationSeconds: number }[]> {
   const data = await api(base, "/api/v1/rules?type=alert");
-  return data.groups.flatMap((g: any) => g.rules.map((r: any) => ({ name: r.name, health: r.health })));
+  return data.groups.flatMap((g: any) =>
+    g.rules.map((r: any) => ({ name: r.name, health: r.health, durationSeconds: Number(r.duration ?? 0) })),
+  );
 }

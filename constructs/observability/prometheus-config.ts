@@ -8,6 +8,11 @@ export interface PrometheusConfigOptions {
   /** Where the container finds the rules file. */
   readonly rulesFile: string;
   readonly targets: readonly ScrapeTarget[];
+  /**
+   * The Alertmanagers to send alerts to, `host:port` each.
+   * @default - none: no `alerting` section
+   */
+  readonly alertmanagers?: readonly string[];
 }
 
 /**
@@ -40,12 +45,24 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
       scrape_timeout: `${Math.min(10, options.scrapeIntervalSeconds)}s`,
     },
     rule_files: [options.rulesFile],
+    ...alertingSection(options.alertmanagers ?? []),
     scrape_configs: [
       { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`], labels: { component: "prometheus" } }] },
       ...jobs,
       ...dnsScrapeConfigs(options.targets, interval),
     ],
   });
+}
+
+/**
+ * Where alerts go: one static group of every Alertmanager, by name (its
+ * container name on one engine, its service name on a Swarm: both resolve
+ * on their shared networks). None: no section, and Prometheus only shows
+ * its alerts.
+ */
+function alertingSection(alertmanagers: readonly string[]): object {
+  if (alertmanagers.length === 0) return {};
+  return { alerting: { alertmanagers: [{ static_configs: [{ targets: [...alertmanagers].sort() }] }] } };
 }
 
 /**

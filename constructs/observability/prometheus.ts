@@ -8,6 +8,7 @@ import { DefaultImages } from "../images/default-images";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
 import { declareContainer, type ContainerSpec } from "../private/container-spec";
+import { checkPlacementConstraints } from "../private/placement-constraints";
 import { declareService } from "../private/service-spec";
 import { swarmOf } from "../provider/swarm-target";
 import { terraformIdentifier } from "../private/terraform-text";
@@ -26,6 +27,8 @@ import {
 import { HardeningProfiles, resolveHardening, type ContainerHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { defaultAlertRules, renderAlertRules, type PrometheusAlertRule } from "./alert-rules";
+import { markAlertSender } from "./alert-senders";
+import { Alertmanager } from "./alertmanager";
 import { isMetricsSource, type IMetricsSource, type ScrapeTarget } from "./metrics";
 import { conflictingJobs, PROMETHEUS_PORT, renderPrometheusConfig } from "./prometheus-config";
 import { alertTemplateProblem, promqlProblem } from "./promql-syntax";
@@ -136,9 +139,6 @@ const PROMETHEUS_PROPS: Record<keyof PrometheusProps, true> = {
   hardening: true,
   placementConstraints: true,
 };
-/** Docker's placement constraint grammar: `node.<attribute>` or `engine.labels.<key>`, `==` or `!=`, a value. */
-const PLACEMENT_CONSTRAINT =
-  /^(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[A-Za-z0-9._-]+)|engine\.labels\.[A-Za-z0-9._-]+)\s*(==|!=)\s*[^\s"',]+$/;
 const RULE_PROPS: Record<keyof PrometheusAlertRule, true> = {
   name: true,
   expression: true,
@@ -201,6 +201,7 @@ export class Prometheus extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
     super(scope, constructId(scope, id, "Prometheus"));
     TopologyComment.of(this);
+    markAlertSender(this);
     if (props === null || typeof props !== "object") fail(this, "PrometheusProps must be an object", props, "pass {} or leave props out");
     checkKnownKeys(this, "PrometheusProps", props, PROMETHEUS_PROPS);
     const nameOk = checkHostname(this, "name", props.name ?? id);
@@ -374,13 +375,19 @@ export class Prometheus extends Construct {
     return TerraformStack.of(this).node.findAll().filter(isMetricsSource);
   }
 
-  /** The networks it joins: its targets' (to reach them) and the ones given. */
+  /** The networks it joins: its targets' (to reach them), the ones given, and those given to the stack's Alertmanager (to send it alerts). */
   public networks(): INetwork[] {
-    const networks: INetwork[] = [];
-    for (const n of [...this.extraNetworks, ...this.targets().map((t) => t.network)]) {
-      if (!networks.some((m) => m.networkName === n.networkName)) networks.push(n);
-    }
-    return networks;
+    return uniqueNetworks([...this.scrapeNetworks(), ...this.alertmanagers().flatMap((a) => a.givenNetworks ?? [])]);
+  }
+
+  /** The networks it joins whatever the Alertmanager: its targets' and the ones given (an Alertmanager given no networks joins these). */
+  public scrapeNetworks(): INetwork[] {
+    return uniqueNetworks([...this.extraNetworks, ...this.targets().map((t) => t.network)]);
+  }
+
+  /** The Alertmanagers it sends alerts to: every one of its stack, found in the construct tree at the time of the call. */
+  public alertmanagers(): Alertmanager[] {
+    return TerraformStack.of(this).node.findAll().filter(Alertmanager.isAlertmanager);
   }
 
   /** prometheus.yml, as rendered at synth. */
@@ -389,38 +396,17 @@ export class Prometheus extends Construct {
       scrapeIntervalSeconds: this.scrapeIntervalSeconds,
       rulesFile: `${CONFIG_DIR}/rules.yml`,
       targets: this.targets(),
+      alertmanagers: this.alertmanagers().map((a) => a.address),
     });
   }
 }
 
 const ALERT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function checkPlacementConstraints(scope: Construct, constraints: unknown, onSwarm: boolean): string[] | undefined {
-  if (constraints === undefined) return undefined;
-  if (!onSwarm) {
-    report(
-      scope,
-      "placementConstraints mean something only on a Swarm: this stack deploys to one engine",
-      constraints,
-      "remove placementConstraints, or give the stack's DockerHost a swarm",
-    );
-    return undefined;
-  }
-  if (!Array.isArray(constraints) || constraints.length === 0) {
-    report(scope, "placementConstraints must be a non-empty list", constraints, 'pass e.g. ["node.labels.monitoring==1"]');
-    return undefined;
-  }
-  const bad = constraints.filter((c) => typeof c !== "string" || !PLACEMENT_CONSTRAINT.test(c));
-  if (bad.length > 0) {
-    report(
-      scope,
-      "placementConstraints must be Docker placement constraints (node.<attribute> or engine.labels.<key>, == or !=, a value)",
-      bad,
-      'use e.g. "node.labels.monitoring==1", "node.role==manager" or "node.hostname!=edge-1"',
-    );
-    return undefined;
-  }
-  return [...(constraints as string[])];
+function uniqueNetworks(all: readonly INetwork[]): INetwork[] {
+  const networks: INetwork[] = [];
+  for (const n of all) if (!networks.some((m) => m.networkName === n.networkName)) networks.push(n);
+  return networks;
 }
 
 function checkRules(scope: Construct, rules: unknown): PrometheusAlertRule[] {

@@ -1,11 +1,14 @@
 /**
  * Clusters: a 3-node RabbitMQ and a 3-node Kafka on one Docker engine, each
- * with an endless producer and a consumer, TLS on both, and a Prometheus.
+ * with an endless producer and a consumer, TLS on both, a Prometheus and an
+ * Alertmanager that sends its alerts to a webhook.
  */
-import { App, TerraformStack } from "cdktf";
+import { App, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import {
   addMessagingAspects,
+  Alertmanager,
+  AlertReceiver,
   AppContainer,
   AppEnv,
   type ContainerImage,
@@ -29,10 +32,12 @@ export const CLUSTER_STACK_NAME = "cluster";
  * acks=all, 50 msg/s) and a consumer. Both brokers publish their nodes on
  * 127.0.0.1 for host clients. Both have TLS on, with certificates generated
  * at deploy. A Prometheus scrapes every node and app (UI on
- * 127.0.0.1:39090). Deploy asks for TF_VAR_cluster_rabbitmq_admin_password,
- * TF_VAR_cluster_rabbitmq_erlang_cookie, TF_VAR_cluster_rabbitmq_credentials_key,
- * TF_VAR_cluster_kafka_admin_password, TF_VAR_cluster_kafka_credentials_key and
- * TF_VAR_cluster_kafka_cluster_secret.
+ * 127.0.0.1:39090) and sends its alerts to an Alertmanager (UI on
+ * 127.0.0.1:39093), which POSTs them to a webhook. Deploy asks for
+ * TF_VAR_cluster_rabbitmq_admin_password, TF_VAR_cluster_rabbitmq_erlang_cookie,
+ * TF_VAR_cluster_rabbitmq_credentials_key, TF_VAR_cluster_kafka_admin_password,
+ * TF_VAR_cluster_kafka_credentials_key, TF_VAR_cluster_kafka_cluster_secret and
+ * TF_VAR_cluster_alert_webhook_url.
  */
 export function buildClusterStack(scope: Construct, id = CLUSTER_STACK_NAME): TerraformStack {
   const stack = new TerraformStack(scope, id);
@@ -73,6 +78,21 @@ export function buildClusterStack(scope: Construct, id = CLUSTER_STACK_NAME): Te
     name: "cluster-prometheus",
     uiHostPort: 39090,
     scrapeIntervalSeconds: 5,
+    dataRemovalPolicy: "destroy",
+  });
+  // Where the alerts go: a webhook whose URL may carry a token, so it is a sensitive variable, never in the code.
+  const webhookUrl = new TerraformVariable(stack, "cluster_alert_webhook_url", {
+    type: "string",
+    sensitive: true,
+    description: "The URL Alertmanager POSTs alert notifications to (it may carry a token). Set TF_VAR_cluster_alert_webhook_url.",
+  });
+  // Groups notify 5 s after their first alert and every 10 s while they change: a killed node is reported within
+  // MessagingBrokerNodeDown's 15 s plus a few seconds. The default inhibition mutes the warnings of a broker whose node is down.
+  new Alertmanager(stack, "alertmanager", {
+    name: "cluster-alertmanager",
+    receivers: [AlertReceiver.webhook("on-call", { url: webhookUrl })],
+    route: { groupWaitSeconds: 5, groupIntervalSeconds: 10 },
+    uiHostPort: 39093,
     dataRemovalPolicy: "destroy",
   });
   return stack;

@@ -10,6 +10,8 @@ import * as path from "path";
 import { Testing, TerraformStack } from "cdktf";
 import {
   addMessagingAspects,
+  Alertmanager,
+  AlertReceiver,
   AppContainer,
   ContainerImage,
   DataVolume,
@@ -93,6 +95,9 @@ const NESTED: Hostile[] = [
   { label: "{ a: null }", make: () => ({ a: null }) },
 ];
 
+/** Fewer still, for the many nested fields of an Alertmanager's receivers and routes. */
+const FEW: Hostile[] = NESTED.filter((h) => ["null", "{}", '""', '"7"'].includes(h.label));
+
 export const image = () => ContainerImage.fromRegistry("busybox:1.36");
 
 /** Values of one field beyond the generic ones: its own fields set to hostile values. */
@@ -132,6 +137,51 @@ function nestedOf(field: string): Hostile[] {
       return [...listOf(NESTED), ...listOf(objectWith(["name", "expression", "forSeconds", "severity", "summary"]))];
     case "networks":
       return [...listOf(NESTED), ...listOf(HANDLES)];
+    case "receivers": {
+      const receiverOptions: [string, (name: any, options: any) => AlertReceiver, string[]][] = [
+        ["webhook", AlertReceiver.webhook, ["url", "sendResolved"]],
+        ["email", AlertReceiver.email, ["to", "from", "smarthost", "authUsername", "authPassword", "requireTls", "sendResolved"]],
+        ["slack", AlertReceiver.slack, ["apiUrl", "channel", "sendResolved"]],
+        ["pagerDuty", AlertReceiver.pagerDuty, ["routingKey", "sendResolved"]],
+        ["msTeams", AlertReceiver.msTeams, ["webhookUrl", "sendResolved"]],
+        ["opsgenie", AlertReceiver.opsgenie, ["apiKey", "apiUrl", "sendResolved"]],
+      ];
+      // Fewer values per option: six kinds of options (each case is a synth).
+      const few = (keys: string[]) =>
+        keys.flatMap((k) => FEW.map((h): Hostile => ({ label: `{ ${k}: ${h.label} }`, make: (s) => ({ [k]: h.make(s) }) })));
+      return [
+        ...listOf(NESTED),
+        ...FEW.map(
+          (h): Hostile => ({
+            label: `[AlertReceiver.webhook(${h.label}, ...)]`,
+            make: (s) => [AlertReceiver.webhook(h.make(s) as any, { url: "http://a:1/" })],
+          }),
+        ),
+        ...receiverOptions.flatMap(([kind, factory, keys]) =>
+          [...FEW, ...few(keys)].map(
+            (h): Hostile => ({ label: `[AlertReceiver.${kind}("x", ${h.label})]`, make: (s) => [factory("x", h.make(s))] }),
+          ),
+        ),
+      ];
+    }
+    case "route": {
+      const routeKeys = ["receiver", "groupBy", "groupWaitSeconds", "groupIntervalSeconds", "repeatIntervalSeconds", "routes"];
+      const few = (keys: string[]) =>
+        keys.flatMap((k) => FEW.map((h): Hostile => ({ label: `{ ${k}: ${h.label} }`, make: (s) => ({ [k]: h.make(s) }) })));
+      return [
+        ...few(routeKeys),
+        ...listOf([...FEW, ...few([...routeKeys, "matchers", "continue"])]).map(
+          (h): Hostile => ({ label: `{ routes: ${h.label} }`, make: (s) => ({ routes: h.make(s) }) }),
+        ),
+      ];
+    }
+    case "inhibitRules":
+      return listOf([
+        ...FEW,
+        ...["sourceMatchers", "targetMatchers", "equal"].flatMap((k) =>
+          FEW.map((h): Hostile => ({ label: `{ ${k}: ${h.label} }`, make: (s) => ({ [k]: h.make(s) }) })),
+        ),
+      ]);
     case "command":
     case "dnsNames":
     case "ipAddresses":
@@ -306,6 +356,35 @@ const SITES: Site[] = [
         "startTimeoutSeconds",
         "labels",
         "hardening",
+      ],
+    },
+  },
+  {
+    name: "new Alertmanager",
+    setup: (s) => [
+      s,
+      "alertmanager",
+      { receivers: [AlertReceiver.webhook("on-call", { url: "http://receiver:8080/alerts" })], networks: [new Network(s, "net")] },
+    ],
+    call: (a) => new Alertmanager(a[0], a[1], a[2]),
+    positions: [0, 1, 2],
+    fields: {
+      position: 2,
+      keys: [
+        "name",
+        "image",
+        "receivers",
+        "route",
+        "defaultInhibitRules",
+        "inhibitRules",
+        "uiHostPort",
+        "networks",
+        "memoryMb",
+        "dataRemovalPolicy",
+        "startTimeoutSeconds",
+        "labels",
+        "hardening",
+        "placementConstraints",
       ],
     },
   },

@@ -39,9 +39,18 @@ describe("every container of every example stack is hardened by default", () => 
     resources(s.json, "docker_container").map((c) => ({ stack: s.name, c, component: labelsOf(c)[COMPONENT] })),
   );
 
-  test("the examples cover apps, both broker kinds, both set-up jobs, the certificates job and Prometheus", () => {
+  test("the examples cover apps, both broker kinds, both set-up jobs, the certificates job, Prometheus and Alertmanager", () => {
     expect(new Set(all.map((x) => x.component))).toEqual(
-      new Set(["app", "rabbitmq-broker", "kafka-broker", "kafka-setup", "rabbitmq-setup", "tls-certificates", "prometheus"]),
+      new Set([
+        "app",
+        "rabbitmq-broker",
+        "kafka-broker",
+        "kafka-setup",
+        "rabbitmq-setup",
+        "tls-certificates",
+        "prometheus",
+        "alertmanager",
+      ]),
     );
     expect(all.length).toBeGreaterThanOrEqual(20);
   });
@@ -69,8 +78,8 @@ describe("every container of every example stack is hardened by default", () => 
     }
   });
 
-  test("apps and the set-up jobs: read-only root with a 64 MiB /tmp tmpfs, no capability added", () => {
-    const readOnly = all.filter((x) => x.component === "app" || x.component.endsWith("-setup"));
+  test("apps, the set-up jobs, Prometheus and Alertmanager: read-only root with a 64 MiB /tmp tmpfs, no capability added", () => {
+    const readOnly = all.filter((x) => ["app", "prometheus", "alertmanager"].includes(x.component) || x.component.endsWith("-setup"));
     expect(readOnly.length).toBeGreaterThan(0);
     for (const { stack, c } of readOnly) {
       expect({ container: `${stack}/${c.name}`, readOnly: c.read_only, tmpfs: c.tmpfs, add: c.capabilities.add }).toEqual({
