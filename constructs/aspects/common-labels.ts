@@ -43,7 +43,14 @@ export class CommonLabels implements IAspect {
       const build = node.buildAttributeInput;
       if (build === undefined) return;
       const escaped = Object.fromEntries(Object.entries(common()).map(([k, v]) => [escapeTemplate(k), escapeTemplate(v)]));
-      node.putBuildAttribute({ ...build, label: { ...escaped, ...(build.label ?? {}) } });
+      // Both attributes: kreuzwerker/docker 4.6.0's BuildKit path labels the
+      // image from `label` (docker_buildx_build.go), its legacy builder (a
+      // Swarm's, or a DockerHost's `host` that is not $DOCKER_HOST's) from
+      // `labels` (resource_docker_registry_image_funcs.go
+      // createImageBuildOptions), each ignoring the other. `build` is in
+      // ignore_changes: a deployed image is not rebuilt for this.
+      const labels = { ...escaped, ...(build.labels ?? {}), ...(build.label ?? {}) };
+      node.putBuildAttribute({ ...build, label: labels, labels });
     }
   }
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * cdktf-messaging-images [rabbitmq|kafka|node|prometheus ...]: builds the
+ * cdktf-messaging-images [rabbitmq|kafka|node|prometheus|alertmanager ...]: builds the
  * default images (DefaultImages) on the local Docker engine under the
- * official names and layouts, from Debian packages, Maven Central jars and
- * the npm registry: no image registry is pulled from. Each is rebuilt only
+ * official names and layouts, from Debian packages, Maven Central jars, the
+ * npm registry and Go modules (Prometheus and Alertmanager, built with the
+ * host's Go): no image registry is pulled from. Each is rebuilt only
  * when its recipe changes. Needs root (debootstrap, chroot) and a running
  * Docker engine; `cdktf-messaging-setup` does this and more.
  */

@@ -3,7 +3,7 @@ import * as path from "path";
 import { Fn, TerraformStack } from "../private/framework";
 import { Construct, type IConstruct } from "constructs";
 import { DataDockerImage, Image, RegistryImage as DockerRegistryImage } from "../private/bindings";
-import { swarmOf } from "../provider/swarm-target";
+import { deployTargetOf, swarmOf } from "../provider/swarm-target";
 import { hashBuildContext } from "../private/build-context-hash";
 import { report } from "../errors/problems";
 import { showValue } from "../errors/messaging-error";
@@ -392,12 +392,19 @@ class BuiltImage extends ContainerImage {
       buildAttribute: { context: this.directory, ...buildOptions },
     });
     const imageFolders = dockerfileFolders(dockerfileText);
+    // kreuzwerker/docker 4.6.0 builds with BuildKit through an embedded
+    // Docker CLI, on the engine $DOCKER_HOST names, not on the provider's
+    // host (resource_docker_image_funcs.go buildImage -> docker_cli.go), and
+    // then tries to pull the image it did not find there (measured on the
+    // test Swarm's manager, and on an engine given as DockerHost host with
+    // $DOCKER_HOST naming the machine's). The legacy builder builds on the
+    // provider's host (on the classic and the containerd image store alike).
+    // Only where the two differ: BuildKit-only Dockerfile syntax keeps
+    // working on the usual single engine.
+    if (swarm?.registry !== undefined || deployTargetOf(consumer)?.hostIsNotDockerHostEnv) {
+      image.addOverride("build.use_legacy_builder", true);
+    }
     if (swarm?.registry === undefined) return { imageId: image.imageId, imageName, imageFolders };
-    // kreuzwerker/docker 4.6.0 builds with buildx on the engine $DOCKER_HOST
-    // names, not on the provider's host (the Swarm manager), and then tries
-    // to pull the image it did not find there; the legacy builder builds on
-    // the provider's host (measured on the test Swarm).
-    image.addOverride("build.use_legacy_builder", true);
     // Pushed through the manager's engine; the digest read back is what services run.
     const pushed = new DockerRegistryImage(scope, "pushed", {
       name: image.name,

@@ -48,13 +48,17 @@ export class DockerHost extends Construct implements IDeployTarget {
   public readonly host: string;
   /** The Swarm the stack deploys to (checked), or undefined for one engine. */
   public readonly swarm?: ResolvedSwarm;
+  /** `host` was given and is not the engine `$DOCKER_HOST` named at synth. */
+  public readonly hostIsNotDockerHostEnv: boolean;
 
   constructor(scope: Construct, id: string, props: DockerHostProps = {}) {
     super(scope, constructId(scope, id, "DockerHost"));
     props = optionsObject(this, "DockerHostProps", props);
     checkKnownKeys(this, "DockerHostProps", props, { host: true, swarm: true } satisfies Record<keyof DockerHostProps, true>);
     const hostOk = checkString(this, "host", props.host);
-    this.host = hostOk ? (props.host ?? (process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST)) : DEFAULT_DOCKER_HOST;
+    const envHost = process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+    this.host = hostOk ? (props.host ?? envHost) : DEFAULT_DOCKER_HOST;
+    this.hostIsNotDockerHostEnv = hostOk && props.host !== undefined && props.host !== envHost;
     if (hostOk && !isToken(this.host) && !/^(unix|tcp|ssh|npipe):\/\/./.test(this.host)) {
       report(
         this,

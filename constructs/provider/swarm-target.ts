@@ -154,6 +154,12 @@ export function resolveSwarm(scope: IConstruct, givenOptions: SwarmOptions): Res
 export interface IDeployTarget extends IConstruct {
   /** The Swarm the stack deploys to, or undefined for one Docker engine. */
   readonly swarm?: ResolvedSwarm;
+  /**
+   * The provider's engine was given explicitly (`host`) and is not the one
+   * `$DOCKER_HOST` named at synth: images must be built on the provider's
+   * engine with the legacy builder (see ContainerImage.fromBuild).
+   */
+  readonly hostIsNotDockerHostEnv?: boolean;
 }
 
 /** The deploy target of each stack, registered by its DockerHost (a lookup, not a walk of the tree). */

@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { Aspects, Testing } from "cdktf";
 import type { IConstruct } from "constructs";
 import {
@@ -36,6 +39,18 @@ describe("CommonLabels", () => {
     for (const type of ["docker_network", "docker_volume"]) {
       for (const r of resources(json, type)) expect(labelsOf(r)).toMatchObject({ ...expected, team: "default" });
     }
+  });
+
+  test("a built image carries the labels on both of the provider's build paths (BuildKit reads build.label, the legacy builder build.labels)", () => {
+    const stack = newStack();
+    Aspects.of(stack).add(new CommonLabels({ labels: { owner: "platform" } }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "labels-"));
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+    new AppContainer(stack, "app", { image: ContainerImage.fromBuild(dir) });
+    const build = resources(synth(stack).json, "docker_image")[0].build;
+    const expected = { owner: "platform", "cdktf-docker-messaging.stack": "test", "cdktf-docker-messaging.managed-by": "cdktf" };
+    expect(build.label).toMatchObject(expected);
+    expect(build.labels).toEqual(build.label);
   });
 
   test("labels are sorted and escaped, and a second synth adds nothing twice", () => {

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { TerraformStack } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DataDockerImage } from "@cdktf/provider-docker/lib/data-docker-image";
-import { AppContainer, ContainerImage, Network, type BuildImageOptions } from "../../../constructs";
+import { AppContainer, ContainerImage, DockerHost, Network, type BuildImageOptions } from "../../../constructs";
 import { hashBuildContext } from "../../../constructs/private/build-context-hash";
 import { container, newStack, problemMessages, resources, synth } from "../helpers";
 
@@ -54,6 +54,27 @@ describe("ContainerImage", () => {
       build: { context: dir, build_args: { A: "1" } },
       lifecycle: { ignore_changes: ["build"] },
     });
+  });
+
+  test("fromBuild builds on the DockerHost's engine: the legacy builder only when host is not the engine $DOCKER_HOST names", () => {
+    const dir = tempContext({ Dockerfile: "FROM scratch\n" });
+    const build = (host: string | undefined) => {
+      const stack = new TerraformStack(Testing.app(), "builds");
+      new DockerHost(stack, "docker", host === undefined ? {} : { host });
+      new AppContainer(stack, "app", { image: ContainerImage.fromBuild(dir) });
+      return resources(synth(stack).json, "docker_image")[0].build;
+    };
+    const saved = process.env.DOCKER_HOST;
+    try {
+      process.env.DOCKER_HOST = "unix:///var/run/docker.sock";
+      expect(build(undefined).use_legacy_builder).toBeUndefined();
+      expect(build("unix:///var/run/docker.sock").use_legacy_builder).toBeUndefined();
+      // The provider's BuildKit path would build on $DOCKER_HOST's engine, then pull the image it cannot find.
+      expect(build("tcp://127.0.0.1:23760").use_legacy_builder).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
   });
 
   test("fromBuild rebuilds on what is built, never on where the folder is (a moved checkout, the other flavour's node_modules)", () => {
