@@ -5,6 +5,7 @@
 //   e2e       - `cdktf deploy` of the default stack on the local engine
 //   e2e-cluster - the 3+3-node cluster example stack deployed, nodes killed, rolled and restarted
 //   faults    - the same stack under traffic: leaders paused, cut off the network, RabbitMQ memory/disk alarms; 0 lost
+//   upgrade   - a 1-node and a 3-node RabbitMQ (and a Prometheus) deployed with 0.8's images, then with the defaults: data kept
 //   package   - `npm pack`, installed into a fresh `cdktf init` project that deploys a stack of its own
 //   swarm     - examples/swarm on the three-engine test Swarm (toolchain/test-swarm.sh): placement, an engine stopped, 0 lost
 //   unit-cdktn, validate-cdktn - the unit and validate suites again on the cdktn flavour (`npm run test:cdktn`)
@@ -52,6 +53,7 @@ module.exports = {
     project("e2e"),
     project("e2e-cluster"),
     project("faults"),
+    project("upgrade"),
     project("package"),
     project("swarm"),
     project("unit", {

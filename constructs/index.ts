@@ -69,6 +69,7 @@ export { BrokerBase, type BrokerBaseProps, BROKER_BASE_PROPS } from "./brokers/b
 export type { BrokerKindDescription } from "./brokers/broker-kind";
 export { type BrokerNode, MAX_BROKER_NODES, endpointOf } from "./brokers/broker-naming";
 export type { BrokerNodeSpec } from "./brokers/broker-node";
+export type { RollRefusal } from "./brokers/roll-refusal";
 export type { BrokerSetupJobSpec, SetupJobUser } from "./brokers/broker-setup-job";
 export { type BrokerTlsOptions, APP_TLS_CA_DIR } from "./brokers/broker-tls";
 export { checkSecretToken } from "./brokers/broker-credentials";

@@ -4,7 +4,7 @@
  * limits, hardening, labels), declared as a container on one engine or a
  * service pinned to its Swarm node.
  */
-import { Annotations, type ITerraformDependable } from "../private/framework";
+import { Annotations, type ITerraformDependable, type TerraformResource } from "../private/framework";
 import type { Construct } from "constructs";
 import type { HealthCheck } from "../apps/health-check";
 import { report } from "../errors/problems";
@@ -20,6 +20,7 @@ import type { ITlsCertificates } from "../security/tls-certificates";
 import type { BrokerBaseProps } from "./broker-props";
 import type { BrokerNode } from "./broker-naming";
 import { tlsUpload } from "./broker-tls";
+import { ROLL_REFUSALS_PATH, type RollRefusal } from "./roll-refusal";
 
 /** The container settings a kind gives for one broker node. */
 export interface BrokerNodeSpec {
@@ -64,6 +65,14 @@ export interface BrokerNodeSpec {
    * the `rolling-check` label for the rolling-replace command.
    */
   readonly rollingCheck?: string;
+  /**
+   * Deployed images the nodes cannot be rolled from to theirs (one node at a
+   * time, beside nodes still on the old image): cdktf-messaging-roll refuses
+   * such a change before it touches anything, with the refusal's reason.
+   * Carried in a Terraform JSON comment on the node's resource.
+   * @default - none: every image change may roll
+   */
+  readonly rollRefusals?: readonly RollRefusal[];
   /**
    * The image's own start command (its CMD), which a Swarm node's start
    * wrapper execs after exporting the node's secrets when `command` is not
@@ -185,9 +194,17 @@ export function declareBrokerNode(
         convergeTimeoutSeconds: settings.props.startTimeoutSeconds ?? 180,
       },
     );
+    carryRollRefusals(service, spec.rollRefusals);
     return { service };
   }
-  return { container: declareContainer(scope, node.containerId, workload) };
+  const container = declareContainer(scope, node.containerId, workload);
+  carryRollRefusals(container, spec.rollRefusals);
+  return { container };
+}
+
+/** The refusals in the resource's `//` comment, where the roll command reads them (roll-refusal.ts). */
+function carryRollRefusals(resource: TerraformResource, refusals: readonly RollRefusal[] | undefined): void {
+  if (refusals !== undefined && refusals.length > 0) resource.addOverride(ROLL_REFUSALS_PATH.join("."), refusals);
 }
 
 /** The placement constraint that pins `node` to its Swarm node (reported when the Swarm lists too few). */

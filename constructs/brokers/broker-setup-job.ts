@@ -17,7 +17,7 @@ import { declareOneShotJob } from "../private/one-shot-job";
 export interface BrokerSetupJobSpec {
   /**
    * What the job does, for the deploy error when it fails: `<task> failed:
-   * see docker logs <broker>-setup.`, e.g. `Setting up the app users of RabbitMQ broker orders`.
+   * see docker logs <broker>-setup.`, e.g. `Setting up the app users and feature flags of RabbitMQ broker orders`.
    */
   readonly task: string;
   /** The `cdktf-docker-messaging.component` label, e.g. `rabbitmq-setup`. */

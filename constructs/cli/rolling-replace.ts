@@ -24,6 +24,11 @@
  *     3. wait until the rolling check passes on the new node (it has caught up);
  *   then applies the rest of the plan, once it replaces no broker node.
  *
+ * Before it takes anything down, it refuses an image change that cannot roll
+ * (the new nodes do not boot beside the old ones, as the broker's kind says
+ * in the node resources: RabbitMQ from before 4.2 to 4.3 or later; see
+ * unrollable-upgrades.ts), with the kind's reason and fix.
+ *
  * It works on a synthesized stack (run `cdktf synth` first) and on the state
  * cdktf deploys with; give it the same TF_VAR_* variables as `cdktf deploy`.
  *
@@ -45,6 +50,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Labels } from "../private/labels";
+import { configuredImages, deployedImages, unrollableUpgrades } from "./unrollable-upgrades";
 
 const USAGE = `usage: cdktf-messaging-roll [--stack NAME | --stack-dir DIR] [--broker NAME]... [--replace] [--nodes-only] [--timeout-seconds N] [--manager API] [--engine API]...
 
@@ -364,6 +370,20 @@ function swarmChecks(options: RollOptions, stackJson: any): SwarmTasks {
   return new SwarmTasks(manager, options.engines);
 }
 
+/**
+ * Stops before anything is touched when a node's image would move to a
+ * version that cannot run beside the old one (unrollable-upgrades.ts): the
+ * deployed images are read from the state, the new ones from the stack.
+ */
+function refuseUnrollableUpgrades(stackDir: string, stackJson: any, nodes: readonly BrokerNodeResource[]): void {
+  if (nodes.length === 0) return;
+  const shown = run(terraformBinary(), ["show", "-json", "-no-color"], stackDir);
+  if (shown.status !== 0) throw new Error(`terraform show failed (exit ${shown.status}): ${shown.stderr.slice(-2000)}`);
+  const state = shown.stdout.trim() === "" ? {} : JSON.parse(shown.stdout);
+  const refusals = unrollableUpgrades(nodes, deployedImages(state, nodes), configuredImages(stackJson, nodes), stackJson);
+  if (refusals.length > 0) throw new RollUsageError(refusals.join("\n"));
+}
+
 export async function roll(options: RollOptions): Promise<void> {
   const stackFile = path.join(options.stackDir, "cdk.tf.json");
   if (!fs.existsSync(stackFile))
@@ -381,6 +401,7 @@ export async function roll(options: RollOptions): Promise<void> {
   const chosen = all.filter((n) => options.brokers.length === 0 || options.brokers.includes(n.broker));
   const checks = chosen.some((n) => n.onSwarm) ? swarmChecks(options, stackJson) : localEngine;
   if (!fs.existsSync(path.join(options.stackDir, ".terraform"))) terraform(options.stackDir, ["init"]);
+  refuseUnrollableUpgrades(options.stackDir, stackJson, chosen);
 
   const replaced = options.replace ? new Set(chosen.map((n) => n.address)) : withPlan(options.stackDir, (planned) => planned);
   const toRoll = chosen.filter((n) => replaced.has(n.address));

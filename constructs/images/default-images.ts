@@ -12,7 +12,7 @@ export const DefaultImages = {
   /**
    * RabbitMQ 4.3 (Debian forky ships 4.3.6 on Erlang 29) with the management plugin enabled.
    * Khepri is its only metadata store; it upgrades in place only from 4.2 (see the
-   * README, "Upgrading from RabbitMQ 4.0").
+   * README, "Upgrading from 0.8").
    */
   rabbitmq: "rabbitmq:4.3-management",
   /** Kafka 4.4.0 in KRaft mode, with the `/opt/kafka/bin` scripts, on Java 21. */

@@ -25,4 +25,4 @@ export {
   Token,
   Tokenization,
 } from "cdktf";
-export type { IAspect, ITerraformDependable } from "cdktf";
+export type { IAspect, ITerraformDependable, TerraformResource } from "cdktf";

@@ -4,6 +4,7 @@ import { HealthCheck } from "../../apps/health-check";
 import { deferCheck, report } from "../../errors/problems";
 import { captureUserLocation } from "../../errors/source-location";
 import { DefaultImages } from "../../images/default-images";
+import { rabbitMqRollRefusals } from "./rabbitmq-roll-refusals";
 import type { Container, Service } from "../../private/bindings";
 import type { PublishedPort } from "../../private/container-spec";
 import { ContainerImage } from "../../images/container-image";
@@ -251,6 +252,7 @@ export class RabbitMqBroker extends BrokerBase {
           }),
           startCommand: ["rabbitmq-server"],
           rollingCheck: rabbitMqRollingCheck(this.nodes.length),
+          rollRefusals: rabbitMqRollRefusals(this.image.imageName),
         }),
       );
     }
@@ -435,11 +437,13 @@ export class RabbitMqBroker extends BrokerBase {
    * The set-up job: on the broker's network, as the administrator, through
    * the management API (see RABBITMQ_SETUP_SCRIPT). Its input is rendered at
    * synth, so grants made after it exists are in it; a change of grants
-   * replaces only the job (and re-runs it), never a broker node.
+   * replaces only the job (and re-runs it), never a broker node. A new node
+   * image replaces it too: it runs again after the nodes, and enables the
+   * feature flags the new version brings.
    */
   private declareSetupJob(): Container {
     return this.addSetupJob({
-      task: `Setting up the app users of RabbitMQ broker ${this.brokerName}`,
+      task: `Setting up the app users and feature flags of RabbitMQ broker ${this.brokerName}`,
       image: ContainerImage.fromRegistry(DefaultImages.node).bind(this),
       component: "rabbitmq-setup",
       networks: [{ network: this.network }],
@@ -456,6 +460,8 @@ export class RabbitMqBroker extends BrokerBase {
       ADMIN_USER: this.adminUser,
       ADMIN_PASSWORD: this.adminPassword,
       VHOST: this.vhost,
+      // Read by nothing: a new image replaces the job, which enables the new version's feature flags once the nodes are up.
+      NODES_IMAGE: this.image.imageId,
       APP_USERS: JSON.stringify(
         users.map(({ user, passwordEnv }) => {
           const grant = this.grants.get(user)!;

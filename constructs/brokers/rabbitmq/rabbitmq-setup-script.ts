@@ -10,15 +10,24 @@
  * - VHOST: the virtual host the permissions are on;
  * - APP_USERS: JSON `[{ name, configure, write, read, topics, passwordEnv }]`,
  *   `topics` being the user's topic permissions `[{ exchange, write, read }]`;
- * - and each app's password in the variable its `passwordEnv` names.
+ * - and each app's password in the variable its `passwordEnv` names;
+ * - NODES_IMAGE: the nodes' image id, read by nothing: it is there so that a
+ *   new image replaces the job, which then runs again once the new nodes are up.
  *
  * It PUTs each user (tag MANAGED_TAG: no management or policy access), its
  * permissions and its topic permissions (those on exchanges no longer granted
  * are cleared first: the API clears a user's topic permissions of a vhost all
  * at once, and a DELETE of none is a 404), then deletes users carrying MANAGED_TAG that the stack no longer
- * grants. Requests are retried for up to 60 s (the management listener may
+ * grants. Then it enables every stable feature flag still disabled, as
+ * `rabbitmqctl enable_feature_flag all` does: after an upgrade a node enables
+ * only the flags its version requires (4.3 on a 4.0 volume: `khepri_db`,
+ * `rabbitmq_4.1.0`, `rabbitmq_4.2.0`, not `rabbitmq_4.3.0`), and the next
+ * upgrade requires the rest. A fresh node has them all already. Never an
+ * experimental flag, nor `khepri_db`: moving a cluster's metadata from
+ * Mnesia to Khepri is the operator's step (4.3 requires it and enables it
+ * itself at boot). Requests are retried for up to 60 s (the management listener may
  * start a moment after the node reports healthy). Passwords are never printed.
- * Exits 0 when every user is as wanted, else 1 with one line per failure.
+ * Exits 0 when every user and flag is as wanted, else 1 with one line per failure.
  *
  * Plain JavaScript with no template literals: it is embedded in a Terraform
  * string, where `${` would interpolate.
@@ -88,6 +97,15 @@ async function call(method, path, body) {
   } catch (err) {
     failed++;
     console.error("removing users no longer granted: " + err.message);
+  }
+  try {
+    const flags = (await call("GET", "/feature-flags")) || [];
+    const disabled = flags.filter((f) => f.state === "disabled" && f.stability === "stable" && f.name !== "khepri_db").map((f) => f.name);
+    for (const name of disabled) await call("PUT", "/feature-flags/" + encodeURIComponent(name) + "/enable", {});
+    console.log(disabled.length === 0 ? "feature flags: every stable flag enabled" : "feature flags: enabled " + disabled.join(", "));
+  } catch (err) {
+    failed++;
+    console.error("enabling the feature flags: " + err.message + " (run rabbitmqctl enable_feature_flag all on a node)");
   }
   if (failed > 0) process.exit(1);
   console.log("set-up done");
