@@ -158,7 +158,12 @@ test("no read permission on the queue is an authorization refusal: nothing consu
   const outsider = apps.start("rabbitmq-consumer", consumerEnv(tls(broker.url("outsider", users.outsider))));
   await outsider.waitFor("two refused attempts", 15_000, () => outsider.events("access-refused").length >= 2);
   expect(outsider.events("access-refused")[0]).toEqual(
-    expect.objectContaining({ refused: "authorization", error: expect.stringMatching(/403 \(ACCESS-REFUSED\).*read access to queue/) }),
+    // RabbitMQ 4.3 refuses the consumer's passive declare of a queue it holds no permission on (the message names
+    // configure, the first it checks); 4.0 let the declare through and refused the consume (read access).
+    expect.objectContaining({
+      refused: "authorization",
+      error: expect.stringMatching(/403 \(ACCESS-REFUSED\).*access to queue 'tls-orders'/),
+    }),
   );
   expect(outsider.events("connected")).toEqual([]);
   expect(outsider.healthy).toBe(false);
