@@ -53,8 +53,19 @@ server_version() { # Debian's version string: 28.5.2+dfsg4 -> 28.5.2
   docker version --format '{{.Server.Version}}' 2>/dev/null | sed 's/[+~-].*//' || true
 }
 
+# Mounts made on the host under /var/lib/docker (the fault suite puts a
+# node's volume on a small loop-mounted filesystem) must reach dockerd's
+# namespace, whose mounts are its own copy: the host's root is private here,
+# so /var/lib/docker is made a shared mount of its own and dockerd's
+# namespace a slave of it (host mounts flow in, dockerd's do not flow out).
+receives_host_mounts() { # dockerd's /var/lib/docker is a slave of the host's (mountinfo: "master:N")
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null) || return 1
+  grep -q ' /var/lib/docker .* master:[0-9]' "/proc/$pid/mountinfo" 2>/dev/null
+}
+
 running=$(server_version)
-if [ "$running" = "$want" ]; then
+if [ "$running" = "$want" ] && receives_host_mounts; then
   echo "docker-engine: Docker $want already answering"
   exit 0
 fi
@@ -74,7 +85,15 @@ if [ ! -x "$engine_root/usr/sbin/dockerd" ]; then
   mv "$tmp" "$engine_root"
 fi
 
-if [ -n "$running" ]; then
+if [ "$running" = "$want" ]; then
+  # Ours, started before its namespace received host mounts: restart it (its pid file
+  # names it; the test Swarm's inner dockerd processes are left alone).
+  echo "docker-engine: restarting dockerd $want with a shared /var/lib/docker"
+  pid=$(cat /var/run/docker.pid)
+  kill -TERM "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  running=
+elif [ -n "$running" ]; then
   # Another engine answers. Only the one this script used to start (Debian
   # 12's 20.10, run as exactly `dockerd --host unix:///var/run/docker.sock`)
   # is replaced: its data in /var/lib/docker is dockerd 28's to upgrade
@@ -94,9 +113,11 @@ fi
 
 echo "docker-engine: starting dockerd $want"
 mkdir -p "$(dirname "$log")" /var/lib/docker
+mountpoint -q /var/lib/docker || mount --bind /var/lib/docker /var/lib/docker
+mount --make-shared /var/lib/docker
 # setsid: the daemon outlives the shell that started it (a CI phase, a test).
 # ld.so.cache is bound too: the host's names Debian 12's library files.
-setsid unshare --mount --propagation private /bin/sh -c '
+setsid unshare --mount --propagation slave /bin/sh -c '
   mount --bind "$1/usr" /usr
   mount --bind "$1/etc/ld.so.cache" /etc/ld.so.cache
   mount --bind "$1/etc/alternatives" /etc/alternatives
