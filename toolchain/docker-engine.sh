@@ -64,8 +64,15 @@ receives_host_mounts() { # dockerd's /var/lib/docker is a slave of the host's (m
   grep -q ' /var/lib/docker .* master:[0-9]' "/proc/$pid/mountinfo" 2>/dev/null
 }
 
+started_here() { # the answering dockerd runs in a mount namespace of its own: this script started it
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null) || return 1
+  [ -e "/proc/$pid/ns/mnt" ] && [ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
+}
+
 running=$(server_version)
-if [ "$running" = "$want" ] && receives_host_mounts; then
+# A 28.5.2 that is not ours (a user's, in the host's namespace) is theirs: left alone.
+if [ "$running" = "$want" ] && { ! started_here || receives_host_mounts; }; then
   echo "docker-engine: Docker $want already answering"
   exit 0
 fi
