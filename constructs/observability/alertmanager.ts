@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack } from "../private/framework";
+import { TerraformStack } from "../private/framework";
 import { Construct } from "constructs";
 import { HealthCheck } from "../apps/health-check";
 import { deferCheck, fail, report } from "../errors/problems";
@@ -7,10 +7,8 @@ import { ContainerImage } from "../images/container-image";
 import { DefaultImages } from "../images/default-images";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
-import { declareContainer, type ContainerSpec } from "../private/container-spec";
+import type { ContainerSpec } from "../private/container-spec";
 import { checkPlacementConstraints } from "../private/placement-constraints";
-import { declareService } from "../private/service-spec";
-import { terraformIdentifier } from "../private/terraform-text";
 import {
   checkBoolean,
   checkHostname,
@@ -27,6 +25,7 @@ import { swarmOf } from "../provider/swarm-target";
 import { HardeningProfiles, resolveHardening, type ContainerHardening } from "../security/container-hardening";
 import { DataVolume, type RemovalPolicy } from "../storage/data-volume";
 import { TopologyComment } from "../topology/topology-comment";
+import { declareSingleTask, singleTaskImage, uiUrlOutput } from "./single-task";
 import type { AlertReceiver } from "./alert-receiver";
 import { receiverConfigs, type AlertmanagerSecret } from "./alert-receiver-config";
 import { defaultInhibitRules, type AlertInhibitRule, type AlertRoute } from "./alert-routing";
@@ -242,17 +241,7 @@ export class Alertmanager extends Construct {
       ? (props.dataRemovalPolicy ?? "retain")
       : "retain";
     this.givenNetworks = checkNetworkList(this, "networks", props.networks);
-    if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
-      report(
-        this,
-        "image is not a ContainerImage",
-        props.image,
-        `use ContainerImage.fromRegistry("${DefaultImages.alertmanager}") or fromLocal(...)`,
-      );
-    }
-    const image = (props.image instanceof ContainerImage ? props.image : ContainerImage.fromRegistry(DefaultImages.alertmanager)).bind(
-      this,
-    );
+    const image = singleTaskImage(this, props.image, DefaultImages.alertmanager);
     // At synth, once every construct of the stack is declared.
     deferCheck(this, () => this.placementFindings());
 
@@ -297,36 +286,21 @@ export class Alertmanager extends Construct {
       labels: props.labels,
       hardening: resolveHardening(this, props.hardening, HardeningProfiles.app),
     };
-    if (swarm !== undefined) {
-      this.service = declareService(
-        this,
-        "service",
-        { ...spec, ports: [], waitTimeoutSeconds: undefined },
-        {
-          swarm,
-          replicas: 1,
-          constraints: placementConstraints ?? ["node.role==manager"],
-          // Two tasks cannot share the data folder: the old one stops first.
-          updateOrder: "stop-first",
-          // The start command reads each secret from <NAME>_FILE (a docker_secret's file) when it is set.
-          secretEnv: { mode: "files" },
-          convergeTimeoutSeconds: props.startTimeoutSeconds ?? 60,
-        },
-      );
-      this.node.defaultChild = this.service;
-    } else {
-      this.declaredContainer = declareContainer(this, "container", spec);
-      this.node.defaultChild = this.declaredContainer;
-    }
+    // The start command reads each secret from <NAME>_FILE (a docker_secret's file) when it is set.
+    ({ container: this.declaredContainer, service: this.service } = declareSingleTask(this, spec, {
+      swarm,
+      constraints: placementConstraints,
+      convergeTimeoutSeconds: props.startTimeoutSeconds ?? 60,
+    }));
 
     if (published) {
-      this.url = `http://127.0.0.1:${props.uiHostPort}`;
-      const outputName = `${terraformIdentifier(this.alertmanagerName)}_url`;
-      claimName(this, "terraform output", outputName, "give the Alertmanager its own name (output names replace '-' and '.' with '_')");
-      new TerraformOutput(this, "url", {
-        value: this.url,
-        description: `Alertmanager ${this.alertmanagerName}: UI and API`,
-      }).overrideLogicalId(outputName);
+      this.url = uiUrlOutput(
+        this,
+        this.alertmanagerName,
+        props.uiHostPort as number,
+        "Alertmanager",
+        "give the Alertmanager its own name (output names replace '-' and '.' with '_')",
+      );
     }
   }
 

@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack } from "../private/framework";
+import { TerraformStack } from "../private/framework";
 import { Construct } from "constructs";
 import { HealthCheck } from "../apps/health-check";
 import { deferCheck, fail, report } from "../errors/problems";
@@ -7,11 +7,9 @@ import { ContainerImage } from "../images/container-image";
 import { DefaultImages } from "../images/default-images";
 import type { INetwork } from "../networking/network";
 import type { Container, Service } from "../private/bindings";
-import { declareContainer, type ContainerSpec } from "../private/container-spec";
+import type { ContainerSpec } from "../private/container-spec";
 import { checkPlacementConstraints } from "../private/placement-constraints";
-import { declareService } from "../private/service-spec";
 import { swarmOf } from "../provider/swarm-target";
-import { terraformIdentifier } from "../private/terraform-text";
 import {
   checkHostname,
   checkInteger,
@@ -34,6 +32,7 @@ import { conflictingJobs, PROMETHEUS_PORT, renderPrometheusConfig } from "./prom
 import { alertTemplateProblem, promqlProblem } from "./promql-syntax";
 import { unservedMetricFindings } from "./rule-metrics";
 import { TopologyComment } from "../topology/topology-comment";
+import { declareSingleTask, singleTaskImage, uiUrlOutput } from "./single-task";
 
 /** Props of a {@link Prometheus}. */
 export interface PrometheusProps {
@@ -260,15 +259,7 @@ export class Prometheus extends Construct {
     );
     // At synth too: the kinds' default rules are known once every source is declared.
     deferCheck(this, () => duplicateRuleFindings(this.alertRules));
-    if (props.image !== undefined && !(props.image instanceof ContainerImage)) {
-      report(
-        this,
-        "image is not a ContainerImage",
-        props.image,
-        'use ContainerImage.fromRegistry("prom/prometheus:v3.13.5") or fromLocal(...)',
-      );
-    }
-    const image = (props.image instanceof ContainerImage ? props.image : ContainerImage.fromRegistry(DefaultImages.prometheus)).bind(this);
+    const image = singleTaskImage(this, props.image, DefaultImages.prometheus);
 
     this.dataVolume = new DataVolume(this, "data", { name: `${this.prometheusName}-data`, removalPolicy });
     const flags = [
@@ -312,33 +303,19 @@ export class Prometheus extends Construct {
       labels: props.labels,
       hardening: resolveHardening(this, props.hardening, HardeningProfiles.app),
     };
-    if (swarm !== undefined) {
-      this.service = declareService(
-        this,
-        "service",
-        { ...spec, ports: [], waitTimeoutSeconds: undefined },
-        {
-          swarm,
-          replicas: 1,
-          constraints: placementConstraints ?? ["node.role==manager"],
-          // Two tasks cannot share the data folder (Prometheus locks it): the old one stops first.
-          updateOrder: "stop-first",
-          secretEnv: { mode: "files" },
-          convergeTimeoutSeconds: props.startTimeoutSeconds ?? 120,
-        },
-      );
-      this.node.defaultChild = this.service;
-    } else {
-      this.declaredContainer = declareContainer(this, "container", spec);
-      this.node.defaultChild = this.declaredContainer;
-    }
+    ({ container: this.declaredContainer, service: this.service } = declareSingleTask(this, spec, {
+      swarm,
+      constraints: placementConstraints,
+      convergeTimeoutSeconds: props.startTimeoutSeconds ?? 120,
+    }));
 
     if (props.uiHostPort !== undefined && typeof props.uiHostPort === "number") {
-      this.url = `http://127.0.0.1:${props.uiHostPort}`;
-      const outputName = `${terraformIdentifier(this.prometheusName)}_url`;
-      claimName(this, "terraform output", outputName, "give each Prometheus its own name (output names replace '-' and '.' with '_')");
-      new TerraformOutput(this, "url", { value: this.url, description: `Prometheus ${this.prometheusName}: UI and API` }).overrideLogicalId(
-        outputName,
+      this.url = uiUrlOutput(
+        this,
+        this.prometheusName,
+        props.uiHostPort,
+        "Prometheus",
+        "give each Prometheus its own name (output names replace '-' and '.' with '_')",
       );
     }
     deferCheck(this, () =>
