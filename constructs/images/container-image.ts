@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Fn, TerraformStack } from "../private/framework";
+import { dependable, Fn, TerraformStack } from "../private/framework";
 import { Construct, type IConstruct } from "constructs";
 import { DataDockerImage, Image, RegistryImage as DockerRegistryImage } from "../private/bindings";
 import { deployTargetOf, swarmOf } from "../provider/swarm-target";
@@ -206,7 +206,40 @@ function imagesScope(consumer: IConstruct): Construct {
   return new ImagesScope(stack, IMAGES_ID);
 }
 
-class ImagesScope extends Construct {}
+/**
+ * The stack's images. Those that destroy removes from the engine are removed
+ * one at a time: each depends on the one declared before it.
+ *
+ * kreuzwerker/docker 4.6.0 lists every image on the engine before it removes
+ * one (resource_docker_image_funcs.go: removeImage -> fetchLocalImages ->
+ * ImageList), and on the containerd image store (Docker 29's default) that
+ * list fails while another image's content is being removed: "Unable to
+ * remove Docker image: unable to list Docker images: Error response from
+ * daemon: NotFound: content digest sha256:...: not found" (measured on
+ * Docker 28.5.2 with the containerd snapshotter: a stack's producer and
+ * consumer images, removed in parallel by `terraform destroy`, failed the
+ * destroy once in a few runs). Terraform removes resources in parallel unless
+ * one depends on another, so a chain makes it one removal at a time, on
+ * either store. Its cost: those images are also built one after another
+ * (their cached layers are shared, so the second build is mostly cache).
+ * Images kept on the engine (keepLocally) never list at removal, and stay
+ * out of the chain: their pulls run in parallel.
+ */
+class ImagesScope extends Construct {
+  private lastRemoved?: Image;
+
+  /** Makes `image` depend on the removed image declared before it (the first depends on none). */
+  public chainRemoval(image: Image): void {
+    if (this.lastRemoved) image.dependsOn = [dependable(this.lastRemoved)];
+    this.lastRemoved = image;
+  }
+}
+
+/** Declared under an image's holder (bind), whose scope is the stack's ImagesScope. */
+function removedOneAtATime(holder: Construct, image: Image): void {
+  const images = holder.node.scope;
+  if (images instanceof ImagesScope) images.chainRemoval(image);
+}
 
 /**
  * A construct id for an image name. Characters an id cannot hold become
@@ -239,10 +272,12 @@ class RegistryImage extends ContainerImage {
   protected declare(scope: Construct, consumer: IConstruct): BoundImage {
     checkImageReference(consumer, "image", this.name);
     checkKnownKeys(consumer, "fromRegistry options", this.givenOptions, REGISTRY_OPTIONS);
+    const keepLocally = this.options.keepLocally ?? true;
     const image = new Image(scope, "image", {
       name: this.name,
-      keepLocally: this.options.keepLocally ?? true,
+      keepLocally,
     });
+    if (!keepLocally) removedOneAtATime(scope, image);
     return { imageId: image.imageId, imageName: this.name };
   }
 }
@@ -366,13 +401,14 @@ class BuiltImage extends ContainerImage {
       ...(this.options.dockerfile ? { dockerfile: this.options.dockerfile } : {}),
       ...(this.options.buildArgs ? { buildArgs: this.options.buildArgs } : {}),
     };
+    const keepLocally = this.options.keepLocally ?? swarm !== undefined;
     const image = new Image(scope, "image", {
       name: imageName,
       // On a Swarm the manager's copy is only the build's result (tasks run the
       // pushed digest), and an exited task's container still holding it
       // refuses its removal at destroy ("conflict: unable to remove
       // repository reference", measured): it is kept.
-      keepLocally: this.options.keepLocally ?? swarm !== undefined,
+      keepLocally,
       // What is built decides a rebuild, never where the folder is: the
       // provider makes every field of `build` ForceNew (kreuzwerker/docker
       // 4.6.0, resource_docker_image.go: `build` a TypeSet, `context`
@@ -391,6 +427,7 @@ class BuiltImage extends ContainerImage {
       lifecycle: { ignoreChanges: ["build"] },
       buildAttribute: { context: this.directory, ...buildOptions },
     });
+    if (!keepLocally) removedOneAtATime(scope, image);
     const imageFolders = dockerfileFolders(dockerfileText);
     // kreuzwerker/docker 4.6.0 builds with BuildKit through an embedded
     // Docker CLI, on the engine $DOCKER_HOST names, not on the provider's

@@ -32,6 +32,21 @@ describe("ContainerImage", () => {
     expect(synth(stack).text).toHaveResourceWithProperties(Image, { name: "busybox:1.36", keep_locally: false });
   });
 
+  test("images that destroy removes are removed one at a time (each depends on the one before); kept images stay parallel", () => {
+    // The containerd image store fails a removal whose image list runs while another image is removed (container-image.ts ImagesScope).
+    const a = tempContext({ Dockerfile: "FROM scratch\n" }, "a-");
+    const b = tempContext({ Dockerfile: "FROM scratch\n" }, "b-");
+    const stack = newStack();
+    new AppContainer(stack, "kept", { image: ContainerImage.fromRegistry("rabbitmq:4.3-management") });
+    new AppContainer(stack, "a", { image: ContainerImage.fromBuild(a, { name: "a" }) });
+    new AppContainer(stack, "b", { image: ContainerImage.fromBuild(b, { name: "b" }) });
+    new AppContainer(stack, "pulled", { image: ContainerImage.fromRegistry("busybox:1.36", { keepLocally: false }) });
+    const declared = Object.entries(synth(stack).json.resource.docker_image as Record<string, { name: string; depends_on?: string[] }>);
+    const dependsOn = Object.fromEntries(declared.map(([, image]) => [image.name.split(":")[0], image.depends_on ?? []]));
+    const address = (repository: string) => `docker_image.${declared.find(([, image]) => image.name.startsWith(`${repository}:`))![0]}`;
+    expect(dependsOn).toEqual({ rabbitmq: [], a: [], b: [address("a")], busybox: [address("b")] });
+  });
+
   test("fromLocal reads the image with the data source and never pulls", () => {
     const stack = newStack();
     new AppContainer(stack, "app", { image: ContainerImage.fromLocal("my-tool:1.0") });
