@@ -3,8 +3,8 @@
 //   apps      - the apps against real brokers in the local Docker engine
 //   validate  - every example stack through `terraform validate` with the real provider
 //   e2e       - `cdktf deploy` of the default stack on the local engine
-//   e2e-cluster - the 3+3-node cluster example stack deployed, nodes killed, rolled and restarted
-//   faults    - the same stack under traffic: leaders paused, cut off the network, RabbitMQ memory/disk alarms; 0 lost
+//   faults    - the 3+3-node cluster example deployed, reached from the host, then under traffic: nodes killed, paused,
+//               cut off the network, alarms, a full disk, a full outage, a roll; an idle stop/start keeps the data; 0 lost
 //   upgrade   - a 1-node and a 3-node RabbitMQ (and a Prometheus) deployed with 0.8's images, then with the defaults: data kept
 //   package   - `npm pack`, installed into a fresh `cdktf init` project that deploys a stack of its own
 //   swarm     - examples/swarm on the three-engine test Swarm (toolchain/test-swarm.sh): placement, an engine stopped, 0 lost
@@ -51,7 +51,6 @@ module.exports = {
     project("apps"),
     project("validate"),
     project("e2e"),
-    project("e2e-cluster"),
     project("faults"),
     project("upgrade"),
     project("package"),

@@ -9,7 +9,7 @@
  *
  *   node -r esbuild-register bench/failover.ts [--kills 3] [--faults kill,pause,cut,restart,roll] [--brokers rabbitmq,kafka]
  *
- * Deploys the clusters example (the cluster e2e suite's stack: a 3-node
+ * Deploys the clusters example (the fault suite's stack: a 3-node
  * RabbitMQ with a quorum queue and a 3-node Kafka with 3 partitions of
  * replication factor 3, min.insync.replicas 2, each with its endless
  * producer at 50 msg/s with confirms / acks=all and a consumer, all in
@@ -48,8 +48,8 @@
  * over the same faults, from the fault until it confirms again; at the end
  * it reads its queue or topic and reports what it saw confirmed and lost.
  *
- * Uses the cluster e2e suite's names and ports: do not run it at the same
- * time as `npm run test:e2e-cluster` or `npm run test:faults`.
+ * Uses the cluster example's names and ports (__tests__/e2e-cluster/): do
+ * not run it at the same time as `npm run test:faults`.
  */
 import { waitFor, waitForAsync } from "../__tests__/support/commands";
 import { confirming, confirmingAgain, longestConfirmGapMs } from "../__tests__/e2e-cluster/app-logs";

@@ -7,7 +7,7 @@
  * file proves the failover itself (both apps reconnect to broker 2 within a few
  * seconds, the producer keeps confirming there and every message confirmed
  * there is consumed there). That a cluster loses nothing across a failover is
- * the cluster e2e suite's business.
+ * the fault suite's business (__tests__/faults/).
  */
 import { AppEnv, ConnectionEnv } from "../../constructs/connection-env";
 import { AppOnlyEnv } from "../../apps/shared/app-only-env";

@@ -1,5 +1,5 @@
 /**
- * The cluster e2e suite's cdktf app: the clusters example stack
+ * The fault suite's cdktf app (../faults/): the clusters example stack
  * (examples/cluster/main.ts), synthesized the way main.ts
  * synthesizes the default stack, into its own output folder so it never
  * touches cdktf.out/ of the default stack:

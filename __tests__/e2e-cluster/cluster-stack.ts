@@ -1,6 +1,6 @@
 /**
  * The deployed clusters example (buildClusterStack in
- * examples/cluster/main.ts) as the cluster e2e suite and the cluster
+ * examples/cluster/main.ts) as the fault suite (../faults/) and the cluster
  * benchmarks see it: its names and host ports, its synthesized folder,
  * terraform run in that folder the way a user runs a synthesized stack, and
  * the docker CLI.

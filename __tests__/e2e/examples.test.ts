@@ -7,7 +7,7 @@
  * which each RabbitMQ app's user tries every line of docs/access-and-tls.md's
  * table of what it can and cannot do. The default stack
  * (examples/single-host) has its own suite (default-stack.test.ts), and so
- * has the cluster example (e2e-cluster).
+ * has the cluster example (the fault suite, on ../e2e-cluster/'s stack).
  *
  * The stacks are synthesized in this process under names of their own
  * (prefix `ex-`, stacks `ex-tls`, `ex-own-app` and `ex-perm`, AMQPS on

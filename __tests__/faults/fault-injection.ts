@@ -395,8 +395,8 @@ export interface RollResult {
 }
 
 /**
- * Replaces every node of the named brokers, one at a time, with the
- * package's rolling command (`cdktf-messaging-roll --replace`, bin of
+ * Replaces every node of the named brokers, one node of each at a time, with
+ * the package's rolling command (`cdktf-messaging-roll --replace`, bin of
  * constructs/cli/rolling-replace.ts: a new container per node, the next only
  * once its cluster can lose one), as an operator restarts a cluster for a
  * new image or a kernel patch. Resolves when the command ends; throws with

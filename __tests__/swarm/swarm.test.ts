@@ -478,7 +478,7 @@ test("a producer's image changes: apply changes only it, and its tasks roll (one
   }
 });
 
-test("broker memory changes: cdktf-messaging-roll updates one node service at a time, each only once its cluster can lose it, while the producers keep confirming", async () => {
+test("broker memory changes: cdktf-messaging-roll updates one node service of each cluster at a time, each only once its cluster can lose it, while the producers keep confirming", async () => {
   requireApplied();
   const memory = { rabbitmq: 576, kafka: 832 };
   synthesize({ brokerMemoryMb: memory });
@@ -516,12 +516,15 @@ test("broker memory changes: cdktf-messaging-roll updates one node service at a 
   console.log(`roll (${measured.brokerRollSeconds} s, exit ${result.code}):\n${steps.join("\n")}`);
   if (result.code !== 0) throw new Error(`the roll failed (exit ${result.code}):\n${result.output.slice(-6000)}`);
 
-  // Every node in turn: safe to lose, updated, caught up; the next one only after that.
+  // Node i of every cluster in one step (the clusters are independent): all safe to lose, updated, caught up; the
+  // next step only after that.
   const order = steps.map((l) => l.replace(/^.* roll: /, "")).filter((l) => / \(.*\)$/.test(l) || /: replacing /.test(l));
-  const expected = PAIRS.map(({ broker }) => broker)
-    .sort()
-    .flatMap((broker) => [1, 2, 3].map((i) => `${broker}-${i}`))
-    .flatMap((node) => [`${node}: the cluster can lose it`, `${node}: replacing`, `${node}: replaced and running`, `${node}: caught up`]);
+  const brokers = PAIRS.map(({ broker }) => broker).sort();
+  const expected = [1, 2, 3].flatMap((i) =>
+    [": the cluster can lose it", ": replacing", ": replaced and running", ": caught up"].flatMap((what) =>
+      brokers.map((broker) => `${broker}-${i}${what}`),
+    ),
+  );
   expect(order.map((l) => expected.find((e) => l.startsWith(e)) ?? l)).toEqual(expected);
   // Never two nodes of a cluster down at once (a sample may miss the one that is).
   for (const { broker } of PAIRS) expect(fewestRunning[broker]).toBeGreaterThanOrEqual(2);

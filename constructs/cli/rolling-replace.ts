@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * cdktf-messaging-roll: applies a change that replaces broker nodes one node
- * at a time, so a cluster never has more than one node down.
+ * of each cluster at a time, so a cluster never has more than one node down.
  *
  * A plain `cdktf deploy` of a change that replaces the containers of a
  * cluster's nodes (a new image, memory, a server property) lets Terraform
@@ -10,18 +10,22 @@
  * order of its own (depends_on between the nodes would destroy them in
  * reverse order, still together), so this command drives it:
  *
- *   for each clustered broker, for each node that the plan replaces (every
- *   node with --replace):
- *     1. wait until the cluster can lose the node: the node's rolling check
+ *   in steps, each taking the next node that the plan replaces (every node
+ *   with --replace) of every clustered broker, together (the clusters are
+ *   independent: a step still takes one node of a cluster, and a roll of two
+ *   3-node clusters takes 3 steps, not 6):
+ *     1. wait until each cluster can lose its node: the node's rolling check
  *        passes (label cdktf-docker-messaging.rolling-check, set by the
  *        broker construct: RabbitMQ - the cluster is whole and no quorum
  *        queue needs the node for its majority; Kafka - no partition misses
- *        an in-sync replica);
- *     2. `terraform apply -target=<node> [-replace=<node>]`: the provider
- *        stops the node (its grace period), creates the new one and returns
- *        once it is healthy (`wait`: in a cluster, running inside the whole
- *        cluster);
- *     3. wait until the rolling check passes on the new node (it has caught up);
+ *        an in-sync replica), every node of the step in the same round of
+ *        checks;
+ *     2. `terraform apply -target=<node>... [-replace=<node>...]`: the
+ *        provider stops the nodes (their grace period), creates the new ones
+ *        and returns once they are healthy (`wait`: in a cluster, running
+ *        inside the whole cluster);
+ *     3. wait until the rolling check passes on each new node (it has caught
+ *        up);
  *   then applies the rest of the plan, once it replaces no broker node.
  *
  * Before it takes anything down, it refuses an image change that cannot roll
@@ -192,6 +196,20 @@ export function brokerNodes(stackJson: any): BrokerNodeResource[] {
 }
 
 /**
+ * The roll's steps: step k holds the k-th node to roll of every broker (in
+ * `nodes`' order), replaced together. Each step takes at most one node of a
+ * cluster, and a roll takes as many steps as its largest cluster has nodes
+ * to roll.
+ */
+export function rollSteps(nodes: readonly BrokerNodeResource[]): BrokerNodeResource[][] {
+  const byBroker = new Map<string, BrokerNodeResource[]>();
+  for (const node of nodes) byBroker.set(node.broker, [...(byBroker.get(node.broker) ?? []), node]);
+  const steps: BrokerNodeResource[][] = [];
+  for (const ofBroker of byBroker.values()) ofBroker.forEach((node, k) => (steps[k] ??= []).push(node));
+  return steps;
+}
+
+/**
  * Addresses whose change a saved plan would apply by stopping the workload:
  * every deletion (replacements included) and, on a Swarm, every update of
  * a service (Swarm replaces its task: a broker node's service is stop-first).
@@ -342,17 +360,29 @@ export function providerHost(stackJson: any): string | undefined {
   return typeof host === "string" && !host.includes("${") ? host : undefined;
 }
 
-async function waitUntilSafe(checks: CheckRunner, node: BrokerNodeResource, what: string, timeoutSeconds: number): Promise<void> {
+/**
+ * Waits until the rolling check of every node in `nodes` passes in one
+ * round of checks (a node of one cluster that could be lost a minute ago,
+ * while another cluster was waited for, is asked again).
+ */
+async function waitUntilSafe(
+  checks: CheckRunner,
+  nodes: readonly BrokerNodeResource[],
+  what: string,
+  timeoutSeconds: number,
+): Promise<void> {
   const started = Date.now();
   for (;;) {
-    if (checks.passes(node)) {
-      log(`${node.name}: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const failing = nodes.filter((node) => !checks.passes(node));
+    if (failing.length === 0) {
+      for (const node of nodes) log(`${node.name}: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       return;
     }
     if (Date.now() - started > timeoutSeconds * 1000) {
       throw new Error(
-        `${node.name}: not ${what} after ${timeoutSeconds} s (its rolling check keeps failing: ${node.rollingCheck}); ` +
-          "nothing else was taken down. Look at the cluster, then run the command again",
+        failing
+          .map((node) => `${node.name}: not ${what} after ${timeoutSeconds} s (its rolling check keeps failing: ${node.rollingCheck})`)
+          .join("; ") + "; nothing else was taken down. Look at the cluster, then run the command again",
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -405,19 +435,23 @@ export async function roll(options: RollOptions): Promise<void> {
 
   const replaced = options.replace ? new Set(chosen.map((n) => n.address)) : withPlan(options.stackDir, (planned) => planned);
   const toRoll = chosen.filter((n) => replaced.has(n.address));
-  log(toRoll.length === 0 ? "no broker node to replace" : `replacing ${toRoll.map((n) => n.name).join(", ")}, one at a time`);
-  for (const node of toRoll) {
-    await waitUntilSafe(checks, node, "the cluster can lose it", options.timeoutSeconds);
-    log(`${node.name}: replacing (${node.address})`);
+  log(
+    toRoll.length === 0
+      ? "no broker node to replace"
+      : `replacing ${toRoll.map((n) => n.name).join(", ")}, one node of each cluster at a time`,
+  );
+  for (const step of rollSteps(toRoll)) {
+    await waitUntilSafe(checks, step, "the cluster can lose it", options.timeoutSeconds);
+    for (const node of step) log(`${node.name}: replacing (${node.address})`);
     const started = Date.now();
     terraform(options.stackDir, [
       "apply",
       "-auto-approve",
-      `-target=${node.address}`,
-      ...(options.replace ? [`-replace=${node.address}`] : []),
+      ...step.map((node) => `-target=${node.address}`),
+      ...(options.replace ? step.map((node) => `-replace=${node.address}`) : []),
     ]);
-    log(`${node.name}: replaced and running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    await waitUntilSafe(checks, node, "caught up: the cluster is whole again", options.timeoutSeconds);
+    for (const node of step) log(`${node.name}: replaced and running (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    await waitUntilSafe(checks, step, "caught up: the cluster is whole again", options.timeoutSeconds);
   }
   if (options.nodesOnly) return;
 

@@ -60,7 +60,7 @@ export interface SwarmExampleOptions {
   readonly appImages?: SwarmExampleAppImages;
   /**
    * Memory of each broker node, in MiB. A change updates every node's
-   * service: roll it with `cdktf-messaging-roll`, one node at a time.
+   * service: roll it with `cdktf-messaging-roll`, one node of each cluster at a time.
    * @default - RabbitMQ's default (512); 768 for Kafka
    */
   readonly brokerMemoryMb?: SwarmExampleBrokerMemory;

@@ -2,12 +2,19 @@
  * cdktf-messaging-roll's reading of its input: arguments, the broker nodes
  * of a synthesized stack (from the labels the broker constructs set), and
  * which nodes a saved plan replaces. The roll itself runs against a real
- * engine in the cluster e2e suite.
+ * engine in the fault suite (__tests__/faults/).
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { brokerNodes, parseArgs, providerHost, restartedAddresses, RollUsageError } from "../../../constructs/cli/rolling-replace";
+import {
+  brokerNodes,
+  parseArgs,
+  providerHost,
+  restartedAddresses,
+  rollSteps,
+  RollUsageError,
+} from "../../../constructs/cli/rolling-replace";
 import { TerraformStack, Testing } from "cdktf";
 import { DockerHost, KafkaBroker, Network, RabbitMqBroker } from "../../../constructs";
 import { newStack, synth } from "../helpers";
@@ -42,6 +49,21 @@ describe("cdktf-messaging-roll: the nodes it rolls", () => {
     ]);
     for (const n of nodes) expect(n.address).toMatch(/^docker_container\.[A-Za-z0-9_-]+$/);
     for (const n of nodes) expect(n.onSwarm).toBe(false);
+  });
+
+  test("are rolled in steps of one node of each cluster: node k of every broker together, never two of one cluster", () => {
+    expect(rollSteps(nodes).map((step) => step.map((n) => n.name))).toEqual([
+      ["kafka-1", "mq-1"],
+      ["kafka-2", "mq-2"],
+      ["kafka-3", "mq-3"],
+    ]);
+    // Only the nodes the plan replaces: a broker with fewer of them is done sooner, and its nodes stay in order.
+    const planned = nodes.filter((n) => n.name !== "kafka-1" && n.name !== "mq-2");
+    expect(rollSteps(planned).map((step) => step.map((n) => n.name))).toEqual([
+      ["kafka-2", "mq-1"],
+      ["kafka-3", "mq-3"],
+    ]);
+    expect(rollSteps([])).toEqual([]);
   });
 
   test("leave out single-node brokers and apps: there is nothing to roll there", () => {
